@@ -1,0 +1,191 @@
+/*
+ * udp-flood.c — small-packet UDP sender and counting sink for scripts/bench.
+ *
+ *   udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH]
+ *       Connected UDP socket, sendmmsg() of BATCH datagrams of LEN payload
+ *       bytes, as fast as possible for SECONDS. Prints on stdout:
+ *       "sent N errors E seconds S".
+ *   udp-flood sink [-p PORT] [-t MAX_SECONDS]
+ *       Dual-stack socket bound to [::]:PORT, recvmmsg() loop counting
+ *       datagrams until SIGTERM/SIGINT or MAX_SECONDS (default 120). Prints
+ *       "sink ready" on stderr once bound, and on stdout at the end:
+ *       "received N bytes B first_to_last S".
+ *
+ * Every loop is bounded in time. Build: gcc -O2 -Wall -o udp-flood udp-flood.c
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_BATCH = 256, MAX_LEN = 9000 };
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH]\n"
+                 "       udp-flood sink [-p PORT] [-t MAX_SECONDS]\n");
+}
+
+static int do_send(const char *dst, const char *port, int len, double secs, int batch)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *ai;
+    int rc = getaddrinfo(dst, port, &hints, &ai);
+    if (rc != 0) {
+        fprintf(stderr, "udp-flood: %s: %s\n", dst, gai_strerror(rc));
+        return 1;
+    }
+    int fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        perror("udp-flood: socket/connect");
+        return 1;
+    }
+    freeaddrinfo(ai);
+    int sndbuf = 4 * 1024 * 1024;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
+
+    static char payload[MAX_LEN];
+    memset(payload, 0xa5, sizeof payload);
+    static struct iovec iov[MAX_BATCH];
+    static struct mmsghdr msgs[MAX_BATCH];
+    for (int i = 0; i < batch; i++) {
+        iov[i].iov_base = payload;
+        iov[i].iov_len = (size_t)len;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    uint64_t sent = 0, errors = 0;
+    double t0 = now_s(), deadline = t0 + secs, t = t0;
+    while (!stop && t < deadline) {
+        int n = sendmmsg(fd, msgs, (unsigned)batch, 0);
+        if (n < 0) {
+            if (errno != EINTR) {
+                errors++;
+            }
+        } else {
+            sent += (uint64_t)n;
+        }
+        t = now_s();
+    }
+    printf("sent %llu errors %llu seconds %.3f\n", (unsigned long long)sent, (unsigned long long)errors, t - t0);
+    close(fd);
+    return 0;
+}
+
+static int do_sink(const char *port, double max_secs)
+{
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        perror("udp-flood: socket");
+        return 1;
+    }
+    int zero = 0, rcvbuf = 16 * 1024 * 1024;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = in6addr_any,
+                              .sin6_port = htons((uint16_t)atoi(port))};
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        perror("udp-flood: bind");
+        return 1;
+    }
+    /* Wake up at least every 200 ms to check the stop flag and deadline. */
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+    static char bufs[MAX_BATCH][2048];
+    static struct iovec iov[MAX_BATCH];
+    static struct mmsghdr msgs[MAX_BATCH];
+    for (int i = 0; i < MAX_BATCH; i++) {
+        iov[i].iov_base = bufs[i];
+        iov[i].iov_len = sizeof bufs[i];
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    fprintf(stderr, "udp-flood: sink ready on port %s\n", port);
+    fflush(stderr);
+    uint64_t received = 0, bytes = 0;
+    double first = 0, last = 0, deadline = now_s() + max_secs;
+    while (!stop && now_s() < deadline) {
+        int n = recvmmsg(fd, msgs, MAX_BATCH, MSG_WAITFORONE, NULL);
+        if (n <= 0) {
+            continue;
+        }
+        last = now_s();
+        if (received == 0) {
+            first = last;
+        }
+        received += (uint64_t)n;
+        for (int i = 0; i < n; i++) {
+            bytes += msgs[i].msg_len;
+        }
+    }
+    printf("received %llu bytes %llu first_to_last %.3f\n", (unsigned long long)received,
+           (unsigned long long)bytes, received ? last - first : 0.0);
+    fflush(stdout);
+    close(fd);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *mode = argv[1], *dst = NULL, *port = "5201";
+    int len = 64, batch = 64, opt;
+    double secs = -1;
+    optind = 2;
+    while ((opt = getopt(argc, argv, "d:p:l:t:b:h")) != -1) {
+        switch (opt) {
+        case 'd': dst = optarg; break;
+        case 'p': port = optarg; break;
+        case 'l': len = atoi(optarg); break;
+        case 't': secs = atof(optarg); break;
+        case 'b': batch = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    if (strcmp(mode, "send") == 0) {
+        if (dst == NULL || len < 1 || len > MAX_LEN || batch < 1 || batch > MAX_BATCH) {
+            usage(stderr);
+            return 2;
+        }
+        return do_send(dst, port, len, secs > 0 ? secs : 10, batch);
+    }
+    if (strcmp(mode, "sink") == 0) {
+        return do_sink(port, secs > 0 ? secs : 120);
+    }
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# deploy/iptables-install.sh — send forwarded traffic to Tandem's NFQUEUE.
+#
+# Installs, for IPv4 (iptables) and IPv6 (ip6tables), one rule at the top of
+# the FORWARD chain:
+#     -m comment --comment tandem -j NFQUEUE --queue-num N [--queue-bypass]
+# Idempotent: when exactly that rule is already there, nothing changes; when
+# rules with the same comment but other options are there, they are replaced.
+# Rules without the comment are never touched. Undo: deploy/iptables-remove.sh.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+Usage: iptables-install.sh [--queue N | --balance A:B] [--bypass] [--chain CHAIN]
+                           [--comment TAG] [--family 4|6|both] [--append] [--dry-run]
+
+  --queue N       queue number, 0..65535 (default 0); must match `set queue` in tandem.conf
+  --balance A:B   spread over queues A..B (--queue-balance; one engine queue each)
+  --bypass        add --queue-bypass: with no engine bound, packets pass unfiltered
+                  (fail-open). Without it, no engine means no traffic (fail-closed).
+                  See docs/operations.md before choosing.
+  --chain CHAIN   chain of the filter table (default FORWARD)
+  --comment TAG   comment that tags the rules (default tandem)
+  --family F      4, 6 or both (default both)
+  --append        append at the end of the chain instead of inserting at the top
+  --dry-run       print the commands instead of running them
+
+Run inside a network namespace with: ip netns exec NS deploy/iptables-install.sh ...
+USAGE
+}
+
+QUEUE=0 BALANCE="" BYPASS=0 CHAIN=FORWARD TAG=tandem FAMILY=both APPEND=0 DRY=0
+while (($#)); do
+    case $1 in
+        --queue) [[ ${2:-} =~ ^[0-9]+$ && $2 -le 65535 ]] || { echo "--queue needs 0..65535" >&2; exit 2; }; QUEUE=$2; shift 2 ;;
+        --balance) [[ ${2:-} =~ ^([0-9]+):([0-9]+)$ && ${BASH_REMATCH[1]} -lt ${BASH_REMATCH[2]} && ${BASH_REMATCH[2]} -le 65535 ]] \
+            || { echo "--balance needs A:B with A < B <= 65535" >&2; exit 2; }; BALANCE=$2; shift 2 ;;
+        --bypass) BYPASS=1; shift ;;
+        --chain) [[ -n ${2:-} ]] || { echo "--chain needs a name" >&2; exit 2; }; CHAIN=$2; shift 2 ;;
+        --comment) [[ ${2:-} =~ ^[A-Za-z0-9_.:-]+$ ]] || { echo "--comment needs [A-Za-z0-9_.:-]+" >&2; exit 2; }; TAG=$2; shift 2 ;;
+        --family) [[ ${2:-} =~ ^(4|6|both)$ ]] || { echo "--family needs 4, 6 or both" >&2; exit 2; }; FAMILY=$2; shift 2 ;;
+        --append) APPEND=1; shift ;;
+        --dry-run) DRY=1; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+if ((!DRY)) && [[ $(id -u) -ne 0 ]]; then echo "iptables-install.sh: needs root" >&2; exit 1; fi
+
+spec=(-m comment --comment "$TAG" -j NFQUEUE)
+if [[ -n $BALANCE ]]; then spec+=(--queue-balance "$BALANCE"); else spec+=(--queue-num "$QUEUE"); fi
+((BYPASS)) && spec+=(--queue-bypass)
+
+run() { if ((DRY)); then echo "$*"; else "$@"; fi; }
+
+install_family() {
+    local tool=$1 line n=0 same=0
+    command -v "$tool" >/dev/null || { echo "iptables-install.sh: $tool not found" >&2; return 1; }
+    local -a tagged=() args
+    mapfile -t tagged < <("$tool" -w 5 -S "$CHAIN" | grep -F -- "--comment $TAG " || true)
+    n=${#tagged[@]}
+    if "$tool" -w 5 -C "$CHAIN" "${spec[@]}" 2>/dev/null; then same=1; fi
+    if ((n == 1 && same)); then
+        echo "$tool: $CHAIN already sends to NFQUEUE (${spec[*]:6})"
+        return 0
+    fi
+    for line in "${tagged[@]}"; do
+        read -ra args <<<"${line/#-A /-D }"
+        run "$tool" -w 5 "${args[@]}"
+    done
+    if ((APPEND)); then
+        run "$tool" -w 5 -A "$CHAIN" "${spec[@]}"
+    else
+        run "$tool" -w 5 -I "$CHAIN" 1 "${spec[@]}"
+    fi
+    ((DRY)) || echo "$tool: $CHAIN -> NFQUEUE ${spec[*]:6} (comment $TAG)"
+}
+
+case $FAMILY in
+    4) install_family iptables ;;
+    6) install_family ip6tables ;;
+    both) install_family iptables; install_family ip6tables ;;
+esac
+if ((!BYPASS && !DRY)); then
+    echo "note: no --queue-bypass: forwarded traffic stops whenever the engine is not running" >&2
+fi
