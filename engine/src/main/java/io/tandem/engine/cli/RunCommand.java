@@ -1,0 +1,200 @@
+package io.tandem.engine.cli;
+
+import io.tandem.engine.config.ConfigException;
+import io.tandem.engine.config.TandemConfig;
+import io.tandem.engine.metrics.MetricsServer;
+import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.packet.PacketAgent;
+import io.tandem.engine.packet.PacketAgentSettings;
+import io.tandem.engine.rules.Ruleset;
+import io.tandem.nativeio.libc.Interfaces;
+import io.tandem.nativeio.nfqueue.NfQueueSession;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tandem run}: bind the queue and filter until SIGTERM or SIGINT.
+ *
+ * <p>Life cycle: parse the configuration (exit 2 on error) → check that an iptables rule feeds the
+ * queue (exit 1 with what to add, unless {@code --no-rule-check}) → start the metrics server →
+ * start the PacketAgent and wait until the queue is bound (exit 1 with the reason: permissions,
+ * queue owned by another process...) → wait for a signal → stop receiving, flush verdicts, unbind,
+ * print a one-line summary, exit 0.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Bind the NFQUEUE given by `set queue` and filter packets by the ruleset until SIGTERM or",
+            "SIGINT, which stop receiving, flush the verdicts already decided, unbind the queue and exit 0.",
+            "Needs CAP_NET_ADMIN (root). Prints one line when the queue is bound, one summary line at exit."})
+final class RunCommand implements Callable<Integer> {
+    /** How long after start to warn if not a single packet arrived. */
+    private static final long NO_TRAFFIC_WARNING_SECONDS = 10;
+
+    @Mixin
+    private ConfigOptions config;
+
+    @Option(names = "--queue", paramLabel = "N", description = "Shortcut for --set \"queue N\".")
+    private Integer queue;
+
+    @Option(names = "--cpu", paramLabel = "N", description = "Shortcut for --set \"cpu N\": pin the packet thread.")
+    private Integer cpu;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT|none",
+            description = "Shortcut for --set 'metrics \"HOST:PORT\"' (or none).")
+    private String metrics;
+
+    @Option(names = "--no-rule-check",
+            description = {"Start even when no iptables/ip6tables rule sends packets to the queue (by default",
+                "Tandem refuses, since it would wait for packets that never come)."})
+    private boolean noRuleCheck;
+
+    @Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        final PrintWriter err = spec.commandLine().getErr();
+        final TandemConfig parsed;
+        try {
+            parsed = applyShortcuts(config.load());
+        } catch (final ConfigException e) {
+            err.println("tandem: " + e.getMessage());
+            return TandemMain.EXIT_USAGE;
+        }
+        final Ruleset ruleset = parsed.compileRuleset(Interfaces::indexOf);
+        for (final String warning : ruleset.warnings()) {
+            err.println("tandem: warning: " + warning);
+        }
+
+        if (!noRuleCheck) {
+            final IptablesRuleCheck.Result rules = IptablesRuleCheck.check(parsed.queue());
+            if (rules == IptablesRuleCheck.Result.MISSING) {
+                err.println("tandem: no iptables or ip6tables rule sends packets to queue " + parsed.queue()
+                        + "; add one, e.g. `iptables -A FORWARD -j NFQUEUE --queue-num " + parsed.queue()
+                        + " --queue-bypass`, or start with --no-rule-check");
+                return TandemMain.EXIT_FAILURE;
+            }
+            if (rules == IptablesRuleCheck.Result.UNKNOWN) {
+                err.println("tandem: warning: could not run iptables-save to check that a rule feeds queue "
+                        + parsed.queue());
+            }
+        }
+
+        final PacketCounters counters = new PacketCounters(parsed.queue());
+        final PacketAgent agent = new PacketAgent(settingsOf(parsed), ruleset, counters);
+        MetricsServer metricsServer = null;
+        try {
+            if (parsed.metricsAddress() != null) {
+                metricsServer = new MetricsServer(List.of(counters), ruleset);
+                metricsServer.start(parsed.metricsAddress());
+            }
+            final CountDownLatch stopSignal = new CountDownLatch(1);
+            if (!SignalHandlers.install(stopSignal::countDown, "TERM", "INT")) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    agent.stop();
+                    awaitQuietly(agent);
+                }, "tandem-shutdown"));
+            }
+            agent.start();
+            try {
+                agent.awaitStarted(30, TimeUnit.SECONDS);
+            } catch (final RuntimeException e) {
+                err.println("tandem: " + e.getMessage());
+                return TandemMain.EXIT_FAILURE;
+            }
+            err.println("tandem: " + describe(parsed, agent.session(), metricsServer));
+            err.flush();
+
+            if (!stopSignal.await(NO_TRAFFIC_WARNING_SECONDS, TimeUnit.SECONDS)
+                    && counters.get(PacketCounter.PACKETS_RECEIVED) == 0) {
+                err.println("tandem: warning: no packet arrived on queue " + parsed.queue() + " in "
+                        + NO_TRAFFIC_WARNING_SECONDS + " s; check that an iptables rule matches the traffic"
+                        + " (iptables -vnL shows the NFQUEUE rule's counters)");
+                err.flush();
+            }
+            stopSignal.await();
+            agent.stop();
+            if (!agent.awaitStopped(10, TimeUnit.SECONDS)) {
+                err.println("tandem: the packet thread did not stop within 10 s");
+                return TandemMain.EXIT_FAILURE;
+            }
+            err.println("tandem: stopped: " + summary(counters));
+            err.flush();
+            return TandemMain.EXIT_OK;
+        } catch (final IllegalStateException | IllegalArgumentException e) {
+            err.println("tandem: " + e.getMessage());
+            agent.stop();
+            return TandemMain.EXIT_FAILURE;
+        } finally {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+        }
+    }
+
+    private TandemConfig applyShortcuts(final TandemConfig base) throws ConfigException {
+        TandemConfig c = base;
+        if (queue != null) {
+            c = c.withOverride("queue " + queue);
+        }
+        if (cpu != null) {
+            c = c.withOverride("cpu " + cpu);
+        }
+        if (metrics != null) {
+            c = c.withOverride("none".equals(metrics) ? "metrics none" : "metrics \"" + metrics + "\"");
+        }
+        return c;
+    }
+
+    static PacketAgentSettings settingsOf(final TandemConfig c) {
+        return new PacketAgentSettings(
+                c.queue(),
+                c.cpu(),
+                c.copyRange(),
+                c.queueMaxlen(),
+                c.failOpen(),
+                c.gso(),
+                c.rcvbuf(),
+                c.batch(),
+                c.verdictMode() == TandemConfig.VerdictMode.BATCH,
+                c.malformedPolicy() == TandemConfig.MalformedPolicy.PASS,
+                null);
+    }
+
+    private static String describe(final TandemConfig c, final NfQueueSession s, final MetricsServer m) {
+        return "bound queue " + c.queue()
+                + " (copy range " + c.copyRange()
+                + ", maxlen " + c.queueMaxlen()
+                + ", fail-open " + (s.failOpenEnabled() ? "on" : "off")
+                + ", gso " + (s.gsoEnabled() ? "on" : "off")
+                + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective"
+                + ", batch " + c.batch()
+                + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
+                + ", cpu " + (c.cpu() < 0 ? "any" : Integer.toString(c.cpu()))
+                + "); metrics " + (m == null ? "off" : "on http://" + c.metricsAddress() + "/metrics");
+    }
+
+    static String summary(final PacketCounters c) {
+        return c.get(PacketCounter.PACKETS_RECEIVED) + " packets, "
+                + c.get(PacketCounter.VERDICT_ACCEPT) + " accepted, "
+                + c.get(PacketCounter.VERDICT_DROP) + " dropped, "
+                + c.totalDecodeFailures() + " malformed, "
+                + c.totalNetlinkErrors() + " netlink errors, "
+                + c.get(PacketCounter.PACKET_ID_GAP_PACKETS) + " lost to overruns";
+    }
+
+    private static void awaitQuietly(final PacketAgent agent) {
+        try {
+            agent.awaitStopped(10, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

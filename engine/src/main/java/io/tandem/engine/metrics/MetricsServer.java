@@ -1,0 +1,238 @@
+package io.tandem.engine.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.prometheus.client.Collector;
+import io.prometheus.client.exporter.HTTPServer;
+import io.tandem.engine.packet.DecodeResult;
+import io.tandem.engine.rules.Ruleset;
+import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
+import io.tandem.nativeio.nfqueue.NfQueueProcStats;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Exposes the engine's counters at {@code http://ADDRESS/metrics} in the Prometheus text format.
+ *
+ * <p>Theory of operation. Micrometer's {@link PrometheusMeterRegistry} (simpleclient flavour) holds
+ * {@link FunctionCounter}s and {@link Gauge}s whose functions read the packet threads' plain counter
+ * arrays when Prometheus scrapes; counters labelled by errno are emitted by a small simpleclient
+ * {@link Collector} that lists only the non-zero ones. Nothing here runs on, or calls into, the
+ * packet thread: the scrape thread of the simpleclient {@link HTTPServer} does all the work. The
+ * kernel's own per-queue counters come from /proc/net/netfilter/nfnetlink_queue as the process
+ * sees it, read at most once per scrape. Life cycle: {@link #start} binds the port (failure: a clear
+ * exception, the engine refuses to start); {@link #close} stops the server.
+ *
+ * <p>Micrometer marks its simpleclient-based Prometheus registry deprecated in favour of the new
+ * Prometheus Java client; the project deliberately uses the simpleclient flavour (its HTTP server and
+ * collector API), hence the suppression.
+ */
+@SuppressWarnings("deprecation")
+public final class MetricsServer implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<PacketCounters> queues;
+    private final KernelQueueStats kernelStats = new KernelQueueStats();
+    private HTTPServer server;
+
+    public MetricsServer(final List<PacketCounters> queues, final Ruleset ruleset) {
+        this.queues = List.copyOf(queues);
+        for (final PacketCounters c : this.queues) {
+            registerQueue(c);
+        }
+        registerRules(ruleset);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        registry.getPrometheusRegistry().register(new ErrnoCollector());
+        registry.getPrometheusRegistry().register(new SummaryCollector());
+    }
+
+    /** Binds {@code host:port} and serves /metrics on a daemon thread. */
+    public void start(final String hostPort) {
+        final int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("metrics address '" + hostPort + "' is not HOST:PORT");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        final int port = Integer.parseInt(hostPort.substring(colon + 1));
+        try {
+            server = new HTTPServer(new InetSocketAddress(host, port), registry.getPrometheusRegistry(), true);
+        } catch (final IOException e) {
+            throw new IllegalStateException("cannot serve metrics on " + hostPort + ": " + e.getMessage()
+                    + " — choose another address with `set metrics \"HOST:PORT\"` or `set metrics none`", e);
+        }
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return server == null ? -1 : server.getPort();
+    }
+
+    /** The text Prometheus would scrape (for tests and the shutdown summary). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        registry.close();
+    }
+
+    private void registerQueue(final PacketCounters c) {
+        final Tags queue = Tags.of("queue", Integer.toString(c.queue()));
+        for (final PacketCounter counter : PacketCounter.VALUES) {
+            if (counter == PacketCounter.DUTY_CYCLES || counter == PacketCounter.DUTY_CYCLE_NANOS
+                    || counter == PacketCounter.RECEIVE_CALLS) {
+                continue; // exported as summaries by SummaryCollector
+            }
+            final Tags tags = counter.labelName() == null ? queue : queue.and(counter.labelName(), counter.labelValue());
+            FunctionCounter.builder(counter.metricName(), c, x -> x.get(counter))
+                    .description(counter.help()).tags(tags).register(registry);
+        }
+        for (final DecodeResult r : DecodeResult.values()) {
+            if (r == DecodeResult.OK) {
+                continue;
+            }
+            FunctionCounter.builder("tandem_decode_failures", c, x -> x.decodeFailures(r))
+                    .description("Packets that failed to decode, by reason; they get the malformed policy's verdict")
+                    .tags(queue.and("reason", r.reasonName())).register(registry);
+        }
+        for (final NetlinkParseStatus s : NetlinkParseStatus.values()) {
+            if (s.isOk()) {
+                continue;
+            }
+            FunctionCounter.builder("tandem_netlink_parse_failures", c, x -> x.netlinkParseFailures(s))
+                    .description("Netlink messages from the kernel that could not be parsed, by reason")
+                    .tags(queue.and("reason", s.reasonName())).register(registry);
+        }
+        final int q = c.queue();
+        Gauge.builder("tandem_kernel_queue_length", kernelStats, k -> k.value(q, KernelQueueStats.Column.TOTAL))
+                .description("Packets waiting in the kernel queue now (/proc/net/netfilter/nfnetlink_queue)")
+                .tags(queue).register(registry);
+        FunctionCounter.builder("tandem_kernel_queue_dropped", kernelStats, k -> k.value(q, KernelQueueStats.Column.DROPPED))
+                .description("Packets the kernel dropped because the queue was full (fail-open off)")
+                .tags(queue).register(registry);
+        FunctionCounter.builder("tandem_kernel_queue_user_dropped", kernelStats,
+                        k -> k.value(q, KernelQueueStats.Column.USER_DROPPED))
+                .description("Packets the kernel dropped because the socket was full (fail-open off)")
+                .tags(queue).register(registry);
+        Gauge.builder("tandem_kernel_queue_id_sequence", kernelStats, k -> k.value(q, KernelQueueStats.Column.ID_SEQUENCE))
+                .description("Last packet id the kernel assigned on this queue")
+                .tags(queue).register(registry);
+    }
+
+    private void registerRules(final Ruleset ruleset) {
+        for (int i = 0; i < ruleset.size(); i++) {
+            final int rule = i;
+            final Tags tags = Tags.of("rule", Integer.toString(rule), "action", ruleset.isPass(rule) ? "pass" : "block");
+            FunctionCounter.builder("tandem_rule_packets", ruleset, r -> r.packets(rule))
+                    .description("Packets for which this rule was the deciding match (pf's rule counters)")
+                    .tags(tags).register(registry);
+            FunctionCounter.builder("tandem_rule_bytes", ruleset, r -> r.bytes(rule))
+                    .description("Bytes of the packets this rule decided")
+                    .tags(tags).register(registry);
+        }
+    }
+
+    /** Reads /proc/net/netfilter/nfnetlink_queue at most every 500 ms, on the scrape thread. */
+    static final class KernelQueueStats {
+        enum Column { TOTAL, DROPPED, USER_DROPPED, ID_SEQUENCE }
+
+        private List<NfQueueProcStats.Row> rows = List.of();
+        private long readAtNanos;
+
+        synchronized double value(final int queue, final Column column) {
+            final long now = System.nanoTime();
+            if (now - readAtNanos > 500_000_000L || readAtNanos == 0) {
+                rows = NfQueueProcStats.read(NfQueueProcStats.PROCESS_PATH).rows();
+                readAtNanos = now;
+            }
+            for (final NfQueueProcStats.Row row : rows) {
+                if (row.queue() == queue) {
+                    switch (column) {
+                        case TOTAL: return row.queueTotal();
+                        case DROPPED: return row.queueDropped();
+                        case USER_DROPPED: return row.userDropped();
+                        default: return row.idSequence();
+                    }
+                }
+            }
+            return Double.NaN;
+        }
+    }
+
+    /** Netlink errors and failed sends, labelled by errno name; only non-zero series are listed. */
+    private final class ErrnoCollector extends Collector {
+        @Override
+        public List<MetricFamilySamples> collect() {
+            final List<MetricFamilySamples.Sample> errors = new ArrayList<>();
+            final List<MetricFamilySamples.Sample> sends = new ArrayList<>();
+            for (final PacketCounters c : queues) {
+                final String q = Integer.toString(c.queue());
+                for (int errno = 1; errno <= PacketCounters.MAX_ERRNO; errno++) {
+                    final long e = c.netlinkErrors(errno);
+                    if (e != 0) {
+                        errors.add(new MetricFamilySamples.Sample("tandem_netlink_errors_total",
+                                List.of("queue", "errno"), List.of(q, ErrnoNames.name(errno)), e));
+                    }
+                    final long s = c.sendErrors(errno);
+                    if (s != 0) {
+                        sends.add(new MetricFamilySamples.Sample("tandem_verdict_send_errors_total",
+                                List.of("queue", "errno"), List.of(q, ErrnoNames.name(errno)), s));
+                    }
+                }
+            }
+            return List.of(
+                    new MetricFamilySamples("tandem_netlink_errors", Type.COUNTER,
+                            "NLMSG_ERROR answers from the kernel in the packet stream, by errno (ENOENT: verdict for an unknown id)",
+                            errors),
+                    new MetricFamilySamples("tandem_verdict_send_errors", Type.COUNTER,
+                            "Failed send calls carrying verdicts, by errno", sends));
+        }
+    }
+
+    /** Receive batch size and duty-cycle time as Prometheus summaries (count and sum only). */
+    private final class SummaryCollector extends Collector {
+        @Override
+        public List<MetricFamilySamples> collect() {
+            final List<MetricFamilySamples.Sample> batches = new ArrayList<>();
+            final List<MetricFamilySamples.Sample> cycles = new ArrayList<>();
+            for (final PacketCounters c : queues) {
+                final List<String> names = List.of("queue");
+                final List<String> values = List.of(Integer.toString(c.queue()));
+                batches.add(new MetricFamilySamples.Sample("tandem_receive_batch_size_count", names, values,
+                        c.get(PacketCounter.RECEIVE_CALLS)));
+                batches.add(new MetricFamilySamples.Sample("tandem_receive_batch_size_sum", names, values,
+                        c.get(PacketCounter.PACKETS_RECEIVED) + c.totalNetlinkErrors()));
+                cycles.add(new MetricFamilySamples.Sample("tandem_duty_cycle_seconds_count", names, values,
+                        c.get(PacketCounter.DUTY_CYCLES)));
+                cycles.add(new MetricFamilySamples.Sample("tandem_duty_cycle_seconds_sum", names, values,
+                        c.get(PacketCounter.DUTY_CYCLE_NANOS) / 1e9));
+            }
+            return List.of(
+                    new MetricFamilySamples("tandem_receive_batch_size", Type.SUMMARY,
+                            "Messages taken per recvmmsg call", batches),
+                    new MetricFamilySamples("tandem_duty_cycle_seconds", Type.SUMMARY,
+                            "Time the packet thread spends per busy duty cycle", cycles));
+        }
+    }
+}

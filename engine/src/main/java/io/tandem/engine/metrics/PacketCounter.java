@@ -1,0 +1,66 @@
+package io.tandem.engine.metrics;
+
+/**
+ * Descriptors of the packet thread's scalar counters: one id, one Prometheus name, one help text
+ * each. The values live in {@link PacketCounters}; {@link MetricsServer} exports them.
+ *
+ * <p>Counters that carry a label with many values (decode failures by reason, netlink errors by
+ * errno, rule hits by rule) are kept in their own arrays in {@link PacketCounters}.
+ */
+public enum PacketCounter {
+    PACKETS_RECEIVED("tandem_packets_received", "Packets received from the kernel queue"),
+    BYTES_RECEIVED("tandem_bytes_received", "Bytes of the packets received (their original length)"),
+    RECEIVE_CALLS("tandem_receive_calls", "recvmmsg calls that returned at least one message"),
+    VERDICT_ACCEPT("tandem_verdicts", "verdict", "accept", "Packets given a verdict, by verdict"),
+    VERDICT_DROP("tandem_verdicts", "verdict", "drop", "Packets given a verdict, by verdict"),
+    VERDICT_MESSAGES_SINGLE("tandem_verdict_messages", "kind", "single",
+            "Verdict messages sent: single = VERDICT (one packet), batch = VERDICT_BATCH (a run of packets)"),
+    VERDICT_MESSAGES_BATCH("tandem_verdict_messages", "kind", "batch",
+            "Verdict messages sent: single = VERDICT (one packet), batch = VERDICT_BATCH (a run of packets)"),
+    VERDICT_SENDS("tandem_verdict_sends", "send calls that carried verdicts"),
+    DEFAULT_PASS("tandem_default_pass", "Rule evaluations that matched no rule (pf's implicit pass)"),
+    TRUNCATED_MESSAGES("tandem_truncated_messages", "Netlink messages larger than the receive slot (MSG_TRUNC)"),
+    ENOBUFS("tandem_enobufs", "ENOBUFS seen on receive (socket overrun)"),
+    PACKET_ID_GAPS("tandem_packet_id_gaps", "Gaps in the packet id sequence (messages lost to socket overruns)"),
+    PACKET_ID_GAP_PACKETS("tandem_packet_id_gap_packets", "Packets missing from the id sequence in all gaps"),
+    RECEIVE_ERRORS("tandem_receive_errors", "recvmmsg failures other than EAGAIN, EINTR and ENOBUFS"),
+    OTHER_MESSAGES("tandem_other_netlink_messages", "Netlink messages that were neither packets nor errors"),
+    DUTY_CYCLES("tandem_duty_cycles", "Duty cycles of the packet thread that did work"),
+    DUTY_CYCLE_NANOS("tandem_duty_cycle_nanos", "Time spent in duty cycles that did work, nanoseconds");
+
+    private final String metricName;
+    private final String labelName;
+    private final String labelValue;
+    private final String help;
+
+    PacketCounter(final String metricName, final String help) {
+        this(metricName, null, null, help);
+    }
+
+    PacketCounter(final String metricName, final String labelName, final String labelValue, final String help) {
+        this.metricName = metricName;
+        this.labelName = labelName;
+        this.labelValue = labelValue;
+        this.help = help;
+    }
+
+    /** Extra label that tells counters of one family apart (e.g. verdict=accept), or null. */
+    public String labelName() {
+        return labelName;
+    }
+
+    public String labelValue() {
+        return labelValue;
+    }
+
+    public String metricName() {
+        return metricName;
+    }
+
+    public String help() {
+        return help;
+    }
+
+    /** Shared, never modified: avoids the copy {@code values()} makes. */
+    static final PacketCounter[] VALUES = values();
+}

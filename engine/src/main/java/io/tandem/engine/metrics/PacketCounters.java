@@ -1,0 +1,99 @@
+package io.tandem.engine.metrics;
+
+import io.tandem.engine.packet.DecodeResult;
+import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
+
+/**
+ * The counters of one PacketAgent.
+ *
+ * <p>Theory of operation. Owned by the packet thread, which is the only writer: every counter is a
+ * plain {@code long} in a preallocated array, incremented without atomics, locks or allocation.
+ * Readers (the Prometheus scrape thread, the shutdown summary) read the same arrays without
+ * synchronisation: on 64-bit HotSpot an aligned long is read whole, so a reader sees a recent value,
+ * possibly a few increments old — fine for monitoring, never used for decisions. Memory bound: fixed
+ * at construction.
+ */
+public final class PacketCounters {
+    /** errno values above this share the last slot. */
+    public static final int MAX_ERRNO = 134;
+
+    private final int queue;
+    private final long[] scalars = new long[PacketCounter.VALUES.length];
+    private final long[] decodeFailures = new long[DecodeResult.values().length];
+    private final long[] netlinkParseFailures = new long[NetlinkParseStatus.values().length];
+    private final long[] netlinkErrors = new long[MAX_ERRNO + 1];
+    private final long[] sendErrors = new long[MAX_ERRNO + 1];
+
+    public PacketCounters(final int queue) {
+        this.queue = queue;
+    }
+
+    public int queue() {
+        return queue;
+    }
+
+    public void increment(final PacketCounter counter) {
+        scalars[counter.ordinal()]++;
+    }
+
+    public void add(final PacketCounter counter, final long delta) {
+        scalars[counter.ordinal()] += delta;
+    }
+
+    public void incrementDecodeFailure(final DecodeResult result) {
+        decodeFailures[result.ordinal()]++;
+    }
+
+    public void incrementNetlinkParseFailure(final NetlinkParseStatus status) {
+        netlinkParseFailures[status.ordinal()]++;
+    }
+
+    /** An NLMSG_ERROR from the kernel in the packet stream; {@code errno} is positive. */
+    public void incrementNetlinkError(final int errno) {
+        netlinkErrors[clampErrno(errno)]++;
+    }
+
+    public void incrementSendError(final int errno) {
+        sendErrors[clampErrno(errno)]++;
+    }
+
+    public long get(final PacketCounter counter) {
+        return scalars[counter.ordinal()];
+    }
+
+    public long decodeFailures(final DecodeResult result) {
+        return decodeFailures[result.ordinal()];
+    }
+
+    public long totalDecodeFailures() {
+        long sum = 0;
+        for (final long v : decodeFailures) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    public long netlinkParseFailures(final NetlinkParseStatus status) {
+        return netlinkParseFailures[status.ordinal()];
+    }
+
+    public long netlinkErrors(final int errno) {
+        return netlinkErrors[clampErrno(errno)];
+    }
+
+    public long totalNetlinkErrors() {
+        long sum = 0;
+        for (final long v : netlinkErrors) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    public long sendErrors(final int errno) {
+        return sendErrors[clampErrno(errno)];
+    }
+
+    private static int clampErrno(final int errno) {
+        return errno < 0 || errno > MAX_ERRNO ? MAX_ERRNO : errno;
+    }
+}

@@ -1,0 +1,294 @@
+package io.tandem.engine.packet;
+
+import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.verdict.VerdictBatcher;
+import io.tandem.nativeio.libc.CpuAffinity;
+import io.tandem.nativeio.libc.NetNamespace;
+import io.tandem.nativeio.netlink.RecvmmsgBatch;
+import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
+import io.tandem.nativeio.nfqueue.NfQueueOptions;
+import io.tandem.nativeio.nfqueue.NfQueueSession;
+import io.tandem.nativeio.nfqueue.NfqConstants;
+import io.tandem.nativeio.nfqueue.NfqPacketParser;
+import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The packet path of one NFQUEUE: receive → decode → rules → verdict.
+ *
+ * <p>Theory of operation. One agent per queue, running on its own thread (pinned to a CPU when
+ * configured). The thread opens and binds the queue itself, so the socket lives in the thread's
+ * network namespace, and from then on it is the only thread that touches the socket, the receive
+ * buffers, the decoder, the ruleset's counters, the verdict batcher and the {@link PacketCounters}.
+ * Each duty cycle takes up to {@code batch} messages with one non-blocking {@code recvmmsg}, walks
+ * every netlink message in every datagram (packets, and NLMSG_ERROR answers to earlier verdicts,
+ * which the kernel interleaves with packets), decides each packet, and ends with one {@code send}
+ * of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
+ * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes.
+ *
+ * <p>Decision. A forwarded packet crosses pf twice, inbound on its input interface and outbound on
+ * its output interface; Tandem evaluates the ruleset the same way (FORWARD hook: {@code in} on the
+ * input interface, then {@code out} on the output interface) and accepts only when both pass.
+ * Packets on the INPUT/PREROUTING hooks are evaluated once inbound, OUTPUT/POSTROUTING once
+ * outbound. A packet that fails to decode gets the configured malformed policy (default drop) and
+ * is counted under its {@link DecodeResult} reason.
+ *
+ * <p>Memory bound: everything on the packet path is allocated before the first receive; after
+ * warm-up a cycle allocates nothing. Failure policy: setup errors end the agent and are reported by
+ * {@link #awaitStarted}; errors after setup are counted and the loop continues; {@link #stop()}
+ * flushes every decided verdict and unbinds the queue before the thread ends.
+ */
+public final class PacketAgent implements Runnable {
+    /** Longest wait for a packet before the loop looks at its stop flag again. */
+    public static final int IDLE_POLL_MILLIS = 100;
+
+    private static final int HOOK_PRE_ROUTING = 0;
+    private static final int HOOK_LOCAL_IN = 1;
+    private static final int HOOK_FORWARD = 2;
+
+    private static final long PACKET_HDR_SEEN = 1L << NfqConstants.NFQA_PACKET_HDR;
+
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int ENOBUFS = 105;
+
+    private final PacketAgentSettings settings;
+    private final Ruleset ruleset;
+    private final PacketCounters counters;
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final DecodedPacket packet = new DecodedPacket();
+    private final NfqPacketParser parser = new NfqPacketParser();
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private volatile boolean running = true;
+    private volatile RuntimeException startFailure;
+    private volatile NfQueueSession session;
+    private volatile Thread thread;
+
+    private VerdictBatcher batcher;
+    private long lastPacketId;
+    private final int malformedVerdict;
+
+    public PacketAgent(final PacketAgentSettings settings, final Ruleset ruleset, final PacketCounters counters) {
+        this.settings = settings;
+        this.ruleset = ruleset;
+        this.counters = counters;
+        this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+    }
+
+    /** Starts the agent on a new thread named {@code tandem-queue-N}. */
+    public Thread start() {
+        final Thread t = new Thread(this, "tandem-queue-" + settings.queue());
+        t.setDaemon(false);
+        thread = t;
+        t.start();
+        return t;
+    }
+
+    /**
+     * Waits until the queue is bound (or setup failed).
+     *
+     * @throws RuntimeException the setup failure, with its one-line explanation
+     */
+    public void awaitStarted(final long timeout, final TimeUnit unit) throws InterruptedException {
+        if (!started.await(timeout, unit)) {
+            throw new IllegalStateException("queue " + settings.queue() + " did not start within " + timeout + " " + unit);
+        }
+        final RuntimeException failure = startFailure;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Asks the loop to end; it flushes verdicts and unbinds. Safe from any thread, idempotent. */
+    public void stop() {
+        running = false;
+    }
+
+    /** Waits for the thread to finish its shutdown (flush, unbind, close). */
+    public boolean awaitStopped(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    public PacketCounters counters() {
+        return counters;
+    }
+
+    public PacketAgentSettings settings() {
+        return settings;
+    }
+
+    public Ruleset ruleset() {
+        return ruleset;
+    }
+
+    /** The id of the packet thread (for ThreadMXBean allocation checks), -1 before {@link #start()}. */
+    public long threadId() {
+        final Thread t = thread;
+        return t == null ? -1 : t.getId();
+    }
+
+    /** The bound session, or null before start / after a failed start (for status output). */
+    public NfQueueSession session() {
+        return session;
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (settings.netns() != null) {
+                NetNamespace.enterForCurrentThread(settings.netns());
+            }
+            if (settings.cpu() >= 0) {
+                CpuAffinity.pinCurrentThread(settings.cpu());
+            }
+            session = NfQueueSession.open(NfQueueOptions.forQueue(settings.queue())
+                    .copyRange(settings.copyRange())
+                    .queueMaxLen(settings.queueMaxLength())
+                    .failOpen(settings.failOpen())
+                    .gso(settings.gso())
+                    .receiveBufferBytes(settings.receiveBuffer())
+                    .batchSize(settings.batchSize())
+                    .slotSize(settings.copyRange() + NfQueueOptions.SLOT_HEADROOM));
+            batcher = new VerdictBatcher(session.socket(), new NfqVerdictEncoder(64 * 1024), counters,
+                    settings.queue(), settings.batchVerdicts());
+        } catch (final RuntimeException e) {
+            startFailure = e;
+            started.countDown();
+            stopped.countDown();
+            return;
+        }
+        started.countDown();
+        try {
+            while (running) {
+                doWork();
+            }
+        } finally {
+            try {
+                batcher.flush();
+                session.close();
+            } finally {
+                stopped.countDown();
+            }
+        }
+    }
+
+    /** One duty cycle; returns the number of messages handled. Package-private for tests. */
+    int doWork() {
+        final NfQueueSession s = session;
+        final RecvmmsgBatch batch = s.batch();
+        final int received = batch.receive(s.fd(), false);
+        if (received > 0) {
+            final long start = System.nanoTime();
+            for (int i = 0; i < received; i++) {
+                final boolean truncated = batch.truncated(i);
+                if (truncated) {
+                    counters.increment(PacketCounter.TRUNCATED_MESSAGES);
+                }
+                onDatagram(batch.slot(i), batch.length(i), truncated);
+            }
+            batcher.flush();
+            counters.increment(PacketCounter.RECEIVE_CALLS);
+            counters.increment(PacketCounter.DUTY_CYCLES);
+            counters.add(PacketCounter.DUTY_CYCLE_NANOS, System.nanoTime() - start);
+            return received;
+        }
+        final int errno = -received;
+        if (errno == EAGAIN) {
+            batcher.flush();
+            s.socket().poll(IDLE_POLL_MILLIS);
+        } else if (errno == ENOBUFS) {
+            counters.increment(PacketCounter.ENOBUFS);
+        } else if (errno != EINTR) {
+            counters.increment(PacketCounter.RECEIVE_ERRORS);
+            s.socket().poll(IDLE_POLL_MILLIS);
+        }
+        return 0;
+    }
+
+    private void onDatagram(final UnsafeBuffer buffer, final int length, final boolean truncated) {
+        int offset = 0;
+        while (offset < length) {
+            final NetlinkParseStatus status = parser.parse(buffer, offset, length, truncated);
+            switch (status) {
+                case OK_PACKET:
+                    onPacket(buffer);
+                    break;
+                case OK_ERROR:
+                    if (parser.errno() != 0) {
+                        counters.incrementNetlinkError(parser.errno());
+                    }
+                    break;
+                case OK_OTHER:
+                    counters.increment(PacketCounter.OTHER_MESSAGES);
+                    break;
+                default:
+                    counters.incrementNetlinkParseFailure(status);
+                    if ((parser.attributesSeen() & PACKET_HDR_SEEN) != 0) {
+                        // The header was readable: answer the packet so it does not sit in the queue.
+                        accountPacketId(parser.packetId());
+                        batcher.add(parser.packetId(), malformedVerdict);
+                    }
+                    break;
+            }
+            final int next = parser.nextOffset();
+            if (status.endsDatagram() || next <= offset) {
+                return; // the message length was unusable: nothing more can be read from this datagram
+            }
+            offset = next;
+        }
+    }
+
+    private void onPacket(final UnsafeBuffer buffer) {
+        final long id = parser.packetId();
+        accountPacketId(id);
+        counters.increment(PacketCounter.PACKETS_RECEIVED);
+        counters.add(PacketCounter.BYTES_RECEIVED, parser.capLen());
+
+        final DecodeResult result = decoder.decode(buffer, parser.payloadOffset(), parser.payloadLength(),
+                parser.capLen(), parser.hwProtocol(), packet);
+        if (result != DecodeResult.OK) {
+            counters.incrementDecodeFailure(result);
+            batcher.add(id, malformedVerdict);
+            return;
+        }
+        batcher.add(id, decide(parser.hook(), parser.indev(), parser.outdev(), parser.capLen()));
+    }
+
+    private int decide(final int hook, final int indev, final int outdev, final long bytes) {
+        if (hook == HOOK_FORWARD) {
+            return passes(Ruleset.DIR_IN, indev, bytes) && passes(Ruleset.DIR_OUT, outdev, bytes)
+                    ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+        }
+        final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
+        return passes(inbound ? Ruleset.DIR_IN : Ruleset.DIR_OUT, inbound ? indev : outdev, bytes)
+                ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+    }
+
+    private boolean passes(final int direction, final int ifindex, final long bytes) {
+        final int rule = ruleset.evaluate(packet, direction, ifindex);
+        if (rule < 0) {
+            counters.increment(PacketCounter.DEFAULT_PASS);
+            return true;
+        }
+        ruleset.recordHit(rule, bytes);
+        return ruleset.isPass(rule);
+    }
+
+    /** Ids are assigned per queue in order; a jump means messages were lost to a socket overrun. */
+    private void accountPacketId(final long id) {
+        if (lastPacketId != 0) {
+            final long missing = (id - lastPacketId - 1) & 0xFFFF_FFFFL;
+            if (missing != 0 && missing < 0x8000_0000L) {
+                counters.increment(PacketCounter.PACKET_ID_GAPS);
+                counters.add(PacketCounter.PACKET_ID_GAP_PACKETS, missing);
+            }
+        }
+        lastPacketId = id;
+    }
+}
