@@ -96,6 +96,7 @@ final class Lab implements AutoCloseable {
         cmd.addAll(Arrays.asList(command));
         try {
             final Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(log.toFile()))
                     .start();
             background.add(p);

@@ -36,15 +36,15 @@ import org.junit.jupiter.api.io.TempDir;
 class PacketPathSystemTest {
     private static final int QUEUE = 258;
     private static final String RULES = String.join("\n",
-            "# the demo's policy: ICMP and TCP 5201 pass, everything else is blocked (stateless in this issue,",
-            "# so replies from port 5201 need their own rule)",
+            "# the demo's policy: ICMP and TCP 5201 pass, everything else is blocked; `no state` because this",
+            "# test is about the stateless path, so replies from port 5201 need their own rule",
             "allowed = \"5201\"",
             "block all",
-            "pass proto { icmp icmp6 }",
-            "pass proto tcp to port $allowed",
-            "pass proto tcp from port $allowed",
-            "pass proto udp to port 5201",
-            "pass proto udp from port 5201",
+            "pass proto { icmp icmp6 } no state",
+            "pass proto tcp to port $allowed no state",
+            "pass proto tcp from port $allowed no state",
+            "pass proto udp to port 5201 no state",
+            "pass proto udp from port 5201 no state",
             "");
 
     private PacketAgent agent;
@@ -192,7 +192,7 @@ class PacketPathSystemTest {
 
     @Test
     void packetThreadAllocatesNothingOverAMillionRealPackets() throws Exception {
-        final PacketAgent a = startAgent("pass all\n", "batch 64");
+        final PacketAgent a = startAgent("pass all no state\n", "batch 64");
         final com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-p", "5201");

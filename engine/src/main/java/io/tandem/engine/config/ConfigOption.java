@@ -1,0 +1,459 @@
+package io.tandem.engine.config;
+
+import io.tandem.engine.rules.Addresses;
+import io.tandem.engine.rules.RuleParser;
+import io.tandem.engine.rules.RuleSyntaxException;
+import io.tandem.engine.rules.Token;
+import io.tandem.engine.rules.TokenCursor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The table of {@code set} options: one row per option with its name, value syntax, default and
+ * help text. The parser, the error messages, {@code docs/configuration.md} and {@code tandem --help}
+ * are all driven by this table, so adding an option is adding a row.
+ *
+ * <p>Every value is held as a long ({@link Kind#HOSTPORT} and {@link Kind#IFLIST} also as text):
+ * booleans as 0/1, choices as the index into {@link #choices()}, {@code none} as -1. Options named
+ * {@code "group sub"} ({@code limit states}, {@code timeout tcp.first}) are written
+ * {@code set group sub VALUE} or {@code set group { sub VALUE, ... }}. Timeouts are listed in pf's
+ * PFTM order, so {@link #pftmIndex()} gives the index the state engine uses.
+ */
+public enum ConfigOption {
+    QUEUE("queue", Kind.UINT, 0, 65535, 0, null,
+            "NFQUEUE number to bind (the --queue-num of the iptables NFQUEUE target)."),
+    CPU("cpu", Kind.CPU, 0, 4095, -1, null,
+            "CPU the packet thread is pinned to, or none to let the scheduler choose."),
+    METRICS("metrics", Kind.HOSTPORT, 0, 0, 0, "127.0.0.1:9108",
+            "Address of the Prometheus /metrics endpoint (literal IP address and port), or none to disable it."),
+    COPY_RANGE("copy-range", Kind.UINT, 64, 65531, 256, null,
+            "Bytes of each packet the kernel copies to Tandem; headers must fit."),
+    QUEUE_MAXLEN("queue-maxlen", Kind.UINT, 1, Integer.MAX_VALUE, 8192, null,
+            "Packets the kernel queue holds waiting for a verdict."),
+    FAIL_OPEN("fail-open", Kind.BOOL, 0, 1, 1, null,
+            "yes: the kernel accepts packets when the queue is full; no: it drops them."),
+    GSO("gso", Kind.BOOL, 0, 1, 1, null,
+            "Accept GSO/GRO super-packets from the kernel instead of having them segmented."),
+    RCVBUF("rcvbuf", Kind.SIZE, 4096, Integer.MAX_VALUE, 8L << 20, null,
+            "Netlink socket receive buffer in bytes; suffixes k and m (and g) multiply by 1024."),
+    BATCH("batch", Kind.UINT, 1, 1024, 64, null,
+            "Packets read per receive call."),
+    VERDICT("verdict", Kind.CHOICE, 0, 1, 0, "batch single",
+            "batch: coalesce verdicts into NFQNL_MSG_VERDICT_BATCH messages; single: one verdict per packet."),
+    MALFORMED("malformed", Kind.CHOICE, 0, 1, 0, "drop pass",
+            "Verdict for packets that fail to decode."),
+    SKIP("skip", Kind.IFLIST, 0, 0, 0, "",
+            "Interfaces whose packets are passed without filtering (pf's set skip on)."),
+    LIMIT_STATES("limit states", Kind.UINT, 1, Integer.MAX_VALUE, 100_000, null,
+            "Size of the state table; new states beyond it are refused and counted."),
+    TIMEOUT_TCP_FIRST("timeout tcp.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 120, null,
+            "TCP state after the first packet."),
+    TIMEOUT_TCP_OPENING("timeout tcp.opening", Kind.SECONDS, 0, Integer.MAX_VALUE, 30, null,
+            "TCP state before the destination has answered (SYN_SENT)."),
+    TIMEOUT_TCP_ESTABLISHED("timeout tcp.established", Kind.SECONDS, 0, Integer.MAX_VALUE, 86_400, null,
+            "Established TCP connection."),
+    TIMEOUT_TCP_CLOSING("timeout tcp.closing", Kind.SECONDS, 0, Integer.MAX_VALUE, 900, null,
+            "TCP state after the first FIN."),
+    TIMEOUT_TCP_FINWAIT("timeout tcp.finwait", Kind.SECONDS, 0, Integer.MAX_VALUE, 45, null,
+            "TCP state after both FINs (connection closed)."),
+    TIMEOUT_TCP_CLOSED("timeout tcp.closed", Kind.SECONDS, 0, Integer.MAX_VALUE, 90, null,
+            "TCP state after an RST."),
+    TIMEOUT_UDP_FIRST("timeout udp.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 60, null,
+            "UDP state after the first packet."),
+    TIMEOUT_UDP_SINGLE("timeout udp.single", Kind.SECONDS, 0, Integer.MAX_VALUE, 30, null,
+            "UDP state when only the source has sent packets."),
+    TIMEOUT_UDP_MULTIPLE("timeout udp.multiple", Kind.SECONDS, 0, Integer.MAX_VALUE, 60, null,
+            "UDP state when both sides have sent packets."),
+    TIMEOUT_ICMP_FIRST("timeout icmp.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 20, null,
+            "ICMP state after the first packet."),
+    TIMEOUT_ICMP_ERROR("timeout icmp.error", Kind.SECONDS, 0, Integer.MAX_VALUE, 10, null,
+            "ICMP state after an ICMP error came back in answer."),
+    TIMEOUT_OTHER_FIRST("timeout other.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 60, null,
+            "Other protocols: state after the first packet."),
+    TIMEOUT_OTHER_SINGLE("timeout other.single", Kind.SECONDS, 0, Integer.MAX_VALUE, 30, null,
+            "Other protocols: only the source has sent packets."),
+    TIMEOUT_OTHER_MULTIPLE("timeout other.multiple", Kind.SECONDS, 0, Integer.MAX_VALUE, 60, null,
+            "Other protocols: both sides have sent packets."),
+    TIMEOUT_FRAG("timeout frag", Kind.SECONDS, 0, Integer.MAX_VALUE, 30, null,
+            "Seconds before an unassembled fragment expires."),
+    TIMEOUT_INTERVAL("timeout interval", Kind.SECONDS, 1, Integer.MAX_VALUE, 10, null,
+            "Interval between purges of expired states."),
+    TIMEOUT_ADAPTIVE_START("timeout adaptive.start", Kind.UINT, 0, Integer.MAX_VALUE, 60_000, null,
+            "State count at which timeouts start to scale down; default 60% of limit states."),
+    TIMEOUT_ADAPTIVE_END("timeout adaptive.end", Kind.UINT, 0, Integer.MAX_VALUE, 120_000, null,
+            "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
+
+    /** Value syntaxes. */
+    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST }
+
+    private static final ConfigOption[] VALUES = values();
+
+    private final String name;
+    private final Kind kind;
+    private final long min;
+    private final long max;
+    private final long defaultValue;
+    private final String defaultText;
+    private final String[] choices;
+    private final String help;
+
+    ConfigOption(final String name, final Kind kind, final long min, final long max, final long defaultValue,
+            final String text, final String help) {
+        this.name = name;
+        this.kind = kind;
+        this.min = min;
+        this.max = max;
+        this.defaultValue = defaultValue;
+        this.defaultText = kind == Kind.CHOICE ? null : text;
+        this.choices = kind == Kind.CHOICE ? text.split(" ") : new String[0];
+        this.help = help;
+    }
+
+    /** Full name as written after {@code set}, e.g. {@code queue} or {@code timeout tcp.first}. */
+    public String optionName() {
+        return name;
+    }
+
+    /** The group word of a two-word option ({@code limit}, {@code timeout}), or the name itself. */
+    public String group() {
+        final int sp = name.indexOf(' ');
+        return sp < 0 ? name : name.substring(0, sp);
+    }
+
+    /** The second word of a two-word option, or null. */
+    public String member() {
+        final int sp = name.indexOf(' ');
+        return sp < 0 ? null : name.substring(sp + 1);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public long min() {
+        return min;
+    }
+
+    public long max() {
+        return max;
+    }
+
+    public long defaultValue() {
+        return defaultValue;
+    }
+
+    /** Default text value (HOSTPORT, IFLIST), else null. */
+    public String defaultText() {
+        return defaultText;
+    }
+
+    public List<String> choices() {
+        return List.of(choices);
+    }
+
+    public String help() {
+        return help;
+    }
+
+    /** True for the {@code timeout} group. */
+    public boolean isTimeout() {
+        return name.startsWith("timeout ");
+    }
+
+    /** pf's PFTM_* index of a timeout option, or -1. */
+    public int pftmIndex() {
+        return isTimeout() ? ordinal() - TIMEOUT_TCP_FIRST.ordinal() : -1;
+    }
+
+    /** Number of timeout options (pf's PFTM_ADAPTIVE_END + 1). */
+    public static final int TIMEOUT_COUNT = TIMEOUT_ADAPTIVE_END.ordinal() - TIMEOUT_TCP_FIRST.ordinal() + 1;
+
+    /** The option with this full name, or null. */
+    public static ConfigOption byName(final String name) {
+        for (final ConfigOption o : VALUES) {
+            if (o.name.equals(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /** Timeout option by pf's PFTM index. */
+    public static ConfigOption timeoutByIndex(final int pftm) {
+        return VALUES[TIMEOUT_TCP_FIRST.ordinal() + pftm];
+    }
+
+    /** Distinct first words of all options, in table order: the names {@code set} accepts. */
+    public static List<String> groups() {
+        final List<String> out = new ArrayList<>();
+        for (final ConfigOption o : VALUES) {
+            if (!out.contains(o.group())) {
+                out.add(o.group());
+            }
+        }
+        return out;
+    }
+
+    /** Second words of a group, in table order. */
+    public static List<String> members(final String group) {
+        final List<String> out = new ArrayList<>();
+        for (final ConfigOption o : VALUES) {
+            if (o.group().equals(group) && o.member() != null) {
+                out.add(o.member());
+            }
+        }
+        return out;
+    }
+
+    /** Value syntax for help and documentation. */
+    public String syntax() {
+        switch (kind) {
+            case UINT:
+                return "N (" + min + ".." + max + ")";
+            case SECONDS:
+                return "seconds (" + min + ".." + max + ")";
+            case CPU:
+                return "N (" + min + ".." + max + ") | none";
+            case HOSTPORT:
+                return "\"HOST:PORT\" | none";
+            case BOOL:
+                return "yes | no";
+            case SIZE:
+                return "N[k|m|g] (" + formatSize(min) + ".." + max + ")";
+            case CHOICE:
+                return String.join(" | ", choices);
+            case IFLIST:
+                return "on IF | on { IF ... }";
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /** Formats a value as it is written in the file. */
+    public String format(final long value, final String text) {
+        switch (kind) {
+            case CPU:
+                return value < 0 ? "none" : Long.toString(value);
+            case HOSTPORT:
+                return text == null ? "none" : "\"" + text + "\"";
+            case BOOL:
+                return value != 0 ? "yes" : "no";
+            case SIZE:
+                return formatSize(value);
+            case CHOICE:
+                return choices[(int) value];
+            case IFLIST:
+                if (text == null || text.isEmpty()) {
+                    return "none";
+                }
+                return text.indexOf(' ') < 0 ? "on " + text : "on { " + text + " }";
+            default:
+                return Long.toString(value);
+        }
+    }
+
+    /** The default as written in the file. */
+    public String defaultString() {
+        return format(defaultValue, defaultText);
+    }
+
+    static String formatSize(final long v) {
+        if (v != 0 && v % (1L << 30) == 0) {
+            return (v >> 30) + "g";
+        }
+        if (v != 0 && v % (1L << 20) == 0) {
+            return (v >> 20) + "m";
+        }
+        if (v != 0 && v % 1024 == 0) {
+            return (v >> 10) + "k";
+        }
+        return Long.toString(v);
+    }
+
+    /**
+     * Parses this option's value from the cursor into {@code values[ordinal]} / {@code texts[ordinal]}.
+     * An IFLIST value replaces the text only when {@code replace}, else appends to it.
+     */
+    void parseValue(final TokenCursor c, final long[] values, final String[] texts, final boolean replace)
+            throws RuleSyntaxException {
+        final int i = ordinal();
+        final Token t = c.peek();
+        switch (kind) {
+            case UINT:
+            case SECONDS:
+                values[i] = number(c.next());
+                return;
+            case CPU:
+                if (c.accept("none")) {
+                    values[i] = -1;
+                } else {
+                    values[i] = number(c.next());
+                }
+                return;
+            case BOOL:
+                c.next();
+                if (t.is("yes")) {
+                    values[i] = 1;
+                } else if (t.is("no")) {
+                    values[i] = 0;
+                } else {
+                    throw new RuleSyntaxException(t, "expected yes or no for " + name + ", got " + t.describe());
+                }
+                return;
+            case CHOICE:
+                c.next();
+                for (int k = 0; k < choices.length; k++) {
+                    if (t.is(choices[k])) {
+                        values[i] = k;
+                        return;
+                    }
+                }
+                throw new RuleSyntaxException(t, "expected " + String.join(" or ", choices) + " for " + name
+                        + ", got " + t.describe());
+            case SIZE:
+                values[i] = size(c.next());
+                return;
+            case HOSTPORT:
+                c.next();
+                if (t.is("none")) {
+                    texts[i] = null;
+                    values[i] = 0;
+                    return;
+                }
+                if (t.kind() != Token.Kind.STRING && t.kind() != Token.Kind.WORD) {
+                    throw new RuleSyntaxException(t, "expected \"HOST:PORT\" or none for " + name + ", got " + t.describe());
+                }
+                texts[i] = hostPort(t);
+                values[i] = 0;
+                return;
+            case IFLIST:
+                c.expect("on");
+                final StringBuilder sb = new StringBuilder(replace || texts[i] == null ? "" : texts[i]);
+                if (c.peek().is("{")) {
+                    final Token open = c.next();
+                    int count = 0;
+                    while (!c.accept("}")) {
+                        if (c.atEnd()) {
+                            throw new RuleSyntaxException(open, "unterminated list: '{' without '}'");
+                        }
+                        if (c.accept(",")) {
+                            continue;
+                        }
+                        appendInterface(sb, c.next());
+                        count++;
+                    }
+                    if (count == 0) {
+                        throw new RuleSyntaxException(open, "empty list");
+                    }
+                } else {
+                    appendInterface(sb, c.next());
+                }
+                texts[i] = sb.toString();
+                return;
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    private static void appendInterface(final StringBuilder sb, final Token t) throws RuleSyntaxException {
+        if (t.kind() != Token.Kind.WORD || t.text().length() > 15) {
+            throw new RuleSyntaxException(t, "expected an interface name, got " + t.describe());
+        }
+        if ((" " + sb + " ").contains(" " + t.text() + " ")) {
+            return;
+        }
+        if (sb.length() > 0) {
+            sb.append(' ');
+        }
+        sb.append(t.text());
+    }
+
+    private long number(final Token t) throws RuleSyntaxException {
+        final long v = t.kind() == Token.Kind.WORD ? RuleParser.number(t.text()) : -1;
+        if (v < 0) {
+            throw new RuleSyntaxException(t, "expected a number for " + name + ", got " + t.describe());
+        }
+        return checkRange(t, v);
+    }
+
+    private long checkRange(final Token t, final long v) throws RuleSyntaxException {
+        if (v < min || v > max) {
+            throw new RuleSyntaxException(t, name + " " + t.text() + " out of range " + min + ".." + max);
+        }
+        return v;
+    }
+
+    private long size(final Token t) throws RuleSyntaxException {
+        final String s = t.kind() == Token.Kind.WORD ? t.text() : "";
+        int shift = 0;
+        String digits = s;
+        if (!s.isEmpty()) {
+            final char last = Character.toLowerCase(s.charAt(s.length() - 1));
+            shift = last == 'k' ? 10 : last == 'm' ? 20 : last == 'g' ? 30 : 0;
+            if (shift != 0) {
+                digits = s.substring(0, s.length() - 1);
+            }
+        }
+        final long v = RuleParser.number(digits);
+        if (v < 0) {
+            throw new RuleSyntaxException(t, "expected a size (N, Nk, Nm or Ng) for " + name + ", got " + t.describe());
+        }
+        return checkRange(t, v << shift);
+    }
+
+    private String hostPort(final Token t) throws RuleSyntaxException {
+        final String s = t.text();
+        final int colon = s.lastIndexOf(':');
+        final String bad = name + " must be \"HOST:PORT\" with a literal IP address, got '" + s + "'";
+        if (colon <= 0) {
+            throw new RuleSyntaxException(t, bad);
+        }
+        String host = s.substring(0, colon);
+        final long port = RuleParser.number(s.substring(colon + 1));
+        if (port < 1 || port > 65535) {
+            throw new RuleSyntaxException(t, name + ": port must be 1..65535, got '" + s.substring(colon + 1) + "'");
+        }
+        if (host.startsWith("[") && host.endsWith("]") && host.length() > 2) {
+            final long[] v6 = Addresses.parseInet6(host.substring(1, host.length() - 1));
+            if (v6 == null) {
+                throw new RuleSyntaxException(t, bad);
+            }
+            host = "[" + Addresses.formatInet6(v6[0], v6[1]) + "]";
+        } else {
+            final long v4 = Addresses.parseInet4(host);
+            if (v4 < 0) {
+                throw new RuleSyntaxException(t, bad.concat(
+                        host.indexOf(':') >= 0 ? "; write IPv6 addresses in brackets, as [::1]:9108" : ""));
+            }
+            host = Addresses.formatInet4(v4);
+        }
+        return host + ":" + port;
+    }
+
+    /** The options table in Markdown, as it appears in {@code docs/configuration.md}. */
+    public static String markdownTable() {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("| Option | Values | Default | Meaning |\n");
+        sb.append("|---|---|---|---|\n");
+        for (final ConfigOption o : VALUES) {
+            sb.append("| `set ").append(o.name).append("` | ").append(o.syntax().replace("|", "\\|"))
+                    .append(" | `").append(o.defaultString()).append(o.isAdaptive() ? "` (*) | " : "` | ").append(o.help).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /** The options as plain text for {@code tandem --help}. */
+    public static String helpText() {
+        final StringBuilder sb = new StringBuilder();
+        for (final ConfigOption o : VALUES) {
+            sb.append("  ").append(o.name).append(' ').append(o.syntax()).append("  [default ")
+                    .append(o.defaultString()).append("]\n      ").append(o.help).append('\n');
+        }
+        return sb.toString();
+    }
+
+    boolean isAdaptive() {
+        return this == TIMEOUT_ADAPTIVE_START || this == TIMEOUT_ADAPTIVE_END;
+    }
+}

@@ -1,0 +1,269 @@
+package io.tandem.engine.config;
+
+import io.tandem.engine.rules.InterfaceResolver;
+import io.tandem.engine.rules.Rule;
+import io.tandem.engine.rules.Ruleset;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The parsed configuration: {@code set} option values (pf-like defaults for anything not set) and the
+ * filter rules, immutable. Built by {@link ConfigParser}; {@link #withOverride(String)} derives a new
+ * configuration with one option changed, for command-line {@code --set} flags.
+ *
+ * <p>Values are stored per {@link ConfigOption} row; the typed getters read them. The adaptive
+ * timeouts, when not set explicitly, follow {@code limit states} as in pf (60% and 120% of it).
+ */
+public final class TandemConfig {
+    /** Values of {@code set verdict}. */
+    public enum VerdictMode { BATCH, SINGLE }
+
+    /** Values of {@code set malformed}. */
+    public enum MalformedPolicy { DROP, PASS }
+
+    private static final ConfigOption[] OPTIONS = ConfigOption.values();
+
+    private final String source;
+    private final long[] values;
+    private final String[] texts;
+    private final Position[] setAt;
+    private final List<Rule> rules;
+
+    /** Where an option was set, for error messages. */
+    record Position(String source, int line, int column) {
+    }
+
+    TandemConfig(final String source, final long[] values, final String[] texts, final Position[] setAt,
+            final List<Rule> rules) {
+        this.source = source;
+        this.values = values.clone();
+        this.texts = texts.clone();
+        this.setAt = setAt.clone();
+        this.rules = List.copyOf(rules);
+    }
+
+    /** All defaults and no rules (everything passes). */
+    public static TandemConfig defaults() {
+        return new TandemConfig("<defaults>", defaultValues(), defaultTexts(), new Position[OPTIONS.length], List.of());
+    }
+
+    static long[] defaultValues() {
+        final long[] v = new long[OPTIONS.length];
+        for (final ConfigOption o : OPTIONS) {
+            v[o.ordinal()] = o.defaultValue();
+        }
+        return v;
+    }
+
+    static String[] defaultTexts() {
+        final String[] t = new String[OPTIONS.length];
+        for (final ConfigOption o : OPTIONS) {
+            t[o.ordinal()] = o.defaultText();
+        }
+        return t;
+    }
+
+    /** Name of the file this configuration came from. */
+    public String source() {
+        return source;
+    }
+
+    /** The value of any option; adaptive timeouts that were not set follow {@code limit states}. */
+    public long value(final ConfigOption o) {
+        if (!isSet(o)) {
+            return defaultFor(o);
+        }
+        return values[o.ordinal()];
+    }
+
+    /** The default of an option in this configuration (adaptive ones depend on {@code limit states}). */
+    long defaultFor(final ConfigOption o) {
+        if (o == ConfigOption.TIMEOUT_ADAPTIVE_START) {
+            return values[ConfigOption.LIMIT_STATES.ordinal()] * 6 / 10;
+        }
+        if (o == ConfigOption.TIMEOUT_ADAPTIVE_END) {
+            return values[ConfigOption.LIMIT_STATES.ordinal()] * 12 / 10;
+        }
+        return o.defaultValue();
+    }
+
+    /** True when the option was given in the file or on the command line. */
+    public boolean isSet(final ConfigOption o) {
+        return setAt[o.ordinal()] != null;
+    }
+
+    Position setAt(final ConfigOption o) {
+        return setAt[o.ordinal()];
+    }
+
+    long[] rawValues() {
+        return values.clone();
+    }
+
+    String[] rawTexts() {
+        return texts.clone();
+    }
+
+    Position[] rawPositions() {
+        return setAt.clone();
+    }
+
+    /** The option's value as written in the file ({@code 8m}, {@code "127.0.0.1:9108"}, {@code none}...). */
+    public String valueText(final ConfigOption o) {
+        return o.format(value(o), texts[o.ordinal()]);
+    }
+
+    /** {@code set queue}: NFQUEUE number. */
+    public int queue() {
+        return (int) value(ConfigOption.QUEUE);
+    }
+
+    /** {@code set cpu}: CPU to pin the packet thread to, or -1 for none. */
+    public int cpu() {
+        return (int) value(ConfigOption.CPU);
+    }
+
+    /** {@code set metrics}: "HOST:PORT" (IPv6 hosts in brackets), or null when disabled. */
+    public String metricsAddress() {
+        return texts[ConfigOption.METRICS.ordinal()];
+    }
+
+    /** {@code set copy-range}: bytes copied per packet. */
+    public int copyRange() {
+        return (int) value(ConfigOption.COPY_RANGE);
+    }
+
+    /** {@code set queue-maxlen}. */
+    public int queueMaxlen() {
+        return (int) value(ConfigOption.QUEUE_MAXLEN);
+    }
+
+    /** {@code set fail-open}. */
+    public boolean failOpen() {
+        return value(ConfigOption.FAIL_OPEN) != 0;
+    }
+
+    /** {@code set gso}. */
+    public boolean gso() {
+        return value(ConfigOption.GSO) != 0;
+    }
+
+    /** {@code set rcvbuf}: bytes. */
+    public int rcvbuf() {
+        return (int) value(ConfigOption.RCVBUF);
+    }
+
+    /** {@code set batch}: packets per receive call. */
+    public int batch() {
+        return (int) value(ConfigOption.BATCH);
+    }
+
+    /** {@code set verdict}. */
+    public VerdictMode verdictMode() {
+        return VerdictMode.values()[(int) value(ConfigOption.VERDICT)];
+    }
+
+    /** {@code set malformed}. */
+    public MalformedPolicy malformedPolicy() {
+        return MalformedPolicy.values()[(int) value(ConfigOption.MALFORMED)];
+    }
+
+    /** {@code set skip on}: interfaces not filtered, in the order given. */
+    public List<String> skipInterfaces() {
+        final String t = texts[ConfigOption.SKIP.ordinal()];
+        return t == null || t.isEmpty() ? List.of() : List.of(t.split(" "));
+    }
+
+    /** {@code set limit states}. */
+    public int limitStates() {
+        return (int) value(ConfigOption.LIMIT_STATES);
+    }
+
+    /** A timeout by pf's PFTM index (0 = tcp.first ... 17 = adaptive.end); seconds or, for adaptive, states. */
+    public long timeout(final int pftmIndex) {
+        return value(ConfigOption.timeoutByIndex(pftmIndex));
+    }
+
+    /** A timeout by its option row. */
+    public long timeout(final ConfigOption o) {
+        if (!o.isTimeout()) {
+            throw new IllegalArgumentException(o + " is not a timeout");
+        }
+        return value(o);
+    }
+
+    /** All timeouts in PFTM order. */
+    public long[] timeouts() {
+        final long[] t = new long[ConfigOption.TIMEOUT_COUNT];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = timeout(i);
+        }
+        return t;
+    }
+
+    public long adaptiveStart() {
+        return value(ConfigOption.TIMEOUT_ADAPTIVE_START);
+    }
+
+    public long adaptiveEnd() {
+        return value(ConfigOption.TIMEOUT_ADAPTIVE_END);
+    }
+
+    /** The filter rules in file order. */
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** Compiles the rules for the packet path. */
+    public Ruleset compileRuleset(final InterfaceResolver resolver) {
+        return Ruleset.compile(rules, resolver);
+    }
+
+    /**
+     * A copy with one option overridden, parsed like a {@code set} line (with or without the word
+     * {@code set}) whose source is {@code <command line>}: {@code withOverride("queue 258")}.
+     */
+    public TandemConfig withOverride(final String optionLine) throws ConfigException {
+        return ConfigParser.override(this, optionLine);
+    }
+
+    /**
+     * The options that differ from their defaults ({@code set} lines in table order), then the
+     * rules one per line in canonical form. Parsing this text gives an equal configuration.
+     */
+    public String toNormalizedText() {
+        final StringBuilder sb = new StringBuilder();
+        for (final ConfigOption o : OPTIONS) {
+            final String text = texts[o.ordinal()];
+            final boolean differs = o.kind() == ConfigOption.Kind.HOSTPORT || o.kind() == ConfigOption.Kind.IFLIST
+                    ? !java.util.Objects.equals(text, o.defaultText()) : value(o) != defaultFor(o);
+            if (differs) {
+                sb.append("set ").append(o.optionName()).append(' ').append(valueText(o)).append('\n');
+            }
+        }
+        for (final Rule r : rules) {
+            sb.append(r.toText()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        if (!(o instanceof TandemConfig)) {
+            return false;
+        }
+        final TandemConfig other = (TandemConfig) o;
+        return toNormalizedText().equals(other.toNormalizedText());
+    }
+
+    @Override
+    public int hashCode() {
+        return toNormalizedText().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TandemConfig[" + source + ", " + rules.size() + " rules, " + Arrays.toString(values) + "]";
+    }
+}

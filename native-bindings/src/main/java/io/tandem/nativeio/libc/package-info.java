@@ -1,0 +1,11 @@
+/**
+ * libc through jnr-ffi.
+ *
+ * <p>{@link io.tandem.nativeio.libc.LibC} is the raw jnr-ffi interface, loaded once by
+ * {@link io.tandem.nativeio.libc.Syscalls}. Hot-path functions take raw native addresses ({@code long}) of off-heap
+ * memory so that a warmed-up call allocates nothing; they report failure as a negative errno. Setup helpers
+ * ({@link io.tandem.nativeio.libc.CpuAffinity}, {@link io.tandem.nativeio.libc.NetNamespace},
+ * {@link io.tandem.nativeio.libc.Interfaces}) throw {@link io.tandem.nativeio.libc.NativeException} with the errno,
+ * its symbolic name and a hint at the likely cause.
+ */
+package io.tandem.nativeio.libc;
