@@ -49,6 +49,15 @@ public final class DecodedPacket {
     public int l4Offset;
     /** Bytes of the packet that are present in the buffer (may be below ipLength when truncated). */
     public int capturedLength;
+    /** IPv4 type of service or IPv6 traffic class (DSCP and ECN bits). */
+    public int tos;
+    /** IPv4 DF flag. */
+    public boolean dontFragment;
+    /**
+     * IPv4 options other than EOL/NOP/router alert, or IPv6 hop-by-hop/destination options other
+     * than padding/router alert, are present (what pf's {@code allow-opts} is about).
+     */
+    public boolean ipOptions;
 
     /** True for any fragment (first or later). */
     public boolean fragment;
@@ -56,6 +65,8 @@ public final class DecodedPacket {
     public boolean firstFragment;
     /** Fragment offset in bytes. */
     public int fragmentOffset;
+    /** IPv4 MF flag or IPv6 fragment-header M flag: more fragments follow this one. */
+    public boolean moreFragments;
     /** IPv4 identification or IPv6 fragment-header identification. */
     public long fragmentId;
 
@@ -112,9 +123,13 @@ public final class DecodedPacket {
         l3Offset = 0;
         l4Offset = -1;
         capturedLength = 0;
+        tos = 0;
+        dontFragment = false;
+        ipOptions = false;
         fragment = false;
         firstFragment = false;
         fragmentOffset = 0;
+        moreFragments = false;
         fragmentId = 0;
         srcPort = dstPort = 0;
         tcpFlags = 0;

@@ -1,0 +1,125 @@
+package io.tandem.engine.packet.header;
+
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+
+/**
+ * Flyweight over a TCP header (RFC 9293 section 3.1), read-only, big-endian.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |          Source Port          |       Destination Port        |  0
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                        Sequence Number                        |  4
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                    Acknowledgment Number                      |  8
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |  Data |       |C|E|U|A|P|R|S|F|                               |
+ *  | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             | 12
+ *  |       |       |R|E|G|K|H|T|N|N|                               |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |           Checksum            |         Urgent Pointer        | 16
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                Options (Data Offset * 4 - 20 bytes)           | 20
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * Options are kind (1 byte), length (1 byte, counting kind and length), value; EOL (0) and NOP (1)
+ * are single bytes.
+ */
+public final class TcpHeaderFlyweight {
+    public static final int SOURCE_PORT_OFFSET = 0;
+    public static final int DESTINATION_PORT_OFFSET = SOURCE_PORT_OFFSET + 2;
+    public static final int SEQUENCE_OFFSET = DESTINATION_PORT_OFFSET + 2;
+    public static final int ACKNOWLEDGMENT_OFFSET = SEQUENCE_OFFSET + 4;
+    public static final int DATA_OFFSET_OFFSET = ACKNOWLEDGMENT_OFFSET + 4;
+    public static final int FLAGS_OFFSET = DATA_OFFSET_OFFSET + 1;
+    public static final int WINDOW_OFFSET = FLAGS_OFFSET + 1;
+    public static final int CHECKSUM_OFFSET = WINDOW_OFFSET + 2;
+    public static final int URGENT_POINTER_OFFSET = CHECKSUM_OFFSET + 2;
+    public static final int OPTIONS_OFFSET = URGENT_POINTER_OFFSET + 2;
+    /** Length of the fixed header (data offset 5). */
+    public static final int MIN_LENGTH = OPTIONS_OFFSET;
+    /** Length of a header with the most options (data offset 15). */
+    public static final int MAX_LENGTH = 15 * 4;
+
+    public static final int OPTION_EOL = 0;
+    public static final int OPTION_NOP = 1;
+    public static final int OPTION_MSS = 2;
+    public static final int OPTION_WSCALE = 3;
+    public static final int OPTION_SACK_PERMITTED = 4;
+    public static final int OPTION_SACK = 5;
+    public static final int OPTION_TIMESTAMP = 8;
+
+    public static final int OPTION_MSS_LENGTH = 4;
+    public static final int OPTION_WSCALE_LENGTH = 3;
+    public static final int OPTION_SACK_PERMITTED_LENGTH = 2;
+    /** SACK: 2 + 8 bytes per block, at least one block. */
+    public static final int OPTION_SACK_MIN_LENGTH = 10;
+    public static final int OPTION_SACK_BLOCK_LENGTH = 8;
+    public static final int OPTION_TIMESTAMP_LENGTH = 10;
+
+    private DirectBuffer buffer;
+    private int offset;
+
+    public TcpHeaderFlyweight wrap(final DirectBuffer buffer, final int offset) {
+        this.buffer = buffer;
+        this.offset = offset;
+        return this;
+    }
+
+    public DirectBuffer buffer() {
+        return buffer;
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    public int sourcePort() {
+        return buffer.getShort(offset + SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int destinationPort() {
+        return buffer.getShort(offset + DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+
+    /** Sequence number as an unsigned 32-bit number. */
+    public long sequence() {
+        return buffer.getInt(offset + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+    }
+
+    /** Acknowledgement number as an unsigned 32-bit number. */
+    public long acknowledgment() {
+        return buffer.getInt(offset + ACKNOWLEDGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+    }
+
+    /** Data offset field in 4-byte words. */
+    public int dataOffset() {
+        return (buffer.getByte(offset + DATA_OFFSET_OFFSET) >> 4) & 0xF;
+    }
+
+    /** Header length in bytes ({@code dataOffset() * 4}). */
+    public int headerLength() {
+        return dataOffset() << 2;
+    }
+
+    /** The eight flag bits CWR..FIN (byte 13). */
+    public int flags() {
+        return buffer.getByte(offset + FLAGS_OFFSET) & 0xFF;
+    }
+
+    public int window() {
+        return buffer.getShort(offset + WINDOW_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int checksum() {
+        return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int urgentPointer() {
+        return buffer.getShort(offset + URGENT_POINTER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+}
