@@ -73,6 +73,11 @@ final class RunCommand implements Callable<Integer> {
             err.println("tandem: warning: " + warning);
         }
 
+        if (!Capabilities.effective(Capabilities.CAP_NET_ADMIN)) {
+            err.println("tandem: CAP_NET_ADMIN is missing: binding an NFQUEUE needs it; run as root, or grant it"
+                    + " (systemd: AmbientCapabilities=CAP_NET_ADMIN, see deploy/tandem.service)");
+            return TandemMain.EXIT_FAILURE;
+        }
         if (!noRuleCheck) {
             final IptablesRuleCheck.Result rules = IptablesRuleCheck.check(parsed.queue());
             if (rules == IptablesRuleCheck.Result.MISSING) {

@@ -106,6 +106,20 @@ final class Lab implements AutoCloseable {
         }
     }
 
+    /** Starts a long-running command in the host namespace (e.g. Prometheus on loopback). */
+    Process spawnHost(final Path log, final String... command) {
+        try {
+            final Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .start();
+            background.add(p);
+            return p;
+        } catch (final IOException e) {
+            throw new IllegalStateException("cannot start " + Arrays.toString(command), e);
+        }
+    }
+
     /** The kernel's row for a queue in a firewall's /proc/net/netfilter/nfnetlink_queue, or null. */
     static long[] procQueueRow(final String namespace, final int queue) {
         final Result r = exec(namespace, 10, "cat", "/proc/net/netfilter/nfnetlink_queue");

@@ -1,0 +1,124 @@
+package io.tandem.engine.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution as an administrator uses it: {@code scripts/tandem run} inside tdm-fwA, started
+ * and stopped as a process. Checks the one-line explanations and exit codes of the setup failures
+ * (queue owned by another process, no CAP_NET_ADMIN, no iptables rule), and that SIGTERM and SIGINT
+ * flush, unbind and exit 0. Needs engine/target/tandem.jar (scripts/test builds it first).
+ */
+@Tag("system")
+class CliSystemTest {
+    private static final int QUEUE = 258;
+
+    @BeforeAll
+    static void labUp() {
+        assumeTrue(Lab.isRoot(), "system tests need root");
+        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")),
+                "engine/target/tandem.jar is missing: run `mvn -DskipTests package` before the system tests");
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--bypass");
+    }
+
+    @AfterAll
+    static void labDown() {
+        if (Lab.isRoot()) {
+            Lab.lab("down", "--kill");
+        }
+    }
+
+    private static String tandem() {
+        return Lab.root().resolve("scripts/tandem").toString();
+    }
+
+    private static Path conf(final Path dir) throws Exception {
+        final Path f = dir.resolve("cli.conf");
+        Files.writeString(f, "set metrics none\npass all no state\n");
+        return f;
+    }
+
+    @Test
+    void sigtermAndSigintStopCleanlyWithExitZeroAndASecondInstanceIsRefused(@TempDir final Path tmp) throws Exception {
+        for (final String signal : new String[] {"TERM", "INT"}) {
+            final Path log = tmp.resolve("tandem-" + signal + ".log");
+            final Process first = new ProcessBuilder("ip", "netns", "exec", Lab.FW_A, tandem(), "run",
+                    "-f", conf(tmp).toString(), "--queue", Integer.toString(QUEUE))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                waitForText(log, "bound queue " + QUEUE, 30);
+
+                // A second engine on the same queue: refused with the owner's port id, exit 1.
+                final Lab.Result second = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(),
+                        "--queue", Integer.toString(QUEUE));
+                assertEquals(1, second.exit(), second.output());
+                assertTrue(second.output().contains("queue " + QUEUE + " is already bound by netlink port id"),
+                        second.output());
+
+                // Traffic flows through the first one.
+                final Lab.Result ping = Lab.exec(Lab.CLIENT, 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", Lab.SERVER_V4);
+                assertTrue(ping.ok(), ping.output());
+
+                Lab.run(10, "kill", "-" + signal, Long.toString(first.pid()));
+                assertTrue(first.waitFor(15, TimeUnit.SECONDS), "tandem stops after SIG" + signal);
+                final String out = Files.readString(log);
+                assertEquals(0, first.exitValue(), out);
+                assertTrue(out.contains("tandem: stopped: "), out);
+                assertTrue(out.contains(" 0 netlink errors"), out);
+                assertEquals(null, Lab.procQueueRow(Lab.FW_A, QUEUE), "the queue is unbound after exit");
+            } finally {
+                first.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void missingIptablesRuleIsExplained(@TempDir final Path tmp) throws Exception {
+        final Lab.Result r = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(), "--queue", "300");
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("no iptables or ip6tables rule sends packets to queue 300; add one"), r.output());
+    }
+
+    @Test
+    void missingCapNetAdminIsExplained(@TempDir final Path tmp) throws Exception {
+        final Path conf = conf(tmp);
+        Lab.run(5, "chmod", "755", tmp.toString());
+        Lab.run(5, "chmod", "644", conf.toString());
+        final Lab.Result r = Lab.exec(Lab.FW_A, 60, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", tandem(), "run", "-f", conf.toString(),
+                "--queue", Integer.toString(QUEUE));
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("CAP_NET_ADMIN is missing"), r.output());
+    }
+
+    @Test
+    void badConfigurationNamesFileLineColumnWithExitTwo(@TempDir final Path tmp) throws Exception {
+        final Path bad = tmp.resolve("bad.conf");
+        Files.writeString(bad, "set queue 1\npass proto tcp from any port 99999\n");
+        final Lab.Result r = Lab.run(60, tandem(), "run", "-f", bad.toString());
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains(bad + ":2:"), r.output());
+    }
+
+    private static void waitForText(final Path log, final String text, final int seconds) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("'" + text + "' did not appear in " + log + ": "
+                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+    }
+}
