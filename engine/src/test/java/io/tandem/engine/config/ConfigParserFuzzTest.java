@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  */
 class ConfigParserFuzzTest {
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parse(final byte[] data) {
         final String text = new String(data, StandardCharsets.UTF_8);
         try {

@@ -1,0 +1,1175 @@
+package io.tandem.engine.state;
+
+import io.tandem.engine.packet.DecodedPacket;
+import java.security.SecureRandom;
+import java.util.function.IntConsumer;
+
+/**
+ * The connection-state table of one PacketAgent: pf's states, stored so that each maps 1:1 onto a
+ * pfsync v5 state record, indexed like NPF's connection database.
+ *
+ * <p><b>Overview.</b> A state describes one connection: address family, protocol, the 5-tuple as the
+ * initiator sent it, the interface it is bound to (0 = floating), the rule that created it, the
+ * direction of its first packet, its cluster-wide name {@code (creatorid, id)}, times, counters and
+ * two peer halves exactly like pf's {@code pf_state_peer}: {@code src} is the initiator and
+ * {@code dst} the responder, each with {@code seqlo}, {@code seqhi}, {@code seqdiff},
+ * {@code max_win}, {@code mss}, {@code state} and {@code wscale}. TCP is tracked as pf's
+ * {@code pf_tcp_track_full()} does; UDP and other protocols use pf's SINGLE/MULTIPLE half states;
+ * ICMP echo states are keyed by the echo identifier. Timeout classes and values are pf's
+ * ({@link StateTimeouts}).
+ *
+ * <p><b>Storage.</b> Structure of arrays indexed by slot, {@code 0 <= slot < capacity}: no object
+ * per connection. Free slots form a stack in an {@code int[]}. Each live state has two entries in
+ * one open-addressing hash index, like NPF's {@code c_forw_entry}/{@code c_back_entry}: the forward
+ * key (the 5-tuple as the initiator sent it) and the backward key (the reply as it appears on the
+ * wire: addresses and ports swapped). An entry is {@code slot << 1 | side} (side 0 forward, 1
+ * backward) with its 32-bit hash alongside. The index has a power-of-two size of at least
+ * {@code 2 * capacity / 0.7} entries (two entries per state at load ≤ 0.7), linear probing, and
+ * backward-shift deletion, so there are no tombstones and probe lengths do not degrade with churn.
+ * Keys are family, protocol, both addresses, both ports and, when the table is interface-bound,
+ * the interface index. The hash is a 64-bit multiply-xorshift mix of the key words keyed by two
+ * secret 64-bit seeds drawn from {@link SecureRandom} at construction, so a remote sender cannot aim
+ * collisions at a chain without knowing the seeds (it is a keyed mix, not SipHash).
+ *
+ * <p><b>Life cycle of a state.</b> {@link #create} (after the ruleset passed the first packet;
+ * checks the rule's max-states, the capacity and duplicate keys, in pf's order) → repeated
+ * {@link #lookup} + {@link #track} per packet → removal by {@link #expire} once its deadline
+ * passes, or by {@link #remove}. A state's deadline is its last activity plus its timeout class's
+ * value, scaled adaptively with the number of states (pf's {@code pf_state_expires()}); closing
+ * TCP connections move to the short classes (tcp.finwait, tcp.closed), so they leave soon. The
+ * sweep is incremental: a cursor walks the slots, at most {@code budget} per call, so no call pauses
+ * in proportion to the table size. A slot's generation is bumped when it is freed, so later code
+ * can hold {@code (slot, generation)} handles (spec G.6).
+ *
+ * <p><b>Synchronisation.</b> Owned by the PacketAgent's packet thread, the single writer; the
+ * first thread that mutates the table becomes its owner and every mutator asserts it (tests run
+ * with {@code -ea}). Other threads never touch it: peers' updates and snapshot requests reach the
+ * owner through its inbox. Read accessors are meant for the owner too (journal, pfsync export).
+ *
+ * <p><b>Memory bound.</b> Fixed at construction: about 175 bytes per slot plus 8 bytes per index
+ * entry (roughly 22 MB for pf's default 100,000 states: 17.5 MB of slots, 4 MB of index) and 4
+ * bytes per rule. Nothing on the packet path allocates.
+ *
+ * <p><b>Failure policy.</b> No exceptions on the packet path. A full table, a duplicate key or a
+ * rule's state limit makes {@link #create} return a negative {@code FAIL_*} code and count it; a
+ * packet that fails a state's checks makes {@link #track} return a {@code DROP_*} code and counts
+ * the reason. Exceptions are thrown only for configuration or programming errors (bad constructor
+ * arguments, a rule number out of range).
+ *
+ * <p><b>Deliberate differences from pf</b> are listed on the methods: no sequence-number
+ * modulation, scrub or synproxy ({@code seqdiff} is kept for pfsync but always 0 locally); ICMP
+ * echo states key on the identifier only (not on the type); lookups do not check a direction.
+ */
+public final class StateTable {
+    // ---- results ----------------------------------------------------------------------------
+    /** {@link #track}: the packet fits the state; pass it. */
+    public static final int PASS = 0;
+    /** {@link #track}: outside the sequence windows (pf's BADSTATE). */
+    public static final int DROP_OUT_OF_WINDOW = 1;
+    /** {@link #track}: an illegal TCP flag combination (pf scrub's flag checks). */
+    public static final int DROP_BAD_FLAGS = 2;
+    /** {@link #track}: a RST whose sequence number is not the exact expected one (blind reset). */
+    public static final int DROP_BAD_RST = 3;
+    /**
+     * {@link #track}: a SYN reusing the 5-tuple of a TCP state that had closed in both directions.
+     * As pf, the old state has been removed (counted as reused); the caller treats the packet as
+     * matching no state and evaluates the ruleset, which may create a new state.
+     */
+    public static final int STATE_REUSED = 4;
+
+    /** {@link #create}: every slot is in use. */
+    public static final int FAIL_FULL = -1;
+    /** {@link #create}: the forward or backward key is already in the table. */
+    public static final int FAIL_DUPLICATE = -2;
+    /** {@link #create}: the rule already has {@code maxStates} states. */
+    public static final int FAIL_RULE_LIMIT = -3;
+    /** {@link #create}: the packet cannot have a state (no transport header, or an ICMP error). */
+    public static final int FAIL_UNTRACKABLE = -4;
+
+    // ---- pf constants -------------------------------------------------------------------------
+    /** Direction of the creating packet: pf's PF_INOUT, PF_IN, PF_OUT. */
+    public static final int PF_INOUT = 0;
+    public static final int PF_IN = 1;
+    public static final int PF_OUT = 2;
+
+    /** Peer indices: src = the initiator, dst = the responder. */
+    public static final int PEER_SRC = 0;
+    public static final int PEER_DST = 1;
+
+    /** TCP half states, BSD {@code tcp_fsm.h} numbering as pf uses them. */
+    public static final int TCPS_CLOSED = 0;
+    public static final int TCPS_LISTEN = 1;
+    public static final int TCPS_SYN_SENT = 2;
+    public static final int TCPS_SYN_RECEIVED = 3;
+    public static final int TCPS_ESTABLISHED = 4;
+    public static final int TCPS_CLOSE_WAIT = 5;
+    public static final int TCPS_FIN_WAIT_1 = 6;
+    public static final int TCPS_CLOSING = 7;
+    public static final int TCPS_LAST_ACK = 8;
+    public static final int TCPS_FIN_WAIT_2 = 9;
+    public static final int TCPS_TIME_WAIT = 10;
+
+    /** UDP half states (pf's PFUDPS_*); other protocols use the same values (PFOTHERS_*). */
+    public static final int PFUDPS_NO_TRAFFIC = 0;
+    public static final int PFUDPS_SINGLE = 1;
+    public static final int PFUDPS_MULTIPLE = 2;
+    public static final int PFOTHERS_NO_TRAFFIC = 0;
+    public static final int PFOTHERS_SINGLE = 1;
+    public static final int PFOTHERS_MULTIPLE = 2;
+
+    /** {@code wscale} bit meaning "the SYN carried a window-scale option". */
+    public static final int PF_WSCALE_FLAG = 0x80;
+    /** {@code wscale} bits holding the shift. */
+    public static final int PF_WSCALE_MASK = 0x0f;
+    /** Largest shift RFC 7323 allows; pf clamps larger values to it. */
+    public static final int TCP_MAX_WINSHIFT = 14;
+    /** Largest unscaled window. */
+    public static final int TCP_MAXWIN = 65535;
+    /** pf's MAXACKWINDOW: one maximal window plus an arbitrary 1500-byte fudge. */
+    public static final int MAXACKWINDOW = 0xffff + 1500;
+
+    private static final int EMPTY = -1;
+    private static final double MAX_LOAD = 0.7;
+
+    // ---- configuration ------------------------------------------------------------------------
+    private final int capacity;
+    private final int maxRules;
+    private final boolean ifBound;
+    private final boolean normalizeTcpFlags;
+    private final StateTimeouts timeouts;
+    private final int creatorId;
+    private final long idBase;
+    private final StateCounters counters;
+    private final long seed0;
+    private final long seed1;
+
+    // ---- per-slot storage (structure of arrays) -------------------------------------------------
+    private final boolean[] live;
+    private final int[] generation;
+    private final byte[] family;
+    private final byte[] proto;
+    private final long[] srcHi;
+    private final long[] srcLo;
+    private final long[] dstHi;
+    private final long[] dstLo;
+    private final int[] srcPort;
+    private final int[] dstPort;
+    private final int[] ifindex;
+    private final int[] rule;
+    private final byte[] direction;
+    private final int[] creatorIds;
+    private final long[] ids;
+    private final long[] creationMillis;
+    private final long[] lastActivityMillis;
+    private final byte[] timeoutClass;
+    /** Index {@code slot * 2 + 0}: packets sent by the initiator; {@code + 1}: by the responder. */
+    private final long[] packets;
+    private final long[] bytes;
+
+    // Peer halves, index slot * 2 + PEER_SRC / PEER_DST. Sequence numbers are 32-bit modular ints.
+    private final int[] seqLo;
+    private final int[] seqHi;
+    private final int[] seqDiff;
+    private final int[] maxWin;
+    private final int[] mss;
+    private final byte[] peerState;
+    private final byte[] wscale;
+
+    private final int[] freeSlots;
+    private int freeTop;
+    private int size;
+    private final int[] ruleStates;
+
+    // ---- index ------------------------------------------------------------------------------
+    private final int[] index;
+    private final int[] indexHash;
+    private final int mask;
+
+    private long nextId;
+    private int expireCursor;
+    private boolean lastLookupForward;
+    private Thread owner;
+
+    /** A floating table with pf's default timeouts for {@code capacity} states and TCP flag checks on. */
+    public StateTable(final int capacity, final int maxRules, final int creatorId, final long idBase,
+            final StateCounters counters) {
+        this(capacity, maxRules, false, true, StateTimeouts.defaults(capacity), creatorId, idBase, counters);
+    }
+
+    /**
+     * @param capacity          most states at once (pf's {@code set limit states}, default 100000)
+     * @param maxRules          rule numbers are {@code 0 .. maxRules - 1} (for per-rule state counts)
+     * @param ifBound           keys include the interface index (pf's {@code if-bound}); else floating
+     * @param normalizeTcpFlags drop illegal TCP flag combinations on tracked packets, as pf's scrub
+     * @param timeouts          timeout values; adaptive start/end are state counts
+     * @param creatorId         this node's non-zero pfsync creatorid
+     * @param idBase            ids are {@code idBase + 1, idBase + 2, ...}; see {@link StateIds}
+     * @param counters          where this table counts; written only by the owner thread
+     */
+    public StateTable(final int capacity, final int maxRules, final boolean ifBound, final boolean normalizeTcpFlags,
+            final StateTimeouts timeouts, final int creatorId, final long idBase, final StateCounters counters) {
+        if (capacity < 1 || capacity > (1 << 28)) {
+            throw new IllegalArgumentException("capacity out of range: " + capacity);
+        }
+        if (maxRules < 0) {
+            throw new IllegalArgumentException("maxRules < 0: " + maxRules);
+        }
+        if (creatorId == 0) {
+            throw new IllegalArgumentException("creatorId must not be 0");
+        }
+        this.capacity = capacity;
+        this.maxRules = maxRules;
+        this.ifBound = ifBound;
+        this.normalizeTcpFlags = normalizeTcpFlags;
+        this.timeouts = timeouts;
+        this.creatorId = creatorId;
+        this.idBase = idBase;
+        this.nextId = idBase;
+        this.counters = counters;
+        final SecureRandom random = new SecureRandom();
+        this.seed0 = random.nextLong();
+        this.seed1 = random.nextLong() | 1L;
+
+        live = new boolean[capacity];
+        generation = new int[capacity];
+        family = new byte[capacity];
+        proto = new byte[capacity];
+        srcHi = new long[capacity];
+        srcLo = new long[capacity];
+        dstHi = new long[capacity];
+        dstLo = new long[capacity];
+        srcPort = new int[capacity];
+        dstPort = new int[capacity];
+        ifindex = new int[capacity];
+        rule = new int[capacity];
+        direction = new byte[capacity];
+        creatorIds = new int[capacity];
+        ids = new long[capacity];
+        creationMillis = new long[capacity];
+        lastActivityMillis = new long[capacity];
+        timeoutClass = new byte[capacity];
+        packets = new long[capacity * 2];
+        bytes = new long[capacity * 2];
+        seqLo = new int[capacity * 2];
+        seqHi = new int[capacity * 2];
+        seqDiff = new int[capacity * 2];
+        maxWin = new int[capacity * 2];
+        mss = new int[capacity * 2];
+        peerState = new byte[capacity * 2];
+        wscale = new byte[capacity * 2];
+
+        freeSlots = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            freeSlots[i] = capacity - 1 - i; // lowest slot on top
+        }
+        freeTop = capacity;
+        ruleStates = new int[maxRules];
+
+        final long wanted = (long) Math.ceil(2L * capacity / MAX_LOAD);
+        int indexSize = Integer.highestOneBit((int) Math.min(wanted, 1 << 30));
+        if (indexSize < wanted) {
+            indexSize <<= 1;
+        }
+        index = new int[indexSize];
+        indexHash = new int[indexSize];
+        java.util.Arrays.fill(index, EMPTY);
+        mask = indexSize - 1;
+    }
+
+    // =========================================================================================
+    // Lookup
+    // =========================================================================================
+
+    /**
+     * The state whose forward or backward key the packet's 5-tuple matches, or -1. Records in
+     * {@link #lastLookupForward()} whether it matched the forward key (the packet was sent by the
+     * initiator). ICMP errors never match here (see {@link #lookupIcmpError}).
+     *
+     * <p>As pf, a hit does not check expiry (the sweep removes expired states) and, unlike NPF, no
+     * direction (in/out) consistency: the caller may compare {@link #direction(int)} if it wants to.
+     */
+    public int lookup(final DecodedPacket p, final int ifindex) {
+        if (p.icmpError) {
+            return -1;
+        }
+        counters.increment(StateCounter.LOOKUPS);
+        final int ifKey = ifBound ? ifindex : 0;
+        final int entry = find(p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo,
+            p.srcPort, p.dstPort);
+        if (entry == EMPTY) {
+            return -1;
+        }
+        counters.increment(StateCounter.LOOKUP_HITS);
+        lastLookupForward = (entry & 1) == 0;
+        return entry >>> 1;
+    }
+
+    /** True when the last successful lookup matched the forward key (the initiator sent the packet). */
+    public boolean lastLookupForward() {
+        return lastLookupForward;
+    }
+
+    /**
+     * The state of the packet quoted by an ICMP or ICMPv6 error, or -1. The quote is a packet that
+     * went the other way (from the host the error is addressed to), so it is looked up as sent.
+     * As pf's {@code pf_test_state_icmp()}, a quoted TCP header must carry a sequence number
+     * inside the window of the peer that sent it: {@code seqlo - max_win(other) << scale <= seq
+     * <= seqhi}. The error must also be addressed to the quoted packet's source (RFC 792); pf does
+     * not check that separately. A miss counts {@code icmp_error_unrelated}; a failed check counts
+     * {@code bad_icmp_error}. On a hit {@link #lastLookupForward()} tells the direction of the error
+     * itself: true when it travels like the initiator's packets (it quotes a responder's packet).
+     * The state's timers are not refreshed, as in pf.
+     */
+    public int lookupIcmpError(final DecodedPacket p, final int ifindex) {
+        if (!p.icmpError || p.innerFamily == 0) {
+            return -1;
+        }
+        counters.increment(StateCounter.LOOKUPS);
+        final int ifKey = ifBound ? ifindex : 0;
+        final int entry = find(p.innerFamily, p.innerProtocol, ifKey, p.innerSrcHi, p.innerSrcLo,
+            p.innerDstHi, p.innerDstLo, p.innerSrcPort, p.innerDstPort);
+        if (entry == EMPTY) {
+            counters.increment(StateCounter.ICMP_ERROR_NO_STATE);
+            return -1;
+        }
+        final int slot = entry >>> 1;
+        final boolean quotedForward = (entry & 1) == 0;
+        if (p.family != p.innerFamily || p.dstHi != p.innerSrcHi || p.dstLo != p.innerSrcLo) {
+            counters.increment(StateCounter.MISMATCH_BAD_ICMP_ERROR);
+            return -1;
+        }
+        if (proto[slot] == DecodedPacket.PROTO_TCP) {
+            final int x = slot * 2 + (quotedForward ? PEER_SRC : PEER_DST); // sender of the quote
+            final int y = slot * 2 + (quotedForward ? PEER_DST : PEER_SRC);
+            final int dws = wscale[x] != 0 && wscale[y] != 0 ? wscale[y] & PF_WSCALE_MASK : 0;
+            final int seq = (int) p.innerSeq - seqDiff[x];
+            if (!seqGeq(seqHi[x], seq) || !seqGeq(seq, seqLo[x] - (maxWin[y] << dws))) {
+                counters.increment(StateCounter.MISMATCH_BAD_ICMP_ERROR);
+                return -1;
+            }
+        }
+        counters.increment(StateCounter.LOOKUP_HITS);
+        lastLookupForward = !quotedForward;
+        return slot;
+    }
+
+    // =========================================================================================
+    // Create
+    // =========================================================================================
+
+    /** {@link #create(DecodedPacket, int, int, int, int, long)} without a per-rule state limit. */
+    public int create(final DecodedPacket p, final int ruleNumber, final int dir, final int ifIndex,
+            final long nowMillis) {
+        return create(p, ruleNumber, 0, dir, ifIndex, nowMillis);
+    }
+
+    /**
+     * Creates a state for the first packet of a connection that the ruleset passed with
+     * {@code keep state}, initialising the peers as pf's {@code pf_create_state()}. Checks, in pf's
+     * order: the rule's {@code max-states} ({@code maxStates > 0}), free capacity, then duplicate
+     * keys; a duplicate that is a TCP state closed in both directions is replaced (pf's
+     * {@code pf_state_key_attach()}), any other duplicate refuses.
+     *
+     * @param ruleNumber rule number in {@code 0 .. maxRules - 1}, or -1 for none (no per-rule count)
+     * @param maxStates  the rule's state limit, 0 for none
+     * @param dir        {@link #PF_IN} or {@link #PF_OUT} (or {@link #PF_INOUT})
+     * @param ifIndex    interface the packet arrived on; part of the key only in an if-bound table
+     * @return the slot, or {@link #FAIL_RULE_LIMIT}, {@link #FAIL_FULL}, {@link #FAIL_DUPLICATE},
+     *         {@link #FAIL_UNTRACKABLE}
+     */
+    public int create(final DecodedPacket p, final int ruleNumber, final int maxStates, final int dir,
+            final int ifIndex, final long nowMillis) {
+        assert onOwnerThread();
+        if (ruleNumber < -1 || ruleNumber >= maxRules) {
+            throw new IllegalArgumentException("rule number out of range: " + ruleNumber);
+        }
+        if (!p.hasTransportHeader() || p.icmpError) {
+            return FAIL_UNTRACKABLE;
+        }
+        if (maxStates > 0 && ruleNumber >= 0 && ruleStates[ruleNumber] >= maxStates) {
+            counters.increment(StateCounter.INSERT_FAILED_RULE_LIMIT);
+            return FAIL_RULE_LIMIT;
+        }
+        if (freeTop == 0) {
+            counters.increment(StateCounter.INSERT_FAILED_FULL);
+            return FAIL_FULL;
+        }
+        final int ifKey = ifBound ? ifIndex : 0;
+        int existing = find(p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort);
+        if (existing == EMPTY) {
+            existing = find(p.family, p.protocol, ifKey, p.dstHi, p.dstLo, p.srcHi, p.srcLo, p.dstPort, p.srcPort);
+        }
+        if (existing != EMPTY) {
+            final int old = existing >>> 1;
+            if (proto[old] == DecodedPacket.PROTO_TCP
+                    && peerState[old * 2] >= TCPS_FIN_WAIT_2 && peerState[old * 2 + 1] >= TCPS_FIN_WAIT_2) {
+                remove(old, StateRemoveReason.REUSED);
+            } else {
+                counters.increment(StateCounter.INSERT_FAILED_DUPLICATE);
+                return FAIL_DUPLICATE;
+            }
+        }
+
+        final int slot = freeSlots[--freeTop];
+        live[slot] = true;
+        family[slot] = (byte) p.family;
+        proto[slot] = (byte) p.protocol;
+        srcHi[slot] = p.srcHi;
+        srcLo[slot] = p.srcLo;
+        dstHi[slot] = p.dstHi;
+        dstLo[slot] = p.dstLo;
+        srcPort[slot] = p.srcPort;
+        dstPort[slot] = p.dstPort;
+        ifindex[slot] = ifKey;
+        rule[slot] = ruleNumber;
+        direction[slot] = (byte) dir;
+        creatorIds[slot] = creatorId;
+        ids[slot] = ++nextId;
+        creationMillis[slot] = nowMillis;
+        lastActivityMillis[slot] = nowMillis;
+        packets[slot * 2] = 1;
+        packets[slot * 2 + 1] = 0;
+        bytes[slot * 2] = p.ipLength;
+        bytes[slot * 2 + 1] = 0;
+        final int s = slot * 2;
+        final int d = s + 1;
+        clearPeer(s);
+        clearPeer(d);
+
+        switch (p.protocol) {
+            case DecodedPacket.PROTO_TCP:
+                initTcp(p, s, d);
+                timeoutClass[slot] = StateTimeouts.TCP_FIRST_PACKET;
+                counters.increment(StateCounter.INSERTS_TCP);
+                break;
+            case DecodedPacket.PROTO_UDP:
+                peerState[s] = PFUDPS_SINGLE;
+                peerState[d] = PFUDPS_NO_TRAFFIC;
+                timeoutClass[slot] = StateTimeouts.UDP_FIRST_PACKET;
+                counters.increment(StateCounter.INSERTS_UDP);
+                break;
+            case DecodedPacket.PROTO_ICMP:
+            case DecodedPacket.PROTO_ICMPV6:
+                // pf sets no half states for ICMP; only the timeout class.
+                timeoutClass[slot] = StateTimeouts.ICMP_FIRST_PACKET;
+                counters.increment(StateCounter.INSERTS_ICMP);
+                break;
+            default:
+                peerState[s] = PFOTHERS_SINGLE;
+                peerState[d] = PFOTHERS_NO_TRAFFIC;
+                timeoutClass[slot] = StateTimeouts.OTHER_FIRST_PACKET;
+                counters.increment(StateCounter.INSERTS_OTHER);
+                break;
+        }
+
+        indexInsert(slot, 0);
+        if (!selfKeyed(slot)) {
+            indexInsert(slot, 1);
+        }
+        if (ruleNumber >= 0) {
+            ruleStates[ruleNumber]++;
+        }
+        size++;
+        return slot;
+    }
+
+    /** pf_create_state() for TCP: the initiator's half from its first packet, the responder's empty. */
+    private void initTcp(final DecodedPacket p, final int s, final int d) {
+        final int flags = p.tcpFlags;
+        seqLo[s] = (int) p.seq;
+        int hi = seqLo[s] + p.payloadLength + 1;
+        if ((flags & DecodedPacket.TH_SYN) != 0) {
+            hi++;
+            wscale[s] = (byte) wscaleOption(p);
+        }
+        int win = Math.max(p.window, 1);
+        if ((wscale[s] & PF_WSCALE_MASK) != 0) {
+            // Keep max_win in unscaled units, rounding up, as pf.
+            final int shift = wscale[s] & PF_WSCALE_MASK;
+            win = (win + (1 << shift) - 1) >>> shift;
+        }
+        maxWin[s] = win;
+        if ((flags & DecodedPacket.TH_FIN) != 0) {
+            hi++;
+        }
+        seqHi[s] = hi;
+        mss[s] = p.mss;
+        peerState[s] = TCPS_SYN_SENT;
+        seqHi[d] = 1;
+        maxWin[d] = 1;
+        peerState[d] = TCPS_CLOSED;
+    }
+
+    /** pf_get_wscale(): 0 when absent, else PF_WSCALE_FLAG with the shift clamped to 14. */
+    private static int wscaleOption(final DecodedPacket p) {
+        if (p.wscale < 0) {
+            return 0;
+        }
+        return PF_WSCALE_FLAG | Math.min(p.wscale, TCP_MAX_WINSHIFT);
+    }
+
+    private void clearPeer(final int i) {
+        seqLo[i] = 0;
+        seqHi[i] = 0;
+        seqDiff[i] = 0;
+        maxWin[i] = 0;
+        mss[i] = 0;
+        peerState[i] = 0;
+        wscale[i] = 0;
+    }
+
+    // =========================================================================================
+    // Track
+    // =========================================================================================
+
+    /**
+     * Checks a packet against its state and advances the state, as pf's {@code pf_test_state_*}.
+     * {@code forward} is {@link #lastLookupForward()} of the lookup that found {@code slot}.
+     * On {@link #PASS} the per-direction packet and byte counters grow; on a drop the reason is
+     * counted and the state is unchanged except where pf changes it too (a handshake mismatch resets
+     * the sending half, see {@link #trackTcp}).
+     *
+     * @return {@link #PASS}, {@link #DROP_OUT_OF_WINDOW}, {@link #DROP_BAD_FLAGS},
+     *         {@link #DROP_BAD_RST} or {@link #STATE_REUSED} (state removed; evaluate the rules)
+     */
+    public int track(final int slot, final DecodedPacket p, final boolean forward, final long nowMillis) {
+        assert onOwnerThread();
+        assert live[slot];
+        final int s = slot * 2 + (forward ? PEER_SRC : PEER_DST);
+        final int d = slot * 2 + (forward ? PEER_DST : PEER_SRC);
+        final int result;
+        switch (proto[slot]) {
+            case DecodedPacket.PROTO_TCP:
+                result = trackTcp(slot, p, s, d, nowMillis);
+                break;
+            case DecodedPacket.PROTO_UDP:
+                trackSingleMultiple(slot, s, d, nowMillis, StateTimeouts.UDP_SINGLE, StateTimeouts.UDP_MULTIPLE);
+                result = PASS;
+                break;
+            case DecodedPacket.PROTO_ICMP:
+            case DecodedPacket.PROTO_ICMPV6:
+                lastActivityMillis[slot] = nowMillis;
+                timeoutClass[slot] = StateTimeouts.ICMP_ERROR_REPLY;
+                result = PASS;
+                break;
+            default:
+                trackSingleMultiple(slot, s, d, nowMillis, StateTimeouts.OTHER_SINGLE, StateTimeouts.OTHER_MULTIPLE);
+                result = PASS;
+                break;
+        }
+        if (result == PASS) {
+            final int dirIndex = forward ? 0 : 1;
+            packets[slot * 2 + dirIndex]++;
+            bytes[slot * 2 + dirIndex] += p.ipLength;
+        }
+        return result;
+    }
+
+    /** pf_test_state_udp() and pf_test_state_other(): the sender is at least SINGLE; an answer makes the other MULTIPLE. */
+    private void trackSingleMultiple(final int slot, final int s, final int d, final long nowMillis,
+            final int singleClass, final int multipleClass) {
+        if (peerState[s] < PFUDPS_SINGLE) {
+            peerState[s] = PFUDPS_SINGLE;
+        }
+        if (peerState[d] == PFUDPS_SINGLE) {
+            peerState[d] = PFUDPS_MULTIPLE;
+        }
+        lastActivityMillis[slot] = nowMillis;
+        timeoutClass[slot] = (byte) (peerState[s] == PFUDPS_MULTIPLE && peerState[d] == PFUDPS_MULTIPLE
+            ? multipleClass : singleClass);
+    }
+
+    /**
+     * pf's TCP state test: the state-reuse rule of {@code pf_test_state_tcp()}, scrub's flag checks
+     * (when enabled), then {@code pf_tcp_track_full()} (Guido van Rooij's sequence tracking):
+     * <ol>
+     * <li>Window scaling applies only when both halves carry {@link #PF_WSCALE_FLAG}, never to SYNs.
+     * <li>The first packet of a half (seqlo 0) initialises it: seqlo, state SYN_SENT, seqhi = end +
+     *     the other's window, and for a SYN the scale factor, kept only if the other side's SYN had
+     *     one too (else the other side's window is unscaled back and its scale dropped).
+     * <li>No-data packets are judged at seqlo. The ack is replaced by the other's seqlo when there is
+     *     no ACK flag, for RST|ACK with ack 0, and before the other half sent anything.
+     * <li>Main check: data end ≤ seqhi; seq ≥ seqlo − the other's window (one window of
+     *     retransmission); −MAXACKWINDOW ≤ ackskew ≤ MAXACKWINDOW << scale; a RST must carry seqlo,
+     *     seqlo + 1 or seqlo − 1. Passing advances seqlo/seqhi/max_win and the half states and picks
+     *     the timeout class.
+     * <li>Loose check (SYN retransmissions before the answer, states picked up late, stray packets
+     *     after close): within MAXACKWINDOW of the windows; advances the windows but not the timer.
+     * <li>Anything else drops. A mismatch while both halves are SYN_SENT resets the sender's half
+     *     (pf also sends a RST there; we do not).
+     * </ol>
+     */
+    private int trackTcp(final int slot, final DecodedPacket p, final int s, final int d, final long nowMillis) {
+        final int flags = p.tcpFlags;
+        final boolean syn = (flags & DecodedPacket.TH_SYN) != 0;
+        final boolean fin = (flags & DecodedPacket.TH_FIN) != 0;
+        final boolean rst = (flags & DecodedPacket.TH_RST) != 0;
+        final boolean hasAck = (flags & DecodedPacket.TH_ACK) != 0;
+
+        // pf_test_state_tcp(): a new SYN on a connection closed in both directions starts over.
+        if ((flags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK)) == DecodedPacket.TH_SYN
+                && peerState[s] >= TCPS_FIN_WAIT_2 && peerState[d] >= TCPS_FIN_WAIT_2) {
+            remove(slot, StateRemoveReason.REUSED);
+            return STATE_REUSED;
+        }
+        if (normalizeTcpFlags && badFlags(flags)) {
+            counters.increment(StateCounter.MISMATCH_BAD_FLAGS);
+            return DROP_BAD_FLAGS;
+        }
+
+        int win = p.window;
+        int sws;
+        int dws;
+        if (wscale[s] != 0 && wscale[d] != 0 && !syn) {
+            sws = wscale[s] & PF_WSCALE_MASK;
+            dws = wscale[d] & PF_WSCALE_MASK;
+        } else {
+            sws = 0;
+            dws = 0;
+        }
+
+        final int origSeq = (int) p.seq;
+        int seq = origSeq;
+        int end;
+        int dataEnd;
+        if (seqLo[s] == 0) {
+            // First packet from this end: set up its half.
+            end = seq + p.payloadLength;
+            if (syn) {
+                end++;
+                if ((wscale[d] & PF_WSCALE_FLAG) != 0) {
+                    wscale[s] = (byte) wscaleOption(p);
+                    if ((wscale[s] & PF_WSCALE_FLAG) != 0) {
+                        // Both sides offered scaling: remove the scale from this initial window.
+                        sws = wscale[s] & PF_WSCALE_MASK;
+                        win = (win + (1 << sws) - 1) >>> sws;
+                        dws = wscale[d] & PF_WSCALE_MASK;
+                    } else {
+                        // No scaling after all: undo the scaling of the other side's window.
+                        maxWin[d] = Math.min(TCP_MAXWIN, maxWin[d] << (wscale[d] & PF_WSCALE_MASK));
+                        wscale[d] = 0;
+                    }
+                }
+            }
+            dataEnd = end;
+            if (fin) {
+                end++;
+            }
+            seqLo[s] = seq;
+            if (peerState[s] < TCPS_SYN_SENT) {
+                peerState[s] = TCPS_SYN_SENT;
+            }
+            if (mss[s] == 0 && syn) {
+                mss[s] = p.mss;
+            }
+            // Slide the window: seqhi may have been set before (state picked up late).
+            final int w = Math.max(1, maxWin[d] << dws);
+            if (seqHi[s] == 1 || seqGeq(end + w, seqHi[s])) {
+                seqHi[s] = end + w;
+            }
+            if (win > maxWin[s]) {
+                maxWin[s] = win;
+            }
+        } else {
+            end = seq + p.payloadLength;
+            if (syn) {
+                end++;
+            }
+            dataEnd = end;
+            if (fin) {
+                end++;
+            }
+        }
+
+        int ack = (int) p.ack - seqDiff[d];
+        if (!hasAck) {
+            ack = seqLo[d]; // let it pass the ack skew check
+        } else if ((ack == 0 && (flags & (DecodedPacket.TH_ACK | DecodedPacket.TH_RST))
+                == (DecodedPacket.TH_ACK | DecodedPacket.TH_RST)) || peerState[d] < TCPS_SYN_SENT) {
+            ack = seqLo[d]; // broken stacks and FIN|ACK after a SYN timeout: nothing to acknowledge
+        }
+
+        if (seq == end) {
+            // Ease sequencing restrictions on packets without data.
+            seq = seqLo[s];
+            end = seq;
+            dataEnd = seq;
+        }
+
+        final int ackskew = seqLo[d] - ack;
+
+        if (seqGeq(seqHi[s], dataEnd)                                     // last octet inside the other's window
+                && seqGeq(seq, seqLo[s] - (maxWin[d] << dws))             // retransmit: at most a window back
+                && ackskew >= -MAXACKWINDOW                               // acking at most one window back
+                && ackskew <= (MAXACKWINDOW << sws)                       // acking at most one window forward
+                && (!rst || origSeq == seqLo[s] || origSeq == seqLo[s] + 1 || origSeq + 1 == seqLo[s])) {
+            advanceWindows(s, d, win, sws, end, ack);
+            if (syn && peerState[s] < TCPS_SYN_SENT) {
+                peerState[s] = TCPS_SYN_SENT;
+            }
+            if (fin && peerState[s] < TCPS_CLOSING) {
+                peerState[s] = TCPS_CLOSING;
+            }
+            if (hasAck) {
+                if (peerState[d] == TCPS_SYN_SENT) {
+                    peerState[d] = TCPS_ESTABLISHED;
+                } else if (peerState[d] == TCPS_CLOSING) {
+                    peerState[d] = TCPS_FIN_WAIT_2;
+                }
+            }
+            if (rst) {
+                peerState[s] = TCPS_TIME_WAIT;
+                peerState[d] = TCPS_TIME_WAIT;
+            }
+            lastActivityMillis[slot] = nowMillis;
+            timeoutClass[slot] = (byte) tcpTimeoutClass(peerState[s], peerState[d]);
+            return PASS;
+        }
+        if ((peerState[d] < TCPS_SYN_SENT || peerState[d] >= TCPS_FIN_WAIT_2 || peerState[s] >= TCPS_FIN_WAIT_2)
+                && seqGeq(seqHi[s] + MAXACKWINDOW, dataEnd)               // within a window forward
+                && seqGeq(seq, seqLo[s] - MAXACKWINDOW)) {                // within a window backward
+            // Loose: shotgunned SYNs, connections picked up late, stray packets after close.
+            // The timer is not refreshed, so a flood cannot keep the state alive.
+            advanceWindows(s, d, win, sws, end, ack);
+            if (fin && peerState[s] < TCPS_CLOSING) {
+                peerState[s] = TCPS_CLOSING;
+            }
+            if (rst) {
+                peerState[s] = TCPS_TIME_WAIT;
+                peerState[d] = TCPS_TIME_WAIT;
+            }
+            return PASS;
+        }
+        final int base = slot * 2;
+        if (peerState[base + PEER_SRC] == TCPS_SYN_SENT && peerState[base + PEER_DST] == TCPS_SYN_SENT) {
+            // Handshake mismatch: forget this half so that its next packet starts it again.
+            seqLo[s] = 0;
+            seqHi[s] = 1;
+            maxWin[s] = 1;
+        }
+        if (rst) {
+            counters.increment(StateCounter.MISMATCH_BAD_RST);
+            return DROP_BAD_RST;
+        }
+        counters.increment(StateCounter.MISMATCH_OUT_OF_WINDOW);
+        return DROP_OUT_OF_WINDOW;
+    }
+
+    private void advanceWindows(final int s, final int d, final int win, final int sws, final int end,
+            final int ack) {
+        if (maxWin[s] < win) {
+            maxWin[s] = win;
+        }
+        if (seqGt(end, seqLo[s])) {
+            seqLo[s] = end;
+        }
+        final int scaled = win << sws;
+        if (seqGeq(ack + scaled, seqHi[d])) {
+            seqHi[d] = ack + Math.max(scaled, 1);
+        }
+    }
+
+    /** pf's timeout class for a TCP state from its two half states (first match wins). */
+    static int tcpTimeoutClass(final int src, final int dst) {
+        if (src >= TCPS_FIN_WAIT_2 && dst >= TCPS_FIN_WAIT_2) {
+            return StateTimeouts.TCP_CLOSED;
+        }
+        if (src >= TCPS_CLOSING && dst >= TCPS_CLOSING) {
+            return StateTimeouts.TCP_FIN_WAIT;
+        }
+        if (src < TCPS_ESTABLISHED || dst < TCPS_ESTABLISHED) {
+            return StateTimeouts.TCP_OPENING;
+        }
+        if (src >= TCPS_CLOSING || dst >= TCPS_CLOSING) {
+            return StateTimeouts.TCP_CLOSING;
+        }
+        return StateTimeouts.TCP_ESTABLISHED;
+    }
+
+    /**
+     * pf scrub's TCP flag checks ({@code pf_normalize_tcp()}): SYN with RST or FIN; neither SYN, ACK
+     * nor RST; FIN, PUSH or URG without ACK.
+     */
+    static boolean badFlags(final int flags) {
+        if ((flags & DecodedPacket.TH_SYN) != 0) {
+            if ((flags & (DecodedPacket.TH_RST | DecodedPacket.TH_FIN)) != 0) {
+                return true;
+            }
+        } else if ((flags & (DecodedPacket.TH_ACK | DecodedPacket.TH_RST)) == 0) {
+            return true;
+        }
+        return (flags & DecodedPacket.TH_ACK) == 0
+            && (flags & (DecodedPacket.TH_FIN | DecodedPacket.TH_PUSH | DecodedPacket.TH_URG)) != 0;
+    }
+
+    /** SEQ_GT: a is after b in 32-bit modular sequence space. */
+    static boolean seqGt(final int a, final int b) {
+        return a - b > 0;
+    }
+
+    /** SEQ_GEQ. */
+    static boolean seqGeq(final int a, final int b) {
+        return a - b >= 0;
+    }
+
+    /** SEQ_LT. */
+    static boolean seqLt(final int a, final int b) {
+        return a - b < 0;
+    }
+
+    // =========================================================================================
+    // Expiry and removal
+    // =========================================================================================
+
+    /**
+     * Examines at most {@code budget} slots from the sweep cursor (wrapping at the end) and removes
+     * the live states whose deadline is at or before {@code nowMillis} (counted as expired).
+     * A full pass over the table takes {@code capacity / budget} calls; the work of one call never
+     * depends on the table size.
+     *
+     * @return the number of states removed
+     */
+    public int expire(final long nowMillis, final int budget) {
+        assert onOwnerThread();
+        final int n = Math.max(0, Math.min(budget, capacity));
+        int removed = 0;
+        int cursor = expireCursor;
+        for (int i = 0; i < n; i++) {
+            if (live[cursor] && expiresAtMillis(cursor) <= nowMillis) {
+                remove(cursor, StateRemoveReason.EXPIRED);
+                removed++;
+            }
+            cursor++;
+            if (cursor == capacity) {
+                cursor = 0;
+            }
+        }
+        expireCursor = cursor;
+        counters.add(StateCounter.EXPIRE_SLOTS_EXAMINED, n);
+        return removed;
+    }
+
+    /** Removes a live state now, counting {@code reason}; its slot's generation is bumped. */
+    public void remove(final int slot, final StateRemoveReason reason) {
+        assert onOwnerThread();
+        if (!live[slot]) {
+            throw new IllegalStateException("slot not live: " + slot);
+        }
+        indexDelete(slot, 0);
+        if (!selfKeyed(slot)) {
+            indexDelete(slot, 1);
+        }
+        live[slot] = false;
+        generation[slot]++;
+        if (rule[slot] >= 0) {
+            ruleStates[rule[slot]]--;
+        }
+        freeSlots[freeTop++] = slot;
+        size--;
+        counters.increment(reason.counter());
+    }
+
+    /**
+     * The state's deadline: last activity plus its class's timeout after adaptive scaling for the
+     * current number of states (pf's {@code pf_state_expires()}, computed in whole seconds as pf).
+     * Computed on demand because adaptive scaling moves it as the table fills and empties.
+     */
+    public long expiresAtMillis(final int slot) {
+        return lastActivityMillis[slot] + timeouts.scaledSeconds(timeoutClass[slot], size) * 1000L;
+    }
+
+    /** Seconds left before the state expires at {@code nowMillis}, 0 if already due (pfsync's {@code expire}). */
+    public long expiresInSeconds(final int slot, final long nowMillis) {
+        final long left = expiresAtMillis(slot) - nowMillis;
+        return left <= 0 ? 0 : (left + 999) / 1000;
+    }
+
+    // =========================================================================================
+    // Index
+    // =========================================================================================
+
+    private long hash(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        long h = seed0;
+        h = mix(h, ((long) fam << 56) | ((long) protocol << 48) | ((long) (portA & 0xffff) << 16) | (portB & 0xffff));
+        h = mix(h, ifKey);
+        h = mix(h, aHi);
+        h = mix(h, aLo);
+        h = mix(h, bHi);
+        h = mix(h, bLo);
+        h ^= seed1;
+        h *= 0xbf58476d1ce4e5b9L;
+        h ^= h >>> 31;
+        h *= 0x94d049bb133111ebL;
+        h ^= h >>> 29;
+        return h;
+    }
+
+    private long mix(final long h, final long word) {
+        long x = (h ^ word) * seed1;
+        x ^= x >>> 32;
+        return Long.rotateLeft(x, 23) * 0x9e3779b97f4a7c15L;
+    }
+
+    private int find(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        final int h = (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
+        int i = h & mask;
+        while (true) {
+            final int entry = index[i];
+            if (entry == EMPTY) {
+                return EMPTY;
+            }
+            if (indexHash[i] == h && entryMatches(entry, fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB)) {
+                return entry;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    private boolean entryMatches(final int entry, final int fam, final int protocol, final int ifKey,
+            final long aHi, final long aLo, final long bHi, final long bLo, final int portA, final int portB) {
+        final int slot = entry >>> 1;
+        if (family[slot] != (byte) fam || proto[slot] != (byte) protocol || ifindex[slot] != ifKey) {
+            return false;
+        }
+        if ((entry & 1) == 0) {
+            return srcLo[slot] == aLo && dstLo[slot] == bLo && srcHi[slot] == aHi && dstHi[slot] == bHi
+                && srcPort[slot] == portA && dstPort[slot] == portB;
+        }
+        return dstLo[slot] == aLo && srcLo[slot] == bLo && dstHi[slot] == aHi && srcHi[slot] == bHi
+            && dstPort[slot] == portA && srcPort[slot] == portB;
+    }
+
+    /** Hash of a slot's forward (side 0) or backward (side 1) key. */
+    private int slotHash(final int slot, final int side) {
+        if (side == 0) {
+            return (int) hash(family[slot], proto[slot] & 0xff, ifindex[slot], srcHi[slot], srcLo[slot],
+                dstHi[slot], dstLo[slot], srcPort[slot], dstPort[slot]);
+        }
+        return (int) hash(family[slot], proto[slot] & 0xff, ifindex[slot], dstHi[slot], dstLo[slot],
+            srcHi[slot], srcLo[slot], dstPort[slot], srcPort[slot]);
+    }
+
+    /** A state whose backward key equals its forward key (same address and port at both ends) has one entry. */
+    private boolean selfKeyed(final int slot) {
+        return srcHi[slot] == dstHi[slot] && srcLo[slot] == dstLo[slot] && srcPort[slot] == dstPort[slot];
+    }
+
+    private void indexInsert(final int slot, final int side) {
+        final int h = slotHash(slot, side);
+        int i = h & mask;
+        while (index[i] != EMPTY) {
+            i = (i + 1) & mask;
+        }
+        index[i] = (slot << 1) | side;
+        indexHash[i] = h;
+    }
+
+    /** Removes an entry and closes the gap by shifting later entries of the run back (no tombstones). */
+    private void indexDelete(final int slot, final int side) {
+        final int entry = (slot << 1) | side;
+        int i = slotHash(slot, side) & mask;
+        while (index[i] != entry) {
+            assert index[i] != EMPTY : "index entry missing";
+            i = (i + 1) & mask;
+        }
+        int hole = i;
+        int j = (i + 1) & mask;
+        while (index[j] != EMPTY) {
+            final int home = indexHash[j] & mask;
+            // Move j into the hole unless its home lies cyclically in (hole, j].
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                index[hole] = index[j];
+                indexHash[hole] = indexHash[j];
+                hole = j;
+            }
+            j = (j + 1) & mask;
+        }
+        index[hole] = EMPTY;
+    }
+
+    private boolean onOwnerThread() {
+        final Thread current = Thread.currentThread();
+        if (owner == null) {
+            owner = current;
+        }
+        return owner == current;
+    }
+
+    // =========================================================================================
+    // Read accessors (owner thread)
+    // =========================================================================================
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Number of live states (the {@code tandem_states} gauge). */
+    public int size() {
+        return size;
+    }
+
+    public boolean ifBound() {
+        return ifBound;
+    }
+
+    public StateTimeouts timeouts() {
+        return timeouts;
+    }
+
+    public StateCounters counters() {
+        return counters;
+    }
+
+    /** Live states created by {@code ruleNumber}. */
+    public int ruleStates(final int ruleNumber) {
+        return ruleStates[ruleNumber];
+    }
+
+    /** Index slots of the hash index (a power of two). */
+    public int indexSize() {
+        return index.length;
+    }
+
+    public boolean isLive(final int slot) {
+        return live[slot];
+    }
+
+    /** Bumped each time the slot is freed: {@code (slot, generation)} names one state. */
+    public int generation(final int slot) {
+        return generation[slot];
+    }
+
+    /** The first live slot at or after {@code fromSlot}, or -1: {@code for (s = nextLive(0); s >= 0; s = nextLive(s + 1))}. */
+    public int nextLive(final int fromSlot) {
+        for (int s = Math.max(fromSlot, 0); s < capacity; s++) {
+            if (live[s]) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /** Calls {@code action} with every live slot in slot order; it must not create or remove states. */
+    public void forEachLive(final IntConsumer action) {
+        for (int s = 0; s < capacity; s++) {
+            if (live[s]) {
+                action.accept(s);
+            }
+        }
+    }
+
+    public int family(final int slot) {
+        return family[slot];
+    }
+
+    public int protocol(final int slot) {
+        return proto[slot] & 0xff;
+    }
+
+    public long srcHi(final int slot) {
+        return srcHi[slot];
+    }
+
+    public long srcLo(final int slot) {
+        return srcLo[slot];
+    }
+
+    public long dstHi(final int slot) {
+        return dstHi[slot];
+    }
+
+    public long dstLo(final int slot) {
+        return dstLo[slot];
+    }
+
+    /** Initiator's port (ICMP echo: the identifier). */
+    public int srcPort(final int slot) {
+        return srcPort[slot];
+    }
+
+    public int dstPort(final int slot) {
+        return dstPort[slot];
+    }
+
+    /** Bound interface index; 0 for floating states (always 0 in a floating table). */
+    public int ifindex(final int slot) {
+        return ifindex[slot];
+    }
+
+    /** Creating rule number, -1 for none (pfsync writes 0xffffffff). */
+    public int rule(final int slot) {
+        return rule[slot];
+    }
+
+    /** Direction of the first packet: {@link #PF_IN}, {@link #PF_OUT} or {@link #PF_INOUT}. */
+    public int direction(final int slot) {
+        return direction[slot];
+    }
+
+    public int creatorId(final int slot) {
+        return creatorIds[slot];
+    }
+
+    public long id(final int slot) {
+        return ids[slot];
+    }
+
+    public long creationMillis(final int slot) {
+        return creationMillis[slot];
+    }
+
+    /** pf's {@code state->expire}: time of the last activity that refreshed the state. */
+    public long lastActivityMillis(final int slot) {
+        return lastActivityMillis[slot];
+    }
+
+    /** {@code PFTM_*} index ({@link StateTimeouts}). */
+    public int timeoutClass(final int slot) {
+        return timeoutClass[slot];
+    }
+
+    /** Packets passed: {@code dirIndex} 0 = sent by the initiator, 1 = by the responder (pf's packets[0/1]). */
+    public long packets(final int slot, final int dirIndex) {
+        return packets[slot * 2 + dirIndex];
+    }
+
+    public long bytes(final int slot, final int dirIndex) {
+        return bytes[slot * 2 + dirIndex];
+    }
+
+    /** Highest sequence number sent, plus one ({@link #PEER_SRC} or {@link #PEER_DST}), unsigned. */
+    public long seqLo(final int slot, final int peer) {
+        return Integer.toUnsignedLong(seqLo[slot * 2 + peer]);
+    }
+
+    /** Highest sequence number the other end acknowledged plus its window, unsigned. */
+    public long seqHi(final int slot, final int peer) {
+        return Integer.toUnsignedLong(seqHi[slot * 2 + peer]);
+    }
+
+    /** Sequence number modulator; always 0 (no modulation here), kept for pfsync. */
+    public long seqDiff(final int slot, final int peer) {
+        return Integer.toUnsignedLong(seqDiff[slot * 2 + peer]);
+    }
+
+    /** Largest window seen from this peer, unscaled. */
+    public int maxWin(final int slot, final int peer) {
+        return maxWin[slot * 2 + peer];
+    }
+
+    public int mss(final int slot, final int peer) {
+        return mss[slot * 2 + peer];
+    }
+
+    /** {@code TCPS_*} for TCP, {@code PFUDPS_*}/{@code PFOTHERS_*} otherwise, 0 for ICMP. */
+    public int peerState(final int slot, final int peer) {
+        return peerState[slot * 2 + peer];
+    }
+
+    /** {@link #PF_WSCALE_FLAG} | shift, or 0. */
+    public int wscale(final int slot, final int peer) {
+        return wscale[slot * 2 + peer] & 0xff;
+    }
+}
