@@ -1,16 +1,19 @@
 package io.tandem.engine.cli;
 
 import io.tandem.engine.config.ConfigException;
+import io.tandem.engine.control.ControlServer;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.metrics.MetricsServer;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
+import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.nfqueue.NfQueueSession;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -93,12 +96,18 @@ final class RunCommand implements Callable<Integer> {
         }
 
         final PacketCounters counters = new PacketCounters(parsed.queue());
-        final PacketAgent agent = new PacketAgent(settingsOf(parsed), ruleset, counters);
+        final PacketAgent agent = new PacketAgent(settingsOf(parsed), PacketFilter.fromConfig(parsed, ruleset, counters),
+                counters);
         MetricsServer metricsServer = null;
+        ControlServer controlServer = null;
         try {
             if (parsed.metricsAddress() != null) {
-                metricsServer = new MetricsServer(List.of(counters), ruleset);
+                metricsServer = new MetricsServer(List.of(agent));
                 metricsServer.start(parsed.metricsAddress());
+            }
+            if (parsed.controlSocket() != null) {
+                controlServer = new ControlServer(Path.of(parsed.controlSocket()), agent.snapshots());
+                controlServer.start();
             }
             final CountDownLatch stopSignal = new CountDownLatch(1);
             if (!SignalHandlers.install(stopSignal::countDown, "TERM", "INT")) {
@@ -114,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
                 err.println("tandem: " + e.getMessage());
                 return TandemMain.EXIT_FAILURE;
             }
-            err.println("tandem: " + describe(parsed, agent.session(), metricsServer));
+            err.println("tandem: " + describe(parsed, agent, metricsServer, controlServer));
             err.flush();
 
             if (!stopSignal.await(NO_TRAFFIC_WARNING_SECONDS, TimeUnit.SECONDS)
@@ -140,6 +149,9 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             if (metricsServer != null) {
                 metricsServer.close();
+            }
+            if (controlServer != null) {
+                controlServer.close();
             }
         }
     }
@@ -173,7 +185,9 @@ final class RunCommand implements Callable<Integer> {
                 null);
     }
 
-    private static String describe(final TandemConfig c, final NfQueueSession s, final MetricsServer m) {
+    private static String describe(final TandemConfig c, final PacketAgent agent, final MetricsServer m,
+            final ControlServer control) {
+        final NfQueueSession s = agent.session();
         return "bound queue " + c.queue()
                 + " (copy range " + c.copyRange()
                 + ", maxlen " + c.queueMaxlen()
@@ -183,7 +197,10 @@ final class RunCommand implements Callable<Integer> {
                 + ", batch " + c.batch()
                 + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
                 + ", cpu " + (c.cpu() < 0 ? "any" : Integer.toString(c.cpu()))
-                + "); metrics " + (m == null ? "off" : "on http://" + c.metricsAddress() + "/metrics");
+                + "); states: limit " + c.limitStates() + ", " + (c.statesIfBound() ? "if-bound" : "floating")
+                + ", creatorid " + String.format("%08x", agent.states().creatorId())
+                + "; metrics " + (m == null ? "off" : "on http://" + c.metricsAddress() + "/metrics")
+                + "; control " + (control == null ? "off" : control.path());
     }
 
     static String summary(final PacketCounters c) {
@@ -192,7 +209,8 @@ final class RunCommand implements Callable<Integer> {
                 + c.get(PacketCounter.VERDICT_DROP) + " dropped, "
                 + c.totalDecodeFailures() + " malformed, "
                 + c.totalNetlinkErrors() + " netlink errors, "
-                + c.get(PacketCounter.PACKET_ID_GAP_PACKETS) + " lost to overruns";
+                + c.get(PacketCounter.PACKET_ID_GAP_PACKETS) + " lost to overruns, "
+                + c.get(PacketCounter.STATE_MATCH_PASS) + " passed by state";
     }
 
     private static void awaitQuietly(final PacketAgent agent) {

@@ -45,6 +45,14 @@ public enum ConfigOption {
             "Verdict for packets that fail to decode."),
     SKIP("skip", Kind.IFLIST, 0, 0, 0, "",
             "Interfaces whose packets are passed without filtering (pf's set skip on)."),
+    HOSTID("hostid", Kind.UINT, 0, 0xFFFF_FFFFL, 0, null,
+            "This node's pfsync creator id (pf's set hostid), written into every state it creates; "
+            + "0 picks a random non-zero id at each start."),
+    STATE_POLICY("state-policy", Kind.CHOICE, 0, 1, 0, "floating if-bound",
+            "floating: a state matches packets on any interface (pf's default); if-bound: only on the "
+            + "interface it was created on."),
+    CONTROL("control", Kind.PATH, 0, 0, 0, "/run/tandem/tandem.sock",
+            "Unix socket of the local admin channel used by `tandem states`, or none to disable it."),
     LIMIT_STATES("limit states", Kind.UINT, 1, Integer.MAX_VALUE, 100_000, null,
             "Size of the state table; new states beyond it are refused and counted."),
     TIMEOUT_TCP_FIRST("timeout tcp.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 120, null,
@@ -85,7 +93,7 @@ public enum ConfigOption {
             "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
 
     /** Value syntaxes. */
-    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST }
+    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH }
 
     private static final ConfigOption[] VALUES = values();
 
@@ -217,6 +225,8 @@ public enum ConfigOption {
                 return "N (" + min + ".." + max + ") | none";
             case HOSTPORT:
                 return "\"HOST:PORT\" | none";
+            case PATH:
+                return "\"PATH\" | none";
             case BOOL:
                 return "yes | no";
             case SIZE:
@@ -236,6 +246,7 @@ public enum ConfigOption {
             case CPU:
                 return value < 0 ? "none" : Long.toString(value);
             case HOSTPORT:
+            case PATH:
                 return text == null ? "none" : "\"" + text + "\"";
             case BOOL:
                 return value != 0 ? "yes" : "no";
@@ -325,6 +336,20 @@ public enum ConfigOption {
                     throw new RuleSyntaxException(t, "expected \"HOST:PORT\" or none for " + name + ", got " + t.describe());
                 }
                 texts[i] = hostPort(t);
+                values[i] = 0;
+                return;
+            case PATH:
+                c.next();
+                if (t.is("none")) {
+                    texts[i] = null;
+                    values[i] = 0;
+                    return;
+                }
+                if (t.kind() != Token.Kind.STRING && t.kind() != Token.Kind.WORD || !t.text().startsWith("/")) {
+                    throw new RuleSyntaxException(t, "expected an absolute \"PATH\" or none for " + name
+                            + ", got " + t.describe());
+                }
+                texts[i] = t.text();
                 values[i] = 0;
                 return;
             case IFLIST:

@@ -129,6 +129,21 @@ public final class TandemConfig {
         return texts[ConfigOption.METRICS.ordinal()];
     }
 
+    /** {@code set hostid}: the pfsync creator id, 0 when a random one is to be drawn at start. */
+    public long hostId() {
+        return value(ConfigOption.HOSTID);
+    }
+
+    /** {@code set state-policy if-bound}: states match only on the interface they were created on. */
+    public boolean statesIfBound() {
+        return value(ConfigOption.STATE_POLICY) == 1;
+    }
+
+    /** {@code set control}: path of the admin socket, or null when disabled. */
+    public String controlSocket() {
+        return texts[ConfigOption.CONTROL.ordinal()];
+    }
+
     /** {@code set copy-range}: bytes copied per packet. */
     public int copyRange() {
         return (int) value(ConfigOption.COPY_RANGE);
@@ -237,6 +252,7 @@ public final class TandemConfig {
         for (final ConfigOption o : OPTIONS) {
             final String text = texts[o.ordinal()];
             final boolean differs = o.kind() == ConfigOption.Kind.HOSTPORT || o.kind() == ConfigOption.Kind.IFLIST
+                    || o.kind() == ConfigOption.Kind.PATH
                     ? !java.util.Objects.equals(text, o.defaultText()) : value(o) != defaultFor(o);
             if (differs) {
                 sb.append("set ").append(o.optionName()).append(' ').append(valueText(o)).append('\n');

@@ -13,7 +13,11 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
 import io.prometheus.client.exporter.HTTPServer;
 import io.tandem.engine.packet.DecodeResult;
+import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.state.StateCounter;
+import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StateTable;
 import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
 import io.tandem.nativeio.nfqueue.NfQueueProcStats;
 import java.io.IOException;
@@ -44,12 +48,15 @@ public final class MetricsServer implements AutoCloseable {
     private final KernelQueueStats kernelStats = new KernelQueueStats();
     private HTTPServer server;
 
-    public MetricsServer(final List<PacketCounters> queues, final Ruleset ruleset) {
-        this.queues = List.copyOf(queues);
-        for (final PacketCounters c : this.queues) {
-            registerQueue(c);
+    public MetricsServer(final List<PacketAgent> agents) {
+        final List<PacketCounters> counters = new ArrayList<>();
+        for (final PacketAgent a : agents) {
+            counters.add(a.counters());
+            registerQueue(a.counters());
+            registerStates(a);
+            registerRules(a);
         }
-        registerRules(ruleset);
+        this.queues = List.copyOf(counters);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -140,10 +147,28 @@ public final class MetricsServer implements AutoCloseable {
                 .tags(queue).register(registry);
     }
 
-    private void registerRules(final Ruleset ruleset) {
+    private void registerStates(final PacketAgent agent) {
+        final Tags queue = Tags.of("queue", Integer.toString(agent.settings().queue()));
+        final StateTable table = agent.states();
+        final StateCounters c = table.counters();
+        Gauge.builder(StateCounter.STATES_GAUGE_NAME, table, StateTable::size)
+                .description("Live states in the table").tags(queue).register(registry);
+        Gauge.builder("tandem_state_limit", table, StateTable::capacity)
+                .description("Capacity of the state table (set limit states)").tags(queue).register(registry);
+        for (final StateCounter counter : StateCounter.values()) {
+            final Tags tags = counter.labelName() == null ? queue : queue.and(counter.labelName(), counter.labelValue());
+            FunctionCounter.builder(counter.metricName(), c, x -> x.get(counter))
+                    .description(counter.help()).tags(tags).register(registry);
+        }
+    }
+
+    private void registerRules(final PacketAgent agent) {
+        final Ruleset ruleset = agent.ruleset();
+        final String q = Integer.toString(agent.settings().queue());
         for (int i = 0; i < ruleset.size(); i++) {
             final int rule = i;
-            final Tags tags = Tags.of("rule", Integer.toString(rule), "action", ruleset.isPass(rule) ? "pass" : "block");
+            final Tags tags = Tags.of("queue", q, "rule", Integer.toString(rule),
+                    "action", ruleset.isPass(rule) ? "pass" : "block");
             FunctionCounter.builder("tandem_rule_packets", ruleset, r -> r.packets(rule))
                     .description("Packets for which this rule was the deciding match (pf's rule counters)")
                     .tags(tags).register(registry);

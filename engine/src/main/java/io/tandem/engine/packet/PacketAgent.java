@@ -3,6 +3,9 @@ package io.tandem.engine.packet;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.StateTimeouts;
 import io.tandem.engine.verdict.VerdictBatcher;
 import io.tandem.nativeio.libc.CpuAffinity;
 import io.tandem.nativeio.libc.NetNamespace;
@@ -30,12 +33,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
  * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes.
  *
- * <p>Decision. A forwarded packet crosses pf twice, inbound on its input interface and outbound on
- * its output interface; Tandem evaluates the ruleset the same way (FORWARD hook: {@code in} on the
- * input interface, then {@code out} on the output interface) and accepts only when both pass.
- * Packets on the INPUT/PREROUTING hooks are evaluated once inbound, OUTPUT/POSTROUTING once
- * outbound. A packet that fails to decode gets the configured malformed policy (default drop) and
- * is counted under its {@link DecodeResult} reason.
+ * <p>Decision: {@link PacketFilter} — state lookup and pf's TCP tracking first, the ruleset on a
+ * miss (a forwarded packet crosses it {@code in} on its input interface and {@code out} on its
+ * output interface), state creation for {@code keep state} rules. A packet that fails to decode gets
+ * the configured malformed policy (default drop) and is counted under its {@link DecodeResult}
+ * reason. Every duty cycle also runs a slice of the expiry sweep (sized so that the whole table is
+ * examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
+ * request, so other threads never touch the state table.
  *
  * <p>Memory bound: everything on the packet path is allocated before the first receive; after
  * warm-up a cycle allocates nothing. Failure policy: setup errors end the agent and are reported by
@@ -44,11 +48,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class PacketAgent implements Runnable {
     /** Longest wait for a packet before the loop looks at its stop flag again. */
-    public static final int IDLE_POLL_MILLIS = 100;
-
-    private static final int HOOK_PRE_ROUTING = 0;
-    private static final int HOOK_LOCAL_IN = 1;
-    private static final int HOOK_FORWARD = 2;
+    public static final int IDLE_POLL_MILLIS = 10;
+    /** Most state slots one duty cycle's expiry slice examines. */
+    private static final int MAX_EXPIRE_BUDGET = 8192;
+    private static final int MIN_EXPIRE_BUDGET = 16;
 
     private static final long PACKET_HDR_SEEN = 1L << NfqConstants.NFQA_PACKET_HDR;
 
@@ -57,8 +60,10 @@ public final class PacketAgent implements Runnable {
     private static final int ENOBUFS = 105;
 
     private final PacketAgentSettings settings;
-    private final Ruleset ruleset;
+    private final PacketFilter filter;
+    private final StateSnapshotMailbox snapshots = new StateSnapshotMailbox();
     private final PacketCounters counters;
+    private final long expireIntervalMillis;
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket packet = new DecodedPacket();
     private final NfqPacketParser parser = new NfqPacketParser();
@@ -72,13 +77,16 @@ public final class PacketAgent implements Runnable {
 
     private VerdictBatcher batcher;
     private long lastPacketId;
+    private long now;
+    private long lastExpireMillis;
     private final int malformedVerdict;
 
-    public PacketAgent(final PacketAgentSettings settings, final Ruleset ruleset, final PacketCounters counters) {
+    public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
-        this.ruleset = ruleset;
+        this.filter = filter;
         this.counters = counters;
         this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+        this.expireIntervalMillis = Math.max(1, filter.states().timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
     }
 
     /** Starts the agent on a new thread named {@code tandem-queue-N}. */
@@ -124,7 +132,17 @@ public final class PacketAgent implements Runnable {
     }
 
     public Ruleset ruleset() {
-        return ruleset;
+        return filter.ruleset();
+    }
+
+    /** The state table; read it from other threads only through {@link #snapshots()}. */
+    public StateTable states() {
+        return filter.states();
+    }
+
+    /** The mailbox through which other threads list the state table. */
+    public StateSnapshotMailbox snapshots() {
+        return snapshots;
     }
 
     /** The id of the packet thread (for ThreadMXBean allocation checks), -1 before {@link #start()}. */
@@ -182,6 +200,9 @@ public final class PacketAgent implements Runnable {
     int doWork() {
         final NfQueueSession s = session;
         final RecvmmsgBatch batch = s.batch();
+        now = System.currentTimeMillis();
+        expireSlice();
+        snapshots.serve(filter.states(), now);
         final int received = batch.receive(s.fd(), false);
         if (received > 0) {
             final long start = System.nanoTime();
@@ -257,27 +278,18 @@ public final class PacketAgent implements Runnable {
             batcher.add(id, malformedVerdict);
             return;
         }
-        batcher.add(id, decide(parser.hook(), parser.indev(), parser.outdev(), parser.capLen()));
+        batcher.add(id, filter.decide(packet, parser.hook(), parser.indev(), parser.outdev(), parser.capLen(), now));
     }
 
-    private int decide(final int hook, final int indev, final int outdev, final long bytes) {
-        if (hook == HOOK_FORWARD) {
-            return passes(Ruleset.DIR_IN, indev, bytes) && passes(Ruleset.DIR_OUT, outdev, bytes)
-                    ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+    /** Expires states in slices sized so that the table is swept once per timeout interval. */
+    private void expireSlice() {
+        final long elapsed = now - lastExpireMillis;
+        if (elapsed <= 0) {
+            return;
         }
-        final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
-        return passes(inbound ? Ruleset.DIR_IN : Ruleset.DIR_OUT, inbound ? indev : outdev, bytes)
-                ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
-    }
-
-    private boolean passes(final int direction, final int ifindex, final long bytes) {
-        final int rule = ruleset.evaluate(packet, direction, ifindex);
-        if (rule < 0) {
-            counters.increment(PacketCounter.DEFAULT_PASS);
-            return true;
-        }
-        ruleset.recordHit(rule, bytes);
-        return ruleset.isPass(rule);
+        final long share = filter.states().capacity() * Math.min(elapsed, expireIntervalMillis) / expireIntervalMillis;
+        filter.expire(now, (int) Math.max(MIN_EXPIRE_BUDGET, Math.min(MAX_EXPIRE_BUDGET, share)));
+        lastExpireMillis = now;
     }
 
     /** Ids are assigned per queue in order; a jump means messages were lost to a socket overrun. */

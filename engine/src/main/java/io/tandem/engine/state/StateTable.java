@@ -1001,6 +1001,11 @@ public final class StateTable {
     // Read accessors (owner thread)
     // =========================================================================================
 
+    /** This node's creator id, written into every state it creates. */
+    public int creatorId() {
+        return creatorId;
+    }
+
     public int capacity() {
         return capacity;
     }

@@ -11,6 +11,7 @@ import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
+import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -63,8 +64,8 @@ class MetricsSystemTest {
         final Ruleset ruleset = config.compileRuleset(name -> 0);
         final PacketCounters counters = new PacketCounters(QUEUE);
         final PacketAgent agent = new PacketAgent(new PacketAgentSettings(QUEUE, -1, 256, 8192, true, true,
-                8 << 20, 64, true, false, Lab.FW_A), ruleset, counters);
-        try (MetricsServer metrics = new MetricsServer(List.of(counters), ruleset); Lab lab = new Lab()) {
+                8 << 20, 64, true, false, Lab.FW_A), PacketFilter.fromConfig(config, ruleset, counters), counters);
+        try (MetricsServer metrics = new MetricsServer(List.of(agent)); Lab lab = new Lab()) {
             metrics.start("127.0.0.1:0");
             agent.start();
             agent.awaitStarted(20, TimeUnit.SECONDS);

@@ -12,6 +12,7 @@ import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
+import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -87,7 +88,8 @@ class PacketPathSystemTest {
         final PacketAgentSettings settings = new PacketAgentSettings(config.queue(), -1, config.copyRange(),
                 config.queueMaxlen(), config.failOpen(), config.gso(), config.rcvbuf(), config.batch(),
                 config.verdictMode() == TandemConfig.VerdictMode.BATCH, false, Lab.FW_A);
-        agent = new PacketAgent(settings, ruleset, new PacketCounters(QUEUE));
+        final PacketCounters counters = new PacketCounters(QUEUE);
+        agent = new PacketAgent(settings, PacketFilter.fromConfig(config, ruleset, counters), counters);
         agent.start();
         agent.awaitStarted(20, TimeUnit.SECONDS);
         lab = new Lab();
@@ -192,7 +194,7 @@ class PacketPathSystemTest {
 
     @Test
     void packetThreadAllocatesNothingOverAMillionRealPackets() throws Exception {
-        final PacketAgent a = startAgent("pass all no state\n", "batch 64");
+        final PacketAgent a = startAgent("pass all\n", "batch 64");
         final com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-p", "5201");

@@ -1,0 +1,181 @@
+package io.tandem.engine.packet;
+
+import io.tandem.engine.config.TandemConfig;
+import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StateIds;
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.StateTimeouts;
+import java.security.SecureRandom;
+import io.tandem.engine.verdict.VerdictBatcher;
+
+/**
+ * The decision for one decoded packet, made the way pf makes it: state first, rules on a miss.
+ *
+ * <p>Theory of operation. Owned by the PacketAgent's packet thread, like the {@link StateTable} and
+ * the {@link Ruleset} counters it drives; no synchronisation, no allocation.
+ * <ol>
+ *   <li>An ICMP error is matched against the state of the packet it quotes; if one matches (and,
+ *       for TCP, the quoted sequence number is in the window), it passes. Otherwise it goes to the
+ *       rules like any other packet — under {@code block all} it is dropped, as in pf.</li>
+ *   <li>Any other packet with a transport header is looked up by its 5-tuple (the forward and the
+ *       backward key, as NPF keys connections). On a hit, pf's tracker decides: pass, or drop for a
+ *       packet outside the window, bad flags or a blind RST — without rule evaluation. A SYN that
+ *       reuses the ports of a connection closed on both sides removes the old state and goes on to
+ *       the rules, as in pf.</li>
+ *   <li>On a miss the ruleset is evaluated. A forwarded packet crosses pf twice: {@code in} on its
+ *       input interface, then {@code out} on its output interface. A {@code keep state} rule that
+ *       passes it creates a state; the state then also covers the second crossing (states are
+ *       floating by default), so the {@code out} rules are not evaluated for that packet. A state
+ *       that cannot be created (table full, rule's max reached) drops the packet, as pf does.</li>
+ * </ol>
+ * Later fragments carry no ports: they are evaluated by the rules only and never create states
+ * (pf without fragment reassembly).
+ */
+public final class PacketFilter {
+    private static final int HOOK_PRE_ROUTING = 0;
+    private static final int HOOK_LOCAL_IN = 1;
+    private static final int HOOK_FORWARD = 2;
+
+    /** Result of one crossing of the ruleset. */
+    private static final int CROSS_DROP = 0;
+    private static final int CROSS_PASS = 1;
+    private static final int CROSS_PASS_STATE_CREATED = 2;
+
+    private final Ruleset ruleset;
+    private final StateTable states;
+    private final PacketCounters counters;
+
+    public PacketFilter(final Ruleset ruleset, final StateTable states, final PacketCounters counters) {
+        this.ruleset = ruleset;
+        this.states = states;
+        this.counters = counters;
+    }
+
+    /**
+     * Builds the filter a configuration describes: the state table sized by {@code set limit states},
+     * pf's timeouts as configured, floating or if-bound states, and this node's creator id
+     * ({@code set hostid}, or a random non-zero one). State ids start from the wall clock's seconds
+     * shifted left by 32, so they are not reused across restarts (see {@link StateIds}).
+     */
+    public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters) {
+        final StateTable states = new StateTable(config.limitStates(), Math.max(1, ruleset.size()),
+                config.statesIfBound(), true, StateTimeouts.of(config.timeouts()), creatorIdOf(config),
+                StateIds.initialBase(System.currentTimeMillis()), new StateCounters());
+        return new PacketFilter(ruleset, states, counters);
+    }
+
+    /** {@code set hostid}, or a random non-zero creator id when it is 0 (pf draws one the same way). */
+    static int creatorIdOf(final TandemConfig config) {
+        if (config.hostId() != 0) {
+            return (int) config.hostId();
+        }
+        final SecureRandom random = new SecureRandom();
+        int id = 0;
+        while (id == 0) {
+            id = random.nextInt();
+        }
+        return id;
+    }
+
+    public Ruleset ruleset() {
+        return ruleset;
+    }
+
+    public StateTable states() {
+        return states;
+    }
+
+    /**
+     * Decides a decoded packet.
+     *
+     * @param hook   netfilter hook the packet was queued from
+     * @param indev  input interface index (0 when none)
+     * @param outdev output interface index (0 when none)
+     * @param bytes  the packet's length, for rule counters
+     * @param now    wall-clock milliseconds, read once per duty cycle
+     * @return {@link VerdictBatcher#ACCEPT} or {@link VerdictBatcher#DROP}
+     */
+    public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes,
+            final long now) {
+        if (p.icmpError) {
+            if (lookupIcmpError(p, indev, outdev) >= 0) {
+                counters.increment(PacketCounter.ICMP_ERROR_RELATED);
+                return VerdictBatcher.ACCEPT;
+            }
+        } else if (p.hasTransportHeader()) {
+            final int slot = lookup(p, indev, outdev);
+            if (slot >= 0) {
+                final int result = states.track(slot, p, states.lastLookupForward(), now);
+                if (result == StateTable.PASS) {
+                    counters.increment(PacketCounter.STATE_MATCH_PASS);
+                    return VerdictBatcher.ACCEPT;
+                }
+                if (result != StateTable.STATE_REUSED) {
+                    counters.increment(PacketCounter.STATE_MATCH_DROP);
+                    return VerdictBatcher.DROP;
+                }
+                // STATE_REUSED: the old state is gone; the SYN is a new connection for the rules.
+            }
+        }
+        if (hook == HOOK_FORWARD) {
+            final int in = cross(p, Ruleset.DIR_IN, indev, bytes, now);
+            if (in != CROSS_PASS) {
+                return in == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
+            }
+            return cross(p, Ruleset.DIR_OUT, outdev, bytes, now) == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
+        }
+        final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
+        return cross(p, inbound ? Ruleset.DIR_IN : Ruleset.DIR_OUT, inbound ? indev : outdev, bytes, now) == CROSS_DROP
+                ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
+    }
+
+    /** Removes expired states; bounded work ({@code budget} slots examined). */
+    public int expire(final long now, final int budget) {
+        return states.expire(now, budget);
+    }
+
+    private int lookup(final DecodedPacket p, final int indev, final int outdev) {
+        if (!states.ifBound()) {
+            return states.lookup(p, 0);
+        }
+        final int slot = states.lookup(p, indev);
+        return slot >= 0 || outdev == 0 ? slot : states.lookup(p, outdev);
+    }
+
+    private int lookupIcmpError(final DecodedPacket p, final int indev, final int outdev) {
+        if (!states.ifBound()) {
+            return states.lookupIcmpError(p, 0);
+        }
+        final int slot = states.lookupIcmpError(p, indev);
+        return slot >= 0 || outdev == 0 ? slot : states.lookupIcmpError(p, outdev);
+    }
+
+    /** One crossing of the ruleset (pf_test_rule): match, count, and create a state if asked. */
+    private int cross(final DecodedPacket p, final int direction, final int ifindex, final long bytes, final long now) {
+        final int rule = ruleset.evaluate(p, direction, ifindex);
+        if (rule < 0) {
+            counters.increment(PacketCounter.DEFAULT_PASS);
+            return CROSS_PASS; // pf's implicit rule: pass all, no state
+        }
+        ruleset.recordHit(rule, bytes);
+        if (!ruleset.isPass(rule)) {
+            return CROSS_DROP;
+        }
+        if (!ruleset.keepState(rule)) {
+            return CROSS_PASS;
+        }
+        final int slot = states.create(p, rule, ruleset.maxStates(rule),
+                direction == Ruleset.DIR_IN ? StateTable.PF_IN : StateTable.PF_OUT, ifindex, now);
+        if (slot >= 0) {
+            return CROSS_PASS_STATE_CREATED;
+        }
+        if (slot == StateTable.FAIL_UNTRACKABLE) {
+            return CROSS_PASS; // e.g. a later fragment: passes by the rule, without a state
+        }
+        counters.increment(PacketCounter.STATE_CREATE_DROPS);
+        return CROSS_DROP;
+    }
+}
