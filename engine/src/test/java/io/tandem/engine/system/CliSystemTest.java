@@ -44,7 +44,7 @@ class CliSystemTest {
 
     private static Path conf(final Path dir) throws Exception {
         final Path f = dir.resolve("cli.conf");
-        Files.writeString(f, "set metrics none\npass all no state\n");
+        Files.writeString(f, "set metrics none\nset control \"" + dir.resolve("tandem.sock") + "\"\npass all\n");
         return f;
     }
 
@@ -60,7 +60,7 @@ class CliSystemTest {
 
                 // A second engine on the same queue: refused with the owner's port id, exit 1.
                 final Lab.Result second = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(),
-                        "--queue", Integer.toString(QUEUE));
+                        "--queue", Integer.toString(QUEUE), "--set", "control \"" + tmp.resolve("second.sock") + "\"");
                 assertEquals(1, second.exit(), second.output());
                 assertTrue(second.output().contains("queue " + QUEUE + " is already bound by netlink port id"),
                         second.output());
@@ -68,6 +68,16 @@ class CliSystemTest {
                 // Traffic flows through the first one.
                 final Lab.Result ping = Lab.exec(Lab.CLIENT, 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", Lab.SERVER_V4);
                 assertTrue(ping.ok(), ping.output());
+
+                // The live table through the admin socket, as pfctl -ss -v and as JSON.
+                final String sock = tmp.resolve("tandem.sock").toString();
+                final Lab.Result states = Lab.run(60, tandem(), "states", "--socket", sock);
+                assertEquals(0, states.exit(), states.output());
+                assertTrue(states.output().contains("all icmp " + Lab.SERVER_V4 + "["), states.output());
+                assertTrue(states.output().contains("3:3 pkts"), states.output());
+                final Lab.Result json = Lab.run(60, tandem(), "states", "--socket", sock, "--json");
+                assertTrue(json.output().contains("\"proto\":1") && json.output().contains("\"src\":\"" + Lab.CLIENT_V4),
+                        json.output());
 
                 Lab.run(10, "kill", "-" + signal, Long.toString(first.pid()));
                 assertTrue(first.waitFor(15, TimeUnit.SECONDS), "tandem stops after SIG" + signal);
