@@ -2,6 +2,9 @@ package io.tandem.engine.cli;
 
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.control.ControlServer;
+import io.tandem.engine.journal.EngineJournal;
+import io.tandem.engine.journal.JournalException;
+import io.tandem.engine.journal.JournalRecovery;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.metrics.MetricsServer;
 import io.tandem.engine.metrics.PacketCounter;
@@ -95,14 +98,26 @@ final class RunCommand implements Callable<Integer> {
             }
         }
 
+        EngineJournal journal = null;
+        int creatorId = PacketFilter.creatorIdOf(parsed);
+        if (parsed.journalDir() != null) {
+            try {
+                journal = EngineJournal.open(Path.of(parsed.journalDir()), parsed.journalRoll(), parsed.journalRetention(),
+                        parsed.journalSnapshotSeconds(), (int) parsed.hostId(), creatorId, System.err);
+            } catch (final JournalException e) {
+                err.println("tandem: " + e.getMessage());
+                return TandemMain.EXIT_FAILURE;
+            }
+            creatorId = journal.creatorId();
+        }
         final PacketCounters counters = new PacketCounters(parsed.queue());
-        final PacketAgent agent = new PacketAgent(settingsOf(parsed), PacketFilter.fromConfig(parsed, ruleset, counters),
-                counters);
+        final PacketAgent agent = new PacketAgent(settingsOf(parsed),
+                PacketFilter.fromConfig(parsed, ruleset, counters, creatorId), counters).journal(journal);
         MetricsServer metricsServer = null;
         ControlServer controlServer = null;
         try {
             if (parsed.metricsAddress() != null) {
-                metricsServer = new MetricsServer(List.of(agent));
+                metricsServer = new MetricsServer(List.of(agent), journal);
                 metricsServer.start(parsed.metricsAddress());
             }
             if (parsed.controlSocket() != null) {
@@ -124,6 +139,9 @@ final class RunCommand implements Callable<Integer> {
                 return TandemMain.EXIT_FAILURE;
             }
             err.println("tandem: " + describe(parsed, agent, metricsServer, controlServer));
+            if (journal != null) {
+                err.println("tandem: " + describeRecovery(journal));
+            }
             err.flush();
 
             if (!stopSignal.await(NO_TRAFFIC_WARNING_SECONDS, TimeUnit.SECONDS)
@@ -152,6 +170,9 @@ final class RunCommand implements Callable<Integer> {
             }
             if (controlServer != null) {
                 controlServer.close();
+            }
+            if (journal != null) {
+                journal.close();
             }
         }
     }
@@ -201,6 +222,15 @@ final class RunCommand implements Callable<Integer> {
                 + ", creatorid " + String.format("%08x", agent.states().creatorId())
                 + "; metrics " + (m == null ? "off" : "on http://" + c.metricsAddress() + "/metrics")
                 + "; control " + (control == null ? "off" : control.path());
+    }
+
+    private static String describeRecovery(final EngineJournal j) {
+        final JournalRecovery.Result r = j.recovery();
+        return "journal " + j.path() + ": recovered " + r.statesRestored() + " states in " + r.elapsedMillis() + " ms ("
+                + r.recordsRead() + " records replayed " + (r.fromCompleteEpoch()
+                        ? "from snapshot epoch " + r.epochReplayed() : "from the start: no complete snapshot epoch yet")
+                + ", " + r.recordsSkipped() + " invalid skipped, " + r.statesRefused() + " refused, "
+                + j.leftoversDrained() + " in-flight records recovered from the ring)";
     }
 
     static String summary(final PacketCounters c) {

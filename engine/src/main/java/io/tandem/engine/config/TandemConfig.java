@@ -139,6 +139,26 @@ public final class TandemConfig {
         return value(ConfigOption.STATE_POLICY) == 1;
     }
 
+    /** {@code set journal dir}: the journal directory, or null when journaling is off. */
+    public String journalDir() {
+        return texts[ConfigOption.JOURNAL_DIR.ordinal()];
+    }
+
+    /** {@code set journal roll}: the roll cycle's name. */
+    public String journalRoll() {
+        return ConfigOption.JOURNAL_ROLL.choices().get((int) value(ConfigOption.JOURNAL_ROLL));
+    }
+
+    /** {@code set journal retention}: roll-cycle files to keep. */
+    public int journalRetention() {
+        return (int) value(ConfigOption.JOURNAL_RETENTION);
+    }
+
+    /** {@code set journal snapshot}: seconds per rolling-snapshot pass. */
+    public int journalSnapshotSeconds() {
+        return (int) value(ConfigOption.JOURNAL_SNAPSHOT);
+    }
+
     /** {@code set control}: path of the admin socket, or null when disabled. */
     public String controlSocket() {
         return texts[ConfigOption.CONTROL.ordinal()];

@@ -12,6 +12,8 @@ import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
 import io.prometheus.client.exporter.HTTPServer;
+import io.tandem.engine.journal.EngineJournal;
+import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.packet.DecodeResult;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.rules.Ruleset;
@@ -49,6 +51,11 @@ public final class MetricsServer implements AutoCloseable {
     private HTTPServer server;
 
     public MetricsServer(final List<PacketAgent> agents) {
+        this(agents, null);
+    }
+
+    /** With the journal's counters when {@code journal} is not null. */
+    public MetricsServer(final List<PacketAgent> agents, final EngineJournal journal) {
         final List<PacketCounters> counters = new ArrayList<>();
         for (final PacketAgent a : agents) {
             counters.add(a.counters());
@@ -62,6 +69,9 @@ public final class MetricsServer implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        if (journal != null) {
+            registerJournal(journal);
+        }
         registry.getPrometheusRegistry().register(new ErrnoCollector());
         registry.getPrometheusRegistry().register(new SummaryCollector());
     }
@@ -145,6 +155,27 @@ public final class MetricsServer implements AutoCloseable {
         Gauge.builder("tandem_kernel_queue_id_sequence", kernelStats, k -> k.value(q, KernelQueueStats.Column.ID_SEQUENCE))
                 .description("Last packet id the kernel assigned on this queue")
                 .tags(queue).register(registry);
+    }
+
+    private void registerJournal(final EngineJournal journal) {
+        final JournalHealth h = journal.health();
+        FunctionCounter.builder("tandem_journal_records", h, JournalHealth::written)
+                .description("State-change records written to the journal").register(registry);
+        FunctionCounter.builder("tandem_journal_dropped", h, JournalHealth::dropped)
+                .description("Records not journaled: in-flight ring full, or journal suspended for lack of disk")
+                .register(registry);
+        FunctionCounter.builder("tandem_journal_failures", h, JournalHealth::failed)
+                .description("Journal appends that failed (Chronicle Queue errors)").register(registry);
+        Gauge.builder("tandem_journal_suspended", h, x -> x.suspended() ? 1 : 0)
+                .description("1 while the journal is suspended because the disk is nearly full").register(registry);
+        Gauge.builder("tandem_journal_free_bytes", h, JournalHealth::usableBytes)
+                .description("Free bytes on the journal's file system").register(registry);
+        Gauge.builder("tandem_journal_recovered_states", journal,
+                        j -> j.recovery() == null ? 0 : j.recovery().statesRestored())
+                .description("States rebuilt from the journal at start").register(registry);
+        Gauge.builder("tandem_journal_recovery_seconds", journal,
+                        j -> j.recovery() == null ? 0 : j.recovery().elapsedMillis() / 1000.0)
+                .description("How long recovery took at start").register(registry);
     }
 
     private void registerStates(final PacketAgent agent) {

@@ -1,5 +1,7 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.journal.EngineJournal;
+import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
@@ -76,6 +78,8 @@ public final class PacketAgent implements Runnable {
     private volatile Thread thread;
 
     private VerdictBatcher batcher;
+    private EngineJournal journal;
+    private JournalRecorder recorder;
     private long lastPacketId;
     private long now;
     private long lastExpireMillis;
@@ -87,6 +91,16 @@ public final class PacketAgent implements Runnable {
         this.counters = counters;
         this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
         this.expireIntervalMillis = Math.max(1, filter.states().timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
+    }
+
+    /**
+     * Journals this agent's state table: before binding the queue the packet thread rebuilds the
+     * table from the journal, then records every change and writes the rolling snapshot. Call
+     * before {@link #start()}.
+     */
+    public PacketAgent journal(final EngineJournal engineJournal) {
+        this.journal = engineJournal;
+        return this;
     }
 
     /** Starts the agent on a new thread named {@code tandem-queue-N}. */
@@ -165,6 +179,10 @@ public final class PacketAgent implements Runnable {
             if (settings.cpu() >= 0) {
                 CpuAffinity.pinCurrentThread(settings.cpu());
             }
+            if (journal != null) {
+                journal.recoverInto(filter.states(), System.currentTimeMillis());
+                recorder = journal.recorder();
+            }
             session = NfQueueSession.open(NfQueueOptions.forQueue(settings.queue())
                     .copyRange(settings.copyRange())
                     .queueMaxLen(settings.queueMaxLength())
@@ -202,6 +220,9 @@ public final class PacketAgent implements Runnable {
         final RecvmmsgBatch batch = s.batch();
         now = System.currentTimeMillis();
         expireSlice();
+        if (recorder != null) {
+            recorder.snapshotSlice(filter.states(), now);
+        }
         snapshots.serve(filter.states(), now);
         final int received = batch.receive(s.fd(), false);
         if (received > 0) {

@@ -31,6 +31,8 @@ import io.tandem.engine.verdict.VerdictBatcher;
  *       floating by default), so the {@code out} rules are not evaluated for that packet. A state
  *       that cannot be created (table full, rule's max reached) drops the packet, as pf does.</li>
  * </ol>
+ * With {@code set state-policy if-bound} each crossing looks only for states bound to its own
+ * interface and, failing that, evaluates its rules, exactly as pf does for if-bound states.
  * Later fragments carry no ports: they are evaluated by the rules only and never create states
  * (pf without fragment reassembly).
  */
@@ -43,6 +45,7 @@ public final class PacketFilter {
     private static final int CROSS_DROP = 0;
     private static final int CROSS_PASS = 1;
     private static final int CROSS_PASS_STATE_CREATED = 2;
+    private static final int NO_STATE = -1;
 
     private final Ruleset ruleset;
     private final StateTable states;
@@ -61,14 +64,20 @@ public final class PacketFilter {
      * shifted left by 32, so they are not reused across restarts (see {@link StateIds}).
      */
     public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters) {
+        return fromConfig(config, ruleset, counters, creatorIdOf(config));
+    }
+
+    /** As {@link #fromConfig(TandemConfig, Ruleset, PacketCounters)} with a given creator id (the journal's). */
+    public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
+            final int creatorId) {
         final StateTable states = new StateTable(config.limitStates(), Math.max(1, ruleset.size()),
-                config.statesIfBound(), true, StateTimeouts.of(config.timeouts()), creatorIdOf(config),
+                config.statesIfBound(), true, StateTimeouts.of(config.timeouts()), creatorId,
                 StateIds.initialBase(System.currentTimeMillis()), new StateCounters());
         return new PacketFilter(ruleset, states, counters);
     }
 
     /** {@code set hostid}, or a random non-zero creator id when it is 0 (pf draws one the same way). */
-    static int creatorIdOf(final TandemConfig config) {
+    public static int creatorIdOf(final TandemConfig config) {
         if (config.hostId() != 0) {
             return (int) config.hostId();
         }
@@ -100,25 +109,21 @@ public final class PacketFilter {
      */
     public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes,
             final long now) {
-        if (p.icmpError) {
-            if (lookupIcmpError(p, indev, outdev) >= 0) {
-                counters.increment(PacketCounter.ICMP_ERROR_RELATED);
-                return VerdictBatcher.ACCEPT;
+        final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
+        if (states.ifBound()) {
+            // if-bound: every crossing looks only for states bound to its own interface, as pf does.
+            if (hook == HOOK_FORWARD) {
+                return crossing(p, Ruleset.DIR_IN, indev, bytes, now) == CROSS_DROP
+                        || crossing(p, Ruleset.DIR_OUT, outdev, bytes, now) == CROSS_DROP
+                        ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
             }
-        } else if (p.hasTransportHeader()) {
-            final int slot = lookup(p, indev, outdev);
-            if (slot >= 0) {
-                final int result = states.track(slot, p, states.lastLookupForward(), now);
-                if (result == StateTable.PASS) {
-                    counters.increment(PacketCounter.STATE_MATCH_PASS);
-                    return VerdictBatcher.ACCEPT;
-                }
-                if (result != StateTable.STATE_REUSED) {
-                    counters.increment(PacketCounter.STATE_MATCH_DROP);
-                    return VerdictBatcher.DROP;
-                }
-                // STATE_REUSED: the old state is gone; the SYN is a new connection for the rules.
-            }
+            return crossing(p, inbound ? Ruleset.DIR_IN : Ruleset.DIR_OUT, inbound ? indev : outdev, bytes, now)
+                    == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
+        }
+        // Floating states (pf's default) match on any interface: one lookup covers both crossings.
+        final int byState = stateCheck(p, 0, now);
+        if (byState != NO_STATE) {
+            return byState == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
         }
         if (hook == HOOK_FORWARD) {
             final int in = cross(p, Ruleset.DIR_IN, indev, bytes, now);
@@ -127,30 +132,50 @@ public final class PacketFilter {
             }
             return cross(p, Ruleset.DIR_OUT, outdev, bytes, now) == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
         }
-        final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
         return cross(p, inbound ? Ruleset.DIR_IN : Ruleset.DIR_OUT, inbound ? indev : outdev, bytes, now) == CROSS_DROP
                 ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
+    }
+
+    /** One crossing with if-bound states: the states bound to this interface first, then the rules. */
+    private int crossing(final DecodedPacket p, final int direction, final int ifindex, final long bytes, final long now) {
+        final int byState = stateCheck(p, ifindex, now);
+        return byState != NO_STATE ? byState : cross(p, direction, ifindex, bytes, now);
+    }
+
+    /**
+     * pf_test_state_*: the state of the packet (or, for an ICMP error, of the packet it quotes)
+     * decides, or {@link #NO_STATE} when there is none (or a SYN reused a closed connection's ports).
+     */
+    private int stateCheck(final DecodedPacket p, final int ifindex, final long now) {
+        if (p.icmpError) {
+            if (states.lookupIcmpError(p, ifindex) >= 0) {
+                counters.increment(PacketCounter.ICMP_ERROR_RELATED);
+                return CROSS_PASS;
+            }
+            return NO_STATE;
+        }
+        if (!p.hasTransportHeader()) {
+            return NO_STATE;
+        }
+        final int slot = states.lookup(p, ifindex);
+        if (slot < 0) {
+            return NO_STATE;
+        }
+        final int result = states.track(slot, p, states.lastLookupForward(), now);
+        if (result == StateTable.PASS) {
+            counters.increment(PacketCounter.STATE_MATCH_PASS);
+            return CROSS_PASS;
+        }
+        if (result == StateTable.STATE_REUSED) {
+            return NO_STATE; // the old state is gone; the SYN is a new connection for the rules
+        }
+        counters.increment(PacketCounter.STATE_MATCH_DROP);
+        return CROSS_DROP;
     }
 
     /** Removes expired states; bounded work ({@code budget} slots examined). */
     public int expire(final long now, final int budget) {
         return states.expire(now, budget);
-    }
-
-    private int lookup(final DecodedPacket p, final int indev, final int outdev) {
-        if (!states.ifBound()) {
-            return states.lookup(p, 0);
-        }
-        final int slot = states.lookup(p, indev);
-        return slot >= 0 || outdev == 0 ? slot : states.lookup(p, outdev);
-    }
-
-    private int lookupIcmpError(final DecodedPacket p, final int indev, final int outdev) {
-        if (!states.ifBound()) {
-            return states.lookupIcmpError(p, 0);
-        }
-        final int slot = states.lookupIcmpError(p, indev);
-        return slot >= 0 || outdev == 0 ? slot : states.lookupIcmpError(p, outdev);
     }
 
     /** One crossing of the ruleset (pf_test_rule): match, count, and create a state if asked. */

@@ -174,6 +174,12 @@ public final class StateTable {
     private final int[] mss;
     private final byte[] peerState;
     private final byte[] wscale;
+    /** Per slot: a recovered TCP state whose halves re-learn their windows from the next packets. */
+    private final boolean[] resync;
+    /** Packets a recovered TCP state still tracks sloppily (see {@link #restore}). */
+    private final int[] resyncPackets;
+    /** Packets of sloppy tracking a recovered TCP state gets before pf's full checks resume. */
+    public static final int RESYNC_PACKETS = 64;
 
     private final int[] freeSlots;
     private int freeTop;
@@ -186,6 +192,7 @@ public final class StateTable {
     private final int mask;
 
     private long nextId;
+    private StateChangeListener listener = StateChangeListener.NONE;
     private int expireCursor;
     private boolean lastLookupForward;
     private Thread owner;
@@ -257,6 +264,8 @@ public final class StateTable {
         mss = new int[capacity * 2];
         peerState = new byte[capacity * 2];
         wscale = new byte[capacity * 2];
+        resync = new boolean[capacity];
+        resyncPackets = new int[capacity];
 
         freeSlots = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -435,6 +444,7 @@ public final class StateTable {
         final int d = s + 1;
         clearPeer(s);
         clearPeer(d);
+        resync[slot] = false;
 
         switch (p.protocol) {
             case DecodedPacket.PROTO_TCP:
@@ -470,6 +480,7 @@ public final class StateTable {
             ruleStates[ruleNumber]++;
         }
         size++;
+        listener.onInsert(this, slot);
         return slot;
     }
 
@@ -537,6 +548,7 @@ public final class StateTable {
         assert live[slot];
         final int s = slot * 2 + (forward ? PEER_SRC : PEER_DST);
         final int d = slot * 2 + (forward ? PEER_DST : PEER_SRC);
+        final int before = peerState[slot * 2] << 16 | peerState[slot * 2 + 1] << 8 | timeoutClass[slot];
         final int result;
         switch (proto[slot]) {
             case DecodedPacket.PROTO_TCP:
@@ -561,6 +573,10 @@ public final class StateTable {
             final int dirIndex = forward ? 0 : 1;
             packets[slot * 2 + dirIndex]++;
             bytes[slot * 2 + dirIndex] += p.ipLength;
+        }
+        if (result != STATE_REUSED
+                && before != (peerState[slot * 2] << 16 | peerState[slot * 2 + 1] << 8 | timeoutClass[slot])) {
+            listener.onUpdate(this, slot);
         }
         return result;
     }
@@ -681,6 +697,9 @@ public final class StateTable {
             }
         }
 
+        if (resync[slot]) {
+            return trackRecovered(slot, s, d, win, sws, end, (int) p.ack - seqDiff[d], hasAck, fin, rst, nowMillis);
+        }
         int ack = (int) p.ack - seqDiff[d];
         if (!hasAck) {
             ack = seqLo[d]; // let it pass the ack skew check
@@ -753,6 +772,34 @@ public final class StateTable {
         }
         counters.increment(StateCounter.MISMATCH_OUT_OF_WINDOW);
         return DROP_OUT_OF_WINDOW;
+    }
+
+    /**
+     * A state recovered from the journal, tracked like pf's {@code sloppy} states for its first
+     * {@link #RESYNC_PACKETS} packets: flags move the half states, the windows are re-learned from
+     * every packet, and no sequence check drops anything — while the engine restarted the connection
+     * moved on by an unknown amount, and packets lost meanwhile come back as retransmissions out of
+     * order. Once both halves have been seen and the grace count is spent, pf's full checks resume.
+     */
+    private int trackRecovered(final int slot, final int s, final int d, final int win, final int sws, final int end,
+            final int ack, final boolean hasAck, final boolean fin, final boolean rst, final long nowMillis) {
+        advanceWindows(s, d, win, sws, end, hasAck ? ack : seqLo[d]);
+        if (fin && peerState[s] < TCPS_CLOSING) {
+            peerState[s] = TCPS_CLOSING;
+        }
+        if (hasAck && peerState[d] == TCPS_CLOSING) {
+            peerState[d] = TCPS_FIN_WAIT_2;
+        }
+        if (rst) {
+            peerState[s] = TCPS_TIME_WAIT;
+            peerState[d] = TCPS_TIME_WAIT;
+        }
+        lastActivityMillis[slot] = nowMillis;
+        timeoutClass[slot] = (byte) tcpTimeoutClass(peerState[s], peerState[d]);
+        if (--resyncPackets[slot] <= 0 && seqLo[s] != 0 && seqLo[d] != 0) {
+            resync[slot] = false;
+        }
+        return PASS;
     }
 
     private void advanceWindows(final int s, final int d, final int win, final int sws, final int end,
@@ -855,6 +902,7 @@ public final class StateTable {
         if (!live[slot]) {
             throw new IllegalStateException("slot not live: " + slot);
         }
+        listener.onRemove(this, slot, reason);
         indexDelete(slot, 0);
         if (!selfKeyed(slot)) {
             indexDelete(slot, 1);
@@ -1000,6 +1048,113 @@ public final class StateTable {
     // =========================================================================================
     // Read accessors (owner thread)
     // =========================================================================================
+
+    /** Installs the listener told of every insert, update and removal (the journal recorder). */
+    public void setListener(final StateChangeListener listener) {
+        this.listener = listener == null ? StateChangeListener.NONE : listener;
+    }
+
+    /**
+     * Puts back a state recovered from the journal (or imported), with its recorded identity,
+     * counters and timers. TCP halves re-learn their sequence windows from the next packet each way
+     * (seqlo is cleared, as for a connection pf picks up mid-stream), because recorded windows may be
+     * seconds behind a busy connection; everything else is taken as recorded. The listener is not
+     * told (the state is already in the journal).
+     *
+     * @return the slot, or a negative {@code FAIL_*} code (table full, duplicate key)
+     */
+    public int restore(final int af, final int protocol, final long sHi, final long sLo, final long dHi, final long dLo,
+            final int sPort, final int dPort, final int ifIndex, final int ruleNumber, final int dir, final int creator,
+            final long id, final long created, final long lastActivity, final int timeout, final long packetsFwd,
+            final long packetsRev, final long bytesFwd, final long bytesRev) {
+        assert onOwnerThread();
+        final int ifKey = ifBound ? ifIndex : 0;
+        if (size >= capacity) {
+            counters.increment(StateCounter.INSERT_FAILED_FULL);
+            return FAIL_FULL;
+        }
+        if (find(af, protocol, ifKey, sHi, sLo, dHi, dLo, sPort, dPort) != EMPTY
+                || find(af, protocol, ifKey, dHi, dLo, sHi, sLo, dPort, sPort) != EMPTY) {
+            counters.increment(StateCounter.INSERT_FAILED_DUPLICATE);
+            return FAIL_DUPLICATE;
+        }
+        final int slot = freeSlots[--freeTop];
+        live[slot] = true;
+        family[slot] = (byte) af;
+        proto[slot] = (byte) protocol;
+        srcHi[slot] = sHi;
+        srcLo[slot] = sLo;
+        dstHi[slot] = dHi;
+        dstLo[slot] = dLo;
+        srcPort[slot] = sPort;
+        dstPort[slot] = dPort;
+        ifindex[slot] = ifKey;
+        rule[slot] = ruleNumber >= 0 && ruleNumber < ruleStates.length ? ruleNumber : -1;
+        direction[slot] = (byte) dir;
+        creatorIds[slot] = creator;
+        ids[slot] = id;
+        creationMillis[slot] = created;
+        lastActivityMillis[slot] = lastActivity;
+        timeoutClass[slot] = (byte) timeout;
+        packets[slot * 2] = packetsFwd;
+        packets[slot * 2 + 1] = packetsRev;
+        bytes[slot * 2] = bytesFwd;
+        bytes[slot * 2 + 1] = bytesRev;
+        clearPeer(slot * 2);
+        clearPeer(slot * 2 + 1);
+        resync[slot] = protocol == DecodedPacket.PROTO_TCP;
+        resyncPackets[slot] = RESYNC_PACKETS;
+        indexInsert(slot, 0);
+        if (!selfKeyed(slot)) {
+            indexInsert(slot, 1);
+        }
+        if (rule[slot] >= 0) {
+            ruleStates[rule[slot]]++;
+        }
+        size++;
+        return slot;
+    }
+
+    /** The slot of the state with exactly this key (as stored: initiator first), or -1. */
+    public int findSlot(final int af, final int protocol, final int ifIndex, final long sHi, final long sLo,
+            final long dHi, final long dLo, final int sPort, final int dPort) {
+        final int entry = find(af, protocol, ifBound ? ifIndex : 0, sHi, sLo, dHi, dLo, sPort, dPort);
+        return entry == EMPTY ? -1 : entry >>> 1;
+    }
+
+    /**
+     * Removes a state without counting it or telling the listener: recovery replaying a DELETE, or
+     * replacing a state by a newer record of it.
+     */
+    public void forget(final int slot) {
+        assert onOwnerThread();
+        indexDelete(slot, 0);
+        if (!selfKeyed(slot)) {
+            indexDelete(slot, 1);
+        }
+        live[slot] = false;
+        generation[slot]++;
+        if (rule[slot] >= 0) {
+            ruleStates[rule[slot]]--;
+        }
+        freeSlots[freeTop++] = slot;
+        size--;
+    }
+
+    /** Sets a restored state's half ({@code peer} 0 = initiator); seqlo is cleared for TCP (see {@link #restore}). */
+    public void restorePeer(final int slot, final int peer, final long seqLoValue, final long seqHiValue,
+            final long seqDiffValue, final int maxWinValue, final int mssValue, final int state, final int wscaleValue) {
+        assert onOwnerThread();
+        final int i = slot * 2 + peer;
+        final boolean tcp = proto[slot] == DecodedPacket.PROTO_TCP;
+        seqLo[i] = tcp ? 0 : (int) seqLoValue;
+        seqHi[i] = tcp ? 1 : (int) seqHiValue;
+        seqDiff[i] = (int) seqDiffValue;
+        maxWin[i] = maxWinValue;
+        mss[i] = mssValue;
+        peerState[i] = (byte) state;
+        wscale[i] = (byte) wscaleValue;
+    }
 
     /** This node's creator id, written into every state it creates. */
     public int creatorId() {

@@ -1,0 +1,111 @@
+package io.tandem.bench.engine;
+
+import io.tandem.engine.config.ConfigException;
+import io.tandem.engine.config.ConfigParser;
+import io.tandem.engine.config.TandemConfig;
+import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.packet.DecodeResult;
+import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.packet.PacketDecoder;
+import io.tandem.engine.packet.PacketFilter;
+import io.tandem.engine.verdict.VerdictBatcher;
+
+/**
+ * What PacketAgent does with one queued packet, minus the netlink receive and send: decode into a
+ * reused {@link DecodedPacket}, {@link PacketFilter#decide} (state lookup and pf tracking first,
+ * the ruleset on a miss, state creation for {@code keep state}), then the verdict into the
+ * {@link VerdictRun}. Packets arrive on the FORWARD hook (the firewall case: a miss crosses the
+ * rules {@code in} on the input interface and {@code out} on the output interface).
+ *
+ * <p>Like the agent, it reads the clock once per batch ({@link #endOfBatch}), here a synthetic
+ * clock so runs are repeatable. It counts decode failures and non-accept verdicts so that a
+ * benchmark can prove in its tear-down that it measured the path it meant to.
+ */
+final class PacketPath {
+    /** NF_INET_FORWARD. */
+    static final int HOOK_FORWARD = 2;
+    static final int IN_DEV = 2;
+    static final int OUT_DEV = 3;
+    static final int QUEUE = 0;
+
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final DecodedPacket packet = new DecodedPacket();
+    private final PacketFilter filter;
+    private final VerdictRun verdicts = new VerdictRun(QUEUE);
+
+    private long now;
+    private long packetId;
+    private long notAccepted;
+    private long decodeFailures;
+
+    /**
+     * @param configText a tandem.conf ruleset and options
+     * @param startMillis the synthetic clock's start (wall-clock milliseconds)
+     */
+    PacketPath(final String configText, final long startMillis) {
+        final TandemConfig config;
+        try {
+            config = ConfigParser.parse("bench.conf", configText);
+        } catch (final ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        filter = PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), new PacketCounters(QUEUE));
+        now = startMillis;
+    }
+
+    /** One packet through decode, decide and verdict; returns the verdict. */
+    int process(final TcpPacketWriter p) {
+        final int verdict;
+        if (decoder.decode(p.buffer(), 0, p.capturedLength(), p.ipLength(), PacketDecoder.ETH_P_IP, packet)
+                == DecodeResult.OK) {
+            verdict = filter.decide(packet, HOOK_FORWARD, IN_DEV, OUT_DEV, p.ipLength(), now);
+        } else {
+            decodeFailures++;
+            verdict = VerdictBatcher.DROP;
+        }
+        if (verdict != VerdictBatcher.ACCEPT) {
+            notAccepted++;
+        }
+        verdicts.add(++packetId, verdict);
+        return verdict;
+    }
+
+    /** End of a receive batch: close the verdict run, then advance the clock by {@code tickMillis}. */
+    void endOfBatch(final long tickMillis) {
+        verdicts.endOfBatch();
+        now += tickMillis;
+    }
+
+    /** One slice of the expiry sweep, as the agent runs at the start of a duty cycle. */
+    int expire(final int budget) {
+        return filter.expire(now, budget);
+    }
+
+    PacketFilter filter() {
+        return filter;
+    }
+
+    int states() {
+        return filter.states().size();
+    }
+
+    /**
+     * Throws when any packet so far failed to decode or was not accepted: every benchmark here
+     * sends only packets its ruleset and states must pass.
+     */
+    void requireAllAccepted(final String what) {
+        if (decodeFailures != 0 || notAccepted != 0) {
+            throw new IllegalStateException(what + ": " + notAccepted + " of " + packetId
+                + " packets not accepted (" + decodeFailures + " decode failures); the benchmark is not"
+                + " measuring the intended path");
+        }
+    }
+
+    long packets() {
+        return packetId;
+    }
+
+    long verdictMessages() {
+        return verdicts.messages();
+    }
+}

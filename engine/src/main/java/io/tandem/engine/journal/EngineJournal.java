@@ -1,0 +1,169 @@
+package io.tandem.engine.journal;
+
+import io.tandem.engine.state.StateTable;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything the engine needs of its journal, opened and closed as one: the directory and its
+ * ownership file, the lock {@code engine.lock} that keeps a second engine (and {@code tandem
+ * journal import}) away, the Chronicle Queue, the in-flight ring, the journal thread, and — on the
+ * packet thread — recovery and the recorder.
+ *
+ * <p>Life cycle: {@link #open} (main thread: lock, open, start the journal thread, which first
+ * drains what a previous run left in the ring) → {@link #recoverInto} (packet thread, before the
+ * queue is bound: rebuild the table, then install the recorder as the table's listener) → run →
+ * {@link #close} (main thread, after the packet thread stopped: drain the ring, stop the thread,
+ * unlock).
+ */
+public final class EngineJournal implements AutoCloseable {
+    public static final String LOCK_FILE = "engine.lock";
+    /** Ring size: 16k records. */
+    public static final int RING_CAPACITY = 4 << 20;
+    /** Free space below which the journal is suspended. */
+    public static final long DISK_RESERVE_BYTES = 64L << 20;
+
+    private final JournalDirectory directory;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Journal journal;
+    private final JournalRing ring;
+    private final JournalHealth health;
+    private final JournalAgent agent;
+    private final int snapshotSeconds;
+    private final long leftoversDrained;
+    private volatile JournalRecorder recorder;
+    private volatile JournalRecovery.Result recovery;
+
+    private EngineJournal(final JournalDirectory directory, final FileChannel lockChannel, final FileLock lock,
+            final Journal journal, final JournalRing ring, final JournalHealth health, final JournalAgent agent,
+            final int snapshotSeconds, final long leftoversDrained) {
+        this.directory = directory;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.journal = journal;
+        this.ring = ring;
+        this.health = health;
+        this.agent = agent;
+        this.snapshotSeconds = snapshotSeconds;
+        this.leftoversDrained = leftoversDrained;
+    }
+
+    /**
+     * Opens the journal for this engine.
+     *
+     * @throws JournalException with a one-line explanation (not a journal, another node's, in use)
+     */
+    public static EngineJournal open(final Path dir, final String roll, final int retention, final int snapshotSeconds,
+            final int configuredCreatorId, final int randomCreatorId, final PrintStream log) throws JournalException {
+        final JournalDirectory d = JournalDirectory.openForWriting(dir, configuredCreatorId, randomCreatorId);
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            final FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (final OverlappingFileLockException e) {
+                throw new JournalException("journal " + dir + " is already open in this process");
+            }
+            if (lock == null) {
+                throw new JournalException("journal " + dir + " is in use by another running tandem (it holds "
+                        + dir.resolve(LOCK_FILE) + "); give each engine its own `set journal dir`");
+            }
+            final Journal journal = Journal.openForWriting(d, roll);
+            final JournalRing ring = JournalRing.open(dir, RING_CAPACITY);
+            final JournalHealth health = new JournalHealth(dir, DISK_RESERVE_BYTES);
+            final JournalAgent agent = new JournalAgent(journal, ring, health,
+                    new JournalRetention(dir, retention, journal.queue().rollCycle()), log);
+            agent.start();
+            final long drained = agent.awaitReady(30, TimeUnit.SECONDS);
+            return new EngineJournal(d, ch, lock, journal, ring, health, agent, snapshotSeconds, drained);
+        } catch (final IOException e) {
+            closeQuietly(ch);
+            throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(ch);
+            throw new JournalException("interrupted while opening journal " + dir);
+        } catch (final JournalException | RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    /** The creatorid this node uses (configured, stored in the journal, or drawn once and stored). */
+    public int creatorId() {
+        return directory.creatorId();
+    }
+
+    public Path path() {
+        return directory.path();
+    }
+
+    public JournalHealth health() {
+        return health;
+    }
+
+    /** Records a previous run left in the ring and the journal thread moved into the journal at open. */
+    public long leftoversDrained() {
+        return leftoversDrained;
+    }
+
+    /** Recovery's result (null before {@link #recoverInto}). */
+    public JournalRecovery.Result recovery() {
+        return recovery;
+    }
+
+    /** The recorder (null before {@link #recoverInto}); the packet thread calls its snapshot slices. */
+    public JournalRecorder recorder() {
+        return recorder;
+    }
+
+    /**
+     * On the packet thread, before the queue is bound: rebuild {@code table} from the journal, then
+     * journal every later change through a recorder installed as the table's listener.
+     */
+    public JournalRecovery.Result recoverInto(final StateTable table, final long nowMillis) {
+        final JournalRecovery.Result r = JournalRecovery.recover(journal, table);
+        final JournalRecorder rec = new JournalRecorder(ring, health, directory.creatorId(), snapshotSeconds,
+                r.lastSequence(), r.lastEpoch());
+        rec.started(nowMillis);
+        table.setListener(rec);
+        recorder = rec;
+        recovery = r;
+        return r;
+    }
+
+    @Override
+    public void close() {
+        agent.close();
+        try {
+            ring.close();
+        } catch (final IOException e) {
+            // best effort
+        }
+        journal.close();
+        try {
+            lock.release();
+        } catch (final IOException e) {
+            // released when the channel closes
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private static void closeQuietly(final FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (final IOException e) {
+                // nothing to do
+            }
+        }
+    }
+}

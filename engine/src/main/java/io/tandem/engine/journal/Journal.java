@@ -1,0 +1,74 @@
+package io.tandem.engine.journal;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+
+/**
+ * The Chronicle Queue behind a journal directory: opening it with the configured roll cycle, for
+ * writing (the engine) or read-only (the tools).
+ *
+ * <p>Each record is one Chronicle excerpt holding exactly {@link JournalRecordFlyweight#LENGTH}
+ * bytes. Roll cycles become files {@code YYYYMMDD-HHMM….cq4}; retention deletes whole cycles
+ * ({@link JournalRetention}).
+ */
+public final class Journal implements AutoCloseable {
+    /** Roll cycle names accepted by {@code set journal roll}. */
+    public static final String[] ROLL_NAMES = {"five-minutely", "ten-minutely", "half-hourly", "hourly", "daily", "weekly"};
+
+    private final JournalDirectory directory;
+    private final SingleChronicleQueue queue;
+
+    private Journal(final JournalDirectory directory, final SingleChronicleQueue queue) {
+        this.directory = directory;
+        this.queue = queue;
+    }
+
+    /** Opens the queue for appending (the engine). */
+    public static Journal openForWriting(final JournalDirectory dir, final String roll) {
+        return new Journal(dir, SingleChronicleQueueBuilder.binary(dir.path()).rollCycle(rollCycle(roll)).build());
+    }
+
+    /** Opens an existing journal read-only (the tools, recovery). */
+    public static Journal openForReading(final Path dir) throws JournalException {
+        final JournalDirectory d = JournalDirectory.read(dir);
+        try {
+            return new Journal(d, SingleChronicleQueueBuilder.binary(dir).readOnly(true).build());
+        } catch (final RuntimeException e) {
+            throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens an existing journal for recovery by its writer (not read-only: the writer keeps it). */
+    public static Journal openForRecovery(final JournalDirectory dir, final String roll) {
+        return openForWriting(dir, roll);
+    }
+
+    public JournalDirectory directory() {
+        return directory;
+    }
+
+    public SingleChronicleQueue queue() {
+        return queue;
+    }
+
+    @Override
+    public void close() {
+        queue.close();
+    }
+
+    static RollCycle rollCycle(final String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "five-minutely": return RollCycles.FIVE_MINUTELY;
+            case "ten-minutely": return RollCycles.TEN_MINUTELY;
+            case "half-hourly": return RollCycles.HALF_HOURLY;
+            case "hourly": return RollCycles.FAST_HOURLY;
+            case "daily": return RollCycles.FAST_DAILY;
+            case "weekly": return RollCycles.WEEKLY;
+            default: throw new IllegalArgumentException("unknown journal roll cycle '" + name + "'");
+        }
+    }
+}

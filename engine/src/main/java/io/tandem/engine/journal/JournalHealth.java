@@ -1,0 +1,98 @@
+package io.tandem.engine.journal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Shared between the packet thread (which counts) and a watchdog thread (which checks the disk and
+ * reports): whether the journal may be written, and how many records were written, dropped or
+ * failed.
+ *
+ * <p>Theory of operation. Counters are written only by the packet thread (plain longs, read by the
+ * metrics scrape and the watchdog, possibly slightly stale). The watchdog ({@link #check}) runs on
+ * its own thread once per second: it suspends writing when the file system has less than the
+ * reserve free (a memory-mapped write to a full disk would fault) and resumes it when space comes
+ * back; it logs at most one line per interval about drops and failures. Filtering never depends on
+ * any of this.
+ */
+public final class JournalHealth {
+    private final Path dir;
+    private final long reserveBytes;
+    private volatile boolean suspended;
+    private long written;
+    private long dropped;
+    private long failed;
+    private volatile String lastFailure;
+
+    private long reportedDropped;
+    private long reportedFailed;
+
+    public JournalHealth(final Path dir, final long reserveBytes) {
+        this.dir = dir;
+        this.reserveBytes = reserveBytes;
+    }
+
+    public boolean suspended() {
+        return suspended;
+    }
+
+    void countWritten() {
+        written++;
+    }
+
+    void countDropped() {
+        dropped++;
+    }
+
+    void countFailed(final Throwable t) {
+        failed++;
+        if (lastFailure == null) {
+            lastFailure = t.toString();
+        }
+    }
+
+    public long written() {
+        return written;
+    }
+
+    public long dropped() {
+        return dropped;
+    }
+
+    public long failed() {
+        return failed;
+    }
+
+    /** Free bytes on the journal's file system (watchdog thread). */
+    public long usableBytes() {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (final IOException e) {
+            return -1;
+        }
+    }
+
+    /** The watchdog's periodic check: suspend/resume by free space, report new drops and failures. */
+    public void check(final PrintStream log) {
+        final long free = usableBytes();
+        if (free >= 0 && free < reserveBytes && !suspended) {
+            suspended = true;
+            log.println("tandem: journal: suspended, " + free + " bytes free on " + dir + " (reserve " + reserveBytes
+                    + "); filtering continues, state changes are not journaled");
+        } else if (free >= reserveBytes && suspended) {
+            suspended = false;
+            log.println("tandem: journal: resumed, " + free + " bytes free on " + dir);
+        }
+        final long d = dropped;
+        final long f = failed;
+        if (d != reportedDropped || f != reportedFailed) {
+            log.println("tandem: journal: " + (d - reportedDropped) + " records dropped, " + (f - reportedFailed)
+                    + " failed since the last report" + (lastFailure == null ? "" : " (first failure: " + lastFailure + ")"));
+            reportedDropped = d;
+            reportedFailed = f;
+            lastFailure = null;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.tandem.engine.journal;
+
+import java.util.zip.CRC32C;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Reads journal records one at a time through a Chronicle tailer, validating each: length, magic,
+ * version and CRC. A bad record is skipped and counted by reason ({@link JournalReadStatus}); the
+ * reader goes on with the next one, so a damaged excerpt never stops recovery or a tool.
+ *
+ * <p>Owned by one thread (recovery, a tool, later the SyncAgent). A named tailer ({@link #named})
+ * remembers its position in the journal across restarts. Memory bound: one 256-byte staging buffer.
+ */
+public final class JournalReader implements AutoCloseable {
+    private final ExcerptTailer tailer;
+    private final byte[] staging = new byte[JournalRecordFlyweight.LENGTH];
+    private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
+    private final Bytes<byte[]> stagingBytes = Bytes.wrapForWrite(staging);
+    private final JournalRecordFlyweight record = new JournalRecordFlyweight().wrap(stagingBuffer, 0);
+    private final CRC32C crc = new CRC32C();
+    private final long[] skipped = new long[JournalReadStatus.values().length];
+    private long index = -1;
+
+    private JournalReader(final ExcerptTailer tailer) {
+        this.tailer = tailer;
+    }
+
+    /** An anonymous reader positioned at the start of the journal. */
+    public static JournalReader fromStart(final Journal journal) {
+        return new JournalReader(journal.queue().createTailer().toStart());
+    }
+
+    /** A named tailer: its position survives restarts (the SyncAgent's "where was I"). */
+    public static JournalReader named(final Journal journal, final String name) {
+        return new JournalReader(journal.queue().createTailer(name));
+    }
+
+    /** Reads backwards from the end (recovery looks for the last complete snapshot epoch). */
+    public static JournalReader backwardFromEnd(final Journal journal) {
+        return new JournalReader(journal.queue().createTailer().direction(TailerDirection.BACKWARD).toEnd());
+    }
+
+    /** Moves to a Chronicle index (from {@link #index()}); false when the index is not in the journal. */
+    public boolean moveTo(final long chronicleIndex) {
+        return tailer.direction(TailerDirection.FORWARD).moveToIndex(chronicleIndex);
+    }
+
+    /**
+     * Reads the next valid record into {@link #record()}.
+     *
+     * @return {@link JournalReadStatus#OK}, {@link JournalReadStatus#END} when nothing more is there
+     *         now, or a failure for a record that was skipped (counted; call again)
+     */
+    public JournalReadStatus next() {
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent()) {
+                return JournalReadStatus.END;
+            }
+            index = dc.index();
+            final Bytes<?> bytes = dc.wire().bytes();
+            final long length = bytes.readRemaining();
+            if (length != JournalRecordFlyweight.LENGTH) {
+                return skip(JournalReadStatus.BAD_LENGTH);
+            }
+            stagingBytes.clear();
+            bytes.read(stagingBytes, JournalRecordFlyweight.LENGTH);
+            if (record.magic() != JournalRecordFlyweight.MAGIC) {
+                return skip(JournalReadStatus.BAD_MAGIC);
+            }
+            if (record.version() != JournalRecordFlyweight.VERSION) {
+                return skip(JournalReadStatus.UNKNOWN_VERSION);
+            }
+            if (!record.crcValid(crc)) {
+                return skip(JournalReadStatus.BAD_CRC);
+            }
+            if (JournalRecordType.of(record.type()) == JournalRecordType.UNKNOWN) {
+                return skip(JournalReadStatus.UNKNOWN_TYPE);
+            }
+            return JournalReadStatus.OK;
+        } catch (final RuntimeException e) {
+            return skip(JournalReadStatus.UNREADABLE);
+        }
+    }
+
+    private JournalReadStatus skip(final JournalReadStatus status) {
+        skipped[status.ordinal()]++;
+        return status;
+    }
+
+    /** The record last read by {@link #next()} (valid only after OK). */
+    public JournalRecordFlyweight record() {
+        return record;
+    }
+
+    /** Chronicle index of the last excerpt read. */
+    public long index() {
+        return index;
+    }
+
+    /** Records skipped for a reason so far. */
+    public long skipped(final JournalReadStatus status) {
+        return skipped[status.ordinal()];
+    }
+
+    public long skippedTotal() {
+        long n = 0;
+        for (final long s : skipped) {
+            n += s;
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        tailer.close();
+    }
+}

@@ -1,0 +1,175 @@
+package io.tandem.engine.journal;
+
+import io.tandem.engine.state.StateChangeListener;
+import io.tandem.engine.state.StateRemoveReason;
+import io.tandem.engine.state.StateTable;
+import java.util.zip.CRC32C;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Turns state changes into journal records, on the packet thread, without allocating.
+ *
+ * <p>Theory of operation. Installed as the {@link StateTable}'s {@link StateChangeListener}: every
+ * insert, every update that matters (a TCP half's state, the timeout class) and every removal becomes
+ * one 256-byte record, built in a preallocated staging buffer, stamped with a sequence number and
+ * a CRC32C, and copied into the {@link JournalRing} — before the packet's verdict is sent, so an
+ * acknowledged state change is never lost to a crash of the engine.
+ *
+ * <p>Rolling snapshot. {@link #snapshotSlice} is called once per duty cycle and walks the table
+ * with a cursor, writing each live state as a SNAPSHOT record, so that one pass (an <i>epoch</i>,
+ * bracketed by EPOCH_START and EPOCH_END records) takes about {@code set journal snapshot} seconds.
+ * Recovery replays from the last complete epoch's start: its cost depends on the table's size,
+ * not on the journal's age. Snapshot records are optional: a slice is skipped while the ring is more
+ * than half full, so they never crowd out real changes.
+ *
+ * <p>Failure policy: a full ring or a suspended journal (disk nearly full) drops the record and
+ * counts it in {@link JournalHealth}; filtering goes on. Single writer: the packet thread.
+ */
+public final class JournalRecorder implements StateChangeListener {
+    /** Origin kinds (byte 5). */
+    public static final int ORIGIN_RULE = 0;
+    public static final int ORIGIN_PEER = 1;
+    public static final int ORIGIN_IMPORT = 2;
+
+    private static final int MAX_SNAPSHOT_SLOTS = 4096;
+
+    private final JournalRing ring;
+    private final JournalHealth health;
+    private final byte[] staging = new byte[JournalRecordFlyweight.LENGTH];
+    private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
+    private final JournalRecordFlyweight record = new JournalRecordFlyweight().wrap(stagingBuffer, 0);
+    private final CRC32C crc = new CRC32C();
+    private final long snapshotIntervalMillis;
+    private final int creatorId;
+
+    private long sequence;
+    private long epoch;
+    private int snapshotCursor = -1;
+    private long lastSliceMillis;
+    private long epochStartSequence;
+
+    /**
+     * @param lastSequence the last sequence number in the journal (records continue after it)
+     * @param lastEpoch    the last snapshot epoch in the journal (the next one is lastEpoch + 1)
+     */
+    public JournalRecorder(final JournalRing ring, final JournalHealth health, final int creatorId,
+            final int snapshotSeconds, final long lastSequence, final long lastEpoch) {
+        this.ring = ring;
+        this.health = health;
+        this.creatorId = creatorId;
+        this.snapshotIntervalMillis = snapshotSeconds * 1000L;
+        this.sequence = lastSequence;
+        this.epoch = lastEpoch;
+    }
+
+    @Override
+    public void onInsert(final StateTable table, final int slot) {
+        state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
+        commit();
+    }
+
+    @Override
+    public void onUpdate(final StateTable table, final int slot) {
+        state(table, slot, JournalRecordType.UPDATE, 0, System.currentTimeMillis());
+        commit();
+    }
+
+    @Override
+    public void onRemove(final StateTable table, final int slot, final StateRemoveReason reason) {
+        state(table, slot, JournalRecordType.DELETE, JournalDeleteReason.codeOf(reason), System.currentTimeMillis());
+        commit();
+    }
+
+    /** Writes a START record (engine started; creatorid). */
+    public void started(final long now) {
+        header(JournalRecordType.START, now).creatorId(creatorId).epoch(epoch);
+        commit();
+    }
+
+    /**
+     * One slice of the rolling snapshot: examines up to the slots due since the last slice (so that a
+     * pass takes the snapshot interval), writing SNAPSHOT records for live states and the epoch
+     * markers at the ends of a pass.
+     */
+    public void snapshotSlice(final StateTable table, final long now) {
+        final long elapsed = now - lastSliceMillis;
+        if (elapsed <= 0 || ring.size() > ring.capacity() / 2 || health.suspended()) {
+            return;
+        }
+        lastSliceMillis = now;
+        final int capacity = table.capacity();
+        int budget = (int) Math.min(MAX_SNAPSHOT_SLOTS,
+                Math.max(1, capacity * Math.min(elapsed, snapshotIntervalMillis) / snapshotIntervalMillis));
+        if (snapshotCursor < 0) {
+            epoch++;
+            header(JournalRecordType.EPOCH_START, now).creatorId(creatorId).epoch(epoch);
+            if (!commit()) {
+                return;
+            }
+            epochStartSequence = sequence;
+            snapshotCursor = 0;
+        }
+        while (budget-- > 0 && snapshotCursor < capacity) {
+            if (table.isLive(snapshotCursor)) {
+                state(table, snapshotCursor, JournalRecordType.SNAPSHOT, 0, now);
+                record.epoch(epoch);
+                if (!commit()) {
+                    snapshotCursor = -1; // a hole: this epoch can never be complete; start a new one
+                    return;
+                }
+            }
+            snapshotCursor++;
+        }
+        if (snapshotCursor >= capacity) {
+            header(JournalRecordType.EPOCH_END, now).creatorId(creatorId).epoch(epoch);
+            record.packetId(epochStartSequence & 0xFFFF_FFFFL).queue((int) (epochStartSequence >>> 32));
+            commit();
+            snapshotCursor = -1;
+        }
+    }
+
+    public long sequence() {
+        return sequence;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    private JournalRecordFlyweight header(final JournalRecordType type, final long now) {
+        return record.clear().type(type.code()).wallTimeMillis(now).monotonicNanos(System.nanoTime());
+    }
+
+    /** Fills the staging record from a slot of the table. */
+    private void state(final StateTable t, final int slot, final JournalRecordType type, final int reason,
+            final long now) {
+        header(type, now).reason(reason).originKind(ORIGIN_RULE).origin(t.rule(slot))
+                .creatorId(t.creatorId(slot)).id(t.id(slot))
+                .af(t.family(slot)).proto(t.protocol(slot)).direction(t.direction(slot))
+                .timeoutClass(t.timeoutClass(slot)).ifindex(t.ifindex(slot))
+                .addresses(t.srcHi(slot), t.srcLo(slot), t.dstHi(slot), t.dstLo(slot))
+                .ports(t.srcPort(slot), t.dstPort(slot)).rule(t.rule(slot))
+                .peer(0, t.seqLo(slot, 0), t.seqHi(slot, 0), t.seqDiff(slot, 0), t.maxWin(slot, 0), t.mss(slot, 0),
+                        t.peerState(slot, 0), t.wscale(slot, 0))
+                .peer(1, t.seqLo(slot, 1), t.seqHi(slot, 1), t.seqDiff(slot, 1), t.maxWin(slot, 1), t.mss(slot, 1),
+                        t.peerState(slot, 1), t.wscale(slot, 1))
+                .creationMillis(t.creationMillis(slot)).expireAtMillis(t.expiresAtMillis(slot))
+                .lastActivityMillis(t.lastActivityMillis(slot))
+                .counters(t.packets(slot, 0), t.packets(slot, 1), t.bytes(slot, 0), t.bytes(slot, 1));
+    }
+
+    /** Seals and hands the staging record to the ring; false (counted) when it had to be dropped. */
+    private boolean commit() {
+        if (health.suspended()) {
+            health.countDropped();
+            return false;
+        }
+        record.sequence(sequence + 1).seal(crc);
+        if (ring.offer(stagingBuffer, 0)) {
+            sequence++;
+            return true;
+        }
+        health.countDropped();
+        return false;
+    }
+}

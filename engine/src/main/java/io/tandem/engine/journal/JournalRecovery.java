@@ -1,0 +1,127 @@
+package io.tandem.engine.journal;
+
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.StateTimeouts;
+
+/**
+ * Rebuilds the state table from the journal at start, in time proportional to the table, not to
+ * the journal's age.
+ *
+ * <p>Theory of operation. Reading backwards from the end, find the last EPOCH_END and then its
+ * EPOCH_START: every state alive during that complete pass of the rolling snapshot has a SNAPSHOT
+ * record in it, and every change during and after it has its own record. Replaying forward from
+ * that EPOCH_START — SNAPSHOT/INSERT/UPDATE put a state (by its key; a record with another id for
+ * the same key replaces it), DELETE removes it when the id matches, CLEAR removes all (or one
+ * creator's) — yields the table as it was when the engine stopped. Without a complete epoch (a young
+ * journal) the whole journal is replayed. Restored states keep their identity, counters and
+ * recorded expiry deadline (their last activity is set so that the deadline is unchanged; those past
+ * it are removed by the first expiry sweeps); TCP halves re-learn their windows from the next packet
+ * ({@link StateTable#restore}). Runs on the packet thread before the queue is bound; it may
+ * allocate. Bad records are skipped and counted, never fatal.
+ */
+public final class JournalRecovery {
+    /** What recovery found. */
+    public record Result(long recordsRead, long recordsSkipped, int statesRestored, int statesRefused,
+            long epochReplayed, long lastSequence, long lastEpoch, long elapsedMillis, boolean fromCompleteEpoch) {
+    }
+
+    private JournalRecovery() {
+    }
+
+    public static Result recover(final Journal journal, final StateTable table) {
+        final long start = System.nanoTime();
+        long lastSequence = 0;
+        long lastEpoch = 0;
+        long startIndex = -1;
+        long epochEnded = -1;
+        long skipped = 0;
+        try (JournalReader back = JournalReader.backwardFromEnd(journal)) {
+            JournalReadStatus st;
+            while ((st = back.next()) != JournalReadStatus.END) {
+                if (st != JournalReadStatus.OK) {
+                    continue;
+                }
+                final JournalRecordFlyweight r = back.record();
+                lastSequence = Math.max(lastSequence, r.sequence());
+                final int type = r.type();
+                if (type == JournalRecordType.EPOCH_START.code() || type == JournalRecordType.EPOCH_END.code()
+                        || type == JournalRecordType.SNAPSHOT.code() || type == JournalRecordType.START.code()) {
+                    lastEpoch = Math.max(lastEpoch, r.epoch());
+                }
+                if (type == JournalRecordType.EPOCH_END.code() && epochEnded < 0) {
+                    epochEnded = r.epoch();
+                } else if (type == JournalRecordType.EPOCH_START.code() && epochEnded >= 0 && r.epoch() == epochEnded) {
+                    startIndex = back.index();
+                    break;
+                }
+            }
+            skipped += back.skippedTotal();
+        }
+
+        long read = 0;
+        int refused = 0;
+        try (JournalReader forward = JournalReader.fromStart(journal)) {
+            if (startIndex >= 0 && !forward.moveTo(startIndex)) {
+                startIndex = -1;
+            }
+            JournalReadStatus st;
+            while ((st = forward.next()) != JournalReadStatus.END) {
+                if (st != JournalReadStatus.OK) {
+                    continue;
+                }
+                read++;
+                final JournalRecordFlyweight r = forward.record();
+                lastSequence = Math.max(lastSequence, r.sequence());
+                lastEpoch = Math.max(lastEpoch, r.epoch());
+                final int type = r.type();
+                if (type == JournalRecordType.INSERT.code() || type == JournalRecordType.UPDATE.code()
+                        || type == JournalRecordType.SNAPSHOT.code()) {
+                    if (put(table, r) < 0) {
+                        refused++;
+                    }
+                } else if (type == JournalRecordType.DELETE.code()) {
+                    final int slot = find(table, r);
+                    if (slot >= 0 && table.id(slot) == r.id() && table.creatorId(slot) == r.creatorId()) {
+                        table.forget(slot);
+                    }
+                } else if (type == JournalRecordType.CLEAR.code()) {
+                    final boolean onePeer = r.originKind() == JournalRecorder.ORIGIN_PEER;
+                    for (int s = table.nextLive(0); s >= 0; s = table.nextLive(s + 1)) {
+                        if (!onePeer || table.creatorId(s) == r.origin()) {
+                            table.forget(s);
+                        }
+                    }
+                }
+            }
+            skipped += forward.skippedTotal();
+        }
+        return new Result(read, skipped, table.size(), refused, startIndex >= 0 ? epochEnded : -1, lastSequence,
+                lastEpoch, (System.nanoTime() - start) / 1_000_000, startIndex >= 0);
+    }
+
+    private static int find(final StateTable t, final JournalRecordFlyweight r) {
+        return t.findSlot(r.af(), r.proto(), r.ifindex(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(),
+                r.dstPort());
+    }
+
+    /** Upserts the record's state; returns the slot or a negative failure. */
+    static int put(final StateTable t, final JournalRecordFlyweight r) {
+        final int existing = find(t, r);
+        if (existing >= 0) {
+            t.forget(existing);
+        }
+        final int timeout = r.timeoutClass();
+        final long timeoutMillis = timeout < StateTimeouts.COUNT ? t.timeouts().seconds(timeout) * 1000L : 0;
+        final long lastActivity = r.expireAtMillis() > 0 ? r.expireAtMillis() - timeoutMillis : r.lastActivityMillis();
+        final int slot = t.restore(r.af(), r.proto(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(),
+                r.dstPort(), r.ifindex(), r.rule(), r.direction(), r.creatorId(), r.id(), r.creationMillis(), lastActivity,
+                timeout, r.packets(0), r.packets(1), r.bytes(0), r.bytes(1));
+        if (slot >= 0) {
+            for (int peer = 0; peer < 2; peer++) {
+                t.restorePeer(slot, peer, r.seqLo(peer), r.seqHi(peer), r.seqDiff(peer), r.maxWin(peer), r.mss(peer),
+                        r.peerState(peer), r.wscale(peer));
+            }
+        }
+        return slot;
+    }
+}

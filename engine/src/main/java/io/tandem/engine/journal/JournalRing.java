@@ -1,0 +1,98 @@
+package io.tandem.engine.journal;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The hand-off between the packet thread and the journal thread: a single-producer single-consumer
+ * ring buffer (Agrona's {@link OneToOneRingBuffer}) in a memory-mapped file {@code inflight.ring} in
+ * the journal directory.
+ *
+ * <p>Why a ring and not Chronicle directly on the packet thread: Chronicle Queue allocates a few
+ * objects whenever it maps the next chunk of a file, which would break the packet thread's
+ * zero-allocation rule. Why a <i>file</i>: a record is in the ring — in the page cache — before the
+ * packet's verdict is sent, so a crash of the engine (kill -9) loses nothing that was acknowledged;
+ * at the next start {@link #drainTo} moves whatever the journal thread had not yet copied into
+ * Chronicle, in order, before recovery reads the journal. Durability equals Chronicle's: it survives
+ * the process, not a power cut.
+ *
+ * <p>Memory bound: the ring's fixed size; when it is full the packet thread drops the record and
+ * counts it (filtering never waits for the journal).
+ */
+public final class JournalRing implements AutoCloseable {
+    public static final String FILE = "inflight.ring";
+    public static final int MSG_RECORD = 1;
+
+    private final FileChannel channel;
+    private final MappedByteBuffer mapped;
+    private final OneToOneRingBuffer ring;
+
+    private JournalRing(final FileChannel channel, final MappedByteBuffer mapped) {
+        this.channel = channel;
+        this.mapped = mapped;
+        this.ring = new OneToOneRingBuffer(new UnsafeBuffer(mapped));
+    }
+
+    /**
+     * Opens (or creates) the ring file of a journal directory. An existing ring keeps its unread
+     * records; a ring of another size is recreated only when it is empty.
+     */
+    public static JournalRing open(final Path dir, final int capacityPowerOfTwo) throws IOException {
+        final Path file = dir.resolve(FILE);
+        final long size = (long) capacityPowerOfTwo + RingBufferDescriptor.TRAILER_LENGTH;
+        final FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        if (ch.size() != size && ch.size() != 0) {
+            // A ring of another size: keep its records by reading it at its own size first.
+            final MappedByteBuffer old = ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size());
+            final OneToOneRingBuffer oldRing = new OneToOneRingBuffer(new UnsafeBuffer(old));
+            if (oldRing.size() != 0) {
+                return new JournalRing(ch, old);
+            }
+            ch.truncate(0);
+        }
+        final MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+        return new JournalRing(ch, mapped);
+    }
+
+    /** Producer side (packet thread): copies one record in; false when the ring is full. */
+    public boolean offer(final UnsafeBuffer record, final int offset) {
+        return ring.write(MSG_RECORD, record, offset, JournalRecordFlyweight.LENGTH);
+    }
+
+    /** Bytes waiting; the producer skips optional records (snapshots) when this is high. */
+    public int size() {
+        return ring.size();
+    }
+
+    public int capacity() {
+        return ring.capacity();
+    }
+
+    /** Consumer side (journal thread): hands up to {@code limit} records to the writer; returns how many. */
+    public int drainTo(final JournalWriter writer, final int limit) {
+        return ring.read((type, buffer, index, length) -> {
+            if (type == MSG_RECORD && length == JournalRecordFlyweight.LENGTH) {
+                writer.appendRaw(buffer, index);
+            }
+        }, limit);
+    }
+
+    /** The underlying ring (tests). */
+    RingBuffer ring() {
+        return ring;
+    }
+
+    @Override
+    public void close() throws IOException {
+        mapped.force();
+        channel.close();
+    }
+}

@@ -1,0 +1,31 @@
+package io.tandem.engine.state;
+
+/**
+ * Told by the {@link StateTable} about every change that matters beyond the packet thread: a state
+ * created, a state whose protocol state or timeout class moved (TCP SYN_SENT → ESTABLISHED → FIN…,
+ * UDP SINGLE → MULTIPLE), a state removed. Called on the packet thread, synchronously, with the
+ * slot's data readable (before a removed slot is freed); implementations must not allocate and must
+ * not create or remove states. The journal recorder is the implementation.
+ */
+public interface StateChangeListener {
+    /** Does nothing: the table's default. */
+    StateChangeListener NONE = new StateChangeListener() {
+        @Override
+        public void onInsert(final StateTable table, final int slot) {
+        }
+
+        @Override
+        public void onUpdate(final StateTable table, final int slot) {
+        }
+
+        @Override
+        public void onRemove(final StateTable table, final int slot, final StateRemoveReason reason) {
+        }
+    };
+
+    void onInsert(StateTable table, int slot);
+
+    void onUpdate(StateTable table, int slot);
+
+    void onRemove(StateTable table, int slot, StateRemoveReason reason);
+}

@@ -1,0 +1,186 @@
+package io.tandem.engine.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.StateTimeouts;
+import io.tandem.engine.testing.AllocationMeter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The recorder on the packet thread: state changes become records in the in-flight ring without
+ * allocating; the journal thread moves them into Chronicle; recovery rebuilds the table from the
+ * last complete snapshot epoch; and records a crashed engine left in the ring are not lost.
+ */
+class JournalRecorderTest {
+    private static final int CREATOR = 0x0c0ffee0;
+
+    private static StateTable table(final int capacity) {
+        final long[] t = StateTimeouts.defaultSeconds(capacity);
+        t[StateTimeouts.ADAPTIVE_START] = 0;
+        t[StateTimeouts.ADAPTIVE_END] = 0;
+        return new StateTable(capacity, 4, false, true, StateTimeouts.of(t), CREATOR, 1L << 40, new StateCounters());
+    }
+
+    private static void udp(final DecodedPacket p, final int i, final boolean reply) {
+        p.reset();
+        p.family = DecodedPacket.FAMILY_INET;
+        p.protocol = DecodedPacket.PROTO_UDP;
+        p.l4Offset = 20;
+        p.ipLength = 100;
+        final long a = 0xC6120100L + (i >>> 8 & 0xff) * 256 + (i & 0xff);
+        final long b = 0xC612020AL;
+        p.srcLo = reply ? b : a;
+        p.dstLo = reply ? a : b;
+        p.srcPort = reply ? 53 : 10000 + (i & 0x3fff);
+        p.dstPort = reply ? 10000 + (i & 0x3fff) : 53;
+    }
+
+    @Test
+    void recordingStateChangesAllocatesNothing(@TempDir final Path dir) throws Exception {
+        final JournalRing ring = JournalRing.open(dir, 1 << 20);
+        final JournalHealth health = new JournalHealth(dir, 0);
+        final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
+        final StateTable t = table(4096);
+        t.setListener(recorder);
+        final DecodedPacket p = new DecodedPacket();
+        final long[] now = {1_000_000};
+        final Runnable work = () -> {
+            for (int i = 0; i < 1_000_000; i++) {
+                final int flow = i % 3000;
+                udp(p, flow, (i & 1) == 1);
+                final int slot = t.lookup(p, 0);
+                if (slot < 0) {
+                    t.create(p, 0, StateTable.PF_IN, 0, now[0]);
+                } else {
+                    t.track(slot, p, t.lastLookupForward(), now[0]);
+                }
+                if ((i & 255) == 0) {
+                    now[0] += 1000;
+                    t.expire(now[0], 64);
+                    recorder.snapshotSlice(t, now[0]);
+                    ring.ring().read((type, b, index, length) -> { }, Integer.MAX_VALUE); // the journal thread's part
+                }
+            }
+        };
+        work.run();
+        final AllocationMeter meter = new AllocationMeter();
+        assertEquals(0, meter.measure(3, work), meter.rounds());
+        assertTrue(health.written() == 0 && recorder.sequence() > 100_000, "records went through the ring");
+        ring.close();
+    }
+
+    @Test
+    void recoveryRebuildsTheTableFromTheLastCompleteEpoch(@TempDir final Path dir) throws Exception {
+        final JournalDirectory d = JournalDirectory.openForWriting(dir, 0, CREATOR);
+        final DecodedPacket p = new DecodedPacket();
+        final List<Long> liveIds = new ArrayList<>();
+        long lastSequence;
+        try (Journal journal = Journal.openForWriting(d, "hourly")) {
+            final JournalRing ring = JournalRing.open(dir, 1 << 22);
+            final JournalHealth health = new JournalHealth(dir, 0);
+            final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
+            final StateTable t = table(1024);
+            t.setListener(recorder);
+            long now = 1_000_000;
+            for (int i = 0; i < 600; i++) {
+                udp(p, i, false);
+                t.create(p, 0, StateTable.PF_IN, 0, now);
+            }
+            // Three complete snapshot passes while flows change: some answered (UPDATE), some removed.
+            for (int step = 0; step < 3000; step++) {
+                now += 1;
+                recorder.snapshotSlice(t, now);
+                if (step % 10 == 0) {
+                    final int i = step / 10;
+                    udp(p, i, true);
+                    final int slot = t.lookup(p, 0);
+                    if (slot >= 0) {
+                        t.track(slot, p, t.lastLookupForward(), now);
+                    }
+                    if (i % 3 == 0 && slot >= 0) {
+                        t.remove(slot, io.tandem.engine.state.StateRemoveReason.CLOSED);
+                    }
+                }
+            }
+            for (int s = t.nextLive(0); s >= 0; s = t.nextLive(s + 1)) {
+                liveIds.add(t.id(s));
+            }
+            lastSequence = recorder.sequence();
+            // The journal thread's part, done here synchronously.
+            final JournalAgent agent = new JournalAgent(journal, ring, health, new JournalRetention(dir, 10,
+                    journal.queue().rollCycle()), System.err);
+            agent.start();
+            agent.awaitReady(10, TimeUnit.SECONDS);
+            agent.close();
+            ring.close();
+            assertEquals(lastSequence, health.written(), "every record reached Chronicle");
+        }
+        try (Journal journal = Journal.openForWriting(d, "hourly")) {
+            final StateTable recovered = table(1024);
+            final JournalRecovery.Result r = JournalRecovery.recover(journal, recovered);
+            assertTrue(r.fromCompleteEpoch(), "recovery started at a complete epoch");
+            assertTrue(r.recordsRead() < lastSequence, "it did not replay the whole journal: " + r);
+            assertEquals(lastSequence, r.lastSequence());
+            assertEquals(liveIds.size(), recovered.size());
+            final List<Long> ids = new ArrayList<>();
+            for (int s = recovered.nextLive(0); s >= 0; s = recovered.nextLive(s + 1)) {
+                ids.add(recovered.id(s));
+                assertEquals(CREATOR, recovered.creatorId(s));
+            }
+            ids.sort(null);
+            liveIds.sort(null);
+            assertEquals(liveIds, ids, "the same states, by id");
+        }
+    }
+
+    @Test
+    void recordsACrashedEngineLeftInTheRingReachTheJournalAtTheNextStart(@TempDir final Path dir) throws Exception {
+        final JournalDirectory d = JournalDirectory.openForWriting(dir, 0, CREATOR);
+        final DecodedPacket p = new DecodedPacket();
+        // An engine that recorded 50 inserts into the ring and "died" before its journal thread ran.
+        final JournalRing ring = JournalRing.open(dir, 1 << 20);
+        final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), CREATOR, 60, 0, 0);
+        final StateTable t = table(128);
+        t.setListener(recorder);
+        for (int i = 0; i < 50; i++) {
+            udp(p, i, false);
+            t.create(p, 0, StateTable.PF_IN, 0, 5_000_000);
+        }
+        ring.close(); // no drain: the process is gone
+
+        try (EngineJournal journal = EngineJournal.open(dir, "hourly", 10, 60, 0, 1, System.err)) {
+            assertEquals(50, journal.leftoversDrained(), "the ring's records were moved into the journal");
+            final StateTable recovered = table(128);
+            final JournalRecovery.Result r = journal.recoverInto(recovered, System.currentTimeMillis());
+            assertEquals(50, r.statesRestored());
+            assertEquals(CREATOR, journal.creatorId(), "the node keeps its creatorid");
+        }
+    }
+
+    @Test
+    void aSecondEngineOnTheSameJournalIsRefused(@TempDir final Path dir) throws Exception {
+        try (EngineJournal first = EngineJournal.open(dir, "hourly", 10, 60, 0, 7, System.err)) {
+            assertEquals(7, first.creatorId());
+            final JournalException e = org.junit.jupiter.api.Assertions.assertThrows(JournalException.class,
+                    () -> EngineJournal.open(dir, "hourly", 10, 60, 0, 7, System.err));
+            assertTrue(e.getMessage().contains("already open") || e.getMessage().contains("in use"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aDirectoryThatIsNotAJournalIsRefused(@TempDir final Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("notes.txt"), "not a journal");
+        final JournalException e = org.junit.jupiter.api.Assertions.assertThrows(JournalException.class,
+                () -> JournalDirectory.openForWriting(dir, 0, 1));
+        assertTrue(e.getMessage().contains("not a Tandem journal"), e.getMessage());
+    }
+}
