@@ -44,7 +44,8 @@ class CliSystemTest {
 
     private static Path conf(final Path dir) throws Exception {
         final Path f = dir.resolve("cli.conf");
-        Files.writeString(f, "set metrics none\nset control \"" + dir.resolve("tandem.sock") + "\"\npass all\n");
+        Files.writeString(f, "set metrics none\nset control \"" + dir.resolve("tandem.sock") + "\"\n"
+                + "set journal dir \"" + dir.resolve("journal") + "\"\npass all\n");
         return f;
     }
 
@@ -60,7 +61,8 @@ class CliSystemTest {
 
                 // A second engine on the same queue: refused with the owner's port id, exit 1.
                 final Lab.Result second = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(),
-                        "--queue", Integer.toString(QUEUE), "--set", "control \"" + tmp.resolve("second.sock") + "\"");
+                        "--queue", Integer.toString(QUEUE), "--set", "control \"" + tmp.resolve("second.sock") + "\"",
+                        "--set", "journal dir \"" + tmp.resolve("second-journal") + "\"");
                 assertEquals(1, second.exit(), second.output());
                 assertTrue(second.output().contains("queue " + QUEUE + " is already bound by netlink port id"),
                         second.output());
