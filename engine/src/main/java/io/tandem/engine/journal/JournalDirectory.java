@@ -138,7 +138,8 @@ public final class JournalDirectory {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (final Path e : entries) {
                 final String name = e.getFileName().toString();
-                if (!name.endsWith(".cq4") && !name.endsWith(".cq4t") && !name.startsWith(OWNER_FILE)) {
+                if (!name.endsWith(".cq4") && !name.endsWith(".cq4t") && !name.startsWith(OWNER_FILE)
+                        && !name.equals(EngineJournal.LOCK_FILE) && !name.equals(JournalRing.FILE)) {
                     return true;
                 }
             }

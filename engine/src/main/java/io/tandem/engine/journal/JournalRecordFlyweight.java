@@ -45,8 +45,8 @@ import org.agrona.MutableDirectBuffer;
  * |                 bytes initiator → responder                   | 176
  * |                 bytes responder → initiator                   | 184
  * |                 snapshot epoch                                | 192
- * |           queue              |          (pad)                 | 200
- * |                 packet id                                      | 204
+ * |     queue (DEFER/RELEASE; EPOCH_END: first sequence, high)    | 200
+ * |     packet id (DEFER/RELEASE; EPOCH_END: first sequence, low) | 204
  * |                 record sequence (per writer, from 1)           | 208
  * |                 reserved (36 bytes, zero)                      | 216
  * |                 CRC32C of bytes 0..251                         | 252

@@ -127,14 +127,15 @@ class PacketFilterLimitsTest {
     @MethodSource("interfacePairs")
     void ifBoundStateMatchesOnlyOnItsInterface(final String what, final boolean fromClient, final int indev,
             final int outdev, final int floating, final int ifBound) {
-        final String rules = "block all\npass in on lan0 proto udp keep state\n";
+        // As in pf, an if-bound state covers one interface, so the out-crossing needs its own rule.
+        final String rules = "block all\npass in on lan0 proto udp keep state\npass out on wan0 proto udp keep state\n";
         final Harness f = new Harness(rules);
         final Harness b = new Harness("set state-policy if-bound\n" + rules);
         for (final Harness h : new Harness[] {f, b}) {
             expect(ACCEPT, h.forward(udpOut(1001), LAN, WAN), "first packet");
         }
         assertEquals(0, f.states().ifindex(f.onlyState()));
-        assertEquals(LAN, b.states().ifindex(b.onlyState()));
+        assertEquals(2, b.states().size(), "if-bound: one state on lan0 (in), one on wan0 (out)");
         final byte[] p = fromClient ? udpOut(1001) : udpReply(1001);
         expect(floating, f.forward(p, indev, outdev), what + " (floating)");
         expect(ifBound, b.forward(p, indev, outdev), what + " (if-bound)");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.config.TandemConfig;
+import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
@@ -50,6 +51,7 @@ class PacketPathSystemTest {
 
     private PacketAgent agent;
     private Lab lab;
+    private EngineJournal journal;
 
     @BeforeAll
     static void labUp() {
@@ -75,10 +77,20 @@ class PacketPathSystemTest {
             lab.close();
             lab = null;
         }
+        if (journal != null) {
+            journal.close();
+            journal = null;
+        }
         Lab.lab("queue", "all", "on", "--queue", Integer.toString(QUEUE), "--bypass");
     }
 
     private PacketAgent startAgent(final String rules, final String... overrides) throws Exception {
+        return startAgent(null, rules, overrides);
+    }
+
+    /** With {@code journal} not null, the agent recovers from and journals to it. */
+    private PacketAgent startAgent(final EngineJournal journal, final String rules, final String... overrides)
+            throws Exception {
         TandemConfig config = ConfigParser.parse("system-test.conf", rules);
         config = config.withOverride("queue " + QUEUE);
         for (final String o : overrides) {
@@ -89,7 +101,7 @@ class PacketPathSystemTest {
                 config.queueMaxlen(), config.failOpen(), config.gso(), config.rcvbuf(), config.batch(),
                 config.verdictMode() == TandemConfig.VerdictMode.BATCH, false, Lab.FW_A);
         final PacketCounters counters = new PacketCounters(QUEUE);
-        agent = new PacketAgent(settings, PacketFilter.fromConfig(config, ruleset, counters), counters);
+        agent = new PacketAgent(settings, PacketFilter.fromConfig(config, ruleset, counters), counters).journal(journal);
         agent.start();
         agent.awaitStarted(20, TimeUnit.SECONDS);
         lab = new Lab();
@@ -193,8 +205,10 @@ class PacketPathSystemTest {
     }
 
     @Test
-    void packetThreadAllocatesNothingOverAMillionRealPackets() throws Exception {
-        final PacketAgent a = startAgent("pass all\n", "batch 64");
+    void packetThreadAllocatesNothingOverAMillionRealPackets(@TempDir final Path tmp) throws Exception {
+        // The full path: decode, state tracking (pass all keeps state), verdicts, and the journal.
+        journal = EngineJournal.open(tmp.resolve("journal"), "hourly", 10, 2, 0, 0x5eed, System.err);
+        final PacketAgent a = startAgent(journal, "pass all\n", "batch 64");
         final com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-p", "5201");
@@ -221,6 +235,8 @@ class PacketPathSystemTest {
         }
         assertTrue(packets >= 1_000_000, "measured over at least 1M real packets, got " + packets);
         assertEquals(0, allocated, "bytes allocated by the packet thread per window: " + windows);
+        assertTrue(journal.health().written() > 0 && journal.health().dropped() == 0,
+                "state changes and snapshots were journaled: " + journal.health().written());
     }
 
     private static void floodUntil(final PacketCounters c, final long target, final long deadline) {

@@ -1,0 +1,148 @@
+package io.tandem.engine.tools;
+
+import io.tandem.engine.journal.JournalException;
+import io.tandem.engine.journal.JournalReadStatus;
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecorder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Rebuilds the state table from records, as {@code tandem journal states} and {@code export} show
+ * it: INSERT, UPDATE and SNAPSHOT put the record's state (by its pfsync identity, creatorid and
+ * id), DELETE removes it, CLEAR removes every state — or, when the CLEAR came from a peer (origin
+ * kind 1), the states of the creatorid in its origin field. Epoch markers, START, DEFER and RELEASE
+ * change nothing.
+ *
+ * <p>Snapshot epochs: a complete epoch (EPOCH_START … EPOCH_END of the same number) holds every
+ * state that was live during the pass, so the engine's recovery starts from the last complete
+ * epoch's EPOCH_START with an empty table. To show what recovery would restore, the replay does the
+ * same while going forward: from each EPOCH_START it also builds a shadow table, starting empty,
+ * that receives every following record; at the matching EPOCH_END the shadow becomes the table.
+ * States that the epoch does not mention (records lost to a full ring, or replaced by an imported
+ * epoch) thus disappear exactly as they would on restart. An epoch that never ends (the engine
+ * stopped, or a hole restarted the pass) is dropped at the next EPOCH_START.
+ *
+ * <p>Memory bound: one 256-byte copy of the last record per live state, twice while an epoch is
+ * open; in insertion order.
+ */
+public final class StateTableReplay {
+    private Map<Key, byte[]> states = new LinkedHashMap<>();
+    private Map<Key, byte[]> shadow;
+    private long shadowEpoch;
+    private long completeEpoch = -1;
+    private long applied;
+
+    /**
+     * Replays the journal in {@code dir} from its first record up to {@code atMillis}: stops at the
+     * first record written after it (journal order is the truth when the wall clock stepped).
+     * Skipped records are reported on {@code err}.
+     */
+    public static StateTableReplay of(final Path dir, final long atMillis, final PrintWriter err,
+            final boolean progress) throws JournalException {
+        final StateTableReplay replay = new StateTableReplay();
+        try (JournalScan scan = JournalScan.open(dir, err, progress)) {
+            while (scan.next() == JournalReadStatus.OK) {
+                final JournalRecordFlyweight r = scan.record();
+                if (r.wallTimeMillis() > atMillis) {
+                    break;
+                }
+                replay.apply(r);
+            }
+            scan.reportSkipped(err);
+        }
+        return replay;
+    }
+
+    /** Applies one valid record. */
+    public void apply(final JournalRecordFlyweight r) {
+        applied++;
+        final int type = r.type();
+        if (type == JournalRecordType.EPOCH_START.code()) {
+            shadow = new LinkedHashMap<>();
+            shadowEpoch = r.epoch();
+            return;
+        }
+        if (type == JournalRecordType.EPOCH_END.code()) {
+            if (shadow != null && shadowEpoch == r.epoch()) {
+                states = shadow;
+                shadow = null;
+                completeEpoch = r.epoch();
+            }
+            return;
+        }
+        apply(states, r);
+        if (shadow != null) {
+            apply(shadow, r);
+        }
+    }
+
+    private static void apply(final Map<Key, byte[]> table, final JournalRecordFlyweight r) {
+        final int type = r.type();
+        if (type == JournalRecordType.INSERT.code() || type == JournalRecordType.UPDATE.code()
+                || type == JournalRecordType.SNAPSHOT.code()) {
+            final Key key = new Key(r.creatorId(), r.id());
+            byte[] copy = table.get(key);
+            if (copy == null) {
+                copy = new byte[JournalRecordFlyweight.LENGTH];
+                table.put(key, copy);
+            }
+            r.buffer().getBytes(r.offset(), copy, 0, JournalRecordFlyweight.LENGTH);
+        } else if (type == JournalRecordType.DELETE.code()) {
+            table.remove(new Key(r.creatorId(), r.id()));
+        } else if (type == JournalRecordType.CLEAR.code()) {
+            if (r.originKind() == JournalRecorder.ORIGIN_PEER) {
+                final int creator = r.origin();
+                table.keySet().removeIf(k -> k.creatorId == creator);
+            } else {
+                table.clear();
+            }
+        }
+    }
+
+    /** The last complete snapshot epoch the table was rebuilt from, or -1 (replayed from the start). */
+    public long completeEpoch() {
+        return completeEpoch;
+    }
+
+    /** Records applied so far. */
+    public long applied() {
+        return applied;
+    }
+
+    /** Number of states in the table (expired ones included). */
+    public int size() {
+        return states.size();
+    }
+
+    /**
+     * The states alive at {@code atMillis}: those without an expiry deadline or whose deadline is not
+     * before it; each is a 256-byte record (wrap it with a flyweight).
+     */
+    public List<byte[]> live(final long atMillis) {
+        final List<byte[]> out = new ArrayList<>(states.size());
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[0]);
+        for (final Iterator<byte[]> it = states.values().iterator(); it.hasNext(); ) {
+            final byte[] bytes = it.next();
+            buffer.wrap(bytes);
+            r.wrap(buffer, 0);
+            final long expire = r.expireAtMillis();
+            if (expire == 0 || expire >= atMillis) {
+                out.add(bytes);
+            }
+        }
+        return out;
+    }
+
+    /** A state's pfsync identity. */
+    private record Key(int creatorId, long id) {
+    }
+}
