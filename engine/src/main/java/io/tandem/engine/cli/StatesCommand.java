@@ -107,7 +107,7 @@ final class StatesCommand implements Callable<Integer> {
             out.println("]");
         } else {
             for (final String line : lines) {
-                out.print(format(Json.parse(line)));
+                out.print(format(io.tandem.engine.tools.JsonReader.object(line)));
             }
         }
         out.flush();

@@ -11,7 +11,7 @@ import java.util.Map;
  * {@link String}, {@link Long} (integers), {@link Double} (decimals), {@link Boolean} or null.
  * Anything else fails with an {@link IllegalArgumentException} that gives the column.
  */
-final class JsonReader {
+public final class JsonReader {
     private final String s;
     private int i;
 
@@ -21,7 +21,7 @@ final class JsonReader {
 
     /** Parses one JSON object taking the whole text. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(final String text) {
+    public static Map<String, Object> object(final String text) {
         final JsonReader j = new JsonReader(text);
         j.space();
         if (j.peek() != '{') {
