@@ -42,6 +42,16 @@ public interface LibC {
 
     int recvmmsg(int fd, @intptr_t long mmsghdrs, int vlen, int flags, @intptr_t long timeout);
 
+    /**
+     * Send one datagram described by a {@code struct msghdr}, which carries the destination address. Three
+     * arguments only, so unlike {@link #sendto} it works on this jnr-ffi/jffi combination; use it for every
+     * addressed send ({@link io.tandem.nativeio.ipraw.RawIpSocket}).
+     */
+    @ssize_t long sendmsg(int fd, @intptr_t long message, int flags);
+
+    /** Receive one datagram into a {@code struct msghdr} (name, iovecs and ancillary data). */
+    @ssize_t long recvmsg(int fd, @intptr_t long message, int flags);
+
     int poll(@intptr_t long pollfds, @size_t long count, int timeoutMillis);
 
     @IgnoreError

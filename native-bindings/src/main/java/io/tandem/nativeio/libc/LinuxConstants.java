@@ -63,6 +63,63 @@ public final class LinuxConstants {
     /** Connection timed out; used for a setup ACK that never came. */
     public static final int ETIMEDOUT = 110;
 
+    /** {@code AF_INET}, also {@code PF_INET}. */
+    public static final int AF_INET = 2;
+    /** {@code SOCK_NONBLOCK}, or-ed into the socket type. */
+    public static final int SOCK_NONBLOCK = 0x800;
+
+    /** {@code IPPROTO_IP}: the socket option level of the IPv4 options below. */
+    public static final int IPPROTO_IP = 0;
+    /** {@code IPPROTO_RAW}: a raw socket of this protocol sends with {@code IP_HDRINCL} implied. */
+    public static final int IPPROTO_RAW = 255;
+    /** {@code IP_TOS}: type of service of sent packets. */
+    public static final int IP_TOS = 1;
+    /** {@code IP_TTL}: time to live of sent unicast packets. */
+    public static final int IP_TTL = 2;
+    /** {@code IP_HDRINCL}: the caller supplies the IPv4 header. */
+    public static final int IP_HDRINCL = 3;
+    /** {@code IP_PKTINFO}: deliver {@code struct in_pktinfo} (arrival interface) as ancillary data. */
+    public static final int IP_PKTINFO = 8;
+    /** {@code IP_MTU_DISCOVER}: path MTU discovery mode. */
+    public static final int IP_MTU_DISCOVER = 10;
+    /** {@code IP_PMTUDISC_DO}: always set DF; never fragment locally. */
+    public static final int IP_PMTUDISC_DO = 2;
+    /** {@code IP_MULTICAST_IF}: outgoing interface for multicast ({@code struct ip_mreqn}). */
+    public static final int IP_MULTICAST_IF = 32;
+    /** {@code IP_MULTICAST_TTL}: time to live of sent multicast packets. */
+    public static final int IP_MULTICAST_TTL = 33;
+    /** {@code IP_MULTICAST_LOOP}: deliver own multicast packets locally. */
+    public static final int IP_MULTICAST_LOOP = 34;
+    /** {@code IP_ADD_MEMBERSHIP}: join a group ({@code struct ip_mreqn}). */
+    public static final int IP_ADD_MEMBERSHIP = 35;
+    /** {@code IP_DROP_MEMBERSHIP}: leave a group ({@code struct ip_mreqn}). */
+    public static final int IP_DROP_MEMBERSHIP = 36;
+
+    /** {@code SO_BINDTODEVICE}: send and receive only through one interface. */
+    public static final int SO_BINDTODEVICE = 25;
+
+    /** {@code MSG_CTRUNC}: in {@code msg_flags}, ancillary data did not fit the control buffer. */
+    public static final int MSG_CTRUNC = 0x8;
+
+    /** Permission denied. */
+    public static final int EACCES = 13;
+    /** No such device. */
+    public static final int ENODEV = 19;
+    /** Message too long; for DF sends: longer than the path MTU. */
+    public static final int EMSGSIZE = 90;
+    /** Protocol not available (unknown socket option). */
+    public static final int ENOPROTOOPT = 92;
+    /** Protocol not supported. */
+    public static final int EPROTONOSUPPORT = 93;
+    /** Address already in use; for group joins: already a member. */
+    public static final int EADDRINUSE = 98;
+    /** Cannot assign requested address; for group leaves: not a member. */
+    public static final int EADDRNOTAVAIL = 99;
+    /** Network is unreachable. */
+    public static final int ENETUNREACH = 101;
+    /** No route to host. */
+    public static final int EHOSTUNREACH = 113;
+
     private LinuxConstants() {
     }
 }
