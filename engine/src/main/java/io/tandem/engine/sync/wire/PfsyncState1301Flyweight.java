@@ -1,0 +1,433 @@
+package io.tandem.engine.sync.wire;
+
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Flyweight over FreeBSD's {@code struct pfsync_state_1301} (242 bytes, big-endian, packed): the
+ * thesis-era full state record, carried by INS (1), UPD (3) and DEL (6). Every FreeBSD from 10 on
+ * understands it, so it is what we send by default. {@code id} and {@code creatorid} are opaque and
+ * copied raw; {@code af} is the BSD value (2, or 28 for IPv6); packets and bytes are two plain
+ * big-endian u64 each. Keys and peers are exposed as preallocated sub-flyweights.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                               id                              |    0
+ * +                                                               +
+ * |                                                               |    4
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                           ifname[16]                          |    8
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |   20
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                 key[0] WIRE (pfsync_state_key)                |   24
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |   56
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                key[1] STACK (pfsync_state_key)                |   60
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |   92
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    src (pfsync_state_peer)                    |   96
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |  124
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    dst (pfsync_state_peer)                    |  128
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |  156
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                       rt_addr (pf_addr)                       |  160
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |  172
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                              rule                             |  176
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                             anchor                            |  180
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                            nat_rule                           |  184
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                            creation                           |  188
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                             expire                            |  192
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                         packets[2][2]                         |  196
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |  208
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                          bytes[2][2]                          |  212
+ * +                                                               +
+ * ~                                                               ~
+ * +                                                               +
+ * |                                                               |  224
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                           creatorid                           |  228
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |       af      |     proto     |      dir      |   __spare[2]  |  232
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |               |      log      |  state_flags  |    timeout    |  236
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |   sync_flags  |    updates    |                                  240
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+  242
+ * </pre>
+ */
+public final class PfsyncState1301Flyweight implements PfsyncStateRecord {
+    public static final int ID_OFFSET = 0;
+    public static final int IFNAME_OFFSET = ID_OFFSET + 8;
+    public static final int IFNAME_LENGTH = 16;
+    public static final int KEY_WIRE_OFFSET = IFNAME_OFFSET + IFNAME_LENGTH;
+    public static final int KEY_STACK_OFFSET = KEY_WIRE_OFFSET + PfsyncStateKeyFlyweight.LENGTH;
+    public static final int SRC_OFFSET = KEY_STACK_OFFSET + PfsyncStateKeyFlyweight.LENGTH;
+    public static final int DST_OFFSET = SRC_OFFSET + PfsyncStatePeerFlyweight.LENGTH;
+    public static final int RT_ADDR_OFFSET = DST_OFFSET + PfsyncStatePeerFlyweight.LENGTH;
+    public static final int RULE_OFFSET = RT_ADDR_OFFSET + PfsyncStateKeyFlyweight.PF_ADDR_LENGTH;
+    public static final int ANCHOR_OFFSET = RULE_OFFSET + 4;
+    public static final int NAT_RULE_OFFSET = ANCHOR_OFFSET + 4;
+    public static final int CREATION_OFFSET = NAT_RULE_OFFSET + 4;
+    public static final int EXPIRE_OFFSET = CREATION_OFFSET + 4;
+    public static final int PACKETS_OFFSET = EXPIRE_OFFSET + 4;
+    public static final int PACKETS_LENGTH = 16;
+    public static final int BYTES_OFFSET = PACKETS_OFFSET + PACKETS_LENGTH;
+    public static final int BYTES_LENGTH = 16;
+    public static final int CREATORID_OFFSET = BYTES_OFFSET + BYTES_LENGTH;
+    public static final int AF_OFFSET = CREATORID_OFFSET + 4;
+    public static final int PROTO_OFFSET = AF_OFFSET + 1;
+    public static final int DIRECTION_OFFSET = PROTO_OFFSET + 1;
+    public static final int SPARE_OFFSET = DIRECTION_OFFSET + 1;
+    public static final int SPARE_LENGTH = 2;
+    public static final int LOG_OFFSET = SPARE_OFFSET + SPARE_LENGTH;
+    public static final int STATE_FLAGS_OFFSET = LOG_OFFSET + 1;
+    public static final int TIMEOUT_OFFSET = STATE_FLAGS_OFFSET + 1;
+    public static final int SYNC_FLAGS_OFFSET = TIMEOUT_OFFSET + 1;
+    public static final int UPDATES_OFFSET = SYNC_FLAGS_OFFSET + 1;
+    public static final int LENGTH = UPDATES_OFFSET + 1;
+    public static final int FORMAT = PfsyncConstants.FORMAT_1301;
+
+    private static final ByteOrder ORDER = ByteOrder.BIG_ENDIAN;
+
+    private final PfsyncStateKeyFlyweight wireKey = new PfsyncStateKeyFlyweight();
+    private final PfsyncStateKeyFlyweight stackKey = new PfsyncStateKeyFlyweight();
+    private final PfsyncStatePeerFlyweight src = new PfsyncStatePeerFlyweight();
+    private final PfsyncStatePeerFlyweight dst = new PfsyncStatePeerFlyweight();
+    private DirectBuffer buffer;
+    private MutableDirectBuffer mutable;
+    private int offset;
+
+    /** Wraps the record at {@code offset} (and its keys and peers); setters need a {@link MutableDirectBuffer}. */
+    public PfsyncState1301Flyweight wrap(final DirectBuffer buffer, final int offset) {
+        this.buffer = buffer;
+        this.mutable = buffer instanceof MutableDirectBuffer ? (MutableDirectBuffer) buffer : null;
+        this.offset = offset;
+        wireKey.wrap(buffer, offset + KEY_WIRE_OFFSET);
+        stackKey.wrap(buffer, offset + KEY_STACK_OFFSET);
+        src.wrap(buffer, offset + SRC_OFFSET);
+        dst.wrap(buffer, offset + DST_OFFSET);
+        return this;
+    }
+
+    public DirectBuffer buffer() {
+        return buffer;
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    @Override
+    public int format() {
+        return FORMAT;
+    }
+
+    @Override
+    public int length() {
+        return LENGTH;
+    }
+
+    @Override
+    public long id() {
+        return buffer.getLong(offset + ID_OFFSET, ORDER);
+    }
+
+    public PfsyncState1301Flyweight id(final long value) {
+        mutable.putLong(offset + ID_OFFSET, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public int ifnameLength() {
+        return WireStrings.length(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH);
+    }
+
+    @Override
+    public boolean ifnameTerminated() {
+        return WireStrings.terminated(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH);
+    }
+
+    @Override
+    public boolean ifnameEquals(final CharSequence name) {
+        return WireStrings.equals(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH, name);
+    }
+
+    @Override
+    public StringBuilder getIfname(final StringBuilder out) {
+        return WireStrings.appendTo(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH, out);
+    }
+
+    @Override
+    public String ifname() {
+        return WireStrings.get(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH);
+    }
+
+    /** Writes {@code name} (ASCII) NUL-padded to the field size. */
+    public PfsyncState1301Flyweight ifname(final CharSequence name) {
+        WireStrings.put(mutable, offset + IFNAME_OFFSET, IFNAME_LENGTH, name);
+        return this;
+    }
+
+    @Override
+    public PfsyncStateKeyFlyweight wireKey() {
+        return wireKey;
+    }
+
+    @Override
+    public PfsyncStateKeyFlyweight stackKey() {
+        return stackKey;
+    }
+
+    @Override
+    public PfsyncStatePeerFlyweight src() {
+        return src;
+    }
+
+    @Override
+    public PfsyncStatePeerFlyweight dst() {
+        return dst;
+    }
+
+    @Override
+    public long rtAddrHi() {
+        return buffer.getLong(offset + RT_ADDR_OFFSET, ORDER);
+    }
+
+    @Override
+    public long rtAddrLo() {
+        return buffer.getLong(offset + RT_ADDR_OFFSET + 8, ORDER);
+    }
+
+    public PfsyncState1301Flyweight rtAddr(final long hi, final long lo) {
+        mutable.putLong(offset + RT_ADDR_OFFSET, hi, ORDER);
+        mutable.putLong(offset + RT_ADDR_OFFSET + 8, lo, ORDER);
+        return this;
+    }
+
+    @Override
+    public int rule() {
+        return buffer.getInt(offset + RULE_OFFSET, ORDER);
+    }
+
+    public PfsyncState1301Flyweight rule(final int value) {
+        mutable.putInt(offset + RULE_OFFSET, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public int anchor() {
+        return buffer.getInt(offset + ANCHOR_OFFSET, ORDER);
+    }
+
+    public PfsyncState1301Flyweight anchor(final int value) {
+        mutable.putInt(offset + ANCHOR_OFFSET, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public int natRule() {
+        return buffer.getInt(offset + NAT_RULE_OFFSET, ORDER);
+    }
+
+    public PfsyncState1301Flyweight natRule(final int value) {
+        mutable.putInt(offset + NAT_RULE_OFFSET, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public long creation() {
+        return buffer.getInt(offset + CREATION_OFFSET, ORDER) & 0xFFFF_FFFFL;
+    }
+
+    public PfsyncState1301Flyweight creation(final long value) {
+        mutable.putInt(offset + CREATION_OFFSET, (int) value, ORDER);
+        return this;
+    }
+
+    @Override
+    public long expire() {
+        return buffer.getInt(offset + EXPIRE_OFFSET, ORDER) & 0xFFFF_FFFFL;
+    }
+
+    public PfsyncState1301Flyweight expire(final long value) {
+        mutable.putInt(offset + EXPIRE_OFFSET, (int) value, ORDER);
+        return this;
+    }
+
+    @Override
+    public long packets(final int i) {
+        return buffer.getLong(offset + PACKETS_OFFSET + 8 * i, ORDER);
+    }
+
+    public PfsyncState1301Flyweight packets(final int i, final long value) {
+        mutable.putLong(offset + PACKETS_OFFSET + 8 * i, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public long bytes(final int i) {
+        return buffer.getLong(offset + BYTES_OFFSET + 8 * i, ORDER);
+    }
+
+    public PfsyncState1301Flyweight bytes(final int i, final long value) {
+        mutable.putLong(offset + BYTES_OFFSET + 8 * i, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public int creatorid() {
+        return buffer.getInt(offset + CREATORID_OFFSET, ORDER);
+    }
+
+    public PfsyncState1301Flyweight creatorid(final int value) {
+        mutable.putInt(offset + CREATORID_OFFSET, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public int af() {
+        return buffer.getByte(offset + AF_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight af(final int value) {
+        mutable.putByte(offset + AF_OFFSET, (byte) value);
+        return this;
+    }
+
+    @Override
+    public int proto() {
+        return buffer.getByte(offset + PROTO_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight proto(final int value) {
+        mutable.putByte(offset + PROTO_OFFSET, (byte) value);
+        return this;
+    }
+
+    @Override
+    public int direction() {
+        return buffer.getByte(offset + DIRECTION_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight direction(final int value) {
+        mutable.putByte(offset + DIRECTION_OFFSET, (byte) value);
+        return this;
+    }
+
+    @Override
+    public int log() {
+        return buffer.getByte(offset + LOG_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight log(final int value) {
+        mutable.putByte(offset + LOG_OFFSET, (byte) value);
+        return this;
+    }
+
+    @Override
+    public int stateFlags() {
+        return buffer.getByte(offset + STATE_FLAGS_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight stateFlags(final int value) {
+        mutable.putByte(offset + STATE_FLAGS_OFFSET, (byte) value);
+        return this;
+    }
+
+    @Override
+    public int timeout() {
+        return buffer.getByte(offset + TIMEOUT_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight timeout(final int value) {
+        mutable.putByte(offset + TIMEOUT_OFFSET, (byte) value);
+        return this;
+    }
+
+    public int syncFlags() {
+        return buffer.getByte(offset + SYNC_FLAGS_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight syncFlags(final int value) {
+        mutable.putByte(offset + SYNC_FLAGS_OFFSET, (byte) value);
+        return this;
+    }
+
+    public int updates() {
+        return buffer.getByte(offset + UPDATES_OFFSET) & 0xFF;
+    }
+
+    public PfsyncState1301Flyweight updates(final int value) {
+        mutable.putByte(offset + UPDATES_OFFSET, (byte) value);
+        return this;
+    }
+
+    /** Zeroes the whole record. */
+    public PfsyncState1301Flyweight clear() {
+        mutable.setMemory(offset, LENGTH, (byte) 0);
+        return this;
+    }
+
+    /**
+     * Writes {@code v} as we send it (W.6): the modelled fields from {@code v}, rule numbers
+     * {@code ff ff ff ff}, everything else zero. {@code v.af} is mapped to the wire value.
+     */
+    public PfsyncState1301Flyweight put(final PfsyncStateValues v) {
+        clear();
+        id(v.id);
+        ifname(v.ifname);
+        wireKey.put(v.wireKey);
+        stackKey.put(v.stackKey);
+        src.put(v.src);
+        dst.put(v.dst);
+        rule(PfsyncConstants.NO_RULE);
+        anchor(PfsyncConstants.NO_RULE);
+        natRule(PfsyncConstants.NO_RULE);
+        creation(v.creation);
+        expire(v.expire);
+        packets(0, v.packets[0]);
+        packets(1, v.packets[1]);
+        bytes(0, v.bytes[0]);
+        bytes(1, v.bytes[1]);
+        creatorid(v.creatorid);
+        af(PfsyncConstants.wireAf(v.af));
+        proto(v.proto);
+        direction(v.direction);
+        stateFlags(v.stateFlags);
+        timeout(v.timeout);
+        return this;
+    }
+
+}
