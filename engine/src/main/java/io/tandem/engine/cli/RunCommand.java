@@ -13,6 +13,8 @@ import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncAgent;
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.nfqueue.NfQueueSession;
 import java.io.PrintWriter;
@@ -110,9 +112,17 @@ final class RunCommand implements Callable<Integer> {
             }
             creatorId = journal.creatorId();
         }
+        if (parsed.syncInterface() != null && journal == null) {
+            err.println("tandem: pfsync (set sync interface) needs the journal: it sends the changes the journal"
+                    + " records; set `set journal dir`");
+            return TandemMain.EXIT_USAGE;
+        }
         final PacketCounters counters = new PacketCounters(parsed.queue());
+        final PeerInbox peerInbox = parsed.syncInterface() == null ? null : new PeerInbox();
         final PacketAgent agent = new PacketAgent(settingsOf(parsed),
-                PacketFilter.fromConfig(parsed, ruleset, counters, creatorId), counters).journal(journal);
+                PacketFilter.fromConfig(parsed, ruleset, counters, creatorId), counters).journal(journal)
+                .peerInbox(peerInbox);
+        SyncAgent syncAgent = null;
         MetricsServer metricsServer = null;
         ControlServer controlServer = null;
         try {
@@ -142,6 +152,20 @@ final class RunCommand implements Callable<Integer> {
             if (journal != null) {
                 err.println("tandem: " + describeRecovery(journal));
             }
+            if (peerInbox != null) {
+                syncAgent = new SyncAgent(journal.journal(), peerInbox, parsed.syncInterface(), parsed.syncPeer(), null,
+                        System.err);
+                try {
+                    syncAgent.start();
+                } catch (final IllegalStateException e) {
+                    err.println("tandem: " + e.getMessage());
+                    agent.stop();
+                    agent.awaitStopped(10, TimeUnit.SECONDS);
+                    return TandemMain.EXIT_FAILURE;
+                }
+                err.println("tandem: pfsync v5 on " + parsed.syncInterface() + " to " + parsed.syncPeer()
+                        + " (creatorid " + String.format("%08x", creatorId) + ")");
+            }
             err.flush();
 
             if (!stopSignal.await(NO_TRAFFIC_WARNING_SECONDS, TimeUnit.SECONDS)
@@ -152,6 +176,9 @@ final class RunCommand implements Callable<Integer> {
                 err.flush();
             }
             stopSignal.await();
+            if (syncAgent != null) {
+                syncAgent.close();
+            }
             agent.stop();
             if (!agent.awaitStopped(10, TimeUnit.SECONDS)) {
                 err.println("tandem: the packet thread did not stop within 10 s");

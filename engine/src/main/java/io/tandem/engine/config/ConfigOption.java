@@ -62,6 +62,10 @@ public enum ConfigOption {
     JOURNAL_SNAPSHOT("journal snapshot", Kind.SECONDS, 1, 86_400, 60, null,
             "Seconds for one pass of the rolling snapshot over the state table; recovery replays at most about "
             + "two passes of records."),
+    SYNC_INTERFACE("sync interface", Kind.NAME, 0, 0, 0, null,
+            "Interface pfsync v5 frames are sent and received on (pf's syncdev); none disables sync."),
+    SYNC_PEER("sync peer", Kind.NAME, 0, 0, 0, "224.0.0.240",
+            "IPv4 address of the peer to send pfsync frames to (pf's syncpeer), or the multicast group 224.0.0.240."),
     LIMIT_STATES("limit states", Kind.UINT, 1, Integer.MAX_VALUE, 100_000, null,
             "Size of the state table; new states beyond it are refused and counted."),
     TIMEOUT_TCP_FIRST("timeout tcp.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 120, null,
@@ -102,7 +106,7 @@ public enum ConfigOption {
             "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
 
     /** Value syntaxes. */
-    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH }
+    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME }
 
     private static final ConfigOption[] VALUES = values();
 
@@ -236,6 +240,8 @@ public enum ConfigOption {
                 return "\"HOST:PORT\" | none";
             case PATH:
                 return "\"PATH\" | none";
+            case NAME:
+                return "NAME | none";
             case BOOL:
                 return "yes | no";
             case SIZE:
@@ -256,6 +262,7 @@ public enum ConfigOption {
                 return value < 0 ? "none" : Long.toString(value);
             case HOSTPORT:
             case PATH:
+            case NAME:
                 return text == null ? "none" : "\"" + text + "\"";
             case BOOL:
                 return value != 0 ? "yes" : "no";
@@ -345,6 +352,19 @@ public enum ConfigOption {
                     throw new RuleSyntaxException(t, "expected \"HOST:PORT\" or none for " + name + ", got " + t.describe());
                 }
                 texts[i] = hostPort(t);
+                values[i] = 0;
+                return;
+            case NAME:
+                c.next();
+                if (t.is("none")) {
+                    texts[i] = null;
+                    values[i] = 0;
+                    return;
+                }
+                if (t.kind() != Token.Kind.STRING && t.kind() != Token.Kind.WORD || t.text().isEmpty()) {
+                    throw new RuleSyntaxException(t, "expected a name or none for " + name + ", got " + t.describe());
+                }
+                texts[i] = t.text();
                 values[i] = 0;
                 return;
             case PATH:

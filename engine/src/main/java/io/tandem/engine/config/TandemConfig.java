@@ -159,6 +159,16 @@ public final class TandemConfig {
         return (int) value(ConfigOption.JOURNAL_SNAPSHOT);
     }
 
+    /** {@code set sync interface}: the pfsync interface, or null when sync is off. */
+    public String syncInterface() {
+        return texts[ConfigOption.SYNC_INTERFACE.ordinal()];
+    }
+
+    /** {@code set sync peer}: where pfsync frames go (unicast peer or the multicast group). */
+    public String syncPeer() {
+        return texts[ConfigOption.SYNC_PEER.ordinal()];
+    }
+
     /** {@code set control}: path of the admin socket, or null when disabled. */
     public String controlSocket() {
         return texts[ConfigOption.CONTROL.ordinal()];
@@ -272,7 +282,7 @@ public final class TandemConfig {
         for (final ConfigOption o : OPTIONS) {
             final String text = texts[o.ordinal()];
             final boolean differs = o.kind() == ConfigOption.Kind.HOSTPORT || o.kind() == ConfigOption.Kind.IFLIST
-                    || o.kind() == ConfigOption.Kind.PATH
+                    || o.kind() == ConfigOption.Kind.PATH || o.kind() == ConfigOption.Kind.NAME
                     ? !java.util.Objects.equals(text, o.defaultText()) : value(o) != defaultFor(o);
             if (differs) {
                 sb.append("set ").append(o.optionName()).append(' ').append(valueText(o)).append('\n');

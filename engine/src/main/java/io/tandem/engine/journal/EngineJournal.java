@@ -106,6 +106,11 @@ public final class EngineJournal implements AutoCloseable {
         return directory.path();
     }
 
+    /** The Chronicle Queue (readers such as the sync agent create their own tailers on it). */
+    public Journal journal() {
+        return journal;
+    }
+
     public JournalHealth health() {
         return health;
     }

@@ -34,6 +34,11 @@ public final class JournalReader implements AutoCloseable {
         return new JournalReader(journal.queue().createTailer().toStart());
     }
 
+    /** A reader positioned at the end: it sees only records appended from now on. */
+    public static JournalReader fromEnd(final Journal journal) {
+        return new JournalReader(journal.queue().createTailer().toEnd());
+    }
+
     /** A named tailer: its position survives restarts (the SyncAgent's "where was I"). */
     public static JournalReader named(final Journal journal, final String name) {
         return new JournalReader(journal.queue().createTailer(name));

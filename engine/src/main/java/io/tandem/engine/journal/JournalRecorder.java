@@ -44,6 +44,8 @@ public final class JournalRecorder implements StateChangeListener {
 
     private long sequence;
     private long epoch;
+    private int originKind = ORIGIN_RULE;
+    private int peerCreator;
     private int snapshotCursor = -1;
     private long lastSliceMillis;
     private long epochStartSequence;
@@ -78,6 +80,19 @@ public final class JournalRecorder implements StateChangeListener {
     public void onRemove(final StateTable table, final int slot, final StateRemoveReason reason) {
         state(table, slot, JournalRecordType.DELETE, JournalDeleteReason.codeOf(reason), System.currentTimeMillis());
         commit();
+    }
+
+    /**
+     * Until {@link #endPeer()}, changes are recorded as coming from a pfsync peer ({@code creator}),
+     * so that the sync agent does not send them back. Packet thread only.
+     */
+    public void beginPeer(final int creator) {
+        originKind = ORIGIN_PEER;
+        peerCreator = creator;
+    }
+
+    public void endPeer() {
+        originKind = ORIGIN_RULE;
     }
 
     /** Writes a START record (engine started; creatorid). */
@@ -143,7 +158,8 @@ public final class JournalRecorder implements StateChangeListener {
     /** Fills the staging record from a slot of the table. */
     private void state(final StateTable t, final int slot, final JournalRecordType type, final int reason,
             final long now) {
-        header(type, now).reason(reason).originKind(ORIGIN_RULE).origin(t.rule(slot))
+        header(type, now).reason(reason).originKind(originKind)
+                .origin(originKind == ORIGIN_PEER ? peerCreator : t.rule(slot))
                 .creatorId(t.creatorId(slot)).id(t.id(slot))
                 .af(t.family(slot)).proto(t.protocol(slot)).direction(t.direction(slot))
                 .timeoutClass(t.timeoutClass(slot)).ifindex(t.ifindex(slot))

@@ -6,6 +6,7 @@ import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 import io.tandem.engine.verdict.VerdictBatcher;
@@ -54,6 +55,8 @@ public final class PacketAgent implements Runnable {
     /** Most state slots one duty cycle's expiry slice examines. */
     private static final int MAX_EXPIRE_BUDGET = 8192;
     private static final int MIN_EXPIRE_BUDGET = 16;
+    /** Most peer (pfsync) updates applied per duty cycle. */
+    private static final int PEER_UPDATES_PER_CYCLE = 256;
 
     private static final long PACKET_HDR_SEEN = 1L << NfqConstants.NFQA_PACKET_HDR;
 
@@ -80,6 +83,7 @@ public final class PacketAgent implements Runnable {
     private VerdictBatcher batcher;
     private EngineJournal journal;
     private JournalRecorder recorder;
+    private PeerInbox inbox;
     private long lastPacketId;
     private long now;
     private long lastExpireMillis;
@@ -100,6 +104,12 @@ public final class PacketAgent implements Runnable {
      */
     public PacketAgent journal(final EngineJournal engineJournal) {
         this.journal = engineJournal;
+        return this;
+    }
+
+    /** Applies state learned from pfsync peers (drained every duty cycle). Call before {@link #start()}. */
+    public PacketAgent peerInbox(final PeerInbox peerInbox) {
+        this.inbox = peerInbox;
         return this;
     }
 
@@ -222,6 +232,9 @@ public final class PacketAgent implements Runnable {
         expireSlice();
         if (recorder != null) {
             recorder.snapshotSlice(filter.states(), now);
+        }
+        if (inbox != null) {
+            inbox.drain(filter.states(), recorder, now, PEER_UPDATES_PER_CYCLE);
         }
         snapshots.serve(filter.states(), now);
         final int received = batch.receive(s.fd(), false);

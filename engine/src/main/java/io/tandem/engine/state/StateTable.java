@@ -192,6 +192,8 @@ public final class StateTable {
     private final int mask;
 
     private long nextId;
+    /** (creatorid, id) → slot, for pfsync messages that name a state only by its identity. */
+    private final org.agrona.collections.Long2LongHashMap idIndex;
     private StateChangeListener listener = StateChangeListener.NONE;
     private int expireCursor;
     private boolean lastLookupForward;
@@ -265,6 +267,7 @@ public final class StateTable {
         peerState = new byte[capacity * 2];
         wscale = new byte[capacity * 2];
         resync = new boolean[capacity];
+        idIndex = new org.agrona.collections.Long2LongHashMap(Math.max(16, capacity * 2), 0.65f, -1L);
         resyncPackets = new int[capacity];
 
         freeSlots = new int[capacity];
@@ -434,6 +437,7 @@ public final class StateTable {
         direction[slot] = (byte) dir;
         creatorIds[slot] = creatorId;
         ids[slot] = ++nextId;
+        idIndex.put(idKey(creatorId, ids[slot]), slot);
         creationMillis[slot] = nowMillis;
         lastActivityMillis[slot] = nowMillis;
         packets[slot * 2] = 1;
@@ -907,6 +911,7 @@ public final class StateTable {
         if (!selfKeyed(slot)) {
             indexDelete(slot, 1);
         }
+        idIndex.remove(idKey(creatorIds[slot], ids[slot]));
         live[slot] = false;
         generation[slot]++;
         if (rule[slot] >= 0) {
@@ -1093,6 +1098,7 @@ public final class StateTable {
         direction[slot] = (byte) dir;
         creatorIds[slot] = creator;
         ids[slot] = id;
+        idIndex.put(idKey(creator, id), slot);
         creationMillis[slot] = created;
         lastActivityMillis[slot] = lastActivity;
         timeoutClass[slot] = (byte) timeout;
@@ -1115,6 +1121,60 @@ public final class StateTable {
         return slot;
     }
 
+    /**
+     * Merges a peer's update into a state (pfsync's rule: a state never goes backwards, judged per
+     * half): each half takes the peer's protocol state when it is further, and its sequence window
+     * when it is ahead (modular comparison); the timeout class is the peer's and the state is
+     * refreshed now. A state still re-learning its windows after recovery keeps doing so.
+     *
+     * @return true when anything changed
+     */
+    public boolean mergeFromPeer(final int slot, final int peer, final long peerSeqLo, final long peerSeqHi,
+            final int peerMaxWin, final int peerHalfState) {
+        assert onOwnerThread();
+        final int i = slot * 2 + peer;
+        boolean changed = false;
+        if (peerHalfState > peerState[i]) {
+            peerState[i] = (byte) peerHalfState;
+            changed = true;
+        }
+        if (proto[slot] == DecodedPacket.PROTO_TCP && !resync[slot] && seqLo[i] != 0) {
+            if (seqGt((int) peerSeqLo, seqLo[i])) {
+                seqLo[i] = (int) peerSeqLo;
+                changed = true;
+            }
+            if (seqGt((int) peerSeqHi, seqHi[i])) {
+                seqHi[i] = (int) peerSeqHi;
+                changed = true;
+            }
+            if (peerMaxWin > maxWin[i]) {
+                maxWin[i] = peerMaxWin;
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** Refreshes a state from a peer's update: its timeout class, last activity now. */
+    public void refreshFromPeer(final int slot, final int timeout, final long nowMillis) {
+        assert onOwnerThread();
+        timeoutClass[slot] = (byte) timeout;
+        lastActivityMillis[slot] = nowMillis;
+    }
+
+    /** The slot of the state with this pfsync identity, or -1. */
+    public int findById(final int creator, final long id) {
+        final long slot = idIndex.get(idKey(creator, id));
+        if (slot < 0 || !live[(int) slot] || ids[(int) slot] != id || creatorIds[(int) slot] != creator) {
+            return -1;
+        }
+        return (int) slot;
+    }
+
+    private static long idKey(final int creator, final long id) {
+        return id ^ (creator * 0x9E3779B97F4A7C15L);
+    }
+
     /** The slot of the state with exactly this key (as stored: initiator first), or -1. */
     public int findSlot(final int af, final int protocol, final int ifIndex, final long sHi, final long sLo,
             final long dHi, final long dLo, final int sPort, final int dPort) {
@@ -1132,6 +1192,7 @@ public final class StateTable {
         if (!selfKeyed(slot)) {
             indexDelete(slot, 1);
         }
+        idIndex.remove(idKey(creatorIds[slot], ids[slot]));
         live[slot] = false;
         generation[slot]++;
         if (rule[slot] >= 0) {

@@ -1,0 +1,163 @@
+package io.tandem.engine.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.tandem.engine.tools.JsonReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * pfsync v5 between two engines (first version of the sync agent): Tandem runs in tdm-fwA and
+ * tdm-fwB, each sending its state changes to the other over the sync link (sync0, protocol 240,
+ * unicast). A TCP connection through fwA appears in fwB's table within a second with the same
+ * identity and TCP peer states; when it closes and expires on fwA, it is removed on fwB. A capture
+ * of the sync link is kept in engine/target/sync-captures/ as a build artifact.
+ */
+@Tag("system")
+class SyncSystemTest {
+    private static final int QUEUE = 258;
+
+    @BeforeAll
+    static void labUp() {
+        assumeTrue(Lab.isRoot(), "system tests need root");
+        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--bypass");
+    }
+
+    @AfterAll
+    static void labDown() {
+        if (Lab.isRoot()) {
+            Lab.lab("down", "--kill");
+        }
+    }
+
+    @Test
+    void aConnectionThroughFwAIsMirroredOnFwBAndRemovedWhenItEnds(@TempDir final Path tmp) throws Exception {
+        Lab.run(5, "chmod", "755", tmp.toString());
+        final Path captures = Lab.root().resolve("engine/target/sync-captures");
+        Files.createDirectories(captures);
+        try (Lab lab = new Lab()) {
+            final Process capture = lab.spawn(Lab.FW_B, null, "tcpdump", "-ni", "sync0", "-w",
+                    captures.resolve("sync-link.pcap").toString(), "ip proto 240");
+            final Process fwA = start(lab, tmp, "A", "198.18.3.2");
+            final Process fwB = start(lab, tmp, "B", "198.18.3.1");
+            try {
+                lab.spawn(Lab.SERVER, null, "sh", "-c", "timeout 3 nc -l 5201 > /dev/null");
+                Thread.sleep(300);
+                lab.spawn(Lab.CLIENT, null, "sh", "-c", "sleep 2 | nc -N " + Lab.SERVER_V4 + " 5201");
+
+                // (a) within a second, fwB holds fwA's state: same id and creator, same TCP peer states.
+                final Map<String, Object> onA = waitForState(tmp.resolve("fwA.sock"), 5201, 5, "fwA tracks it");
+                final long seen = System.nanoTime();
+                final Map<String, Object> onB = waitForState(tmp.resolve("fwB.sock"), 5201, 5, "fwB learned it");
+                assertTrue(System.nanoTime() - seen < TimeUnit.SECONDS.toNanos(1) + TimeUnit.MILLISECONDS.toNanos(300),
+                        "fwB had the state within about a second");
+                assertEquals(onA.get("id"), onB.get("id"));
+                assertEquals(onA.get("creatorid"), onB.get("creatorid"));
+                assertEquals(onA.get("sport"), onB.get("sport"));
+                assertEquals(peerState(onA, "src_peer"), peerState(onB, "src_peer"));
+                assertEquals(peerState(onA, "dst_peer"), peerState(onB, "dst_peer"));
+
+                // (e) the connection closes; its state expires on fwA (short timeouts) and goes on fwB.
+                waitFor(() -> states(tmp.resolve("fwA.sock"), 5201).isEmpty(), 20, "the state ends on fwA");
+                waitFor(() -> states(tmp.resolve("fwB.sock"), 5201).isEmpty(), 5, "and on fwB");
+            } finally {
+                Lab.run(5, "kill", "-TERM", Long.toString(fwA.pid()));
+                Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
+                fwA.waitFor(15, TimeUnit.SECONDS);
+                fwB.waitFor(15, TimeUnit.SECONDS);
+                capture.destroy();
+                capture.waitFor(5, TimeUnit.SECONDS);
+            }
+            assertEquals(0, fwA.exitValue(), Files.readString(tmp.resolve("fwA.log")));
+            assertEquals(0, fwB.exitValue(), Files.readString(tmp.resolve("fwB.log")));
+            assertTrue(Files.size(captures.resolve("sync-link.pcap")) > 24, "pfsync frames were captured");
+        }
+    }
+
+    private static Process start(final Lab lab, final Path tmp, final String fw, final String peer) throws Exception {
+        final Path conf = tmp.resolve("fw" + fw + ".conf");
+        Files.writeString(conf, String.join("\n",
+                "set queue " + QUEUE,
+                "set metrics none",
+                "set control \"" + tmp.resolve("fw" + fw + ".sock") + "\"",
+                "set journal dir \"" + tmp.resolve("journal-" + fw) + "\"",
+                "set sync interface sync0",
+                "set sync peer \"" + peer + "\"",
+                "set timeout { tcp.closing 2, tcp.finwait 2, tcp.closed 2 }",
+                "block all",
+                "pass proto tcp to port 5201",
+                ""));
+        final Path log = tmp.resolve("fw" + fw + ".log");
+        final Process p = lab.spawn("tdm-fw" + fw, log, Lab.root().resolve("scripts/tandem").toString(), "run",
+                "-f", conf.toString());
+        waitFor(() -> Files.exists(log) && Files.readString(log).contains("pfsync v5 on sync0"), 30,
+                "fw" + fw + " starts with pfsync (" + log + ")");
+        return p;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long peerState(final Map<String, Object> state, final String peer) {
+        return (Long) ((Map<String, Object>) state.get(peer)).get("state");
+    }
+
+    private static Map<String, Object> waitForState(final Path sock, final int port, final int seconds,
+            final String what) throws Exception {
+        final List<Map<String, Object>> found = new ArrayList<>();
+        waitFor(() -> {
+            found.clear();
+            found.addAll(states(sock, port));
+            return !found.isEmpty() && (Long) ((Map<?, ?>) found.get(0).get("dst_peer")).get("state") == 4;
+        }, seconds, what);
+        return found.get(0);
+    }
+
+    private static List<Map<String, Object>> states(final Path sock, final int port) throws Exception {
+        final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states", "--socket",
+                sock.toString(), "--json");
+        final List<Map<String, Object>> out = new ArrayList<>();
+        for (String line : r.output().split("\n")) {
+            line = line.trim();
+            if (line.endsWith(",")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            if (line.startsWith("{")) {
+                final Map<String, Object> s = JsonReader.object(line);
+                if (((Long) s.get("dport")) == port) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(final Check check, final int seconds, final String what) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.ok()) {
+                    return;
+                }
+            } catch (final java.io.IOException e) {
+                // not yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(what + ": not within " + seconds + " s");
+    }
+}
