@@ -163,6 +163,9 @@ final class RunCommand implements Callable<Integer> {
                     agent.awaitStopped(10, TimeUnit.SECONDS);
                     return TandemMain.EXIT_FAILURE;
                 }
+                if (metricsServer != null) {
+                    metricsServer.registerSync(syncAgent.stats(), peerInbox);
+                }
                 err.println("tandem: pfsync v5 on " + parsed.syncInterface() + " to " + parsed.syncPeer()
                         + " (creatorid " + String.format("%08x", creatorId) + ")");
             }

@@ -20,6 +20,9 @@ import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateCounter;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateTable;
+import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.wire.PfsyncConstants;
+import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
 import io.tandem.nativeio.nfqueue.NfQueueProcStats;
 import java.io.IOException;
@@ -155,6 +158,40 @@ public final class MetricsServer implements AutoCloseable {
         Gauge.builder("tandem_kernel_queue_id_sequence", kernelStats, k -> k.value(q, KernelQueueStats.Column.ID_SEQUENCE))
                 .description("Last packet id the kernel assigned on this queue")
                 .tags(queue).register(registry);
+    }
+
+    /** The pfsync counters (FreeBSD's pfsyncstats names) and the peer inbox; call once sync has started. */
+    public void registerSync(final PfsyncStats stats, final PeerInbox inbox) {
+        for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
+            FunctionCounter.builder("tandem_pfsync_" + c.statName(), stats, x -> x.get(c))
+                    .description("pfsync: " + c.help() + " (FreeBSD pfsyncstats." + c.statName() + ")")
+                    .register(registry);
+        }
+        for (int a = 0; a < PfsyncConstants.ACT_MAX; a++) {
+            final int action = a;
+            final String name = PfsyncConstants.actionName(a).toLowerCase(java.util.Locale.ROOT);
+            FunctionCounter.builder("tandem_pfsync_actions", stats, x -> x.iacts[action])
+                    .description("pfsync records by action and direction (pfsyncstats iacts/oacts)")
+                    .tags(Tags.of("direction", "in", "action", name)).register(registry);
+            FunctionCounter.builder("tandem_pfsync_actions", stats, x -> x.oacts[action])
+                    .description("pfsync records by action and direction (pfsyncstats iacts/oacts)")
+                    .tags(Tags.of("direction", "out", "action", name)).register(registry);
+        }
+        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::imported)
+                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
+                .tags(Tags.of("result", "imported")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::merged)
+                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
+                .tags(Tags.of("result", "merged")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::deleted)
+                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
+                .tags(Tags.of("result", "deleted")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::refused)
+                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
+                .tags(Tags.of("result", "refused")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::dropped)
+                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
+                .tags(Tags.of("result", "dropped")).register(registry);
     }
 
     private void registerJournal(final EngineJournal journal) {

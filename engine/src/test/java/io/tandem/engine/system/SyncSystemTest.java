@@ -86,11 +86,79 @@ class SyncSystemTest {
         }
     }
 
+    /**
+     * (b) failover: mid-transfer, the routes of client and server move from fwA to fwB (and, in the
+     * second run, fwA is killed first); fwB passes the transfer by the state it learned from fwA,
+     * and iperf3 finishes without a reset and without a second-long stall.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "kill fwA first: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aTransferContinuesThroughFwBWhenTrafficMovesThere(final boolean killFwA, @TempDir final Path tmp)
+            throws Exception {
+        Lab.run(5, "chmod", "755", tmp.toString());
+        Lab.lab("route", "client", "fwA");
+        Lab.lab("route", "server", "fwA");
+        try (Lab lab = new Lab()) {
+            final Process fwA = start(lab, tmp, "A", "198.18.3.2");
+            final Process fwB = start(lab, tmp, "B", "198.18.3.1");
+            try {
+                lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
+                Thread.sleep(400);
+                final Path json = tmp.resolve("iperf.json");
+                final Process iperf = lab.spawn(Lab.CLIENT, json, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201",
+                        "-t", "8", "-i", "0.5", "-J");
+                waitForState(tmp.resolve("fwB.sock"), 5201, 5, "fwB learned the transfer's states");
+                Thread.sleep(2500);
+                if (killFwA) {
+                    Lab.run(5, "kill", "-KILL", Long.toString(fwA.pid()));
+                }
+                Lab.lab("route", "client", "fwB");
+                Lab.lab("route", "server", "fwB");
+                assertTrue(iperf.waitFor(40, TimeUnit.SECONDS), "iperf3 finished");
+                final String out = Files.readString(json);
+                assertEquals(0, iperf.exitValue(), "no reset: " + out);
+                int longestStall = 0;
+                int stall = 0;
+                final Map<String, Object> result = JsonReader.object(out.trim());
+                for (final Object interval : (List<?>) result.get("intervals")) {
+                    final Object bits = ((Map<?, ?>) ((Map<?, ?>) interval).get("sum")).get("bits_per_second");
+                    final double bps = ((Number) bits).doubleValue();
+                    stall = bps < 1e6 ? stall + 1 : 0;
+                    longestStall = Math.max(longestStall, stall);
+                }
+                assertTrue(longestStall < 2, "no stall of a second or more (0.5 s intervals): " + longestStall);
+                final String metrics = Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output();
+                assertTrue(sample(metrics, "tandem_state_matches_total{queue=\"258\",result=\"pass\"") > 1000,
+                        "fwB passed the moved transfer by state:\n" + metrics);
+                assertEquals(0.0, sample(metrics, "tandem_rule_packets_total{action=\"pass\",queue=\"258\",rule=\"1\""),
+                        "fwB never needed its rules for it: the state came from fwA");
+                assertTrue(sample(metrics, "tandem_pfsync_ipackets_total ") > 0, "fwB received pfsync frames");
+            } finally {
+                Lab.run(5, "kill", "-TERM", Long.toString(fwA.pid()));
+                Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
+                fwA.waitFor(15, TimeUnit.SECONDS);
+                fwB.waitFor(15, TimeUnit.SECONDS);
+                Lab.lab("route", "client", "fwA");
+                Lab.lab("route", "server", "fwA");
+            }
+            assertEquals(0, fwB.exitValue(), Files.readString(tmp.resolve("fwB.log")));
+        }
+    }
+
+    private static double sample(final String metrics, final String prefix) {
+        for (final String line : metrics.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no " + prefix + " in:\n" + metrics);
+    }
+
     private static Process start(final Lab lab, final Path tmp, final String fw, final String peer) throws Exception {
         final Path conf = tmp.resolve("fw" + fw + ".conf");
         Files.writeString(conf, String.join("\n",
                 "set queue " + QUEUE,
-                "set metrics none",
+                "set metrics \"127.0.0.1:" + ("A".equals(fw) ? 9161 : 9162) + "\"",
                 "set control \"" + tmp.resolve("fw" + fw + ".sock") + "\"",
                 "set journal dir \"" + tmp.resolve("journal-" + fw) + "\"",
                 "set sync interface sync0",
