@@ -145,6 +145,49 @@ class SyncSystemTest {
         }
     }
 
+    /**
+     * (d) bad frames at the sync port — TTL 64, a wrong version, a truncated frame, garbage — are
+     * counted under FreeBSD's pfsyncstats names and ignored, and sync goes on.
+     */
+    @Test
+    void badFramesAreCountedAndIgnoredWhileSyncContinues(@TempDir final Path tmp) throws Exception {
+        Lab.run(5, "chmod", "755", tmp.toString());
+        try (Lab lab = new Lab()) {
+            final Process fwA = start(lab, tmp, "A", "198.18.3.2");
+            final Process fwB = start(lab, tmp, "B", "198.18.3.1");
+            try {
+                // From fwB's namespace to fwA's sync address, with scapy (Debian's python3-scapy).
+                final String header = "bytes([5,0,0,24]) + bytes(16)"; // version 5, len 24, zero pfcksum
+                final Lab.Result sent = Lab.exec(Lab.FW_B, 60, "/usr/bin/python3", "-c", String.join("\n",
+                        "from scapy.all import IP, Raw, send",
+                        "a = dict(src='198.18.3.2', dst='198.18.3.1', proto=240)",
+                        "eof = bytes([12,0,0,1])",
+                        "send(IP(ttl=64, **a)/Raw(" + header + " + eof), verbose=0)",
+                        "send(IP(ttl=255, **a)/Raw(bytes([9,0,0,24]) + bytes(16) + eof), verbose=0)",
+                        "send(IP(ttl=255, **a)/Raw(bytes([5,0,0,200]) + bytes(16) + eof), verbose=0)",
+                        "send(IP(ttl=255, **a)/Raw(b'garbage'), verbose=0)",
+                        ""));
+                assertTrue(sent.ok(), sent.output());
+                waitFor(() -> {
+                    final String m = Lab.exec(Lab.FW_A, 10, "curl", "-s", "127.0.0.1:9161/metrics").output();
+                    return sample(m, "tandem_pfsync_badttl_total ") >= 1 && sample(m, "tandem_pfsync_badver_total ") >= 1
+                            && sample(m, "tandem_pfsync_badlen_total ") >= 1 && sample(m, "tandem_pfsync_hdrops_total ") >= 1;
+                }, 10, "fwA counted badttl, badver, badlen and hdrops");
+
+                // Sync still works.
+                lab.spawn(Lab.SERVER, null, "sh", "-c", "timeout 3 nc -l 5201 > /dev/null");
+                Thread.sleep(300);
+                lab.spawn(Lab.CLIENT, null, "sh", "-c", "sleep 2 | nc -N " + Lab.SERVER_V4 + " 5201");
+                waitForState(tmp.resolve("fwB.sock"), 5201, 5, "fwB still learns fwA's states");
+            } finally {
+                Lab.run(5, "kill", "-TERM", Long.toString(fwA.pid()));
+                Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
+                fwA.waitFor(15, TimeUnit.SECONDS);
+                fwB.waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static double sample(final String metrics, final String prefix) {
         for (final String line : metrics.split("\n")) {
             if (line.startsWith(prefix)) {
