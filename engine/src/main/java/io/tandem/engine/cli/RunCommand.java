@@ -153,8 +153,8 @@ final class RunCommand implements Callable<Integer> {
                 err.println("tandem: " + describeRecovery(journal));
             }
             if (peerInbox != null) {
-                syncAgent = new SyncAgent(journal.journal(), peerInbox, parsed.syncInterface(), parsed.syncPeer(), null,
-                        System.err);
+                syncAgent = new SyncAgent(journal.journal(), peerInbox, agent.snapshots(), creatorId,
+                        parsed.syncInterface(), parsed.syncPeer(), null, System.err);
                 try {
                     syncAgent.start();
                 } catch (final IllegalStateException e) {
@@ -164,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
                     return TandemMain.EXIT_FAILURE;
                 }
                 if (metricsServer != null) {
-                    metricsServer.registerSync(syncAgent.stats(), peerInbox);
+                    metricsServer.registerSync(syncAgent, peerInbox);
                 }
                 err.println("tandem: pfsync v5 on " + parsed.syncInterface() + " to " + parsed.syncPeer()
                         + " (creatorid " + String.format("%08x", creatorId) + ")");

@@ -21,6 +21,7 @@ import io.tandem.engine.state.StateCounter;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncAgent;
 import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
@@ -161,7 +162,13 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /** The pfsync counters (FreeBSD's pfsyncstats names) and the peer inbox; call once sync has started. */
-    public void registerSync(final PfsyncStats stats, final PeerInbox inbox) {
+    public void registerSync(final SyncAgent sync, final PeerInbox inbox) {
+        final PfsyncStats stats = sync.stats();
+        Gauge.builder("tandem_pfsync_in_sync", sync, x -> x.inSync() ? 1 : 0)
+                .description("1 once the start-up bulk update completed (or its requests gave up), as FreeBSD's"
+                        + " pfsync reports itself in sync").register(registry);
+        FunctionCounter.builder("tandem_pfsync_bulk_states_received", sync, SyncAgent::bulkStatesReceived)
+                .description("States received while the start-up bulk update was outstanding").register(registry);
         for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
             FunctionCounter.builder("tandem_pfsync_" + c.statName(), stats, x -> x.get(c))
                     .description("pfsync: " + c.help() + " (FreeBSD pfsyncstats." + c.statName() + ")")

@@ -6,6 +6,7 @@ import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.wire.PfsyncClrFlyweight;
 import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncFrameDecoder;
@@ -28,8 +29,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * The pfsync side of one node: sends this node's state changes to its peers and hands the peers'
  * changes to the packet thread. FIRST VERSION: INS/UPD (format 1301) and DEL_C both ways over
- * IPv4 unicast or multicast on the sync interface; no UPD_C compression, deferral, bulk update or
- * authentication yet (see docs/pfsync-wire.md and the issue tracker).
+ * IPv4 unicast or multicast on the sync interface, and the bulk update (UPD_REQ 0/0 at start,
+ * BUS START, full UPDs, BUS END); no UPD_C compression, deferral or authentication yet.
  *
  * <p>Theory of operation. One thread, {@code tandem-sync}, owns the raw socket (protocol 240, TTL
  * 255, bound to the sync interface), a reader positioned at the end of the journal, the frame
@@ -51,6 +52,8 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private static final int MTU = 1500;
 
     private final Journal journal;
+    private final StateSnapshotMailbox snapshots;
+    private final int creatorIdForBus;
     private final PeerInbox inbox;
     private final String ifname;
     private final int peerAddress;
@@ -83,12 +86,28 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private Thread thread;
     private RawIpSocket socket;
+
+    // Bulk update, requester side (W.10): ask at start, retry every 5 s, at most 12 times.
+    private static final long BULK_RETRY_MILLIS = 5000;
+    private static final int BULK_MAX_RETRIES = 12;
+    private boolean requesting;
+    private long requestSentMillis;
+    private long firstRequestMillis;
+    private int requestRetries;
+    private volatile boolean inSync;
+    private volatile long bulkStatesReceived;
+    // Responder side: a peer asked for everything.
+    private boolean bulkAsked;
+    private long bulkAskedMillis;
+    private int bulkSent;
     private int ifindex;
     private long now;
 
-    public SyncAgent(final Journal journal, final PeerInbox inbox, final String ifname, final String peer,
-            final String netns, final PrintStream log) {
+    public SyncAgent(final Journal journal, final PeerInbox inbox, final StateSnapshotMailbox snapshots,
+            final int creatorId, final String ifname, final String peer, final String netns, final PrintStream log) {
+        this.creatorIdForBus = creatorId;
         this.journal = journal;
+        this.snapshots = snapshots;
         this.inbox = inbox;
         this.ifname = ifname;
         this.peerAddress = Ipv4Address.parse(peer);
@@ -139,8 +158,27 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         }
         started.countDown();
         try (reader) {
+            now = System.currentTimeMillis();
+            requesting = true;
+            firstRequestMillis = now;
+            sendBulkRequest();
             while (running) {
                 now = System.currentTimeMillis();
+                if (requesting && now - requestSentMillis >= BULK_RETRY_MILLIS) {
+                    if (requestRetries >= BULK_MAX_RETRIES) {
+                        requesting = false;
+                        inSync = true;
+                        log.println("tandem: pfsync: no bulk update after " + BULK_MAX_RETRIES
+                                + " requests; declaring this node ready (as FreeBSD does)");
+                    } else {
+                        requestRetries++;
+                        sendBulkRequest();
+                    }
+                }
+                if (bulkAsked) {
+                    bulkAsked = false;
+                    sendBulk();
+                }
                 int work = readLocalChanges(reader);
                 if ((pendingStateCount > 0 || pendingDeleteCount > 0)
                         && now - firstPendingMillis >= FLUSH_DELAY_MILLIS) {
@@ -241,19 +279,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             if (encoder.isEmpty()) {
                 break;
             }
-            final int length = encoder.finish();
-            sendBuffer.putBytes(0, encoder.buffer(), 0, length); // the socket needs native memory
-            final int sent = socket.sendTo(sendBuffer, 0, length, peerAddress);
-            if (sent < 0) {
-                if (stats.oerrors++ == 0) {
-                    log.println("tandem: pfsync: sending to " + Ipv4Address.format(peerAddress) + " failed: "
-                            + io.tandem.nativeio.libc.NativeException.errnoName(-sent)
-                            + " (counted as oerrors; reported once)");
-                }
-            } else {
-                stats.opackets++;
-                encoder.countOutput(stats);
-            }
+            sendFrame(encoder.finish());
         }
         pendingStateCount = 0;
         pendingDeleteCount = 0;
@@ -306,6 +332,130 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         values.packets[1] = r.packets(1);
         values.bytes[0] = r.bytes(0);
         values.bytes[1] = r.bytes(1);
+    }
+
+    /** UPD_REQ {id 0, creatorid 0}: "send me everything" (W.10). */
+    private void sendBulkRequest() {
+        encoder.beginFrame();
+        encoder.beginSection(PfsyncConstants.ACT_UPD_REQ);
+        encoder.appendUpdReq(0, 0);
+        sendFrame(encoder.finish());
+        requestSentMillis = now;
+    }
+
+    /**
+     * Answers a bulk request: BUS START, every live state as a full UPD (read through the packet
+     * thread's snapshot mailbox, paced at one frame per 2 ms so the link and the peer keep up), BUS
+     * END with the whole seconds elapsed since the request.
+     */
+    private void sendBulk() {
+        sendBus(PfsyncConstants.PFSYNC_BUS_START);
+        bulkSent = 0;
+        encoder.beginFrame();
+        try {
+            snapshots.read((rows, o, snapshotNow) -> {
+                rowToValues(rows, o, snapshotNow);
+                encoder.beginSection(PfsyncConstants.ACT_UPD);
+                if (!encoder.appendState1301(values)) {
+                    sendFrame(encoder.finish());
+                    pause(2);
+                    encoder.beginFrame();
+                    encoder.beginSection(PfsyncConstants.ACT_UPD);
+                    encoder.appendState1301(values);
+                }
+                bulkSent++;
+            }, 5000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (final IllegalStateException e) {
+            log.println("tandem: pfsync: bulk update aborted: " + e.getMessage());
+            return;
+        }
+        if (!encoder.isEmpty()) {
+            sendFrame(encoder.finish());
+        }
+        now = System.currentTimeMillis();
+        sendBus(PfsyncConstants.PFSYNC_BUS_END);
+        log.println("tandem: pfsync: bulk update sent: " + bulkSent + " states");
+    }
+
+    private void sendBus(final int status) {
+        encoder.beginFrame();
+        encoder.beginSection(PfsyncConstants.ACT_BUS);
+        final long endtime = status == PfsyncConstants.PFSYNC_BUS_END ? Math.max(0, (now - bulkAskedMillis) / 1000) : 0;
+        encoder.appendBus(creatorIdForBus, endtime, status);
+        sendFrame(encoder.finish());
+    }
+
+    private void sendFrame(final int length) {
+        sendBuffer.putBytes(0, encoder.buffer(), 0, length);
+        final int sent = socket.sendTo(sendBuffer, 0, length, peerAddress);
+        if (sent < 0) {
+            if (stats.oerrors++ == 0) {
+                log.println("tandem: pfsync: sending to " + Ipv4Address.format(peerAddress) + " failed: "
+                        + io.tandem.nativeio.libc.NativeException.errnoName(-sent) + " (counted as oerrors; reported once)");
+            }
+        } else {
+            stats.opackets++;
+            encoder.countOutput(stats);
+        }
+    }
+
+    private static void pause(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A snapshot row as pfsync state values (same conventions as {@link #toValues}). */
+    private void rowToValues(final long[] r, final int o, final long at) {
+        values.clear();
+        values.id = r[o + StateSnapshotMailbox.F_ID];
+        values.creatorid = (int) r[o + StateSnapshotMailbox.F_CREATOR_ID];
+        final int af = (int) r[o + StateSnapshotMailbox.F_FAMILY];
+        values.af = af;
+        values.proto = (int) r[o + StateSnapshotMailbox.F_PROTO];
+        values.direction = r[o + StateSnapshotMailbox.F_DIRECTION] == 2 ? 2 : 1;
+        values.timeout = (int) r[o + StateSnapshotMailbox.F_TIMEOUT_CLASS];
+        values.ifname.append("all");
+        final int srcSlot = values.direction == 1 ? 1 : 0;
+        final int dstSlot = 1 - srcSlot;
+        if (af == 2) {
+            values.wireKey.ipv4(srcSlot, (int) r[o + StateSnapshotMailbox.F_SRC_LO])
+                    .ipv4(dstSlot, (int) r[o + StateSnapshotMailbox.F_DST_LO]);
+        } else {
+            values.wireKey.ipv6(srcSlot, r[o + StateSnapshotMailbox.F_SRC_HI], r[o + StateSnapshotMailbox.F_SRC_LO])
+                    .ipv6(dstSlot, r[o + StateSnapshotMailbox.F_DST_HI], r[o + StateSnapshotMailbox.F_DST_LO]);
+        }
+        values.wireKey.port(srcSlot, (int) r[o + StateSnapshotMailbox.F_SRC_PORT])
+                .port(dstSlot, (int) r[o + StateSnapshotMailbox.F_DST_PORT]);
+        values.stackKey.set(values.wireKey);
+        peerValues(values.src, r, o + StateSnapshotMailbox.F_PEER);
+        peerValues(values.dst, r, o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.PEER_FIELDS);
+        values.creation = Math.max(0, (at - r[o + StateSnapshotMailbox.F_CREATED_MILLIS]) / 1000);
+        values.expire = Math.max(1, r[o + StateSnapshotMailbox.F_EXPIRES_IN_SECONDS]);
+        values.packets[0] = r[o + StateSnapshotMailbox.F_PACKETS_FWD];
+        values.packets[1] = r[o + StateSnapshotMailbox.F_PACKETS_REV];
+        values.bytes[0] = r[o + StateSnapshotMailbox.F_BYTES_FWD];
+        values.bytes[1] = r[o + StateSnapshotMailbox.F_BYTES_REV];
+    }
+
+    private static void peerValues(final PfsyncStateValues.Peer peer, final long[] r, final int p) {
+        peer.set(r[p + StateSnapshotMailbox.P_SEQLO], r[p + StateSnapshotMailbox.P_SEQHI], 0,
+                (int) r[p + StateSnapshotMailbox.P_MAX_WIN], (int) r[p + StateSnapshotMailbox.P_MSS],
+                (int) r[p + StateSnapshotMailbox.P_STATE], (int) r[p + StateSnapshotMailbox.P_WSCALE]);
+    }
+
+    /** True once a bulk update completed (or the requests gave up), as FreeBSD's "in sync". */
+    public boolean inSync() {
+        return inSync;
+    }
+
+    public long bulkStatesReceived() {
+        return bulkStatesReceived;
     }
 
     private int receive() {
@@ -377,6 +527,9 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                     .counters(s.packets(0), s.packets(1), s.bytes(0), s.bytes(1))
                     .seal(crc);
             inbox.offer(inboundBuffer, 0);
+            if (requesting) {
+                bulkStatesReceived++;
+            }
         }
 
         @Override
@@ -403,12 +556,23 @@ public final class SyncAgent implements Runnable, AutoCloseable {
 
         @Override
         public void onUpdReq(final long id, final int creatorid) {
-            // Bulk update is not implemented yet.
+            if (id == 0 && creatorid == 0) {
+                bulkAsked = true; // answered from the main loop, after this frame
+                bulkAskedMillis = now;
+            }
+            // UPD_REQ for one state: not answered yet (first version).
         }
 
         @Override
         public void onBus(final int creatorid, final long endtime, final int status) {
-            // Bulk update is not implemented yet.
+            if (!requesting) {
+                return; // FreeBSD accepts BUS only while a request is outstanding
+            }
+            if (status == PfsyncConstants.PFSYNC_BUS_END && now / 1000 - endtime >= firstRequestMillis / 1000 - 1) {
+                requesting = false;
+                inSync = true;
+                log.println(String.format("tandem: pfsync: bulk update from %08x complete: in sync", creatorid));
+            }
         }
     }
 

@@ -188,6 +188,48 @@ class SyncSystemTest {
         }
     }
 
+    /**
+     * (c) fwB restarted with an empty journal: its start-up bulk request (UPD_REQ 0/0) is answered by
+     * fwA with BUS START, every state, BUS END; fwB has fwA's states back and reports itself in sync.
+     */
+    @Test
+    void aRestartedPeerGetsEveryStateBackByBulkUpdate(@TempDir final Path tmp) throws Exception {
+        Lab.run(5, "chmod", "755", tmp.toString());
+        try (Lab lab = new Lab()) {
+            final Process fwA = start(lab, tmp, "A", "198.18.3.2");
+            Process fwB = start(lab, tmp, "B", "198.18.3.1");
+            try {
+                lab.spawn(Lab.SERVER, null, "sh", "-c", "timeout 30 nc -l 5201 > /dev/null");
+                Thread.sleep(300);
+                lab.spawn(Lab.CLIENT, null, "sh", "-c", "sleep 30 | nc " + Lab.SERVER_V4 + " 5201");
+                final Map<String, Object> onA = waitForState(tmp.resolve("fwA.sock"), 5201, 5, "fwA tracks it");
+                waitForState(tmp.resolve("fwB.sock"), 5201, 5, "fwB learned it");
+
+                Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
+                assertTrue(fwB.waitFor(15, TimeUnit.SECONDS));
+                Lab.run(10, "rm", "-rf", tmp.resolve("journal-B").toString()); // nothing to recover from
+                Files.move(tmp.resolve("fwB.log"), tmp.resolve("fwB-first.log"));
+                fwB = start(lab, tmp, "B", "198.18.3.1");
+
+                final Map<String, Object> onB = waitForState(tmp.resolve("fwB.sock"), 5201, 10,
+                        "the restarted fwB got the state back by bulk update");
+                assertEquals(onA.get("id"), onB.get("id"));
+                assertEquals(onA.get("creatorid"), onB.get("creatorid"));
+                final Process b = fwB;
+                waitFor(() -> Files.readString(tmp.resolve("fwB.log")).contains("complete: in sync"), 10,
+                        "fwB saw BUS END and reports itself in sync (" + b.pid() + ")");
+                assertTrue(Files.readString(tmp.resolve("fwA.log")).contains("bulk update sent"));
+                final String metrics = Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output();
+                assertEquals(1.0, sample(metrics, "tandem_pfsync_in_sync "));
+            } finally {
+                Lab.run(5, "kill", "-TERM", Long.toString(fwA.pid()));
+                Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
+                fwA.waitFor(15, TimeUnit.SECONDS);
+                fwB.waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static double sample(final String metrics, final String prefix) {
         for (final String line : metrics.split("\n")) {
             if (line.startsWith(prefix)) {
