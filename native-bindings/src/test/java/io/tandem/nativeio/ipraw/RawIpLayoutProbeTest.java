@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import io.tandem.nativeio.libc.LinuxConstants;
 import io.tandem.nativeio.netlink.RecvmmsgBatch;
 
+import io.tandem.nativeio.CProbe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and compares each with the Java constant. Skipped only when gcc is not on PATH.
  */
 class RawIpLayoutProbeTest {
+    private static final String INCLUDES = "#include <errno.h>\n#include <net/if.h>\n" + "#include <sys/socket.h>\n#include <sys/uio.h>\n#include <netinet/in.h>\n" + "#include <netinet/ip.h>\n#include <arpa/inet.h>\n";
+
     @TempDir
     Path temp;
 
@@ -125,64 +128,9 @@ class RawIpLayoutProbeTest {
         return m;
     }
 
-    private static String probeSource(final Iterable<String> names) {
-        final StringBuilder c = new StringBuilder()
-            .append("#define _GNU_SOURCE\n")
-            .append("#include <stddef.h>\n#include <stdio.h>\n#include <errno.h>\n#include <net/if.h>\n")
-            .append("#include <sys/socket.h>\n#include <sys/uio.h>\n#include <netinet/in.h>\n")
-            .append("#include <netinet/ip.h>\n#include <arpa/inet.h>\n")
-            .append("int main(void) {\n");
-        for (final String name : names) {
-            c.append("    printf(\"%s=%lld\\n\", \"").append(name).append("\", (long long)(").append(name)
-                .append("));\n");
-        }
-        return c.append("    return 0;\n}\n").toString();
-    }
-
-    private static boolean onPath(final String command) {
-        final String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (final String dir : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String run(final Path dir, final List<String> command) throws IOException, InterruptedException {
-        final Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "timed out: " + command);
-        assertEquals(0, process.exitValue(), command + " failed:\n" + output);
-        return output;
-    }
-
     @Test
     void javaLayoutsAndConstantsMatchTheHeaders() throws Exception {
-        assumeTrue(onPath("gcc"), "gcc not on PATH");
-        final Map<String, Long> expected = expected();
-        Files.writeString(temp.resolve("probe.c"), probeSource(expected.keySet()));
-        run(temp, List.of("gcc", "-std=c11", "-Wall", "-Werror", "-o", "probe", "probe.c"));
-        final String output = run(temp, List.of(temp.resolve("probe").toString()));
-
-        final Map<String, Long> actual = new LinkedHashMap<>();
-        for (final String line : output.split("\n")) {
-            final int eq = line.lastIndexOf('=');
-            if (eq > 0) {
-                actual.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1).trim()));
-            }
-        }
-        final List<String> mismatches = new ArrayList<>();
-        for (final Map.Entry<String, Long> e : expected.entrySet()) {
-            final Long c = actual.get(e.getKey());
-            if (!e.getValue().equals(c)) {
-                mismatches.add(e.getKey() + ": java " + e.getValue() + ", C " + c);
-            }
-        }
-        assertTrue(mismatches.isEmpty(), "layout/constant mismatches:\n" + String.join("\n", mismatches));
-        assertEquals(expected.size(), actual.size());
+        assumeTrue(CProbe.gccAvailable(), "gcc not on PATH");
+        CProbe.assertMatches(temp, INCLUDES, expected());
     }
 }
