@@ -314,16 +314,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         values.proto = r.proto();
         values.direction = r.direction() == 2 ? 2 : 1;
         values.timeout = r.timeoutClass();
-        values.ifname.append("all");
-        final int srcSlot = values.direction == 1 ? 1 : 0;
-        final int dstSlot = 1 - srcSlot;
-        if (r.af() == 2) {
-            values.wireKey.ipv4(srcSlot, (int) r.srcLo()).ipv4(dstSlot, (int) r.dstLo());
-        } else {
-            values.wireKey.ipv6(srcSlot, r.srcHi(), r.srcLo()).ipv6(dstSlot, r.dstHi(), r.dstLo());
-        }
-        values.wireKey.port(srcSlot, r.srcPort()).port(dstSlot, r.dstPort());
-        values.stackKey.set(values.wireKey);
+        keys(r.af(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(), r.dstPort());
         values.src.set(r.seqLo(0), r.seqHi(0), r.seqDiff(0), r.maxWin(0), r.mss(0), r.peerState(0), r.wscale(0));
         values.dst.set(r.seqLo(1), r.seqHi(1), r.seqDiff(1), r.maxWin(1), r.mss(1), r.peerState(1), r.wscale(1));
         values.creation = Math.max(0, (now - r.creationMillis()) / 1000);
@@ -410,6 +401,24 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Interface "all" (floating) and both keys, in pf's slot convention: for an inbound state the
+     * initiator (source) is in slot 1, for an outbound one in slot 0. Set {@code values.direction} first.
+     */
+    private void keys(final int af, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
+            final int srcPort, final int dstPort) {
+        values.ifname.append("all");
+        final int srcSlot = values.direction == 1 ? 1 : 0;
+        final int dstSlot = 1 - srcSlot;
+        if (af == 2) {
+            values.wireKey.ipv4(srcSlot, (int) srcLo).ipv4(dstSlot, (int) dstLo);
+        } else {
+            values.wireKey.ipv6(srcSlot, srcHi, srcLo).ipv6(dstSlot, dstHi, dstLo);
+        }
+        values.wireKey.port(srcSlot, srcPort).port(dstSlot, dstPort);
+        values.stackKey.set(values.wireKey);
+    }
+
     /** A snapshot row as pfsync state values (same conventions as {@link #toValues}). */
     private void rowToValues(final long[] r, final int o, final long at) {
         values.clear();
@@ -420,19 +429,9 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         values.proto = (int) r[o + StateSnapshotMailbox.F_PROTO];
         values.direction = r[o + StateSnapshotMailbox.F_DIRECTION] == 2 ? 2 : 1;
         values.timeout = (int) r[o + StateSnapshotMailbox.F_TIMEOUT_CLASS];
-        values.ifname.append("all");
-        final int srcSlot = values.direction == 1 ? 1 : 0;
-        final int dstSlot = 1 - srcSlot;
-        if (af == 2) {
-            values.wireKey.ipv4(srcSlot, (int) r[o + StateSnapshotMailbox.F_SRC_LO])
-                    .ipv4(dstSlot, (int) r[o + StateSnapshotMailbox.F_DST_LO]);
-        } else {
-            values.wireKey.ipv6(srcSlot, r[o + StateSnapshotMailbox.F_SRC_HI], r[o + StateSnapshotMailbox.F_SRC_LO])
-                    .ipv6(dstSlot, r[o + StateSnapshotMailbox.F_DST_HI], r[o + StateSnapshotMailbox.F_DST_LO]);
-        }
-        values.wireKey.port(srcSlot, (int) r[o + StateSnapshotMailbox.F_SRC_PORT])
-                .port(dstSlot, (int) r[o + StateSnapshotMailbox.F_DST_PORT]);
-        values.stackKey.set(values.wireKey);
+        keys(af, r[o + StateSnapshotMailbox.F_SRC_HI], r[o + StateSnapshotMailbox.F_SRC_LO],
+                r[o + StateSnapshotMailbox.F_DST_HI], r[o + StateSnapshotMailbox.F_DST_LO],
+                (int) r[o + StateSnapshotMailbox.F_SRC_PORT], (int) r[o + StateSnapshotMailbox.F_DST_PORT]);
         peerValues(values.src, r, o + StateSnapshotMailbox.F_PEER);
         peerValues(values.dst, r, o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.PEER_FIELDS);
         values.creation = Math.max(0, (at - r[o + StateSnapshotMailbox.F_CREATED_MILLIS]) / 1000);

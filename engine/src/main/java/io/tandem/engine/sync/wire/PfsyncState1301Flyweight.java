@@ -1,8 +1,5 @@
 package io.tandem.engine.sync.wire;
 
-import java.nio.ByteOrder;
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 
 /**
  * Flyweight over FreeBSD's {@code struct pfsync_state_1301} (242 bytes, big-endian, packed): the
@@ -87,25 +84,7 @@ import org.agrona.MutableDirectBuffer;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+  242
  * </pre>
  */
-public final class PfsyncState1301Flyweight implements PfsyncStateRecord {
-    public static final int ID_OFFSET = 0;
-    public static final int IFNAME_OFFSET = ID_OFFSET + 8;
-    public static final int IFNAME_LENGTH = 16;
-    public static final int KEY_WIRE_OFFSET = IFNAME_OFFSET + IFNAME_LENGTH;
-    public static final int KEY_STACK_OFFSET = KEY_WIRE_OFFSET + PfsyncStateKeyFlyweight.LENGTH;
-    public static final int SRC_OFFSET = KEY_STACK_OFFSET + PfsyncStateKeyFlyweight.LENGTH;
-    public static final int DST_OFFSET = SRC_OFFSET + PfsyncStatePeerFlyweight.LENGTH;
-    public static final int RT_ADDR_OFFSET = DST_OFFSET + PfsyncStatePeerFlyweight.LENGTH;
-    public static final int RULE_OFFSET = RT_ADDR_OFFSET + PfsyncStateKeyFlyweight.PF_ADDR_LENGTH;
-    public static final int ANCHOR_OFFSET = RULE_OFFSET + 4;
-    public static final int NAT_RULE_OFFSET = ANCHOR_OFFSET + 4;
-    public static final int CREATION_OFFSET = NAT_RULE_OFFSET + 4;
-    public static final int EXPIRE_OFFSET = CREATION_OFFSET + 4;
-    public static final int PACKETS_OFFSET = EXPIRE_OFFSET + 4;
-    public static final int PACKETS_LENGTH = 16;
-    public static final int BYTES_OFFSET = PACKETS_OFFSET + PACKETS_LENGTH;
-    public static final int BYTES_LENGTH = 16;
-    public static final int CREATORID_OFFSET = BYTES_OFFSET + BYTES_LENGTH;
+public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncState1301Flyweight> {
     public static final int AF_OFFSET = CREATORID_OFFSET + 4;
     public static final int PROTO_OFFSET = AF_OFFSET + 1;
     public static final int DIRECTION_OFFSET = PROTO_OFFSET + 1;
@@ -119,34 +98,10 @@ public final class PfsyncState1301Flyweight implements PfsyncStateRecord {
     public static final int LENGTH = UPDATES_OFFSET + 1;
     public static final int FORMAT = PfsyncConstants.FORMAT_1301;
 
-    private static final ByteOrder ORDER = ByteOrder.BIG_ENDIAN;
 
-    private final PfsyncStateKeyFlyweight wireKey = new PfsyncStateKeyFlyweight();
-    private final PfsyncStateKeyFlyweight stackKey = new PfsyncStateKeyFlyweight();
-    private final PfsyncStatePeerFlyweight src = new PfsyncStatePeerFlyweight();
-    private final PfsyncStatePeerFlyweight dst = new PfsyncStatePeerFlyweight();
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutable;
-    private int offset;
-
-    /** Wraps the record at {@code offset} (and its keys and peers); setters need a {@link MutableDirectBuffer}. */
-    public PfsyncState1301Flyweight wrap(final DirectBuffer buffer, final int offset) {
-        this.buffer = buffer;
-        this.mutable = buffer instanceof MutableDirectBuffer ? (MutableDirectBuffer) buffer : null;
-        this.offset = offset;
-        wireKey.wrap(buffer, offset + KEY_WIRE_OFFSET);
-        stackKey.wrap(buffer, offset + KEY_STACK_OFFSET);
-        src.wrap(buffer, offset + SRC_OFFSET);
-        dst.wrap(buffer, offset + DST_OFFSET);
+    @Override
+    protected PfsyncState1301Flyweight self() {
         return this;
-    }
-
-    public DirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     @Override
@@ -159,162 +114,6 @@ public final class PfsyncState1301Flyweight implements PfsyncStateRecord {
         return LENGTH;
     }
 
-    @Override
-    public long id() {
-        return buffer.getLong(offset + ID_OFFSET, ORDER);
-    }
-
-    public PfsyncState1301Flyweight id(final long value) {
-        mutable.putLong(offset + ID_OFFSET, value, ORDER);
-        return this;
-    }
-
-    @Override
-    public int ifnameLength() {
-        return WireStrings.length(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH);
-    }
-
-    @Override
-    public boolean ifnameTerminated() {
-        return WireStrings.terminated(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH);
-    }
-
-    @Override
-    public boolean ifnameEquals(final CharSequence name) {
-        return WireStrings.equals(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH, name);
-    }
-
-    @Override
-    public StringBuilder getIfname(final StringBuilder out) {
-        return WireStrings.appendTo(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH, out);
-    }
-
-    @Override
-    public String ifname() {
-        return WireStrings.get(buffer, offset + IFNAME_OFFSET, IFNAME_LENGTH);
-    }
-
-    /** Writes {@code name} (ASCII) NUL-padded to the field size. */
-    public PfsyncState1301Flyweight ifname(final CharSequence name) {
-        WireStrings.put(mutable, offset + IFNAME_OFFSET, IFNAME_LENGTH, name);
-        return this;
-    }
-
-    @Override
-    public PfsyncStateKeyFlyweight wireKey() {
-        return wireKey;
-    }
-
-    @Override
-    public PfsyncStateKeyFlyweight stackKey() {
-        return stackKey;
-    }
-
-    @Override
-    public PfsyncStatePeerFlyweight src() {
-        return src;
-    }
-
-    @Override
-    public PfsyncStatePeerFlyweight dst() {
-        return dst;
-    }
-
-    @Override
-    public long rtAddrHi() {
-        return buffer.getLong(offset + RT_ADDR_OFFSET, ORDER);
-    }
-
-    @Override
-    public long rtAddrLo() {
-        return buffer.getLong(offset + RT_ADDR_OFFSET + 8, ORDER);
-    }
-
-    public PfsyncState1301Flyweight rtAddr(final long hi, final long lo) {
-        mutable.putLong(offset + RT_ADDR_OFFSET, hi, ORDER);
-        mutable.putLong(offset + RT_ADDR_OFFSET + 8, lo, ORDER);
-        return this;
-    }
-
-    @Override
-    public int rule() {
-        return buffer.getInt(offset + RULE_OFFSET, ORDER);
-    }
-
-    public PfsyncState1301Flyweight rule(final int value) {
-        mutable.putInt(offset + RULE_OFFSET, value, ORDER);
-        return this;
-    }
-
-    @Override
-    public int anchor() {
-        return buffer.getInt(offset + ANCHOR_OFFSET, ORDER);
-    }
-
-    public PfsyncState1301Flyweight anchor(final int value) {
-        mutable.putInt(offset + ANCHOR_OFFSET, value, ORDER);
-        return this;
-    }
-
-    @Override
-    public int natRule() {
-        return buffer.getInt(offset + NAT_RULE_OFFSET, ORDER);
-    }
-
-    public PfsyncState1301Flyweight natRule(final int value) {
-        mutable.putInt(offset + NAT_RULE_OFFSET, value, ORDER);
-        return this;
-    }
-
-    @Override
-    public long creation() {
-        return buffer.getInt(offset + CREATION_OFFSET, ORDER) & 0xFFFF_FFFFL;
-    }
-
-    public PfsyncState1301Flyweight creation(final long value) {
-        mutable.putInt(offset + CREATION_OFFSET, (int) value, ORDER);
-        return this;
-    }
-
-    @Override
-    public long expire() {
-        return buffer.getInt(offset + EXPIRE_OFFSET, ORDER) & 0xFFFF_FFFFL;
-    }
-
-    public PfsyncState1301Flyweight expire(final long value) {
-        mutable.putInt(offset + EXPIRE_OFFSET, (int) value, ORDER);
-        return this;
-    }
-
-    @Override
-    public long packets(final int i) {
-        return buffer.getLong(offset + PACKETS_OFFSET + 8 * i, ORDER);
-    }
-
-    public PfsyncState1301Flyweight packets(final int i, final long value) {
-        mutable.putLong(offset + PACKETS_OFFSET + 8 * i, value, ORDER);
-        return this;
-    }
-
-    @Override
-    public long bytes(final int i) {
-        return buffer.getLong(offset + BYTES_OFFSET + 8 * i, ORDER);
-    }
-
-    public PfsyncState1301Flyweight bytes(final int i, final long value) {
-        mutable.putLong(offset + BYTES_OFFSET + 8 * i, value, ORDER);
-        return this;
-    }
-
-    @Override
-    public int creatorid() {
-        return buffer.getInt(offset + CREATORID_OFFSET, ORDER);
-    }
-
-    public PfsyncState1301Flyweight creatorid(final int value) {
-        mutable.putInt(offset + CREATORID_OFFSET, value, ORDER);
-        return this;
-    }
 
     @Override
     public int af() {
