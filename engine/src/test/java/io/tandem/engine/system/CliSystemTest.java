@@ -106,8 +106,18 @@ class CliSystemTest {
         final Path conf = conf(tmp);
         Lab.run(5, "chmod", "755", tmp.toString());
         Lab.run(5, "chmod", "644", conf.toString());
+        // The unprivileged user may not be able to enter the checkout (a clone in a mode-700 temp
+        // directory): give it its own readable copy of the launcher and the distribution.
+        final Path dist = tmp.resolve("dist");
+        Files.createDirectories(dist.resolve("scripts"));
+        Files.createDirectories(dist.resolve("engine/target"));
+        assertTrue(Lab.run(60, "cp", tandem(), dist.resolve("scripts/tandem").toString()).ok());
+        assertTrue(Lab.run(60, "cp", "-r", Lab.root().resolve("engine/target/tandem.jar").toString(),
+                Lab.root().resolve("engine/target/lib").toString(), dist.resolve("engine/target").toString()).ok());
+        assertTrue(Lab.run(30, "chmod", "-R", "a+rX", dist.toString()).ok());
         final Lab.Result r = Lab.exec(Lab.FW_A, 60, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", tandem(), "run", "-f", conf.toString(),
+                "--inh-caps=-all", "--bounding-set=-all", dist.resolve("scripts/tandem").toString(), "run", "-f",
+                conf.toString(),
                 "--queue", Integer.toString(QUEUE));
         assertEquals(1, r.exit(), r.output());
         assertTrue(r.output().contains("CAP_NET_ADMIN is missing"), r.output());
