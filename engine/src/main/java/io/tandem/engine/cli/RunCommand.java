@@ -14,6 +14,7 @@ import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncSettings;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.nfqueue.NfQueueSession;
@@ -122,6 +123,9 @@ final class RunCommand implements Callable<Integer> {
         final PacketAgent agent = new PacketAgent(settingsOf(parsed),
                 PacketFilter.fromConfig(parsed, ruleset, counters, creatorId), counters).journal(journal)
                 .peerInbox(peerInbox);
+        if (peerInbox != null) {
+            agent.states().enableSyncUpdates(parsed.syncMaxUpdates());
+        }
         SyncAgent syncAgent = null;
         MetricsServer metricsServer = null;
         ControlServer controlServer = null;
@@ -153,8 +157,8 @@ final class RunCommand implements Callable<Integer> {
                 err.println("tandem: " + describeRecovery(journal));
             }
             if (peerInbox != null) {
-                syncAgent = new SyncAgent(journal.journal(), peerInbox, agent.snapshots(), creatorId,
-                        parsed.syncInterface(), parsed.syncPeer(), null, System.err);
+                syncAgent = new SyncAgent(journal.journal(), peerInbox, agent.bulkSnapshots(),
+                        syncSettingsOf(parsed, creatorId), System.err);
                 try {
                     syncAgent.start();
                 } catch (final IllegalStateException e) {
@@ -166,8 +170,13 @@ final class RunCommand implements Callable<Integer> {
                 if (metricsServer != null) {
                     metricsServer.registerSync(syncAgent, peerInbox);
                 }
+                if (controlServer != null) {
+                    controlServer.register("sync", syncAgent::statusJson);
+                }
                 err.println("tandem: pfsync v5 on " + parsed.syncInterface() + " to " + parsed.syncPeer()
-                        + " (creatorid " + String.format("%08x", creatorId) + ")");
+                        + " (creatorid " + String.format("%08x", creatorId) + ", format " + parsed.syncFormat()
+                        + ", maxupdates " + parsed.syncMaxUpdates() + ", auth "
+                        + (parsed.syncAuth() ? "hmac-sha256" : "none") + ")");
             }
             err.flush();
 
@@ -279,5 +288,18 @@ final class RunCommand implements Callable<Integer> {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The sync agent's settings from the configuration. */
+    static SyncSettings syncSettingsOf(final TandemConfig c, final int creatorId) {
+        final SyncSettings s = new SyncSettings();
+        s.ifname = c.syncInterface();
+        s.peer = c.syncPeer();
+        s.creatorId = creatorId;
+        s.format = c.syncFormat();
+        s.mtu = c.syncMtu();
+        s.flushDelayMillis = c.syncFlushDelayMillis();
+        s.bulkFramesPerSecond = c.syncBulkRate();
+        return s;
     }
 }

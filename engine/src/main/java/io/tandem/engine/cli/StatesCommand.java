@@ -1,19 +1,7 @@
 package io.tandem.engine.cli;
 
-import io.tandem.engine.config.ConfigException;
-import io.tandem.engine.config.ConfigParser;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -56,48 +44,11 @@ final class StatesCommand implements Callable<Integer> {
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        Path path = socket;
-        if (path == null && file != null) {
-            try {
-                final String control = ConfigParser.parse(file).controlSocket();
-                if (control == null) {
-                    err.println("tandem: " + file + " disables the admin socket (set control none)");
-                    return TandemMain.EXIT_USAGE;
-                }
-                path = Path.of(control);
-            } catch (final ConfigException e) {
-                err.println("tandem: " + e.getMessage());
-                return TandemMain.EXIT_USAGE;
-            }
-        }
-        if (path == null) {
-            path = Path.of("/run/tandem/tandem.sock");
-        }
-        final List<String> lines = new ArrayList<>();
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(path));
-            ch.write(ByteBuffer.wrap("states\n".getBytes(StandardCharsets.UTF_8)));
-            final BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
-                    StandardCharsets.UTF_8));
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.startsWith("end ")) {
-                    break;
-                }
-                if (line.startsWith("error ")) {
-                    err.println("tandem: the engine answered: " + line.substring(6));
-                    return TandemMain.EXIT_FAILURE;
-                }
-                lines.add(line);
-            }
-            if (line == null) {
-                err.println("tandem: the engine closed " + path + " before the end of the listing");
-                return TandemMain.EXIT_FAILURE;
-            }
-        } catch (final IOException e) {
-            err.println("tandem: cannot reach the engine at " + path + ": " + e.getMessage()
-                    + " — is `tandem run` running, and is this its `set control` path?");
-            return TandemMain.EXIT_FAILURE;
+        final AdminSocket admin = new AdminSocket();
+        final Path path = admin.path(socket, file, err);
+        final List<String> lines = path == null ? null : admin.request(path, "states", err);
+        if (lines == null) {
+            return admin.exitCode();
         }
         if (json) {
             out.println("[");

@@ -66,6 +66,28 @@ public enum ConfigOption {
             "Interface pfsync v5 frames are sent and received on (pf's syncdev); none disables sync."),
     SYNC_PEER("sync peer", Kind.NAME, 0, 0, 0, "224.0.0.240",
             "IPv4 address of the peer to send pfsync frames to (pf's syncpeer), or the multicast group 224.0.0.240."),
+    SYNC_FORMAT("sync format", Kind.CHOICE, 0, 2, 0, "1301 1400 1500",
+            "pfsync state record format sent: 1301 (every FreeBSD from 10), 1400 (FreeBSD 14+ only), 1500 "
+            + "(FreeBSD 15 only); all three are received."),
+    SYNC_MAXUPDATES("sync maxupdates", Kind.UINT, 0, 255, 128, null,
+            "Local updates of one TCP state after which its update is sent at once (pf's maxupd); 0 sends every "
+            + "update at once."),
+    SYNC_MTU("sync mtu", Kind.UINT, 576, 9000, 1500, null,
+            "Largest pfsync frame in bytes, IP header included; keep it within the sync interface's MTU (frames "
+            + "carry DF)."),
+    SYNC_FLUSH_DELAY("sync flush-delay", Kind.UINT, 1, 1000, 100, null,
+            "Milliseconds a queued pfsync message waits for others to share its frame (pf waits up to 1000)."),
+    SYNC_BULK_RATE("sync bulk-rate", Kind.UINT, 1, 1_000_000, 5000, null,
+            "Frames per second sent when a peer asks for the whole state table (bulk update)."),
+    SYNC_AUTH("sync auth", Kind.CHOICE, 0, 1, 0, "none hmac-sha256",
+            "none: plain pfsync v5, FreeBSD-compatible; hmac-sha256: every frame carries an HMAC trailer "
+            + "(Tandem peers only, see docs/pfsync-auth.md)."),
+    SYNC_AUTH_KEY("sync auth-key", Kind.PATH, 0, 0, 0, null,
+            "Cluster key file for sync auth hmac-sha256 (key id and 256-bit key per line; the first signs)."),
+    SYNC_AUTH_REQUIRE("sync auth-require", Kind.BOOL, 0, 1, 1, null,
+            "yes: drop frames without a valid trailer; no: also accept frames without one (while rolling out a key)."),
+    SYNC_AUTH_MAX_SKEW("sync auth-max-skew", Kind.SECONDS, 1, 86_400, 60, null,
+            "Seconds a new sender's sequence (its clock) may differ from ours; bounds replays after a restart."),
     LIMIT_STATES("limit states", Kind.UINT, 1, Integer.MAX_VALUE, 100_000, null,
             "Size of the state table; new states beyond it are refused and counted."),
     TIMEOUT_TCP_FIRST("timeout tcp.first", Kind.SECONDS, 0, Integer.MAX_VALUE, 120, null,

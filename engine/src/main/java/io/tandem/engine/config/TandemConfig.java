@@ -169,6 +169,51 @@ public final class TandemConfig {
         return texts[ConfigOption.SYNC_PEER.ordinal()];
     }
 
+    /** {@code set sync format}: 1301, 1400 or 1500. */
+    public int syncFormat() {
+        return Integer.parseInt(ConfigOption.SYNC_FORMAT.choices().get((int) value(ConfigOption.SYNC_FORMAT)));
+    }
+
+    /** {@code set sync maxupdates}. */
+    public int syncMaxUpdates() {
+        return (int) value(ConfigOption.SYNC_MAXUPDATES);
+    }
+
+    /** {@code set sync mtu}: bytes. */
+    public int syncMtu() {
+        return (int) value(ConfigOption.SYNC_MTU);
+    }
+
+    /** {@code set sync flush-delay}: milliseconds. */
+    public int syncFlushDelayMillis() {
+        return (int) value(ConfigOption.SYNC_FLUSH_DELAY);
+    }
+
+    /** {@code set sync bulk-rate}: frames per second. */
+    public int syncBulkRate() {
+        return (int) value(ConfigOption.SYNC_BULK_RATE);
+    }
+
+    /** {@code set sync auth}: true for hmac-sha256. */
+    public boolean syncAuth() {
+        return value(ConfigOption.SYNC_AUTH) == 1;
+    }
+
+    /** {@code set sync auth-key}: the cluster key file, or null. */
+    public String syncAuthKey() {
+        return texts[ConfigOption.SYNC_AUTH_KEY.ordinal()];
+    }
+
+    /** {@code set sync auth-require}. */
+    public boolean syncAuthRequire() {
+        return value(ConfigOption.SYNC_AUTH_REQUIRE) != 0;
+    }
+
+    /** {@code set sync auth-max-skew}: seconds. */
+    public int syncAuthMaxSkewSeconds() {
+        return (int) value(ConfigOption.SYNC_AUTH_MAX_SKEW);
+    }
+
     /** {@code set control}: path of the admin socket, or null when disabled. */
     public String controlSocket() {
         return texts[ConfigOption.CONTROL.ordinal()];

@@ -22,7 +22,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  *
  * <p>Protocol (text, UTF-8): the client sends {@code states\n}; the server answers with one JSON
  * object per live state, one per line (see {@link StateJson}), and a last line {@code end N} with
- * the count. Unknown requests get {@code error unknown request '...'}.
+ * the count. Other requests are added with {@link #register} (the sync agent's {@code sync}); each
+ * answers lines of JSON and {@code end N}. Unknown requests get {@code error unknown request '...'}.
  *
  * <p>Theory of operation. Owned by the thread {@code tandem-control}, which accepts connections
  * one at a time (an admin tool, not a data path). It reads the state table only through the packet
@@ -34,6 +35,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 public final class ControlServer implements AutoCloseable {
     private final Path path;
     private final StateSnapshotMailbox snapshots;
+    private final java.util.Map<String, java.util.function.Supplier<String>> requests =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private ServerSocketChannel server;
     private Thread thread;
     private volatile boolean running;
@@ -45,6 +48,11 @@ public final class ControlServer implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** Adds a request whose answer is one JSON object, built by {@code answer} on the control thread. */
+    public void register(final String request, final java.util.function.Supplier<String> answer) {
+        requests.put(request, answer);
     }
 
     /** Binds the socket and starts serving; a clear exception when the path is in use or unusable. */
@@ -109,8 +117,13 @@ public final class ControlServer implements AutoCloseable {
             } catch (final java.io.UncheckedIOException e) {
                 return; // the client went away
             }
+        } else if (request != null && requests.containsKey(request)) {
+            out.write(requests.get(request).get());
+            out.write("\nend 1\n");
         } else {
-            out.write("error unknown request '" + request + "'; known: states\n");
+            out.write("error unknown request '" + request + "'; known: states"
+                    + (requests.isEmpty() ? "" : ", " + String.join(", ", new java.util.TreeSet<>(requests.keySet())))
+                    + "\n");
         }
         out.flush();
     }

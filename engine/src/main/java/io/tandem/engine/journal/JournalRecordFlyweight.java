@@ -48,7 +48,7 @@ import org.agrona.MutableDirectBuffer;
  * |     queue (DEFER/RELEASE; EPOCH_END: first sequence, high)    | 200
  * |     packet id (DEFER/RELEASE; EPOCH_END: first sequence, low) | 204
  * |                 record sequence (per writer, from 1)           | 208
- * |                 reserved (36 bytes, zero)                      | 216
+ * |  sync hints   |            reserved (35 bytes, zero)          | 216
  * |                 CRC32C of bytes 0..251                         | 252
  * +---------------------------------------------------------------+
  * peer: seqlo u32 @0, seqhi u32 @4, seqdiff u32 @8, max_win u16 @12, mss u16 @14,
@@ -99,7 +99,9 @@ public final class JournalRecordFlyweight {
     public static final int QUEUE_OFFSET = EPOCH_OFFSET + 8;
     public static final int PACKET_ID_OFFSET = QUEUE_OFFSET + 4;
     public static final int SEQUENCE_OFFSET = PACKET_ID_OFFSET + 4;
-    public static final int RESERVED_OFFSET = SEQUENCE_OFFSET + 8;
+    /** u8: how the sync agent should send this change ({@link io.tandem.engine.state.SyncHints}); 0 = normally. */
+    public static final int SYNC_HINTS_OFFSET = SEQUENCE_OFFSET + 8;
+    public static final int RESERVED_OFFSET = SYNC_HINTS_OFFSET + 1;
     public static final int CRC_OFFSET = 252;
     public static final int LENGTH = CRC_OFFSET + 4;
 
@@ -452,6 +454,15 @@ public final class JournalRecordFlyweight {
 
     public JournalRecordFlyweight packetId(final long v) {
         mutable.putInt(offset + PACKET_ID_OFFSET, (int) v, LE);
+        return this;
+    }
+
+    public int syncHints() {
+        return buffer.getByte(offset + SYNC_HINTS_OFFSET) & 0xFF;
+    }
+
+    public JournalRecordFlyweight syncHints(final int v) {
+        mutable.putByte(offset + SYNC_HINTS_OFFSET, (byte) v);
         return this;
     }
 

@@ -14,6 +14,9 @@ package io.tandem.engine.journal;
  *       recovery starts at the last complete epoch's start.</li>
  *   <li>DEFER / RELEASE — reserved for the deferral of first packets (pfsync).</li>
  *   <li>START — an engine started writing (creatorid, hostid), for the tools and for ownership.</li>
+ *   <li>SYNC_REQUEST — a pfsync peer sent a compressed update (UPD_C) for a state this node does not
+ *       hold; the sync agent asks the peers for it (UPD_REQ with the record's creatorid and id).
+ *       Recovery ignores it.</li>
  * </ul>
  */
 public enum JournalRecordType {
@@ -27,7 +30,8 @@ public enum JournalRecordType {
     EPOCH_END(7),
     DEFER(8),
     RELEASE(9),
-    START(10);
+    START(10),
+    SYNC_REQUEST(11);
 
     private static final JournalRecordType[] BY_CODE = new JournalRecordType[256];
 

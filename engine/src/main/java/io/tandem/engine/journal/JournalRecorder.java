@@ -71,8 +71,26 @@ public final class JournalRecorder implements StateChangeListener {
     }
 
     @Override
-    public void onUpdate(final StateTable table, final int slot) {
+    public void onUpdate(final StateTable table, final int slot, final int syncHints) {
         state(table, slot, JournalRecordType.UPDATE, 0, System.currentTimeMillis());
+        record.syncHints(syncHints);
+        commit();
+    }
+
+    /** An INSERT carrying sync hints (a peer's state imported with PFSTATE_ACK asks for an INS_ACK). */
+    public void onInsert(final StateTable table, final int slot, final int syncHints) {
+        state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
+        record.syncHints(syncHints);
+        commit();
+    }
+
+    /**
+     * A SYNC_REQUEST record: a peer named a state this node does not hold (a UPD_C for an unknown id),
+     * so the sync agent asks the peers for it. Packet thread only, like every record.
+     */
+    public void onSyncRequest(final int creator, final long id) {
+        header(JournalRecordType.SYNC_REQUEST, System.currentTimeMillis()).originKind(originKind)
+                .origin(peerCreator).creatorId(creator).id(id);
         commit();
     }
 

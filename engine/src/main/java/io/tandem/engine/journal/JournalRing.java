@@ -85,8 +85,8 @@ public final class JournalRing implements AutoCloseable {
         }, limit);
     }
 
-    /** The underlying ring (tests). */
-    RingBuffer ring() {
+    /** The underlying ring, for tests that read records back as the journal thread would. */
+    public RingBuffer ring() {
         return ring;
     }
 

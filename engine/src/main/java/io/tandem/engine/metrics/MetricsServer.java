@@ -170,7 +170,11 @@ public final class MetricsServer implements AutoCloseable {
         FunctionCounter.builder("tandem_pfsync_bulk_states_received", sync, SyncAgent::bulkStatesReceived)
                 .description("States received while the start-up bulk update was outstanding").register(registry);
         for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            FunctionCounter.builder("tandem_pfsync_" + c.statName(), stats, x -> x.get(c))
+            // stale and badstate are judged by the packet thread (it owns the table): add its counts.
+            final java.util.function.ToDoubleFunction<PfsyncStats> value = c == PfsyncStats.Counter.STALE
+                    ? x -> x.get(c) + inbox.stale()
+                    : c == PfsyncStats.Counter.BADSTATE ? x -> x.get(c) + inbox.badState() : x -> x.get(c);
+            FunctionCounter.builder("tandem_pfsync_" + c.statName(), stats, value)
                     .description("pfsync: " + c.help() + " (FreeBSD pfsyncstats." + c.statName() + ")")
                     .register(registry);
         }
@@ -184,6 +188,23 @@ public final class MetricsServer implements AutoCloseable {
                     .description("pfsync records by action and direction (pfsyncstats iacts/oacts)")
                     .tags(Tags.of("direction", "out", "action", name)).register(registry);
         }
+        Gauge.builder("tandem_pfsync_peers", sync, x -> x.peers().active(System.currentTimeMillis(), 10_000))
+                .description("pfsync peers heard from in the last 10 s").register(registry);
+        FunctionCounter.builder("tandem_pfsync_bulk_requests_sent", sync, SyncAgent::bulkRequestsSent)
+                .description("Bulk update requests (UPD_REQ 0/0) sent, retries included").register(registry);
+        FunctionCounter.builder("tandem_pfsync_bulks_sent", sync, SyncAgent::bulksSent)
+                .description("Bulk updates this node sent to peers that asked").register(registry);
+        FunctionCounter.builder("tandem_pfsync_requests", inbox, PeerInbox::requested)
+                .description("Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered (a"
+                        + " peer's UPD_REQ answered with the full state)")
+                .tags(Tags.of("kind", "asked")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_requests", inbox, PeerInbox::answered)
+                .description("Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered (a"
+                        + " peer's UPD_REQ answered with the full state)")
+                .tags(Tags.of("kind", "answered")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::cleared)
+                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
+                .tags(Tags.of("result", "cleared")).register(registry);
         FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::imported)
                 .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
                 .tags(Tags.of("result", "imported")).register(registry);

@@ -67,6 +67,8 @@ public final class PacketAgent implements Runnable {
     private final PacketAgentSettings settings;
     private final PacketFilter filter;
     private final StateSnapshotMailbox snapshots = new StateSnapshotMailbox();
+    /** A second mailbox, read only by the sync thread's bulk update, so a bulk never waits for an admin listing. */
+    private final StateSnapshotMailbox bulkSnapshots = new StateSnapshotMailbox();
     private final PacketCounters counters;
     private final long expireIntervalMillis;
     private final PacketDecoder decoder = new PacketDecoder();
@@ -169,6 +171,11 @@ public final class PacketAgent implements Runnable {
         return snapshots;
     }
 
+    /** The mailbox the pfsync bulk update reads the table through (one reader: the sync thread). */
+    public StateSnapshotMailbox bulkSnapshots() {
+        return bulkSnapshots;
+    }
+
     /** The id of the packet thread (for ThreadMXBean allocation checks), -1 before {@link #start()}. */
     public long threadId() {
         final Thread t = thread;
@@ -237,6 +244,7 @@ public final class PacketAgent implements Runnable {
             inbox.drain(filter.states(), recorder, now, PEER_UPDATES_PER_CYCLE);
         }
         snapshots.serve(filter.states(), now);
+        bulkSnapshots.serve(filter.states(), now);
         final int received = batch.receive(s.fd(), false);
         if (received > 0) {
             final long start = System.nanoTime();

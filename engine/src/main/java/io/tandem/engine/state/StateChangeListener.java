@@ -15,7 +15,7 @@ public interface StateChangeListener {
         }
 
         @Override
-        public void onUpdate(final StateTable table, final int slot) {
+        public void onUpdate(final StateTable table, final int slot, final int syncHints) {
         }
 
         @Override
@@ -25,7 +25,12 @@ public interface StateChangeListener {
 
     void onInsert(StateTable table, int slot);
 
-    void onUpdate(StateTable table, int slot);
+    /**
+     * A state changed. {@code syncHints} ({@link SyncHints}) tell the sync agent how to send it; besides
+     * protocol-state changes, a table with {@link StateTable#enableSyncUpdates sync updates} on also
+     * reports ordinary window advances, throttled as pf's sync queue would send them.
+     */
+    void onUpdate(StateTable table, int slot, int syncHints);
 
     void onRemove(StateTable table, int slot, StateRemoveReason reason);
 }

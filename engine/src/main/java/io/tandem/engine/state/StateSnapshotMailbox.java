@@ -149,11 +149,9 @@ public final class StateSnapshotMailbox {
         int from = 0;
         int total = 0;
         while (from >= 0) {
-            requestFrom = from;
-            final long seq = ++readerSeq;
-            requestSeq = seq;
+            post(from);
             final long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-            while (answerSeq != seq) {
+            while (!answered()) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the packet thread did not answer within " + timeoutMillis + " ms");
                 }
@@ -166,5 +164,39 @@ public final class StateSnapshotMailbox {
             from = nextFrom;
         }
         return total;
+    }
+
+    /**
+     * Non-blocking reader side, for a reader that must keep doing other work (the sync thread's bulk
+     * update): asks for the chunk starting at slot {@code from}; poll {@link #answered()}, then read
+     * {@link #rows()}, {@link #rowCount()}, {@link #nextFrom()}. One reader per mailbox.
+     */
+    public void post(final int from) {
+        requestFrom = from;
+        requestSeq = ++readerSeq;
+    }
+
+    /** True once the packet thread answered the last {@link #post}. */
+    public boolean answered() {
+        return answerSeq == readerSeq;
+    }
+
+    /** The answered chunk's rows ({@link #FIELDS} longs each); valid until the next {@link #post}. */
+    public long[] rows() {
+        return rows;
+    }
+
+    public int rowCount() {
+        return rowCount;
+    }
+
+    /** Where the next chunk starts, or -1 when the answered chunk was the last. */
+    public int nextFrom() {
+        return nextFrom;
+    }
+
+    /** The packet thread's clock when it answered. */
+    public long answeredAtMillis() {
+        return nowMillis;
     }
 }

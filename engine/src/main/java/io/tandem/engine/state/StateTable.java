@@ -181,6 +181,23 @@ public final class StateTable {
     /** Packets of sloppy tracking a recovered TCP state gets before pf's full checks resume. */
     public static final int RESYNC_PACKETS = 64;
 
+    // pfsync bookkeeping (pf's pfsync_time and sync_updates), used only with enableSyncUpdates.
+    /** Per slot: when a pfsync peer last updated (or created) this state; 0 = never. */
+    private final long[] peerSyncMillis;
+    /** Per slot: when the last change of this state was reported for sync. */
+    private final long[] syncReportedMillis;
+    /** Per slot: local updates since the last report (pf's sync_updates). */
+    private final int[] syncUpdates;
+    private boolean syncUpdatesEnabled;
+    private int syncMaxUpdates = 128;
+    /** pf's 1-second timer: an updated state is reported at least this often. */
+    public static final long SYNC_UPDATE_INTERVAL_MILLIS = 1000;
+    /** pf's split-path window: a state a peer updated this recently is reported on every local update. */
+    public static final long SYNC_SPLIT_WINDOW_MILLIS = 2000;
+    /** pf's synproxy half states (PF_TCPS_PROXY_SRC / _DST). */
+    public static final int PF_TCPS_PROXY_SRC = 11;
+    public static final int PF_TCPS_PROXY_DST = 12;
+
     private final int[] freeSlots;
     private int freeTop;
     private int size;
@@ -269,6 +286,9 @@ public final class StateTable {
         resync = new boolean[capacity];
         idIndex = new org.agrona.collections.Long2LongHashMap(Math.max(16, capacity * 2), 0.65f, -1L);
         resyncPackets = new int[capacity];
+        peerSyncMillis = new long[capacity];
+        syncReportedMillis = new long[capacity];
+        syncUpdates = new int[capacity];
 
         freeSlots = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -449,6 +469,9 @@ public final class StateTable {
         clearPeer(s);
         clearPeer(d);
         resync[slot] = false;
+        peerSyncMillis[slot] = 0;
+        syncReportedMillis[slot] = nowMillis;
+        syncUpdates[slot] = 0;
 
         switch (p.protocol) {
             case DecodedPacket.PROTO_TCP:
@@ -580,9 +603,48 @@ public final class StateTable {
         }
         if (result != STATE_REUSED
                 && before != (peerState[slot * 2] << 16 | peerState[slot * 2 + 1] << 8 | timeoutClass[slot])) {
-            listener.onUpdate(this, slot);
+            syncUpdates[slot] = 0;
+            syncReportedMillis[slot] = nowMillis;
+            listener.onUpdate(this, slot, splitPath(slot, nowMillis) ? SyncHints.IMMEDIATE : 0);
+        } else if (result == PASS && syncUpdatesEnabled) {
+            reportForSync(slot, nowMillis);
         }
         return result;
+    }
+
+    /**
+     * Turns on the reporting of ordinary updates (a packet passed on a state and moved its windows or
+     * counters, without changing its protocol state) for pfsync, throttled the way pf's sync queue
+     * sends them (spec B.4 UPDATE): a state is reported at most once per
+     * {@link #SYNC_UPDATE_INTERVAL_MILLIS} — the first update after that interval is reported — and
+     * at once, marked {@link SyncHints#IMMEDIATE}, after {@code maxUpdates} updates of a TCP state
+     * (0: every update) or on every update while a peer updated the state in the last
+     * {@link #SYNC_SPLIT_WINDOW_MILLIS} (split path). Off by default: without sync nobody needs them.
+     */
+    public void enableSyncUpdates(final int maxUpdates) {
+        syncUpdatesEnabled = true;
+        syncMaxUpdates = maxUpdates;
+    }
+
+    private boolean splitPath(final int slot, final long nowMillis) {
+        final long t = peerSyncMillis[slot];
+        return t != 0 && nowMillis - t < SYNC_SPLIT_WINDOW_MILLIS;
+    }
+
+    private void reportForSync(final int slot, final long nowMillis) {
+        if (splitPath(slot, nowMillis)) {
+            syncUpdates[slot] = 0;
+            syncReportedMillis[slot] = nowMillis;
+            listener.onUpdate(this, slot, SyncHints.IMMEDIATE);
+        } else if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
+            syncUpdates[slot] = 1;
+            syncReportedMillis[slot] = nowMillis;
+            listener.onUpdate(this, slot, 0);
+        } else if (proto[slot] == DecodedPacket.PROTO_TCP && ++syncUpdates[slot] >= syncMaxUpdates) {
+            syncUpdates[slot] = 0;
+            syncReportedMillis[slot] = nowMillis;
+            listener.onUpdate(this, slot, SyncHints.IMMEDIATE);
+        }
     }
 
     /** pf_test_state_udp() and pf_test_state_other(): the sender is at least SINGLE; an answer makes the other MULTIPLE. */
@@ -1110,6 +1172,9 @@ public final class StateTable {
         clearPeer(slot * 2 + 1);
         resync[slot] = protocol == DecodedPacket.PROTO_TCP;
         resyncPackets[slot] = RESYNC_PACKETS;
+        peerSyncMillis[slot] = 0;
+        syncReportedMillis[slot] = lastActivity;
+        syncUpdates[slot] = 0;
         indexInsert(slot, 0);
         if (!selfKeyed(slot)) {
             indexInsert(slot, 1);
@@ -1122,37 +1187,65 @@ public final class StateTable {
     }
 
     /**
-     * Merges a peer's update into a state (pfsync's rule: a state never goes backwards, judged per
-     * half): each half takes the peer's protocol state when it is further, and its sequence window
-     * when it is ahead (modular comparison); the timeout class is the peer's and the state is
-     * refreshed now. A state still re-learning its windows after recovery keeps doing so.
+     * Merges one half of a peer's update into a state: the half becomes the half-wise maximum of ours
+     * and the peer's (goal G-MERGE) — the further protocol state (a real TCP state beats a synproxy
+     * one, as in pf's rule), and for TCP the further {@code seqlo} and {@code seqhi} (modular) and the
+     * larger {@code max_win}. The peer's half is <b>stale</b> when it is behind ours in protocol state
+     * or, for TCP, in {@code seqlo}: the caller then owes the peers our version (a correction).
      *
-     * @return true when anything changed
+     * <p>Why not FreeBSD's rule (spec C.6), which rejects a stale half whole: a half can be ahead in
+     * one field and behind in another (a later TCP state seen with an older sequence number when the
+     * two directions cross different firewalls); rejecting it whole discards the newer field, and two
+     * nodes that each reject the other's half correct each other forever. The maximum is monotone, so
+     * no half ever regresses, a correction always leaves its receiver not stale, and the exchange
+     * stops after at most one correction each way (property-tested in PeerMergeTest). FreeBSD's dst
+     * quirk (copying a half it judged stale) is not reproduced.
+     *
+     * <p>Windows are compared and taken only when both sides know them: a state still re-learning
+     * them after a restore or import, or a peer's record that carries none (seqlo 0, seqhi ≤ 1), is
+     * judged by its protocol state alone.
+     *
+     * @param half 0 = the initiator's (src), 1 = the responder's (dst)
+     * @return true when the peer's half is stale
      */
-    public boolean mergeFromPeer(final int slot, final int peer, final long peerSeqLo, final long peerSeqHi,
+    public boolean mergeHalfFromPeer(final int slot, final int half, final long peerSeqLo, final long peerSeqHi,
             final int peerMaxWin, final int peerHalfState) {
         assert onOwnerThread();
-        final int i = slot * 2 + peer;
-        boolean changed = false;
-        if (peerHalfState > peerState[i]) {
+        final int i = slot * 2 + half;
+        final int ours = peerState[i];
+        final boolean tcp = proto[slot] == DecodedPacket.PROTO_TCP;
+        final boolean windows = tcp && !resync[slot] && seqLo[i] != 0 && !(peerSeqLo == 0 && peerSeqHi <= 1);
+        boolean stale = false;
+        if (stateRank(ours) > stateRank(peerHalfState)) {
+            stale = true;
+        } else if (peerHalfState != ours) {
             peerState[i] = (byte) peerHalfState;
-            changed = true;
         }
-        if (proto[slot] == DecodedPacket.PROTO_TCP && !resync[slot] && seqLo[i] != 0) {
-            if (seqGt((int) peerSeqLo, seqLo[i])) {
+        if (windows) {
+            if (seqGt(seqLo[i], (int) peerSeqLo)) {
+                stale = true;
+            } else {
                 seqLo[i] = (int) peerSeqLo;
-                changed = true;
             }
             if (seqGt((int) peerSeqHi, seqHi[i])) {
                 seqHi[i] = (int) peerSeqHi;
-                changed = true;
             }
             if (peerMaxWin > maxWin[i]) {
                 maxWin[i] = peerMaxWin;
-                changed = true;
             }
         }
-        return changed;
+        return stale;
+    }
+
+    /** Order of half states for merging: synproxy states (11, 12) come before every real TCP state. */
+    private static int stateRank(final int halfState) {
+        return halfState >= PF_TCPS_PROXY_SRC ? halfState - PF_TCPS_PROXY_SRC - 2 : halfState;
+    }
+
+    /** Marks a state as just created or updated by a pfsync peer (pf's pfsync_time): split-path detection. */
+    public void markPeerUpdate(final int slot, final long nowMillis) {
+        assert onOwnerThread();
+        peerSyncMillis[slot] = nowMillis;
     }
 
     /** Refreshes a state from a peer's update: its timeout class, last activity now. */

@@ -315,6 +315,22 @@ public final class RawIpSocket implements AutoCloseable {
         return scratch.getInt(OPTION_VALUE_OFFSET, HOST_ORDER);
     }
 
+    /**
+     * Asks for a receive buffer of {@code bytes} (SO_RCVBUFFORCE, which root may use past
+     * net.core.rmem_max; SO_RCVBUF otherwise), so that a burst of frames — a peer's bulk update —
+     * waits in the kernel while the reader is busy. Setup time.
+     *
+     * @return the size the kernel granted (it doubles the request for bookkeeping)
+     */
+    public int setReceiveBuffer(final int bytes) {
+        try {
+            setIntOption(LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
+        } catch (final NativeException e) {
+            setIntOption(LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUF, bytes, "SO_RCVBUF");
+        }
+        return getIntOption(LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUF, "SO_RCVBUF");
+    }
+
     private void setIntOption(final int level, final int option, final int value, final String name) {
         scratch.putInt(OPTION_VALUE_OFFSET, value, HOST_ORDER);
         if (libc.setsockopt(fd, level, option, scratchAddress + OPTION_VALUE_OFFSET, 4) != 0) {

@@ -1,0 +1,112 @@
+package io.tandem.engine.cli;
+
+import io.tandem.engine.tools.JsonReader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tandem sync}: the pfsync status of a running engine — configuration, bulk update, peers
+ * heard from, and FreeBSD's pfsync statistics under their {@code netstat -s -p pfsync} names.
+ * Asks the admin socket ({@code sync} request, answered by the sync agent).
+ */
+@Command(name = "sync", mixinStandardHelpOptions = true,
+        description = {"Show the pfsync status of a running engine: sync interface, peer, creatorid, state format and"
+            + " authentication; whether the start-up bulk update completed (in sync); the peers heard from (source"
+            + " address, creatorids seen in their records, frames, time since the last frame); FreeBSD's pfsync"
+            + " statistics under the names `netstat -s -p pfsync` uses on a FreeBSD peer, with records in and out"
+            + " per action; and what the packet thread did with the peers' messages.",
+            "The engine is reached through its admin socket: --socket, or the `set control` of -f FILE,"
+            + " or the default /run/tandem/tandem.sock. Exit status 1 when the engine cannot be reached or runs"
+            + " without sync."})
+final class SyncCommand implements Callable<Integer> {
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
+    private Path file;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
+    private Path socket;
+
+    @Option(names = "--json", description = "Print the status as one JSON object.")
+    private boolean json;
+
+    @Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final AdminSocket admin = new AdminSocket();
+        final Path path = admin.path(socket, file, err);
+        final List<String> lines = path == null ? null : admin.request(path, "sync", err);
+        if (lines == null) {
+            return admin.exitCode();
+        }
+        if (lines.isEmpty()) {
+            err.println("tandem: the engine sent no sync status");
+            return TandemMain.EXIT_FAILURE;
+        }
+        if (json) {
+            out.println(lines.get(0));
+        } else {
+            out.print(format(JsonReader.object(lines.get(0))));
+        }
+        out.flush();
+        return TandemMain.EXIT_OK;
+    }
+
+    /** The human view: a header, the bulk line, peers, then netstat-style counters. */
+    @SuppressWarnings("unchecked")
+    static String format(final Map<String, Object> s) {
+        final StringBuilder b = new StringBuilder();
+        b.append("pfsync v5 on ").append(s.get("interface")).append(" to ").append(s.get("peer"))
+                .append(", creatorid ").append(s.get("creatorid")).append(", format ").append(s.get("format"))
+                .append(", mtu ").append(s.get("mtu")).append(", auth ").append(s.get("auth")).append('\n');
+        final boolean inSync = Boolean.TRUE.equals(s.get("in_sync"));
+        b.append("bulk update: ").append(inSync ? "in sync" : Boolean.TRUE.equals(s.get("requesting_bulk"))
+                ? "waiting for a peer's bulk update" : "not in sync")
+                .append(" (").append(s.get("bulk_requests_sent")).append(" requests sent, ")
+                .append(s.get("bulk_states_received")).append(" states received); sent ").append(s.get("bulks_sent"))
+                .append(" to peers");
+        if (((Long) s.get("bulks_sent")) > 0) {
+            b.append(", the last ").append(s.get("last_bulk_states")).append(" states in ")
+                    .append(s.get("last_bulk_ms")).append(" ms");
+        }
+        b.append('\n');
+        final List<Object> peers = (List<Object>) s.get("peers");
+        b.append("peers: ").append(peers.isEmpty() ? "none heard from yet" : "").append('\n');
+        for (final Object o : peers) {
+            final Map<String, Object> p = (Map<String, Object>) o;
+            b.append(String.format("  %-15s creatorids %-26s %8d frames, last %.1f s ago%n", p.get("address"),
+                    String.join(",", ((List<Object>) p.get("creatorids")).stream().map(String::valueOf).toList()),
+                    (Long) p.get("frames"), ((Long) p.get("last_frame_ms_ago")) / 1000.0));
+        }
+        b.append("pfsync statistics (FreeBSD netstat -s -p pfsync names):\n");
+        final Map<String, Object> st = (Map<String, Object>) s.get("stats");
+        for (final Map.Entry<String, Object> e : st.entrySet()) {
+            b.append(String.format("  %12d %s%n", (Long) e.getValue(), e.getKey()));
+        }
+        b.append("records by action (in / out):\n");
+        final Map<String, Object> acts = (Map<String, Object>) s.get("actions");
+        for (final Map.Entry<String, Object> e : acts.entrySet()) {
+            final List<Object> io = (List<Object>) e.getValue();
+            if ((Long) io.get(0) != 0 || (Long) io.get(1) != 0) {
+                b.append(String.format("  %-10s %12d / %d%n", e.getKey(), (Long) io.get(0), (Long) io.get(1)));
+            }
+        }
+        final Map<String, Object> in = (Map<String, Object>) s.get("inbox");
+        b.append("peer messages applied: ");
+        boolean first = true;
+        for (final Map.Entry<String, Object> e : in.entrySet()) {
+            b.append(first ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
+            first = false;
+        }
+        b.append('\n');
+        return b.toString();
+    }
+}

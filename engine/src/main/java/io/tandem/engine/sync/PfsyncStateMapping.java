@@ -1,0 +1,138 @@
+package io.tandem.engine.sync;
+
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.state.SyncHints;
+import io.tandem.engine.sync.wire.PfsyncConstants;
+import io.tandem.engine.sync.wire.PfsyncStatePeerFlyweight;
+import io.tandem.engine.sync.wire.PfsyncStateRecord;
+import io.tandem.engine.sync.wire.PfsyncStateValues;
+import io.tandem.engine.sync.wire.PfsyncUpdCFlyweight;
+
+/**
+ * Translates between Tandem's journal records (and state snapshot rows) and pfsync state records,
+ * in both directions, without allocating.
+ *
+ * <p>Conventions (spec A.5, W.6): Tandem stores the initiator first; pf's key slots put the
+ * initiator (source) in slot 1 for an inbound state and in slot 0 for an outbound one, in both the
+ * wire and stack keys (equal: no NAT). States are floating ({@code ifname "all"}). Times: pfsync
+ * carries ages and remaining lifetimes in seconds, the journal absolute milliseconds; an outgoing
+ * {@code expire} is at least 1, an incoming 0 means a full lifetime (the deadline is left 0 for the
+ * packet thread to fill). Owner: the sync thread (one instance per thread).
+ */
+final class PfsyncStateMapping {
+    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+
+    /** A journal record as pfsync state values. */
+    void toValues(final JournalRecordFlyweight r, final long now, final PfsyncStateValues values) {
+        values.clear();
+        values.id = r.id();
+        values.creatorid = r.creatorId();
+        values.af = r.af();
+        values.proto = r.proto();
+        values.direction = r.direction() == 2 ? 2 : 1;
+        values.timeout = r.timeoutClass();
+        keys(values, r.af(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(), r.dstPort());
+        values.src.set(r.seqLo(0), r.seqHi(0), r.seqDiff(0), r.maxWin(0), r.mss(0), r.peerState(0), r.wscale(0));
+        values.dst.set(r.seqLo(1), r.seqHi(1), r.seqDiff(1), r.maxWin(1), r.mss(1), r.peerState(1), r.wscale(1));
+        values.creation = Math.max(0, (now - r.creationMillis()) / 1000);
+        values.expire = Math.max(1, (r.expireAtMillis() - now) / 1000);
+        values.packets[0] = r.packets(0);
+        values.packets[1] = r.packets(1);
+        values.bytes[0] = r.bytes(0);
+        values.bytes[1] = r.bytes(1);
+    }
+
+    /** A snapshot row (bulk update) as pfsync state values. */
+    void rowToValues(final long[] r, final int o, final long at, final PfsyncStateValues values) {
+        values.clear();
+        values.id = r[o + StateSnapshotMailbox.F_ID];
+        values.creatorid = (int) r[o + StateSnapshotMailbox.F_CREATOR_ID];
+        final int af = (int) r[o + StateSnapshotMailbox.F_FAMILY];
+        values.af = af;
+        values.proto = (int) r[o + StateSnapshotMailbox.F_PROTO];
+        values.direction = r[o + StateSnapshotMailbox.F_DIRECTION] == 2 ? 2 : 1;
+        values.timeout = (int) r[o + StateSnapshotMailbox.F_TIMEOUT_CLASS];
+        keys(values, af, r[o + StateSnapshotMailbox.F_SRC_HI], r[o + StateSnapshotMailbox.F_SRC_LO],
+                r[o + StateSnapshotMailbox.F_DST_HI], r[o + StateSnapshotMailbox.F_DST_LO],
+                (int) r[o + StateSnapshotMailbox.F_SRC_PORT], (int) r[o + StateSnapshotMailbox.F_DST_PORT]);
+        peerValues(values.src, r, o + StateSnapshotMailbox.F_PEER);
+        peerValues(values.dst, r, o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.PEER_FIELDS);
+        values.creation = Math.max(0, (at - r[o + StateSnapshotMailbox.F_CREATED_MILLIS]) / 1000);
+        values.expire = Math.max(1, r[o + StateSnapshotMailbox.F_EXPIRES_IN_SECONDS]);
+        values.packets[0] = r[o + StateSnapshotMailbox.F_PACKETS_FWD];
+        values.packets[1] = r[o + StateSnapshotMailbox.F_PACKETS_REV];
+        values.bytes[0] = r[o + StateSnapshotMailbox.F_BYTES_FWD];
+        values.bytes[1] = r[o + StateSnapshotMailbox.F_BYTES_REV];
+    }
+
+    private static void peerValues(final PfsyncStateValues.Peer peer, final long[] r, final int p) {
+        peer.set(r[p + StateSnapshotMailbox.P_SEQLO], r[p + StateSnapshotMailbox.P_SEQHI], 0,
+                (int) r[p + StateSnapshotMailbox.P_MAX_WIN], (int) r[p + StateSnapshotMailbox.P_MSS],
+                (int) r[p + StateSnapshotMailbox.P_STATE], (int) r[p + StateSnapshotMailbox.P_WSCALE]);
+    }
+
+    /** Interface "all" (floating) and both keys in pf's slot convention; {@code values.direction} first. */
+    private static void keys(final PfsyncStateValues values, final int af, final long srcHi, final long srcLo,
+            final long dstHi, final long dstLo, final int srcPort, final int dstPort) {
+        values.ifname.append("all");
+        final int srcSlot = values.direction == 1 ? 1 : 0;
+        final int dstSlot = 1 - srcSlot;
+        if (af == 2) {
+            values.wireKey.ipv4(srcSlot, (int) srcLo).ipv4(dstSlot, (int) dstLo);
+        } else {
+            values.wireKey.ipv6(srcSlot, srcHi, srcLo).ipv6(dstSlot, dstHi, dstLo);
+        }
+        values.wireKey.port(srcSlot, srcPort).port(dstSlot, dstPort);
+        values.stackKey.set(values.wireKey);
+    }
+
+    /** A peer's full state (INS or UPD, any format) as an inbox record; PFSTATE_ACK becomes {@link SyncHints#ACK}. */
+    void fromState(final boolean insert, final PfsyncStateRecord s, final long now, final JournalRecordFlyweight out) {
+        final int af = PfsyncConstants.linuxAf(s.af());
+        final int srcSlot = s.direction() == 2 ? 0 : 1;
+        final int dstSlot = 1 - srcSlot;
+        identity(out, insert ? JournalRecordType.INSERT : JournalRecordType.UPDATE, s.creatorid(), s.id(), now)
+                .af(af).proto(s.proto()).direction(s.direction()).timeoutClass(s.timeout());
+        if (af == 2) {
+            out.addresses(0, s.wireKey().addrIpv4(srcSlot) & 0xFFFF_FFFFL, 0, s.wireKey().addrIpv4(dstSlot) & 0xFFFF_FFFFL);
+        } else {
+            out.addresses(s.wireKey().addrHi(srcSlot), s.wireKey().addrLo(srcSlot), s.wireKey().addrHi(dstSlot),
+                    s.wireKey().addrLo(dstSlot));
+        }
+        out.ports(s.wireKey().port(srcSlot), s.wireKey().port(dstSlot)).rule(-1);
+        peers(out, s.src(), s.dst());
+        out.creationMillis(now - s.creation() * 1000)
+                .expireAtMillis(s.expire() == 0 ? 0 : now + s.expire() * 1000)
+                .counters(s.packets(0), s.packets(1), s.bytes(0), s.bytes(1))
+                .syncHints((s.stateFlags() & PfsyncConstants.PFSTATE_ACK) != 0 ? SyncHints.ACK : 0)
+                .seal(crc);
+    }
+
+    /** A peer's UPD_C as an inbox record: identity, both halves, timeout class (its expire is ignored, A.5.1). */
+    void fromUpdC(final PfsyncUpdCFlyweight u, final long now, final JournalRecordFlyweight out) {
+        identity(out, JournalRecordType.UPDATE, u.creatorid(), u.id(), now).timeoutClass(u.timeout());
+        peers(out, u.src(), u.dst());
+        out.seal(crc);
+    }
+
+    /** An identity-only inbox record (DEL_C, UPD_REQ, CLR with {@code ifindex}). */
+    void fromIdentity(final JournalRecordType type, final int creatorid, final long id, final int ifindex,
+            final long now, final JournalRecordFlyweight out) {
+        identity(out, type, creatorid, id, now).ifindex(ifindex).seal(crc);
+    }
+
+    private static JournalRecordFlyweight identity(final JournalRecordFlyweight out, final JournalRecordType type,
+            final int creatorid, final long id, final long now) {
+        return out.clear().type(type.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(creatorid)
+                .wallTimeMillis(now).creatorId(creatorid).id(id);
+    }
+
+    private static void peers(final JournalRecordFlyweight out, final PfsyncStatePeerFlyweight src,
+            final PfsyncStatePeerFlyweight dst) {
+        out.peer(0, src.seqlo(), src.seqhi(), src.seqdiff(), src.maxWin(), src.mss(), src.state(), src.wscale())
+                .peer(1, dst.seqlo(), dst.seqhi(), dst.seqdiff(), dst.maxWin(), dst.mss(), dst.state(), dst.wscale());
+    }
+}

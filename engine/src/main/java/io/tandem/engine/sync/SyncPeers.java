@@ -1,0 +1,91 @@
+package io.tandem.engine.sync;
+
+import io.tandem.nativeio.ipraw.Ipv4Address;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pfsync peers this node has heard from, for the status view: per source address the frames
+ * received, the last frame's time and the creatorids its records named.
+ *
+ * <p>Written by the sync thread once per accepted frame, read by the admin-socket and metrics
+ * threads; guarded by this object's monitor (an uncontended lock per frame, off the packet path).
+ * Memory bound: {@link #MAX_PEERS} peers (more are counted in the last row's totals), four
+ * creatorids per peer.
+ */
+public final class SyncPeers {
+    public static final int MAX_PEERS = 32;
+    private static final int CREATORS = 4;
+
+    private final int[] address = new int[MAX_PEERS];
+    private final long[] frames = new long[MAX_PEERS];
+    private final long[] lastFrameMillis = new long[MAX_PEERS];
+    private final int[][] creators = new int[MAX_PEERS][CREATORS];
+    private int count;
+    private int current = -1;
+
+    /** A frame from {@code source} was accepted; following {@link #creator} calls belong to it. */
+    synchronized void frame(final int source, final long now) {
+        int i = 0;
+        while (i < count && address[i] != source) {
+            i++;
+        }
+        if (i == count) {
+            if (count == MAX_PEERS) {
+                i = MAX_PEERS - 1;
+            } else {
+                count++;
+                address[i] = source;
+            }
+        }
+        frames[i]++;
+        lastFrameMillis[i] = now;
+        current = i;
+    }
+
+    /** A record of the current frame named {@code creatorid}. */
+    synchronized void creator(final int creatorid) {
+        if (current < 0 || creatorid == 0) {
+            return;
+        }
+        final int[] c = creators[current];
+        for (int k = 0; k < CREATORS; k++) {
+            if (c[k] == creatorid) {
+                return;
+            }
+            if (c[k] == 0) {
+                c[k] = creatorid;
+                return;
+            }
+        }
+    }
+
+    /** One peer as seen from here. */
+    public record Peer(String address, long frames, long lastFrameMillis, List<Integer> creatorIds) {
+    }
+
+    public synchronized List<Peer> peers() {
+        final List<Peer> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            final List<Integer> ids = new ArrayList<>();
+            for (final int c : creators[i]) {
+                if (c != 0) {
+                    ids.add(c);
+                }
+            }
+            out.add(new Peer(Ipv4Address.format(address[i]), frames[i], lastFrameMillis[i], ids));
+        }
+        return out;
+    }
+
+    /** Peers heard from within {@code windowMillis} of {@code now}. */
+    public synchronized int active(final long now, final long windowMillis) {
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (now - lastFrameMillis[i] <= windowMillis) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,166 @@
+package io.tandem.engine.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.journal.JournalHealth;
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.journal.JournalRing;
+import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.StateTimeouts;
+import io.tandem.engine.state.SyncHints;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the packet thread does with peers' messages (spec C.5) and what it journals for the sync
+ * agent: imports, merges with corrections, requests for unknown ids, answers to requests, deletes
+ * and clears — with a real journal ring, read back as the journal thread would.
+ */
+class PeerInboxTest {
+    private static final int LOCAL = 0x11111111;
+    private static final int PEER = 0x22222222;
+    private static final long NOW = 1_700_000_000_000L;
+
+    @TempDir
+    Path dir;
+    private JournalRing ring;
+    private JournalRecorder recorder;
+    private StateTable table;
+    private final PeerInbox inbox = new PeerInbox();
+    private final UnsafeBuffer staging = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+    private final JournalRecordFlyweight message = new JournalRecordFlyweight().wrap(staging, 0);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ring = JournalRing.open(dir, 1 << 20);
+        recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), LOCAL, 60, 0, 0);
+        table = new StateTable(64, 4, false, true, StateTimeouts.defaults(64), LOCAL, 0, new StateCounters());
+        table.setListener(recorder);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        ring.close();
+    }
+
+    /** A full UDP state record from {@code creator}, id {@code id}, source port {@code port}. */
+    private void udpState(final int creator, final long id, final int port, final int srcState, final int dstState) {
+        message.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(creator)
+                .creatorId(creator).id(id).af(2).proto(17).direction(1).timeoutClass(8)
+                .addresses(0, 0xC6120101L, 0, 0xC6120201L).ports(port, 53).rule(-1)
+                .peer(0, 0, 0, 0, 0, 0, srcState, 0).peer(1, 0, 0, 0, 0, 0, dstState, 0)
+                .creationMillis(NOW - 1000).expireAtMillis(NOW + 30_000);
+    }
+
+    private void offer(final int kind) {
+        assertTrue(inbox.offer(kind, staging, 0));
+        assertEquals(1, inbox.drain(table, recorder, NOW, 100));
+    }
+
+    /** The journal records written since the last call: "type hints" strings. */
+    private List<String> journaled() {
+        final List<String> out = new ArrayList<>();
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        ring.ring().read((type, buffer, index, length) -> {
+            r.wrap(buffer, index);
+            out.add(JournalRecordType.of(r.type()).label() + " " + r.syncHints() + " " + r.originKind());
+        }, Integer.MAX_VALUE);
+        return out;
+    }
+
+    @Test
+    void aPeersStateIsImportedAndItsAckAnswered() {
+        udpState(PEER, 5, 1000, 2, 2);
+        message.syncHints(SyncHints.ACK);
+        offer(PeerInbox.STATE);
+        assertEquals(1, table.size());
+        assertEquals(1, inbox.imported());
+        assertEquals(List.of("insert " + SyncHints.ACK + " 1"), journaled());
+        assertTrue(table.findById(PEER, 5) >= 0);
+    }
+
+    @Test
+    void aStaleUpdateKeepsOursAndJournalsACorrection() {
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE);
+        journaled();
+        udpState(PEER, 5, 1000, 1, 2); // src half behind ours (SINGLE < MULTIPLE)
+        message.type(JournalRecordType.UPDATE.code());
+        offer(PeerInbox.COMPRESSED);
+        final int slot = table.findById(PEER, 5);
+        assertEquals(2, table.peerState(slot, 0), "never goes backwards");
+        assertEquals(1, inbox.stale());
+        assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.IMMEDIATE) + " 1"), journaled());
+
+        udpState(PEER, 5, 1000, 2, 2); // equal: merged, no correction
+        offer(PeerInbox.COMPRESSED);
+        assertEquals(List.of("update 0 1"), journaled());
+        assertEquals(1, inbox.stale());
+    }
+
+    @Test
+    void aCompressedUpdateForAnUnknownStateIsAskedFor() {
+        udpState(PEER, 77, 1000, 2, 2);
+        offer(PeerInbox.COMPRESSED);
+        assertEquals(0, table.size());
+        assertEquals(1, inbox.requested());
+        assertEquals(List.of("sync_request 0 1"), journaled());
+    }
+
+    @Test
+    void aRequestIsAnsweredWithTheFullStateAndUnknownOnesCounted() {
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE);
+        journaled();
+        message.clear().creatorId(PEER).id(5);
+        offer(PeerInbox.REQUEST);
+        assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.FULL | SyncHints.IMMEDIATE) + " 1"), journaled());
+        message.clear().creatorId(PEER).id(6);
+        offer(PeerInbox.REQUEST);
+        assertEquals(1, inbox.badState());
+        assertEquals(List.of(), journaled());
+    }
+
+    @Test
+    void aCollisionOnTheConnectionKeyKeepsOursAndSendsIt() {
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE);
+        journaled();
+        udpState(0x33333333, 9, 1000, 1, 0); // same connection, another identity
+        offer(PeerInbox.STATE);
+        assertEquals(1, table.size());
+        assertEquals(1, inbox.badState());
+        assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.FULL | SyncHints.IMMEDIATE) + " 1"), journaled());
+    }
+
+    @Test
+    void deletesAndClearsRemoveOnlyWhatTheyName() {
+        for (int i = 0; i < 4; i++) {
+            udpState(i < 3 ? PEER : 0x33333333, 10 + i, 2000 + i, 1, 0);
+            offer(PeerInbox.STATE);
+        }
+        journaled();
+        message.clear().creatorId(PEER).id(10);
+        offer(PeerInbox.DELETE);
+        assertEquals(3, table.size());
+        message.clear().creatorId(PEER).id(10);
+        offer(PeerInbox.DELETE);
+        assertEquals(1, inbox.badState(), "an unknown id");
+        message.clear().creatorId(PEER).id(0).ifindex(0);
+        offer(PeerInbox.CLEAR);
+        assertEquals(1, table.size(), "only the other creator's state is left");
+        assertTrue(table.findById(0x33333333, 13) >= 0);
+        assertEquals(2, inbox.cleared());
+        assertEquals(List.of("delete 0 1", "delete 0 1", "delete 0 1"), journaled());
+    }
+}
