@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("system")
 class SyncSystemTest {
     private static final int QUEUE = 258;
+    private static final Path CAPTURES = Lab.root().resolve("engine/target/sync-captures");
 
     @BeforeAll
     static void labUp() {
@@ -45,11 +46,8 @@ class SyncSystemTest {
     @Test
     void aConnectionThroughFwAIsMirroredOnFwBAndRemovedWhenItEnds(@TempDir final Path tmp) throws Exception {
         Lab.run(5, "chmod", "755", tmp.toString());
-        final Path captures = Lab.root().resolve("engine/target/sync-captures");
-        Files.createDirectories(captures);
         try (Lab lab = new Lab()) {
-            final Process capture = lab.spawn(Lab.FW_B, null, "tcpdump", "-ni", "sync0", "-w",
-                    captures.resolve("sync-link.pcap").toString(), "ip proto 240");
+            final Process capture = capture(lab, "mirror-and-delete");
             final Process fwA = start(lab, tmp, "A", "198.18.3.2");
             final Process fwB = start(lab, tmp, "B", "198.18.3.1");
             try {
@@ -77,12 +75,11 @@ class SyncSystemTest {
                 Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
                 fwA.waitFor(15, TimeUnit.SECONDS);
                 fwB.waitFor(15, TimeUnit.SECONDS);
-                capture.destroy();
-                capture.waitFor(5, TimeUnit.SECONDS);
+                stop(capture);
             }
             assertEquals(0, fwA.exitValue(), Files.readString(tmp.resolve("fwA.log")));
             assertEquals(0, fwB.exitValue(), Files.readString(tmp.resolve("fwB.log")));
-            assertTrue(Files.size(captures.resolve("sync-link.pcap")) > 24, "pfsync frames were captured");
+            assertTrue(Files.size(CAPTURES.resolve("mirror-and-delete.pcap")) > 24, "pfsync frames were captured");
         }
     }
 
@@ -99,6 +96,7 @@ class SyncSystemTest {
         Lab.lab("route", "client", "fwA");
         Lab.lab("route", "server", "fwA");
         try (Lab lab = new Lab()) {
+            final Process capture = capture(lab, "failover" + (killFwA ? "-kill" : ""));
             final Process fwA = start(lab, tmp, "A", "198.18.3.2");
             final Process fwB = start(lab, tmp, "B", "198.18.3.1");
             try {
@@ -109,6 +107,10 @@ class SyncSystemTest {
                         "-t", "8", "-i", "0.5", "-J");
                 waitForState(tmp.resolve("fwB.sock"), 5201, 5, "fwB learned the transfer's states");
                 Thread.sleep(2500);
+                // While fwA carries the transfer, its window advances reach fwB as compressed updates.
+                final String metricsA = Lab.exec(Lab.FW_A, 10, "curl", "-s", "127.0.0.1:9161/metrics").output();
+                assertTrue(sample(metricsA, "tandem_pfsync_actions_total{action=\"upd_c\",direction=\"out\"") > 0,
+                        "fwA sent UPD_C:\n" + metricsA);
                 if (killFwA) {
                     Lab.run(5, "kill", "-KILL", Long.toString(fwA.pid()));
                 }
@@ -133,11 +135,20 @@ class SyncSystemTest {
                 assertEquals(0.0, sample(metrics, "tandem_rule_packets_total{action=\"pass\",queue=\"258\",rule=\"1\""),
                         "fwB never needed its rules for it: the state came from fwA");
                 assertTrue(sample(metrics, "tandem_pfsync_ipackets_total ") > 0, "fwB received pfsync frames");
+                assertTrue(sample(metrics, "tandem_pfsync_actions_total{action=\"upd_c\",direction=\"in\"") > 0,
+                        "fwB received and applied UPD_C");
+                // The status view names the peer and its creatorid, and the bulk update's outcome.
+                final Lab.Result status = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "sync",
+                        "--socket", tmp.resolve("fwB.sock").toString());
+                assertTrue(status.ok(), status.output());
+                assertTrue(status.output().contains("198.18.3.1") && status.output().contains("ipackets")
+                        && status.output().contains("upd_c"), status.output());
             } finally {
                 Lab.run(5, "kill", "-TERM", Long.toString(fwA.pid()));
                 Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
                 fwA.waitFor(15, TimeUnit.SECONDS);
                 fwB.waitFor(15, TimeUnit.SECONDS);
+                stop(capture);
                 Lab.lab("route", "client", "fwA");
                 Lab.lab("route", "server", "fwA");
             }
@@ -153,6 +164,7 @@ class SyncSystemTest {
     void badFramesAreCountedAndIgnoredWhileSyncContinues(@TempDir final Path tmp) throws Exception {
         Lab.run(5, "chmod", "755", tmp.toString());
         try (Lab lab = new Lab()) {
+            final Process capture = capture(lab, "bad-frames");
             final Process fwA = start(lab, tmp, "A", "198.18.3.2");
             final Process fwB = start(lab, tmp, "B", "198.18.3.1");
             try {
@@ -184,6 +196,7 @@ class SyncSystemTest {
                 Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
                 fwA.waitFor(15, TimeUnit.SECONDS);
                 fwB.waitFor(15, TimeUnit.SECONDS);
+                stop(capture);
             }
         }
     }
@@ -196,6 +209,7 @@ class SyncSystemTest {
     void aRestartedPeerGetsEveryStateBackByBulkUpdate(@TempDir final Path tmp) throws Exception {
         Lab.run(5, "chmod", "755", tmp.toString());
         try (Lab lab = new Lab()) {
+            final Process capture = capture(lab, "bulk-update");
             final Process fwA = start(lab, tmp, "A", "198.18.3.2");
             Process fwB = start(lab, tmp, "B", "198.18.3.1");
             try {
@@ -226,8 +240,23 @@ class SyncSystemTest {
                 Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
                 fwA.waitFor(15, TimeUnit.SECONDS);
                 fwB.waitFor(15, TimeUnit.SECONDS);
+                stop(capture);
             }
         }
+    }
+
+    /** tcpdump of the sync link (from fwB's side), kept as a build artifact. */
+    private static Process capture(final Lab lab, final String name) throws Exception {
+        Files.createDirectories(CAPTURES);
+        final Process p = lab.spawn(Lab.FW_B, null, "tcpdump", "-ni", "sync0", "-w",
+                CAPTURES.resolve(name + ".pcap").toString(), "ip proto 240");
+        Thread.sleep(300);
+        return p;
+    }
+
+    private static void stop(final Process capture) throws InterruptedException {
+        capture.destroy();
+        capture.waitFor(5, TimeUnit.SECONDS);
     }
 
     private static double sample(final String metrics, final String prefix) {
