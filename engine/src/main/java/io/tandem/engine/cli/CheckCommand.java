@@ -34,6 +34,20 @@ final class CheckCommand implements Callable<Integer> {
         for (final String warning : ruleset.warnings()) {
             spec.commandLine().getErr().println("tandem: warning: " + warning);
         }
+        if (parsed.syncInterface() != null && parsed.syncAuth()) {
+            if (parsed.syncAuthKey() == null) {
+                spec.commandLine().getErr().println("tandem: set sync auth hmac-sha256 needs the cluster key:"
+                        + " set sync auth-key \"PATH\" (see docs/pfsync-auth.md)");
+                return TandemMain.EXIT_USAGE;
+            }
+            try {
+                io.tandem.engine.sync.auth.ClusterKeyFile.load(java.nio.file.Path.of(parsed.syncAuthKey()))
+                        .permissionWarning().ifPresent(w -> spec.commandLine().getErr().println("tandem: warning: " + w));
+            } catch (final io.tandem.engine.sync.auth.ClusterKeyFileException e) {
+                spec.commandLine().getErr().println("tandem: " + e.getMessage());
+                return TandemMain.EXIT_USAGE;
+            }
+        }
         spec.commandLine().getOut().print(parsed.toNormalizedText());
         spec.commandLine().getOut().flush();
         return TandemMain.EXIT_OK;

@@ -15,6 +15,9 @@ import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncSettings;
+import io.tandem.engine.sync.auth.ClusterKeyFile;
+import io.tandem.engine.sync.auth.ClusterKeyFileException;
+import io.tandem.engine.sync.auth.FrameAuthenticator;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.nfqueue.NfQueueSession;
@@ -118,6 +121,23 @@ final class RunCommand implements Callable<Integer> {
                     + " records; set `set journal dir`");
             return TandemMain.EXIT_USAGE;
         }
+        FrameAuthenticator authenticator = null;
+        if (parsed.syncInterface() != null && parsed.syncAuth()) {
+            if (parsed.syncAuthKey() == null) {
+                err.println("tandem: set sync auth hmac-sha256 needs the cluster key: set sync auth-key \"PATH\""
+                        + " (see docs/pfsync-auth.md)");
+                return TandemMain.EXIT_USAGE;
+            }
+            try {
+                final ClusterKeyFile keys = ClusterKeyFile.load(Path.of(parsed.syncAuthKey()));
+                keys.permissionWarning().ifPresent(w -> err.println("tandem: warning: " + w));
+                authenticator = new FrameAuthenticator(keys, creatorId, parsed.syncAuthRequire(),
+                        parsed.syncAuthMaxSkewSeconds() * 1000L, FrameAuthenticator::systemWallClockMicros);
+            } catch (final ClusterKeyFileException e) {
+                err.println("tandem: " + e.getMessage());
+                return TandemMain.EXIT_FAILURE;
+            }
+        }
         final PacketCounters counters = new PacketCounters(parsed.queue());
         final PeerInbox peerInbox = parsed.syncInterface() == null ? null : new PeerInbox();
         final PacketAgent agent = new PacketAgent(settingsOf(parsed),
@@ -158,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (peerInbox != null) {
                 syncAgent = new SyncAgent(journal.journal(), peerInbox, agent.bulkSnapshots(),
-                        syncSettingsOf(parsed, creatorId), System.err);
+                        syncSettingsOf(parsed, creatorId, authenticator), System.err);
                 try {
                     syncAgent.start();
                 } catch (final IllegalStateException e) {
@@ -291,7 +311,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The sync agent's settings from the configuration. */
-    static SyncSettings syncSettingsOf(final TandemConfig c, final int creatorId) {
+    static SyncSettings syncSettingsOf(final TandemConfig c, final int creatorId,
+            final FrameAuthenticator authenticator) {
         final SyncSettings s = new SyncSettings();
         s.ifname = c.syncInterface();
         s.peer = c.syncPeer();
@@ -300,6 +321,7 @@ final class RunCommand implements Callable<Integer> {
         s.mtu = c.syncMtu();
         s.flushDelayMillis = c.syncFlushDelayMillis();
         s.bulkFramesPerSecond = c.syncBulkRate();
+        s.authenticator = authenticator;
         return s;
     }
 }

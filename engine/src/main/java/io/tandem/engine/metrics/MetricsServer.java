@@ -188,6 +188,13 @@ public final class MetricsServer implements AutoCloseable {
                     .description("pfsync records by action and direction (pfsyncstats iacts/oacts)")
                     .tags(Tags.of("direction", "out", "action", name)).register(registry);
         }
+        if (sync.authenticator() != null) {
+            for (final io.tandem.engine.sync.auth.AuthResult r : io.tandem.engine.sync.auth.AuthResult.values()) {
+                FunctionCounter.builder("tandem_pfsync_auth_frames", sync.authenticator(), a -> a.count(r))
+                        .description("Frames by authentication result (set sync auth hmac-sha256); every rejection"
+                                + " is also counted in badauth").tags(Tags.of("result", r.counterName())).register(registry);
+            }
+        }
         Gauge.builder("tandem_pfsync_peers", sync, x -> x.peers().active(System.currentTimeMillis(), 10_000))
                 .description("pfsync peers heard from in the last 10 s").register(registry);
         FunctionCounter.builder("tandem_pfsync_bulk_requests_sent", sync, SyncAgent::bulkRequestsSent)

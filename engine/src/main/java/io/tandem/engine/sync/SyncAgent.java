@@ -8,6 +8,8 @@ import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.SyncHints;
+import io.tandem.engine.sync.auth.AuthResult;
+import io.tandem.engine.sync.auth.FrameAuthenticator;
 import io.tandem.engine.sync.wire.PfsyncClrFlyweight;
 import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncFrameDecoder;
@@ -55,6 +57,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       Frames are read only while the inbox has room for a whole frame's records, so a burst (a
  *       bulk update) waits in the socket's 8 MiB receive buffer instead of being dropped.</li>
  * </ol>
+ * With {@code set sync auth hmac-sha256} every frame sent carries the W.12 trailer, and every frame
+ * received is verified ({@link FrameAuthenticator}: trailer, key, tag, replay window) before a
+ * single record is decoded; a rejected frame counts {@code badauth} and is dropped whole.
  * Idle: poll the socket for up to 10 ms. Memory bound: the outbox's fixed arrays, one send and one
  * receive buffer. Failure policy: send errors count {@code oerrors} (the first is logged); a record
  * the encoder refuses is counted and skipped; nothing a peer sends can stop the thread.
@@ -64,6 +69,8 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private static final int BULK_MAX_RETRIES = 12;
     private static final int JOURNAL_RECORDS_PER_LOOP = 1024;
     private static final int MAX_FRAME_RECORDS = 128;
+    /** Offset of {@code len} (u16, big-endian) in the pfsync header. */
+    private static final int PFSYNC_LEN_OFFSET = 2;
 
     private final Journal journal;
     private final PeerInbox inbox;
@@ -83,6 +90,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private final Receiver receiver = new Receiver();
     private final IntConsumer sender = this::sendFrame;
     private final int peerAddress;
+    private final FrameAuthenticator auth;
 
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile RuntimeException startFailure;
@@ -111,7 +119,9 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         this.settings = settings;
         this.log = log;
         this.peerAddress = Ipv4Address.parse(settings.peer);
-        this.encoder = new PfsyncFrameEncoder(settings.mtu);
+        this.auth = settings.authenticator;
+        this.encoder = new PfsyncFrameEncoder(settings.mtu, PfsyncFrameEncoder.IPV4_HEADER_LENGTH,
+                auth == null ? 0 : FrameAuthenticator.TRAILER_LENGTH);
         this.sendBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.mtu + 64));
         this.outbox = new SyncOutbox(encoder, settings.format, mapping);
         final int updAction = settings.format == 1500 ? PfsyncConstants.ACT_UPD_1500
@@ -265,7 +275,8 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         }
     }
 
-    private void sendFrame(final int length) {
+    private void sendFrame(final int pfsyncLength) {
+        final int length = auth == null ? pfsyncLength : pfsyncLength + auth.sign(encoder.buffer(), 0, pfsyncLength);
         sendBuffer.putBytes(0, encoder.buffer(), 0, length);
         final int sent = socket.sendTo(sendBuffer, 0, length, peerAddress);
         if (sent < 0) {
@@ -373,12 +384,27 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 .append(",\"deleted\":").append(inbox.deleted()).append(",\"cleared\":").append(inbox.cleared())
                 .append(",\"refused\":").append(inbox.refused()).append(",\"dropped\":").append(inbox.dropped())
                 .append(",\"requested\":").append(inbox.requested()).append(",\"answered\":").append(inbox.answered())
-                .append("}}");
+                .append('}');
+        if (auth != null) {
+            b.append(",\"auth_frames\":{");
+            for (final AuthResult r : AuthResult.values()) {
+                b.append(r.ordinal() == 0 ? "" : ",").append('"').append(r.counterName()).append("\":")
+                        .append(auth.count(r));
+            }
+            b.append('}');
+        }
+        b.append('}');
         return b.toString();
     }
 
     private String authName() {
-        return "none";
+        return auth == null ? "none" : "hmac-sha256 (key " + auth.sendKeyId() + (auth.require() ? "" : ", not required")
+                + ")";
+    }
+
+    /** The frame authenticator, or null in plain (FreeBSD-compatible) mode. */
+    public FrameAuthenticator authenticator() {
+        return auth;
     }
 
     private int receive() {
@@ -406,8 +432,25 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             }
             final int ihl = IpPacketInfo.headerLength(receiveBuffer, 0);
             final int total = Math.min(length, IpPacketInfo.totalLength(receiveBuffer, 0));
+            int payload = total - ihl;
+            if (auth != null && payload >= PFSYNC_LEN_OFFSET + 2) {
+                // W.12: the trailer is checked before anything is applied; only `len` bytes are decoded.
+                final int pfsyncLength = receiveBuffer.getShort(ihl + PFSYNC_LEN_OFFSET, java.nio.ByteOrder.BIG_ENDIAN)
+                        & 0xFFFF;
+                if (payload >= pfsyncLength) {
+                    final AuthResult verdict = auth.verify(receiveBuffer, ihl, payload, pfsyncLength, now);
+                    if (!verdict.accepted()) {
+                        stats.ipackets++;
+                        stats.badauth++;
+                        continue;
+                    }
+                    if (verdict == AuthResult.OK) {
+                        payload = pfsyncLength;
+                    }
+                }
+            }
             peers.frame(socket.lastSourceAddress(), now);
-            decoder.decode(receiveBuffer, ihl, total - ihl, receiver);
+            decoder.decode(receiveBuffer, ihl, payload, receiver);
         }
         return n;
     }

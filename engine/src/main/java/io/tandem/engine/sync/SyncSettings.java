@@ -21,4 +21,6 @@ public final class SyncSettings {
     public long flushDelayMillis = 1000;
     /** Bulk update pacing: full frames per second sent to a peer asking for the whole table. */
     public int bulkFramesPerSecond = 5000;
+    /** Signs and verifies the W.12 trailer ({@code set sync auth hmac-sha256}), or null for plain pfsync. */
+    public io.tandem.engine.sync.auth.FrameAuthenticator authenticator;
 }

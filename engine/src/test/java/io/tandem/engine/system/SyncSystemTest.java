@@ -202,6 +202,81 @@ class SyncSystemTest {
     }
 
     /**
+     * (d) with {@code set sync auth hmac-sha256} on both nodes: a frame without a trailer, one with
+     * a forged trailer and a replay of a captured genuine frame are rejected and counted in
+     * {@code badauth}, none of them applied, while the authenticated sync between fwA and fwB works.
+     */
+    @Test
+    void withAuthenticationUnsignedForgedAndReplayedFramesAreRejected(@TempDir final Path tmp) throws Exception {
+        Lab.run(5, "chmod", "755", tmp.toString());
+        final Path key = tmp.resolve("cluster.key");
+        Files.writeString(key, "1 " + "5a".repeat(32) + "\n");
+        Lab.run(5, "chmod", "600", key.toString());
+        final String auth = "set sync auth hmac-sha256\nset sync auth-key \"" + key + "\"\n";
+        try (Lab lab = new Lab()) {
+            final Process capture = capture(lab, "authenticated");
+            final Process fwA = start(lab, tmp, "A", "198.18.3.2", auth);
+            final Process fwB = start(lab, tmp, "B", "198.18.3.1", auth);
+            try {
+                lab.spawn(Lab.SERVER, null, "sh", "-c", "timeout 3 nc -l 5201 > /dev/null");
+                Thread.sleep(300);
+                lab.spawn(Lab.CLIENT, null, "sh", "-c", "sleep 2 | nc -N " + Lab.SERVER_V4 + " 5201");
+                waitForState(tmp.resolve("fwB.sock"), 5201, 5, "authenticated sync works");
+
+                // At fwA: a DEL_C for a made-up state, unsigned, then with a forged trailer (right
+                // layout, wrong tag). At fwB: a genuine frame of fwA's, captured on the link and sent again.
+                final String delc = "bytes([5,0,0,40]) + bytes(16) + bytes([7,0,0,1]) + bytes(7) + bytes([42])"
+                        + " + bytes([10,11,12,13]) + bytes([12,0,0,1])";
+                final String trailer = "bytes([1,1,0,1]) + bytes([10,11,12,13]) + (2**60).to_bytes(8,'big') + bytes(32)";
+                final Lab.Result sent = Lab.exec(Lab.FW_B, 60, "/usr/bin/python3", "-c", String.join("\n",
+                        "from scapy.all import IP, Raw, send",
+                        "a = dict(src='198.18.3.2', dst='198.18.3.1', proto=240, ttl=255)",
+                        "send(IP(**a)/Raw(" + delc + "), verbose=0)",
+                        "send(IP(**a)/Raw(" + delc + " + " + trailer + "), verbose=0)",
+                        ""));
+                assertTrue(sent.ok(), sent.output());
+                final Path replayLog = tmp.resolve("replay.log");
+                final Process replay = lab.spawn(Lab.FW_A, replayLog, "/usr/bin/python3", "-c", String.join("\n",
+                        "from scapy.all import IP, send, sniff",
+                        "got = sniff(iface='sync0', filter='ip proto 240 and src 198.18.3.1', count=1, timeout=15)",
+                        "assert got, 'no genuine frame seen'",
+                        "send(got[0][IP], verbose=0)",
+                        "print('replayed', len(bytes(got[0][IP])))",
+                        ""));
+                Thread.sleep(1500); // the sniffer is listening
+                lab.spawn(Lab.SERVER, null, "sh", "-c", "timeout 3 nc -l 5202 > /dev/null");
+                Thread.sleep(300);
+                lab.spawn(Lab.CLIENT, null, "sh", "-c", "sleep 2 | nc -N " + Lab.SERVER_V4 + " 5202");
+                assertTrue(replay.waitFor(30, TimeUnit.SECONDS) && replay.exitValue() == 0, Files.readString(replayLog));
+                waitFor(() -> {
+                    final String m = Lab.exec(Lab.FW_A, 10, "curl", "-s", "127.0.0.1:9161/metrics").output();
+                    return sample(m, "tandem_pfsync_badauth_total ") >= 2
+                            && sample(m, "tandem_pfsync_auth_frames_total{result=\"missing\"") >= 1
+                            && sample(m, "tandem_pfsync_auth_frames_total{result=\"bad_tag\"") >= 1;
+                }, 10, "fwA rejected the unsigned and the forged frame (badauth)");
+                waitFor(() -> {
+                    final String m = Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output();
+                    return sample(m, "tandem_pfsync_auth_frames_total{result=\"replay\"") >= 1
+                            && sample(m, "tandem_pfsync_badauth_total ") >= 1;
+                }, 10, "fwB rejected the replayed frame (badauth)");
+                final String m = Lab.exec(Lab.FW_A, 10, "curl", "-s", "127.0.0.1:9161/metrics").output();
+                assertTrue(sample(m, "tandem_pfsync_auth_frames_total{result=\"ok\"") > 0, "genuine frames pass");
+                assertEquals(0.0, sample(m, "tandem_pfsync_badstate_total "), "no rejected frame was applied");
+
+                // Sync goes on: the connection on port 5202 reached fwB.
+                waitForState(tmp.resolve("fwB.sock"), 5202, 5, "fwB still learns fwA's states");
+            } finally {
+                Lab.run(5, "kill", "-TERM", Long.toString(fwA.pid()));
+                Lab.run(5, "kill", "-TERM", Long.toString(fwB.pid()));
+                fwA.waitFor(15, TimeUnit.SECONDS);
+                fwB.waitFor(15, TimeUnit.SECONDS);
+                stop(capture);
+            }
+            assertEquals(0, fwA.exitValue(), Files.readString(tmp.resolve("fwA.log")));
+        }
+    }
+
+    /**
      * (c) fwB restarted with an empty journal: its start-up bulk request (UPD_REQ 0/0) is answered by
      * fwA with BUS START, every state, BUS END; fwB has fwA's states back and reports itself in sync.
      */
@@ -269,8 +344,13 @@ class SyncSystemTest {
     }
 
     private static Process start(final Lab lab, final Path tmp, final String fw, final String peer) throws Exception {
+        return start(lab, tmp, fw, peer, "");
+    }
+
+    private static Process start(final Lab lab, final Path tmp, final String fw, final String peer,
+            final String extra) throws Exception {
         final Path conf = tmp.resolve("fw" + fw + ".conf");
-        Files.writeString(conf, String.join("\n",
+        Files.writeString(conf, extra + String.join("\n",
                 "set queue " + QUEUE,
                 "set metrics \"127.0.0.1:" + ("A".equals(fw) ? 9161 : 9162) + "\"",
                 "set control \"" + tmp.resolve("fw" + fw + ".sock") + "\"",
@@ -279,7 +359,7 @@ class SyncSystemTest {
                 "set sync peer \"" + peer + "\"",
                 "set timeout { tcp.closing 2, tcp.finwait 2, tcp.closed 2 }",
                 "block all",
-                "pass proto tcp to port 5201",
+                "pass proto tcp to port { 5201 5202 }",
                 ""));
         final Path log = tmp.resolve("fw" + fw + ".log");
         final Process p = lab.spawn("tdm-fw" + fw, log, Lab.root().resolve("scripts/tandem").toString(), "run",
