@@ -306,7 +306,7 @@ public class JournalOverheadBenchmark {
         final int[] slots = s.slots;
         int next = s.next;
         for (int i = 0; i < BATCH; i++) {
-            r.onUpdate(t, slots[next]);
+            r.onUpdate(t, slots[next], 0);
             next = (next + 1) & (Appending.STATES - 1);
         }
         s.next = next;
