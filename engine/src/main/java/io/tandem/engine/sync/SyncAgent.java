@@ -276,6 +276,10 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     }
 
     private void sendFrame(final int pfsyncLength) {
+        if (socket == null) {
+            stats.oerrors++; // not started (the fuzz target drives the receive path alone)
+            return;
+        }
         final int length = auth == null ? pfsyncLength : pfsyncLength + auth.sign(encoder.buffer(), 0, pfsyncLength);
         sendBuffer.putBytes(0, encoder.buffer(), 0, length);
         final int sent = socket.sendTo(sendBuffer, 0, length, peerAddress);
@@ -415,44 +419,53 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 return n;
             }
             n++;
-            if (!IpPacketInfo.headerComplete(receiveBuffer, 0, length)) {
-                stats.ipackets++;
-                stats.hdrops++;
-                continue;
-            }
-            if (socket.lastInterfaceIndex() != ifindex) {
-                stats.ipackets++;
-                stats.badif++;
-                continue;
-            }
-            if (IpPacketInfo.ttl(receiveBuffer, 0) != PfsyncConstants.PFSYNC_DFLTTL) {
-                stats.ipackets++;
-                stats.badttl++;
-                continue;
-            }
-            final int ihl = IpPacketInfo.headerLength(receiveBuffer, 0);
-            final int total = Math.min(length, IpPacketInfo.totalLength(receiveBuffer, 0));
-            int payload = total - ihl;
-            if (auth != null && payload >= PFSYNC_LEN_OFFSET + 2) {
-                // W.12: the trailer is checked before anything is applied; only `len` bytes are decoded.
-                final int pfsyncLength = receiveBuffer.getShort(ihl + PFSYNC_LEN_OFFSET, java.nio.ByteOrder.BIG_ENDIAN)
-                        & 0xFFFF;
-                if (payload >= pfsyncLength) {
-                    final AuthResult verdict = auth.verify(receiveBuffer, ihl, payload, pfsyncLength, now);
-                    if (!verdict.accepted()) {
-                        stats.ipackets++;
-                        stats.badauth++;
-                        continue;
-                    }
-                    if (verdict == AuthResult.OK) {
-                        payload = pfsyncLength;
-                    }
-                }
-            }
-            peers.frame(socket.lastSourceAddress(), now);
-            decoder.decode(receiveBuffer, ihl, payload, receiver);
+            acceptFrame(receiveBuffer, length, socket.lastInterfaceIndex(), socket.lastSourceAddress());
         }
         return n;
+    }
+
+    /**
+     * One received IPv4 packet (header included), in the order of spec C.1 and W.12: header complete
+     * ({@code hdrops}), arrived on the sync interface ({@code badif}), TTL 255 ({@code badttl}), the
+     * authentication trailer when configured ({@code badauth}), then the decoder (version, lengths,
+     * sections, records) and the {@link Receiver}. Package-private: the fuzz target feeds it directly.
+     */
+    void acceptFrame(final UnsafeBuffer buffer, final int length, final int arrivedOn, final int source) {
+        if (!IpPacketInfo.headerComplete(buffer, 0, length)) {
+            stats.ipackets++;
+            stats.hdrops++;
+            return;
+        }
+        if (arrivedOn != ifindex) {
+            stats.ipackets++;
+            stats.badif++;
+            return;
+        }
+        if (IpPacketInfo.ttl(buffer, 0) != PfsyncConstants.PFSYNC_DFLTTL) {
+            stats.ipackets++;
+            stats.badttl++;
+            return;
+        }
+        final int ihl = IpPacketInfo.headerLength(buffer, 0);
+        final int total = Math.min(length, IpPacketInfo.totalLength(buffer, 0));
+        int payload = Math.max(0, total - ihl);
+        if (auth != null && payload >= PFSYNC_LEN_OFFSET + 2) {
+            // W.12: the trailer is checked before anything is applied; only `len` bytes are decoded.
+            final int pfsyncLength = buffer.getShort(ihl + PFSYNC_LEN_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            if (payload >= pfsyncLength) {
+                final AuthResult verdict = auth.verify(buffer, ihl, payload, pfsyncLength, now);
+                if (!verdict.accepted()) {
+                    stats.ipackets++;
+                    stats.badauth++;
+                    return;
+                }
+                if (verdict == AuthResult.OK) {
+                    payload = pfsyncLength;
+                }
+            }
+        }
+        peers.frame(source, now);
+        decoder.decode(buffer, ihl, payload, receiver);
     }
 
     @Override
