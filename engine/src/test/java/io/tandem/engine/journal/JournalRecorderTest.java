@@ -51,6 +51,7 @@ class JournalRecorderTest {
         final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
         final StateTable t = table(4096);
         t.setListener(recorder);
+        t.enableSyncUpdates(4); // pfsync on: ordinary updates are reported (journaled with sync hints) too
         final DecodedPacket p = new DecodedPacket();
         final long[] now = {1_000_000};
         final Runnable work = () -> {

@@ -163,4 +163,28 @@ class PeerInboxTest {
         assertEquals(2, inbox.cleared());
         assertEquals(List.of("delete 0 1", "delete 0 1", "delete 0 1"), journaled());
     }
+
+    /** The packet thread's side allocates nothing: 1M peer updates merged, with journaling. */
+    @Test
+    void applyingPeerUpdatesAllocatesNothing() {
+        for (int i = 0; i < 32; i++) {
+            udpState(PEER, 100 + i, 3000 + i, 1, 0);
+            offer(PeerInbox.STATE);
+        }
+        final Runnable work = () -> {
+            for (int i = 0; i < 1_000_000; i++) {
+                udpState(PEER, 100 + (i & 31), 3000 + (i & 31), (i & 64) == 0 ? 2 : 1, 2);
+                message.type(JournalRecordType.UPDATE.code());
+                inbox.offer((i & 1) == 0 ? PeerInbox.COMPRESSED : PeerInbox.STATE, staging, 0);
+                if ((i & 63) == 63) {
+                    inbox.drain(table, recorder, NOW, 64);
+                    ring.ring().read((type, buffer, index, length) -> { }, Integer.MAX_VALUE);
+                }
+            }
+        };
+        work.run();
+        final io.tandem.engine.testing.AllocationMeter meter = new io.tandem.engine.testing.AllocationMeter();
+        assertEquals(0, meter.measure(3, work), meter.rounds());
+        assertTrue(inbox.merged() > 1_000_000 && inbox.stale() > 0, "merges and corrections happened");
+    }
 }
