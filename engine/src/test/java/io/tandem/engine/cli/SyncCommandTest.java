@@ -1,0 +1,56 @@
+package io.tandem.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncAgent;
+import io.tandem.engine.sync.SyncSettings;
+import io.tandem.engine.sync.auth.ClusterKeyFile;
+import io.tandem.engine.sync.auth.FrameAuthenticator;
+import io.tandem.engine.tools.JsonReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The sync agent's status JSON parses, and {@code tandem sync} renders every part of it. */
+class SyncCommandTest {
+    private static SyncAgent agent(final FrameAuthenticator auth) {
+        final SyncSettings s = new SyncSettings();
+        s.ifname = "sync0";
+        s.peer = "198.18.3.2";
+        s.creatorId = 0x0a0b0c0d;
+        s.authenticator = auth;
+        return new SyncAgent(null, new PeerInbox(), new StateSnapshotMailbox(), s,
+                new PrintStream(OutputStream.nullOutputStream()));
+    }
+
+    @Test
+    void statusOfAFreshAgent() {
+        final Map<String, Object> status = JsonReader.object(agent(null).statusJson());
+        assertEquals("sync0", status.get("interface"));
+        assertEquals("0a0b0c0d", status.get("creatorid"));
+        assertEquals(false, status.get("in_sync"));
+        final String text = SyncCommand.format(status);
+        assertTrue(text.startsWith("pfsync v5 on sync0 to 198.18.3.2, creatorid 0a0b0c0d, format 1301, mtu 1500,"
+                + " auth none\n"), text);
+        assertTrue(text.contains("bulk update: not in sync (0 requests sent, 0 states received); sent 0 to peers"), text);
+        assertTrue(text.contains("peers: none heard from yet"), text);
+        for (final String counter : new String[] {"ipackets", "badif", "badttl", "hdrops", "badver", "badact",
+            "badlen", "badauth", "stale", "badval", "badstate", "opackets", "onomem", "oerrors"}) {
+            assertTrue(text.contains(" " + counter + "\n"), counter + " in\n" + text);
+        }
+        assertTrue(text.contains("peer messages applied: imported 0, merged 0"), text);
+    }
+
+    @Test
+    void statusWithAuthenticationListsItsCounters() {
+        final ClusterKeyFile keys = ClusterKeyFile.parse("k", "7 " + "ab".repeat(32) + "\n");
+        final String json = agent(new FrameAuthenticator(keys, 0x0a0b0c0d, true, 60_000, () -> 0L)).statusJson();
+        final Map<String, Object> status = JsonReader.object(json);
+        assertEquals("hmac-sha256 (key 7)", status.get("auth"));
+        assertTrue(((Map<?, ?>) status.get("auth_frames")).containsKey("bad_tag"), json);
+    }
+}
