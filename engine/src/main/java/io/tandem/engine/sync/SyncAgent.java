@@ -183,7 +183,12 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             while (running) {
                 now = System.currentTimeMillis();
                 bulkRequesterTick();
+                final long bulksBefore = bulk.bulksSent();
                 int work = bulk.step(now, sender);
+                if (bulk.bulksSent() != bulksBefore) {
+                    log.println("tandem: pfsync: bulk update sent: " + bulk.lastBulkStates() + " states in "
+                            + bulk.lastBulkMillis() + " ms");
+                }
                 final String aborted = bulk.takeAbortReason();
                 if (aborted != null) {
                     log.println("tandem: pfsync: bulk update aborted: " + aborted);
