@@ -11,9 +11,11 @@ Subcommands:
                               closed at once; prints one JSON object (ok, failed, seconds)
   ping-stats FILE T0 T1       RTT statistics of a `ping -D -O` log, split at wall-clock times T0
                               and T1 (before / during / after); prints JSON
-  latency DIR_A DIR_B PORT    per state (creatorid, id) of a TCP connection to PORT: fwA's INSERT
+  latency DIR_A DIR_B PORT [T0 T1]
+                              per state (creatorid, id) of a TCP connection to PORT: fwA's INSERT
                               record (local rule) against fwB's INSERT record (from the peer), by
-                              the records' monotonic time; prints JSON (stats and samples)
+                              the records' monotonic time; prints JSON (stats and samples). With T0
+                              and T1 (wall-clock seconds), only states fwA made between them
 
 The journal is read straight from its Chronicle Queue files (*.cq4): every 256-byte record
 starts with the magic "TJ" and version 1 and ends with the CRC32C of bytes 0..251
@@ -186,23 +188,23 @@ def crc32c(data):
 
 TYPES = {1: "insert", 2: "update", 3: "delete", 4: "clear", 5: "snapshot", 6: "epoch_start", 7: "epoch_end",
          8: "defer", 9: "release", 10: "start"}
-RECORD = re.compile(rb"TJ\x01[\x01-\x0a]", re.S)
-
-
-def journal_records(directory, types=None):
-    """Yields (type, origin_kind, wall_ms, mono_ns, creatorid, id, proto, sport, dport, seq) per valid record."""
+def journal_records(directory, types=None, dport_only=None):
+    """Yields (type, origin_kind, wall_ms, mono_ns, creatorid, id, proto, sport, dport, seq) per valid
+    record of the given types (codes), optionally only those with destination port dport_only."""
+    codes = sorted(types) if types else list(range(1, 11))
+    pattern = re.compile(b"TJ\x01[" + b"".join(re.escape(bytes([c])) for c in codes) + b"]", re.S)
     for name in sorted(os.listdir(directory)):
         if not name.endswith(".cq4"):
             continue
         with open(os.path.join(directory, name), "rb") as f:
             data = f.read()
-        for m in RECORD.finditer(data):
+        for m in pattern.finditer(data):
             o = m.start()
             rec = data[o:o + 256]
             if len(rec) < 256:
                 continue
-            rtype = rec[3]
-            if types is not None and rtype not in types:
+            sport, dport = struct.unpack_from(">HH", rec, 80)
+            if dport_only is not None and dport != dport_only:
                 continue
             if struct.unpack_from("<I", rec, 252)[0] != crc32c(rec[:252]):
                 continue
@@ -210,27 +212,21 @@ def journal_records(directory, types=None):
             wall, mono = struct.unpack_from("<qq", rec, 8)
             creator, ident = struct.unpack_from("<IQ", rec, 28)
             proto = rec[41]
-            sport, dport = struct.unpack_from(">HH", rec, 80)
             seq = struct.unpack_from("<Q", rec, 208)[0]
-            yield rtype, okind, wall, mono, creator, ident, proto, sport, dport, seq
+            yield rec[3], okind, wall, mono, creator, ident, proto, sport, dport, seq
 
 
-def cmd_latency(dir_a, dir_b, port):
+def cmd_latency(dir_a, dir_b, port, t0=None, t1=None):
     port = int(port)
-    seen = set()
+    lo = float(t0) * 1000 if t0 is not None else float("-inf")
+    hi = float(t1) * 1000 if t1 is not None else float("inf")
     local = {}
-    for t, okind, wall, mono, creator, ident, proto, sport, dport, seq in journal_records(dir_a, {1}):
-        if (dir_a, seq) in seen:
-            continue
-        seen.add((dir_a, seq))
-        if okind == 0 and proto == 6 and dport == port:
+    for t, okind, wall, mono, creator, ident, proto, sport, dport, seq in journal_records(dir_a, {1}, port):
+        if okind == 0 and proto == 6 and lo <= wall <= hi:
             local.setdefault((creator, ident), (mono, wall))
     learned = {}
-    for t, okind, wall, mono, creator, ident, proto, sport, dport, seq in journal_records(dir_b, {1}):
-        if (dir_b, seq) in seen:
-            continue
-        seen.add((dir_b, seq))
-        if okind == 1 and proto == 6 and dport == port:
+    for t, okind, wall, mono, creator, ident, proto, sport, dport, seq in journal_records(dir_b, {1}, port):
+        if okind == 1 and proto == 6:
             learned.setdefault((creator, ident), (mono, wall))
     mono_ms, wall_ms = [], []
     for key, (mono_a, wall_a) in local.items():
@@ -239,6 +235,7 @@ def cmd_latency(dir_a, dir_b, port):
             mono_ms.append((mono_b - mono_a) / 1e6)
             wall_ms.append(wall_b - wall_a)
     out = {"local_inserts": len(local), "learned_inserts": len(learned), "matched": len(mono_ms),
+           "window": None if t0 is None else [float(t0), float(t1)],
            "missing_on_b": len(local) - len(mono_ms), "monotonic_ms": summary(mono_ms),
            "wall_ms": summary(wall_ms, 1), "samples_ms": [round(x, 3) for x in mono_ms]}
     print(json.dumps(out))
@@ -250,7 +247,7 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     table = {"stamp": (cmd_stamp, 1), "gen-states": (cmd_gen_states, 3), "tcp-sink": (cmd_tcp_sink, 1),
              "tcp-conns": (cmd_tcp_conns, 4), "ping-stats": (cmd_ping_stats, 3), "latency": (cmd_latency, 3)}
-    if cmd not in table or len(args) != table[cmd][1]:
+    if cmd not in table or not (len(args) == table[cmd][1] or (cmd == "latency" and len(args) == 5)):
         sys.exit(__doc__)
     try:
         table[cmd][0](*args)
