@@ -240,9 +240,7 @@ public final class PacketAgent implements Runnable {
         if (recorder != null) {
             recorder.snapshotSlice(filter.states(), now);
         }
-        if (inbox != null) {
-            inbox.drain(filter.states(), recorder, now, PEER_UPDATES_PER_CYCLE);
-        }
+        final int peerMessages = inbox == null ? 0 : inbox.drain(filter.states(), recorder, now, PEER_UPDATES_PER_CYCLE);
         snapshots.serve(filter.states(), now);
         bulkSnapshots.serve(filter.states(), now);
         final int received = batch.receive(s.fd(), false);
@@ -264,7 +262,9 @@ public final class PacketAgent implements Runnable {
         final int errno = -received;
         if (errno == EAGAIN) {
             batcher.flush();
-            s.socket().poll(IDLE_POLL_MILLIS);
+            if (peerMessages == 0) { // peers' messages waiting (a bulk update): no nap between batches
+                s.socket().poll(IDLE_POLL_MILLIS);
+            }
         } else if (errno == ENOBUFS) {
             counters.increment(PacketCounter.ENOBUFS);
         } else if (errno != EINTR) {
