@@ -44,6 +44,20 @@ public final class JournalReader implements AutoCloseable {
         return new JournalReader(journal.queue().createTailer(name));
     }
 
+    /**
+     * A named tailer that starts at the end the first time the name is used and resumes where it
+     * stopped afterwards (Chronicle stores the position with the queue): the sync agent's reader, so
+     * that changes journaled but not yet read when the engine stopped are still sent after a restart,
+     * while a first start does not send the journal's whole history.
+     */
+    public static JournalReader resumable(final Journal journal, final String name) {
+        final ExcerptTailer tailer = journal.queue().createTailer(name);
+        if (tailer.index() == 0) {
+            tailer.toEnd();
+        }
+        return new JournalReader(tailer);
+    }
+
     /** Reads backwards from the end (recovery looks for the last complete snapshot epoch). */
     public static JournalReader backwardFromEnd(final Journal journal) {
         return new JournalReader(journal.queue().createTailer().direction(TailerDirection.BACKWARD).toEnd());

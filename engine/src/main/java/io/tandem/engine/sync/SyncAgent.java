@@ -36,7 +36,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * messages to the packet thread.
  *
  * <p>Theory of operation. One thread, {@code tandem-sync}, owns the raw socket (protocol 240, TTL
- * 255, bound to the sync interface), a journal reader positioned at the end, the {@link SyncOutbox}
+ * 255, bound to the sync interface), a named journal tailer ({@code pfsync}: at the end on first use,
+ * then resuming where it stopped, so changes journaled but unsent at a stop go out after the
+ * restart), the {@link SyncOutbox}
  * and the frame codec. Each loop it
  * <ol>
  *   <li>reads new journal records. Local changes (origin = a rule) are queued: INSERT as INS, UPDATE
@@ -168,7 +170,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             if (Ipv4Address.isMulticast(peerAddress)) {
                 socket.joinGroup(peerAddress, ifindex);
             }
-            reader = JournalReader.fromEnd(journal);
+            reader = JournalReader.resumable(journal, "pfsync");
         } catch (final RuntimeException e) {
             startFailure = new IllegalStateException("pfsync on " + settings.ifname + ": " + e.getMessage(), e);
             started.countDown();
