@@ -189,7 +189,11 @@ public final class PeerInbox {
         final int creator = record.creatorId();
         final int existing = table.findSlot(record.af(), record.proto(), record.ifindex(), record.srcHi(),
                 record.srcLo(), record.dstHi(), record.dstLo(), record.srcPort(), record.dstPort());
-        if (existing >= 0) {
+        if (existing >= 0 && table.creatorId(existing) == creator) {
+            // The same creator reused the connection (a client port used again): its new state
+            // supersedes our copy of its old one, whose DEL_C follows in the same frame (A.6 order).
+            table.remove(existing, StateRemoveReason.FLUSHED);
+        } else if (existing >= 0) {
             // Another state holds this connection (spec C.7 [ENG]): keep ours, count, send ours in full.
             refused++;
             badState++;

@@ -1,6 +1,7 @@
 package io.tandem.engine.sync;
 
 import io.tandem.engine.journal.Journal;
+import io.tandem.engine.journal.JournalDeleteReason;
 import io.tandem.engine.journal.JournalReadStatus;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.JournalRecordFlyweight;
@@ -262,7 +263,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             } else if (type == JournalRecordType.UPDATE.code()) {
                 final int q = (hints & SyncHints.FULL) != 0 ? SyncOutbox.Q_UPD : SyncOutbox.Q_UPD_C;
                 offer(() -> outbox.offerState(r, q, now));
-            } else if (type == JournalRecordType.DELETE.code() && local) {
+            } else if (type == JournalRecordType.DELETE.code() && local && announcesDelete(r, settings.creatorId)) {
                 offer(() -> outbox.offerDelete(r.id(), r.creatorId(), now));
             } else {
                 continue;
@@ -272,6 +273,17 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             }
         }
         return n;
+    }
+
+    /**
+     * Whether a local removal is sent as DEL_C. A peer's state that merely <i>expired</i> here is not:
+     * its creator refreshes it with every update it sends and announces its end itself, and our copy
+     * can time out up to a second before the original (updates are sent at most once a second), so
+     * announcing it would delete the creator's live state. Closed (FIN/RST seen here), reused and
+     * flushed states are announced whoever created them, as pf does.
+     */
+    static boolean announcesDelete(final JournalRecordFlyweight r, final int ownCreatorId) {
+        return r.creatorId() == ownCreatorId || r.reason() != JournalDeleteReason.EXPIRED.code();
     }
 
     /** Queues a message; a full outbox is sent first, then the message is queued again. */

@@ -144,6 +144,19 @@ class PeerInboxTest {
     }
 
     @Test
+    void aConnectionReusedByTheSameCreatorReplacesItsOldState() {
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE);
+        journaled();
+        udpState(PEER, 6, 1000, 1, 0); // the peer's new state for the same 5-tuple; DEL_C of 5 follows
+        offer(PeerInbox.STATE);
+        assertEquals(1, table.size());
+        assertTrue(table.findById(PEER, 6) >= 0 && table.findById(PEER, 5) < 0);
+        assertEquals(0, inbox.badState());
+        assertEquals(List.of("delete 0 1", "insert 0 1"), journaled(), "nothing is echoed");
+    }
+
+    @Test
     void deletesAndClearsRemoveOnlyWhatTheyName() {
         for (int i = 0; i < 4; i++) {
             udpState(i < 3 ? PEER : 0x33333333, 10 + i, 2000 + i, 1, 0);
