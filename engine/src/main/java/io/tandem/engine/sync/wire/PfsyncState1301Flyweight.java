@@ -120,6 +120,7 @@ public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + AF_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1301Flyweight af(final int value) {
         mutable.putByte(offset + AF_OFFSET, (byte) value);
         return this;
@@ -130,6 +131,7 @@ public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + PROTO_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1301Flyweight proto(final int value) {
         mutable.putByte(offset + PROTO_OFFSET, (byte) value);
         return this;
@@ -140,6 +142,7 @@ public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + DIRECTION_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1301Flyweight direction(final int value) {
         mutable.putByte(offset + DIRECTION_OFFSET, (byte) value);
         return this;
@@ -160,6 +163,7 @@ public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + STATE_FLAGS_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1301Flyweight stateFlags(final int value) {
         mutable.putByte(offset + STATE_FLAGS_OFFSET, (byte) value);
         return this;
@@ -170,6 +174,7 @@ public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + TIMEOUT_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1301Flyweight timeout(final int value) {
         mutable.putByte(offset + TIMEOUT_OFFSET, (byte) value);
         return this;
@@ -190,42 +195,6 @@ public final class PfsyncState1301Flyweight extends PfsyncStateFlyweight<PfsyncS
 
     public PfsyncState1301Flyweight updates(final int value) {
         mutable.putByte(offset + UPDATES_OFFSET, (byte) value);
-        return this;
-    }
-
-    /** Zeroes the whole record. */
-    public PfsyncState1301Flyweight clear() {
-        mutable.setMemory(offset, LENGTH, (byte) 0);
-        return this;
-    }
-
-    /**
-     * Writes {@code v} as we send it (W.6): the modelled fields from {@code v}, rule numbers
-     * {@code ff ff ff ff}, everything else zero. {@code v.af} is mapped to the wire value.
-     */
-    public PfsyncState1301Flyweight put(final PfsyncStateValues v) {
-        clear();
-        id(v.id);
-        ifname(v.ifname);
-        wireKey.put(v.wireKey);
-        stackKey.put(v.stackKey);
-        src.put(v.src);
-        dst.put(v.dst);
-        rule(PfsyncConstants.NO_RULE);
-        anchor(PfsyncConstants.NO_RULE);
-        natRule(PfsyncConstants.NO_RULE);
-        creation(v.creation);
-        expire(v.expire);
-        packets(0, v.packets[0]);
-        packets(1, v.packets[1]);
-        bytes(0, v.bytes[0]);
-        bytes(1, v.bytes[1]);
-        creatorid(v.creatorid);
-        af(PfsyncConstants.wireAf(v.af));
-        proto(v.proto);
-        direction(v.direction);
-        stateFlags(v.stateFlags);
-        timeout(v.timeout);
         return this;
     }
 

@@ -146,6 +146,7 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + AF_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1400Flyweight af(final int value) {
         mutable.putByte(offset + AF_OFFSET, (byte) value);
         return this;
@@ -156,6 +157,7 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + PROTO_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1400Flyweight proto(final int value) {
         mutable.putByte(offset + PROTO_OFFSET, (byte) value);
         return this;
@@ -166,6 +168,7 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + DIRECTION_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1400Flyweight direction(final int value) {
         mutable.putByte(offset + DIRECTION_OFFSET, (byte) value);
         return this;
@@ -176,6 +179,7 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getShort(offset + STATE_FLAGS_OFFSET, ORDER) & 0xFFFF;
     }
 
+    @Override
     public PfsyncState1400Flyweight stateFlags(final int value) {
         mutable.putShort(offset + STATE_FLAGS_OFFSET, (short) value, ORDER);
         return this;
@@ -196,6 +200,7 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + TIMEOUT_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1400Flyweight timeout(final int value) {
         mutable.putByte(offset + TIMEOUT_OFFSET, (byte) value);
         return this;
@@ -332,42 +337,6 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
     /** Writes {@code name} (ASCII) NUL-padded to the field size. */
     public PfsyncState1400Flyweight rtIfname(final CharSequence name) {
         WireStrings.put(mutable, offset + RT_IFNAME_OFFSET, RT_IFNAME_LENGTH, name);
-        return this;
-    }
-
-    /** Zeroes the whole record. */
-    public PfsyncState1400Flyweight clear() {
-        mutable.setMemory(offset, LENGTH, (byte) 0);
-        return this;
-    }
-
-    /**
-     * Writes {@code v} as we send it (W.6): the modelled fields from {@code v}, rule numbers
-     * {@code ff ff ff ff}, everything else zero. {@code v.af} is mapped to the wire value.
-     */
-    public PfsyncState1400Flyweight put(final PfsyncStateValues v) {
-        clear();
-        id(v.id);
-        ifname(v.ifname);
-        wireKey.put(v.wireKey);
-        stackKey.put(v.stackKey);
-        src.put(v.src);
-        dst.put(v.dst);
-        rule(PfsyncConstants.NO_RULE);
-        anchor(PfsyncConstants.NO_RULE);
-        natRule(PfsyncConstants.NO_RULE);
-        creation(v.creation);
-        expire(v.expire);
-        packets(0, v.packets[0]);
-        packets(1, v.packets[1]);
-        bytes(0, v.bytes[0]);
-        bytes(1, v.bytes[1]);
-        creatorid(v.creatorid);
-        af(PfsyncConstants.wireAf(v.af));
-        proto(v.proto);
-        direction(v.direction);
-        stateFlags(v.stateFlags);
-        timeout(v.timeout);
         return this;
     }
 

@@ -254,6 +254,7 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getShort(offset + STATE_FLAGS_OFFSET, ORDER) & 0xFFFF;
     }
 
+    @Override
     public PfsyncState1500Flyweight stateFlags(final int value) {
         mutable.putShort(offset + STATE_FLAGS_OFFSET, (short) value, ORDER);
         return this;
@@ -309,6 +310,7 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + WIRE_AF_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1500Flyweight af(final int value) {
         mutable.putByte(offset + WIRE_AF_OFFSET, (byte) value);
         return this;
@@ -337,6 +339,7 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + WIRE_PROTO_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1500Flyweight proto(final int value) {
         mutable.putByte(offset + WIRE_PROTO_OFFSET, (byte) value);
         return this;
@@ -366,6 +369,7 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + TIMEOUT_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1500Flyweight timeout(final int value) {
         mutable.putByte(offset + TIMEOUT_OFFSET, (byte) value);
         return this;
@@ -376,6 +380,7 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
         return buffer.getByte(offset + DIRECTION_OFFSET) & 0xFF;
     }
 
+    @Override
     public PfsyncState1500Flyweight direction(final int value) {
         mutable.putByte(offset + DIRECTION_OFFSET, (byte) value);
         return this;
@@ -417,43 +422,11 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
         return this;
     }
 
-    /** Zeroes the whole record. */
-    public PfsyncState1500Flyweight clear() {
-        mutable.setMemory(offset, LENGTH, (byte) 0);
-        return this;
-    }
-
-    /**
-     * Writes {@code v} as we send it (W.6): the modelled fields from {@code v}, rule numbers
-     * {@code ff ff ff ff}, everything else zero. {@code v.af} is mapped to the wire value.
-     */
-    public PfsyncState1500Flyweight put(final PfsyncStateValues v) {
-        clear();
-        id(v.id);
-        ifname(v.ifname);
-        wireKey.put(v.wireKey);
-        stackKey.put(v.stackKey);
-        src.put(v.src);
-        dst.put(v.dst);
-        rule(PfsyncConstants.NO_RULE);
-        anchor(PfsyncConstants.NO_RULE);
-        natRule(PfsyncConstants.NO_RULE);
-        creation(v.creation);
-        expire(v.expire);
-        packets(0, v.packets[0]);
-        packets(1, v.packets[1]);
-        bytes(0, v.bytes[0]);
-        bytes(1, v.bytes[1]);
-        creatorid(v.creatorid);
+    @Override
+    protected void putFormatFields(final PfsyncStateValues v) {
         origIfname(v.ifname);
-        af(PfsyncConstants.wireAf(v.af));
         stackAf(PfsyncConstants.wireAf(v.af));
-        proto(v.proto);
         stackProto(v.proto);
-        direction(v.direction);
-        stateFlags(v.stateFlags);
-        timeout(v.timeout);
-        return this;
     }
 
 }

@@ -222,4 +222,57 @@ public abstract class PfsyncStateFlyweight<T extends PfsyncStateFlyweight<T>> im
         mutable.putInt(offset + CREATORID_OFFSET, value, ORDER);
         return self();
     }
+
+    // ---- fields whose offset depends on the format ------------------------------------------------
+
+    public abstract T af(int value);
+
+    public abstract T proto(int value);
+
+    public abstract T direction(int value);
+
+    public abstract T stateFlags(int value);
+
+    public abstract T timeout(int value);
+
+    /** Zeroes the whole record. */
+    public T clear() {
+        mutable.setMemory(offset, length(), (byte) 0);
+        return self();
+    }
+
+    /**
+     * Writes {@code v} as we send it (W.6): the modelled fields from {@code v}, rule numbers
+     * {@code ff ff ff ff}, everything else zero. {@code v.af} is mapped to the wire value.
+     */
+    public T put(final PfsyncStateValues v) {
+        clear();
+        id(v.id);
+        ifname(v.ifname);
+        wireKey.put(v.wireKey);
+        stackKey.put(v.stackKey);
+        src.put(v.src);
+        dst.put(v.dst);
+        rule(PfsyncConstants.NO_RULE);
+        anchor(PfsyncConstants.NO_RULE);
+        natRule(PfsyncConstants.NO_RULE);
+        creation(v.creation);
+        expire(v.expire);
+        packets(0, v.packets[0]);
+        packets(1, v.packets[1]);
+        bytes(0, v.bytes[0]);
+        bytes(1, v.bytes[1]);
+        creatorid(v.creatorid);
+        af(PfsyncConstants.wireAf(v.af));
+        proto(v.proto);
+        direction(v.direction);
+        stateFlags(v.stateFlags);
+        timeout(v.timeout);
+        putFormatFields(v);
+        return self();
+    }
+
+    /** Fields only this format has, written by {@link #put} after the common ones; none by default. */
+    protected void putFormatFields(final PfsyncStateValues v) {
+    }
 }
