@@ -170,11 +170,7 @@ public final class MetricsServer implements AutoCloseable {
         FunctionCounter.builder("tandem_pfsync_bulk_states_received", sync, SyncAgent::bulkStatesReceived)
                 .description("States received while the start-up bulk update was outstanding").register(registry);
         for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            // stale and badstate are judged by the packet thread (it owns the table): add its counts.
-            final java.util.function.ToDoubleFunction<PfsyncStats> value = c == PfsyncStats.Counter.STALE
-                    ? x -> x.get(c) + inbox.stale()
-                    : c == PfsyncStats.Counter.BADSTATE ? x -> x.get(c) + inbox.badState() : x -> x.get(c);
-            FunctionCounter.builder("tandem_pfsync_" + c.statName(), stats, value)
+            FunctionCounter.builder("tandem_pfsync_" + c.statName(), sync, x -> x.stat(c))
                     .description("pfsync: " + c.help() + " (FreeBSD pfsyncstats." + c.statName() + ")")
                     .register(registry);
         }

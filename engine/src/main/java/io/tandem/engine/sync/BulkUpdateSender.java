@@ -47,14 +47,14 @@ final class BulkUpdateSender {
     private String abortReason;
 
     BulkUpdateSender(final StateSnapshotMailbox mailbox, final PfsyncFrameEncoder encoder, final SyncOutbox formats,
-            final PfsyncStateMapping mapping, final int creatorId, final int framesPerSecond, final int updAction) {
+            final PfsyncStateMapping mapping, final int creatorId, final int framesPerSecond) {
         this.mailbox = mailbox;
         this.encoder = encoder;
         this.formats = formats;
         this.mapping = mapping;
         this.creatorId = creatorId;
         this.framesPerSecond = Math.max(1, framesPerSecond);
-        this.updAction = updAction;
+        this.updAction = formats.updAction();
     }
 
     /** A peer asked for everything; starts a bulk unless one is running. Sends BUS START at once. */

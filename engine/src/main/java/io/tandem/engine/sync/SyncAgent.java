@@ -127,14 +127,24 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 auth == null ? 0 : FrameAuthenticator.TRAILER_LENGTH);
         this.sendBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.mtu + 64));
         this.outbox = new SyncOutbox(encoder, settings.format, mapping);
-        final int updAction = settings.format == 1500 ? PfsyncConstants.ACT_UPD_1500
-                : settings.format == 1400 ? PfsyncConstants.ACT_UPD_1400 : PfsyncConstants.ACT_UPD;
         this.bulk = new BulkUpdateSender(bulkMailbox, encoder, outbox, mapping, settings.creatorId,
-                settings.bulkFramesPerSecond, updAction);
+                settings.bulkFramesPerSecond);
     }
 
     public PfsyncStats stats() {
         return stats;
+    }
+
+    /**
+     * One pfsyncstats counter as FreeBSD means it: {@code stale} and {@code badstate} are judged by
+     * the packet thread (it owns the table), so its counts are added to the sync thread's.
+     */
+    public long stat(final PfsyncStats.Counter c) {
+        final long v = stats.get(c);
+        if (c == PfsyncStats.Counter.STALE) {
+            return v + inbox.stale();
+        }
+        return c == PfsyncStats.Counter.BADSTATE ? v + inbox.badState() : v;
     }
 
     public SyncPeers peers() {
@@ -389,13 +399,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         b.append("],\"stats\":{");
         first = true;
         for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            long v = stats.get(c);
-            if (c == PfsyncStats.Counter.STALE) {
-                v += inbox.stale();
-            } else if (c == PfsyncStats.Counter.BADSTATE) {
-                v += inbox.badState();
-            }
-            b.append(first ? "" : ",").append('"').append(c.statName()).append("\":").append(v);
+            b.append(first ? "" : ",").append('"').append(c.statName()).append("\":").append(stat(c));
             first = false;
         }
         b.append("},\"actions\":{");

@@ -52,6 +52,8 @@ final class SyncOutbox {
     private final int[] requestCreators = new int[IDS];
     private int requestCount;
 
+    /** Per section of A.6, where {@link #flush} has got to (a field: flushing allocates nothing). */
+    private final int[] cursor = new int[6];
     private long firstQueuedMillis;
     private boolean immediate;
 
@@ -177,7 +179,7 @@ final class SyncOutbox {
      * @return frames sent
      */
     int flush(final long now, final IntConsumer sender) {
-        final int[] cursor = new int[6];
+        java.util.Arrays.fill(cursor, 0);
         int frames = 0;
         while (true) {
             encoder.beginFrame();
@@ -206,7 +208,8 @@ final class SyncOutbox {
                 : format == 1400 ? PfsyncConstants.ACT_INS_1400 : PfsyncConstants.ACT_INS;
     }
 
-    private int updAction() {
+    /** The UPD action of the configured format (3, 14 or 16). */
+    int updAction() {
         return format == 1500 ? PfsyncConstants.ACT_UPD_1500
                 : format == 1400 ? PfsyncConstants.ACT_UPD_1400 : PfsyncConstants.ACT_UPD;
     }
