@@ -145,6 +145,9 @@ final class RunCommand implements Callable<Integer> {
                 .peerInbox(peerInbox);
         if (peerInbox != null) {
             agent.states().enableSyncUpdates(parsed.syncMaxUpdates());
+            if (parsed.syncDefer()) {
+                agent.deferral(parsed.syncDeferLimit(), parsed.syncDeferTimeoutMillis());
+            }
         }
         SyncAgent syncAgent = null;
         MetricsServer metricsServer = null;
@@ -178,7 +181,8 @@ final class RunCommand implements Callable<Integer> {
             }
             if (peerInbox != null) {
                 syncAgent = new SyncAgent(journal.journal(), peerInbox, agent.bulkSnapshots(),
-                        syncSettingsOf(parsed, creatorId, authenticator), System.err);
+                        syncSettingsOf(parsed, creatorId, authenticator), System.err)
+                        .urgentLane(journal.urgentLane());
                 try {
                     syncAgent.start();
                 } catch (final IllegalStateException e) {
@@ -187,6 +191,7 @@ final class RunCommand implements Callable<Integer> {
                     agent.awaitStopped(10, TimeUnit.SECONDS);
                     return TandemMain.EXIT_FAILURE;
                 }
+                syncAgent.deferrals(agent.deferrals());
                 if (metricsServer != null) {
                     metricsServer.registerSync(syncAgent, peerInbox);
                 }
@@ -195,7 +200,9 @@ final class RunCommand implements Callable<Integer> {
                 }
                 err.println("tandem: pfsync v5 on " + parsed.syncInterface() + " to " + parsed.syncPeer()
                         + " (creatorid " + String.format("%08x", creatorId) + ", format " + parsed.syncFormat()
-                        + ", maxupdates " + parsed.syncMaxUpdates() + ", auth "
+                        + ", maxupdates " + parsed.syncMaxUpdates() + ", defer " + (parsed.syncDefer()
+                                ? parsed.syncDeferTimeoutMillis() + " ms, limit " + parsed.syncDeferLimit() : "no")
+                        + ", auth "
                         + (parsed.syncAuth() ? "hmac-sha256" : "none") + ")");
             }
             err.flush();

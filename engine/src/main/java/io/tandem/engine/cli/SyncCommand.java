@@ -107,6 +107,30 @@ final class SyncCommand implements Callable<Integer> {
             first = false;
         }
         b.append('\n');
+        final Map<String, Object> d = (Map<String, Object>) s.get("deferral");
+        if (d == null) {
+            b.append("deferral: off\n");
+        } else {
+            b.append(String.format("deferral: %d first packets held (timeout %d ms, limit %d), %d now%n",
+                    (Long) d.get("deferred"), (Long) d.get("timeout_ms"), (Long) d.get("defer_limit"), (Long) d.get("held")));
+            b.append(String.format("  released by ack %d, by a later packet %d, by timeout %d, by limit %d; dropped %d"
+                    + " (state removed); %d at shutdown%n", (Long) d.get("ack"), (Long) d.get("packet"),
+                    (Long) d.get("timeout"), (Long) d.get("limit"), (Long) d.get("dropped"), (Long) d.get("shutdown")));
+            b.append(String.format("  hold time p50 %s, p99 %s; acks without a hold %d, for other nodes %d, lost %d%n",
+                    micros((Long) d.get("hold_p50_us")), micros((Long) d.get("hold_p99_us")),
+                    (Long) d.get("acks_without_hold"), (Long) d.get("acks_for_others"), (Long) d.get("acks_lost")));
+        }
         return b.toString();
+    }
+
+    /** A histogram bucket bound for people: "≤ 500 µs", "≤ 2 ms", "> 1 s", or "-" when nothing was held. */
+    static String micros(final long us) {
+        if (us < 0) {
+            return "-";
+        }
+        if (us == Long.MAX_VALUE) {
+            return "> 1 s";
+        }
+        return us < 1000 ? "<= " + us + " us" : "<= " + us / 1000 + " ms";
     }
 }

@@ -79,6 +79,15 @@ public enum ConfigOption {
             "Milliseconds a queued pfsync message waits for others to share its frame (pf waits up to 1000)."),
     SYNC_BULK_RATE("sync bulk-rate", Kind.UINT, 1, 1_000_000, 5000, null,
             "Frames per second sent when a peer asks for the whole state table (bulk update)."),
+    SYNC_DEFER("sync defer", Kind.BOOL, 0, 1, 1, null,
+            "yes: hold the first packet of each new forwarded state until a peer acknowledges the state (pfsync "
+            + "deferral, for split paths); no: pass it at once (FreeBSD's default)."),
+    SYNC_DEFER_TIMEOUT("sync defer-timeout", Kind.UINT, 1, 1000, 20, null,
+            "Longest hold of a deferred first packet in milliseconds; it passes when no peer has acknowledged "
+            + "its state by then (FreeBSD: 20)."),
+    SYNC_DEFER_LIMIT("sync defer-limit", Kind.UINT, 1, 65_536, 128, null,
+            "Most first packets held at once; holding one more passes the oldest (FreeBSD: 128). Keep it below "
+            + "queue-maxlen."),
     SYNC_AUTH("sync auth", Kind.CHOICE, 0, 1, 0, "none hmac-sha256",
             "none: plain pfsync v5, FreeBSD-compatible; hmac-sha256: every frame carries an HMAC trailer "
             + "(Tandem peers only, see docs/pfsync-auth.md)."),

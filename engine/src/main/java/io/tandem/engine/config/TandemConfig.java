@@ -194,6 +194,21 @@ public final class TandemConfig {
         return (int) value(ConfigOption.SYNC_BULK_RATE);
     }
 
+    /** {@code set sync defer}: hold new states' first packets until a peer acknowledges them. */
+    public boolean syncDefer() {
+        return value(ConfigOption.SYNC_DEFER) != 0;
+    }
+
+    /** {@code set sync defer-timeout}: milliseconds. */
+    public int syncDeferTimeoutMillis() {
+        return (int) value(ConfigOption.SYNC_DEFER_TIMEOUT);
+    }
+
+    /** {@code set sync defer-limit}: packets. */
+    public int syncDeferLimit() {
+        return (int) value(ConfigOption.SYNC_DEFER_LIMIT);
+    }
+
     /** {@code set sync auth}: true for hmac-sha256. */
     public boolean syncAuth() {
         return value(ConfigOption.SYNC_AUTH) == 1;

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * unlock).
  */
 public final class EngineJournal implements AutoCloseable {
+    private final UrgentRecordLane urgentLane = new UrgentRecordLane();
     public static final String LOCK_FILE = "engine.lock";
     /** Ring size: 16k records. */
     public static final int RING_CAPACITY = 4 << 20;
@@ -125,6 +126,11 @@ public final class EngineJournal implements AutoCloseable {
         return recovery;
     }
 
+    /** The direct lane from the recorder to the sync agent for the records deferral waits on. */
+    public UrgentRecordLane urgentLane() {
+        return urgentLane;
+    }
+
     /** The recorder (null before {@link #recoverInto}); the packet thread calls its snapshot slices. */
     public JournalRecorder recorder() {
         return recorder;
@@ -139,6 +145,7 @@ public final class EngineJournal implements AutoCloseable {
         final JournalRecorder rec = new JournalRecorder(ring, health, directory.creatorId(), snapshotSeconds,
                 r.lastSequence(), r.lastEpoch());
         rec.started(nowMillis);
+        rec.urgentLane(urgentLane);
         table.setListener(rec);
         recorder = rec;
         recovery = r;

@@ -21,6 +21,7 @@ public final class Journal implements AutoCloseable {
 
     private final JournalDirectory directory;
     private final SingleChronicleQueue queue;
+    private volatile Runnable urgentListener = () -> { };
 
     private Journal(final JournalDirectory directory, final SingleChronicleQueue queue) {
         this.directory = directory;
@@ -53,6 +54,19 @@ public final class Journal implements AutoCloseable {
 
     public SingleChronicleQueue queue() {
         return queue;
+    }
+
+    /**
+     * Installs what the writer calls after appending records that a tailer must act on at once (sync
+     * hints IMMEDIATE or ACK): the sync agent's doorbell. Any thread may read it; one sets it.
+     */
+    public void onUrgentAppend(final Runnable listener) {
+        this.urgentListener = listener == null ? () -> { } : listener;
+    }
+
+    /** Called by the writer's thread after an urgent record is in the queue. */
+    void urgentAppended() {
+        urgentListener.run();
     }
 
     @Override

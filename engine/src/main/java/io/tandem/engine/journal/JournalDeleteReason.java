@@ -9,7 +9,8 @@ public enum JournalDeleteReason {
     CLOSED(2),
     FLUSHED(3),
     REUSED(4),
-    PEER(5);
+    PEER(5),
+    SUPERSEDED(6);
 
     private static final JournalDeleteReason[] VALUES = values();
 
@@ -34,6 +35,7 @@ public enum JournalDeleteReason {
             case CLOSED: return CLOSED.code;
             case FLUSHED: return FLUSHED.code;
             case REUSED: return REUSED.code;
+            case SUPERSEDED: return SUPERSEDED.code;
             default: return UNKNOWN.code;
         }
     }

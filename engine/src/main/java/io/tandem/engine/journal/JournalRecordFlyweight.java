@@ -60,7 +60,7 @@ import org.agrona.MutableDirectBuffer;
  * reads like a packet. A flyweight: {@link #wrap} points it at a buffer, accessors read or write in
  * place, nothing is allocated.
  */
-public final class JournalRecordFlyweight {
+public final class JournalRecordFlyweight implements io.tandem.engine.state.StateHalves {
     public static final short MAGIC = 0x4A54;
     public static final int VERSION = 1;
 
@@ -261,6 +261,7 @@ public final class JournalRecordFlyweight {
         return this;
     }
 
+    @Override
     public int timeoutClass() {
         return buffer.getByte(offset + TIMEOUT_OFFSET) & 0xFF;
     }
@@ -344,10 +345,12 @@ public final class JournalRecordFlyweight {
         return offset + (peer == 0 ? SRC_PEER_OFFSET : DST_PEER_OFFSET);
     }
 
+    @Override
     public long seqLo(final int peer) {
         return buffer.getInt(peer(peer) + PEER_SEQLO, LE) & 0xFFFF_FFFFL;
     }
 
+    @Override
     public long seqHi(final int peer) {
         return buffer.getInt(peer(peer) + PEER_SEQHI, LE) & 0xFFFF_FFFFL;
     }
@@ -356,18 +359,22 @@ public final class JournalRecordFlyweight {
         return buffer.getInt(peer(peer) + PEER_SEQDIFF, LE) & 0xFFFF_FFFFL;
     }
 
+    @Override
     public int maxWin(final int peer) {
         return buffer.getShort(peer(peer) + PEER_MAX_WIN, LE) & 0xFFFF;
     }
 
+    @Override
     public int mss(final int peer) {
         return buffer.getShort(peer(peer) + PEER_MSS, LE) & 0xFFFF;
     }
 
+    @Override
     public int peerState(final int peer) {
         return buffer.getByte(peer(peer) + PEER_STATE) & 0xFF;
     }
 
+    @Override
     public int wscale(final int peer) {
         return buffer.getByte(peer(peer) + PEER_WSCALE) & 0xFF;
     }

@@ -3,6 +3,7 @@ package io.tandem.engine.journal;
 import io.tandem.engine.state.StateChangeListener;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.SyncHints;
 import java.util.zip.CRC32C;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -42,6 +43,7 @@ public final class JournalRecorder implements StateChangeListener {
     private final long snapshotIntervalMillis;
     private final int creatorId;
 
+    private UrgentRecordLane lane;
     private long sequence;
     private long epoch;
     private int originKind = ORIGIN_RULE;
@@ -66,8 +68,9 @@ public final class JournalRecorder implements StateChangeListener {
 
     @Override
     public void onInsert(final StateTable table, final int slot) {
-        state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
-        commit();
+        // A state whose first packet is held (PFSTATE_ACK) has its INS sent at once: the hold lasts
+        // until a peer acknowledges it.
+        onInsert(table, slot, (table.stateFlags(slot) & StateTable.PFSTATE_ACK) != 0 ? SyncHints.IMMEDIATE : 0);
     }
 
     @Override
@@ -111,6 +114,14 @@ public final class JournalRecorder implements StateChangeListener {
 
     public void endPeer() {
         originKind = ORIGIN_RULE;
+    }
+
+    /**
+     * Also hands the records a deferred first packet waits for to the sync agent directly
+     * ({@link UrgentRecordLane}). Packet thread, before the first change.
+     */
+    public void urgentLane(final UrgentRecordLane l) {
+        this.lane = l;
     }
 
     /** Writes a START record (engine started; creatorid). */
@@ -178,7 +189,7 @@ public final class JournalRecorder implements StateChangeListener {
             final long now) {
         header(type, now).reason(reason).originKind(originKind)
                 .origin(originKind == ORIGIN_PEER ? peerCreator : t.rule(slot))
-                .creatorId(t.creatorId(slot)).id(t.id(slot))
+                .stateFlags(t.stateFlags(slot)).creatorId(t.creatorId(slot)).id(t.id(slot))
                 .af(t.family(slot)).proto(t.protocol(slot)).direction(t.direction(slot))
                 .timeoutClass(t.timeoutClass(slot)).ifindex(t.ifindex(slot))
                 .addresses(t.srcHi(slot), t.srcLo(slot), t.dstHi(slot), t.dstLo(slot))
@@ -199,9 +210,22 @@ public final class JournalRecorder implements StateChangeListener {
             return false;
         }
         record.sequence(sequence + 1).seal(crc);
+        final boolean urgent = (record.syncHints() & (SyncHints.IMMEDIATE | SyncHints.ACK)) != 0;
+        // The lane gets its copy first, so the sync agent never reads the record from the journal before
+        // the lane (it skips, by sequence number, what the lane gave it). A lane copy uses up its
+        // sequence number even if the ring then drops the record.
+        final boolean laned = urgent && lane != null && record.type() == JournalRecordType.INSERT.code()
+                && ((record.syncHints() & SyncHints.ACK) != 0 || (record.stateFlags() & StateTable.PFSTATE_ACK) != 0)
+                && lane.offer(stagingBuffer, 0);
         if (ring.offer(stagingBuffer, 0)) {
             sequence++;
+            if (urgent) {
+                ring.wakeConsumer(); // the sync agent is waiting for this one: no 200 µs nap on the way
+            }
             return true;
+        }
+        if (laned) {
+            sequence++;
         }
         health.countDropped();
         return false;

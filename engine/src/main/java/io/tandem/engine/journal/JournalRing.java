@@ -33,6 +33,7 @@ public final class JournalRing implements AutoCloseable {
     private final FileChannel channel;
     private final MappedByteBuffer mapped;
     private final OneToOneRingBuffer ring;
+    private volatile Thread consumerThread;
 
     private JournalRing(final FileChannel channel, final MappedByteBuffer mapped) {
         this.channel = channel;
@@ -65,6 +66,22 @@ public final class JournalRing implements AutoCloseable {
     /** Producer side (packet thread): copies one record in; false when the ring is full. */
     public boolean offer(final UnsafeBuffer record, final int offset) {
         return ring.write(MSG_RECORD, record, offset, JournalRecordFlyweight.LENGTH);
+    }
+
+    /** The consumer (the journal thread) registers itself, so that {@link #wakeConsumer} can unpark it. */
+    public void consumer(final Thread thread) {
+        this.consumerThread = thread;
+    }
+
+    /**
+     * Producer side: a record the sync agent must send at once was just offered; wakes the journal
+     * thread if it is parked between polls. {@code LockSupport.unpark} allocates nothing.
+     */
+    public void wakeConsumer() {
+        final Thread t = consumerThread;
+        if (t != null) {
+            java.util.concurrent.locks.LockSupport.unpark(t);
+        }
     }
 
     /** Bytes waiting; the producer skips optional records (snapshots) when this is high. */

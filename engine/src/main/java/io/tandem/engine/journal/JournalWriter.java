@@ -25,6 +25,7 @@ public final class JournalWriter implements AutoCloseable {
     private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
     private final BytesStore<?, byte[]> stagingStore = BytesStore.wrap(staging);
     private final JournalRecordFlyweight record = new JournalRecordFlyweight().wrap(stagingBuffer, 0);
+    private boolean urgent;
     private final CRC32C crc = new CRC32C();
     private final ExcerptAppender appender;
     private final JournalHealth health;
@@ -74,6 +75,10 @@ public final class JournalWriter implements AutoCloseable {
             return false;
         }
         health.countWritten();
+        if ((record.syncHints() & (io.tandem.engine.state.SyncHints.IMMEDIATE | io.tandem.engine.state.SyncHints.ACK))
+                != 0) {
+            urgent = true;
+        }
         final int type = record.type();
         if (type == JournalRecordType.EPOCH_START.code()) {
             epochStartIndex = appender.lastIndexAppended();
@@ -82,6 +87,16 @@ public final class JournalWriter implements AutoCloseable {
             recoveryPointIndex = epochStartIndex;
         }
         return true;
+    }
+
+    /**
+     * True (once) when a record appended since the last call must reach the sync agent at once; the
+     * journal thread then rings the journal's urgent-append listener.
+     */
+    public boolean takeUrgent() {
+        final boolean u = urgent;
+        urgent = false;
+        return u;
     }
 
     /**

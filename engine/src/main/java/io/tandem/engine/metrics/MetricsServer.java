@@ -24,6 +24,7 @@ import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncStats;
+import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
 import io.tandem.nativeio.nfqueue.NfQueueProcStats;
 import java.io.IOException;
@@ -197,6 +198,21 @@ public final class MetricsServer implements AutoCloseable {
                 .description("Bulk update requests (UPD_REQ 0/0) sent, retries included").register(registry);
         FunctionCounter.builder("tandem_pfsync_bulks_sent", sync, SyncAgent::bulksSent)
                 .description("Bulk updates this node sent to peers that asked").register(registry);
+        if (sync.deferrals() != null) {
+            registerDeferral(sync.deferrals(), sync, inbox);
+        }
+        final String collisions = "Peers' states for a connection this node holds under another identity: won (ours"
+                + " kept and sent back once), lost (ours gave way to the peer's), repeated (the loser sent again,"
+                + " ignored)";
+        FunctionCounter.builder("tandem_pfsync_collisions", inbox, PeerInbox::collisionsWon)
+                .description(collisions).tags(Tags.of("result", "won")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_collisions", inbox, PeerInbox::collisionsLost)
+                .description(collisions).tags(Tags.of("result", "lost")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_collisions", inbox, PeerInbox::collisionsRepeated)
+                .description(collisions).tags(Tags.of("result", "repeated")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_corrections", inbox, PeerInbox::corrections)
+                .description("Stale peer updates (behind what we had reported) answered with our version at once;"
+                        + " at most one a second per state").register(registry);
         FunctionCounter.builder("tandem_pfsync_requests", inbox, PeerInbox::requested)
                 .description("Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered (a"
                         + " peer's UPD_REQ answered with the full state)")
@@ -223,6 +239,59 @@ public final class MetricsServer implements AutoCloseable {
         FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::dropped)
                 .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
                 .tags(Tags.of("result", "dropped")).register(registry);
+    }
+
+    /** Deferral of first packets ({@code set sync defer}): held, released by reason, hold-time histogram. */
+    private void registerDeferral(final DeferredVerdicts d, final SyncAgent sync, final PeerInbox inbox) {
+        FunctionCounter.builder("tandem_pfsync_deferred", d, DeferredVerdicts::deferred)
+                .description("First packets held until a peer acknowledged their new state (pfsync deferral)")
+                .register(registry);
+        Gauge.builder("tandem_pfsync_deferred_held", d, DeferredVerdicts::held)
+                .description("First packets held now").register(registry);
+        Gauge.builder("tandem_pfsync_defer_limit", d, DeferredVerdicts::limit)
+                .description("Most first packets held at once (set sync defer-limit)").register(registry);
+        for (final DeferredVerdicts.Release r : DeferredVerdicts.Release.values()) {
+            FunctionCounter.builder("tandem_pfsync_deferral_releases", d, x -> x.released(r))
+                    .description("Held first packets by how they left: ack (a peer acknowledged the state), packet"
+                            + " (a later packet of the state passed), timeout, limit (the oldest, to hold a new one),"
+                            + " dropped (the state was removed), shutdown")
+                    .tags(Tags.of("reason", r.label())).register(registry);
+        }
+        final String unmatched = "Acknowledgements that released nothing: no_hold (our state, nothing held: late"
+                + " or duplicate), other_creator (another node's state), queue_full (lost between threads)";
+        FunctionCounter.builder("tandem_pfsync_deferral_unmatched_acks", d, DeferredVerdicts::acksWithoutHold)
+                .description(unmatched).tags(Tags.of("kind", "no_hold")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_deferral_unmatched_acks", sync, SyncAgent::acksForOthers)
+                .description(unmatched).tags(Tags.of("kind", "other_creator")).register(registry);
+        FunctionCounter.builder("tandem_pfsync_deferral_unmatched_acks", inbox, PeerInbox::acksDropped)
+                .description(unmatched).tags(Tags.of("kind", "queue_full")).register(registry);
+        registry.getPrometheusRegistry().register(new HoldTimeCollector(d));
+    }
+
+    /** The hold time of deferred first packets as a Prometheus histogram (seconds). */
+    private static final class HoldTimeCollector extends Collector {
+        private final DeferredVerdicts d;
+
+        HoldTimeCollector(final DeferredVerdicts d) {
+            this.d = d;
+        }
+
+        @Override
+        public List<MetricFamilySamples> collect() {
+            final String name = "tandem_pfsync_deferral_hold_seconds";
+            final List<MetricFamilySamples.Sample> samples = new ArrayList<>();
+            long cumulative = 0;
+            for (int b = 0; b < d.holdBuckets(); b++) {
+                cumulative += d.holdBucket(b);
+                final String le = b < DeferredVerdicts.BUCKET_MICROS.length
+                        ? Collector.doubleToGoString(DeferredVerdicts.BUCKET_MICROS[b] / 1e6) : "+Inf";
+                samples.add(new MetricFamilySamples.Sample(name + "_bucket", List.of("le"), List.of(le), cumulative));
+            }
+            samples.add(new MetricFamilySamples.Sample(name + "_count", List.of(), List.of(), cumulative));
+            samples.add(new MetricFamilySamples.Sample(name + "_sum", List.of(), List.of(), d.holdNanosSum() / 1e9));
+            return List.of(new MetricFamilySamples(name, Type.HISTOGRAM,
+                    "How long deferred first packets were held before their verdict", samples));
+        }
     }
 
     private void registerJournal(final EngineJournal journal) {

@@ -9,7 +9,9 @@ import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
+import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.engine.verdict.VerdictBatcher;
+import io.tandem.nativeio.libc.Doorbell;
 import io.tandem.nativeio.libc.CpuAffinity;
 import io.tandem.nativeio.libc.NetNamespace;
 import io.tandem.nativeio.netlink.RecvmmsgBatch;
@@ -57,6 +59,8 @@ public final class PacketAgent implements Runnable {
     private static final int MIN_EXPIRE_BUDGET = 16;
     /** Most peer (pfsync) updates applied per duty cycle. */
     private static final int PEER_UPDATES_PER_CYCLE = 256;
+    /** Most states examined for a trailing sync report per duty cycle. */
+    private static final int TRAILING_REPORTS_PER_CYCLE = 256;
 
     private static final long PACKET_HDR_SEEN = 1L << NfqConstants.NFQA_PACKET_HDR;
 
@@ -83,6 +87,10 @@ public final class PacketAgent implements Runnable {
     private volatile Thread thread;
 
     private VerdictBatcher batcher;
+    private DeferredVerdicts deferrals;
+    private int deferLimit;
+    private long deferTimeoutMillis;
+    private Doorbell doorbell;
     private EngineJournal journal;
     private JournalRecorder recorder;
     private PeerInbox inbox;
@@ -113,6 +121,22 @@ public final class PacketAgent implements Runnable {
     public PacketAgent peerInbox(final PeerInbox peerInbox) {
         this.inbox = peerInbox;
         return this;
+    }
+
+    /**
+     * pfsync deferral: hold the first packet of every new forwarded state until a peer acknowledges
+     * the state, at most {@code limit} at once and {@code timeoutMillis} each ({@link DeferredVerdicts}).
+     * Needs {@link #peerInbox}, through which acknowledgements arrive. Call before {@link #start()}.
+     */
+    public PacketAgent deferral(final int limit, final long timeoutMillis) {
+        this.deferLimit = limit;
+        this.deferTimeoutMillis = timeoutMillis;
+        return this;
+    }
+
+    /** The held first packets (null until the agent started, or without deferral); read-only from other threads. */
+    public DeferredVerdicts deferrals() {
+        return deferrals;
     }
 
     /** Starts the agent on a new thread named {@code tandem-queue-N}. */
@@ -210,6 +234,14 @@ public final class PacketAgent implements Runnable {
                     .slotSize(settings.copyRange() + NfQueueOptions.SLOT_HEADROOM));
             batcher = new VerdictBatcher(session.socket(), new NfqVerdictEncoder(64 * 1024), counters,
                     settings.queue(), settings.batchVerdicts());
+            if (inbox != null) {
+                doorbell = Doorbell.open();
+                inbox.wakeup(doorbell::ring);
+                if (deferLimit > 0) {
+                    deferrals = new DeferredVerdicts(batcher, filter.states(), deferLimit, deferTimeoutMillis);
+                    filter.deferFirstPackets(deferrals);
+                }
+            }
         } catch (final RuntimeException e) {
             startFailure = e;
             started.countDown();
@@ -223,8 +255,15 @@ public final class PacketAgent implements Runnable {
             }
         } finally {
             try {
+                if (deferrals != null) {
+                    deferrals.releaseAll(System.nanoTime());
+                }
                 batcher.flush();
                 session.close();
+                if (doorbell != null) {
+                    inbox.wakeup(null);
+                    doorbell.close();
+                }
             } finally {
                 stopped.countDown();
             }
@@ -236,11 +275,19 @@ public final class PacketAgent implements Runnable {
         final NfQueueSession s = session;
         final RecvmmsgBatch batch = s.batch();
         now = System.currentTimeMillis();
+        final long nowNanos = System.nanoTime();
         expireSlice();
         if (recorder != null) {
             recorder.snapshotSlice(filter.states(), now);
         }
-        final int peerMessages = inbox == null ? 0 : inbox.drain(filter.states(), recorder, now, PEER_UPDATES_PER_CYCLE);
+        final int peerMessages = inbox == null ? 0
+                : inbox.drain(filter.states(), recorder, deferrals, now, nowNanos, PEER_UPDATES_PER_CYCLE);
+        if (deferrals != null) {
+            deferrals.expire(nowNanos);
+        }
+        if (inbox != null) {
+            filter.states().reportDue(now, TRAILING_REPORTS_PER_CYCLE);
+        }
         snapshots.serve(filter.states(), now);
         bulkSnapshots.serve(filter.states(), now);
         final int received = batch.receive(s.fd(), false);
@@ -263,15 +310,35 @@ public final class PacketAgent implements Runnable {
         if (errno == EAGAIN) {
             batcher.flush();
             if (peerMessages == 0) { // peers' messages waiting (a bulk update): no nap between batches
-                s.socket().poll(IDLE_POLL_MILLIS);
+                idle(s);
             }
         } else if (errno == ENOBUFS) {
             counters.increment(PacketCounter.ENOBUFS);
         } else if (errno != EINTR) {
             counters.increment(PacketCounter.RECEIVE_ERRORS);
-            s.socket().poll(IDLE_POLL_MILLIS);
+            idle(s);
         }
         return 0;
+    }
+
+    /**
+     * Waits for the next packet, at most {@link #IDLE_POLL_MILLIS} and no longer than the oldest held
+     * packet's timeout; with sync on, the sync thread's doorbell (a peer's acknowledgement or update
+     * waiting in the inbox) ends the wait too.
+     */
+    private void idle(final NfQueueSession s) {
+        int timeout = IDLE_POLL_MILLIS;
+        if (deferrals != null) {
+            final long next = deferrals.nanosToNextTimeout(System.nanoTime());
+            if (next >= 0) {
+                timeout = (int) Math.min(timeout, (next + 999_999) / 1_000_000);
+            }
+        }
+        if (doorbell != null) {
+            doorbell.await(s.fd(), timeout);
+        } else {
+            s.socket().poll(timeout);
+        }
     }
 
     private void onDatagram(final UnsafeBuffer buffer, final int length, final boolean truncated) {
@@ -320,7 +387,12 @@ public final class PacketAgent implements Runnable {
             batcher.add(id, malformedVerdict);
             return;
         }
-        batcher.add(id, filter.decide(packet, parser.hook(), parser.indev(), parser.outdev(), parser.capLen(), now));
+        final int verdict = filter.decide(packet, parser.hook(), parser.indev(), parser.outdev(), parser.capLen(), now);
+        if (verdict == PacketFilter.HOLD) {
+            deferrals.hold(filter.heldSlot(), id, System.nanoTime());
+        } else {
+            batcher.add(id, verdict);
+        }
     }
 
     /** Expires states in slices sized so that the table is swept once per timeout interval. */

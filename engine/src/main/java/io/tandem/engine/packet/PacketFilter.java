@@ -9,6 +9,7 @@ import io.tandem.engine.state.StateIds;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 import java.security.SecureRandom;
+import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.engine.verdict.VerdictBatcher;
 
 /**
@@ -47,9 +48,19 @@ public final class PacketFilter {
     private static final int CROSS_PASS_STATE_CREATED = 2;
     private static final int NO_STATE = -1;
 
+    /**
+     * {@link #decide} result besides ACCEPT and DROP: the packet created a state whose first packet is
+     * deferred ({@link #deferFirstPackets}); the caller holds it ({@link #heldSlot()} names the state).
+     */
+    public static final int HOLD = 2;
+
     private final Ruleset ruleset;
     private final StateTable states;
     private final PacketCounters counters;
+    private DeferredVerdicts deferrals;
+    private boolean defer;
+    /** The state created with a held first packet by the current decision, or -1. */
+    private int heldSlot = NO_STATE;
 
     public PacketFilter(final Ruleset ruleset, final StateTable states, final PacketCounters counters) {
         this.ruleset = ruleset;
@@ -89,6 +100,23 @@ public final class PacketFilter {
         return id;
     }
 
+    /**
+     * pfsync deferral: from now on a forwarded packet that creates a state (and is not addressed to a
+     * multicast or broadcast address) is decided {@link #HOLD}: its state is marked PFSTATE_ACK, and
+     * the caller hands the packet to {@code held}. Any later packet of a state whose first packet is
+     * still held releases it first (pf's {@code pfsync_update_state}). Packets for or from this host
+     * (INPUT, OUTPUT) are never held: their replies cannot take another firewall.
+     */
+    public void deferFirstPackets(final DeferredVerdicts held) {
+        this.deferrals = held;
+        this.defer = held != null;
+    }
+
+    /** The state whose first packet the last {@link #HOLD} decision holds. */
+    public int heldSlot() {
+        return heldSlot;
+    }
+
     public Ruleset ruleset() {
         return ruleset;
     }
@@ -109,6 +137,28 @@ public final class PacketFilter {
      */
     public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes,
             final long now) {
+        heldSlot = NO_STATE;
+        deferThis = defer && hook == HOOK_FORWARD && !multicastOrBroadcast(p);
+        final int verdict = decideCrossings(p, hook, indev, outdev, bytes, now);
+        if (heldSlot != NO_STATE && verdict != VerdictBatcher.ACCEPT) {
+            states.deferred(heldSlot, false); // if-bound: a later crossing dropped it after all
+            heldSlot = NO_STATE;
+        }
+        return heldSlot != NO_STATE ? HOLD : verdict;
+    }
+
+    /** Multicast and limited-broadcast destinations, whose first packets pf never defers. */
+    static boolean multicastOrBroadcast(final DecodedPacket p) {
+        if (p.family == DecodedPacket.FAMILY_INET) {
+            return (p.dstLo & 0xF000_0000L) == 0xE000_0000L || (p.dstLo & 0xFFFF_FFFFL) == 0xFFFF_FFFFL;
+        }
+        return (p.dstHi >>> 56) == 0xFF;
+    }
+
+    private boolean deferThis;
+
+    private int decideCrossings(final DecodedPacket p, final int hook, final int indev, final int outdev,
+            final long bytes, final long now) {
         final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
         if (states.ifBound()) {
             // if-bound: every crossing looks only for states bound to its own interface, as pf does.
@@ -161,6 +211,9 @@ public final class PacketFilter {
         if (slot < 0) {
             return NO_STATE;
         }
+        if (deferrals != null && (states.stateFlags(slot) & StateTable.PFSTATE_ACK) != 0) {
+            deferrals.releaseForPacket(slot, System.nanoTime()); // the held first packet goes out first
+        }
         final int result = states.track(slot, p, states.lastLookupForward(), now);
         if (result == StateTable.PASS) {
             counters.increment(PacketCounter.STATE_MATCH_PASS);
@@ -192,9 +245,13 @@ public final class PacketFilter {
         if (!ruleset.keepState(rule)) {
             return CROSS_PASS;
         }
+        final boolean deferred = deferThis && heldSlot == NO_STATE;
         final int slot = states.create(p, rule, ruleset.maxStates(rule),
-                direction == Ruleset.DIR_IN ? StateTable.PF_IN : StateTable.PF_OUT, ifindex, now);
+                direction == Ruleset.DIR_IN ? StateTable.PF_IN : StateTable.PF_OUT, ifindex, now, deferred);
         if (slot >= 0) {
+            if (deferred) {
+                heldSlot = slot;
+            }
             return CROSS_PASS_STATE_CREATED;
         }
         if (slot == StateTable.FAIL_UNTRACKABLE) {

@@ -12,13 +12,15 @@ public enum StateCounter {
     INSERTS_OTHER("tandem_state_inserts", "proto", "other", "States created, by protocol"),
 
     REMOVED_EXPIRED("tandem_state_removals", "reason", "expired",
-            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse"),
+            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse, superseded = a peer's state for the same connection won"),
     REMOVED_CLOSED("tandem_state_removals", "reason", "closed",
-            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse"),
+            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse, superseded = a peer's state for the same connection won"),
     REMOVED_FLUSHED("tandem_state_removals", "reason", "flushed",
-            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse"),
+            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse, superseded = a peer's state for the same connection won"),
     REMOVED_REUSED("tandem_state_removals", "reason", "reused",
-            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse"),
+            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse, superseded = a peer's state for the same connection won"),
+    REMOVED_SUPERSEDED("tandem_state_removals", "reason", "superseded",
+            "States removed: expired = timed out, closed = TCP closed, flushed = by command, reused = TCP port reuse, superseded = a peer's state for the same connection won"),
 
     INSERT_FAILED_FULL("tandem_state_insert_failures", "reason", "table_full",
             "State creations refused: table_full = state limit reached, duplicate_key = key already present, "

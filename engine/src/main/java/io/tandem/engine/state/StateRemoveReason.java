@@ -9,7 +9,12 @@ public enum StateRemoveReason {
     /** Removed by an administrative flush or a peer's clear. */
     FLUSHED(StateCounter.REMOVED_FLUSHED),
     /** A closed TCP state whose 5-tuple a new connection reuses (pf's "state reuse"). */
-    REUSED(StateCounter.REMOVED_REUSED);
+    REUSED(StateCounter.REMOVED_REUSED),
+    /**
+     * Two nodes created a state for the same connection and the other node's won (the lower
+     * creatorid, then id): ours gives way to it, keeping what it knew.
+     */
+    SUPERSEDED(StateCounter.REMOVED_SUPERSEDED);
 
     private final StateCounter counter;
 

@@ -188,12 +188,48 @@ public final class StateTable {
     private final long[] syncReportedMillis;
     /** Per slot: local updates since the last report (pf's sync_updates). */
     private final int[] syncUpdates;
+    /** Per slot: which halves this node has passed packets from ({@link #SEEN_SRC}, {@link #SEEN_DST}). */
+    private final byte[] seenHere;
+    /** Per slot: pf's {@code state_flags}; {@link #PFSTATE_ACK} while the state's first packet is held. */
+    private final byte[] stateFlags;
+    /** Per half: the values last reported for sync (what the peers were told), for the correction rule. */
+    private final int[] reportedSeqLo;
+    private final int[] reportedSeqHi;
+    private final byte[] reportedState;
+    /** Per slot: when our version was last sent back to correct a peer. */
+    private final long[] lastCorrectionMillis;
+    /** Per slot: changed since its last report, and whether it waits in the trailing-report queue. */
+    private final boolean[] syncDirty;
+    private final boolean[] syncQueued;
+    /** FIFO of dirty slots (slot | generation << 32) and when each was queued; at most one entry per slot. */
+    private final long[] dirtyQueue;
+    private final long[] dirtyQueuedMillis;
+    private int dirtyHead;
+    private int dirtyCount;
     private boolean syncUpdatesEnabled;
     private int syncMaxUpdates = 128;
     /** pf's 1-second timer: an updated state is reported at least this often. */
     public static final long SYNC_UPDATE_INTERVAL_MILLIS = 1000;
     /** pf's split-path window: a state a peer updated this recently is reported on every local update. */
     public static final long SYNC_SPLIT_WINDOW_MILLIS = 2000;
+    /** A peer's update that is behind our last report is answered at most this often per state. */
+    public static final long CORRECTION_INTERVAL_MILLIS = 1000;
+    /**
+     * On a split path, a half may send up to this many of the other half's largest windows beyond the
+     * highest sequence number this node saw it send (see {@link #trackTcp}).
+     */
+    public static final int SPLIT_WINDOWS = 2;
+    /** {@link #seenHere}: a packet sent by the initiator (src) passed here; by the responder (dst). */
+    public static final int SEEN_SRC = 1;
+    public static final int SEEN_DST = 2;
+    /** pf's PFSTATE_ACK: the state's first packet is held until a peer acknowledges the state (deferral). */
+    public static final int PFSTATE_ACK = 0x10;
+
+    /** {@link #mergeFromPeer} result bit: the peer's record lacks something we reported (pfsync's stale). */
+    public static final int MERGE_BEHIND = 1;
+    /** {@link #mergeFromPeer} result bit: ... and our version should go back to it now (rate-limited). */
+    public static final int MERGE_CORRECT = 2;
+
     /** pf's synproxy half states (PF_TCPS_PROXY_SRC / _DST). */
     public static final int PF_TCPS_PROXY_SRC = 11;
     public static final int PF_TCPS_PROXY_DST = 12;
@@ -212,6 +248,7 @@ public final class StateTable {
     /** (creatorid, id) → slot, for pfsync messages that name a state only by its identity. */
     private final org.agrona.collections.Long2LongHashMap idIndex;
     private StateChangeListener listener = StateChangeListener.NONE;
+    private HeldStateListener heldListener = (table, slot) -> { };
     private int expireCursor;
     private boolean lastLookupForward;
     private Thread owner;
@@ -289,6 +326,16 @@ public final class StateTable {
         peerSyncMillis = new long[capacity];
         syncReportedMillis = new long[capacity];
         syncUpdates = new int[capacity];
+        seenHere = new byte[capacity];
+        stateFlags = new byte[capacity];
+        reportedSeqLo = new int[capacity * 2];
+        reportedSeqHi = new int[capacity * 2];
+        reportedState = new byte[capacity * 2];
+        lastCorrectionMillis = new long[capacity];
+        syncDirty = new boolean[capacity];
+        syncQueued = new boolean[capacity];
+        dirtyQueue = new long[capacity];
+        dirtyQueuedMillis = new long[capacity];
 
         freeSlots = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -411,6 +458,16 @@ public final class StateTable {
      */
     public int create(final DecodedPacket p, final int ruleNumber, final int maxStates, final int dir,
             final int ifIndex, final long nowMillis) {
+        return create(p, ruleNumber, maxStates, dir, ifIndex, nowMillis, false);
+    }
+
+    /**
+     * As {@link #create(DecodedPacket, int, int, int, int, long)}; {@code deferred} marks the new state
+     * {@link #PFSTATE_ACK} before the listener is told, so its journal record (and the pfsync INS made
+     * from it) says that its first packet is held until a peer acknowledges it.
+     */
+    public int create(final DecodedPacket p, final int ruleNumber, final int maxStates, final int dir,
+            final int ifIndex, final long nowMillis, final boolean deferred) {
         assert onOwnerThread();
         if (ruleNumber < -1 || ruleNumber >= maxRules) {
             throw new IllegalArgumentException("rule number out of range: " + ruleNumber);
@@ -469,9 +526,8 @@ public final class StateTable {
         clearPeer(s);
         clearPeer(d);
         resync[slot] = false;
-        peerSyncMillis[slot] = 0;
-        syncReportedMillis[slot] = nowMillis;
-        syncUpdates[slot] = 0;
+        resetSync(slot, nowMillis);
+        seenHere[slot] = SEEN_SRC;
 
         switch (p.protocol) {
             case DecodedPacket.PROTO_TCP:
@@ -507,8 +563,28 @@ public final class StateTable {
             ruleStates[ruleNumber]++;
         }
         size++;
+        if (deferred) {
+            stateFlags[slot] = PFSTATE_ACK;
+        }
+        markReported(slot);
         listener.onInsert(this, slot);
         return slot;
+    }
+
+    /** The per-state pfsync bookkeeping of a new slot: nothing reported, nothing held, not split. */
+    private void resetSync(final int slot, final long reportedMillis) {
+        peerSyncMillis[slot] = 0;
+        syncReportedMillis[slot] = reportedMillis;
+        syncUpdates[slot] = 0;
+        seenHere[slot] = 0;
+        stateFlags[slot] = 0;
+        lastCorrectionMillis[slot] = 0;
+        syncDirty[slot] = false;
+        for (int i = slot * 2; i <= slot * 2 + 1; i++) {
+            reportedSeqLo[i] = 0;
+            reportedSeqHi[i] = 0;
+            reportedState[i] = 0;
+        }
     }
 
     /** pf_create_state() for TCP: the initiator's half from its first packet, the responder's empty. */
@@ -576,6 +652,7 @@ public final class StateTable {
         final int s = slot * 2 + (forward ? PEER_SRC : PEER_DST);
         final int d = slot * 2 + (forward ? PEER_DST : PEER_SRC);
         final int before = peerState[slot * 2] << 16 | peerState[slot * 2 + 1] << 8 | timeoutClass[slot];
+        final int maxWinBefore = maxWin[s];
         final int result;
         switch (proto[slot]) {
             case DecodedPacket.PROTO_TCP:
@@ -600,14 +677,13 @@ public final class StateTable {
             final int dirIndex = forward ? 0 : 1;
             packets[slot * 2 + dirIndex]++;
             bytes[slot * 2 + dirIndex] += p.ipLength;
+            seenHere[slot] |= (byte) (forward ? SEEN_SRC : SEEN_DST);
         }
         if (result != STATE_REUSED
                 && before != (peerState[slot * 2] << 16 | peerState[slot * 2 + 1] << 8 | timeoutClass[slot])) {
-            syncUpdates[slot] = 0;
-            syncReportedMillis[slot] = nowMillis;
-            listener.onUpdate(this, slot, splitPath(slot, nowMillis) ? SyncHints.IMMEDIATE : 0);
+            report(slot, splitPath(slot, nowMillis) ? SyncHints.IMMEDIATE : 0, nowMillis);
         } else if (result == PASS && syncUpdatesEnabled) {
-            reportForSync(slot, nowMillis);
+            reportForSync(slot, nowMillis, maxWin[s] > maxWinBefore);
         }
         return result;
     }
@@ -616,35 +692,103 @@ public final class StateTable {
      * Turns on the reporting of ordinary updates (a packet passed on a state and moved its windows or
      * counters, without changing its protocol state) for pfsync, throttled the way pf's sync queue
      * sends them (spec B.4 UPDATE): a state is reported at most once per
-     * {@link #SYNC_UPDATE_INTERVAL_MILLIS} — the first update after that interval is reported — and
-     * at once, marked {@link SyncHints#IMMEDIATE}, after {@code maxUpdates} updates of a TCP state
-     * (0: every update) or on every update while a peer updated the state in the last
-     * {@link #SYNC_SPLIT_WINDOW_MILLIS} (split path). Off by default: without sync nobody needs them.
+     * {@link #SYNC_UPDATE_INTERVAL_MILLIS} — the first update after that interval is reported, and a
+     * change that came within the interval is reported when it ends ({@link #reportDue}) — and at once,
+     * marked {@link SyncHints#IMMEDIATE}, after {@code maxUpdates} updates of a TCP state (0: every
+     * update). On a split path (a peer updated the state in the last {@link #SYNC_SPLIT_WINDOW_MILLIS})
+     * a larger {@code max_win} is reported at once, because the other node's window checks lean on it;
+     * other window advances keep the throttle (see {@link #trackTcp}: split-path checks do not need
+     * every update). Off by default: without sync nobody needs them.
      */
     public void enableSyncUpdates(final int maxUpdates) {
         syncUpdatesEnabled = true;
         syncMaxUpdates = maxUpdates;
     }
 
-    private boolean splitPath(final int slot, final long nowMillis) {
+    /** True when a pfsync peer updated (or created) the state within the split window (pf's pfsync_time test). */
+    public boolean splitPath(final int slot, final long nowMillis) {
         final long t = peerSyncMillis[slot];
         return t != 0 && nowMillis - t < SYNC_SPLIT_WINDOW_MILLIS;
     }
 
-    private void reportForSync(final int slot, final long nowMillis) {
-        if (splitPath(slot, nowMillis)) {
-            syncUpdates[slot] = 0;
-            syncReportedMillis[slot] = nowMillis;
-            listener.onUpdate(this, slot, SyncHints.IMMEDIATE);
+    private void reportForSync(final int slot, final long nowMillis, final boolean windowGrew) {
+        if (windowGrew && splitPath(slot, nowMillis)) {
+            report(slot, SyncHints.IMMEDIATE, nowMillis);
         } else if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
-            syncUpdates[slot] = 1;
-            syncReportedMillis[slot] = nowMillis;
-            listener.onUpdate(this, slot, 0);
+            report(slot, 0, nowMillis);
         } else if (proto[slot] == DecodedPacket.PROTO_TCP && ++syncUpdates[slot] >= syncMaxUpdates) {
-            syncUpdates[slot] = 0;
-            syncReportedMillis[slot] = nowMillis;
-            listener.onUpdate(this, slot, SyncHints.IMMEDIATE);
+            report(slot, SyncHints.IMMEDIATE, nowMillis);
+        } else {
+            markDirty(slot, nowMillis);
         }
+    }
+
+    /** Journals (and so sends) the state's current values, remembering them as what the peers were told. */
+    private void report(final int slot, final int hints, final long nowMillis) {
+        syncUpdates[slot] = 0;
+        syncReportedMillis[slot] = nowMillis;
+        syncDirty[slot] = false;
+        markReported(slot);
+        listener.onUpdate(this, slot, hints);
+    }
+
+    /**
+     * Remembers the state's current half values as the ones the peers were told: the journal record of
+     * this change goes to them. Called for every change sent for sync (inserts, updates, and the
+     * packet thread's answers to peers). {@link #mergeFromPeer} compares a peer's record with these.
+     */
+    public void markReported(final int slot) {
+        for (int i = slot * 2; i <= slot * 2 + 1; i++) {
+            reportedSeqLo[i] = seqLo[i];
+            reportedSeqHi[i] = seqHi[i];
+            reportedState[i] = peerState[i];
+        }
+    }
+
+    private void markDirty(final int slot, final long nowMillis) {
+        syncDirty[slot] = true;
+        if (!syncQueued[slot] && dirtyCount < capacity) {
+            final int tail = (dirtyHead + dirtyCount) % capacity;
+            dirtyQueue[tail] = slot | (long) generation[slot] << 32;
+            dirtyQueuedMillis[tail] = nowMillis;
+            dirtyCount++;
+            syncQueued[slot] = true;
+        }
+    }
+
+    /**
+     * Reports the states whose last change came within the throttle interval and was not yet sent
+     * (pf sends its queue on a one-second timer, so no change stays unsent): examines at most
+     * {@code budget} queued states that waited an interval. Packet thread, every duty cycle.
+     *
+     * @return states reported
+     */
+    public int reportDue(final long nowMillis, final int budget) {
+        int reported = 0;
+        for (int n = 0; n < budget && dirtyCount > 0; n++) {
+            final int head = dirtyHead;
+            if (nowMillis - dirtyQueuedMillis[head] < SYNC_UPDATE_INTERVAL_MILLIS) {
+                break;
+            }
+            final long entry = dirtyQueue[head];
+            dirtyHead = (head + 1) % capacity;
+            dirtyCount--;
+            final int slot = (int) entry;
+            if (generation[slot] != (int) (entry >>> 32)) {
+                continue; // the state is gone; its slot's flag was reset when it was freed
+            }
+            syncQueued[slot] = false;
+            if (!live[slot] || !syncDirty[slot]) {
+                continue;
+            }
+            if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
+                report(slot, 0, nowMillis);
+                reported++;
+            } else {
+                markDirty(slot, nowMillis); // reported since it was queued: wait for its own interval
+            }
+        }
+        return reported;
     }
 
     /** pf_test_state_udp() and pf_test_state_other(): the sender is at least SINGLE; an answer makes the other MULTIPLE. */
@@ -763,16 +907,26 @@ public final class StateTable {
             }
         }
 
+        final boolean dKnown = peerState[d] >= TCPS_SYN_SENT; // d sent its SYN (seen here or told by a peer)
         if (resync[slot]) {
-            return trackRecovered(slot, s, d, win, sws, end, (int) p.ack - seqDiff[d], hasAck, fin, rst, nowMillis);
+            final int rawAck = (int) p.ack - seqDiff[d];
+            return trackRecovered(slot, s, d, win, sws, end, hasAck ? rawAck : seqLo[d],
+                    hasAck ? dKnown : seqLo[d] != 0, hasAck, fin, rst, nowMillis);
         }
         int ack = (int) p.ack - seqDiff[d];
+        boolean checkAck = true;
         if (!hasAck) {
             ack = seqLo[d]; // let it pass the ack skew check
         } else if ((ack == 0 && (flags & (DecodedPacket.TH_ACK | DecodedPacket.TH_RST))
-                == (DecodedPacket.TH_ACK | DecodedPacket.TH_RST)) || peerState[d] < TCPS_SYN_SENT) {
+                == (DecodedPacket.TH_ACK | DecodedPacket.TH_RST)) || !dKnown) {
             ack = seqLo[d]; // broken stacks and FIN|ACK after a SYN timeout: nothing to acknowledge
+        } else if (seqLo[d] == 0) {
+            checkAck = false; // split path: d's state came from a peer before its sequence numbers did
         }
+        // The ack is a position in d's sequence space (so it may move d's seqhi) unless it was replaced
+        // by a seqlo that is not known yet. pf also moves seqhi by a replaced 0; that would leave a
+        // meaningless seqhi which breaks pf's own "seqhi == 1: not set" test when d's SYN is seen later.
+        final boolean ackUsable = dKnown && (ack != seqLo[d] || seqLo[d] != 0);
 
         if (seq == end) {
             // Ease sequencing restrictions on packets without data.
@@ -782,13 +936,32 @@ public final class StateTable {
         }
 
         final int ackskew = seqLo[d] - ack;
+        // Split path (theory in docs/pfsync.md): when d's packets do not all pass here, the bounds pf takes
+        // from d's packets lag behind, so each is widened to the limit that what this node sees proves.
+        // (1) d acknowledges at most what s sent (seqlo[s]) and offers at most its largest window, so s
+        //     sends at most SPLIT_WINDOWS of d's largest windows beyond seqlo[s];
+        // (3) s acknowledges at most what d sent, and d sends within the window s offered: seqhi[d],
+        //     which this node computes from s's own packets.
+        // Both stay within one or two windows of the connection's live sequence numbers, so a blind
+        // (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
+        int hiBound = seqHi[s];
+        boolean ackAhead = ackskew >= -MAXACKWINDOW;
+        if (dKnown && ((seenHere[slot] & (d == slot * 2 ? SEEN_SRC : SEEN_DST)) == 0 || splitPath(slot, nowMillis))) {
+            final int widened = seqLo[s] + splitReach(maxWin[d], dws);
+            if (seqGt(widened, hiBound)) {
+                hiBound = widened;
+            }
+            if (!ackAhead && seqHi[d] != 1 && seqGeq(seqHi[d], ack)) {
+                ackAhead = true;
+            }
+        }
 
-        if (seqGeq(seqHi[s], dataEnd)                                     // last octet inside the other's window
+        if (seqGeq(hiBound, dataEnd)                                      // last octet inside the other's window
                 && seqGeq(seq, seqLo[s] - (maxWin[d] << dws))             // retransmit: at most a window back
-                && ackskew >= -MAXACKWINDOW                               // acking at most one window back
-                && ackskew <= (MAXACKWINDOW << sws)                       // acking at most one window forward
+                && (!checkAck || (ackAhead                                // acking at most one window back
+                        && ackskew <= (MAXACKWINDOW << sws)))             // acking at most one window forward
                 && (!rst || origSeq == seqLo[s] || origSeq == seqLo[s] + 1 || origSeq + 1 == seqLo[s])) {
-            advanceWindows(s, d, win, sws, end, ack);
+            advanceWindows(s, d, win, sws, end, ack, ackUsable);
             if (syn && peerState[s] < TCPS_SYN_SENT) {
                 peerState[s] = TCPS_SYN_SENT;
             }
@@ -815,7 +988,7 @@ public final class StateTable {
                 && seqGeq(seq, seqLo[s] - MAXACKWINDOW)) {                // within a window backward
             // Loose: shotgunned SYNs, connections picked up late, stray packets after close.
             // The timer is not refreshed, so a flood cannot keep the state alive.
-            advanceWindows(s, d, win, sws, end, ack);
+            advanceWindows(s, d, win, sws, end, ack, ackUsable);
             if (fin && peerState[s] < TCPS_CLOSING) {
                 peerState[s] = TCPS_CLOSING;
             }
@@ -848,8 +1021,9 @@ public final class StateTable {
      * order. Once both halves have been seen and the grace count is spent, pf's full checks resume.
      */
     private int trackRecovered(final int slot, final int s, final int d, final int win, final int sws, final int end,
-            final int ack, final boolean hasAck, final boolean fin, final boolean rst, final long nowMillis) {
-        advanceWindows(s, d, win, sws, end, hasAck ? ack : seqLo[d]);
+            final int ack, final boolean ackUsable, final boolean hasAck, final boolean fin, final boolean rst,
+            final long nowMillis) {
+        advanceWindows(s, d, win, sws, end, ack, ackUsable);
         if (fin && peerState[s] < TCPS_CLOSING) {
             peerState[s] = TCPS_CLOSING;
         }
@@ -869,7 +1043,7 @@ public final class StateTable {
     }
 
     private void advanceWindows(final int s, final int d, final int win, final int sws, final int end,
-            final int ack) {
+            final int ack, final boolean ackUsable) {
         if (maxWin[s] < win) {
             maxWin[s] = win;
         }
@@ -877,9 +1051,14 @@ public final class StateTable {
             seqLo[s] = end;
         }
         final int scaled = win << sws;
-        if (seqGeq(ack + scaled, seqHi[d])) {
+        if (ackUsable && (seqHi[d] == 1 || seqGeq(ack + scaled, seqHi[d]))) {
             seqHi[d] = ack + Math.max(scaled, 1);
         }
+    }
+
+    /** How far beyond seqlo a half may send on a split path: {@link #SPLIT_WINDOWS} of the other's largest window. */
+    private static int splitReach(final int otherMaxWin, final int shift) {
+        return (int) Math.min((long) SPLIT_WINDOWS * ((long) Math.max(otherMaxWin, 1) << shift), 1L << 30);
     }
 
     /** pf's timeout class for a TCP state from its two half states (first match wins). */
@@ -968,6 +1147,10 @@ public final class StateTable {
         if (!live[slot]) {
             throw new IllegalStateException("slot not live: " + slot);
         }
+        if ((stateFlags[slot] & PFSTATE_ACK) != 0) {
+            heldListener.heldStateRemoved(this, slot);
+            stateFlags[slot] &= ~PFSTATE_ACK;
+        }
         listener.onRemove(this, slot, reason);
         indexDelete(slot, 0);
         if (!selfKeyed(slot)) {
@@ -975,6 +1158,7 @@ public final class StateTable {
         }
         idIndex.remove(idKey(creatorIds[slot], ids[slot]));
         live[slot] = false;
+        syncQueued[slot] = false;
         generation[slot]++;
         if (rule[slot] >= 0) {
             ruleStates[rule[slot]]--;
@@ -1116,6 +1300,11 @@ public final class StateTable {
     // Read accessors (owner thread)
     // =========================================================================================
 
+    /** Installs the listener told when a state with a held first packet is removed (the deferral queue). */
+    public void setHeldStateListener(final HeldStateListener l) {
+        this.heldListener = l == null ? (table, slot) -> { } : l;
+    }
+
     /** Installs the listener told of every insert, update and removal (the journal recorder). */
     public void setListener(final StateChangeListener listener) {
         this.listener = listener == null ? StateChangeListener.NONE : listener;
@@ -1172,9 +1361,7 @@ public final class StateTable {
         clearPeer(slot * 2 + 1);
         resync[slot] = protocol == DecodedPacket.PROTO_TCP;
         resyncPackets[slot] = RESYNC_PACKETS;
-        peerSyncMillis[slot] = 0;
-        syncReportedMillis[slot] = lastActivity;
-        syncUpdates[slot] = 0;
+        resetSync(slot, lastActivity);
         indexInsert(slot, 0);
         if (!selfKeyed(slot)) {
             indexInsert(slot, 1);
@@ -1187,54 +1374,134 @@ public final class StateTable {
     }
 
     /**
-     * Merges one half of a peer's update into a state: the half becomes the half-wise maximum of ours
-     * and the peer's (goal G-MERGE) — the further protocol state (a real TCP state beats a synproxy
-     * one, as in pf's rule), and for TCP the further {@code seqlo} and {@code seqhi} (modular) and the
-     * larger {@code max_win}. The peer's half is <b>stale</b> when it is behind ours in protocol state
-     * or, for TCP, in {@code seqlo}: the caller then owes the peers our version (a correction).
+     * Merges a peer's view of a state into ours (goal G-MERGE), field by field: the further protocol
+     * state of each half (a real TCP state beats a synproxy one, as in pf's rule), and for TCP the
+     * further {@code seqlo} and {@code seqhi} (modulo 2^32) of each half whose sequence space the peer
+     * knows, the larger {@code max_win}, and what the peer learned of window scaling and MSS from a
+     * SYN this node did not see. Every field only moves forward, so merging is order-independent and
+     * repeated merges change nothing: two nodes that have heard each other's latest hold the same
+     * values.
      *
-     * <p>Why not FreeBSD's rule (spec C.6), which rejects a stale half whole: a half can be ahead in
-     * one field and behind in another (a later TCP state seen with an older sequence number when the
-     * two directions cross different firewalls); rejecting it whole discards the newer field, and two
-     * nodes that each reject the other's half correct each other forever. The maximum is monotone, so
-     * no half ever regresses, a correction always leaves its receiver not stale, and the exchange
-     * stops after at most one correction each way (property-tested in PeerMergeTest). FreeBSD's dst
-     * quirk (copying a half it judged stale) is not reproduced.
+     * <p>When the two directions of a connection cross different nodes, each knows some fields
+     * better than the other, so a peer's record is nearly always behind ours somewhere — that alone
+     * is no reason to answer. What calls for an answer is a record behind what we <i>last reported</i>:
+     * the peer missed or lost our message (or it is a FreeBSD peer that overwrote a half with an older
+     * one, opnsense/src#327). Then {@link #MERGE_BEHIND} is set (pfsync's {@code stale}) and, at most
+     * once per {@link #CORRECTION_INTERVAL_MILLIS} per state, {@link #MERGE_CORRECT}: the caller sends
+     * our version back at once. Between Tandem nodes a correction leaves its receiver at least at what
+     * we reported, so it is never answered in turn; the interval bounds the rest.
      *
-     * <p>Windows are compared and taken only when both sides know them: a state still re-learning
-     * them after a restore or import, or a peer's record that carries none (seqlo 0, seqhi ≤ 1), is
-     * judged by its protocol state alone.
+     * <p>The state is refreshed (last activity now, the timeout class of the merged half states) and
+     * marked as updated by a peer (pf's {@code pfsync_time}: the split-path test).
      *
-     * @param half 0 = the initiator's (src), 1 = the responder's (dst)
-     * @return true when the peer's half is stale
+     * @param swapped the peer's initiator is our responder (a state both nodes created, one of them
+     *                from the reply)
+     * @return {@link #MERGE_BEHIND} and {@link #MERGE_CORRECT} bits
      */
-    public boolean mergeHalfFromPeer(final int slot, final int half, final long peerSeqLo, final long peerSeqHi,
-            final int peerMaxWin, final int peerHalfState) {
+    public int mergeFromPeer(final int slot, final StateHalves v, final boolean swapped, final long nowMillis) {
         assert onOwnerThread();
-        final int i = slot * 2 + half;
-        final int ours = peerState[i];
         final boolean tcp = proto[slot] == DecodedPacket.PROTO_TCP;
-        final boolean windows = tcp && !resync[slot] && seqLo[i] != 0 && !(peerSeqLo == 0 && peerSeqHi <= 1);
-        boolean stale = false;
-        if (stateRank(ours) > stateRank(peerHalfState)) {
-            stale = true;
-        } else if (peerHalfState != ours) {
-            peerState[i] = (byte) peerHalfState;
+        int result = 0;
+        if (tcp) {
+            mergeScaling(slot, v, swapped ? 1 : 0);
         }
-        if (windows) {
-            if (seqGt(seqLo[i], (int) peerSeqLo)) {
-                stale = true;
-            } else {
-                seqLo[i] = (int) peerSeqLo;
+        for (int half = 0; half < 2; half++) {
+            final int h = swapped ? 1 - half : half;
+            final int i = slot * 2 + half;
+            final int theirs = v.peerState(h);
+            if (behindReported(i, theirs, (int) v.seqLo(h), (int) v.seqHi(h), tcp)) {
+                result |= MERGE_BEHIND;
             }
-            if (seqGt((int) peerSeqHi, seqHi[i])) {
-                seqHi[i] = (int) peerSeqHi;
+            if (stateRank(theirs) > stateRank(peerState[i])) {
+                peerState[i] = (byte) theirs;
             }
-            if (peerMaxWin > maxWin[i]) {
-                maxWin[i] = peerMaxWin;
+            if (tcp) {
+                mergeWindows(i, theirs, (int) v.seqLo(h), (int) v.seqHi(h));
+            }
+            if (v.maxWin(h) > maxWin[i]) {
+                maxWin[i] = v.maxWin(h);
+            }
+            if (mss[i] == 0) {
+                mss[i] = v.mss(h);
             }
         }
-        return stale;
+        lastActivityMillis[slot] = nowMillis;
+        timeoutClass[slot] = (byte) (tcp ? tcpTimeoutClass(peerState[slot * 2], peerState[slot * 2 + 1])
+                : laterClass(timeoutClass[slot], v.timeoutClass()));
+        peerSyncMillis[slot] = nowMillis;
+        if ((result & MERGE_BEHIND) != 0 && nowMillis - lastCorrectionMillis[slot] >= CORRECTION_INTERVAL_MILLIS) {
+            lastCorrectionMillis[slot] = nowMillis;
+            result |= MERGE_CORRECT;
+        }
+        return result;
+    }
+
+    /** A half's sequence numbers from a peer that knows them (its SYN was seen there): each the further. */
+    private void mergeWindows(final int i, final int theirState, final int lo, final int hi) {
+        if (theirState < TCPS_SYN_SENT || lo == 0) {
+            return; // the peer has not seen this half's SYN either
+        }
+        if (seqLo[i] == 0 || seqGt(lo, seqLo[i])) {
+            seqLo[i] = lo;
+        }
+        if (hi != 0 && hi != 1 && (seqHi[i] == 0 || seqHi[i] == 1 || seqGt(hi, seqHi[i]))) {
+            seqHi[i] = hi;
+        }
+    }
+
+    /**
+     * Window scaling is settled by the responder's SYN, which perhaps only the peer saw: if it carried
+     * the option, take the responder's shift; if the peer saw it without one (its responder half is
+     * known, and it dropped the initiator's shift as pf does), drop ours and unscale the initiator's
+     * max_win the way pf_tcp_track_full() does.
+     */
+    private void mergeScaling(final int slot, final StateHalves v, final int theirSrc) {
+        final int s = slot * 2;
+        final int d = s + 1;
+        final int theirDst = 1 - theirSrc;
+        final int srcScale = v.wscale(theirSrc);
+        final int dstScale = v.wscale(theirDst);
+        if (wscale[d] != 0) {
+            return;
+        }
+        if ((dstScale & PF_WSCALE_FLAG) != 0 && (wscale[s] & PF_WSCALE_FLAG) != 0) {
+            wscale[d] = (byte) dstScale;
+        } else if (dstScale == 0 && srcScale == 0 && wscale[s] != 0
+                && v.peerState(theirDst) >= TCPS_SYN_SENT && v.seqLo(theirDst) != 0) {
+            maxWin[s] = Math.min(TCP_MAXWIN, maxWin[s] << (wscale[s] & PF_WSCALE_MASK));
+            wscale[s] = 0;
+        }
+    }
+
+    /** True when a peer's half is behind what we last reported of it: in state, or (TCP) in seqlo or seqhi. */
+    private boolean behindReported(final int i, final int theirState, final int lo, final int hi, final boolean tcp) {
+        if (stateRank(theirState) < stateRank(reportedState[i])) {
+            return true;
+        }
+        if (!tcp || reportedState[i] < TCPS_SYN_SENT || reportedSeqLo[i] == 0) {
+            return false;
+        }
+        if (lo == 0 || seqLt(lo, reportedSeqLo[i])) {
+            return true;
+        }
+        final int reportedHi = reportedSeqHi[i];
+        return reportedHi != 0 && reportedHi != 1 && (hi == 0 || hi == 1 || seqLt(hi, reportedHi));
+    }
+
+    /** The further of two non-TCP timeout classes of one protocol (pf's classes for a protocol only move up). */
+    private static int laterClass(final int ours, final int theirs) {
+        return theirs > ours && theirs <= StateTimeouts.OTHER_MULTIPLE && classFamily(theirs) == classFamily(ours)
+                ? theirs : ours;
+    }
+
+    private static int classFamily(final int timeoutClass) {
+        if (timeoutClass <= StateTimeouts.TCP_CLOSED) {
+            return 0;
+        }
+        if (timeoutClass <= StateTimeouts.UDP_MULTIPLE) {
+            return 1;
+        }
+        return timeoutClass <= StateTimeouts.ICMP_ERROR_REPLY ? 2 : 3;
     }
 
     /** Order of half states for merging: synproxy states (11, 12) come before every real TCP state. */
@@ -1246,13 +1513,6 @@ public final class StateTable {
     public void markPeerUpdate(final int slot, final long nowMillis) {
         assert onOwnerThread();
         peerSyncMillis[slot] = nowMillis;
-    }
-
-    /** Refreshes a state from a peer's update: its timeout class, last activity now. */
-    public void refreshFromPeer(final int slot, final int timeout, final long nowMillis) {
-        assert onOwnerThread();
-        timeoutClass[slot] = (byte) timeout;
-        lastActivityMillis[slot] = nowMillis;
     }
 
     /** The slot of the state with this pfsync identity, or -1. */
@@ -1287,6 +1547,7 @@ public final class StateTable {
         }
         idIndex.remove(idKey(creatorIds[slot], ids[slot]));
         live[slot] = false;
+        syncQueued[slot] = false;
         generation[slot]++;
         if (rule[slot] >= 0) {
             ruleStates[rule[slot]]--;
@@ -1298,16 +1559,71 @@ public final class StateTable {
     /** Sets a restored state's half ({@code peer} 0 = initiator); seqlo is cleared for TCP (see {@link #restore}). */
     public void restorePeer(final int slot, final int peer, final long seqLoValue, final long seqHiValue,
             final long seqDiffValue, final int maxWinValue, final int mssValue, final int state, final int wscaleValue) {
+        restorePeer(slot, peer, seqLoValue, seqHiValue, seqDiffValue, maxWinValue, mssValue, state, wscaleValue, false);
+    }
+
+    /**
+     * Sets a restored or imported state's half. {@code keepWindows} keeps a TCP half's seqlo and seqhi:
+     * a pfsync peer's state is at most about a second old, unlike a journal record read after a restart,
+     * and the split-path checks need the other node's view of the half this node may never see.
+     */
+    public void restorePeer(final int slot, final int peer, final long seqLoValue, final long seqHiValue,
+            final long seqDiffValue, final int maxWinValue, final int mssValue, final int state, final int wscaleValue,
+            final boolean keepWindows) {
         assert onOwnerThread();
         final int i = slot * 2 + peer;
-        final boolean tcp = proto[slot] == DecodedPacket.PROTO_TCP;
-        seqLo[i] = tcp ? 0 : (int) seqLoValue;
-        seqHi[i] = tcp ? 1 : (int) seqHiValue;
+        final boolean clear = proto[slot] == DecodedPacket.PROTO_TCP && !keepWindows;
+        seqLo[i] = clear ? 0 : (int) seqLoValue;
+        seqHi[i] = clear ? 1 : (int) seqHiValue;
         seqDiff[i] = (int) seqDiffValue;
         maxWin[i] = maxWinValue;
         mss[i] = mssValue;
         peerState[i] = (byte) state;
         wscale[i] = (byte) wscaleValue;
+    }
+
+    /**
+     * Ends the sloppy re-learning of a TCP state's windows at once ({@link #restore} starts it): for a
+     * state a peer has just created (its INS), whose windows are current.
+     */
+    public void trustWindows(final int slot) {
+        assert onOwnerThread();
+        resync[slot] = false;
+    }
+
+    /** True while a recovered or imported TCP state re-learns its windows (no sequence checks yet). */
+    public boolean resyncing(final int slot) {
+        return resync[slot];
+    }
+
+    /** Which halves this node passed packets from: {@link #SEEN_SRC}, {@link #SEEN_DST}. */
+    public int seenHere(final int slot) {
+        return seenHere[slot];
+    }
+
+    /** pf's {@code state_flags}: {@link #PFSTATE_ACK} while the state's first packet is held (deferral). */
+    public int stateFlags(final int slot) {
+        return stateFlags[slot] & 0xff;
+    }
+
+    /** Sets or clears {@link #PFSTATE_ACK}: the deferral of the state's first packet starts or ends. */
+    public void deferred(final int slot, final boolean held) {
+        assert onOwnerThread();
+        stateFlags[slot] = (byte) (held ? stateFlags[slot] | PFSTATE_ACK : stateFlags[slot] & ~PFSTATE_ACK);
+    }
+
+    /**
+     * The index entry of the state holding this connection in either orientation: {@code slot << 1}
+     * when its initiator is {@code s}, {@code slot << 1 | 1} when its initiator is {@code d}; -1 if none.
+     */
+    public int findEntry(final int af, final int protocol, final int ifIndex, final long sHi, final long sLo,
+            final long dHi, final long dLo, final int sPort, final int dPort) {
+        return find(af, protocol, ifBound ? ifIndex : 0, sHi, sLo, dHi, dLo, sPort, dPort);
+    }
+
+    /** States whose last change waits for its trailing report ({@link #reportDue}). */
+    public int reportsPending() {
+        return dirtyCount;
     }
 
     /** This node's creator id, written into every state it creates. */

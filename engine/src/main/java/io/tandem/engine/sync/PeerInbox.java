@@ -1,11 +1,14 @@
 package io.tandem.engine.sync;
 
 import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.state.StateHalves;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 import io.tandem.engine.state.SyncHints;
+import io.tandem.engine.verdict.DeferredVerdicts;
 import java.nio.ByteBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -19,26 +22,37 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * <p>Theory of operation. The sync thread turns each valid pfsync record into a message — a
  * journal-format record plus a kind ({@link #STATE}, {@link #COMPRESSED}, {@link #DELETE},
  * {@link #REQUEST}, {@link #CLEAR}) — and {@link #offer}s it into a bounded single-producer
- * single-consumer ring. The packet thread {@link #drain}s a bounded number per duty cycle and acts
- * as pf's pfsync input handlers do (spec C.5):
+ * single-consumer ring; acknowledgements of our own deferred states (INS_ACK) go into a second,
+ * small ring ({@link #offerAck}) that is drained first, so a held packet is never released behind
+ * a bulk update. After posting, the sync thread rings the packet thread's {@link #wakeup doorbell}.
+ * The packet thread {@link #drain}s a bounded number per duty cycle and acts as pf's pfsync input
+ * handlers do (spec C.5):
  * <ul>
- *   <li>STATE (INS or UPD, full record): an unknown (creatorid, id) is imported — identity, counters,
- *       deadline = now + the record's remaining lifetime; TCP windows re-learned from the next
- *       packets, as after recovery. A record that collides with another state on the connection key
- *       is refused (counted in {@code badstate}) and our own state is sent back in full. A known one is
- *       merged like COMPRESSED.</li>
- *   <li>COMPRESSED (UPD_C): merged half by half ({@link StateTable#mergeHalfFromPeer}); where the
- *       peer's half is stale we keep ours and send our version back at once (a REPLY); if no half was
- *       stale the timeout class is the peer's and the state is refreshed. An unknown id is asked for:
- *       a SYNC_REQUEST journal record makes the sync agent send UPD_REQ.</li>
- *   <li>DELETE (DEL_C): the state is removed; unknown ids count {@code badstate}.</li>
+ *   <li>STATE (INS or UPD, full record): an unknown (creatorid, id) is imported with its windows —
+ *       an INS is a connection the peer has just created, so its windows are trusted at once; an UPD
+ *       re-learns them sloppily for a few packets, as after recovery. If another state holds the same
+ *       connection (both nodes created one: a reply reached this node before the peer's INS), the
+ *       one with the lower (creatorid, id) wins on every node, so the cluster converges on one state:
+ *       if the peer's wins, ours gives way to it (what ours knew is merged in, and a packet of ours
+ *       held for deferral is released); if ours wins, ours is sent back in full once and the peer's
+ *       identity is remembered, so a peer that keeps sending it (FreeBSD keeps its own) is counted and
+ *       never answered in a loop. A known state is merged like COMPRESSED.</li>
+ *   <li>COMPRESSED (UPD_C): merged field by field ({@link StateTable#mergeFromPeer}); when the
+ *       peer's record is behind what we last reported, our version goes back at once (a REPLY), at
+ *       most once a second per state. A peer's update of a state whose first packet we hold
+ *       acknowledges it: the packet is released. An unknown id is asked for: a SYNC_REQUEST journal
+ *       record makes the sync agent send UPD_REQ.</li>
+ *   <li>DELETE (DEL_C): the state is removed (a held first packet is dropped, as pf does); unknown ids
+ *       count {@code badstate}.</li>
  *   <li>REQUEST (UPD_REQ for one state): the state is journaled again, marked to be sent in full at
  *       once; unknown ids count {@code badstate}.</li>
  *   <li>CLEAR (CLR): every state of that creator (on that interface, when one is named) is removed.</li>
  * </ul>
  * Every change is journaled with the peer as its origin, so the sync agent does not echo it — only
  * records marked {@link SyncHints#REPLY} go back out. Failure policy: a full ring drops the message
- * and counts it; nothing here throws. Memory bound: the ring (1 MiB, about 3,900 messages).
+ * and counts it (an acknowledgement lost this way leaves its packet to the deferral timeout);
+ * nothing here throws. Memory bound: the rings (1 MiB, about 3,900 messages; 64 KiB, about 2,700
+ * acknowledgements) and a table of the last {@link #REMEMBERED} refused identities.
  */
 public final class PeerInbox {
     /** A full state record (INS, UPD; any format). */
@@ -52,28 +66,54 @@ public final class PeerInbox {
     /** CLR: creatorid, and in the ifindex field the local interface (0 = every interface). */
     public static final int CLEAR = 5;
 
+    /** Identities of peers' states that lost a collision here, remembered this long. */
+    static final int REMEMBERED = 256;
+    static final long REMEMBER_MILLIS = 60_000;
+
     private static final int RING_BYTES = 1 << 20;
+    private static final int ACK_RING_BYTES = 1 << 16;
+    private static final int ACK_LENGTH = 12;
+    private static final int ACK_DRAIN_LIMIT = 1024;
 
     private final OneToOneRingBuffer ring = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+    private final OneToOneRingBuffer ackRing = new OneToOneRingBuffer(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(ACK_RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+    private final UnsafeBuffer ackStaging = new UnsafeBuffer(new byte[ACK_LENGTH]);
     private final JournalRecordFlyweight record = new JournalRecordFlyweight();
     private final MessageHandler handler = this::apply;
+    private final MessageHandler ackHandler = this::applyAck;
+    private final Halves ours = new Halves();
+
+    private final int[] rememberedCreators = new int[REMEMBERED];
+    private final long[] rememberedIds = new long[REMEMBERED];
+    private final long[] rememberedAt = new long[REMEMBERED];
+    private int rememberNext;
+
+    private volatile Runnable wakeup = () -> { };
 
     private StateTable table;
     private JournalRecorder recorder;
+    private DeferredVerdicts deferrals;
     private long now;
+    private long nowNanos;
 
-    // Counters: dropped is written by the sync thread; the rest by the packet thread.
+    // Counters: dropped and acksDropped are written by the sync thread; the rest by the packet thread.
     private volatile long dropped;
+    private volatile long acksDropped;
     private long imported;
     private long merged;
     private long deleted;
     private long refused;
     private long stale;
+    private long corrections;
     private long badState;
     private long requested;
     private long answered;
     private long cleared;
+    private long collisionsWon;
+    private long collisionsLost;
+    private long collisionsRepeated;
 
     /** Sync thread: hands one message over; false (counted) when the ring is full. */
     public boolean offer(final int kind, final UnsafeBuffer source, final int offset) {
@@ -84,17 +124,65 @@ public final class PeerInbox {
         return false;
     }
 
+    /**
+     * Sync thread: a peer acknowledged one of our states (INS_ACK); the packet thread releases its held
+     * first packet. False (counted) when the ring is full.
+     */
+    public boolean offerAck(final int creator, final long id) {
+        ackStaging.putInt(0, creator);
+        ackStaging.putLong(4, id);
+        if (ackRing.write(1, ackStaging, 0, ACK_LENGTH)) {
+            return true;
+        }
+        acksDropped++;
+        return false;
+    }
+
+    /** The packet thread's doorbell, rung by {@link #wake} (the packet agent installs it). */
+    public void wakeup(final Runnable doorbell) {
+        this.wakeup = doorbell == null ? () -> { } : doorbell;
+    }
+
+    /** Sync thread: tells the packet thread that messages wait (once per batch of offers). */
+    public void wake() {
+        wakeup.run();
+    }
+
     /** Sync thread: true when at least {@code messages} more fit (the receiver stops reading before that). */
     public boolean hasRoomFor(final int messages) {
         return RING_BYTES - ring.size() > messages * (JournalRecordFlyweight.LENGTH + 8);
     }
 
-    /** Packet thread: applies up to {@code limit} messages; returns how many. */
+    /** Packet thread: applies up to {@code limit} messages (without deferral); returns how many. */
     public int drain(final StateTable states, final JournalRecorder journal, final long nowMillis, final int limit) {
+        return drain(states, journal, null, nowMillis, System.nanoTime(), limit);
+    }
+
+    /**
+     * Packet thread: applies every waiting acknowledgement (releasing held packets through
+     * {@code held}, which may be null when nothing is deferred), then up to {@code limit} messages.
+     *
+     * @return messages applied
+     */
+    public int drain(final StateTable states, final JournalRecorder journal, final DeferredVerdicts held,
+            final long nowMillis, final long nowNanosValue, final int limit) {
         this.table = states;
         this.recorder = journal;
+        this.deferrals = held;
         this.now = nowMillis;
-        return ring.read(handler, limit);
+        this.nowNanos = nowNanosValue;
+        final int acks = ackRing.read(ackHandler, ACK_DRAIN_LIMIT);
+        return acks + ring.read(handler, limit);
+    }
+
+    private void applyAck(final int kind, final MutableDirectBuffer buffer, final int index, final int length) {
+        if (length != ACK_LENGTH) {
+            return;
+        }
+        final int slot = table.findById(buffer.getInt(index), buffer.getLong(index + 4));
+        if (deferrals != null) {
+            deferrals.releaseAcknowledged(slot, nowNanos);
+        }
     }
 
     private void apply(final int kind, final MutableDirectBuffer buffer, final int index, final int length) {
@@ -134,7 +222,7 @@ public final class PeerInbox {
             return;
         }
         answered++;
-        journalUpdate(slot, SyncHints.REPLY | SyncHints.FULL | SyncHints.IMMEDIATE);
+        reply(slot, SyncHints.FULL | SyncHints.IMMEDIATE);
     }
 
     private void clear() {
@@ -151,61 +239,79 @@ public final class PeerInbox {
 
     private void update(final boolean full) {
         final int creator = record.creatorId();
-        int slot = table.findById(creator, record.id());
+        final int slot = table.findById(creator, record.id());
         if (slot < 0) {
-            if (!full) {
+            if (remembered(creator, record.id())) {
+                collisionsRepeated++; // a state that lost a collision here: handled once already
+            } else if (full) {
+                importState();
+            } else {
                 requested++;
                 if (recorder != null) {
                     recorder.onSyncRequest(creator, record.id());
                 }
-                return;
             }
-            importState();
             return;
         }
-        int staleHalves = 0;
-        for (int half = 0; half < 2; half++) {
-            if (table.mergeHalfFromPeer(slot, half, record.seqLo(half), record.seqHi(half), record.maxWin(half),
-                    record.peerState(half))) {
-                staleHalves++;
-            }
+        merge(slot, record, false);
+    }
+
+    /** A peer's view of a state we hold: merged; a held first packet is acknowledged; a correction if owed. */
+    private void merge(final int slot, final StateHalves view, final boolean swapped) {
+        final int result = table.mergeFromPeer(slot, view, swapped, now);
+        merged++;
+        if ((table.stateFlags(slot) & StateTable.PFSTATE_ACK) != 0 && deferrals != null) {
+            deferrals.releaseAcknowledged(slot, nowNanos); // the peer has the state
         }
-        if (staleHalves == 0) {
-            table.refreshFromPeer(slot, record.timeoutClass(), now);
-        } else {
+        if ((result & StateTable.MERGE_BEHIND) != 0) {
             stale++;
         }
-        if (staleHalves == 1) {
-            table.refreshFromPeer(slot, table.timeoutClass(slot), now); // alive, but keep our (further) class
+        if ((result & StateTable.MERGE_CORRECT) != 0) {
+            corrections++;
+            reply(slot, SyncHints.IMMEDIATE);
+        } else if (recorder != null) {
+            recorder.onUpdate(table, slot, 0);
         }
-        if (staleHalves < 2) {
-            table.markPeerUpdate(slot, now);
-        }
-        merged++;
-        journalUpdate(slot, staleHalves > 0 ? SyncHints.REPLY | SyncHints.IMMEDIATE : 0);
     }
 
     private void importState() {
         final int creator = record.creatorId();
-        final int existing = table.findSlot(record.af(), record.proto(), record.ifindex(), record.srcHi(),
+        final long id = record.id();
+        final int entry = table.findEntry(record.af(), record.proto(), record.ifindex(), record.srcHi(),
                 record.srcLo(), record.dstHi(), record.dstLo(), record.srcPort(), record.dstPort());
-        if (existing >= 0 && table.creatorId(existing) == creator) {
-            // The same creator reused the connection (a client port used again): its new state
-            // supersedes our copy of its old one, whose DEL_C follows in the same frame (A.6 order).
-            table.remove(existing, StateRemoveReason.FLUSHED);
-        } else if (existing >= 0) {
-            // Another state holds this connection (spec C.7 [ENG]): keep ours, count, send ours in full.
-            refused++;
-            badState++;
-            journalUpdate(existing, SyncHints.REPLY | SyncHints.FULL | SyncHints.IMMEDIATE);
-            return;
+        boolean swapped = false;
+        boolean gaveWay = false;
+        if (entry >= 0) {
+            final int existing = entry >>> 1;
+            swapped = (entry & 1) != 0;
+            if (table.creatorId(existing) == creator && !swapped) {
+                // The same creator reused the connection (a client port used again): its new state
+                // supersedes our copy of its old one, whose DEL_C follows in the same frame (A.6 order).
+                table.remove(existing, StateRemoveReason.FLUSHED);
+            } else if (wins(creator, id, table.creatorId(existing), table.id(existing))) {
+                // Both nodes made a state for this connection; the peer's wins everywhere. Ours gives
+                // way, keeping what it knew, and a first packet of ours that waits is released.
+                ours.capture(table, existing);
+                if (deferrals != null && (table.stateFlags(existing) & StateTable.PFSTATE_ACK) != 0) {
+                    deferrals.releaseAcknowledged(existing, nowNanos);
+                }
+                table.remove(existing, StateRemoveReason.SUPERSEDED);
+                collisionsLost++;
+                gaveWay = true;
+            } else {
+                // Ours wins: the peer learns it from our state in full, sent once.
+                remember(creator, id);
+                collisionsWon++;
+                reply(existing, SyncHints.FULL | SyncHints.IMMEDIATE);
+                return;
+            }
         }
         final int timeout = record.timeoutClass();
         final long timeoutMillis = table.timeouts().seconds(Math.min(timeout, StateTimeouts.COUNT - 1)) * 1000L;
         final long deadline = record.expireAtMillis() > 0 ? record.expireAtMillis() : now + timeoutMillis;
         final int slot = table.restore(record.af(), record.proto(), record.srcHi(), record.srcLo(), record.dstHi(),
                 record.dstLo(), record.srcPort(), record.dstPort(), record.ifindex(), -1, record.direction(),
-                creator, record.id(), record.creationMillis(), deadline - timeoutMillis, timeout,
+                creator, id, record.creationMillis(), deadline - timeoutMillis, timeout,
                 record.packets(0), record.packets(1), record.bytes(0), record.bytes(1));
         if (slot < 0) {
             refused++;
@@ -214,23 +320,126 @@ public final class PeerInbox {
         }
         for (int peer = 0; peer < 2; peer++) {
             table.restorePeer(slot, peer, record.seqLo(peer), record.seqHi(peer), record.seqDiff(peer),
-                    record.maxWin(peer), record.mss(peer), record.peerState(peer), record.wscale(peer));
+                    record.maxWin(peer), record.mss(peer), record.peerState(peer), record.wscale(peer), true);
+        }
+        if (record.type() == JournalRecordType.INSERT.code()) {
+            table.trustWindows(slot); // just created by the peer: its windows are current
         }
         table.markPeerUpdate(slot, now);
         imported++;
         if (recorder != null) {
             recorder.onInsert(table, slot, (record.syncHints() & SyncHints.ACK) != 0 ? SyncHints.ACK : 0);
         }
+        if (gaveWay) {
+            table.mergeFromPeer(slot, ours, swapped, now);
+            table.markReported(slot);
+            if (recorder != null) {
+                recorder.onUpdate(table, slot, SyncHints.REPLY | SyncHints.IMMEDIATE); // what we knew, once
+            }
+        }
     }
 
-    private void journalUpdate(final int slot, final int hints) {
+    /** Journals our version of a state to be sent to the peers (an answer or a correction). */
+    private void reply(final int slot, final int hints) {
+        table.markReported(slot);
         if (recorder != null) {
-            recorder.onUpdate(table, slot, hints);
+            recorder.onUpdate(table, slot, SyncHints.REPLY | hints);
+        }
+    }
+
+    /**
+     * Which of two states for one connection the cluster keeps: the lower creatorid, then the lower id
+     * (both unsigned). Every node decides the same from the same two identities, so a collision is
+     * settled within one exchange and never argued.
+     */
+    static boolean wins(final int creatorA, final long idA, final int creatorB, final long idB) {
+        final int c = Integer.compareUnsigned(creatorA, creatorB);
+        return c < 0 || c == 0 && Long.compareUnsigned(idA, idB) < 0;
+    }
+
+    private void remember(final int creator, final long id) {
+        final int i = rememberNext;
+        rememberedCreators[i] = creator;
+        rememberedIds[i] = id;
+        rememberedAt[i] = now;
+        rememberNext = (i + 1) % REMEMBERED;
+    }
+
+    private boolean remembered(final int creator, final long id) {
+        for (int i = 0; i < REMEMBERED; i++) {
+            if (rememberedIds[i] == id && rememberedCreators[i] == creator && rememberedAt[i] != 0
+                    && now - rememberedAt[i] < REMEMBER_MILLIS) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Our own state's halves, captured before it gives way to a peer's (no allocation). */
+    private static final class Halves implements StateHalves {
+        private final long[] seqLo = new long[2];
+        private final long[] seqHi = new long[2];
+        private final int[] maxWin = new int[2];
+        private final int[] mss = new int[2];
+        private final int[] state = new int[2];
+        private final int[] wscale = new int[2];
+        private int timeout;
+
+        void capture(final StateTable t, final int slot) {
+            for (int h = 0; h < 2; h++) {
+                seqLo[h] = t.seqLo(slot, h);
+                seqHi[h] = t.seqHi(slot, h);
+                maxWin[h] = t.maxWin(slot, h);
+                mss[h] = t.mss(slot, h);
+                state[h] = t.peerState(slot, h);
+                wscale[h] = t.wscale(slot, h);
+            }
+            timeout = t.timeoutClass(slot);
+        }
+
+        @Override
+        public long seqLo(final int half) {
+            return seqLo[half];
+        }
+
+        @Override
+        public long seqHi(final int half) {
+            return seqHi[half];
+        }
+
+        @Override
+        public int maxWin(final int half) {
+            return maxWin[half];
+        }
+
+        @Override
+        public int mss(final int half) {
+            return mss[half];
+        }
+
+        @Override
+        public int peerState(final int half) {
+            return state[half];
+        }
+
+        @Override
+        public int wscale(final int half) {
+            return wscale[half];
+        }
+
+        @Override
+        public int timeoutClass() {
+            return timeout;
         }
     }
 
     public long dropped() {
         return dropped;
+    }
+
+    /** Acknowledgements lost to a full acknowledgement ring (their packets wait for the timeout). */
+    public long acksDropped() {
+        return acksDropped;
     }
 
     public long imported() {
@@ -249,9 +458,14 @@ public final class PeerInbox {
         return refused;
     }
 
-    /** Peer updates with at least one half behind ours (pfsyncstats {@code stale}). */
+    /** Peer updates behind what we last reported of the state (pfsyncstats {@code stale}). */
     public long stale() {
         return stale;
+    }
+
+    /** Stale updates answered with our version at once (the others fell within a second of the last answer). */
+    public long corrections() {
+        return corrections;
     }
 
     /** Requests, deletions and imports naming a state that could not be found or made (pfsyncstats {@code badstate}). */
@@ -272,5 +486,20 @@ public final class PeerInbox {
     /** States removed by peers' CLR messages. */
     public long cleared() {
         return cleared;
+    }
+
+    /** Collisions (a peer's state for a connection we hold under another identity) that ours won. */
+    public long collisionsWon() {
+        return collisionsWon;
+    }
+
+    /** Collisions that the peer's state won: ours gave way to it. */
+    public long collisionsLost() {
+        return collisionsLost;
+    }
+
+    /** Messages about a peer's state that already lost a collision here, ignored. */
+    public long collisionsRepeated() {
+        return collisionsRepeated;
     }
 }

@@ -34,6 +34,8 @@ final class PfsyncStateMapping {
         values.proto = r.proto();
         values.direction = r.direction() == 2 ? 2 : 1;
         values.timeout = r.timeoutClass();
+        // PFSTATE_ACK: the INS of a state whose first packet is held asks the peers for INS_ACK (spec D.4).
+        values.stateFlags = r.type() == JournalRecordType.INSERT.code() ? r.stateFlags() & PfsyncConstants.PFSTATE_ACK : 0;
         keys(values, r.af(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(), r.dstPort());
         values.src.set(r.seqLo(0), r.seqHi(0), r.seqDiff(0), r.maxWin(0), r.mss(0), r.peerState(0), r.wscale(0));
         values.dst.set(r.seqLo(1), r.seqHi(1), r.seqDiff(1), r.maxWin(1), r.mss(1), r.peerState(1), r.wscale(1));

@@ -7,6 +7,7 @@ import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.journal.UrgentRecordLane;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.SyncHints;
 import io.tandem.engine.sync.auth.AuthResult;
@@ -22,6 +23,8 @@ import io.tandem.engine.sync.wire.PfsyncUpdCFlyweight;
 import io.tandem.nativeio.ipraw.IpPacketInfo;
 import io.tandem.nativeio.ipraw.Ipv4Address;
 import io.tandem.nativeio.ipraw.RawIpSocket;
+import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.nativeio.libc.Doorbell;
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.libc.NativeException;
 import io.tandem.nativeio.libc.NetNamespace;
@@ -94,6 +97,18 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private final IntConsumer sender = this::sendFrame;
     private final int peerAddress;
     private final FrameAuthenticator auth;
+
+    private static final int LANE_SEQUENCES = 1024;
+    private UrgentRecordLane lane;
+    private final JournalRecordFlyweight laneRecord = new JournalRecordFlyweight();
+    private final org.agrona.concurrent.MessageHandler laneHandler = this::onLaneRecord;
+    /** Journal sequence numbers of records taken from the lane, oldest first (the tailer skips them). */
+    private final long[] laneSequences = new long[LANE_SEQUENCES];
+    private int laneHead;
+    private int laneCount;
+    private volatile DeferredVerdicts deferrals;
+    private Doorbell doorbell;
+    private volatile long acksForOthers;
 
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile RuntimeException startFailure;
@@ -182,6 +197,11 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 socket.joinGroup(peerAddress, ifindex);
             }
             reader = JournalReader.resumable(journal, "pfsync");
+            doorbell = Doorbell.open();
+            journal.onUrgentAppend(doorbell::ring);
+            if (lane != null) {
+                lane.doorbell(doorbell::ring);
+            }
         } catch (final RuntimeException e) {
             startFailure = new IllegalStateException("pfsync on " + settings.ifname + ": " + e.getMessage(), e);
             started.countDown();
@@ -206,17 +226,24 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 if (aborted != null) {
                     log.println("tandem: pfsync: bulk update aborted: " + aborted);
                 }
+                work += readUrgentLane();
                 work += readLocalChanges(reader);
                 if (outbox.due(now, settings.flushDelayMillis)) {
                     work += outbox.flush(now, sender);
                 }
                 work += receive();
                 if (work == 0) {
-                    socket.poll(bulk.active() ? 1 : 10);
+                    // The journal thread rings the doorbell after a record to be sent at once.
+                    doorbell.await(socket.fd(), bulk.active() ? 1 : 10);
                 }
             }
             outbox.flush(System.currentTimeMillis(), sender);
         } finally {
+            journal.onUrgentAppend(null);
+            if (lane != null) {
+                lane.doorbell(null);
+            }
+            doorbell.close();
             socket.close();
         }
     }
@@ -246,6 +273,42 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         bulkRequestsSent++;
     }
 
+    /**
+     * Records of the {@link UrgentRecordLane} (the INS of a held first packet, an owed INS_ACK), acted on
+     * at once; their sequence numbers are kept so that the journal tailer skips them later.
+     */
+    private int readUrgentLane() {
+        return lane == null ? 0 : lane.drain(laneHandler, LANE_SEQUENCES);
+    }
+
+    private void onLaneRecord(final int type, final org.agrona.MutableDirectBuffer buffer, final int index,
+            final int length) {
+        if (length != JournalRecordFlyweight.LENGTH) {
+            return;
+        }
+        laneRecord.wrap(buffer, index);
+        if (laneCount == LANE_SEQUENCES) {
+            laneHead = (laneHead + 1) % LANE_SEQUENCES; // forget the oldest: at worst it is sent twice
+            laneCount--;
+        }
+        laneSequences[(laneHead + laneCount++) % LANE_SEQUENCES] = laneRecord.sequence();
+        handleLocalRecord(laneRecord);
+    }
+
+    /** True when the journal tailer reached a record already taken from the lane (drops older entries). */
+    private boolean takenFromLane(final long sequence) {
+        while (laneCount > 0 && laneSequences[laneHead] < sequence) {
+            laneHead = (laneHead + 1) % LANE_SEQUENCES;
+            laneCount--;
+        }
+        if (laneCount > 0 && laneSequences[laneHead] == sequence) {
+            laneHead = (laneHead + 1) % LANE_SEQUENCES;
+            laneCount--;
+            return true;
+        }
+        return false;
+    }
+
     private int readLocalChanges(final JournalReader reader) {
         int n = 0;
         JournalReadStatus st;
@@ -255,34 +318,42 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             }
             n++;
             final JournalRecordFlyweight r = reader.record();
-            final int hints = r.syncHints();
-            final int type = r.type();
-            final boolean local = r.originKind() == JournalRecorder.ORIGIN_RULE;
-            if (type == JournalRecordType.SYNC_REQUEST.code()) {
-                offer(() -> outbox.offerRequest(r.id(), r.creatorId(), now));
+            if (laneCount > 0 && takenFromLane(r.sequence())) {
                 continue;
             }
-            if ((hints & SyncHints.ACK) != 0 && type == JournalRecordType.INSERT.code()) {
-                offer(() -> outbox.offerInsAck(r.id(), r.creatorId(), now));
-            }
-            if (!local && (hints & SyncHints.REPLY) == 0) {
-                continue; // learned from a peer (or imported): never echoed
-            }
-            if (type == JournalRecordType.INSERT.code()) {
-                offer(() -> outbox.offerState(r, SyncOutbox.Q_INS, now));
-            } else if (type == JournalRecordType.UPDATE.code()) {
-                final int q = (hints & SyncHints.FULL) != 0 ? SyncOutbox.Q_UPD : SyncOutbox.Q_UPD_C;
-                offer(() -> outbox.offerState(r, q, now));
-            } else if (type == JournalRecordType.DELETE.code() && local && announcesDelete(r, settings.creatorId)) {
-                offer(() -> outbox.offerDelete(r.id(), r.creatorId(), now));
-            } else {
-                continue;
-            }
-            if ((hints & SyncHints.IMMEDIATE) != 0) {
-                outbox.requestImmediate();
-            }
+            handleLocalRecord(r);
         }
         return n;
+    }
+
+    /** One local change (from the journal or the urgent lane): what it means for the outbox. */
+    private void handleLocalRecord(final JournalRecordFlyweight r) {
+        final int hints = r.syncHints();
+        final int type = r.type();
+        final boolean local = r.originKind() == JournalRecorder.ORIGIN_RULE;
+        if (type == JournalRecordType.SYNC_REQUEST.code()) {
+            offer(() -> outbox.offerRequest(r.id(), r.creatorId(), now));
+            return;
+        }
+        if ((hints & SyncHints.ACK) != 0 && type == JournalRecordType.INSERT.code()) {
+            offer(() -> outbox.offerInsAck(r.id(), r.creatorId(), now));
+        }
+        if (!local && (hints & SyncHints.REPLY) == 0) {
+            return; // learned from a peer (or imported): never echoed
+        }
+        if (type == JournalRecordType.INSERT.code()) {
+            offer(() -> outbox.offerState(r, SyncOutbox.Q_INS, now));
+        } else if (type == JournalRecordType.UPDATE.code()) {
+            final int q = (hints & SyncHints.FULL) != 0 ? SyncOutbox.Q_UPD : SyncOutbox.Q_UPD_C;
+            offer(() -> outbox.offerState(r, q, now));
+        } else if (type == JournalRecordType.DELETE.code() && local && announcesDelete(r, settings.creatorId)) {
+            offer(() -> outbox.offerDelete(r.id(), r.creatorId(), now));
+        } else {
+            return;
+        }
+        if ((hints & SyncHints.IMMEDIATE) != 0) {
+            outbox.requestImmediate();
+        }
     }
 
     /**
@@ -411,7 +482,24 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 .append(",\"deleted\":").append(inbox.deleted()).append(",\"cleared\":").append(inbox.cleared())
                 .append(",\"refused\":").append(inbox.refused()).append(",\"dropped\":").append(inbox.dropped())
                 .append(",\"requested\":").append(inbox.requested()).append(",\"answered\":").append(inbox.answered())
+                .append(",\"corrections\":").append(inbox.corrections())
+                .append(",\"collisions_won\":").append(inbox.collisionsWon())
+                .append(",\"collisions_lost\":").append(inbox.collisionsLost())
+                .append(",\"collisions_repeated\":").append(inbox.collisionsRepeated())
                 .append('}');
+        final DeferredVerdicts d = deferrals;
+        if (d != null) {
+            b.append(",\"deferral\":{\"timeout_ms\":").append(d.timeoutMillis()).append(",\"defer_limit\":").append(d.limit())
+                    .append(",\"held\":").append(d.held()).append(",\"deferred\":").append(d.deferred());
+            for (final DeferredVerdicts.Release r : DeferredVerdicts.Release.values()) {
+                b.append(",\"").append(r.label()).append("\":").append(d.released(r));
+            }
+            b.append(",\"acks_without_hold\":").append(d.acksWithoutHold())
+                    .append(",\"acks_for_others\":").append(acksForOthers)
+                    .append(",\"acks_lost\":").append(inbox.acksDropped())
+                    .append(",\"hold_p50_us\":").append(d.holdQuantileMicros(0.5))
+                    .append(",\"hold_p99_us\":").append(d.holdQuantileMicros(0.99)).append('}');
+        }
         if (auth != null) {
             b.append(",\"auth_frames\":{");
             for (final AuthResult r : AuthResult.values()) {
@@ -439,12 +527,36 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         while (n < 64 && inbox.hasRoomFor(MAX_FRAME_RECORDS)) {
             final int length = socket.receive(receiveBuffer);
             if (length <= 0) {
-                return n;
+                break;
             }
             n++;
             acceptFrame(receiveBuffer, length, socket.lastInterfaceIndex(), socket.lastSourceAddress());
         }
+        if (n > 0) {
+            inbox.wake(); // the packet thread may be waiting for a packet; peers' messages are here
+        }
         return n;
+    }
+
+    /** Takes the records deferral waits on straight from the recorder too. Call before {@link #start()}. */
+    public SyncAgent urgentLane(final UrgentRecordLane l) {
+        this.lane = l;
+        return this;
+    }
+
+    /** The packet thread's held first packets, for the status view (set once the packet agent started). */
+    public void deferrals(final DeferredVerdicts held) {
+        this.deferrals = held;
+    }
+
+    /** The held first packets given by {@link #deferrals(DeferredVerdicts)}, or null without deferral. */
+    public DeferredVerdicts deferrals() {
+        return deferrals;
+    }
+
+    /** INS_ACKs naming another node's state (in a group of three or more): not ours to act on. */
+    public long acksForOthers() {
+        return acksForOthers;
     }
 
     /**
@@ -548,8 +660,12 @@ public final class SyncAgent implements Runnable, AutoCloseable {
 
         @Override
         public void onInsAck(final long id, final int creatorid) {
-            // We never defer a first packet yet, so no state of ours waits for an ACK: ignored, as
-            // FreeBSD ignores an INS_ACK for a state without PFSTATE_ACK (counted in iacts only).
+            if (creatorid != settings.creatorId) {
+                acksForOthers++; // another node's state acknowledged to it (multicast group)
+                return;
+            }
+            // Ours: the packet thread releases the held first packet, or counts an ack without a hold.
+            inbox.offerAck(creatorid, id);
         }
 
         @Override

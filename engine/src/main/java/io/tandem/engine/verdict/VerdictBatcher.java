@@ -15,8 +15,10 @@ import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
  *       becomes a VERDICT message, a longer run a single VERDICT_BATCH carrying the highest id. A
  *       VERDICT_BATCH releases every queued id up to the one given, so a run is only ever closed
  *       over ids the agent has already decided: ids are assigned in order and every lower id has
- *       either been received (and decided) or was never queued (a socket overrun gap). When
- *       deferral arrives (held packets) the run must also end below the lowest held id.</li>
+ *       either been received (and decided) or was never queued (a socket overrun gap). While a
+ *       packet is held ({@link #hold}, pfsync deferral) a VERDICT_BATCH would release it too, so the
+ *       run open at the hold is closed (its ids are all lower) and, until the last held packet is
+ *       {@link #release}d, every verdict is a single VERDICT.</li>
  *   <li>{@code single}: one VERDICT message per packet (the classic per-packet consumer).</li>
  * </ul>
  * In both modes the messages of one receive batch are concatenated into one buffer and handed to
@@ -27,7 +29,7 @@ import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
  * counted by errno; the packets it carried stay in the kernel queue (and are released at shutdown by
  * the unbind, or by fail-open), the engine keeps running.
  */
-public final class VerdictBatcher {
+public final class VerdictBatcher implements HeldVerdictSink {
     /** Verdict values as the kernel defines them (NF_DROP, NF_ACCEPT). */
     public static final int DROP = 0;
     public static final int ACCEPT = 1;
@@ -44,6 +46,8 @@ public final class VerdictBatcher {
     private long runHighestId;
     private int runVerdict;
     private int runLength;
+    /** Packets held without a verdict (deferral); while non-zero no VERDICT_BATCH is sent. */
+    private int held;
 
     public VerdictBatcher(
             final NetlinkSocket socket,
@@ -61,7 +65,8 @@ public final class VerdictBatcher {
     /** Records the verdict for one packet; may append messages but sends only when the buffer is full. */
     public void add(final long packetId, final int verdict) {
         counters.increment(verdict == ACCEPT ? PacketCounter.VERDICT_ACCEPT : PacketCounter.VERDICT_DROP);
-        if (!batchMode) {
+        if (!batchMode || held > 0) {
+            closeRun();
             ensureRoom();
             encoder.appendVerdict(queue, packetId, verdict);
             counters.increment(PacketCounter.VERDICT_MESSAGES_SINGLE);
@@ -76,6 +81,34 @@ public final class VerdictBatcher {
         runVerdict = verdict;
         runHighestId = packetId;
         runLength = 1;
+    }
+
+    /**
+     * Holds a packet without a verdict (it stays in the kernel queue): closes the open run, whose ids
+     * are all lower, and sends only single verdicts until every held packet is released.
+     */
+    @Override
+    public void hold() {
+        closeRun();
+        held++;
+    }
+
+    /** Gives a held packet its verdict (a single VERDICT, sent with the next flush). */
+    @Override
+    public void release(final long packetId, final int verdict) {
+        if (held > 0) {
+            held--;
+        }
+        closeRun();
+        counters.increment(verdict == ACCEPT ? PacketCounter.VERDICT_ACCEPT : PacketCounter.VERDICT_DROP);
+        ensureRoom();
+        encoder.appendVerdict(queue, packetId, verdict);
+        counters.increment(PacketCounter.VERDICT_MESSAGES_SINGLE);
+    }
+
+    /** Packets held without a verdict. */
+    public int held() {
+        return held;
     }
 
     /** Closes the current run and sends everything encoded so far in one system call. */

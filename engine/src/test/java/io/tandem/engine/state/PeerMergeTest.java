@@ -6,6 +6,8 @@ import static io.tandem.engine.state.StatePackets.A_PORT;
 import static io.tandem.engine.state.StatePackets.B;
 import static io.tandem.engine.state.StatePackets.B_PORT;
 import static io.tandem.engine.state.StatePackets.SYN;
+import static io.tandem.engine.state.StateTable.MERGE_BEHIND;
+import static io.tandem.engine.state.StateTable.MERGE_CORRECT;
 import static io.tandem.engine.state.StateTable.PEER_DST;
 import static io.tandem.engine.state.StateTable.PEER_SRC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,8 +21,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pfsync merge rule ({@link StateTable#mergeHalfFromPeer}, spec C.6 per-half, goal G-MERGE) and
- * the throttled reporting of local updates for sync ({@link StateTable#enableSyncUpdates}).
+ * The pfsync merge ({@link StateTable#mergeFromPeer}: field by field, goal G-MERGE; corrections only
+ * for a peer behind what we reported) and the throttled reporting of local updates for sync
+ * ({@link StateTable#enableSyncUpdates}, {@link StateTable#reportDue}).
  */
 class PeerMergeTest {
     private static final long T0 = 1_000_000;
@@ -37,50 +40,151 @@ class PeerMergeTest {
         return slot;
     }
 
+    /** A peer's record as {@link StateHalves}, with mutable halves. */
+    static final class View implements StateHalves {
+        final long[] lo = new long[2];
+        final long[] hi = new long[2];
+        final int[] win = new int[2];
+        final int[] mss = new int[2];
+        final int[] state = new int[2];
+        final int[] scale = new int[2];
+        int timeout = StateTimeouts.TCP_ESTABLISHED;
+
+        static View of(final StateTable t, final int slot) {
+            final View v = new View();
+            for (int h = 0; h < 2; h++) {
+                v.lo[h] = t.seqLo(slot, h);
+                v.hi[h] = t.seqHi(slot, h);
+                v.win[h] = t.maxWin(slot, h);
+                v.mss[h] = t.mss(slot, h);
+                v.state[h] = t.peerState(slot, h);
+                v.scale[h] = t.wscale(slot, h);
+            }
+            v.timeout = t.timeoutClass(slot);
+            return v;
+        }
+
+        View half(final int h, final long seqLo, final long seqHi, final int maxWin, final int st) {
+            lo[h] = seqLo & 0xFFFF_FFFFL;
+            hi[h] = seqHi & 0xFFFF_FFFFL;
+            win[h] = maxWin;
+            state[h] = st;
+            return this;
+        }
+
+        @Override
+        public long seqLo(final int h) {
+            return lo[h];
+        }
+
+        @Override
+        public long seqHi(final int h) {
+            return hi[h];
+        }
+
+        @Override
+        public int maxWin(final int h) {
+            return win[h];
+        }
+
+        @Override
+        public int mss(final int h) {
+            return mss[h];
+        }
+
+        @Override
+        public int peerState(final int h) {
+            return state[h];
+        }
+
+        @Override
+        public int wscale(final int h) {
+            return scale[h];
+        }
+
+        @Override
+        public int timeoutClass() {
+            return timeout;
+        }
+    }
+
+    private static long lo(final StateTable t, final int slot, final int h) {
+        return t.seqLo(slot, h) & 0xFFFF_FFFFL;
+    }
+
+    private static long hi(final StateTable t, final int slot, final int h) {
+        return t.seqHi(slot, h) & 0xFFFF_FFFFL;
+    }
+
     @Test
-    void aNewerHalfIsTakenAndAnOlderOneIsStale() {
+    void eachFieldTakesTheFurtherValueAndNothingRegresses() {
         final StateTable t = StatePackets.table(8);
         final int slot = established(t);
-        final long seqLo = t.seqLo(slot, PEER_SRC) & 0xFFFF_FFFFL;
-        final long seqHi = t.seqHi(slot, PEER_SRC) & 0xFFFF_FFFFL;
+        final long srcLo = lo(t, slot, PEER_SRC);
+        final long srcHi = hi(t, slot, PEER_SRC);
+        final long dstLo = lo(t, slot, PEER_DST);
 
-        assertFalse(t.mergeHalfFromPeer(slot, PEER_SRC, seqLo + 5000, seqHi + 5000, 70000, EST));
-        assertEquals(seqLo + 5000, t.seqLo(slot, PEER_SRC) & 0xFFFF_FFFFL);
-        assertEquals(seqHi + 5000, t.seqHi(slot, PEER_SRC) & 0xFFFF_FFFFL);
+        // The peer saw more of src's data (seqlo) and a larger window: taken.
+        final View v = View.of(t, slot).half(PEER_SRC, srcLo + 5000, srcHi, 70000, EST);
+        assertEquals(0, t.mergeFromPeer(slot, v, false, T0 + 1) & MERGE_BEHIND,
+                "not behind what we reported: nothing to answer");
+        assertEquals(srcLo + 5000, lo(t, slot, PEER_SRC));
+        assertEquals(70000, t.maxWin(slot, PEER_SRC));
+        // A smaller seqhi and max_win do not move ours back (and, being behind our report, are stale).
+        final View older = View.of(t, slot).half(PEER_SRC, srcLo + 5000, srcHi - 100, 1000, EST);
+        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, older, false, T0 + 1) & MERGE_BEHIND);
+        assertEquals(srcHi, hi(t, slot, PEER_SRC), "our further seqhi stays");
         assertEquals(70000, t.maxWin(slot, PEER_SRC));
 
-        // Same state, seqlo behind ours: stale; its newer seqhi and max_win are still taken (the maximum).
-        assertTrue(t.mergeHalfFromPeer(slot, PEER_SRC, seqLo + 10, seqHi + 9000, 90000, EST));
-        assertEquals(seqLo + 5000, t.seqLo(slot, PEER_SRC) & 0xFFFF_FFFFL);
-        assertEquals(seqHi + 9000, t.seqHi(slot, PEER_SRC) & 0xFFFF_FFFFL);
-        assertEquals(90000, t.maxWin(slot, PEER_SRC));
-
-        // A protocol state behind ours is stale; our state stays, the newer window is taken.
-        final long dstLo = t.seqLo(slot, PEER_DST) & 0xFFFF_FFFFL;
-        assertTrue(t.mergeHalfFromPeer(slot, PEER_DST, dstLo + 100, dstLo + 70000, 1, StateTable.TCPS_SYN_SENT));
+        // A half state behind ours does not move ours back; a further one is taken.
+        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, StateTable.TCPS_SYN_SENT),
+                false, T0 + 2);
         assertEquals(EST, t.peerState(slot, PEER_DST));
-        assertEquals(dstLo + 100, t.seqLo(slot, PEER_DST) & 0xFFFF_FFFFL);
+        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1,
+                StateTable.TCPS_CLOSING), false, T0 + 3);
+        assertEquals(StateTable.TCPS_CLOSING, t.peerState(slot, PEER_DST));
+        assertEquals(StateTimeouts.TCP_CLOSING, t.timeoutClass(slot), "the class follows the merged half states");
+        assertEquals(T0 + 3, t.lastActivityMillis(slot), "a peer's update refreshes the state");
+        assertTrue(t.splitPath(slot, T0 + 3), "updated by a peer: split-path window open");
+    }
 
-        // A further protocol state with an older seqlo: stale, but the state moves on, seqlo stays.
-        assertTrue(t.mergeHalfFromPeer(slot, PEER_DST, dstLo, dstLo + 100, 1, StateTable.TCPS_FIN_WAIT_1));
-        assertEquals(StateTable.TCPS_FIN_WAIT_1, t.peerState(slot, PEER_DST));
-        assertEquals(dstLo + 100, t.seqLo(slot, PEER_DST) & 0xFFFF_FFFFL);
-        // Nothing behind: not stale.
-        final long dstHi = t.seqHi(slot, PEER_DST) & 0xFFFF_FFFFL;
-        assertFalse(t.mergeHalfFromPeer(slot, PEER_DST, dstLo + 101, dstHi - 10, 1, StateTable.TCPS_FIN_WAIT_1));
-        assertEquals(dstLo + 101, t.seqLo(slot, PEER_DST) & 0xFFFF_FFFFL);
-        assertEquals(dstHi, t.seqHi(slot, PEER_DST) & 0xFFFF_FFFFL, "seqhi is the maximum of both");
+    @Test
+    void onlyARecordBehindWhatWeReportedIsCorrectedAndAtMostOnceASecond() {
+        final StateTable t = StatePackets.table(8);
+        final int slot = established(t);
+        t.markReported(slot); // the peers were told seqlo 1001 / 5001
+        final long srcLo = lo(t, slot, PEER_SRC);
+
+        // Behind ours in an unreported way (we moved on since our report): no correction.
+        final DecodedPacket data = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 65535, 500, -1);
+        assertEquals(StateTable.PASS, t.track(slot, data, true, T0 + 10));
+        final View stillOld = View.of(t, slot).half(PEER_SRC, srcLo, hi(t, slot, PEER_SRC), 65535, EST);
+        assertEquals(0, t.mergeFromPeer(slot, stillOld, false, T0 + 20), "the peer will hear it with our next report");
+
+        // Behind what we reported: the peer missed our message. Correct it, but not again within a second.
+        t.markReported(slot);
+        final View behind = View.of(t, slot).half(PEER_SRC, srcLo, hi(t, slot, PEER_SRC), 65535, EST);
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 30));
+        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, behind, false, T0 + 500));
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 30 + 1000));
+        assertEquals(1001 + 500, lo(t, slot, PEER_SRC), "and never moved back");
+
+        // A state behind what we reported is behind too.
+        final View stateBehind = View.of(t, slot);
+        stateBehind.state[PEER_DST] = StateTable.TCPS_SYN_SENT;
+        assertTrue((t.mergeFromPeer(slot, stateBehind, false, T0 + 3000) & MERGE_BEHIND) != 0);
     }
 
     @Test
     void sequenceNumbersCompareModulo2To32() {
         final StateTable t = StatePackets.table(8);
         final int slot = established(t);
-        t.mergeHalfFromPeer(slot, PEER_SRC, 0xFFFF_FF00L, 0xFFFF_FFF0L, 1, EST); // far ahead of 1001? no: behind
-        final int afterFirst = (int) t.seqLo(slot, PEER_SRC);
-        // 0x10 is 0x110 after 0xFFFFFF00 across the wrap.
-        t.mergeHalfFromPeer(slot, PEER_SRC, afterFirst + 0x110L & 0xFFFF_FFFFL, afterFirst + 0x200L & 0xFFFF_FFFFL, 1, EST);
-        assertEquals(afterFirst + 0x110, (int) t.seqLo(slot, PEER_SRC));
+        final int before = (int) t.seqLo(slot, PEER_SRC);
+        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_SRC, 0xFFFF_FF00L, 0xFFFF_FFF0L, 1, EST), false, T0);
+        assertEquals(before, (int) t.seqLo(slot, PEER_SRC), "0xFFFFFF00 is behind 1001 modulo 2^32");
+        final long across = before + 0x110L & 0xFFFF_FFFFL;
+        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_SRC, across, across + 0x200, 1, EST), false, T0);
+        assertEquals(before + 0x110, (int) t.seqLo(slot, PEER_SRC));
     }
 
     @Test
@@ -89,91 +193,191 @@ class PeerMergeTest {
         final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 65535, 0, -1),
                 1, StateTable.PF_IN, 2, T0);
         t.restorePeer(slot, PEER_SRC, 0, 1, 0, 0, 0, StateTable.PF_TCPS_PROXY_SRC, 0);
-        // ESTABLISHED (4) < PROXY_SRC (11) numerically, but the peer is past synproxy: not stale, taken.
-        assertFalse(t.mergeHalfFromPeer(slot, PEER_SRC, 0, 1, 0, EST));
+        final View v = View.of(t, slot);
+        v.state[PEER_SRC] = EST; // ESTABLISHED (4) < PROXY_SRC (11) numerically, but past synproxy
+        t.mergeFromPeer(slot, v, false, T0);
         assertEquals(EST, t.peerState(slot, PEER_SRC));
-        // ... and a peer still in synproxy is behind us.
-        assertTrue(t.mergeHalfFromPeer(slot, PEER_SRC, 0, 1, 0, StateTable.PF_TCPS_PROXY_DST));
-        assertEquals(EST, t.peerState(slot, PEER_SRC));
+        v.state[PEER_SRC] = StateTable.PF_TCPS_PROXY_DST;
+        t.mergeFromPeer(slot, v, false, T0);
+        assertEquals(EST, t.peerState(slot, PEER_SRC), "a peer still in synproxy is behind us");
     }
 
     @Test
     void nonTcpHalvesOnlyMoveForward() {
         final StateTable t = StatePackets.table(8);
         final int slot = t.create(StatePackets.udp(A, 5353, B, 53), 0, StateTable.PF_OUT, 2, T0);
-        assertFalse(t.mergeHalfFromPeer(slot, PEER_DST, 0, 0, 0, StateTable.PFUDPS_MULTIPLE));
+        final View v = View.of(t, slot);
+        v.state[PEER_DST] = StateTable.PFUDPS_MULTIPLE;
+        v.state[PEER_SRC] = StateTable.PFUDPS_MULTIPLE;
+        v.timeout = StateTimeouts.UDP_MULTIPLE;
+        t.mergeFromPeer(slot, v, false, T0);
         assertEquals(StateTable.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
-        assertTrue(t.mergeHalfFromPeer(slot, PEER_DST, 0, 0, 0, StateTable.PFUDPS_SINGLE));
+        assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
+        v.state[PEER_DST] = StateTable.PFUDPS_SINGLE;
+        v.timeout = StateTimeouts.UDP_SINGLE;
+        t.mergeFromPeer(slot, v, false, T0);
         assertEquals(StateTable.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
+        assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
+        v.timeout = StateTimeouts.INTERVAL; // not a UDP class: ignored
+        t.mergeFromPeer(slot, v, false, T0);
+        assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
+    }
+
+    @Test
+    void aHalfThisNodeNeverSawIsLearnedWithItsWindowScale() {
+        // fwA saw only the client's SYN (scale 7): the server half is unknown here.
+        final StateTable fwA = StatePackets.table(8);
+        final int slot = fwA.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 64240, 0, 7),
+                1, StateTable.PF_IN, 2, T0);
+        assertEquals(0, fwA.seqLo(slot, PEER_DST));
+        final View fromB = View.of(fwA, slot);
+        fromB.half(PEER_DST, 5001, 5001 + 64240, 509, StateTable.TCPS_SYN_SENT);
+        fromB.scale[PEER_DST] = StateTable.PF_WSCALE_FLAG | 9;
+        fromB.half(PEER_SRC, 1001, 1001 + (65160L << 9), fwA.maxWin(slot, PEER_SRC), EST);
+        fwA.mergeFromPeer(slot, fromB, false, T0 + 1);
+        assertEquals(5001, fwA.seqLo(slot, PEER_DST), "an unknown seqlo is taken");
+        assertEquals(StateTable.PF_WSCALE_FLAG | 9, fwA.wscale(slot, PEER_DST));
+        assertEquals(509, fwA.maxWin(slot, PEER_DST));
+        assertEquals(1001 + (65160L << 9), fwA.seqHi(slot, PEER_SRC));
+
+        // Another connection, whose SYN-ACK (seen by the peer only) refused scaling.
+        final int other = fwA.create(StatePackets.tcp(A, A_PORT + 1, B, B_PORT, SYN, 1000, 0, 64240, 0, 7),
+                1, StateTable.PF_IN, 2, T0);
+        final int scaledWin = fwA.maxWin(other, PEER_SRC);
+        final View noScale = View.of(fwA, other).half(PEER_DST, 7001, 7001 + 64240, 65535, StateTable.TCPS_SYN_SENT);
+        noScale.scale[PEER_SRC] = 0;
+        noScale.scale[PEER_DST] = 0;
+        fwA.mergeFromPeer(other, noScale, false, T0 + 1);
+        assertEquals(0, fwA.wscale(other, PEER_SRC), "no scaling after all: the initiator's shift goes");
+        assertEquals(Math.min(65535, scaledWin << 7), fwA.maxWin(other, PEER_SRC), "and its max_win is unscaled");
     }
 
     /**
-     * G-MERGE as a property: two nodes hold the same connection; at random one of them learns newer
-     * values for a half (local progress) and at random one sends the other its whole state. (b) No
-     * half ever regresses; (a) once both have exchanged (with corrections answered), both hold the
-     * half-wise maximum; (c) corrections stop: a quiet exchange needs at most two messages each way.
+     * G-MERGE as a property: two or three nodes hold one connection; at random one of them moves a
+     * field on locally (and perhaps reports it), and at random messages are delivered, lost, repeated
+     * or reordered. (b) No field ever regresses; (a) once every node has reported what it knows and
+     * those reports arrive, all hold the field-wise maximum; (c) corrections go quiet: the last round
+     * of reports draws none.
      */
     @Test
     void randomInterleavingsConvergeWithoutRegressionOrPingPong() {
         final SplittableRandom random = new SplittableRandom(42);
-        for (int round = 0; round < 300; round++) {
-            final StateTable[] node = {StatePackets.table(8), StatePackets.table(8)};
-            final int[] slot = {established(node[0]), established(node[1])};
-            final long base = 0xFFFF_0000L + random.nextInt(0x2_0000); // crosses the 2^32 wrap in some rounds
-            for (int step = 0; step < 40; step++) {
-                final int n = random.nextInt(2);
-                final int half = random.nextInt(2);
-                if (random.nextBoolean()) {
-                    final long lo = base + random.nextInt(100_000) & 0xFFFF_FFFFL;
-                    final int state = EST + random.nextInt(3);
-                    raiseLocally(node[n], slot[n], half, lo, lo + 65535 & 0xFFFF_FFFFL, state);
-                } else {
-                    send(node[n], slot[n], node[1 - n], slot[1 - n]);
+        for (int round = 0; round < 400; round++) {
+            final int nodes = 2 + round % 2;
+            final StateTable[] node = new StateTable[nodes];
+            final int[] slot = new int[nodes];
+            for (int n = 0; n < nodes; n++) {
+                node[n] = StatePackets.table(8);
+                slot[n] = established(node[n]);
+                node[n].markReported(slot[n]);
+            }
+            final long base = 0xFFFF_0000L + random.nextInt(0x2_0000); // crosses 2^32 in some rounds
+            final List<View[]> inFlight = new ArrayList<>(); // [message] from node n = index 1 element
+            final List<Integer> from = new ArrayList<>();
+            long t = T0;
+            for (int step = 0; step < 60; step++) {
+                t += random.nextInt(300);
+                final int n = random.nextInt(nodes);
+                final int action = random.nextInt(4);
+                if (action == 0) { // local progress on one field
+                    raiseLocally(node[n], slot[n], random.nextInt(2), base + random.nextInt(100_000),
+                            EST + random.nextInt(3), random.nextBoolean());
+                } else if (action == 1) { // n reports what it has
+                    node[n].markReported(slot[n]);
+                    inFlight.add(new View[] {View.of(node[n], slot[n])});
+                    from.add(n);
+                } else if (!inFlight.isEmpty()) { // deliver (or lose, or repeat) a message
+                    final int m = random.nextInt(inFlight.size());
+                    final int fate = random.nextInt(10);
+                    final View msg = inFlight.get(m)[0];
+                    final int sender = from.get(m);
+                    if (fate != 0) { // 10% lost
+                        for (int r = 0; r < nodes; r++) {
+                            if (r != sender) {
+                                deliver(node[r], slot[r], msg, t, inFlight, from, r);
+                            }
+                        }
+                    }
+                    if (fate > 1) { // 10% delivered again later
+                        inFlight.remove(m);
+                        from.remove(m);
+                    }
                 }
             }
-            // Quiesce: each side sends; a stale verdict is answered (at most two messages each way).
-            int messages = 0;
-            boolean stale = true;
-            int from = 0;
-            while (stale) {
-                stale = send(node[from], slot[from], node[1 - from], slot[1 - from]);
-                from = 1 - from;
-                messages++;
-                stale |= messages < 2; // both must have sent once
-                assertTrue(messages <= 4, "corrections must stop (round " + round + ")");
+            // Quiescence: no more packets. Rounds in which each node in turn reports what it has, reliably;
+            // corrections that repair earlier losses are delivered too. The second round draws none.
+            int lastRoundCorrections = -1;
+            for (int quietRound = 0; quietRound < 2; quietRound++) {
+                inFlight.clear();
+                from.clear();
+                int corrections = 0;
+                for (int n = 0; n < nodes; n++) {
+                    t += 1_500;
+                    node[n].markReported(slot[n]);
+                    inFlight.add(new View[] {View.of(node[n], slot[n])});
+                    from.add(n);
+                    for (int i = inFlight.size() - 1; i < inFlight.size(); i++) {
+                        final int sender = from.get(i);
+                        for (int r = 0; r < nodes; r++) {
+                            if (r != sender && deliver(node[r], slot[r], inFlight.get(i)[0], t, inFlight, from, r)) {
+                                corrections++;
+                            }
+                        }
+                        assertTrue(inFlight.size() < 8 * nodes, "corrections must stop (round " + round + ")");
+                    }
+                }
+                lastRoundCorrections = corrections;
             }
-            for (int h = 0; h < 2; h++) {
-                assertEquals(node[0].peerState(slot[0], h), node[1].peerState(slot[1], h));
-                assertEquals(node[0].seqLo(slot[0], h), node[1].seqLo(slot[1], h), "round " + round + " half " + h);
-                assertEquals(node[0].seqHi(slot[0], h), node[1].seqHi(slot[1], h));
+            assertEquals(0, lastRoundCorrections, "up-to-date reports draw no correction (round " + round + ")");
+            for (int n = 1; n < nodes; n++) {
+                for (int h = 0; h < 2; h++) {
+                    assertEquals(node[0].peerState(slot[0], h), node[n].peerState(slot[n], h));
+                    assertEquals(node[0].seqLo(slot[0], h), node[n].seqLo(slot[n], h), "round " + round + " half " + h);
+                    assertEquals(node[0].seqHi(slot[0], h), node[n].seqHi(slot[n], h));
+                    assertEquals(node[0].maxWin(slot[0], h), node[n].maxWin(slot[n], h));
+                }
             }
         }
     }
 
-    /** Local progress, as a packet would make it (only forward). */
-    private static void raiseLocally(final StateTable t, final int slot, final int half, final long lo, final long hi,
-            final int state) {
-        final int before = (int) t.seqLo(slot, half);
-        final int beforeState = t.peerState(slot, half);
-        if (StateTable.seqGt((int) lo, before) && state >= beforeState) {
-            t.mergeHalfFromPeer(slot, half, lo, hi, 65535, state);
+    /** Local progress, as a packet would make it (only forward): through the merge of a one-field view. */
+    private static void raiseLocally(final StateTable t, final int slot, final int half, final long value,
+            final int state, final boolean seqHiToo) {
+        final View v = View.of(t, slot);
+        v.lo[half] = value & 0xFFFF_FFFFL;
+        if (seqHiToo) {
+            v.hi[half] = value + 65535 & 0xFFFF_FFFFL;
         }
+        v.state[half] = state;
+        v.win[half] = Math.max(v.win[half], (int) (value & 0xFFFF));
+        final long lastCorrection = 0;
+        t.mergeFromPeer(slot, v, false, lastCorrection); // time 0: never a correction, no split window effect here
     }
 
-    /** {@code from} sends its state to {@code to}; returns whether {@code to} found a half stale. Checks (b). */
-    private static boolean send(final StateTable from, final int fs, final StateTable to, final int ts) {
-        boolean stale = false;
+    /** Delivers a message; checks (b); a correction goes back out as a new message. Returns true if corrected. */
+    private static boolean deliver(final StateTable to, final int ts, final View msg, final long t,
+            final List<View[]> inFlight, final List<Integer> from, final int self) {
+        final int[] lo = new int[2];
+        final int[] hi = new int[2];
+        final int[] st = new int[2];
         for (int h = 0; h < 2; h++) {
-            final int lo = (int) to.seqLo(ts, h);
-            final int hi = (int) to.seqHi(ts, h);
-            final int st = to.peerState(ts, h);
-            stale |= to.mergeHalfFromPeer(ts, h, from.seqLo(fs, h) & 0xFFFF_FFFFL, from.seqHi(fs, h) & 0xFFFF_FFFFL,
-                    from.maxWin(fs, h), from.peerState(fs, h));
-            assertFalse(StateTable.seqGt(lo, (int) to.seqLo(ts, h)), "seqlo regressed");
-            assertFalse(StateTable.seqGt(hi, (int) to.seqHi(ts, h)), "seqhi regressed");
-            assertTrue(to.peerState(ts, h) >= st, "state regressed");
+            lo[h] = (int) to.seqLo(ts, h);
+            hi[h] = (int) to.seqHi(ts, h);
+            st[h] = to.peerState(ts, h);
         }
-        return stale;
+        final int r = to.mergeFromPeer(ts, msg, false, t);
+        for (int h = 0; h < 2; h++) {
+            assertFalse(StateTable.seqGt(lo[h], (int) to.seqLo(ts, h)), "seqlo regressed");
+            assertFalse(StateTable.seqGt(hi[h], (int) to.seqHi(ts, h)), "seqhi regressed");
+            assertTrue(to.peerState(ts, h) >= st[h], "state regressed");
+        }
+        if ((r & MERGE_CORRECT) != 0) {
+            to.markReported(ts);
+            inFlight.add(new View[] {View.of(to, ts)});
+            from.add(self);
+            return true;
+        }
+        return false;
     }
 
     // ---- reporting local updates for sync ---------------------------------------------------------
@@ -196,7 +400,7 @@ class PeerMergeTest {
     }
 
     @Test
-    void localUpdatesAreReportedOncePerIntervalAndEveryMaxupdates() {
+    void localUpdatesAreReportedOncePerIntervalEveryMaxupdatesAndTheLastOneLate() {
         final StateTable t = StatePackets.table(8);
         final int slot = established(t);
         final Reports reports = new Reports();
@@ -218,22 +422,37 @@ class PeerMergeTest {
         // Within the first second after the last report (the handshake at T0): every 4th, immediately.
         assertEquals(List.of(SyncHints.IMMEDIATE, SyncHints.IMMEDIATE), reports.hints);
         reports.hints.clear();
+        // The 9th packet's change is unreported: it goes out once its interval has passed, with no packet.
+        assertEquals(0, t.reportDue(T0 + 500, 10));
+        assertEquals(1, t.reportDue(T0 + 20 + 8 + 1000, 10));
+        assertEquals(List.of(0), reports.hints);
+        assertEquals(0, t.reportsPending());
+        reports.hints.clear();
         StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 65535, 100, -1);
         seq += 100;
-        t.track(slot, data, true, T0 + 2_000); // a second later: reported, not urgent
+        t.track(slot, data, true, T0 + 3_000); // more than a second later: reported, not urgent
         assertEquals(List.of(0), reports.hints);
 
-        // Split path: a peer updated the state in the last 2 s → every update, immediately.
+        // Split path (a peer updated the state in the last 2 s): a larger window goes out at once,
+        // ordinary advances keep the throttle.
         reports.hints.clear();
-        t.markPeerUpdate(slot, T0 + 2_100);
+        t.markPeerUpdate(slot, T0 + 3_100);
         for (int i = 0; i < 3; i++, seq += 100) {
-            StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 65535, 100, -1);
-            t.track(slot, data, true, T0 + 2_200 + i);
+            StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 30_000, 100, -1);
+            t.track(slot, data, true, T0 + 3_200 + i);
         }
-        assertEquals(List.of(SyncHints.IMMEDIATE, SyncHints.IMMEDIATE, SyncHints.IMMEDIATE), reports.hints);
-        reports.hints.clear();
-        StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 65535, 100, -1);
-        t.track(slot, data, true, T0 + 4_200); // 2.1 s after the peer: no longer split, interval passed
-        assertEquals(List.of(0), reports.hints);
+        assertEquals(List.of(), reports.hints, "the handshake's 65535 is still the largest window");
+        final StateTable narrow = StatePackets.table(8);
+        final int s2 = narrow.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1),
+                1, StateTable.PF_IN, 2, T0);
+        narrow.track(s2, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0);
+        narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 0, -1), true, T0);
+        narrow.enableSyncUpdates(128);
+        narrow.setListener(reports);
+        narrow.markPeerUpdate(s2, T0 + 100);
+        narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 100, -1), true, T0 + 200);
+        assertEquals(List.of(), reports.hints);
+        narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1101, 5001, 40_000, 100, -1), true, T0 + 201);
+        assertEquals(List.of(SyncHints.IMMEDIATE), reports.hints, "a larger max_win on a split path: at once");
     }
 }

@@ -90,22 +90,35 @@ class PeerInboxTest {
     }
 
     @Test
-    void aStaleUpdateKeepsOursAndJournalsACorrection() {
+    void anUpdateBehindWhatWeReportedIsCorrectedOnceASecondAndNeverMovesUsBack() {
         udpState(PEER, 5, 1000, 2, 2);
         offer(PeerInbox.STATE);
+        udpState(PEER, 5, 1000, 1, 2); // src half behind ours, but we never told anyone ours: no answer
+        message.type(JournalRecordType.UPDATE.code());
+        offer(PeerInbox.COMPRESSED);
+        assertEquals(0, inbox.stale());
+        message.clear().creatorId(PEER).id(5);
+        offer(PeerInbox.REQUEST); // now we answer with ours (src MULTIPLE): the peers were told
         journaled();
-        udpState(PEER, 5, 1000, 1, 2); // src half behind ours (SINGLE < MULTIPLE)
+
+        udpState(PEER, 5, 1000, 1, 2); // behind what we reported: the peer missed it
         message.type(JournalRecordType.UPDATE.code());
         offer(PeerInbox.COMPRESSED);
         final int slot = table.findById(PEER, 5);
         assertEquals(2, table.peerState(slot, 0), "never goes backwards");
         assertEquals(1, inbox.stale());
+        assertEquals(1, inbox.corrections());
         assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.IMMEDIATE) + " 1"), journaled());
 
-        udpState(PEER, 5, 1000, 2, 2); // equal: merged, no correction
+        offer(PeerInbox.COMPRESSED); // the same again within the second: stale, not answered again
+        assertEquals(2, inbox.stale());
+        assertEquals(1, inbox.corrections());
+        assertEquals(List.of("update 0 1"), journaled());
+
+        udpState(PEER, 5, 1000, 2, 2); // caught up: merged, nothing to answer
         offer(PeerInbox.COMPRESSED);
         assertEquals(List.of("update 0 1"), journaled());
-        assertEquals(1, inbox.stale());
+        assertEquals(2, inbox.stale());
     }
 
     @Test
@@ -132,15 +145,38 @@ class PeerInboxTest {
     }
 
     @Test
-    void aCollisionOnTheConnectionKeyKeepsOursAndSendsIt() {
+    void aCollisionIsWonByTheLowerIdentityOnEveryNodeAndSettledOnce() {
         udpState(PEER, 5, 1000, 2, 2);
         offer(PeerInbox.STATE);
         journaled();
-        udpState(0x33333333, 9, 1000, 1, 0); // same connection, another identity
+        // Same connection under a higher creatorid: ours (PEER's) wins, is sent back in full, once.
+        udpState(0x33333333, 9, 1000, 1, 0);
         offer(PeerInbox.STATE);
         assertEquals(1, table.size());
-        assertEquals(1, inbox.badState());
+        assertEquals(1, inbox.collisionsWon());
+        assertEquals(0, inbox.badState());
         assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.FULL | SyncHints.IMMEDIATE) + " 1"), journaled());
+        offer(PeerInbox.STATE); // the loser insists (FreeBSD keeps its own): counted, not answered
+        message.type(JournalRecordType.UPDATE.code());
+        offer(PeerInbox.COMPRESSED);
+        assertEquals(2, inbox.collisionsRepeated());
+        assertEquals(List.of(), journaled(), "no loop: nothing answered, nothing requested");
+
+        // Same connection, reversed (made from the reply), under a lower creatorid: it wins here too.
+        message.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER)
+                .origin(0x10000000).creatorId(0x10000000).id(3).af(2).proto(17).direction(1).timeoutClass(8)
+                .addresses(0, 0xC6120201L, 0, 0xC6120101L).ports(53, 1000).rule(-1)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
+                .creationMillis(NOW - 1000).expireAtMillis(NOW + 30_000);
+        offer(PeerInbox.STATE);
+        assertEquals(1, table.size());
+        assertEquals(1, inbox.collisionsLost());
+        final int slot = table.findById(0x10000000, 3);
+        assertTrue(slot >= 0 && table.findById(PEER, 5) < 0, "the winner's identity is the only one left");
+        assertEquals(2, table.peerState(slot, 0), "what our state knew (both MULTIPLE) is kept, halves swapped");
+        assertEquals(2, table.peerState(slot, 1));
+        assertEquals(List.of("delete 0 1", "insert 0 1", "update " + (SyncHints.REPLY | SyncHints.IMMEDIATE) + " 1"),
+                journaled());
     }
 
     @Test
@@ -184,13 +220,19 @@ class PeerInboxTest {
             udpState(PEER, 100 + i, 3000 + i, 1, 0);
             offer(PeerInbox.STATE);
         }
+        final UnsafeBuffer requestBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        final JournalRecordFlyweight request = new JournalRecordFlyweight().wrap(requestBuffer, 0);
         final Runnable work = () -> {
             for (int i = 0; i < 1_000_000; i++) {
+                if ((i & 127) == 0) { // we answer with ours now and then, so that older updates are stale
+                    request.clear().creatorId(PEER).id(100 + (i >> 7 & 31));
+                    inbox.offer(PeerInbox.REQUEST, requestBuffer, 0);
+                }
                 udpState(PEER, 100 + (i & 31), 3000 + (i & 31), (i & 64) == 0 ? 2 : 1, 2);
                 message.type(JournalRecordType.UPDATE.code());
                 inbox.offer((i & 1) == 0 ? PeerInbox.COMPRESSED : PeerInbox.STATE, staging, 0);
                 if ((i & 63) == 63) {
-                    inbox.drain(table, recorder, NOW, 64);
+                    inbox.drain(table, recorder, NOW + i, 128);
                     ring.ring().read((type, buffer, index, length) -> { }, Integer.MAX_VALUE);
                 }
             }

@@ -54,6 +54,13 @@ public interface LibC {
 
     int poll(@intptr_t long pollfds, @size_t long count, int timeoutMillis);
 
+    /** {@code eventfd(2)}: a counter file descriptor, the doorbell between threads ({@link Doorbell}). */
+    int eventfd(int initialValue, int flags);
+
+    @ssize_t long write(int fd, @intptr_t long buffer, @size_t long length);
+
+    @ssize_t long read(int fd, @intptr_t long buffer, @size_t long length);
+
     @IgnoreError
     int close(int fd);
 

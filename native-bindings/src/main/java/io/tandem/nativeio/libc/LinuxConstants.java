@@ -33,6 +33,10 @@ public final class LinuxConstants {
 
     /** {@code O_RDONLY}. */
     public static final int O_RDONLY = 0;
+    /** {@code EFD_NONBLOCK} (= O_NONBLOCK) and {@code EFD_CLOEXEC} (= O_CLOEXEC) for eventfd. */
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+
     /** {@code O_CLOEXEC}. */
     public static final int O_CLOEXEC = 0x80000;
 

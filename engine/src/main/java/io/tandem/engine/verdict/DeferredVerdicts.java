@@ -1,0 +1,292 @@
+package io.tandem.engine.verdict;
+
+import io.tandem.engine.state.HeldStateListener;
+import io.tandem.engine.state.StateTable;
+
+/**
+ * First packets held for pfsync deferral: a new state's first packet gets no verdict until a peer has
+ * the state, so that a reply crossing another firewall finds it there (FreeBSD's {@code pfsync_defer},
+ * spec D; docs/pfsync.md "Deferral").
+ *
+ * <p>Theory of operation. Owned by the packet thread of one queue, like the state table and the
+ * {@link VerdictBatcher} it drives; nothing here is touched by another thread. {@link #hold} takes a
+ * packet whose state was just created with {@link StateTable#PFSTATE_ACK} (the journal's INSERT carries
+ * the flag, and the sync agent sends that INS at once with PFSTATE_ACK set). The packet stays in the
+ * kernel queue: NFQUEUE needs only its id to give the verdict later. It leaves by exactly one of:
+ * <ul>
+ *   <li>{@link #releaseAcknowledged} — a peer acknowledged the state: its INS_ACK, a peer's update of
+ *       the state, or a peer's own state for the connection that won a collision. Accepted;</li>
+ *   <li>{@link #releaseForPacket} — another packet of the state passed here first (pf releases then
+ *       too, before the update). Accepted, ahead of the later packet;</li>
+ *   <li>{@link #expire} — held for {@code set sync defer-timeout} (FreeBSD: 20 ms). Accepted;</li>
+ *   <li>the limit — holding one more than {@code set sync defer-limit} releases the oldest (FreeBSD
+ *       does the same). Accepted;</li>
+ *   <li>{@link #heldStateRemoved} — the state left the table while its packet was held (expired, closed,
+ *       deleted by a peer). Dropped, as pf drops it;</li>
+ *   <li>{@link #releaseAll} — the engine stops. Accepted.</li>
+ * </ul>
+ * With several peers, the first acknowledgement releases the packet (as FreeBSD): holding it for
+ * every peer would make one dead peer cost every new connection the whole timeout.
+ *
+ * <p>Memory bound: a ring of {@code limit} entries (slot, generation, packet id, time) plus one int per
+ * state slot (its place in the ring), all allocated at construction; nothing is allocated per packet.
+ * Releasing out of order leaves a hole that the head skips. Failure policy: nothing throws on the
+ * packet path; every release is counted by its reason, and the hold time goes into a histogram.
+ */
+public final class DeferredVerdicts implements HeldStateListener {
+    /** Histogram bucket upper bounds of the hold time, in microseconds (the last bucket is +Inf). */
+    public static final long[] BUCKET_MICROS = {50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 50_000,
+        100_000, 1_000_000};
+
+    /** Why a held packet left; the index of {@link #released}. */
+    public enum Release {
+        ACK("ack"), PACKET("packet"), TIMEOUT("timeout"), LIMIT("limit"), DROPPED("dropped"), SHUTDOWN("shutdown");
+
+        private final String label;
+
+        Release(final String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    private static final Release[] RELEASES = Release.values();
+    private static final int NONE = -1;
+
+    private final HeldVerdictSink sink;
+    private final StateTable table;
+    private final int limit;
+    private final long timeoutNanos;
+
+    private final int[] slots;
+    private final int[] generations;
+    private final long[] packetIds;
+    private final long[] heldAtNanos;
+    /** Per state slot: its entry in the ring, or {@link #NONE}. */
+    private final int[] entryOfSlot;
+    private int head;
+    /** Entries from head on, holes included. */
+    private int used;
+    private int held;
+
+    // Counters: written by the packet thread only, read (slightly stale) by the scrape and control threads.
+    private long deferred;
+    private final long[] released = new long[RELEASES.length];
+    private long acksWithoutHold;
+    private final long[] holdBuckets = new long[BUCKET_MICROS.length + 1];
+    private long holdNanosSum;
+
+    /**
+     * @param sink    where verdicts go (the queue's {@link VerdictBatcher})
+     * @param table   the queue's state table (its {@link StateTable#PFSTATE_ACK} flags are kept in step)
+     * @param limit   most packets held at once ({@code set sync defer-limit}), at least 1
+     * @param timeoutMillis longest hold ({@code set sync defer-timeout})
+     */
+    public DeferredVerdicts(final HeldVerdictSink sink, final StateTable table, final int limit,
+            final long timeoutMillis) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("defer limit must be at least 1: " + limit);
+        }
+        this.sink = sink;
+        this.table = table;
+        this.limit = limit;
+        this.timeoutNanos = timeoutMillis * 1_000_000L;
+        slots = new int[limit];
+        generations = new int[limit];
+        packetIds = new long[limit];
+        heldAtNanos = new long[limit];
+        entryOfSlot = new int[table.capacity()];
+        java.util.Arrays.fill(entryOfSlot, NONE);
+        table.setHeldStateListener(this);
+    }
+
+    /**
+     * Holds the first packet of the state in {@code slot} (created with {@link StateTable#PFSTATE_ACK}).
+     * When {@code limit} packets are already held, the oldest is released first.
+     */
+    public void hold(final int slot, final long packetId, final long nowNanos) {
+        while (used == limit) {
+            if (packetIds[head] != NONE) {
+                finish(head, VerdictBatcher.ACCEPT, Release.LIMIT, nowNanos); // moves the head on
+            } else {
+                advanceHead();
+            }
+        }
+        final int e = (head + used) % limit;
+        slots[e] = slot;
+        generations[e] = table.generation(slot);
+        packetIds[e] = packetId;
+        heldAtNanos[e] = nowNanos;
+        entryOfSlot[slot] = e;
+        used++;
+        held++;
+        deferred++;
+        sink.hold();
+    }
+
+    /** A peer acknowledged the state: release its packet (accept). False when nothing of it was held. */
+    public boolean releaseAcknowledged(final int slot, final long nowNanos) {
+        final int e = slot >= 0 ? entryOfSlot[slot] : NONE;
+        if (e == NONE) {
+            acksWithoutHold++;
+            return false;
+        }
+        finish(e, VerdictBatcher.ACCEPT, Release.ACK, nowNanos);
+        return true;
+    }
+
+    /** Another packet of the state passes here: the held one goes first (accept). */
+    public void releaseForPacket(final int slot, final long nowNanos) {
+        final int e = entryOfSlot[slot];
+        if (e != NONE) {
+            finish(e, VerdictBatcher.ACCEPT, Release.PACKET, nowNanos);
+        }
+    }
+
+    @Override
+    public void heldStateRemoved(final StateTable t, final int slot) {
+        final int e = entryOfSlot[slot];
+        if (e != NONE) {
+            finish(e, VerdictBatcher.DROP, Release.DROPPED, System.nanoTime());
+        }
+    }
+
+    /** Releases (accepts) the packets held for the timeout; returns how many. */
+    public int expire(final long nowNanos) {
+        int n = 0;
+        while (used > 0) {
+            final int e = head;
+            if (packetIds[e] == NONE) {
+                advanceHead();
+            } else if (nowNanos - heldAtNanos[e] >= timeoutNanos) {
+                finish(e, VerdictBatcher.ACCEPT, Release.TIMEOUT, nowNanos);
+                n++;
+            } else {
+                break;
+            }
+        }
+        return n;
+    }
+
+    /** Releases (accepts) every held packet: the engine stops. */
+    public void releaseAll(final long nowNanos) {
+        while (used > 0) {
+            if (packetIds[head] != NONE) {
+                finish(head, VerdictBatcher.ACCEPT, Release.SHUTDOWN, nowNanos);
+            } else {
+                advanceHead();
+            }
+        }
+    }
+
+    /** Nanoseconds until the oldest held packet's timeout (0 when due), or -1 when nothing is held. */
+    public long nanosToNextTimeout(final long nowNanos) {
+        for (int i = 0; i < used; i++) {
+            final int e = (head + i) % limit;
+            if (packetIds[e] != NONE) {
+                return Math.max(0, heldAtNanos[e] + timeoutNanos - nowNanos);
+            }
+        }
+        return -1;
+    }
+
+    private void finish(final int e, final int verdict, final Release why, final long nowNanos) {
+        final int slot = slots[e];
+        entryOfSlot[slot] = NONE;
+        if (why != Release.DROPPED && table.isLive(slot) && table.generation(slot) == generations[e]) {
+            table.deferred(slot, false);
+        }
+        sink.release(packetIds[e], verdict);
+        packetIds[e] = NONE;
+        held--;
+        released[why.ordinal()]++;
+        final long nanos = Math.max(0, nowNanos - heldAtNanos[e]);
+        holdNanosSum += nanos;
+        final long micros = nanos / 1000;
+        int b = 0;
+        while (b < BUCKET_MICROS.length && micros > BUCKET_MICROS[b]) {
+            b++;
+        }
+        holdBuckets[b]++;
+        if (e == head) {
+            advanceHead();
+        }
+    }
+
+    private void advanceHead() {
+        head = (head + 1) % limit;
+        used--;
+        while (used > 0 && packetIds[head] == NONE) {
+            head = (head + 1) % limit;
+            used--;
+        }
+    }
+
+    /** Packets held now. */
+    public int held() {
+        return held;
+    }
+
+    public int limit() {
+        return limit;
+    }
+
+    public long timeoutMillis() {
+        return timeoutNanos / 1_000_000L;
+    }
+
+    /** First packets held since start. */
+    public long deferred() {
+        return deferred;
+    }
+
+    /** Held packets released (or dropped) for {@code why}. */
+    public long released(final Release why) {
+        return released[why.ordinal()];
+    }
+
+    /** Acknowledgements (INS_ACK naming one of our states) that found no packet held: late, or duplicates. */
+    public long acksWithoutHold() {
+        return acksWithoutHold;
+    }
+
+    /** Hold-time histogram: count in bucket {@code b} (upper bound {@link #BUCKET_MICROS}[b], the last +Inf). */
+    public long holdBucket(final int b) {
+        return holdBuckets[b];
+    }
+
+    public int holdBuckets() {
+        return holdBuckets.length;
+    }
+
+    public long holdNanosSum() {
+        return holdNanosSum;
+    }
+
+    /**
+     * The hold time below which a fraction {@code q} of released packets stayed, in microseconds, read
+     * from the histogram: the upper bound of the bucket holding that rank (-1 when none was held, and
+     * {@code Long.MAX_VALUE} for the +Inf bucket).
+     */
+    public long holdQuantileMicros(final double q) {
+        long total = 0;
+        for (final long c : holdBuckets) {
+            total += c;
+        }
+        if (total == 0) {
+            return -1;
+        }
+        final long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int b = 0; b < holdBuckets.length; b++) {
+            seen += holdBuckets[b];
+            if (seen >= rank) {
+                return b < BUCKET_MICROS.length ? BUCKET_MICROS[b] : Long.MAX_VALUE;
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+}
