@@ -81,7 +81,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private final PrintStream log;
     private final PfsyncStats stats = new PfsyncStats();
     private final SyncPeers peers = new SyncPeers();
-    private final PfsyncStateMapping mapping = new PfsyncStateMapping();
+    private final PfsyncStateMapping mapping;
     private final PfsyncFrameEncoder encoder;
     private final PfsyncFrameDecoder decoder = new PfsyncFrameDecoder(stats);
     private final SyncOutbox outbox;
@@ -123,6 +123,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         this.log = log;
         this.peerAddress = Ipv4Address.parse(settings.peer);
         this.auth = settings.authenticator;
+        this.mapping = new PfsyncStateMapping(settings.format);
         this.encoder = new PfsyncFrameEncoder(settings.mtu, PfsyncFrameEncoder.IPV4_HEADER_LENGTH,
                 auth == null ? 0 : FrameAuthenticator.TRAILER_LENGTH);
         this.sendBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.mtu + 64));
