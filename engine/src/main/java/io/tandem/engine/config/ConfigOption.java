@@ -66,9 +66,10 @@ public enum ConfigOption {
             "Interface pfsync v5 frames are sent and received on (pf's syncdev); none disables sync."),
     SYNC_PEER("sync peer", Kind.NAME, 0, 0, 0, "224.0.0.240",
             "IPv4 address of the peer to send pfsync frames to (pf's syncpeer), or the multicast group 224.0.0.240."),
-    SYNC_FORMAT("sync format", Kind.CHOICE, 0, 2, 0, "1301 1400 1500",
-            "pfsync state record format sent: 1301 (every FreeBSD from 10), 1400 (FreeBSD 14+ only), 1500 "
-            + "(FreeBSD 15 only); all three are received."),
+    SYNC_FORMAT("sync format", Kind.CHOICE, 0, 2, 1, "1301 1400 1500",
+            "pfsync state record format sent: 1400 for FreeBSD 14 and 15 (FreeBSD 14's own default, "
+            + "PFSYNC_MSG_VERSION_DEFAULT), 1301 when any peer runs FreeBSD 10 to 13 (they discard 1400 and 1500 "
+            + "records as badact), 1500 for FreeBSD 15 only; all three are received."),
     SYNC_MAXUPDATES("sync maxupdates", Kind.UINT, 0, 255, 128, null,
             "Local updates of one TCP state after which its update is sent at once (pf's maxupd); 0 sends every "
             + "update at once."),
@@ -253,7 +254,7 @@ public enum ConfigOption {
     public String syntax() {
         switch (kind) {
             case UINT:
-                return "N (" + min + ".." + max + ")";
+                return (acceptsHex() ? "N | 0xHEX (" : "N (") + min + ".." + max + ")";
             case SECONDS:
                 return "seconds (" + min + ".." + max + ")";
             case CPU:
@@ -446,11 +447,49 @@ public enum ConfigOption {
     }
 
     private long number(final Token t) throws RuleSyntaxException {
-        final long v = t.kind() == Token.Kind.WORD ? RuleParser.number(t.text()) : -1;
+        final long v = t.kind() != Token.Kind.WORD ? -1 : acceptsHex() ? pfNumber(t.text()) : RuleParser.number(t.text());
         if (v < 0) {
-            throw new RuleSyntaxException(t, "expected a number for " + name + ", got " + t.describe());
+            throw new RuleSyntaxException(t, "expected a number" + (acceptsHex() ? " (decimal, or 0x and hex digits)" : "")
+                    + " for " + name + ", got " + t.describe());
         }
         return checkRange(t, v);
+    }
+
+    /**
+     * Whether the value is read as pf reads its {@code number} non-terminal, hex included. pf's
+     * grammar ({@code sbin/pfctl/parse.y}) takes {@code set hostid number}, where {@code number} is a
+     * NUMBER token (digits only, decimal: {@code yylex} converts them with {@code strtonum}) or a
+     * STRING read whole by {@code atoul} ({@code strtoul(s, &ep, 0)}), which is how {@code 0x0a0b0c0d}
+     * is accepted. {@code set timeout} and {@code set limit} take a bare NUMBER ({@code timeout_spec},
+     * {@code limit_spec}), so pf reads them in decimal only, and so do we. The other numeric options
+     * have no pf.conf counterpart and stay decimal.
+     */
+    public boolean acceptsHex() {
+        return this == HOSTID;
+    }
+
+    /**
+     * A value as pf's {@code number} reads it: decimal digits, or {@code 0x}/{@code 0X} followed by hex
+     * digits; -1 if it is neither. Values too large for a long come back as {@link Long#MAX_VALUE} so the
+     * range check reports them.
+     */
+    static long pfNumber(final String s) {
+        if (s.length() > 2 && s.charAt(0) == '0' && (s.charAt(1) == 'x' || s.charAt(1) == 'X')) {
+            long v = 0;
+            for (int i = 2; i < s.length(); i++) {
+                final int d = Character.digit(s.charAt(i), 16);
+                if (d < 0) {
+                    return -1;
+                }
+                if (v > (Long.MAX_VALUE >> 4)) {
+                    v = Long.MAX_VALUE;
+                } else {
+                    v = v << 4 | d;
+                }
+            }
+            return v;
+        }
+        return s.length() > 10 && s.chars().allMatch(Character::isDigit) ? Long.MAX_VALUE : RuleParser.number(s);
     }
 
     private long checkRange(final Token t, final long v) throws RuleSyntaxException {

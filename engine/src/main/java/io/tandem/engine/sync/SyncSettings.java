@@ -13,8 +13,8 @@ public final class SyncSettings {
     public int creatorId;
     /** Network namespace the sync thread enters first (tests and the lab), or null. */
     public String netns;
-    /** State record format sent: 1301 (default), 1400 or 1500; all three are received. */
-    public int format = 1301;
+    /** State record format sent: 1301, 1400 (default, as FreeBSD 14's) or 1500; all three are received. */
+    public int format = 1400;
     /** Largest frame, IP header included; the sync interface's MTU caps it. */
     public int mtu = 1500;
     /** Longest a queued message waits before its frame is sent (pf's 1-second timer). */

@@ -214,6 +214,16 @@ class ConfigParserTest {
     }
 
     @Test
+    void hostidIsReadAsPfReadsItsNumberHexIncluded() throws ConfigException {
+        // pf: `SET HOSTID number`, number = NUMBER (decimal) | STRING read by strtoul(s, &ep, 0).
+        assertEquals(0x0a0b0c0dL, ConfigParser.parse("t.conf", "set hostid 0x0a0b0c0d\npass\n").hostId());
+        assertEquals(0xFFFFFFFFL, ConfigParser.parse("t.conf", "set hostid 0XFFFFFFFF\npass\n").hostId());
+        assertEquals(168496141L, ConfigParser.parse("t.conf", "set hostid 168496141\npass\n").hostId());
+        assertEquals(10L, ConfigParser.parse("t.conf", "set hostid 010\npass\n").hostId(),
+                "digits only are a decimal NUMBER in pf's lexer, not octal");
+    }
+
+    @Test
     void overrides() throws ConfigException {
         final TandemConfig base = ConfigParser.parse("t.conf", "set queue 1\nset skip on lo\npass\n");
         final TandemConfig o = base.withOverride("queue 258").withOverride("set verdict single")
