@@ -64,8 +64,10 @@ public enum ConfigOption {
             + "two passes of records."),
     SYNC_INTERFACE("sync interface", Kind.NAME, 0, 0, 0, null,
             "Interface pfsync v5 frames are sent and received on (pf's syncdev); none disables sync."),
-    SYNC_PEER("sync peer", Kind.NAME, 0, 0, 0, "224.0.0.240",
-            "IPv4 address of the peer to send pfsync frames to (pf's syncpeer), or the multicast group 224.0.0.240."),
+    SYNC_PEER("sync peer", Kind.ADDRESS, 0, 0, 0, "224.0.0.240",
+            "Where pfsync frames go (pf's syncpeer): a unicast peer's IPv4 or IPv6 address, or a multicast group, "
+            + "224.0.0.240 (IPv4) or ff12::f0 (IPv6, as FreeBSD 14 and later); an IPv6 address makes pfsync run over "
+            + "IPv6."),
     SYNC_FORMAT("sync format", Kind.CHOICE, 0, 2, 1, "1301 1400 1500",
             "pfsync state record format sent: 1400 for FreeBSD 14 and 15 (FreeBSD 14's own default, "
             + "PFSYNC_MSG_VERSION_DEFAULT), 1301 when any peer runs FreeBSD 10 to 13 (they discard 1400 and 1500 "
@@ -129,7 +131,7 @@ public enum ConfigOption {
             "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
 
     /** Value syntaxes. */
-    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME }
+    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME, ADDRESS }
 
     private static final ConfigOption[] VALUES = values();
 
@@ -265,6 +267,8 @@ public enum ConfigOption {
                 return "\"PATH\" | none";
             case NAME:
                 return "NAME | none";
+            case ADDRESS:
+                return "\"IPv4 or IPv6 address\"";
             case BOOL:
                 return "yes | no";
             case SIZE:
@@ -286,6 +290,7 @@ public enum ConfigOption {
             case HOSTPORT:
             case PATH:
             case NAME:
+            case ADDRESS:
                 return text == null ? "none" : "\"" + text + "\"";
             case BOOL:
                 return value != 0 ? "yes" : "no";
@@ -388,6 +393,11 @@ public enum ConfigOption {
                     throw new RuleSyntaxException(t, "expected a name or none for " + name + ", got " + t.describe());
                 }
                 texts[i] = t.text();
+                values[i] = 0;
+                return;
+            case ADDRESS:
+                c.next();
+                texts[i] = address(t);
                 values[i] = 0;
                 return;
             case PATH:
@@ -515,6 +525,25 @@ public enum ConfigOption {
             throw new RuleSyntaxException(t, "expected a size (N, Nk, Nm or Ng) for " + name + ", got " + t.describe());
         }
         return checkRange(t, v << shift);
+    }
+
+    /** A literal IPv4 or IPv6 address in its canonical form (dotted quad, RFC 5952); names are not resolved. */
+    private String address(final Token t) throws RuleSyntaxException {
+        if (t.kind() == Token.Kind.STRING || t.kind() == Token.Kind.WORD) {
+            final String s = t.text();
+            if (s.indexOf(':') >= 0) {
+                final long[] v6 = Addresses.parseInet6(s);
+                if (v6 != null) {
+                    return Addresses.formatInet6(v6[0], v6[1]);
+                }
+            } else {
+                final long v4 = Addresses.parseInet4(s);
+                if (v4 >= 0) {
+                    return Addresses.formatInet4(v4);
+                }
+            }
+        }
+        throw new RuleSyntaxException(t, name + " must be a literal IPv4 or IPv6 address, got " + t.describe());
     }
 
     private String hostPort(final Token t) throws RuleSyntaxException {

@@ -7,7 +7,10 @@ package io.tandem.engine.sync;
 public final class SyncSettings {
     /** Interface frames are sent and received on (pf's syncdev). */
     public String ifname;
-    /** Where frames go: 224.0.0.240 (multicast) or a unicast peer, dotted quad. */
+    /**
+     * Where frames go: 224.0.0.240 (multicast) or a unicast peer as a dotted quad, or an IPv6 literal
+     * (ff12::f0 or a unicast peer), which makes the agent speak pfsync over IPv6.
+     */
     public String peer = "224.0.0.240";
     /** This node's creatorid, used in BUS messages. */
     public int creatorId;
