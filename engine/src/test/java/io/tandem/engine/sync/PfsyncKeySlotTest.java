@@ -182,6 +182,22 @@ class PfsyncKeySlotTest {
     }
 
     @Test
+    void format1500CarriesTheSlotsAndNoRoutingTable() {
+        final PfsyncStateValues v = new PfsyncStateValues();
+        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(tcpState(PfsyncConstants.PF_IN), NOW, v);
+        final PfsyncFrameEncoder encoder = new PfsyncFrameEncoder(1500);
+        encoder.beginFrame().beginSection(PfsyncConstants.ACT_INS_1500);
+        encoder.appendState1500(v);
+        final byte[] f = new byte[encoder.finish()];
+        encoder.buffer().getBytes(0, f);
+        final String key = "0a01000a 00000000 00000000 00000000  c6336414 00000000 00000000 00000000  9c40 0050";
+        assertEquals(squeeze(key + key), hex(f, RECORD + 24, 72), "same slots as 1301/1400");
+        assertEquals("ffffffff", hex(f, RECORD + 328, 4), "1500 rtableid -1");
+        assertEquals("616c6c00000000000000000000000000", hex(f, RECORD + 312, 16), "orig_ifname \"all\"");
+        assertEquals("01", hex(f, RECORD + 351, 1), "direction PF_IN");
+    }
+
+    @Test
     void ipv6KeysUseTheSameSlots() {
         final JournalRecordFlyweight r = tcpState(PfsyncConstants.PF_IN);
         r.af(10).addresses(0x20010db800000000L, 1, 0x20010db800000000L, 2);
