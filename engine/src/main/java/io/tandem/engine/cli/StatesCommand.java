@@ -1,5 +1,6 @@
 package io.tandem.engine.cli;
 
+import io.tandem.engine.tools.PfctlStateLine;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,18 +17,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "states", mixinStandardHelpOptions = true,
         description = {"List the live states of a running engine, like `pfctl -ss -v`: interface (all = floating),"
-            + " protocol, addresses and ports (<- for states created inbound, -> outbound), each peer's TCP state,"
+            + " protocol, pf's key as pfctl prints it (server <- client for states created inbound, client -> server"
+            + " outbound), each peer's state in the same order,"
             + " sequence windows and window scaling, age, time to expiry, packets and bytes each way, the rule"
             + " that created it, and its pfsync identity (id, creatorid).",
             "The engine is reached through its admin socket: --socket, or the `set control` of -f FILE,"
             + " or the default /run/tandem/tandem.sock."})
 final class StatesCommand implements Callable<Integer> {
-    private static final String[] TCP_STATES = {
-        "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-        "LAST_ACK", "FIN_WAIT_2", "TIME_WAIT",
-    };
-    private static final String[] UDP_STATES = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
-
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
     private Path file;
 
@@ -65,25 +61,30 @@ final class StatesCommand implements Callable<Integer> {
         return TandemMain.EXIT_OK;
     }
 
-    /** One state in pfctl -ss -v style (four lines). */
+    /**
+     * One state in {@code pfctl -ss -v} style: the first line as {@link PfctlStateLine} prints pf's
+     * key ({@code addr[1] -> addr[0]} outbound, {@code addr[1] <- addr[0]} inbound, peer states in
+     * the same order), then for TCP both sequence windows in that order, then age, expiry, counters,
+     * rule and the pfsync identity.
+     */
     @SuppressWarnings("unchecked")
     static String format(final Map<String, Object> s) {
         final long proto = (Long) s.get("proto");
-        final String protoName = proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : proto == 58 ? "ipv6-icmp"
-                : Long.toString(proto);
         final boolean v6 = "inet6".equals(s.get("af"));
-        final String src = endpoint((String) s.get("src"), (Long) s.get("sport"), v6, proto);
-        final String dst = endpoint((String) s.get("dst"), (Long) s.get("dport"), v6, proto);
-        final boolean out = "out".equals(s.get("direction"));
+        final int direction = "out".equals(s.get("direction")) ? 2 : 1;
         final Map<String, Object> sp = (Map<String, Object>) s.get("src_peer");
         final Map<String, Object> dp = (Map<String, Object>) s.get("dst_peer");
         final StringBuilder b = new StringBuilder();
         final long ifindex = (Long) s.get("ifindex");
-        b.append(ifindex == 0 ? "all" : "if" + ifindex).append(' ').append(protoName).append(' ')
-                .append(out ? src + " -> " + dst : dst + " <- " + src);
-        b.append("       ").append(peerState(proto, sp)).append(':').append(peerState(proto, dp)).append('\n');
+        b.append(PfctlStateLine.line(ifindex == 0 ? "all" : "if" + ifindex, (int) proto, v6, direction,
+                (String) s.get("src"), (int) (long) (Long) s.get("sport"), (String) s.get("dst"),
+                (int) (long) (Long) s.get("dport"), state(sp), state(dp))).append('\n');
         if (proto == 6) {
-            b.append("   ").append(window(sp)).append("  ").append(window(dp)).append('\n');
+            final boolean first = PfctlStateLine.initiatorFirst(direction);
+            final Map<String, Object> left = first ? sp : dp;
+            final Map<String, Object> right = first ? dp : sp;
+            final boolean scaled = (Long) left.get("wscale") != 0 && (Long) right.get("wscale") != 0;
+            b.append("   ").append(window(left, scaled)).append("  ").append(window(right, scaled)).append('\n');
         }
         final List<Object> pk = (List<Object>) s.get("packets");
         final List<Object> by = (List<Object>) s.get("bytes");
@@ -95,31 +96,18 @@ final class StatesCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    private static String endpoint(final String address, final long port, final boolean v6, final long proto) {
-        if (proto != 6 && proto != 17) {
-            return address + (proto == 1 || proto == 58 ? "[" + port + "]" : "");
-        }
-        return v6 ? address + "[" + port + "]" : address + ":" + port;
+    private static int state(final Map<String, Object> peer) {
+        return (int) (long) (Long) peer.get("state");
     }
 
-    private static String peerState(final long proto, final Map<String, Object> peer) {
-        final int state = (int) (long) (Long) peer.get("state");
-        if (proto == 6) {
-            return state >= 0 && state < TCP_STATES.length ? TCP_STATES[state] : Integer.toString(state);
-        }
-        if (proto == 17 || proto != 1 && proto != 58) {
-            return state >= 0 && state < UDP_STATES.length ? UDP_STATES[state] : Integer.toString(state);
-        }
-        return Integer.toString(state);
-    }
-
-    private static String window(final Map<String, Object> peer) {
+    /** {@code print_seq}, then {@code wscale} when both halves scale (as {@code print_state}). */
+    private static String window(final Map<String, Object> peer, final boolean scaled) {
         final long seqlo = (Long) peer.get("seqlo");
         final long seqhi = (Long) peer.get("seqhi");
         final long wscale = (Long) peer.get("wscale");
         final StringBuilder b = new StringBuilder("[").append(seqlo).append(" + ")
                 .append((seqhi - seqlo) & 0xFFFF_FFFFL).append("]");
-        if ((wscale & 0x80) != 0) {
+        if (scaled) {
             b.append(" wscale ").append(wscale & 0x0f);
         }
         return b.toString();

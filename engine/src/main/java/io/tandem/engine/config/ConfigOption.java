@@ -64,11 +64,14 @@ public enum ConfigOption {
             + "two passes of records."),
     SYNC_INTERFACE("sync interface", Kind.NAME, 0, 0, 0, null,
             "Interface pfsync v5 frames are sent and received on (pf's syncdev); none disables sync."),
-    SYNC_PEER("sync peer", Kind.NAME, 0, 0, 0, "224.0.0.240",
-            "IPv4 address of the peer to send pfsync frames to (pf's syncpeer), or the multicast group 224.0.0.240."),
-    SYNC_FORMAT("sync format", Kind.CHOICE, 0, 2, 0, "1301 1400 1500",
-            "pfsync state record format sent: 1301 (every FreeBSD from 10), 1400 (FreeBSD 14+ only), 1500 "
-            + "(FreeBSD 15 only); all three are received."),
+    SYNC_PEER("sync peer", Kind.ADDRESS, 0, 0, 0, "224.0.0.240",
+            "Where pfsync frames go (pf's syncpeer): a unicast peer's IPv4 or IPv6 address, or a multicast group, "
+            + "224.0.0.240 (IPv4) or ff12::f0 (IPv6, as FreeBSD 14 and later); an IPv6 address makes pfsync run over "
+            + "IPv6."),
+    SYNC_FORMAT("sync format", Kind.CHOICE, 0, 2, 1, "1301 1400 1500",
+            "pfsync state record format sent: 1400 for FreeBSD 14 and 15 (FreeBSD 14's own default, "
+            + "PFSYNC_MSG_VERSION_DEFAULT), 1301 when any peer runs FreeBSD 10 to 13 (they discard 1400 and 1500 "
+            + "records as badact), 1500 for FreeBSD 15 only; all three are received."),
     SYNC_MAXUPDATES("sync maxupdates", Kind.UINT, 0, 255, 128, null,
             "Local updates of one TCP state after which its update is sent at once (pf's maxupd); 0 sends every "
             + "update at once."),
@@ -137,7 +140,7 @@ public enum ConfigOption {
             "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
 
     /** Value syntaxes. */
-    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME }
+    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME, ADDRESS }
 
     private static final ConfigOption[] VALUES = values();
 
@@ -262,7 +265,7 @@ public enum ConfigOption {
     public String syntax() {
         switch (kind) {
             case UINT:
-                return "N (" + min + ".." + max + ")";
+                return (acceptsHex() ? "N | 0xHEX (" : "N (") + min + ".." + max + ")";
             case SECONDS:
                 return "seconds (" + min + ".." + max + ")";
             case CPU:
@@ -273,6 +276,8 @@ public enum ConfigOption {
                 return "\"PATH\" | none";
             case NAME:
                 return "NAME | none";
+            case ADDRESS:
+                return "\"IPv4 or IPv6 address\"";
             case BOOL:
                 return "yes | no";
             case SIZE:
@@ -294,6 +299,7 @@ public enum ConfigOption {
             case HOSTPORT:
             case PATH:
             case NAME:
+            case ADDRESS:
                 return text == null ? "none" : "\"" + text + "\"";
             case BOOL:
                 return value != 0 ? "yes" : "no";
@@ -398,6 +404,11 @@ public enum ConfigOption {
                 texts[i] = t.text();
                 values[i] = 0;
                 return;
+            case ADDRESS:
+                c.next();
+                texts[i] = address(t);
+                values[i] = 0;
+                return;
             case PATH:
                 c.next();
                 if (t.is("none")) {
@@ -455,11 +466,49 @@ public enum ConfigOption {
     }
 
     private long number(final Token t) throws RuleSyntaxException {
-        final long v = t.kind() == Token.Kind.WORD ? RuleParser.number(t.text()) : -1;
+        final long v = t.kind() != Token.Kind.WORD ? -1 : acceptsHex() ? pfNumber(t.text()) : RuleParser.number(t.text());
         if (v < 0) {
-            throw new RuleSyntaxException(t, "expected a number for " + name + ", got " + t.describe());
+            throw new RuleSyntaxException(t, "expected a number" + (acceptsHex() ? " (decimal, or 0x and hex digits)" : "")
+                    + " for " + name + ", got " + t.describe());
         }
         return checkRange(t, v);
+    }
+
+    /**
+     * Whether the value is read as pf reads its {@code number} non-terminal, hex included. pf's
+     * grammar ({@code sbin/pfctl/parse.y}) takes {@code set hostid number}, where {@code number} is a
+     * NUMBER token (digits only, decimal: {@code yylex} converts them with {@code strtonum}) or a
+     * STRING read whole by {@code atoul} ({@code strtoul(s, &ep, 0)}), which is how {@code 0x0a0b0c0d}
+     * is accepted. {@code set timeout} and {@code set limit} take a bare NUMBER ({@code timeout_spec},
+     * {@code limit_spec}), so pf reads them in decimal only, and so do we. The other numeric options
+     * have no pf.conf counterpart and stay decimal.
+     */
+    public boolean acceptsHex() {
+        return this == HOSTID;
+    }
+
+    /**
+     * A value as pf's {@code number} reads it: decimal digits, or {@code 0x}/{@code 0X} followed by hex
+     * digits; -1 if it is neither. Values too large for a long come back as {@link Long#MAX_VALUE} so the
+     * range check reports them.
+     */
+    static long pfNumber(final String s) {
+        if (s.length() > 2 && s.charAt(0) == '0' && (s.charAt(1) == 'x' || s.charAt(1) == 'X')) {
+            long v = 0;
+            for (int i = 2; i < s.length(); i++) {
+                final int d = Character.digit(s.charAt(i), 16);
+                if (d < 0) {
+                    return -1;
+                }
+                if (v > (Long.MAX_VALUE >> 4)) {
+                    v = Long.MAX_VALUE;
+                } else {
+                    v = v << 4 | d;
+                }
+            }
+            return v;
+        }
+        return s.length() > 10 && s.chars().allMatch(Character::isDigit) ? Long.MAX_VALUE : RuleParser.number(s);
     }
 
     private long checkRange(final Token t, final long v) throws RuleSyntaxException {
@@ -485,6 +534,25 @@ public enum ConfigOption {
             throw new RuleSyntaxException(t, "expected a size (N, Nk, Nm or Ng) for " + name + ", got " + t.describe());
         }
         return checkRange(t, v << shift);
+    }
+
+    /** A literal IPv4 or IPv6 address in its canonical form (dotted quad, RFC 5952); names are not resolved. */
+    private String address(final Token t) throws RuleSyntaxException {
+        if (t.kind() == Token.Kind.STRING || t.kind() == Token.Kind.WORD) {
+            final String s = t.text();
+            if (s.indexOf(':') >= 0) {
+                final long[] v6 = Addresses.parseInet6(s);
+                if (v6 != null) {
+                    return Addresses.formatInet6(v6[0], v6[1]);
+                }
+            } else {
+                final long v4 = Addresses.parseInet4(s);
+                if (v4 >= 0) {
+                    return Addresses.formatInet4(v4);
+                }
+            }
+        }
+        throw new RuleSyntaxException(t, name + " must be a literal IPv4 or IPv6 address, got " + t.describe());
     }
 
     private String hostPort(final Token t) throws RuleSyntaxException {

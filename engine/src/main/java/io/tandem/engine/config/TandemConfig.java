@@ -343,6 +343,7 @@ public final class TandemConfig {
             final String text = texts[o.ordinal()];
             final boolean differs = o.kind() == ConfigOption.Kind.HOSTPORT || o.kind() == ConfigOption.Kind.IFLIST
                     || o.kind() == ConfigOption.Kind.PATH || o.kind() == ConfigOption.Kind.NAME
+                    || o.kind() == ConfigOption.Kind.ADDRESS
                     ? !java.util.Objects.equals(text, o.defaultText()) : value(o) != defaultFor(o);
             if (differs) {
                 sb.append("set ").append(o.optionName()).append(' ').append(valueText(o)).append('\n');

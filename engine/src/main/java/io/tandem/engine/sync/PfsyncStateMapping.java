@@ -15,15 +15,53 @@ import io.tandem.engine.sync.wire.PfsyncUpdCFlyweight;
  * Translates between Tandem's journal records (and state snapshot rows) and pfsync state records,
  * in both directions, without allocating.
  *
- * <p>Conventions (spec A.5, W.6): Tandem stores the initiator first; pf's key slots put the
- * initiator (source) in slot 1 for an inbound state and in slot 0 for an outbound one, in both the
- * wire and stack keys (equal: no NAT). States are floating ({@code ifname "all"}). Times: pfsync
- * carries ages and remaining lifetimes in seconds, the journal absolute milliseconds; an outgoing
- * {@code expire} is at least 1, an incoming 0 means a full lifetime (the deadline is left 0 for the
- * packet thread to fill). Owner: the sync thread (one instance per thread).
+ * <p><b>Key slots (docs/pfsync-wire.md, "Key slots", from FreeBSD's source).</b> Tandem stores a
+ * state as its initiator sent it: {@code src} address/port = the sender of the first packet,
+ * {@code dst} = the responder, peer half 0 = initiator, counters index 0 = initiator to responder.
+ * pf builds its key with {@code addr[pd->sidx]} = the packet's source, where {@code sidx = 0} for a
+ * packet entering ({@code PF_IN}) and {@code 1} for one leaving ({@code PF_OUT}) (FreeBSD
+ * {@code pf.c}: {@code pf_setup_pdesc}/{@code pf_test6} set {@code sidx}, {@code pf_state_key_setup}
+ * fills the slots). So the initiator is in slot 0 of an inbound state and in slot 1 of an outbound
+ * one, in both the WIRE and STACK keys (equal here: no NAT); {@code src} is the initiator's peer
+ * ({@code pf_create_state}) and {@code packets[0]} counts the state's own direction ({@code pf_test}:
+ * {@code dirndx = (dir == s->direction) ? 0 : 1}).
+ *
+ * <p><b>ICMP echo.</b> Tandem keys an echo state by its identifier in both ports, as FreeBSD up to 14
+ * does ({@code pf_test_rule}: {@code sport = dport = icmp_id}). FreeBSD 15 keys it by
+ * ({@code virtual_id}, {@code virtual_type}) instead ({@code pf_icmp_mapping}: the id in the
+ * initiator's slot, {@code htons(ICMP_ECHO)} or {@code htons(ICMP6_ECHO_REQUEST)} in the other), so
+ * format 1500 — FreeBSD 15 only — is sent that way. On receipt the identifier is taken from the
+ * initiator's slot, which holds it in both conventions.
+ *
+ * <p>States are floating ({@code ifname "all"}). Times: pfsync carries ages and remaining lifetimes
+ * in seconds, the journal absolute milliseconds; an outgoing {@code expire} is at least 1, an incoming
+ * 0 means a full lifetime (the deadline is left 0 for the packet thread to fill). Owner: the sync
+ * thread (one instance per thread).
  */
 final class PfsyncStateMapping {
+    /** ICMP type in the responder's key slot of an echo state, FreeBSD 15 convention. */
+    static final int ICMP_ECHO = 8;
+    /** ICMPv6 type in the responder's key slot of an echo state, FreeBSD 15 convention. */
+    static final int ICMP6_ECHO_REQUEST = 128;
+
     private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    /** Record format sent (1301, 1400, 1500); decides the ICMP echo key convention. */
+    private final int format;
+
+    /** A mapping for the FreeBSD 10 to 14 key conventions (format 1301 or 1400). */
+    PfsyncStateMapping() {
+        this(PfsyncConstants.FORMAT_1301);
+    }
+
+    /** A mapping whose outgoing keys follow the convention of the FreeBSD that reads {@code format}. */
+    PfsyncStateMapping(final int format) {
+        this.format = format;
+    }
+
+    /** pf's key slot of the initiator (the first packet's source): 0 for PF_IN, 1 for PF_OUT. */
+    static int initiatorSlot(final int direction) {
+        return direction == PfsyncConstants.PF_OUT ? 1 : 0;
+    }
 
     /** A journal record as pfsync state values. */
     void toValues(final JournalRecordFlyweight r, final long now, final PfsyncStateValues values) {
@@ -77,10 +115,10 @@ final class PfsyncStateMapping {
     }
 
     /** Interface "all" (floating) and both keys in pf's slot convention; {@code values.direction} first. */
-    private static void keys(final PfsyncStateValues values, final int af, final long srcHi, final long srcLo,
+    private void keys(final PfsyncStateValues values, final int af, final long srcHi, final long srcLo,
             final long dstHi, final long dstLo, final int srcPort, final int dstPort) {
         values.ifname.append("all");
-        final int srcSlot = values.direction == 1 ? 1 : 0;
+        final int srcSlot = initiatorSlot(values.direction);
         final int dstSlot = 1 - srcSlot;
         if (af == 2) {
             values.wireKey.ipv4(srcSlot, (int) srcLo).ipv4(dstSlot, (int) dstLo);
@@ -88,13 +126,20 @@ final class PfsyncStateMapping {
             values.wireKey.ipv6(srcSlot, srcHi, srcLo).ipv6(dstSlot, dstHi, dstLo);
         }
         values.wireKey.port(srcSlot, srcPort).port(dstSlot, dstPort);
+        if (format == PfsyncConstants.FORMAT_1500 && isIcmp(values.proto)) {
+            values.wireKey.port(dstSlot, values.proto == PfsyncConstants.IPPROTO_ICMP ? ICMP_ECHO : ICMP6_ECHO_REQUEST);
+        }
         values.stackKey.set(values.wireKey);
+    }
+
+    private static boolean isIcmp(final int proto) {
+        return proto == PfsyncConstants.IPPROTO_ICMP || proto == PfsyncConstants.IPPROTO_ICMPV6;
     }
 
     /** A peer's full state (INS or UPD, any format) as an inbox record; PFSTATE_ACK becomes {@link SyncHints#ACK}. */
     void fromState(final boolean insert, final PfsyncStateRecord s, final long now, final JournalRecordFlyweight out) {
         final int af = PfsyncConstants.linuxAf(s.af());
-        final int srcSlot = s.direction() == 2 ? 0 : 1;
+        final int srcSlot = initiatorSlot(s.direction());
         final int dstSlot = 1 - srcSlot;
         identity(out, insert ? JournalRecordType.INSERT : JournalRecordType.UPDATE, s.creatorid(), s.id(), now)
                 .af(af).proto(s.proto()).direction(s.direction()).timeoutClass(s.timeout());
@@ -104,7 +149,8 @@ final class PfsyncStateMapping {
             out.addresses(s.wireKey().addrHi(srcSlot), s.wireKey().addrLo(srcSlot), s.wireKey().addrHi(dstSlot),
                     s.wireKey().addrLo(dstSlot));
         }
-        out.ports(s.wireKey().port(srcSlot), s.wireKey().port(dstSlot)).rule(-1);
+        final int srcPort = s.wireKey().port(srcSlot);
+        out.ports(srcPort, isIcmp(s.proto()) ? srcPort : s.wireKey().port(dstSlot)).rule(-1);
         peers(out, s.src(), s.dst());
         out.creationMillis(now - s.creation() * 1000)
                 .expireAtMillis(s.expire() == 0 ? 0 : now + s.expire() * 1000)

@@ -22,6 +22,8 @@ import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.engine.sync.wire.PfsyncUpdCFlyweight;
 import io.tandem.nativeio.ipraw.IpPacketInfo;
 import io.tandem.nativeio.ipraw.Ipv4Address;
+import io.tandem.nativeio.ipraw.Ipv6Address;
+import io.tandem.nativeio.ipraw.RawIp6Socket;
 import io.tandem.nativeio.ipraw.RawIpSocket;
 import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.nativeio.libc.Doorbell;
@@ -40,7 +42,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * messages to the packet thread.
  *
  * <p>Theory of operation. One thread, {@code tandem-sync}, owns the raw socket (protocol 240, TTL
- * 255, bound to the sync interface), a named journal tailer ({@code pfsync}: at the end on first use,
+ * 255, bound to the sync interface; IPv4, or IPv6 — hop limit 255, group {@code ff12::f0} or a
+ * unicast peer, as FreeBSD 14 and later — when {@code settings.peer} is an IPv6 address, counted in
+ * {@code opackets6}/{@code ipackets6}), a named journal tailer ({@code pfsync}: at the end on first use,
  * then resuming where it stopped, so changes journaled but unsent at a stop go out after the
  * restart), the {@link SyncOutbox}
  * and the frame codec. Each loop it
@@ -84,7 +88,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private final PrintStream log;
     private final PfsyncStats stats = new PfsyncStats();
     private final SyncPeers peers = new SyncPeers();
-    private final PfsyncStateMapping mapping = new PfsyncStateMapping();
+    private final PfsyncStateMapping mapping;
     private final PfsyncFrameEncoder encoder;
     private final PfsyncFrameDecoder decoder = new PfsyncFrameDecoder(stats);
     private final SyncOutbox outbox;
@@ -96,6 +100,9 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private final Receiver receiver = new Receiver();
     private final IntConsumer sender = this::sendFrame;
     private final int peerAddress;
+    /** pfsync over IPv6 (FreeBSD 14+): the peer is an IPv6 address, {@code peer6[0]}/{@code [1]} its halves. */
+    private final boolean ipv6;
+    private final long[] peer6;
     private final FrameAuthenticator auth;
 
     private static final int LANE_SEQUENCES = 1024;
@@ -115,6 +122,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private Thread thread;
     private RawIpSocket socket;
+    private RawIp6Socket socket6;
     private int ifindex;
     private long now;
 
@@ -136,9 +144,13 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         this.inbox = inbox;
         this.settings = settings;
         this.log = log;
-        this.peerAddress = Ipv4Address.parse(settings.peer);
+        this.ipv6 = Ipv6Address.looksLikeIpv6(settings.peer);
+        this.peer6 = ipv6 ? Ipv6Address.parse(settings.peer) : null;
+        this.peerAddress = ipv6 ? 0 : Ipv4Address.parse(settings.peer);
         this.auth = settings.authenticator;
-        this.encoder = new PfsyncFrameEncoder(settings.mtu, PfsyncFrameEncoder.IPV4_HEADER_LENGTH,
+        this.mapping = new PfsyncStateMapping(settings.format);
+        this.encoder = new PfsyncFrameEncoder(settings.mtu,
+                ipv6 ? PfsyncFrameEncoder.IPV6_HEADER_LENGTH : PfsyncFrameEncoder.IPV4_HEADER_LENGTH,
                 auth == null ? 0 : FrameAuthenticator.TRAILER_LENGTH);
         this.sendBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.mtu + 64));
         this.outbox = new SyncOutbox(encoder, settings.format, mapping);
@@ -189,12 +201,16 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             if (settings.netns != null) {
                 NetNamespace.enterForCurrentThread(settings.netns);
             }
-            socket = RawIpSocket.openIpv4(PfsyncConstants.IPPROTO_PFSYNC);
-            ifindex = socket.bindToDevice(settings.ifname);
-            socket.setMulticastInterface(ifindex);
-            socket.setReceiveBuffer(8 << 20);
-            if (Ipv4Address.isMulticast(peerAddress)) {
-                socket.joinGroup(peerAddress, ifindex);
+            if (ipv6) {
+                openIpv6();
+            } else {
+                socket = RawIpSocket.openIpv4(PfsyncConstants.IPPROTO_PFSYNC);
+                ifindex = socket.bindToDevice(settings.ifname);
+                socket.setMulticastInterface(ifindex);
+                socket.setReceiveBuffer(8 << 20);
+                if (Ipv4Address.isMulticast(peerAddress)) {
+                    socket.joinGroup(peerAddress, ifindex);
+                }
             }
             reader = JournalReader.resumable(journal, "pfsync");
             doorbell = Doorbell.open();
@@ -233,8 +249,7 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 }
                 work += receive();
                 if (work == 0) {
-                    // The journal thread rings the doorbell after a record to be sent at once.
-                    doorbell.await(socket.fd(), bulk.active() ? 1 : 10);
+                    poll(bulk.active() ? 1 : 10);
                 }
             }
             outbox.flush(System.currentTimeMillis(), sender);
@@ -244,8 +259,29 @@ public final class SyncAgent implements Runnable, AutoCloseable {
                 lane.doorbell(null);
             }
             doorbell.close();
-            socket.close();
+            if (socket != null) {
+                socket.close();
+            }
+            if (socket6 != null) {
+                socket6.close();
+            }
         }
+    }
+
+    /** The IPv6 transport: next header 240, hop limit 255, on the sync interface; joins ff12::f0 if that is the peer. */
+    private void openIpv6() {
+        socket6 = RawIp6Socket.openIpv6(PfsyncConstants.IPPROTO_PFSYNC);
+        ifindex = socket6.bindToDevice(settings.ifname);
+        socket6.setMulticastInterface(ifindex);
+        socket6.setReceiveBuffer(8 << 20);
+        if (Ipv6Address.isMulticast(peer6[0])) {
+            socket6.joinGroup(peer6[0], peer6[1], ifindex);
+        }
+    }
+
+    /** Waits for a frame, at most {@code millis}; the journal thread's doorbell (a record to send at once) ends it too. */
+    private void poll(final int millis) {
+        doorbell.await(ipv6 ? socket6.fd() : socket.fd(), millis);
     }
 
     private void bulkRequesterTick() {
@@ -376,20 +412,25 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     }
 
     private void sendFrame(final int pfsyncLength) {
-        if (socket == null) {
+        if (socket == null && socket6 == null) {
             stats.oerrors++; // not started (the fuzz target drives the receive path alone)
             return;
         }
         final int length = auth == null ? pfsyncLength : pfsyncLength + auth.sign(encoder.buffer(), 0, pfsyncLength);
         sendBuffer.putBytes(0, encoder.buffer(), 0, length);
-        final int sent = socket.sendTo(sendBuffer, 0, length, peerAddress);
+        final int sent = ipv6 ? socket6.sendTo(sendBuffer, 0, length, peer6[0], peer6[1], ifindex)
+                : socket.sendTo(sendBuffer, 0, length, peerAddress);
         if (sent < 0) {
             if (stats.oerrors++ == 0) {
-                log.println("tandem: pfsync: sending to " + Ipv4Address.format(peerAddress) + " failed: "
+                log.println("tandem: pfsync: sending to " + settings.peer + " failed: "
                         + NativeException.errnoName(-sent) + " (counted as oerrors; reported once)");
             }
         } else {
-            stats.opackets++;
+            if (ipv6) {
+                stats.opackets6++;
+            } else {
+                stats.opackets++;
+            }
             encoder.countOutput(stats);
         }
     }
@@ -525,12 +566,17 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     private int receive() {
         int n = 0;
         while (n < 64 && inbox.hasRoomFor(MAX_FRAME_RECORDS)) {
-            final int length = socket.receive(receiveBuffer);
+            final int length = ipv6 ? socket6.receive(receiveBuffer) : socket.receive(receiveBuffer);
             if (length <= 0) {
                 break;
             }
             n++;
-            acceptFrame(receiveBuffer, length, socket.lastInterfaceIndex(), socket.lastSourceAddress());
+            if (ipv6) {
+                acceptFrame6(receiveBuffer, length, socket6.lastInterfaceIndex(), socket6.lastHopLimit(),
+                        socket6.lastSourceHi(), socket6.lastSourceLo());
+            } else {
+                acceptFrame(receiveBuffer, length, socket.lastInterfaceIndex(), socket.lastSourceAddress());
+            }
         }
         if (n > 0) {
             inbox.wake(); // the packet thread may be waiting for a packet; peers' messages are here
@@ -560,6 +606,54 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     }
 
     /**
+     * One received IPv6 payload (an IPv6 raw socket delivers no header: the arrival interface and hop limit
+     * come as ancillary data), checked as FreeBSD's {@code pfsync6_input}: arrived on the sync interface
+     * ({@code badif}), hop limit 255 ({@code badttl}), then as {@link #acceptFrame}. Counted in
+     * {@code ipackets6} (FreeBSD 14's {@code pfsync6_input} counts {@code ipackets}; we keep the two apart).
+     * Package-private for tests.
+     */
+    void acceptFrame6(final UnsafeBuffer buffer, final int length, final int arrivedOn, final int hopLimit,
+            final long sourceHi, final long sourceLo) {
+        if (arrivedOn != ifindex) {
+            stats.ipackets6++;
+            stats.badif++;
+            return;
+        }
+        if (hopLimit != PfsyncConstants.PFSYNC_DFLTTL) {
+            stats.ipackets6++;
+            stats.badttl++;
+            return;
+        }
+        final int payload = verified(buffer, 0, length);
+        if (payload < 0) {
+            stats.ipackets6++;
+            return;
+        }
+        peers.frame(sourceHi, sourceLo, true, now);
+        decoder.decodeIpv6(buffer, 0, payload, receiver);
+    }
+
+    /**
+     * W.12: with authentication on, the trailer is checked before anything is applied; returns the bytes to
+     * decode ({@code len} when the trailer verified, else all of them), or -1 after counting {@code badauth}.
+     */
+    private int verified(final UnsafeBuffer buffer, final int offset, final int payload) {
+        if (auth == null || payload < PFSYNC_LEN_OFFSET + 2) {
+            return payload;
+        }
+        final int pfsyncLength = buffer.getShort(offset + PFSYNC_LEN_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if (payload < pfsyncLength) {
+            return payload;
+        }
+        final AuthResult verdict = auth.verify(buffer, offset, payload, pfsyncLength, now);
+        if (!verdict.accepted()) {
+            stats.badauth++;
+            return -1;
+        }
+        return verdict == AuthResult.OK ? pfsyncLength : payload;
+    }
+
+    /**
      * One received IPv4 packet (header included), in the order of spec C.1 and W.12: header complete
      * ({@code hdrops}), arrived on the sync interface ({@code badif}), TTL 255 ({@code badttl}), the
      * authentication trailer when configured ({@code badauth}), then the decoder (version, lengths,
@@ -583,21 +677,10 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         }
         final int ihl = IpPacketInfo.headerLength(buffer, 0);
         final int total = Math.min(length, IpPacketInfo.totalLength(buffer, 0));
-        int payload = Math.max(0, total - ihl);
-        if (auth != null && payload >= PFSYNC_LEN_OFFSET + 2) {
-            // W.12: the trailer is checked before anything is applied; only `len` bytes are decoded.
-            final int pfsyncLength = buffer.getShort(ihl + PFSYNC_LEN_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            if (payload >= pfsyncLength) {
-                final AuthResult verdict = auth.verify(buffer, ihl, payload, pfsyncLength, now);
-                if (!verdict.accepted()) {
-                    stats.ipackets++;
-                    stats.badauth++;
-                    return;
-                }
-                if (verdict == AuthResult.OK) {
-                    payload = pfsyncLength;
-                }
-            }
+        final int payload = verified(buffer, ihl, Math.max(0, total - ihl));
+        if (payload < 0) {
+            stats.ipackets++;
+            return;
         }
         peers.frame(source, now);
         decoder.decode(buffer, ihl, payload, receiver);

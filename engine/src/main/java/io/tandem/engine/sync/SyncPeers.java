@@ -1,5 +1,6 @@
 package io.tandem.engine.sync;
 
+import io.tandem.engine.rules.Addresses;
 import io.tandem.nativeio.ipraw.Ipv4Address;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,10 @@ public final class SyncPeers {
     public static final int MAX_PEERS = 32;
     private static final int CREATORS = 4;
 
-    private final int[] address = new int[MAX_PEERS];
+    /** A peer's address: IPv4 as {@code (0, address)} with {@link #inet6} false, IPv6 as its two halves. */
+    private final long[] addressHi = new long[MAX_PEERS];
+    private final long[] addressLo = new long[MAX_PEERS];
+    private final boolean[] inet6 = new boolean[MAX_PEERS];
     private final long[] frames = new long[MAX_PEERS];
     private final long[] lastFrameMillis = new long[MAX_PEERS];
     private final int[][] creators = new int[MAX_PEERS][CREATORS];
@@ -25,9 +29,14 @@ public final class SyncPeers {
     private int current = -1;
 
     /** A frame from {@code source} was accepted; following {@link #creator} calls belong to it. */
-    synchronized void frame(final int source, final long now) {
+    void frame(final int source, final long now) {
+        frame(0, source & 0xFFFF_FFFFL, false, now);
+    }
+
+    /** A frame from the IPv6 ({@code v6}) or IPv4 source {@code hi:lo} was accepted. */
+    synchronized void frame(final long hi, final long lo, final boolean v6, final long now) {
         int i = 0;
-        while (i < count && address[i] != source) {
+        while (i < count && (addressHi[i] != hi || addressLo[i] != lo || inet6[i] != v6)) {
             i++;
         }
         if (i == count) {
@@ -35,7 +44,9 @@ public final class SyncPeers {
                 i = MAX_PEERS - 1;
             } else {
                 count++;
-                address[i] = source;
+                addressHi[i] = hi;
+                addressLo[i] = lo;
+                inet6[i] = v6;
             }
         }
         frames[i]++;
@@ -73,7 +84,8 @@ public final class SyncPeers {
                     ids.add(c);
                 }
             }
-            out.add(new Peer(Ipv4Address.format(address[i]), frames[i], lastFrameMillis[i], ids));
+            out.add(new Peer(inet6[i] ? Addresses.formatInet6(addressHi[i], addressLo[i])
+                    : Ipv4Address.format((int) addressLo[i]), frames[i], lastFrameMillis[i], ids));
         }
         return out;
     }

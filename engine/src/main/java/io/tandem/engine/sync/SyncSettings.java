@@ -7,14 +7,17 @@ package io.tandem.engine.sync;
 public final class SyncSettings {
     /** Interface frames are sent and received on (pf's syncdev). */
     public String ifname;
-    /** Where frames go: 224.0.0.240 (multicast) or a unicast peer, dotted quad. */
+    /**
+     * Where frames go: 224.0.0.240 (multicast) or a unicast peer as a dotted quad, or an IPv6 literal
+     * (ff12::f0 or a unicast peer), which makes the agent speak pfsync over IPv6.
+     */
     public String peer = "224.0.0.240";
     /** This node's creatorid, used in BUS messages. */
     public int creatorId;
     /** Network namespace the sync thread enters first (tests and the lab), or null. */
     public String netns;
-    /** State record format sent: 1301 (default), 1400 or 1500; all three are received. */
-    public int format = 1301;
+    /** State record format sent: 1301, 1400 (default, as FreeBSD 14's) or 1500; all three are received. */
+    public int format = 1400;
     /** Largest frame, IP header included; the sync interface's MTU caps it. */
     public int mtu = 1500;
     /** Longest a queued message waits before its frame is sent (pf's 1-second timer). */

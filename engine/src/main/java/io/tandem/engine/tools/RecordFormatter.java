@@ -266,23 +266,18 @@ public final class RecordFormatter {
     }
 
     /**
-     * A state in {@code pfctl -ss} style, two lines: interface (all = floating), protocol, the
-     * endpoints ({@code dst <- src} for states created inbound, {@code src -> dst} outbound) and
-     * both peers' states; then age and time to expiry at {@code atMillis}, packets and bytes each
+     * A state in {@code pfctl -ss} style, two lines: the first as {@link PfctlStateLine} prints pf's
+     * key ({@code dst <- src} for states created inbound, {@code src -> dst} outbound, peer states in
+     * the same order); then age and time to expiry at {@code atMillis}, packets and bytes each
      * way, rule and pfsync identity.
      */
     public static String pfctl(final JournalRecordFlyweight r, final long atMillis) {
         final StringBuilder b = new StringBuilder(200);
         final int proto = r.proto();
         final int ifindex = r.ifindex();
-        b.append(ifindex == 0 ? "all" : "if" + (ifindex & 0xFFFF_FFFFL)).append(' ').append(protoName(proto)).append(' ');
-        if (r.direction() == 2) {
-            b.append(endpoint(r, true)).append(" -> ").append(endpoint(r, false));
-        } else {
-            b.append(endpoint(r, false)).append(" <- ").append(endpoint(r, true));
-        }
-        b.append("       ").append(peerStateName(proto, r.peerState(0))).append(':')
-                .append(peerStateName(proto, r.peerState(1))).append('\n');
+        b.append(PfctlStateLine.line(ifindex == 0 ? "all" : "if" + (ifindex & 0xFFFF_FFFFL), proto, r.af() == 10,
+                r.direction(), srcAddress(r), r.srcPort(), dstAddress(r), r.dstPort(), r.peerState(0), r.peerState(1)))
+                .append('\n');
         final long expire = r.expireAtMillis();
         b.append("   age ").append(hms(atMillis - r.creationMillis())).append(", expires in ")
                 .append(expire == 0 ? "never" : hms(expire - atMillis)).append(", ").append(r.packets(0)).append(':')

@@ -34,7 +34,7 @@ class SyncCommandTest {
         assertEquals("0a0b0c0d", status.get("creatorid"));
         assertEquals(false, status.get("in_sync"));
         final String text = SyncCommand.format(status);
-        assertTrue(text.startsWith("pfsync v5 on sync0 to 198.18.3.2, creatorid 0a0b0c0d, format 1301, mtu 1500,"
+        assertTrue(text.startsWith("pfsync v5 on sync0 to 198.18.3.2, creatorid 0a0b0c0d, format 1400, mtu 1500,"
                 + " auth none\n"), text);
         assertTrue(text.contains("bulk update: not in sync (0 requests sent, 0 states received); sent 0 to peers"), text);
         assertTrue(text.contains("peers: none heard from yet"), text);

@@ -214,6 +214,25 @@ class ConfigParserTest {
     }
 
     @Test
+    void hostidIsReadAsPfReadsItsNumberHexIncluded() throws ConfigException {
+        // pf: `SET HOSTID number`, number = NUMBER (decimal) | STRING read by strtoul(s, &ep, 0).
+        assertEquals(0x0a0b0c0dL, ConfigParser.parse("t.conf", "set hostid 0x0a0b0c0d\npass\n").hostId());
+        assertEquals(0xFFFFFFFFL, ConfigParser.parse("t.conf", "set hostid 0XFFFFFFFF\npass\n").hostId());
+        assertEquals(168496141L, ConfigParser.parse("t.conf", "set hostid 168496141\npass\n").hostId());
+        assertEquals(10L, ConfigParser.parse("t.conf", "set hostid 010\npass\n").hostId(),
+                "digits only are a decimal NUMBER in pf's lexer, not octal");
+    }
+
+    @Test
+    void syncPeerIsALiteralIpv4OrIpv6Address() throws ConfigException {
+        assertEquals("224.0.0.240", ConfigParser.parse("t.conf", "pass\n").syncPeer());
+        assertEquals("198.18.3.2", ConfigParser.parse("t.conf", "set sync peer \"198.18.3.2\"\npass\n").syncPeer());
+        assertEquals("ff12::f0", ConfigParser.parse("t.conf", "set sync peer \"FF12:0::F0\"\npass\n").syncPeer(),
+                "IPv6 in its canonical form");
+        assertEquals("2001:db8:3::2", ConfigParser.parse("t.conf", "set sync peer 2001:db8:3:0::2\npass\n").syncPeer());
+    }
+
+    @Test
     void overrides() throws ConfigException {
         final TandemConfig base = ConfigParser.parse("t.conf", "set queue 1\nset skip on lo\npass\n");
         final TandemConfig o = base.withOverride("queue 258").withOverride("set verdict single")

@@ -69,6 +69,32 @@ public final class LinuxConstants {
 
     /** {@code AF_INET}, also {@code PF_INET}. */
     public static final int AF_INET = 2;
+    /** {@code AF_INET6}, also {@code PF_INET6}. */
+    public static final int AF_INET6 = 10;
+    /** {@code IPPROTO_IPV6}: the socket option level of the IPv6 options below. */
+    public static final int IPPROTO_IPV6 = 41;
+    /** {@code IPV6_UNICAST_HOPS}: hop limit of sent unicast packets. */
+    public static final int IPV6_UNICAST_HOPS = 16;
+    /** {@code IPV6_MULTICAST_IF}: outgoing interface index for multicast. */
+    public static final int IPV6_MULTICAST_IF = 17;
+    /** {@code IPV6_MULTICAST_HOPS}: hop limit of sent multicast packets. */
+    public static final int IPV6_MULTICAST_HOPS = 18;
+    /** {@code IPV6_MULTICAST_LOOP}: deliver own multicast packets locally. */
+    public static final int IPV6_MULTICAST_LOOP = 19;
+    /** {@code IPV6_ADD_MEMBERSHIP} (= {@code IPV6_JOIN_GROUP}): join a group ({@code struct ipv6_mreq}). */
+    public static final int IPV6_ADD_MEMBERSHIP = 20;
+    /** {@code IPV6_DROP_MEMBERSHIP} (= {@code IPV6_LEAVE_GROUP}). */
+    public static final int IPV6_DROP_MEMBERSHIP = 21;
+    /** {@code IPV6_RECVPKTINFO}: deliver {@code struct in6_pktinfo} (arrival interface) as ancillary data. */
+    public static final int IPV6_RECVPKTINFO = 49;
+    /** {@code IPV6_PKTINFO}: the control message type of {@code struct in6_pktinfo}. */
+    public static final int IPV6_PKTINFO = 50;
+    /** {@code IPV6_RECVHOPLIMIT}: deliver the received hop limit as ancillary data. */
+    public static final int IPV6_RECVHOPLIMIT = 51;
+    /** {@code IPV6_HOPLIMIT}: the control message type of the received hop limit (an int). */
+    public static final int IPV6_HOPLIMIT = 52;
+    /** {@code IPV6_DONTFRAG}: never fragment locally; an oversized send fails with EMSGSIZE. */
+    public static final int IPV6_DONTFRAG = 62;
     /** {@code SOCK_NONBLOCK}, or-ed into the socket type. */
     public static final int SOCK_NONBLOCK = 0x800;
 
@@ -115,6 +141,8 @@ public final class LinuxConstants {
     public static final int ENOPROTOOPT = 92;
     /** Protocol not supported. */
     public static final int EPROTONOSUPPORT = 93;
+    /** Address family not supported: IPv6 disabled on the host. */
+    public static final int EAFNOSUPPORT = 97;
     /** Address already in use; for group joins: already a member. */
     public static final int EADDRINUSE = 98;
     /** Cannot assign requested address; for group leaves: not a member. */

@@ -13,6 +13,9 @@ public final class PfsyncConstants {
     public static final int PFSYNC_VERSION = 5;
     /** {@code IPPROTO_PFSYNC}. */
     public static final int IPPROTO_PFSYNC = 240;
+    /** IP protocol numbers whose states key on the ICMP echo identifier. */
+    public static final int IPPROTO_ICMP = 1;
+    public static final int IPPROTO_ICMPV6 = 58;
     /** {@code PFSYNC_DFLTTL}: sent and required TTL or hop limit. */
     public static final int PFSYNC_DFLTTL = 255;
     /** {@code INADDR_PFSYNC_GROUP} 224.0.0.240 as a big-endian IPv4 value. */
@@ -49,6 +52,12 @@ public final class PfsyncConstants {
     public static final int FORMAT_1301 = 1301;
     public static final int FORMAT_1400 = 1400;
     public static final int FORMAT_1500 = 1500;
+    /**
+     * {@code rtableid} of a state with no routing table: -1, as {@code pf_setup_pdesc} initialises
+     * {@code pd->act.rtableid} and as FreeBSD 15's {@code pfsync_state_import} accepts besides
+     * {@code 0..rt_numfibs-1}. Sent in 1400 and 1500 records.
+     */
+    public static final int RTABLEID_UNSET = -1;
 
     /** {@code sizeof(struct pfsync_tdb)} on FreeBSD (28-byte sockaddr_union); skipped on input. */
     public static final int TDB_LENGTH = 48;

@@ -340,4 +340,16 @@ public final class PfsyncState1400Flyweight extends PfsyncStateFlyweight<PfsyncS
         return this;
     }
 
+    /**
+     * 1400 fields we do not model, as FreeBSD 14 reads them ({@code pfsync_state_import}, format 1400):
+     * {@code rtableid} -1 = no routing table (0 would pin the state to FIB 0; {@code pf_test} calls
+     * {@code M_SETFIB} whenever {@code act.rtableid >= 0}); {@code rt} 0 = no route-to, so
+     * {@code rt_ifname} is not looked up; queue ids, pipes, {@code min_ttl}, {@code set_tos},
+     * {@code max_mss} and {@code set_prio} 0 = not set (each is applied only when non-zero or when its
+     * {@code PFSTATE_*} flag is set, and we send none of those flags).
+     */
+    @Override
+    protected void putFormatFields(final PfsyncStateValues v) {
+        rtableid(PfsyncConstants.RTABLEID_UNSET);
+    }
 }

@@ -424,6 +424,7 @@ public final class PfsyncState1500Flyweight extends PfsyncStateFlyweight<PfsyncS
 
     @Override
     protected void putFormatFields(final PfsyncStateValues v) {
+        rtableid(PfsyncConstants.RTABLEID_UNSET);
         origIfname(v.ifname);
         stackAf(PfsyncConstants.wireAf(v.af));
         stackProto(v.proto);

@@ -1,0 +1,86 @@
+package io.tandem.engine.tools;
+
+/**
+ * The first line of a state as FreeBSD's {@code pfctl -ss} prints it, for {@code tandem states} and
+ * {@code tandem journal}.
+ *
+ * <p>Theory of operation. pfctl does not print "source to destination": it prints pf's state key,
+ * {@code addr[1]} then {@code addr[0]} ({@code sbin/pfctl/pf_print_state.c}, {@code print_state}),
+ * with {@code ->} for a state created outbound and {@code <-} for one created inbound, and the peer
+ * states in the same left-to-right order ({@code src:dst} outbound, {@code dst:src} inbound). Which
+ * address is in which slot is pf's key convention (docs/pfsync-wire.md, "Key slots"): the initiator
+ * is {@code addr[0]} of an inbound state and {@code addr[1]} of an outbound one. So this class first
+ * places Tandem's initiator/responder into pf's slots — the same table {@code PfsyncStateMapping}
+ * uses on the wire — and then prints the slots as {@code print_state} does. The result reads
+ * {@code client -> server} for outbound states and {@code server <- client} for inbound ones.
+ *
+ * <p>Hosts follow {@code print_host}: the address, then {@code :port} (IPv4) or {@code [port]}
+ * (IPv6) whenever the port is not 0 — also for ICMP, whose ports hold the echo identifier. Peer
+ * states follow {@code print_state}'s protocol cases (TCP names, UDP and other names, numbers for
+ * ICMP). No NAT: the WIRE and STACK keys are equal, so pfctl's "(translated)" part never appears.
+ */
+public final class PfctlStateLine {
+    private static final int PF_OUT = 2;
+    private static final String[] TCP_STATES = {
+        "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
+        "LAST_ACK", "FIN_WAIT_2", "TIME_WAIT",
+    };
+    private static final String[] NAMES = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
+
+    private PfctlStateLine() {
+    }
+
+    /** pf's key slot of the initiator: 0 for a state created inbound, 1 outbound. */
+    public static int initiatorSlot(final int direction) {
+        return direction == PF_OUT ? 1 : 0;
+    }
+
+    /** True when pfctl prints the initiator's half first (outbound states: {@code src:dst}). */
+    public static boolean initiatorFirst(final int direction) {
+        return direction == PF_OUT;
+    }
+
+    /**
+     * {@code IFNAME PROTO addr[1] ARROW addr[0]       S1:S2}, without a newline. {@code srcState} and
+     * {@code dstState} are the initiator's and responder's peer states.
+     */
+    public static String line(final String ifname, final int proto, final boolean inet6, final int direction,
+            final String srcAddress, final int srcPort, final String dstAddress, final int dstPort,
+            final int srcState, final int dstState) {
+        final String[] host = new String[2];
+        final int s = initiatorSlot(direction);
+        host[s] = host(srcAddress, srcPort, inet6);
+        host[1 - s] = host(dstAddress, dstPort, inet6);
+        final boolean first = initiatorFirst(direction);
+        return ifname + ' ' + RecordFormatter.protoName(proto) + ' ' + host[1] + (direction == PF_OUT ? " -> " : " <- ")
+                + host[0] + "    " + states(proto, first ? srcState : dstState, first ? dstState : srcState);
+    }
+
+    /** {@code print_host} without DNS: address, then {@code :port} or {@code [port]} if the port is not 0. */
+    public static String host(final String address, final int port, final boolean inet6) {
+        if (port == 0) {
+            return address;
+        }
+        return inet6 ? address + "[" + port + "]" : address + ":" + port;
+    }
+
+    /** The peer-state column of {@code print_state}, three spaces included. */
+    static String states(final int proto, final int a, final int b) {
+        if (proto == 6) {
+            if (a >= 0 && a <= 10 && b >= 0 && b <= 10) {
+                return "   " + TCP_STATES[a] + ":" + TCP_STATES[b];
+            }
+            if (a == 11 || b == 11) {
+                return "   PROXY:SRC";
+            }
+            if (a == 12 || b == 12) {
+                return "   PROXY:DST";
+            }
+            return "   <BAD STATE LEVELS " + a + ":" + b + ">";
+        }
+        if (proto != 1 && proto != 58 && a >= 0 && a < NAMES.length && b >= 0 && b < NAMES.length) {
+            return "   " + NAMES[a] + ":" + NAMES[b];
+        }
+        return "   " + a + ":" + b;
+    }
+}
