@@ -192,10 +192,18 @@ public final class StateTable {
     private final byte[] seenHere;
     /** Per slot: pf's {@code state_flags}; {@link #PFSTATE_ACK} while the state's first packet is held. */
     private final byte[] stateFlags;
-    /** Per half: the values last reported for sync (what the peers were told), for the correction rule. */
+    /**
+     * Per half: the values last reported for sync (what the peers were told), and those of the report
+     * before it ("settled": old enough that every peer must have them), for the correction rule.
+     */
     private final int[] reportedSeqLo;
     private final int[] reportedSeqHi;
     private final byte[] reportedState;
+    private final int[] settledSeqLo;
+    private final int[] settledSeqHi;
+    private final byte[] settledState;
+    /** Per slot: when the last report was made. */
+    private final long[] reportedAtMillis;
     /** Per slot: when our version was last sent back to correct a peer. */
     private final long[] lastCorrectionMillis;
     /** Per slot: changed since its last report, and whether it waits in the trailing-report queue. */
@@ -214,6 +222,11 @@ public final class StateTable {
     public static final long SYNC_SPLIT_WINDOW_MILLIS = 2000;
     /** A peer's update that is behind our last report is answered at most this often per state. */
     public static final long CORRECTION_INTERVAL_MILLIS = 1000;
+    /**
+     * A report this recent may still be on its way (a peer's update sent meanwhile crosses it), so a
+     * peer's record is judged against the report before it. Far above a sync link's round trip.
+     */
+    public static final long REPORT_SETTLE_MILLIS = 100;
     /**
      * On a split path, a half may send up to this many of the other half's largest windows beyond the
      * highest sequence number this node saw it send (see {@link #trackTcp}).
@@ -331,6 +344,10 @@ public final class StateTable {
         reportedSeqLo = new int[capacity * 2];
         reportedSeqHi = new int[capacity * 2];
         reportedState = new byte[capacity * 2];
+        settledSeqLo = new int[capacity * 2];
+        settledSeqHi = new int[capacity * 2];
+        settledState = new byte[capacity * 2];
+        reportedAtMillis = new long[capacity];
         lastCorrectionMillis = new long[capacity];
         syncDirty = new boolean[capacity];
         syncQueued = new boolean[capacity];
@@ -566,7 +583,7 @@ public final class StateTable {
         if (deferred) {
             stateFlags[slot] = PFSTATE_ACK;
         }
-        markReported(slot);
+        markReported(slot, nowMillis);
         listener.onInsert(this, slot);
         return slot;
     }
@@ -580,10 +597,14 @@ public final class StateTable {
         stateFlags[slot] = 0;
         lastCorrectionMillis[slot] = 0;
         syncDirty[slot] = false;
+        reportedAtMillis[slot] = 0;
         for (int i = slot * 2; i <= slot * 2 + 1; i++) {
             reportedSeqLo[i] = 0;
             reportedSeqHi[i] = 0;
             reportedState[i] = 0;
+            settledSeqLo[i] = 0;
+            settledSeqHi[i] = 0;
+            settledState[i] = 0;
         }
     }
 
@@ -728,7 +749,7 @@ public final class StateTable {
         syncUpdates[slot] = 0;
         syncReportedMillis[slot] = nowMillis;
         syncDirty[slot] = false;
-        markReported(slot);
+        markReported(slot, nowMillis);
         listener.onUpdate(this, slot, hints);
     }
 
@@ -737,12 +758,19 @@ public final class StateTable {
      * this change goes to them. Called for every change sent for sync (inserts, updates, and the
      * packet thread's answers to peers). {@link #mergeFromPeer} compares a peer's record with these.
      */
-    public void markReported(final int slot) {
+    public void markReported(final int slot, final long nowMillis) {
+        final boolean settle = nowMillis - reportedAtMillis[slot] >= REPORT_SETTLE_MILLIS;
         for (int i = slot * 2; i <= slot * 2 + 1; i++) {
+            if (settle) {
+                settledSeqLo[i] = reportedSeqLo[i];
+                settledSeqHi[i] = reportedSeqHi[i];
+                settledState[i] = reportedState[i];
+            }
             reportedSeqLo[i] = seqLo[i];
             reportedSeqHi[i] = seqHi[i];
             reportedState[i] = peerState[i];
         }
+        reportedAtMillis[slot] = nowMillis;
     }
 
     private void markDirty(final int slot, final long nowMillis) {
@@ -1384,9 +1412,10 @@ public final class StateTable {
      *
      * <p>When the two directions of a connection cross different nodes, each knows some fields
      * better than the other, so a peer's record is nearly always behind ours somewhere — that alone
-     * is no reason to answer. What calls for an answer is a record behind what we <i>last reported</i>:
+     * is no reason to answer. What calls for an answer is a record behind what we <i>reported</i>:
      * the peer missed or lost our message (or it is a FreeBSD peer that overwrote a half with an older
-     * one, opnsense/src#327). Then {@link #MERGE_BEHIND} is set (pfsync's {@code stale}) and, at most
+     * one, opnsense/src#327). A report younger than {@link #REPORT_SETTLE_MILLIS} may simply be crossing
+     * the peer's record on the link, so the record is then judged against the report before it. Then {@link #MERGE_BEHIND} is set (pfsync's {@code stale}) and, at most
      * once per {@link #CORRECTION_INTERVAL_MILLIS} per state, {@link #MERGE_CORRECT}: the caller sends
      * our version back at once. Between Tandem nodes a correction leaves its receiver at least at what
      * we reported, so it is never answered in turn; the interval bounds the rest.
@@ -1405,11 +1434,14 @@ public final class StateTable {
         if (tcp) {
             mergeScaling(slot, v, swapped ? 1 : 0);
         }
+        final boolean recent = nowMillis - reportedAtMillis[slot] < REPORT_SETTLE_MILLIS;
         for (int half = 0; half < 2; half++) {
             final int h = swapped ? 1 - half : half;
             final int i = slot * 2 + half;
             final int theirs = v.peerState(h);
-            if (behindReported(i, theirs, (int) v.seqLo(h), (int) v.seqHi(h), tcp)) {
+            if (recent ? behind(theirs, (int) v.seqLo(h), (int) v.seqHi(h), tcp, settledState[i], settledSeqLo[i],
+                    settledSeqHi[i]) : behind(theirs, (int) v.seqLo(h), (int) v.seqHi(h), tcp, reportedState[i],
+                    reportedSeqLo[i], reportedSeqHi[i])) {
                 result |= MERGE_BEHIND;
             }
             if (stateRank(theirs) > stateRank(peerState[i])) {
@@ -1473,18 +1505,18 @@ public final class StateTable {
         }
     }
 
-    /** True when a peer's half is behind what we last reported of it: in state, or (TCP) in seqlo or seqhi. */
-    private boolean behindReported(final int i, final int theirState, final int lo, final int hi, final boolean tcp) {
-        if (stateRank(theirState) < stateRank(reportedState[i])) {
+    /** True when a peer's half is behind one we reported: in state, or (TCP) in seqlo or seqhi. */
+    private static boolean behind(final int theirState, final int lo, final int hi, final boolean tcp,
+            final int reportedState, final int reportedLo, final int reportedHi) {
+        if (stateRank(theirState) < stateRank(reportedState)) {
             return true;
         }
-        if (!tcp || reportedState[i] < TCPS_SYN_SENT || reportedSeqLo[i] == 0) {
+        if (!tcp || reportedState < TCPS_SYN_SENT || reportedLo == 0) {
             return false;
         }
-        if (lo == 0 || seqLt(lo, reportedSeqLo[i])) {
+        if (lo == 0 || seqLt(lo, reportedLo)) {
             return true;
         }
-        final int reportedHi = reportedSeqHi[i];
         return reportedHi != 0 && reportedHi != 1 && (hi == 0 || hi == 1 || seqLt(hi, reportedHi));
     }
 

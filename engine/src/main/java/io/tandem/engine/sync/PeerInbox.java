@@ -332,7 +332,7 @@ public final class PeerInbox {
         }
         if (gaveWay) {
             table.mergeFromPeer(slot, ours, swapped, now);
-            table.markReported(slot);
+            table.markReported(slot, now);
             if (recorder != null) {
                 recorder.onUpdate(table, slot, SyncHints.REPLY | SyncHints.IMMEDIATE); // what we knew, once
             }
@@ -341,7 +341,7 @@ public final class PeerInbox {
 
     /** Journals our version of a state to be sent to the peers (an answer or a correction). */
     private void reply(final int slot, final int hints) {
-        table.markReported(slot);
+        table.markReported(slot, now);
         if (recorder != null) {
             recorder.onUpdate(table, slot, SyncHints.REPLY | hints);
         }

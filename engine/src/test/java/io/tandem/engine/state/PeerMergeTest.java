@@ -132,47 +132,56 @@ class PeerMergeTest {
         assertEquals(70000, t.maxWin(slot, PEER_SRC));
         // A smaller seqhi and max_win do not move ours back (and, being behind our report, are stale).
         final View older = View.of(t, slot).half(PEER_SRC, srcLo + 5000, srcHi - 100, 1000, EST);
-        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, older, false, T0 + 1) & MERGE_BEHIND);
+        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, older, false, T0 + 200) & MERGE_BEHIND);
         assertEquals(srcHi, hi(t, slot, PEER_SRC), "our further seqhi stays");
         assertEquals(70000, t.maxWin(slot, PEER_SRC));
 
         // A half state behind ours does not move ours back; a further one is taken.
         t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, StateTable.TCPS_SYN_SENT),
-                false, T0 + 2);
+                false, T0 + 202);
         assertEquals(EST, t.peerState(slot, PEER_DST));
         t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1,
-                StateTable.TCPS_CLOSING), false, T0 + 3);
+                StateTable.TCPS_CLOSING), false, T0 + 203);
         assertEquals(StateTable.TCPS_CLOSING, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.TCP_CLOSING, t.timeoutClass(slot), "the class follows the merged half states");
-        assertEquals(T0 + 3, t.lastActivityMillis(slot), "a peer's update refreshes the state");
-        assertTrue(t.splitPath(slot, T0 + 3), "updated by a peer: split-path window open");
+        assertEquals(T0 + 203, t.lastActivityMillis(slot), "a peer's update refreshes the state");
+        assertTrue(t.splitPath(slot, T0 + 203), "updated by a peer: split-path window open");
     }
 
     @Test
     void onlyARecordBehindWhatWeReportedIsCorrectedAndAtMostOnceASecond() {
         final StateTable t = StatePackets.table(8);
         final int slot = established(t);
-        t.markReported(slot); // the peers were told seqlo 1001 / 5001
+        t.markReported(slot, T0 + 1000); // the peers were told seqlo 1000 / 5000 (after the handshake)
         final long srcLo = lo(t, slot, PEER_SRC);
 
         // Behind ours in an unreported way (we moved on since our report): no correction.
         final DecodedPacket data = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 65535, 500, -1);
-        assertEquals(StateTable.PASS, t.track(slot, data, true, T0 + 10));
+        assertEquals(StateTable.PASS, t.track(slot, data, true, T0 + 1010));
         final View stillOld = View.of(t, slot).half(PEER_SRC, srcLo, hi(t, slot, PEER_SRC), 65535, EST);
-        assertEquals(0, t.mergeFromPeer(slot, stillOld, false, T0 + 20), "the peer will hear it with our next report");
+        assertEquals(0, t.mergeFromPeer(slot, stillOld, false, T0 + 1200), "the peer will hear it with our next report");
 
         // Behind what we reported: the peer missed our message. Correct it, but not again within a second.
-        t.markReported(slot);
+        t.markReported(slot, T0 + 2000);
         final View behind = View.of(t, slot).half(PEER_SRC, srcLo, hi(t, slot, PEER_SRC), 65535, EST);
-        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 30));
-        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, behind, false, T0 + 500));
-        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 30 + 1000));
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 2200));
+        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, behind, false, T0 + 2500));
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 3200));
         assertEquals(1001 + 500, lo(t, slot, PEER_SRC), "and never moved back");
+
+        // A report a moment old may still be crossing the peer's record: judged by the report before it.
+        final DecodedPacket more = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1501, 5001, 65535, 500, -1);
+        assertEquals(StateTable.PASS, t.track(slot, more, true, T0 + 5000));
+        t.markReported(slot, T0 + 5000);
+        final View crossing = View.of(t, slot).half(PEER_SRC, 1501, hi(t, slot, PEER_SRC), 65535, EST);
+        assertEquals(0, t.mergeFromPeer(slot, crossing, false, T0 + 5010), "sent before our report arrived");
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, crossing, false, T0 + 5200),
+                "but once the report must have arrived, it is behind");
 
         // A state behind what we reported is behind too.
         final View stateBehind = View.of(t, slot);
         stateBehind.state[PEER_DST] = StateTable.TCPS_SYN_SENT;
-        assertTrue((t.mergeFromPeer(slot, stateBehind, false, T0 + 3000) & MERGE_BEHIND) != 0);
+        assertTrue((t.mergeFromPeer(slot, stateBehind, false, T0 + 9000) & MERGE_BEHIND) != 0);
     }
 
     @Test
@@ -269,7 +278,7 @@ class PeerMergeTest {
             for (int n = 0; n < nodes; n++) {
                 node[n] = StatePackets.table(8);
                 slot[n] = established(node[n]);
-                node[n].markReported(slot[n]);
+                node[n].markReported(slot[n], T0);
             }
             final long base = 0xFFFF_0000L + random.nextInt(0x2_0000); // crosses 2^32 in some rounds
             final List<View[]> inFlight = new ArrayList<>(); // [message] from node n = index 1 element
@@ -283,7 +292,7 @@ class PeerMergeTest {
                     raiseLocally(node[n], slot[n], random.nextInt(2), base + random.nextInt(100_000),
                             EST + random.nextInt(3), random.nextBoolean());
                 } else if (action == 1) { // n reports what it has
-                    node[n].markReported(slot[n]);
+                    node[n].markReported(slot[n], t);
                     inFlight.add(new View[] {View.of(node[n], slot[n])});
                     from.add(n);
                 } else if (!inFlight.isEmpty()) { // deliver (or lose, or repeat) a message
@@ -313,7 +322,7 @@ class PeerMergeTest {
                 int corrections = 0;
                 for (int n = 0; n < nodes; n++) {
                     t += 1_500;
-                    node[n].markReported(slot[n]);
+                    node[n].markReported(slot[n], t);
                     inFlight.add(new View[] {View.of(node[n], slot[n])});
                     from.add(n);
                     for (int i = inFlight.size() - 1; i < inFlight.size(); i++) {
@@ -372,7 +381,7 @@ class PeerMergeTest {
             assertTrue(to.peerState(ts, h) >= st[h], "state regressed");
         }
         if ((r & MERGE_CORRECT) != 0) {
-            to.markReported(ts);
+            to.markReported(ts, t);
             inFlight.add(new View[] {View.of(to, ts)});
             from.add(self);
             return true;

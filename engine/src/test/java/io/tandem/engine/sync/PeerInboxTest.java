@@ -63,8 +63,12 @@ class PeerInboxTest {
     }
 
     private void offer(final int kind) {
+        offer(kind, NOW);
+    }
+
+    private void offer(final int kind, final long now) {
         assertTrue(inbox.offer(kind, staging, 0));
-        assertEquals(1, inbox.drain(table, recorder, NOW, 100));
+        assertEquals(1, inbox.drain(table, recorder, now, 100));
     }
 
     /** The journal records written since the last call: "type hints" strings. */
@@ -103,20 +107,20 @@ class PeerInboxTest {
 
         udpState(PEER, 5, 1000, 1, 2); // behind what we reported: the peer missed it
         message.type(JournalRecordType.UPDATE.code());
-        offer(PeerInbox.COMPRESSED);
+        offer(PeerInbox.COMPRESSED, NOW + 200);
         final int slot = table.findById(PEER, 5);
         assertEquals(2, table.peerState(slot, 0), "never goes backwards");
         assertEquals(1, inbox.stale());
         assertEquals(1, inbox.corrections());
         assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.IMMEDIATE) + " 1"), journaled());
 
-        offer(PeerInbox.COMPRESSED); // the same again within the second: stale, not answered again
+        offer(PeerInbox.COMPRESSED, NOW + 300); // the same again within the second: stale, not answered again
         assertEquals(2, inbox.stale());
         assertEquals(1, inbox.corrections());
         assertEquals(List.of("update 0 1"), journaled());
 
         udpState(PEER, 5, 1000, 2, 2); // caught up: merged, nothing to answer
-        offer(PeerInbox.COMPRESSED);
+        offer(PeerInbox.COMPRESSED, NOW + 400);
         assertEquals(List.of("update 0 1"), journaled());
         assertEquals(2, inbox.stale());
     }
