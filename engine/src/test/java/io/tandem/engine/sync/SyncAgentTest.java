@@ -21,11 +21,11 @@ class SyncAgentTest {
 
     @Test
     void aPeersStateThatOnlyExpiredHereIsNotAnnounced() {
-        assertFalse(SyncAgent.announcesDelete(delete(PEER, JournalDeleteReason.EXPIRED), OWN),
+        assertFalse(LocalChanges.announcesDelete(delete(PEER, JournalDeleteReason.EXPIRED), OWN),
                 "its creator refreshes it and announces its end; ours may time out a second early");
-        assertTrue(SyncAgent.announcesDelete(delete(OWN, JournalDeleteReason.EXPIRED), OWN));
-        assertTrue(SyncAgent.announcesDelete(delete(PEER, JournalDeleteReason.CLOSED), OWN),
+        assertTrue(LocalChanges.announcesDelete(delete(OWN, JournalDeleteReason.EXPIRED), OWN));
+        assertTrue(LocalChanges.announcesDelete(delete(PEER, JournalDeleteReason.CLOSED), OWN),
                 "a connection closed through this node (split path) is announced whoever created it");
-        assertTrue(SyncAgent.announcesDelete(delete(PEER, JournalDeleteReason.FLUSHED), OWN));
+        assertTrue(LocalChanges.announcesDelete(delete(PEER, JournalDeleteReason.FLUSHED), OWN));
     }
 }

@@ -1,0 +1,161 @@
+package io.tandem.engine.sync;
+
+import io.tandem.engine.journal.JournalDeleteReason;
+import io.tandem.engine.journal.JournalReadStatus;
+import io.tandem.engine.journal.JournalReader;
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.journal.UrgentRecordLane;
+import io.tandem.engine.state.SyncHints;
+import java.util.function.IntConsumer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+
+/**
+ * What this node tells its peers: journal records (and the copies the {@link UrgentRecordLane}
+ * brings early) turned into outbox messages.
+ *
+ * <p>Theory of operation. {@link #accept} decides per record, as pf's sync queues would: a local
+ * change (origin = a rule) is queued — INSERT as INS, UPDATE as UPD_C (UPD when marked
+ * {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's state that merely expired here).
+ * Changes that came from a peer are never echoed, except those the packet thread marked
+ * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision).
+ * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_REQUEST record queues UPD_REQ for a state a peer
+ * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
+ * from the lane are remembered by journal sequence number and skipped when the journal brings them.
+ * A full outbox is sent first, then the message is queued. Owner: the sync thread. Memory bound: the
+ * outbox, and {@link #LANE_SEQUENCES} remembered sequence numbers. Failure policy: none needed; a
+ * record of an unknown type is ignored.
+ */
+final class LocalChanges {
+    static final int LANE_SEQUENCES = 1024;
+    private static final int JOURNAL_RECORDS_PER_LOOP = 1024;
+
+    private final SyncOutbox outbox;
+    private final int ownCreatorId;
+    private final JournalRecordFlyweight laneRecord = new JournalRecordFlyweight();
+    private final MessageHandler laneHandler = this::onLaneRecord;
+    /** Journal sequence numbers of records taken from the lane, oldest first. */
+    private final long[] laneSequences = new long[LANE_SEQUENCES];
+    private int laneHead;
+    private int laneCount;
+    private long now;
+    private IntConsumer sender;
+
+    LocalChanges(final SyncOutbox outbox, final int ownCreatorId) {
+        this.outbox = outbox;
+        this.ownCreatorId = ownCreatorId;
+    }
+
+    /** Takes what the lane holds; returns how many records. */
+    int readLane(final UrgentRecordLane lane, final long nowMillis, final IntConsumer frameSender) {
+        this.now = nowMillis;
+        this.sender = frameSender;
+        return lane == null ? 0 : lane.drain(laneHandler, LANE_SEQUENCES);
+    }
+
+    /** Reads up to a loop's worth of journal records; returns how many were read. */
+    int readJournal(final JournalReader reader, final long nowMillis, final IntConsumer frameSender) {
+        this.now = nowMillis;
+        this.sender = frameSender;
+        int n = 0;
+        JournalReadStatus st;
+        while (n < JOURNAL_RECORDS_PER_LOOP && (st = reader.next()) != JournalReadStatus.END) {
+            if (st != JournalReadStatus.OK) {
+                continue;
+            }
+            n++;
+            final JournalRecordFlyweight r = reader.record();
+            if (laneCount > 0 && takenFromLane(r.sequence())) {
+                continue;
+            }
+            accept(r, nowMillis, frameSender);
+        }
+        return n;
+    }
+
+    private void onLaneRecord(final int type, final MutableDirectBuffer buffer, final int index, final int length) {
+        if (length != JournalRecordFlyweight.LENGTH) {
+            return;
+        }
+        laneRecord.wrap(buffer, index);
+        if (laneCount == LANE_SEQUENCES) {
+            laneHead = (laneHead + 1) % LANE_SEQUENCES; // forget the oldest: at worst it is sent twice
+            laneCount--;
+        }
+        laneSequences[(laneHead + laneCount++) % LANE_SEQUENCES] = laneRecord.sequence();
+        accept(laneRecord, now, sender);
+    }
+
+    /** True when the journal reached a record already taken from the lane (older entries are dropped). */
+    private boolean takenFromLane(final long sequence) {
+        while (laneCount > 0 && laneSequences[laneHead] < sequence) {
+            laneHead = (laneHead + 1) % LANE_SEQUENCES;
+            laneCount--;
+        }
+        if (laneCount > 0 && laneSequences[laneHead] == sequence) {
+            laneHead = (laneHead + 1) % LANE_SEQUENCES;
+            laneCount--;
+            return true;
+        }
+        return false;
+    }
+
+    /** One local change: what it means for the outbox. */
+    void accept(final JournalRecordFlyweight r, final long nowMillis, final IntConsumer frameSender) {
+        this.now = nowMillis;
+        this.sender = frameSender;
+        final int hints = r.syncHints();
+        final int type = r.type();
+        final boolean local = r.originKind() == JournalRecorder.ORIGIN_RULE;
+        if (type == JournalRecordType.SYNC_REQUEST.code()) {
+            if (!outbox.offerRequest(r.id(), r.creatorId(), now)) {
+                outbox.flush(now, sender);
+                outbox.offerRequest(r.id(), r.creatorId(), now);
+            }
+            return;
+        }
+        if ((hints & SyncHints.ACK) != 0 && type == JournalRecordType.INSERT.code()
+                && !outbox.offerInsAck(r.id(), r.creatorId(), now)) {
+            outbox.flush(now, sender);
+            outbox.offerInsAck(r.id(), r.creatorId(), now);
+        }
+        if (!local && (hints & SyncHints.REPLY) == 0) {
+            return; // learned from a peer (or imported): never echoed
+        }
+        if (type == JournalRecordType.INSERT.code()) {
+            queueState(r, SyncOutbox.Q_INS);
+        } else if (type == JournalRecordType.UPDATE.code()) {
+            queueState(r, (hints & SyncHints.FULL) != 0 ? SyncOutbox.Q_UPD : SyncOutbox.Q_UPD_C);
+        } else if (type == JournalRecordType.DELETE.code() && local && announcesDelete(r, ownCreatorId)) {
+            if (!outbox.offerDelete(r.id(), r.creatorId(), now)) {
+                outbox.flush(now, sender);
+                outbox.offerDelete(r.id(), r.creatorId(), now);
+            }
+        } else {
+            return;
+        }
+        if ((hints & SyncHints.IMMEDIATE) != 0) {
+            outbox.requestImmediate();
+        }
+    }
+
+    private void queueState(final JournalRecordFlyweight r, final int q) {
+        if (!outbox.offerState(r, q, now)) {
+            outbox.flush(now, sender);
+            outbox.offerState(r, q, now);
+        }
+    }
+
+    /**
+     * Whether a local removal is sent as DEL_C. A peer's state that merely <i>expired</i> here is not:
+     * its creator refreshes it with every update it sends and announces its end itself, and our copy
+     * can time out up to a second before the original (updates are sent at most once a second), so
+     * announcing it would delete the creator's live state. Closed (FIN/RST seen here), reused and
+     * flushed states are announced whoever created them, as pf does.
+     */
+    static boolean announcesDelete(final JournalRecordFlyweight r, final int ownCreatorId) {
+        return r.creatorId() == ownCreatorId || r.reason() != JournalDeleteReason.EXPIRED.code();
+    }
+}
