@@ -974,7 +974,8 @@ public final class StateTable {
         // (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
         int hiBound = seqHi[s];
         boolean ackAhead = ackskew >= -MAXACKWINDOW;
-        if (dKnown && ((seenHere[slot] & (d == slot * 2 ? SEEN_SRC : SEEN_DST)) == 0 || splitPath(slot, nowMillis))) {
+        final boolean remote = (seenHere[slot] & (d == slot * 2 ? SEEN_SRC : SEEN_DST)) == 0 || splitPath(slot, nowMillis);
+        if (dKnown && remote) {
             final int widened = seqLo[s] + splitReach(maxWin[d], dws);
             if (seqGt(widened, hiBound)) {
                 hiBound = widened;
@@ -1011,8 +1012,12 @@ public final class StateTable {
             timeoutClass[slot] = (byte) tcpTimeoutClass(peerState[s], peerState[d]);
             return PASS;
         }
+        // Loose window forward: beyond seqhi, or on a split path whose other half is not known here yet
+        // (its SYN-ACK crossed the peer, whose update is on its way), beyond what s itself sent — pf's
+        // MAXACKWINDOW slides along with s, so the first flights after the handshake pass meanwhile.
+        final int looseHi = remote && !dKnown && seqGt(seqLo[s], seqHi[s]) ? seqLo[s] : seqHi[s];
         if ((peerState[d] < TCPS_SYN_SENT || peerState[d] >= TCPS_FIN_WAIT_2 || peerState[s] >= TCPS_FIN_WAIT_2)
-                && seqGeq(seqHi[s] + MAXACKWINDOW, dataEnd)               // within a window forward
+                && seqGeq(looseHi + MAXACKWINDOW, dataEnd)                // within a window forward
                 && seqGeq(seq, seqLo[s] - MAXACKWINDOW)) {                // within a window backward
             // Loose: shotgunned SYNs, connections picked up late, stray packets after close.
             // The timer is not refreshed, so a flood cannot keep the state alive.
