@@ -2,7 +2,7 @@ package io.tandem.engine.verdict;
 
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
-import io.tandem.nativeio.netlink.NetlinkSocket;
+import io.tandem.nativeio.netlink.NetlinkSender;
 import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
 
 /**
@@ -37,7 +37,7 @@ public final class VerdictBatcher implements HeldVerdictSink {
     /** Space one more message may need: VERDICT with MARK is 40 bytes. */
     private static final int MAX_MESSAGE_LENGTH = 40;
 
-    private final NetlinkSocket socket;
+    private final NetlinkSender socket;
     private final NfqVerdictEncoder encoder;
     private final PacketCounters counters;
     private final int queue;
@@ -50,7 +50,7 @@ public final class VerdictBatcher implements HeldVerdictSink {
     private int held;
 
     public VerdictBatcher(
-            final NetlinkSocket socket,
+            final NetlinkSender socket,
             final NfqVerdictEncoder encoder,
             final PacketCounters counters,
             final int queue,

@@ -23,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Failure policy: setup calls throw {@link NativeException} with an explanation; {@link #send}, {@link #receive} and
  * {@link #poll} never throw and return a negative errno, and allocate nothing once warm.
  */
-public final class NetlinkSocket implements AutoCloseable {
+public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
     /** {@code sockaddr_nl} of the kernel (pid 0), kept for diagnostics; sends use plain send(). */
     private static final int KERNEL_ADDRESS_OFFSET = 0;
     /** {@code sockaddr_nl} filled by getsockname. */
@@ -199,6 +199,7 @@ public final class NetlinkSocket implements AutoCloseable {
      * @param length  bytes to send
      * @return bytes sent, or a negative errno (e.g. {@code -EBADF} once closed)
      */
+    @Override
     public long send(final long address, final int length) {
         // plain send: the socket is unconnected, so the destination is the kernel (see LibC#sendto for why not sendto)
         final long result = libc.send(fd, address, length, 0);
