@@ -140,6 +140,14 @@ TDM_FWB_WAN_V4=198.18.2.2
 TDM_FWB_WAN_V6=2001:db8:2::2
 TDM_FWA_SYNC_V4=198.18.3.1
 TDM_FWB_SYNC_V4=198.18.3.2
+# The third firewall and the sync segment of the three-firewall layout (scripts/lab up --firewalls 3).
+TDM_NS_FWC=tdm-fwC
+TDM_NS_SYNC=tdm-sync
+TDM_FWC_LAN_V4=198.18.1.3
+TDM_FWC_LAN_V6=2001:db8:1::3
+TDM_FWC_WAN_V4=198.18.2.3
+TDM_FWC_WAN_V6=2001:db8:2::3
+TDM_FWC_SYNC_V4=198.18.3.3
 # Comment that tags every iptables rule the lab installs.
 TDM_LAB_COMMENT=tandem-lab
 
@@ -149,11 +157,12 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # ns_exists NS: true when the named network namespace exists.
 ns_exists() { [[ -e "/run/netns/$1" ]]; }
 
-# fw_ns NAME: map fwA|fwB|tdm-fwA|tdm-fwB (case-insensitive) to a namespace.
+# fw_ns NAME: map fwA|fwB|fwC|tdm-fwA|... (case-insensitive) to a namespace.
 fw_ns() {
     case "${1,,}" in
         fwa | tdm-fwa | a) echo "$TDM_NS_FWA" ;;
         fwb | tdm-fwb | b) echo "$TDM_NS_FWB" ;;
+        fwc | tdm-fwc | c) echo "$TDM_NS_FWC" ;;
         *) return 1 ;;
     esac
 }

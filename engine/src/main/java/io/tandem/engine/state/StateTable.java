@@ -190,6 +190,8 @@ public final class StateTable {
     private final int[] syncUpdates;
     /** Per slot: which halves this node has passed packets from ({@link #SEEN_SRC}, {@link #SEEN_DST}). */
     private final byte[] seenHere;
+    /** Per slot: the ack number of the last packet that acknowledged a half not yet known here. */
+    private final int[] earlyAck;
     /** Per slot: pf's {@code state_flags}; {@link #PFSTATE_ACK} while the state's first packet is held. */
     private final byte[] stateFlags;
     /**
@@ -235,6 +237,16 @@ public final class StateTable {
     /** {@link #seenHere}: a packet sent by the initiator (src) passed here; by the responder (dst). */
     public static final int SEEN_SRC = 1;
     public static final int SEEN_DST = 2;
+    /**
+     * {@link #seenHere}: a packet passed here acknowledging the src (or dst) half before this node knew
+     * that half's SYN — the handshake's last ACK on a split path, whose SYN-ACK crossed the peer.
+     * {@link #earlyAck} keeps its ack number until the peer's view of the half arrives.
+     */
+    private static final int EARLY_ACK_SRC = 4;
+    private static final int EARLY_ACK_DST = 8;
+
+    /** {@link #mergeFromPeer} result bit: the merge let this node conclude more than the peer's record says. */
+    public static final int MERGE_DERIVED = 4;
     /** pf's PFSTATE_ACK: the state's first packet is held until a peer acknowledges the state (deferral). */
     public static final int PFSTATE_ACK = 0x10;
 
@@ -340,6 +352,7 @@ public final class StateTable {
         syncReportedMillis = new long[capacity];
         syncUpdates = new int[capacity];
         seenHere = new byte[capacity];
+        earlyAck = new int[capacity];
         stateFlags = new byte[capacity];
         reportedSeqLo = new int[capacity * 2];
         reportedSeqHi = new int[capacity * 2];
@@ -699,6 +712,11 @@ public final class StateTable {
             packets[slot * 2 + dirIndex]++;
             bytes[slot * 2 + dirIndex] += p.ipLength;
             seenHere[slot] |= (byte) (forward ? SEEN_SRC : SEEN_DST);
+            if (proto[slot] == DecodedPacket.PROTO_TCP && (p.tcpFlags & DecodedPacket.TH_ACK) != 0
+                    && peerState[d] < TCPS_SYN_SENT) {
+                earlyAck[slot] = (int) p.ack - seqDiff[d];
+                seenHere[slot] |= (byte) (forward ? EARLY_ACK_DST : EARLY_ACK_SRC);
+            }
         }
         if (result != STATE_REUSED
                 && before != (peerState[slot * 2] << 16 | peerState[slot * 2 + 1] << 8 | timeoutClass[slot])) {
@@ -1462,6 +1480,9 @@ public final class StateTable {
                 mss[i] = v.mss(h);
             }
         }
+        if (tcp && (seenHere[slot] & (EARLY_ACK_SRC | EARLY_ACK_DST)) != 0) {
+            result |= settleEarlyAck(slot, EARLY_ACK_DST, slot * 2 + 1) | settleEarlyAck(slot, EARLY_ACK_SRC, slot * 2);
+        }
         lastActivityMillis[slot] = nowMillis;
         timeoutClass[slot] = (byte) (tcp ? tcpTimeoutClass(peerState[slot * 2], peerState[slot * 2 + 1])
                 : laterClass(timeoutClass[slot], v.timeoutClass()));
@@ -1471,6 +1492,24 @@ public final class StateTable {
             result |= MERGE_CORRECT;
         }
         return result;
+    }
+
+    /**
+     * pf's "an ACK moves a SYN_SENT half to ESTABLISHED", applied late: the ACK passed here before the
+     * peer's view told us the half had sent its SYN. Once the half is known and the ACK covered its SYN
+     * ({@code ack >= seqlo}), the half is established — a conclusion the peer cannot draw (it never saw
+     * the ACK), so the caller sends it ({@link #MERGE_DERIVED}).
+     */
+    private int settleEarlyAck(final int slot, final int bit, final int i) {
+        if ((seenHere[slot] & bit) == 0 || peerState[i] < TCPS_SYN_SENT) {
+            return 0;
+        }
+        seenHere[slot] &= (byte) ~bit;
+        if (peerState[i] == TCPS_SYN_SENT && seqLo[i] != 0 && seqGeq(earlyAck[slot], seqLo[i])) {
+            peerState[i] = TCPS_ESTABLISHED;
+            return MERGE_DERIVED;
+        }
+        return 0;
     }
 
     /** A half's sequence numbers from a peer that knows them (its SYN was seen there): each the further. */

@@ -269,6 +269,8 @@ public final class PeerInbox {
         if ((result & StateTable.MERGE_CORRECT) != 0) {
             corrections++;
             reply(slot, SyncHints.IMMEDIATE);
+        } else if ((result & StateTable.MERGE_DERIVED) != 0) {
+            reply(slot, SyncHints.IMMEDIATE); // we concluded more than the peer's record says: tell it
         } else if (recorder != null) {
             recorder.onUpdate(table, slot, 0);
         }

@@ -138,6 +138,8 @@ class SplitPathTrackingTest {
         final ArrayDeque<Report> toA = new ArrayDeque<>();
         final Reports fromA = new Reports(fwA, toB, random, maxLag);
         final Reports fromB = new Reports(fwB, toA, random, maxLag);
+        answers[0] = toB;
+        answers[1] = toA;
         fromA.lossPercent = lossPercent;
         fromB.lossPercent = lossPercent;
         fwA.setListener(fromA);
@@ -208,6 +210,17 @@ class SplitPathTrackingTest {
             fwA.reportDue(now, 16);
             fwB.reportDue(now, 16);
         }
+        // The packets stop: reports still on their way arrive, trailing reports go out, answers follow.
+        for (int settle = 0; settle < 10; settle++) {
+            now += 2_000;
+            fromA.now = now;
+            fromB.now = now;
+            fwA.reportDue(now, 64);
+            fwB.reportDue(now, 64);
+            deliverAllReports(toB, fwB, slots, 1, now);
+            deliverAllReports(toA, fwA, slots, 0, now);
+        }
+        assertTrue(toA.isEmpty() && toB.isEmpty(), "the report exchange dies out");
         return new Outcome(delivered, dropsA, dropsB, slots[0], slots[1], fwA, fwB, client, server);
     }
 
@@ -242,8 +255,19 @@ class SplitPathTrackingTest {
             return;
         }
         if (slots[i] >= 0) {
-            to.mergeFromPeer(slots[i], r.view(), false, now);
+            final int result = to.mergeFromPeer(slots[i], r.view(), false, now);
+            if ((result & (StateTable.MERGE_CORRECT | StateTable.MERGE_DERIVED)) != 0 && answers[i] != null) {
+                answers[i].add(new Report(now, PeerMergeTest.View.of(to, slots[i]), false)); // PeerInbox's reply
+            }
         }
+    }
+
+    /** Where each firewall's answers go (set by the transfer): index 0 fwA's, 1 fwB's. */
+    private static ArrayDeque<Report>[] answers = newAnswers();
+
+    @SuppressWarnings("unchecked")
+    private static ArrayDeque<Report>[] newAnswers() {
+        return (ArrayDeque<Report>[]) new ArrayDeque<?>[2];
     }
 
     private static void set(final DecodedPacket p, final Wire w) {
@@ -355,6 +379,24 @@ class SplitPathTrackingTest {
             assertEquals(0, o.dropsA() + o.dropsB(), "no drop: the bounds do not wait for every report: " + what);
             assertEquals(o.client().sndNxt, o.server().rcvNxt, "every client byte arrived: " + what);
             assertEquals(o.server().sndNxt, o.client().rcvNxt, "every server byte arrived: " + what);
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsEstablishedOnBothFirewallsOnceTheirReportsMeet() {
+        // The handshake only: the client's ACK crosses fwA before fwA knows the server's SYN; fwB never
+        // sees it. Neither can tell alone that the server's half is established; together they must,
+        // or the state would keep tcp.opening's 30 s and an idle connection would die.
+        for (int run = 0; run < 8; run++) {
+            final Outcome o = transfer(31 + run, 0, 0, 20 * run);
+            final StateTable[] fw = {o.fwA(), o.fwB()};
+            final int[] slot = {o.slotA(), o.slotB()};
+            for (int i = 0; i < 2; i++) {
+                assertEquals(StateTable.TCPS_ESTABLISHED, fw[i].peerState(slot[i], StateTable.PEER_SRC), "run " + run);
+                assertEquals(StateTable.TCPS_ESTABLISHED, fw[i].peerState(slot[i], StateTable.PEER_DST),
+                        "run " + run + ": fw" + (char) ('A' + i) + " knows the server's half is established");
+                assertEquals(StateTimeouts.TCP_ESTABLISHED, fw[i].timeoutClass(slot[i]));
+            }
         }
     }
 

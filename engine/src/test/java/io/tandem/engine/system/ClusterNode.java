@@ -1,0 +1,173 @@
+package io.tandem.engine.system;
+
+import io.tandem.engine.tools.JsonReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Tandem engine of a lab cluster, run as an operator would: {@code scripts/tandem run -f CONF}
+ * inside a firewall's namespace, with its own journal, control socket and metrics port; read back
+ * through {@code tandem states --json}, {@code tandem sync --json} and {@code /metrics}.
+ */
+final class ClusterNode {
+    final String name;
+    final String namespace;
+    final int metricsPort;
+    final Path conf;
+    final Path log;
+    final Path socket;
+    private final Lab lab;
+    private Process process;
+    private int starts;
+
+    /**
+     * @param name  "A", "B" or "C" (namespace tdm-fwNAME)
+     * @param extra configuration lines put before the generated ones ({@code set sync peer ...}, rules)
+     */
+    ClusterNode(final Lab lab, final Path dir, final String name, final int queue, final String extra)
+            throws Exception {
+        this.lab = lab;
+        this.name = name;
+        this.namespace = "tdm-fw" + name;
+        this.metricsPort = 9160 + (name.charAt(0) - 'A' + 1);
+        this.conf = dir.resolve("fw" + name + ".conf");
+        this.log = dir.resolve("fw" + name + ".log");
+        this.socket = dir.resolve("fw" + name + ".sock");
+        Files.writeString(conf, extra + String.join("\n",
+                "set queue " + queue,
+                "set metrics \"127.0.0.1:" + metricsPort + "\"",
+                "set control \"" + socket + "\"",
+                "set journal dir \"" + dir.resolve("journal-" + name) + "\"",
+                "set sync interface sync0",
+                ""));
+    }
+
+    /** Starts the engine and waits until pfsync is up (its log says so). */
+    ClusterNode start() throws Exception {
+        if (starts++ > 0 && Files.exists(log)) {
+            Files.move(log, log.resolveSibling(log.getFileName() + "." + starts), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        process = lab.spawn(namespace, log, Lab.root().resolve("scripts/tandem").toString(), "run", "-f", conf.toString());
+        waitFor(() -> Files.exists(log) && Files.readString(log).contains("pfsync v5 on sync0"), 30,
+                "fw" + name + " starts with pfsync (" + log + ")");
+        return this;
+    }
+
+    /** SIGKILL: the engine dies without a word (crash). */
+    void kill() throws Exception {
+        Lab.run(5, "kill", "-KILL", Long.toString(process.pid()));
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait; returns the exit status. */
+    int stop() throws Exception {
+        if (process == null || !process.isAlive()) {
+            return process == null ? 0 : process.exitValue();
+        }
+        Lab.run(5, "kill", "-TERM", Long.toString(process.pid()));
+        process.waitFor(15, TimeUnit.SECONDS);
+        return process.isAlive() ? -1 : process.exitValue();
+    }
+
+    String logText() throws Exception {
+        return Files.exists(log) ? Files.readString(log) : "(no log)";
+    }
+
+    String metrics() {
+        return Lab.exec(namespace, 10, "curl", "-s", "127.0.0.1:" + metricsPort + "/metrics").output();
+    }
+
+    /** The value of the first metrics line starting with {@code prefix}; fails when there is none. */
+    double sample(final String prefix) {
+        return sample(metrics(), prefix);
+    }
+
+    static double sample(final String metrics, final String prefix) {
+        for (final String line : metrics.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no " + prefix + " in:\n" + metrics);
+    }
+
+    /** The sum of every metrics line starting with {@code prefix} (all label values). */
+    double sum(final String prefix) {
+        double total = 0;
+        for (final String line : metrics().split("\n")) {
+            if (line.startsWith(prefix)) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
+    }
+
+    /** {@code tandem sync --json}. */
+    Map<String, Object> sync() throws Exception {
+        final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "sync", "--socket",
+                socket.toString(), "--json");
+        if (!r.ok()) {
+            throw new java.io.IOException("tandem sync: " + r.output());
+        }
+        return JsonReader.object(r.output().trim());
+    }
+
+    /** {@code tandem sync}, as an operator reads it. */
+    String syncText() {
+        return Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "sync", "--socket", socket.toString())
+                .output();
+    }
+
+    /** The states whose destination port is {@code port} ({@code tandem states --json}). */
+    List<Map<String, Object>> states(final int port) throws Exception {
+        final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states", "--socket",
+                socket.toString(), "--json");
+        if (!r.ok()) {
+            throw new java.io.IOException("tandem states: " + r.output());
+        }
+        final List<Map<String, Object>> out = new ArrayList<>();
+        for (String line : r.output().split("\n")) {
+            line = line.trim();
+            if (line.endsWith(",")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            if (line.startsWith("{")) {
+                final Map<String, Object> s = JsonReader.object(line);
+                if (((Long) s.get("dport")) == port) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A JSON object inside a parsed JSON object. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(final Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    /** A condition polled by {@link #waitFor}; I/O errors count as "not yet". */
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void waitFor(final Check check, final int seconds, final String what) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.ok()) {
+                    return;
+                }
+            } catch (final java.io.IOException e) {
+                // not yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(what + ": not within " + seconds + " s");
+    }
+}

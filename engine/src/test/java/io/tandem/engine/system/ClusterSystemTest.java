@@ -1,0 +1,384 @@
+package io.tandem.engine.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.tandem.engine.tools.JsonReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Active-active from the first packet (issue 9): fwA and fwB filter one connection whose two
+ * directions cross different firewalls — the client routes via fwA, the server via fwB — with
+ * {@code block all}, stateful pass rules, pfsync and deferral on. Real kernel, real iptables NFQUEUE
+ * rules (fail-closed: a packet Tandem does not pass is lost), real traffic. Also three firewalls on
+ * one multicast sync segment. Captures of the sync link go to engine/target/sync-captures/.
+ */
+@Tag("system")
+class ClusterSystemTest {
+    private static final int QUEUE = 259;
+    private static final Path CAPTURES = Lab.root().resolve("engine/target/sync-captures");
+    private static final String RULES = String.join("\n",
+            "block all",
+            "pass proto { icmp icmp6 }",
+            "pass proto tcp from 198.18.1.0/24 to port { 5201 5202 5203 }",
+            "pass proto udp from 198.18.1.0/24 to port 5300",
+            "");
+    /** A generous hold for a loaded test machine: the test checks that holds end by acknowledgement. */
+    private static final String DEFER = "set sync defer-timeout 100\n";
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void needsRoot() {
+        assumeTrue(Lab.isRoot(), "system tests need root");
+        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
+    }
+
+    @AfterEach
+    void labDown() {
+        Lab.lab("down", "--kill");
+    }
+
+    private ClusterNode[] pair(final Lab lab, final String extra) throws Exception {
+        Lab.run(5, "chmod", "755", tmp.toString());
+        final ClusterNode a = new ClusterNode(lab, tmp, "A", QUEUE, extra + "set sync peer \"198.18.3.2\"\n" + RULES);
+        final ClusterNode b = new ClusterNode(lab, tmp, "B", QUEUE, extra + "set sync peer \"198.18.3.1\"\n" + RULES);
+        a.start();
+        b.start();
+        return new ClusterNode[] {a, b};
+    }
+
+    private static Process capture(final Lab lab, final String ns, final String name) throws Exception {
+        Files.createDirectories(CAPTURES);
+        final Process p = lab.spawn(ns, null, "tcpdump", "-ni", "sync0", "-w", CAPTURES.resolve(name + ".pcap").toString(),
+                "ip proto 240");
+        Thread.sleep(300);
+        return p;
+    }
+
+    private static double drops(final ClusterNode n) {
+        return n.sum("tandem_verdicts_total{queue=\"" + QUEUE + "\",verdict=\"drop\"");
+    }
+
+    private static String sha256(final Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(file)));
+    }
+
+    /**
+     * Split path, TCP: an iperf3 transfer each way and a checksummed file, every connection's first
+     * packet held until the other firewall had its state. Nothing is dropped on either firewall — no
+     * first SYN-ACK, no packet for its window — and both hold each connection under one identity.
+     */
+    @Test
+    void splitPathTcpFlowsWithPfWindowChecksAndDeferral() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final Process cap = capture(lab, Lab.FW_B, "cluster-split-tcp");
+            final ClusterNode[] n = pair(lab, DEFER);
+            final Path file = tmp.resolve("data.bin");
+            Lab.run(30, "sh", "-c", "head -c 16777216 /dev/urandom > " + file);
+            final Path received = tmp.resolve("received.bin");
+            lab.spawn(Lab.SERVER, received, "nc", "-l", "5202");
+            Thread.sleep(300);
+            final Lab.Result sent = Lab.exec(Lab.CLIENT, 60, "sh", "-c", "nc -N " + Lab.SERVER_V4 + " 5202 < " + file);
+            assertTrue(sent.ok(), sent.output());
+            ClusterNode.waitFor(() -> Files.size(received) == Files.size(file), 20, "the file arrived");
+            assertEquals(sha256(file), sha256(received), "16 MiB intact across the split path");
+
+            for (final String direction : new String[] {"", "-R"}) {
+                lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
+                Thread.sleep(400);
+                final Lab.Result iperf = direction.isEmpty()
+                        ? Lab.exec(Lab.CLIENT, 40, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "4", "-J")
+                        : Lab.exec(Lab.CLIENT, 40, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "4", "-J", "-R");
+                assertTrue(iperf.ok(), "iperf3 " + direction + ": " + iperf.output());
+                final Map<String, Object> r = JsonReader.object(iperf.output().trim());
+                final double bytes = ((Number) ((Map<?, ?>) ((Map<?, ?>) r.get("end")).get("sum_received"))
+                        .get("bytes")).doubleValue();
+                assertTrue(bytes > 10e6, "iperf3 " + direction + " moved data: " + bytes);
+            }
+            for (int i = 0; i < 20; i++) { // fresh connections, each deferred
+                lab.spawn(Lab.SERVER, null, "timeout", "3", "nc", "-l", "5203");
+                Thread.sleep(100);
+                assertTrue(Lab.exec(Lab.CLIENT, 10, "nc", "-z", "-w", "2", Lab.SERVER_V4, "5203").ok(), "connect " + i);
+            }
+
+            for (final ClusterNode node : n) {
+                assertEquals(0.0, drops(node), "fw" + node.name + " dropped nothing:\n" + node.syncText());
+                assertEquals(0.0, node.sum("tandem_state_mismatches_total"), "no window check failed on fw"
+                        + node.name);
+            }
+            final Map<String, Object> deferral = ClusterNode.map(n[0].sync().get("deferral"));
+            assertTrue((Long) deferral.get("deferred") >= 23, "fwA held each connection's SYN: " + deferral);
+            assertEquals((Long) deferral.get("deferred"), (Long) deferral.get("ack"),
+                    "every hold ended by fwB's acknowledgement: " + deferral);
+            assertTrue(n[0].syncText().contains("deferral: "), n[0].syncText());
+            // One identity per connection on both firewalls.
+            final List<Map<String, Object>> onA = n[0].states(5201);
+            final List<Map<String, Object>> onB = n[1].states(5201);
+            assertTrue(!onA.isEmpty() && !onA.isEmpty(), "iperf3's states are still there");
+            for (final Map<String, Object> s : onA) {
+                assertTrue(onB.stream().anyMatch(x -> x.get("id").equals(s.get("id"))
+                        && x.get("creatorid").equals(s.get("creatorid"))), "fwB holds " + s + " as well: " + onB);
+            }
+            for (final ClusterNode node : n) {
+                assertEquals(0, node.stop(), node.logText());
+            }
+            cap.destroy();
+        }
+    }
+
+    /**
+     * Split path, ping and UDP for 30 s (deferral on, then off so that both firewalls create the state
+     * of the same ping): every echo and every datagram answered, one state per flow on both
+     * firewalls, and the sync link stays quiet — a few frames a second, not a livelock.
+     */
+    @Test
+    void splitPathPingAndUdpStayQuietOnTheSyncLink() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final Process cap = capture(lab, Lab.FW_B, "cluster-split-ping-udp");
+            final ClusterNode[] n = pair(lab, DEFER);
+            final Path echo = tmp.resolve("udp-echo.py");
+            Files.writeString(echo, String.join("\n",
+                    "import socket, sys, time",
+                    "if sys.argv[1] == 'server':",
+                    "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5300))",
+                    "    while True:",
+                    "        d, a = s.recvfrom(2048); s.sendto(d, a)",
+                    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.0)",
+                    "got = 0",
+                    "for i in range(int(sys.argv[3])):",
+                    "    s.sendto(b'%d' % i, (sys.argv[2], 5300))",
+                    "    try:",
+                    "        d, a = s.recvfrom(2048); got += d == b'%d' % i",
+                    "    except socket.timeout:",
+                    "        pass",
+                    "    time.sleep(0.2)",
+                    "print('answered', got)",
+                    ""));
+            lab.spawn(Lab.SERVER, null, "/usr/bin/python3", echo.toString(), "server");
+            Thread.sleep(500);
+            final double framesBefore = n[0].sample("tandem_pfsync_opackets_total ") + n[1].sample("tandem_pfsync_opackets_total ");
+            final Path udpOut = tmp.resolve("udp.out");
+            final Process udp = lab.spawn(Lab.CLIENT, udpOut, "/usr/bin/python3", echo.toString(), "client",
+                    Lab.SERVER_V4, "150");
+            final Lab.Result ping = Lab.exec(Lab.CLIENT, 60, "ping", "-c", "150", "-i", "0.2", "-W", "1", Lab.SERVER_V4);
+            assertTrue(udp.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(ping.output().contains("150 received"), ping.output());
+            assertTrue(Files.readString(udpOut).contains("answered 150"), Files.readString(udpOut));
+            final double frames = n[0].sample("tandem_pfsync_opackets_total ") + n[1].sample("tandem_pfsync_opackets_total ")
+                    - framesBefore;
+            // Two flows, 30 s: an update a second per flow and firewall is about 120 frames.
+            assertTrue(frames < 200, "sync frames for one ping and one UDP flow in 30 s: " + frames);
+            for (final ClusterNode node : n) {
+                assertEquals(0.0, drops(node), "fw" + node.name + " dropped nothing");
+                assertEquals(0.0, node.sum("tandem_pfsync_collisions_total"), "with deferral no state is made twice");
+            }
+            for (final ClusterNode node : n) {
+                node.stop();
+            }
+
+            // Deferral off: the echo reply reaches fwB before fwA's INS, so both make a state for it.
+            final ClusterNode[] m = pair(lab, "set sync defer no\n");
+            final double before = m[0].sample("tandem_pfsync_opackets_total ") + m[1].sample("tandem_pfsync_opackets_total ");
+            final Lab.Result ping2 = Lab.exec(Lab.CLIENT, 60, "ping", "-c", "50", "-i", "0.2", "-W", "1", Lab.SERVER_V4);
+            assertTrue(ping2.output().contains(" received"), ping2.output());
+            Thread.sleep(1500);
+            final double frames2 = m[0].sample("tandem_pfsync_opackets_total ") + m[1].sample("tandem_pfsync_opackets_total ")
+                    - before;
+            assertTrue(frames2 < 100, "10 s of one ping flow with concurrent creation: " + frames2 + " frames");
+            final Map<String, Object> a = onlyIcmpState(m[0]);
+            final Map<String, Object> b = onlyIcmpState(m[1]);
+            assertEquals(a.get("id"), b.get("id"), "one identity on both firewalls");
+            assertEquals(a.get("creatorid"), b.get("creatorid"));
+            final double lost = m[0].sample("tandem_pfsync_collisions_total{result=\"lost\"")
+                    + m[1].sample("tandem_pfsync_collisions_total{result=\"lost\"");
+            assertTrue(lost >= 1, "a collision was settled by one node giving way");
+            for (final ClusterNode node : m) {
+                node.stop();
+            }
+            cap.destroy();
+        }
+    }
+
+    private static Map<String, Object> onlyIcmpState(final ClusterNode node) throws Exception {
+        final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states", "--socket",
+                node.socket.toString(), "--json");
+        Map<String, Object> found = null;
+        for (String line : r.output().split("\n")) {
+            line = line.trim();
+            if (line.endsWith(",")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            if (line.startsWith("{") && line.contains("\"proto\":1,")) {
+                assertTrue(found == null, "one ICMP state on fw" + node.name + ": " + r.output());
+                found = JsonReader.object(line);
+            }
+        }
+        assertTrue(found != null, "an ICMP state on fw" + node.name + ": " + r.output());
+        return found;
+    }
+
+    /**
+     * Forged RSTs with sequence numbers far outside the window, injected into an established split
+     * connection at fwA and at fwB, in both directions: all dropped (counted as bad RSTs or out of
+     * window), and the connection goes on.
+     */
+    @Test
+    void forgedResetsAreDroppedAtBothFirewalls() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final ClusterNode[] n = pair(lab, DEFER);
+            final Path out = tmp.resolve("rst.out");
+            lab.spawn(Lab.SERVER, out, "nc", "-l", "5203");
+            Thread.sleep(300);
+            lab.spawn(Lab.CLIENT, null, "sh", "-c",
+                    "(echo first; sleep 8; echo second; sleep 1) | nc -N " + Lab.SERVER_V4 + " 5203");
+            ClusterNode.waitFor(() -> !n[1].states(5203).isEmpty()
+                    && (Long) ((Map<?, ?>) n[1].states(5203).get(0).get("dst_peer")).get("state") == 4, 10,
+                    "the connection is established on fwB");
+            final long cport = (Long) n[0].states(5203).get(0).get("sport");
+            final double before = n[0].sum("tandem_state_mismatches_total") + n[1].sum("tandem_state_mismatches_total");
+            // From each side of each firewall: the client's side (lan0) and the server's side (wan0).
+            int forged = 0;
+            for (final String fw : new String[] {Lab.FW_A, Lab.FW_B}) {
+                final String lanMac = mac(fw, "lan0");
+                final String wanMac = mac(fw, "wan0");
+                final String send = String.join("\n",
+                        "from scapy.all import Ether, IP, TCP, sendp",
+                        "import random",
+                        "for i in range(4):",
+                        "    seq = random.randrange(1 << 32)",
+                        "    sendp(Ether(dst='%s')/IP(src='%s', dst='%s')/TCP(sport=%d, dport=%d, flags='R', seq=seq),"
+                                + " iface='br0', verbose=0)",
+                        "");
+                assertTrue(Lab.exec(Lab.CLIENT, 30, "/usr/bin/python3", "-c", String.format(send, lanMac, Lab.CLIENT_V4,
+                        Lab.SERVER_V4, cport, 5203)).ok(), "forged client RSTs to " + fw);
+                assertTrue(Lab.exec(Lab.SERVER, 30, "/usr/bin/python3", "-c", String.format(send, wanMac, Lab.SERVER_V4,
+                        Lab.CLIENT_V4, 5203, cport)).ok(), "forged server RSTs to " + fw);
+                forged += 8;
+            }
+            Thread.sleep(500);
+            final double after = n[0].sum("tandem_state_mismatches_total") + n[1].sum("tandem_state_mismatches_total");
+            // A random 32-bit sequence number lands in a window of a few hundred KiB about once in 10,000.
+            assertTrue(after - before >= forged - 1, "forged RSTs refused: " + (after - before) + " of " + forged);
+            ClusterNode.waitFor(() -> Files.readString(out).contains("second"), 15,
+                    "the connection survived the forged RSTs");
+            for (final ClusterNode node : n) {
+                node.stop();
+            }
+        }
+    }
+
+    private static String mac(final String ns, final String dev) {
+        final String out = Lab.exec(ns, 10, "cat", "/sys/class/net/" + dev + "/address").output().trim();
+        assertTrue(out.matches("[0-9a-f:]{17}"), ns + " " + dev + ": " + out);
+        return out;
+    }
+
+    /**
+     * Failover on the split path: fwA is killed mid-transfer and the client's route moves to fwB, which
+     * then carries both directions by the state it shares; fwA restarts, is filled again by bulk update,
+     * and the client's route moves back. The transfer never resets and never stalls for a second.
+     */
+    @Test
+    void aSplitTransferSurvivesTheDeathAndReturnOfFwA() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final Process cap = capture(lab, Lab.FW_B, "cluster-split-failover");
+            final ClusterNode[] n = pair(lab, DEFER);
+            lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
+            Thread.sleep(400);
+            final Path json = tmp.resolve("iperf.json");
+            final Process iperf = lab.spawn(Lab.CLIENT, json, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "14",
+                    "-i", "0.5", "-J");
+            ClusterNode.waitFor(() -> !n[1].states(5201).isEmpty(), 5, "fwB has the transfer's state");
+            Thread.sleep(3000);
+            n[0].kill();
+            Lab.lab("route", "client", "fwB");
+            Thread.sleep(3000);
+            n[0].start();
+            ClusterNode.waitFor(() -> n[0].logText().contains("complete: in sync"), 20,
+                    "the restarted fwA got fwB's bulk update");
+            ClusterNode.waitFor(() -> n[0].states(5201).size() >= 2, 10, "fwA holds the transfer's states again");
+            Lab.lab("route", "client", "fwA");
+            assertTrue(iperf.waitFor(40, TimeUnit.SECONDS), "iperf3 finished");
+            final String text = Files.readString(json);
+            assertEquals(0, iperf.exitValue(), "no reset: " + text);
+            int stall = 0;
+            int longest = 0;
+            for (final Object interval : (List<?>) JsonReader.object(text.trim()).get("intervals")) {
+                final double bps = ((Number) ((Map<?, ?>) ((Map<?, ?>) interval).get("sum")).get("bits_per_second"))
+                        .doubleValue();
+                stall = bps < 1e6 ? stall + 1 : 0;
+                longest = Math.max(longest, stall);
+            }
+            assertTrue(longest < 2, "no stall of a second or more (0.5 s intervals): " + longest + "\n" + text);
+            assertTrue(n[0].sample("tandem_state_matches_total{queue=\"" + QUEUE + "\",result=\"pass\"") > 100,
+                    "traffic came back to the restarted fwA and passed by state");
+            for (final ClusterNode node : n) {
+                node.stop();
+            }
+            cap.destroy();
+        }
+    }
+
+    /**
+     * Three firewalls on one multicast sync segment (224.0.0.240): a connection made through any one of
+     * them appears on the other two under its creator's identity.
+     */
+    @Test
+    void threeFirewallsOverMulticastShareEveryState() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--firewalls", "3");
+        Lab.run(5, "chmod", "755", tmp.toString());
+        try (Lab lab = new Lab()) {
+            final Process cap = capture(lab, Lab.FW_B, "cluster-three-multicast");
+            final ClusterNode[] n = new ClusterNode[3];
+            for (int i = 0; i < 3; i++) {
+                n[i] = new ClusterNode(lab, tmp, String.valueOf((char) ('A' + i)), QUEUE, DEFER + RULES).start();
+            }
+            final String[] via = {"fwA", "fwB", "fwC"};
+            for (int i = 0; i < 3; i++) {
+                final int port = 5201 + i;
+                Lab.lab("route", "client", via[i]);
+                Lab.lab("route", "server", via[i]);
+                lab.spawn(Lab.SERVER, null, "timeout", "20", "nc", "-l", Integer.toString(port));
+                Thread.sleep(300);
+                lab.spawn(Lab.CLIENT, null, "sh", "-c", "sleep 15 | nc " + Lab.SERVER_V4 + " " + port);
+                final ClusterNode maker = n[i];
+                ClusterNode.waitFor(() -> maker.states(port).size() == 1, 5, via[i] + " made the state");
+                final Map<String, Object> made = maker.states(port).get(0);
+                for (final ClusterNode other : n) {
+                    ClusterNode.waitFor(() -> other.states(port).size() == 1
+                            && other.states(port).get(0).get("id").equals(made.get("id"))
+                            && other.states(port).get(0).get("creatorid").equals(made.get("creatorid")), 5,
+                            "fw" + other.name + " holds the state made on " + via[i]);
+                }
+            }
+            for (final ClusterNode node : n) {
+                final Map<String, Object> d = ClusterNode.map(node.sync().get("deferral"));
+                assertEquals((Long) d.get("deferred"), (Long) d.get("ack"), "fw" + node.name + ": " + d);
+                assertTrue((Long) d.get("acks_for_others") > 0 || (Long) d.get("deferred") == 0,
+                        "fw" + node.name + " heard the acknowledgements meant for the others too: " + d);
+                assertEquals(0.0, drops(node), "fw" + node.name + " dropped nothing");
+            }
+            for (final ClusterNode node : n) {
+                node.stop();
+            }
+            cap.destroy();
+        }
+    }
+}
