@@ -176,7 +176,8 @@ class ClusterSystemTest {
             final Process udp = lab.spawn(Lab.CLIENT, udpOut, "/usr/bin/python3", echo.toString(), "client",
                     Lab.SERVER_V4, "150");
             final Lab.Result ping = Lab.exec(Lab.CLIENT, 60, "ping", "-c", "150", "-i", "0.2", "-W", "1", Lab.SERVER_V4);
-            assertTrue(udp.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(udp.waitFor(60, TimeUnit.SECONDS), "the UDP client finished: " + Files.readString(udpOut)
+                    + "\n" + n[0].syncText() + "\n" + n[1].syncText());
             assertTrue(ping.output().contains("150 received"), ping.output());
             assertTrue(Files.readString(udpOut).contains("answered 150"), Files.readString(udpOut));
             final double frames = n[0].sample("tandem_pfsync_opackets_total ") + n[1].sample("tandem_pfsync_opackets_total ")
@@ -190,6 +191,7 @@ class ClusterSystemTest {
             for (final ClusterNode node : n) {
                 node.stop();
             }
+            Lab.run(10, "sh", "-c", "rm -rf " + tmp + "/journal-*"); // a fresh cluster: nothing recovered
 
             // Deferral off: the echo reply reaches fwB before fwA's INS, so both make a state for it.
             final ClusterNode[] m = pair(lab, "set sync defer no\n");
@@ -274,7 +276,11 @@ class ClusterSystemTest {
             Thread.sleep(500);
             final double after = n[0].sum("tandem_state_mismatches_total") + n[1].sum("tandem_state_mismatches_total");
             // A random 32-bit sequence number lands in a window of a few hundred KiB about once in 10,000.
-            assertTrue(after - before >= forged - 1, "forged RSTs refused: " + (after - before) + " of " + forged);
+            assertTrue(after - before >= forged - 1, "forged RSTs refused: " + (after - before) + " of " + forged
+                    + "\nfwA:\n" + n[0].metrics().lines().filter(l -> l.startsWith("tandem_state_mismatches")
+                            || l.startsWith("tandem_verdicts")).toList()
+                    + "\nfwB:\n" + n[1].metrics().lines().filter(l -> l.startsWith("tandem_state_mismatches")
+                            || l.startsWith("tandem_verdicts")).toList() + "\n" + n[0].states(5203) + "\n" + n[1].states(5203));
             ClusterNode.waitFor(() -> Files.readString(out).contains("second"), 15,
                     "the connection survived the forged RSTs");
             for (final ClusterNode node : n) {
@@ -303,7 +309,7 @@ class ClusterSystemTest {
             lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
             Thread.sleep(400);
             final Path json = tmp.resolve("iperf.json");
-            final Process iperf = lab.spawn(Lab.CLIENT, json, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "14",
+            final Process iperf = lab.spawn(Lab.CLIENT, json, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "22",
                     "-i", "0.5", "-J");
             ClusterNode.waitFor(() -> !n[1].states(5201).isEmpty(), 5, "fwB has the transfer's state");
             Thread.sleep(3000);
