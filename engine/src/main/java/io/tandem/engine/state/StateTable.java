@@ -992,7 +992,11 @@ public final class StateTable {
         // (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
         int hiBound = seqHi[s];
         boolean ackAhead = ackskew >= -MAXACKWINDOW;
-        final boolean remote = (seenHere[slot] & (d == slot * 2 ? SEEN_SRC : SEEN_DST)) == 0 || splitPath(slot, nowMillis);
+        // In a cluster every state may take a split path at any moment (a route moves, a node fails
+        // over and back), and a node cannot tell at once that the other direction stopped passing here,
+        // so with sync on the widened bounds always apply; alone, a node checks exactly as pf.
+        final boolean remote = syncUpdatesEnabled || (seenHere[slot] & (d == slot * 2 ? SEEN_SRC : SEEN_DST)) == 0
+                || splitPath(slot, nowMillis);
         if (dKnown && remote) {
             final int widened = seqLo[s] + splitReach(maxWin[d], dws);
             if (seqGt(widened, hiBound)) {

@@ -75,7 +75,7 @@ class CliSystemTest {
                 final String sock = tmp.resolve("tandem.sock").toString();
                 final Lab.Result states = Lab.run(60, tandem(), "states", "--socket", sock);
                 assertEquals(0, states.exit(), states.output());
-                assertTrue(states.output().contains("all icmp " + Lab.SERVER_V4 + "["), states.output());
+                assertTrue(states.output().contains("all icmp " + Lab.SERVER_V4 + ":"), states.output()); // pfctl: IPv4 "addr:port"
                 assertTrue(states.output().contains("3:3 pkts"), states.output());
                 final Lab.Result json = Lab.run(60, tandem(), "states", "--socket", sock, "--json");
                 assertTrue(json.output().contains("\"proto\":1") && json.output().contains("\"src\":\"" + Lab.CLIENT_V4),
