@@ -190,8 +190,12 @@ public final class StateTable {
     private final int[] syncUpdates;
     /** Per slot: which halves this node has passed packets from ({@link #SEEN_SRC}, {@link #SEEN_DST}). */
     private final byte[] seenHere;
-    /** Per slot: the ack number of the last packet that acknowledged a half not yet known here. */
-    private final int[] earlyAck;
+    /**
+     * Per half: the highest ack number this node saw the half send. On a split path the other half's
+     * SYN or FIN may be known here only later, from the peer, when pf's ACK-driven transitions have
+     * already been missed; {@link #mergeFromPeer} applies them then.
+     */
+    private final int[] lastAck;
     /** Per slot: pf's {@code state_flags}; {@link #PFSTATE_ACK} while the state's first packet is held. */
     private final byte[] stateFlags;
     /**
@@ -238,12 +242,11 @@ public final class StateTable {
     public static final int SEEN_SRC = 1;
     public static final int SEEN_DST = 2;
     /**
-     * {@link #seenHere}: a packet passed here acknowledging the src (or dst) half before this node knew
-     * that half's SYN — the handshake's last ACK on a split path, whose SYN-ACK crossed the peer.
-     * {@link #earlyAck} keeps its ack number until the peer's view of the half arrives.
+     * {@link #seenHere}: a packet with an ACK sent by the src (or dst) half passed here;
+     * {@link #lastAck} holds the highest such ack number.
      */
-    private static final int EARLY_ACK_SRC = 4;
-    private static final int EARLY_ACK_DST = 8;
+    private static final int ACK_SEEN_SRC = 4;
+    private static final int ACK_SEEN_DST = 8;
 
     /** {@link #mergeFromPeer} result bit: the merge let this node conclude more than the peer's record says. */
     public static final int MERGE_DERIVED = 4;
@@ -352,7 +355,7 @@ public final class StateTable {
         syncReportedMillis = new long[capacity];
         syncUpdates = new int[capacity];
         seenHere = new byte[capacity];
-        earlyAck = new int[capacity];
+        lastAck = new int[capacity * 2];
         stateFlags = new byte[capacity];
         reportedSeqLo = new int[capacity * 2];
         reportedSeqHi = new int[capacity * 2];
@@ -712,10 +715,13 @@ public final class StateTable {
             packets[slot * 2 + dirIndex]++;
             bytes[slot * 2 + dirIndex] += p.ipLength;
             seenHere[slot] |= (byte) (forward ? SEEN_SRC : SEEN_DST);
-            if (proto[slot] == DecodedPacket.PROTO_TCP && (p.tcpFlags & DecodedPacket.TH_ACK) != 0
-                    && peerState[d] < TCPS_SYN_SENT) {
-                earlyAck[slot] = (int) p.ack - seqDiff[d];
-                seenHere[slot] |= (byte) (forward ? EARLY_ACK_DST : EARLY_ACK_SRC);
+            if (proto[slot] == DecodedPacket.PROTO_TCP && (p.tcpFlags & DecodedPacket.TH_ACK) != 0) {
+                final int ack = (int) p.ack - seqDiff[d];
+                final int bit = forward ? ACK_SEEN_SRC : ACK_SEEN_DST;
+                if ((seenHere[slot] & bit) == 0 || seqGt(ack, lastAck[s])) {
+                    lastAck[s] = ack;
+                    seenHere[slot] |= (byte) bit;
+                }
             }
         }
         if (result != STATE_REUSED
@@ -1484,8 +1490,9 @@ public final class StateTable {
                 mss[i] = v.mss(h);
             }
         }
-        if (tcp && (seenHere[slot] & (EARLY_ACK_SRC | EARLY_ACK_DST)) != 0) {
-            result |= settleEarlyAck(slot, EARLY_ACK_DST, slot * 2 + 1) | settleEarlyAck(slot, EARLY_ACK_SRC, slot * 2);
+        if (tcp && (seenHere[slot] & (ACK_SEEN_SRC | ACK_SEEN_DST)) != 0) {
+            result |= lateAckTransition(slot, ACK_SEEN_SRC, slot * 2, slot * 2 + 1)
+                    | lateAckTransition(slot, ACK_SEEN_DST, slot * 2 + 1, slot * 2);
         }
         lastActivityMillis[slot] = nowMillis;
         timeoutClass[slot] = (byte) (tcp ? tcpTimeoutClass(peerState[slot * 2], peerState[slot * 2 + 1])
@@ -1499,18 +1506,26 @@ public final class StateTable {
     }
 
     /**
-     * pf's "an ACK moves a SYN_SENT half to ESTABLISHED", applied late: the ACK passed here before the
-     * peer's view told us the half had sent its SYN. Once the half is known and the ACK covered its SYN
-     * ({@code ack >= seqlo}), the half is established — a conclusion the peer cannot draw (it never saw
-     * the ACK), so the caller sends it ({@link #MERGE_DERIVED}).
+     * pf's ACK-driven transitions of the acknowledged half — SYN_SENT to ESTABLISHED, CLOSING to
+     * FIN_WAIT_2 — applied late: on a split path the acknowledging packets pass here, but the half's
+     * SYN or FIN crossed the peer, so this node learns that the half is SYN_SENT or CLOSING only from
+     * the peer's view, after the ACK. If the highest ack seen from the acknowledging half ({@code acker})
+     * covers the acknowledged half's {@code seqlo} (its SYN or FIN included), the transition is made —
+     * a conclusion the peer cannot draw (it never saw the ACK), so the caller sends it
+     * ({@link #MERGE_DERIVED}). Without it a split connection's halves stay SYN_SENT or CLOSING: an idle
+     * connection keeps tcp.opening's 30 s, and a closed one is never "closed in both directions", so a
+     * new SYN reusing its ports is dropped instead of starting over.
      */
-    private int settleEarlyAck(final int slot, final int bit, final int i) {
-        if ((seenHere[slot] & bit) == 0 || peerState[i] < TCPS_SYN_SENT) {
+    private int lateAckTransition(final int slot, final int bit, final int acker, final int acked) {
+        if ((seenHere[slot] & bit) == 0 || seqLo[acked] == 0 || !seqGeq(lastAck[acker], seqLo[acked])) {
             return 0;
         }
-        seenHere[slot] &= (byte) ~bit;
-        if (peerState[i] == TCPS_SYN_SENT && seqLo[i] != 0 && seqGeq(earlyAck[slot], seqLo[i])) {
-            peerState[i] = TCPS_ESTABLISHED;
+        if (peerState[acked] == TCPS_SYN_SENT) {
+            peerState[acked] = TCPS_ESTABLISHED;
+            return MERGE_DERIVED;
+        }
+        if (peerState[acked] == TCPS_CLOSING) {
+            peerState[acked] = TCPS_FIN_WAIT_2;
             return MERGE_DERIVED;
         }
         return 0;

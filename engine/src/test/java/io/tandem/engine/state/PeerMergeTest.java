@@ -140,7 +140,8 @@ class PeerMergeTest {
         t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, StateTable.TCPS_SYN_SENT),
                 false, T0 + 202);
         assertEquals(EST, t.peerState(slot, PEER_DST));
-        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1,
+        // The peer saw dst's FIN (one more sequence number) which our side's ACKs have not covered yet.
+        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo + 1, hi(t, slot, PEER_DST), 1,
                 StateTable.TCPS_CLOSING), false, T0 + 203);
         assertEquals(StateTable.TCPS_CLOSING, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.TCP_CLOSING, t.timeoutClass(slot), "the class follows the merged half states");
@@ -182,6 +183,19 @@ class PeerMergeTest {
         final View stateBehind = View.of(t, slot);
         stateBehind.state[PEER_DST] = StateTable.TCPS_SYN_SENT;
         assertTrue((t.mergeFromPeer(slot, stateBehind, false, T0 + 9000) & MERGE_BEHIND) != 0);
+    }
+
+    @Test
+    void anAckSeenHereBeforeThePeerToldUsOfTheFinItCoversClosesThatHalf() {
+        // fwA passes the client's packets only: the server's FIN crossed fwB.
+        final StateTable t = StatePackets.table(8);
+        final int slot = established(t);
+        final DecodedPacket ackOfFin = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5002, 65535, 0, -1);
+        assertEquals(StateTable.PASS, t.track(slot, ackOfFin, true, T0 + 10)); // acks 5001 + the FIN
+        final View fromB = View.of(t, slot).half(PEER_DST, 5002, hi(t, slot, PEER_DST), 65535, StateTable.TCPS_CLOSING);
+        final int r = t.mergeFromPeer(slot, fromB, false, T0 + 20);
+        assertEquals(StateTable.TCPS_FIN_WAIT_2, t.peerState(slot, PEER_DST), "the server's FIN was acknowledged here");
+        assertTrue((r & StateTable.MERGE_DERIVED) != 0, "and fwB must hear it: it never saw that ACK");
     }
 
     @Test
