@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Life cycle: {@link #start} creates the Chronicle appender on the new thread, first drains what
  * a previous run left in the ring (in order, so recovery sees every acknowledged change), then
  * counts down {@link #awaitReady}; {@link #close} drains the ring once more and stops. Idle strategy:
- * park 200 µs when the ring is empty, unless the packet thread unparks it for a record the sync agent
+ * park 1 ms when the ring is empty (every record is already durable in the ring's mapped file), unless the packet thread unparks it for a record the sync agent
  * must send at once (sync hints IMMEDIATE or ACK), after which the journal's urgent-append listener (the
  * sync agent's doorbell) is rung. Failure policy: append failures are counted by the writer; the
  * thread never dies on them.
@@ -72,7 +72,7 @@ public final class JournalAgent implements Runnable, AutoCloseable {
             long nextRetention = System.nanoTime() + RETENTION_PERIOD_NANOS;
             while (running) {
                 if (ring.drainTo(writer, DRAIN_LIMIT) == 0) {
-                    LockSupport.parkNanos(200_000); // the packet thread unparks us for urgent records
+                    LockSupport.parkNanos(1_000_000); // the packet thread unparks us for urgent records
                 }
                 if (writer.takeUrgent()) {
                     journal.urgentAppended();

@@ -171,8 +171,17 @@ public final class PeerInbox {
         this.deferrals = held;
         this.now = nowMillis;
         this.nowNanos = nowNanosValue;
-        final int acks = ackRing.read(ackHandler, ACK_DRAIN_LIMIT);
-        return acks + ring.read(handler, limit);
+        // A read stops where the ring wraps around (Agrona pads the end), so each ring is read twice:
+        // otherwise a message just past the wrap would wait a whole duty cycle.
+        int acks = ackRing.read(ackHandler, ACK_DRAIN_LIMIT);
+        if (acks < ACK_DRAIN_LIMIT) {
+            acks += ackRing.read(ackHandler, ACK_DRAIN_LIMIT - acks);
+        }
+        int messages = ring.read(handler, limit);
+        if (messages < limit) {
+            messages += ring.read(handler, limit - messages);
+        }
+        return acks + messages;
     }
 
     private void applyAck(final int kind, final MutableDirectBuffer buffer, final int index, final int length) {

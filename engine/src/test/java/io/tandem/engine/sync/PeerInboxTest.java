@@ -224,6 +224,27 @@ class PeerInboxTest {
             udpState(PEER, 100 + i, 3000 + i, 1, 0);
             offer(PeerInbox.STATE);
         }
+        // Deferral on: once per drain, an INS_ACK for a state of ours whose first packet is held.
+        final io.tandem.engine.verdict.DeferredVerdicts held = new io.tandem.engine.verdict.DeferredVerdicts(
+                new io.tandem.engine.verdict.HeldVerdictSink() {
+                    @Override
+                    public void hold() {
+                    }
+
+                    @Override
+                    public void release(final long packetId, final int verdict) {
+                    }
+                }, table, 8, 20);
+        final io.tandem.engine.packet.DecodedPacket own = new io.tandem.engine.packet.DecodedPacket();
+        own.family = io.tandem.engine.packet.DecodedPacket.FAMILY_INET;
+        own.protocol = io.tandem.engine.packet.DecodedPacket.PROTO_UDP;
+        own.srcLo = 0xC6120110L;
+        own.dstLo = 0xC612020AL;
+        own.l4Offset = 20;
+        own.srcPort = 9999;
+        own.dstPort = 53;
+        final int ownSlot = table.create(own, 0, 0, StateTable.PF_IN, 0, NOW, true);
+        final long ownId = table.id(ownSlot);
         final UnsafeBuffer requestBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
         final JournalRecordFlyweight request = new JournalRecordFlyweight().wrap(requestBuffer, 0);
         final Runnable work = () -> {
@@ -235,8 +256,13 @@ class PeerInboxTest {
                 udpState(PEER, 100 + (i & 31), 3000 + (i & 31), (i & 64) == 0 ? 2 : 1, 2);
                 message.type(JournalRecordType.UPDATE.code());
                 inbox.offer((i & 1) == 0 ? PeerInbox.COMPRESSED : PeerInbox.STATE, staging, 0);
+                if ((i & 63) == 0) { // one hold per drain, released by the ack in it
+                    table.deferred(ownSlot, true);
+                    held.hold(ownSlot, i, NOW);
+                    inbox.offerAck(LOCAL, ownId);
+                }
                 if ((i & 63) == 63) {
-                    inbox.drain(table, recorder, NOW + i, 128);
+                    inbox.drain(table, recorder, held, NOW + i, System.nanoTime(), 128);
                     ring.ring().read((type, buffer, index, length) -> { }, Integer.MAX_VALUE);
                 }
             }
@@ -245,5 +271,9 @@ class PeerInboxTest {
         final io.tandem.engine.testing.AllocationMeter meter = new io.tandem.engine.testing.AllocationMeter();
         assertEquals(0, meter.measure(3, work), meter.rounds());
         assertTrue(inbox.merged() > 1_000_000 && inbox.stale() > 0, "merges and corrections happened");
+        assertEquals(held.deferred(), held.released(io.tandem.engine.verdict.DeferredVerdicts.Release.ACK),
+                "each hold released by the ack that followed it, in the same duty cycle (the ring wraps too)");
+        assertTrue(held.released(io.tandem.engine.verdict.DeferredVerdicts.Release.ACK) > 15_000,
+                "held packets were released by INS_ACK: " + held.released(io.tandem.engine.verdict.DeferredVerdicts.Release.ACK));
     }
 }
