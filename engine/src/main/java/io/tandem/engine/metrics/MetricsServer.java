@@ -204,12 +204,9 @@ public final class MetricsServer implements AutoCloseable {
         final String collisions = "Peers' states for a connection this node holds under another identity: won (ours"
                 + " kept and sent back once), lost (ours gave way to the peer's), repeated (the loser sent again,"
                 + " ignored)";
-        FunctionCounter.builder("tandem_pfsync_collisions", inbox, PeerInbox::collisionsWon)
-                .description(collisions).tags(Tags.of("result", "won")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_collisions", inbox, PeerInbox::collisionsLost)
-                .description(collisions).tags(Tags.of("result", "lost")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_collisions", inbox, PeerInbox::collisionsRepeated)
-                .description(collisions).tags(Tags.of("result", "repeated")).register(registry);
+        labelled("tandem_pfsync_collisions", collisions, inbox, "result", "won", PeerInbox::collisionsWon);
+        labelled("tandem_pfsync_collisions", collisions, inbox, "result", "lost", PeerInbox::collisionsLost);
+        labelled("tandem_pfsync_collisions", collisions, inbox, "result", "repeated", PeerInbox::collisionsRepeated);
         FunctionCounter.builder("tandem_pfsync_corrections", inbox, PeerInbox::corrections)
                 .description("Stale peer updates (behind what we had reported) answered with our version at once;"
                         + " at most one a second per state").register(registry);
@@ -259,13 +256,16 @@ public final class MetricsServer implements AutoCloseable {
         }
         final String unmatched = "Acknowledgements that released nothing: no_hold (our state, nothing held: late"
                 + " or duplicate), other_creator (another node's state), queue_full (lost between threads)";
-        FunctionCounter.builder("tandem_pfsync_deferral_unmatched_acks", d, DeferredVerdicts::acksWithoutHold)
-                .description(unmatched).tags(Tags.of("kind", "no_hold")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_deferral_unmatched_acks", sync, SyncAgent::acksForOthers)
-                .description(unmatched).tags(Tags.of("kind", "other_creator")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_deferral_unmatched_acks", inbox, PeerInbox::acksDropped)
-                .description(unmatched).tags(Tags.of("kind", "queue_full")).register(registry);
+        labelled("tandem_pfsync_deferral_unmatched_acks", unmatched, d, "kind", "no_hold", DeferredVerdicts::acksWithoutHold);
+        labelled("tandem_pfsync_deferral_unmatched_acks", unmatched, sync, "kind", "other_creator", SyncAgent::acksForOthers);
+        labelled("tandem_pfsync_deferral_unmatched_acks", unmatched, inbox, "kind", "queue_full", PeerInbox::acksDropped);
         registry.getPrometheusRegistry().register(new HoldTimeCollector(d));
+    }
+
+    /** One counter series {@code name{label=value}} read from {@code source}. */
+    private <T> void labelled(final String name, final String help, final T source, final String label,
+            final String value, final java.util.function.ToDoubleFunction<T> read) {
+        FunctionCounter.builder(name, source, read).description(help).tags(Tags.of(label, value)).register(registry);
     }
 
     /** The hold time of deferred first packets as a Prometheus histogram (seconds). */

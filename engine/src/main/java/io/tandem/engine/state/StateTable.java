@@ -46,9 +46,16 @@ import java.util.function.IntConsumer;
  * with {@code -ea}). Other threads never touch it: peers' updates and snapshot requests reach the
  * owner through its inbox. Read accessors are meant for the owner too (journal, pfsync export).
  *
- * <p><b>Memory bound.</b> Fixed at construction: about 175 bytes per slot plus 8 bytes per index
- * entry (roughly 22 MB for pf's default 100,000 states: 17.5 MB of slots, 4 MB of index) and 4
- * bytes per rule. Nothing on the packet path allocates.
+ * <p><b>Split paths and pfsync.</b> Per state the table also keeps what pfsync needs on the owner
+ * thread: which halves passed here, the highest ack each half sent, the values last reported to the
+ * peers (and the report before), when a peer last updated the state, the throttle of its reports and
+ * a FIFO of states with a change still to report. {@link #trackTcp} widens pf's bounds on a split
+ * path, {@link #mergeFromPeer} merges a peer's view field by field (docs/pfsync.md).
+ *
+ * <p><b>Memory bound.</b> Fixed at construction: about 260 bytes per slot (the connection, two
+ * halves, counters, and about 85 bytes of pfsync bookkeeping) plus 8 bytes per index entry and 16
+ * per id-index entry — roughly 32 MB for pf's default 100,000 states — and 4 bytes per rule. Nothing
+ * on the packet path allocates.
  *
  * <p><b>Failure policy.</b> No exceptions on the packet path. A full table, a duplicate key or a
  * rule's state limit makes {@link #create} return a negative {@code FAIL_*} code and count it; a

@@ -124,8 +124,13 @@ final class ClusterNode {
 
     /** The states whose destination port is {@code port} ({@code tandem states --json}). */
     List<Map<String, Object>> states(final int port) throws Exception {
+        return states(socket, port);
+    }
+
+    /** The states whose destination port is {@code port}, from the engine behind control socket {@code sock}. */
+    static List<Map<String, Object>> states(final Path sock, final int port) throws Exception {
         final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states", "--socket",
-                socket.toString(), "--json");
+                sock.toString(), "--json");
         if (!r.ok()) {
             throw new java.io.IOException("tandem states: " + r.output());
         }

@@ -1,5 +1,6 @@
 package io.tandem.engine.system;
 
+import static io.tandem.engine.system.ClusterNode.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -141,22 +142,4 @@ class RestartSystemTest {
         return sum;
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(final Check check, final int seconds, final String what) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (final java.io.IOException e) {
-                // not there yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + ": not within " + seconds + " s");
-    }
 }

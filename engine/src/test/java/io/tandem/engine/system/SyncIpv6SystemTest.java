@@ -1,5 +1,7 @@
 package io.tandem.engine.system;
 
+import static io.tandem.engine.system.ClusterNode.sample;
+import static io.tandem.engine.system.ClusterNode.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -116,15 +118,6 @@ class SyncIpv6SystemTest {
         }
     }
 
-    private static double sample(final String metrics, final String prefix) {
-        for (final String line : metrics.split("\n")) {
-            if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new AssertionError("no " + prefix + " in:\n" + metrics);
-    }
-
     private static Process start(final Lab lab, final Path tmp, final String fw, final String peer) throws Exception {
         final Path conf = tmp.resolve("fw" + fw + ".conf");
         Files.writeString(conf, String.join("\n",
@@ -172,22 +165,4 @@ class SyncIpv6SystemTest {
         return s;
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(final Check check, final int seconds, final String what) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (final java.io.IOException e) {
-                // not yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + ": not within " + seconds + " s");
-    }
 }

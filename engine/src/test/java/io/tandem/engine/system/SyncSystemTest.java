@@ -1,5 +1,8 @@
 package io.tandem.engine.system;
 
+import static io.tandem.engine.system.ClusterNode.states;
+import static io.tandem.engine.system.ClusterNode.sample;
+import static io.tandem.engine.system.ClusterNode.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -334,15 +337,6 @@ class SyncSystemTest {
         capture.waitFor(5, TimeUnit.SECONDS);
     }
 
-    private static double sample(final String metrics, final String prefix) {
-        for (final String line : metrics.split("\n")) {
-            if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new AssertionError("no " + prefix + " in:\n" + metrics);
-    }
-
     private static Process start(final Lab lab, final Path tmp, final String fw, final String peer) throws Exception {
         return start(lab, tmp, fw, peer, "");
     }
@@ -383,43 +377,5 @@ class SyncSystemTest {
             return !found.isEmpty() && (Long) ((Map<?, ?>) found.get(0).get("dst_peer")).get("state") == 4;
         }, seconds, what);
         return found.get(0);
-    }
-
-    private static List<Map<String, Object>> states(final Path sock, final int port) throws Exception {
-        final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states", "--socket",
-                sock.toString(), "--json");
-        final List<Map<String, Object>> out = new ArrayList<>();
-        for (String line : r.output().split("\n")) {
-            line = line.trim();
-            if (line.endsWith(",")) {
-                line = line.substring(0, line.length() - 1);
-            }
-            if (line.startsWith("{")) {
-                final Map<String, Object> s = JsonReader.object(line);
-                if (((Long) s.get("dport")) == port) {
-                    out.add(s);
-                }
-            }
-        }
-        return out;
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(final Check check, final int seconds, final String what) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (final java.io.IOException e) {
-                // not yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + ": not within " + seconds + " s");
     }
 }
