@@ -245,6 +245,8 @@ public final class StateTable {
      * highest sequence number this node saw it send (see {@link #trackTcp}).
      */
     public static final int SPLIT_WINDOWS = 2;
+    /** The least progress of a half's seqlo that makes a state reported at once ({@link #movedFar}). */
+    public static final long REPORT_REACH_MIN = 64 * 1024;
     /** {@link #seenHere}: a packet sent by the initiator (src) passed here; by the responder (dst). */
     public static final int SEEN_SRC = 1;
     public static final int SEEN_DST = 2;
@@ -764,7 +766,7 @@ public final class StateTable {
     }
 
     private void reportForSync(final int slot, final long nowMillis, final boolean windowGrew) {
-        if (windowGrew && splitPath(slot, nowMillis)) {
+        if (windowGrew && splitPath(slot, nowMillis) || proto[slot] == DecodedPacket.PROTO_TCP && movedFar(slot)) {
             report(slot, SyncHints.IMMEDIATE, nowMillis);
         } else if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
             report(slot, 0, nowMillis);
@@ -773,6 +775,29 @@ public final class StateTable {
         } else {
             markDirty(slot, nowMillis);
         }
+    }
+
+    /**
+     * True when a half's {@code seqlo} moved more than a quarter of the other half's largest window
+     * (at least {@link #REPORT_REACH_MIN} bytes) since the last report. A peer that takes over the
+     * connection checks it against what we reported, with about a window of slack; with GSO
+     * super-packets {@code maxupdates} packets can be megabytes, so packets alone do not bound how
+     * far behind a peer's view falls.
+     */
+    private boolean movedFar(final int slot) {
+        for (int h = 0; h < 2; h++) {
+            final int i = slot * 2 + h;
+            final int other = slot * 2 + 1 - h;
+            if (reportedSeqLo[i] == 0 || seqLo[i] == 0) {
+                continue;
+            }
+            final int shift = wscale[i] != 0 && wscale[other] != 0 ? wscale[other] & PF_WSCALE_MASK : 0;
+            final long reach = Math.max(REPORT_REACH_MIN, ((long) maxWin[other] << shift) / 4);
+            if (Integer.toUnsignedLong(seqLo[i] - reportedSeqLo[i]) > reach && seqGt(seqLo[i], reportedSeqLo[i])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Journals (and so sends) the state's current values, remembering them as what the peers were told. */
@@ -1000,7 +1025,8 @@ public final class StateTable {
         // (1) d acknowledges at most what s sent (seqlo[s]) and offers at most its largest window, so s
         //     sends at most SPLIT_WINDOWS of d's largest windows beyond seqlo[s];
         // (3) s acknowledges at most what d sent, and d sends within the window s offered: seqhi[d],
-        //     which this node computes from s's own packets.
+        //     which this node computes from s's own packets; and, by (1) for d, at most SPLIT_WINDOWS
+        //     of s's largest windows beyond d's seqlo.
         // Both stay within one or two windows of the connection's live sequence numbers, so a blind
         // (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
         int hiBound = seqHi[s];
@@ -1015,8 +1041,9 @@ public final class StateTable {
             if (seqGt(widened, hiBound)) {
                 hiBound = widened;
             }
-            if (!ackAhead && seqHi[d] != 1 && seqGeq(seqHi[d], ack)) {
-                ackAhead = true;
+            if (!ackAhead && (seqHi[d] != 1 && seqGeq(seqHi[d], ack)
+                    || seqLo[d] != 0 && seqGeq(seqLo[d] + splitReach(maxWin[s], sws), ack))) {
+                ackAhead = true; // (3), or: d sent at most the reach of (1) beyond its seqlo, so s acks no more
             }
         }
 

@@ -131,7 +131,11 @@ class SyncSystemTest {
                     stall = bps < 1e6 ? stall + 1 : 0;
                     longestStall = Math.max(longestStall, stall);
                 }
-                assertTrue(longestStall < 2, "no stall of a second or more (0.5 s intervals): " + longestStall);
+                assertTrue(longestStall < 2, "no stall of a second or more (0.5 s intervals): " + longestStall
+                        + "\nfwB: " + Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output().lines()
+                                .filter(l -> l.startsWith("tandem_state_mismatches") || l.startsWith("tandem_verdicts"))
+                                .toList() + "\n" + Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states",
+                                        "--socket", tmp.resolve("fwB.sock").toString()).output() + "\n" + out);
                 final String metrics = Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output();
                 assertTrue(sample(metrics, "tandem_state_matches_total{queue=\"258\",result=\"pass\"") > 1000,
                         "fwB passed the moved transfer by state:\n" + metrics);
