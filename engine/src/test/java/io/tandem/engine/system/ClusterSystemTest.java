@@ -343,6 +343,41 @@ class ClusterSystemTest {
     }
 
     /**
+     * Bad input: the peer never answers (fwB is down). Every held first packet passes at its timeout
+     * or, in a burst beyond {@code defer-limit}, the oldest passes early — counted either way; never
+     * more are held than the limit, and every connection is made.
+     */
+    @Test
+    void withoutAPeerHeldPacketsPassAtTheTimeoutOrTheLimit() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE));
+        Lab.run(5, "chmod", "755", tmp.toString());
+        try (Lab lab = new Lab()) {
+            final ClusterNode a = new ClusterNode(lab, tmp, "A", QUEUE, "set sync peer \"198.18.3.2\"\n"
+                    + "set sync defer-timeout 300\nset sync defer-limit 4\n" + RULES).start();
+            lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5203 >/dev/null; done");
+            lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5201 >/dev/null; done");
+            Thread.sleep(300);
+            for (int i = 0; i < 5; i++) { // one at a time: each waits the whole timeout
+                assertTrue(Lab.exec(Lab.CLIENT, 10, "nc", "-z", "-w", "3", Lab.SERVER_V4, "5203").ok(), "connect " + i);
+            }
+            // A burst of 12 at once: more than the limit of 4 are never held; the oldest go early.
+            final Lab.Result burst = Lab.exec(Lab.CLIENT, 30, "sh", "-c",
+                    "for i in $(seq 12); do nc -z -w 3 " + Lab.SERVER_V4 + " 5201 & done; wait");
+            assertTrue(burst.ok(), burst.output());
+            final Map<String, Object> d = ClusterNode.map(a.sync().get("deferral"));
+            final long deferred = (Long) d.get("deferred");
+            assertTrue(deferred >= 17, "every first packet was held: " + d);
+            assertEquals(0L, (Long) d.get("ack"), "nobody acknowledged: " + d);
+            assertTrue((Long) d.get("limit") >= 1, "the burst went beyond the limit: " + d);
+            assertEquals(deferred, (Long) d.get("timeout") + (Long) d.get("limit") + (Long) d.get("packet"),
+                    "each released by its timeout or the limit (or a retransmission): " + d);
+            assertTrue(a.sample("tandem_pfsync_deferred_held ") <= 4.0, "held now within the limit");
+            assertTrue(a.syncText().contains("by timeout"), a.syncText());
+            assertEquals(0, a.stop(), a.logText());
+        }
+    }
+
+    /**
      * Three firewalls on one multicast sync segment (224.0.0.240): a connection made through any one of
      * them appears on the other two under its creator's identity.
      */
