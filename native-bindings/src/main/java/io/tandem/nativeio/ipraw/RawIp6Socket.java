@@ -5,23 +5,14 @@ import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_BASE_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_LEN_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSGHDR_LENGTH;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROLLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROL_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_FLAGS_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOVLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOV_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAMELEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAME_OFFSET;
 
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
-import io.tandem.nativeio.libc.Interfaces;
-import io.tandem.nativeio.libc.LibC;
 import io.tandem.nativeio.libc.LinuxConstants;
 import io.tandem.nativeio.libc.NativeException;
-import io.tandem.nativeio.libc.OffHeap;
 import io.tandem.nativeio.libc.Syscalls;
-import io.tandem.nativeio.netlink.NetlinkSocket;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -53,7 +44,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * throw {@link NativeException}; {@link #sendTo}, {@link #receive} and {@link #poll} never throw, return a negative
  * errno and allocate nothing.
  */
-public final class RawIp6Socket implements AutoCloseable {
+public final class RawIp6Socket extends RawSocket {
     /** Hop limit of every frame sent, and the only one accepted ({@code PFSYNC_DFLTTL}). */
     public static final int PFSYNC_HOP_LIMIT = 255;
     /** {@link #lastHopLimit()} when no {@code IPV6_HOPLIMIT} message was delivered. */
@@ -69,13 +60,8 @@ public final class RawIp6Socket implements AutoCloseable {
     /** {@code offsetof(struct ipv6_mreq, ipv6mr_interface)}. */
     public static final int IPV6_MREQ_INTERFACE_OFFSET = 16;
 
-    private static final ByteOrder HOST_ORDER = ByteOrder.nativeOrder();
-    private static final int OPTION_VALUE_OFFSET = 0;
-    private static final int SOCKLEN_OFFSET = OPTION_VALUE_OFFSET + 4;
-    private static final int POLLFD_OFFSET = SOCKLEN_OFFSET + 4;
-    private static final int MREQ_OFFSET = POLLFD_OFFSET + NetlinkSocket.POLLFD_LENGTH;
-    private static final int IFNAME_OFFSET = MREQ_OFFSET + 24;
-    private static final int SEND_NAME_OFFSET = IFNAME_OFFSET + LinuxConstants.IF_NAMESIZE;
+    private static final int MREQ_OFFSET = FAMILY_OFFSET;
+    private static final int SEND_NAME_OFFSET = MREQ_OFFSET + 24;
     private static final int SEND_IOVEC_OFFSET = SEND_NAME_OFFSET + 32;
     private static final int SEND_MSGHDR_OFFSET = SEND_IOVEC_OFFSET + IOVEC_LENGTH;
     private static final int RECEIVE_NAME_OFFSET = SEND_MSGHDR_OFFSET + MSGHDR_LENGTH;
@@ -84,32 +70,13 @@ public final class RawIp6Socket implements AutoCloseable {
     private static final int RECEIVE_CONTROL_OFFSET = RECEIVE_MSGHDR_OFFSET + MSGHDR_LENGTH;
     private static final int SCRATCH_LENGTH = RECEIVE_CONTROL_OFFSET + CONTROL_CAPACITY;
 
-    private final LibC libc = Syscalls.libc();
-    private final UnsafeBuffer scratch = OffHeap.allocate(SCRATCH_LENGTH);
-    private final long scratchAddress = scratch.addressOffset();
-    private final int protocol;
-    private int fd;
-    private int boundInterfaceIndex;
 
     private RawIp6Socket(final int fd, final int protocol) {
-        this.fd = fd;
-        this.protocol = protocol;
-        scratch.putInt(POLLFD_OFFSET, fd, HOST_ORDER);
+        super(fd, protocol, SCRATCH_LENGTH);
         SockAddrIn6Flyweight.put(scratch, SEND_NAME_OFFSET, 0, 0, 0);
-        wireMsghdr(SEND_MSGHDR_OFFSET, SEND_NAME_OFFSET, SEND_IOVEC_OFFSET, 0L, 0);
-        wireMsghdr(RECEIVE_MSGHDR_OFFSET, RECEIVE_NAME_OFFSET, RECEIVE_IOVEC_OFFSET,
+        wireMsghdr(SEND_MSGHDR_OFFSET, SEND_NAME_OFFSET, SockAddrIn6Flyweight.LENGTH, SEND_IOVEC_OFFSET, 0L, 0);
+        wireMsghdr(RECEIVE_MSGHDR_OFFSET, RECEIVE_NAME_OFFSET, SockAddrIn6Flyweight.LENGTH, RECEIVE_IOVEC_OFFSET,
             scratchAddress + RECEIVE_CONTROL_OFFSET, CONTROL_CAPACITY);
-    }
-
-    private void wireMsghdr(final int msghdr, final int name, final int iovec, final long control,
-                            final int controlLength) {
-        scratch.putLong(msghdr + MSG_NAME_OFFSET, scratchAddress + name, HOST_ORDER);
-        scratch.putInt(msghdr + MSG_NAMELEN_OFFSET, SockAddrIn6Flyweight.LENGTH, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_IOV_OFFSET, scratchAddress + iovec, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_IOVLEN_OFFSET, 1L, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_CONTROL_OFFSET, control, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_CONTROLLEN_OFFSET, controlLength, HOST_ORDER);
-        scratch.putInt(msghdr + MSG_FLAGS_OFFSET, 0, HOST_ORDER);
     }
 
     /**
@@ -149,52 +116,6 @@ public final class RawIp6Socket implements AutoCloseable {
         return socket;
     }
 
-    /** @return the descriptor, or -1 once closed */
-    public int fd() {
-        return fd;
-    }
-
-    /** @return the IP protocol this socket sends and receives */
-    public int protocol() {
-        return protocol;
-    }
-
-    /** @return the ifindex given to {@link #bindToDevice(String)}, 0 when not bound */
-    public int boundInterfaceIndex() {
-        return boundInterfaceIndex;
-    }
-
-    /**
-     * Send and receive through one interface only ({@code SO_BINDTODEVICE}). Setup time.
-     *
-     * @param ifname the sync interface, in the calling thread's network namespace
-     * @return its ifindex
-     * @throws NativeException when there is no such interface or the option is refused
-     */
-    public int bindToDevice(final String ifname) {
-        if (ifname == null || ifname.isEmpty() || ifname.length() >= LinuxConstants.IF_NAMESIZE
-            || !StandardCharsets.US_ASCII.newEncoder().canEncode(ifname)) {
-            throw new NativeException(LinuxConstants.EINVAL, "SO_BINDTODEVICE: interface name '" + ifname
-                + "' is not valid: use 1 to 15 ASCII characters");
-        }
-        final int ifindex = Interfaces.indexOf(ifname);
-        if (ifindex == 0) {
-            throw NativeException.of("setsockopt(SO_BINDTODEVICE, " + ifname + ")", LinuxConstants.ENODEV,
-                "no interface '" + ifname + "' in this thread's network namespace (check `ip link`)");
-        }
-        final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
-        scratch.setMemory(IFNAME_OFFSET, LinuxConstants.IF_NAMESIZE, (byte)0);
-        scratch.putBytes(IFNAME_OFFSET, name);
-        if (libc.setsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_BINDTODEVICE,
-            scratchAddress + IFNAME_OFFSET, name.length + 1) != 0) {
-            final int errno = Syscalls.lastErrno();
-            throw NativeException.of("setsockopt(SO_BINDTODEVICE, " + ifname + ")", errno,
-                errno == LinuxConstants.EPERM ? "binding to a device needs CAP_NET_RAW; run as root" : null);
-        }
-        boundInterfaceIndex = ifindex;
-        return ifindex;
-    }
-
     /**
      * Send multicast frames out of interface {@code ifindex} ({@code IPV6_MULTICAST_IF}). Setup time.
      *
@@ -229,34 +150,11 @@ public final class RawIp6Socket implements AutoCloseable {
      * @throws NativeException when getsockopt fails
      */
     public int getIntOption(final int option, final String what) {
-        scratch.putInt(OPTION_VALUE_OFFSET, 0, HOST_ORDER);
-        scratch.putInt(SOCKLEN_OFFSET, 4, HOST_ORDER);
-        Syscalls.check(libc.getsockopt(fd, LinuxConstants.IPPROTO_IPV6, option, scratchAddress + OPTION_VALUE_OFFSET,
-            scratchAddress + SOCKLEN_OFFSET), "getsockopt(" + what + ")", null);
-        return scratch.getInt(OPTION_VALUE_OFFSET, HOST_ORDER);
-    }
-
-    /**
-     * Asks for a receive buffer of {@code bytes} (SO_RCVBUFFORCE, else SO_RCVBUF). Setup time.
-     *
-     * The kernel may grant less.
-     */
-    public void setReceiveBuffer(final int bytes) {
-        scratch.putInt(OPTION_VALUE_OFFSET, bytes, HOST_ORDER);
-        if (libc.setsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUFFORCE,
-            scratchAddress + OPTION_VALUE_OFFSET, 4) != 0) {
-            libc.setsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUF,
-                scratchAddress + OPTION_VALUE_OFFSET, 4);
-        }
+        return getIntOption(LinuxConstants.IPPROTO_IPV6, option, what);
     }
 
     private void setIntOption(final int option, final int value, final String name) {
-        scratch.putInt(OPTION_VALUE_OFFSET, value, HOST_ORDER);
-        if (libc.setsockopt(fd, LinuxConstants.IPPROTO_IPV6, option, scratchAddress + OPTION_VALUE_OFFSET, 4) != 0) {
-            final int errno = Syscalls.lastErrno();
-            throw NativeException.of("setsockopt(" + name + ", " + value + ")", errno,
-                errno == LinuxConstants.ENOPROTOOPT ? "this kernel does not know " + name : null);
-        }
+        setIntOption(LinuxConstants.IPPROTO_IPV6, option, value, name);
     }
 
     /**
@@ -353,31 +251,8 @@ public final class RawIp6Socket implements AutoCloseable {
         return -1;
     }
 
-    /**
-     * Wait until the socket is readable. Hot path.
-     *
-     * @return 1 when readable, 0 on timeout (always 0 once closed), or a negative errno
-     */
-    public int poll(final int timeoutMillis) {
-        scratch.putInt(POLLFD_OFFSET, fd, HOST_ORDER);
-        scratch.putShort(POLLFD_OFFSET + NetlinkSocket.POLLFD_EVENTS_OFFSET, LinuxConstants.POLLIN, HOST_ORDER);
-        scratch.putShort(POLLFD_OFFSET + NetlinkSocket.POLLFD_REVENTS_OFFSET, (short)0, HOST_ORDER);
-        final int result = libc.poll(scratchAddress + POLLFD_OFFSET, 1, timeoutMillis);
-        return result < 0 ? -Syscalls.lastErrno() : result;
-    }
-
-    /** Close the descriptor; further sends and receives return {@code -EBADF}. Idempotent. */
-    @Override
-    public void close() {
-        final int toClose = fd;
-        if (toClose >= 0) {
-            fd = -1;
-            libc.close(toClose);
-        }
-    }
-
     @Override
     public String toString() {
-        return "RawIp6Socket{fd=" + fd + ", protocol=" + protocol + ", ifindex=" + boundInterfaceIndex + '}';
+        return "RawIp6Socket{fd=" + fd + ", protocol=" + protocol + ", ifindex=" + boundInterfaceIndex() + '}';
     }
 }

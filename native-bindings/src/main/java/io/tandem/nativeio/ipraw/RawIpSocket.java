@@ -5,23 +5,15 @@ import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_BASE_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_LEN_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSGHDR_LENGTH;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROLLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROL_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_FLAGS_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOVLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOV_OFFSET;
 import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAMELEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAME_OFFSET;
 
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
-import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.libc.LibC;
 import io.tandem.nativeio.libc.LinuxConstants;
 import io.tandem.nativeio.libc.NativeException;
-import io.tandem.nativeio.libc.OffHeap;
 import io.tandem.nativeio.libc.Syscalls;
-import io.tandem.nativeio.netlink.NetlinkSocket;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -57,7 +49,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * buffer). Failure policy: setup methods throw {@link NativeException} with a one-line message; {@link #sendTo},
  * {@link #receive} and {@link #poll} never throw, return a negative errno and allocate nothing once warm.
  */
-public final class RawIpSocket implements AutoCloseable {
+public final class RawIpSocket extends RawSocket {
     /** {@code IPPROTO_PFSYNC}: the IP protocol number of pfsync. */
     public static final int IPPROTO_PFSYNC = 240;
     /** {@code PFSYNC_DFLTTL}: the TTL every pfsync frame is sent with and must arrive with. */
@@ -67,20 +59,11 @@ public final class RawIpSocket implements AutoCloseable {
     /** Capacity of each control buffer: {@code CMSG_SPACE(sizeof(struct in_pktinfo))} = 32, with room to spare. */
     public static final int CONTROL_CAPACITY = 64;
 
-    private static final ByteOrder HOST_ORDER = ByteOrder.nativeOrder();
 
-    /** {@code int} option value for setsockopt/getsockopt. */
-    private static final int OPTION_VALUE_OFFSET = 0;
-    /** {@code socklen_t} in/out for getsockopt. */
-    private static final int SOCKLEN_OFFSET = OPTION_VALUE_OFFSET + 4;
-    /** {@code struct pollfd}. */
-    private static final int POLLFD_OFFSET = SOCKLEN_OFFSET + 4;
     /** {@code struct ip_mreqn} for the multicast options (12 bytes, 16 reserved). */
-    private static final int MREQN_OFFSET = POLLFD_OFFSET + NetlinkSocket.POLLFD_LENGTH;
-    /** NUL-terminated interface name for {@code SO_BINDTODEVICE}. */
-    private static final int IFNAME_OFFSET = MREQN_OFFSET + 16;
+    private static final int MREQN_OFFSET = FAMILY_OFFSET;
     /** Destination {@code sockaddr_in} of the send {@code msghdr}. */
-    private static final int SEND_NAME_OFFSET = IFNAME_OFFSET + LinuxConstants.IF_NAMESIZE;
+    private static final int SEND_NAME_OFFSET = MREQN_OFFSET + 16;
     /** The one {@code iovec} of the send {@code msghdr}. */
     private static final int SEND_IOVEC_OFFSET = SEND_NAME_OFFSET + SockAddrInFlyweight.LENGTH;
     /** The send {@code msghdr}. */
@@ -95,35 +78,15 @@ public final class RawIpSocket implements AutoCloseable {
     private static final int RECEIVE_CONTROL_OFFSET = RECEIVE_MSGHDR_OFFSET + MSGHDR_LENGTH;
     private static final int SCRATCH_LENGTH = RECEIVE_CONTROL_OFFSET + CONTROL_CAPACITY;
 
-    private final LibC libc = Syscalls.libc();
-    private final UnsafeBuffer scratch = OffHeap.allocate(SCRATCH_LENGTH);
-    private final long scratchAddress = scratch.addressOffset();
     private final IpMreqnFlyweight mreqn = new IpMreqnFlyweight();
-    private final int protocol;
-    private int fd;
-    private int boundInterfaceIndex;
-    private String boundInterfaceName;
 
     private RawIpSocket(final int fd, final int protocol) {
-        this.fd = fd;
-        this.protocol = protocol;
+        super(fd, protocol, SCRATCH_LENGTH);
         mreqn.wrap(scratch, MREQN_OFFSET);
-        scratch.putInt(POLLFD_OFFSET, fd, HOST_ORDER);
         new SockAddrInFlyweight().wrap(scratch, SEND_NAME_OFFSET).set(0);
-        wireMsghdr(SEND_MSGHDR_OFFSET, SEND_NAME_OFFSET, SEND_IOVEC_OFFSET, 0L, 0);
-        wireMsghdr(RECEIVE_MSGHDR_OFFSET, RECEIVE_NAME_OFFSET, RECEIVE_IOVEC_OFFSET,
+        wireMsghdr(SEND_MSGHDR_OFFSET, SEND_NAME_OFFSET, SockAddrInFlyweight.LENGTH, SEND_IOVEC_OFFSET, 0L, 0);
+        wireMsghdr(RECEIVE_MSGHDR_OFFSET, RECEIVE_NAME_OFFSET, SockAddrInFlyweight.LENGTH, RECEIVE_IOVEC_OFFSET,
             scratchAddress + RECEIVE_CONTROL_OFFSET, CONTROL_CAPACITY);
-    }
-
-    private void wireMsghdr(final int msghdr, final int name, final int iovec, final long control,
-                            final int controlLength) {
-        scratch.putLong(msghdr + MSG_NAME_OFFSET, scratchAddress + name, HOST_ORDER);
-        scratch.putInt(msghdr + MSG_NAMELEN_OFFSET, SockAddrInFlyweight.LENGTH, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_IOV_OFFSET, scratchAddress + iovec, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_IOVLEN_OFFSET, 1L, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_CONTROL_OFFSET, control, HOST_ORDER);
-        scratch.putLong(msghdr + MSG_CONTROLLEN_OFFSET, controlLength, HOST_ORDER);
-        scratch.putInt(msghdr + MSG_FLAGS_OFFSET, 0, HOST_ORDER);
     }
 
     /**
@@ -166,67 +129,6 @@ public final class RawIpSocket implements AutoCloseable {
             throw ex;
         }
         return socket;
-    }
-
-    /** @return the descriptor, or -1 once closed; for {@link RawIpReceiveBatch#receive(int)} */
-    public int fd() {
-        return fd;
-    }
-
-    /** @return the IP protocol this socket sends and receives */
-    public int protocol() {
-        return protocol;
-    }
-
-    /** @return true until {@link #close()} */
-    public boolean isOpen() {
-        return fd >= 0;
-    }
-
-    /** @return the ifindex given to {@link #bindToDevice(String)}, 0 when not bound */
-    public int boundInterfaceIndex() {
-        return boundInterfaceIndex;
-    }
-
-    /** @return the interface name given to {@link #bindToDevice(String)}, null when not bound */
-    public String boundInterfaceName() {
-        return boundInterfaceName;
-    }
-
-    /**
-     * Send and receive through one interface only ({@code SO_BINDTODEVICE}): frames from other interfaces are not
-     * delivered to this socket, and sends leave by this interface whatever the routing table says. Setup time.
-     *
-     * @param ifname the sync interface, e.g. {@code "eth1"}, in the calling thread's network namespace
-     * @return its ifindex, to compare with {@link #lastInterfaceIndex()} and
-     *     {@link RawIpReceiveBatch#interfaceIndex(int)}
-     * @throws NativeException when there is no such interface or the option is refused
-     */
-    public int bindToDevice(final String ifname) {
-        if (ifname == null || ifname.isEmpty() || ifname.length() >= LinuxConstants.IF_NAMESIZE
-            || !StandardCharsets.US_ASCII.newEncoder().canEncode(ifname)) {
-            throw new NativeException(LinuxConstants.EINVAL, "SO_BINDTODEVICE: interface name '" + ifname
-                + "' is not valid: use 1 to 15 ASCII characters");
-        }
-        final int ifindex = Interfaces.indexOf(ifname);
-        if (ifindex == 0) {
-            throw NativeException.of("setsockopt(SO_BINDTODEVICE, " + ifname + ")", LinuxConstants.ENODEV,
-                "no interface '" + ifname + "' in this thread's network namespace (check `ip link`)");
-        }
-        final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
-        scratch.setMemory(IFNAME_OFFSET, LinuxConstants.IF_NAMESIZE, (byte)0);
-        scratch.putBytes(IFNAME_OFFSET, name);
-        final int result = libc.setsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_BINDTODEVICE,
-            scratchAddress + IFNAME_OFFSET, name.length + 1);
-        if (result != 0) {
-            final int errno = Syscalls.lastErrno();
-            throw NativeException.of("setsockopt(SO_BINDTODEVICE, " + ifname + ")", errno,
-                errno == LinuxConstants.EPERM ? "binding to a device needs CAP_NET_RAW; run as root"
-                    : errno == LinuxConstants.ENODEV ? "interface '" + ifname + "' vanished" : null);
-        }
-        boundInterfaceIndex = ifindex;
-        boundInterfaceName = ifname;
-        return ifindex;
     }
 
     /**
@@ -295,48 +197,6 @@ public final class RawIpSocket implements AutoCloseable {
             }
             throw NativeException.of("setsockopt(" + optionName + ", " + Ipv4Address.format(group) + " on ifindex "
                 + ifindex + ")", errno, hint);
-        }
-    }
-
-    /**
-     * Read an int socket option. Setup time and tests.
-     *
-     * @param level  e.g. {@link LinuxConstants#IPPROTO_IP}
-     * @param option the option
-     * @param what   for the error message
-     * @return the value
-     * @throws NativeException when getsockopt fails
-     */
-    public int getIntOption(final int level, final int option, final String what) {
-        scratch.putInt(OPTION_VALUE_OFFSET, 0, HOST_ORDER);
-        scratch.putInt(SOCKLEN_OFFSET, 4, HOST_ORDER);
-        Syscalls.check(libc.getsockopt(fd, level, option, scratchAddress + OPTION_VALUE_OFFSET,
-            scratchAddress + SOCKLEN_OFFSET), "getsockopt(" + what + ")", null);
-        return scratch.getInt(OPTION_VALUE_OFFSET, HOST_ORDER);
-    }
-
-    /**
-     * Asks for a receive buffer of {@code bytes} (SO_RCVBUFFORCE, which root may use past
-     * net.core.rmem_max; SO_RCVBUF otherwise), so that a burst of frames — a peer's bulk update —
-     * waits in the kernel while the reader is busy. Setup time.
-     *
-     * @return the size the kernel granted (it doubles the request for bookkeeping)
-     */
-    public int setReceiveBuffer(final int bytes) {
-        try {
-            setIntOption(LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
-        } catch (final NativeException e) {
-            setIntOption(LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUF, bytes, "SO_RCVBUF");
-        }
-        return getIntOption(LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVBUF, "SO_RCVBUF");
-    }
-
-    private void setIntOption(final int level, final int option, final int value, final String name) {
-        scratch.putInt(OPTION_VALUE_OFFSET, value, HOST_ORDER);
-        if (libc.setsockopt(fd, level, option, scratchAddress + OPTION_VALUE_OFFSET, 4) != 0) {
-            final int errno = Syscalls.lastErrno();
-            throw NativeException.of("setsockopt(" + name + ", " + value + ")", errno,
-                errno == LinuxConstants.ENOPROTOOPT ? "this kernel does not know " + name : null);
         }
     }
 
@@ -434,33 +294,8 @@ public final class RawIpSocket implements AutoCloseable {
         return scratch.getInt(RECEIVE_MSGHDR_OFFSET + MSG_FLAGS_OFFSET, HOST_ORDER);
     }
 
-    /**
-     * Wait until the socket is readable. Hot path: never throws, never allocates.
-     *
-     * @param timeoutMillis 0 to check and return, -1 to wait forever
-     * @return 1 when readable (or in error: the next receive reports it), 0 on timeout (and always 0 once closed),
-     *     or a negative errno; {@code -EINTR} is a normal return after a signal
-     */
-    public int poll(final int timeoutMillis) {
-        scratch.putInt(POLLFD_OFFSET, fd, HOST_ORDER);
-        scratch.putShort(POLLFD_OFFSET + NetlinkSocket.POLLFD_EVENTS_OFFSET, LinuxConstants.POLLIN, HOST_ORDER);
-        scratch.putShort(POLLFD_OFFSET + NetlinkSocket.POLLFD_REVENTS_OFFSET, (short)0, HOST_ORDER);
-        final int result = libc.poll(scratchAddress + POLLFD_OFFSET, 1, timeoutMillis);
-        return result < 0 ? -Syscalls.lastErrno() : result;
-    }
-
-    /** Close the descriptor; further sends and receives return {@code -EBADF}. Idempotent. */
-    @Override
-    public void close() {
-        final int toClose = fd;
-        if (toClose >= 0) {
-            fd = -1;
-            libc.close(toClose);
-        }
-    }
-
     @Override
     public String toString() {
-        return "RawIpSocket{fd=" + fd + ", protocol=" + protocol + ", device=" + boundInterfaceName + '}';
+        return "RawIpSocket{fd=" + fd + ", protocol=" + protocol + ", device=" + boundInterfaceName() + '}';
     }
 }
