@@ -1,7 +1,6 @@
 package io.tandem.engine.journal;
 
 import java.nio.ByteBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -55,11 +54,5 @@ public final class UrgentRecordLane {
     /** Records that did not fit (they went through the journal only). */
     public long dropped() {
         return dropped;
-    }
-
-    /** Convenience for handlers: wraps the message as a record. */
-    public static JournalRecordFlyweight wrap(final JournalRecordFlyweight f, final MutableDirectBuffer b,
-            final int index) {
-        return f.wrap(b, index);
     }
 }

@@ -1720,16 +1720,6 @@ public final class StateTable {
         resync[slot] = false;
     }
 
-    /** True while a recovered or imported TCP state re-learns its windows (no sequence checks yet). */
-    public boolean resyncing(final int slot) {
-        return resync[slot];
-    }
-
-    /** Which halves this node passed packets from: {@link #SEEN_SRC}, {@link #SEEN_DST}. */
-    public int seenHere(final int slot) {
-        return seenHere[slot];
-    }
-
     /** pf's {@code state_flags}: {@link #PFSTATE_ACK} while the state's first packet is held (deferral). */
     public int stateFlags(final int slot) {
         return stateFlags[slot] & 0xff;
