@@ -1,5 +1,6 @@
 package io.tandem.engine.journal;
 
+import io.tandem.engine.agent.AgentFailure;
 import io.tandem.engine.state.StateTable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,6 +64,19 @@ public final class EngineJournal implements AutoCloseable {
      */
     public static EngineJournal open(final Path dir, final String roll, final int retention, final int snapshotSeconds,
             final int configuredCreatorId, final int randomCreatorId, final PrintStream log) throws JournalException {
+        return open(dir, roll, retention, snapshotSeconds, configuredCreatorId, randomCreatorId, log,
+                new AgentFailure(log));
+    }
+
+    /**
+     * Opens the journal for this engine; the journal thread runs under {@code failure}, the engine's
+     * failure policy.
+     *
+     * @throws JournalException with a one-line explanation (not a journal, another node's, in use)
+     */
+    public static EngineJournal open(final Path dir, final String roll, final int retention, final int snapshotSeconds,
+            final int configuredCreatorId, final int randomCreatorId, final PrintStream log, final AgentFailure failure)
+            throws JournalException {
         final JournalDirectory d = JournalDirectory.openForWriting(dir, configuredCreatorId, randomCreatorId);
         FileChannel ch = null;
         try {
@@ -82,8 +96,14 @@ public final class EngineJournal implements AutoCloseable {
             final JournalHealth health = new JournalHealth(dir, DISK_RESERVE_BYTES);
             final JournalAgent agent = new JournalAgent(journal, ring, health,
                     new JournalRetention(dir, retention, journal.queue().rollCycle()), log);
-            agent.start();
-            final long drained = agent.awaitReady(30, TimeUnit.SECONDS);
+            agent.start(failure);
+            final long drained;
+            try {
+                drained = agent.awaitReady(30, TimeUnit.SECONDS);
+            } catch (final RuntimeException e) {
+                agent.close();
+                throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
+            }
             return new EngineJournal(d, ch, lock, journal, ring, health, agent, snapshotSeconds, drained);
         } catch (final IOException e) {
             closeQuietly(ch);

@@ -1,25 +1,33 @@
 package io.tandem.engine.journal;
 
+import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.agent.AgentThreads;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.SleepingIdleStrategy;
 
 /**
  * The journal thread: the single writer of the Chronicle Queue. It copies records from the
  * {@link JournalRing} into the journal, checks the disk once per second ({@link JournalHealth}) and
  * applies retention ({@link JournalRetention}) once per minute.
  *
- * <p>Life cycle: {@link #start} creates the Chronicle appender on the new thread, first drains what
- * a previous run left in the ring (in order, so recovery sees every acknowledged change), then
- * counts down {@link #awaitReady}; {@link #close} drains the ring once more and stops. Idle strategy:
- * park 1 ms when the ring is empty (every record is already durable in the ring's mapped file), unless the packet thread unparks it for a record the sync agent
- * must send at once (sync hints IMMEDIATE or ACK), after which the journal's urgent-append listener (the
- * sync agent's doorbell) is rung. Failure policy: append failures are counted by the writer; the
- * thread never dies on them.
+ * <p>Life cycle: an Agrona {@link Agent} on the thread {@code tandem-journal} ({@link AgentThreads}).
+ * {@link #onStart} creates the Chronicle appender on that thread and first drains what a previous run
+ * left in the ring (in order, so recovery sees every acknowledged change), then counts down
+ * {@link #awaitReady}; {@link #close} asks it to stop, and {@link #onClose} drains the ring once more.
+ * Idle strategy: Agrona's {@link SleepingIdleStrategy}, parking 1 ms when the ring is empty (every
+ * record is already durable in the ring's mapped file); the packet thread unparks it for a record the
+ * sync agent must send at once (sync hints IMMEDIATE or ACK), after which the journal's urgent-append
+ * listener (the sync agent's doorbell) is rung. Failure policy: append failures are counted by the
+ * writer and the thread carries on; anything else thrown from a duty cycle ends the agent and,
+ * through its {@link AgentFailure}, the engine (exit 1): acknowledged changes would otherwise pile up
+ * unjournaled.
  */
-public final class JournalAgent implements Runnable, AutoCloseable {
+public final class JournalAgent implements Agent, AutoCloseable {
     private static final int DRAIN_LIMIT = 1024;
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long HEALTH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETENTION_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -32,7 +40,10 @@ public final class JournalAgent implements Runnable, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile long drainedAtStart;
-    private Thread thread;
+    private volatile RuntimeException startFailure;
+    private JournalWriter writer;
+    private long nextHealth;
+    private long nextRetention;
 
     public JournalAgent(final Journal journal, final JournalRing ring, final JournalHealth health,
             final JournalRetention retention, final PrintStream log) {
@@ -43,10 +54,19 @@ public final class JournalAgent implements Runnable, AutoCloseable {
         this.log = log;
     }
 
+    /** Starts the journal thread; a failure of it is only logged. */
     public void start() {
-        thread = new Thread(this, "tandem-journal");
-        thread.setDaemon(true);
-        thread.start();
+        start(new AgentFailure(log));
+    }
+
+    /** Starts the journal thread under the engine's failure policy. */
+    public void start(final AgentFailure failure) {
+        AgentThreads.start(this, new SleepingIdleStrategy(IDLE_PARK_NANOS), failure, true);
+    }
+
+    @Override
+    public String roleName() {
+        return "tandem-journal";
     }
 
     /** Waits until the leftovers of a previous run are in the journal; returns how many there were. */
@@ -54,12 +74,17 @@ public final class JournalAgent implements Runnable, AutoCloseable {
         if (!ready.await(timeout, unit)) {
             throw new IllegalStateException("the journal thread did not start within " + timeout + " " + unit);
         }
+        if (startFailure != null) {
+            throw startFailure;
+        }
         return drainedAtStart;
     }
 
+    /** On the journal thread: open the writer, move what a previous run left in the ring into the journal. */
     @Override
-    public void run() {
-        try (JournalWriter writer = new JournalWriter(journal, health, 0)) {
+    public void onStart() {
+        try {
+            writer = new JournalWriter(journal, health, 0);
             long n = 0;
             int drained;
             while ((drained = ring.drainTo(writer, DRAIN_LIMIT)) > 0) {
@@ -67,32 +92,52 @@ public final class JournalAgent implements Runnable, AutoCloseable {
             }
             drainedAtStart = n;
             ring.consumer(Thread.currentThread());
-            ready.countDown();
-            long nextHealth = System.nanoTime();
-            long nextRetention = System.nanoTime() + RETENTION_PERIOD_NANOS;
-            while (running) {
-                if (ring.drainTo(writer, DRAIN_LIMIT) == 0) {
-                    LockSupport.parkNanos(1_000_000); // the packet thread unparks us for urgent records
-                }
-                if (writer.takeUrgent()) {
-                    journal.urgentAppended();
-                }
-                final long now = System.nanoTime();
-                if (now - nextHealth >= 0) {
-                    health.check(log);
-                    nextHealth = now + HEALTH_PERIOD_NANOS;
-                }
-                if (now - nextRetention >= 0) {
-                    retention.protectFromIndex(writer.recoveryPointIndex());
-                    retention.apply(log);
-                    nextRetention = now + RETENTION_PERIOD_NANOS;
-                }
-            }
-            while (ring.drainTo(writer, DRAIN_LIMIT) > 0) {
-                // the last records of a clean stop
-            }
+            nextHealth = System.nanoTime();
+            nextRetention = System.nanoTime() + RETENTION_PERIOD_NANOS;
+        } catch (final RuntimeException e) {
+            startFailure = e;
         } finally {
             ready.countDown();
+        }
+    }
+
+    /** One duty cycle: records from the ring, the urgent doorbell, the disk check and retention when due. */
+    @Override
+    public int doWork() {
+        if (!running || startFailure != null) {
+            throw AgentThreads.STOP;
+        }
+        final int drained = ring.drainTo(writer, DRAIN_LIMIT);
+        if (writer.takeUrgent()) {
+            journal.urgentAppended();
+        }
+        final long now = System.nanoTime();
+        if (now - nextHealth >= 0) {
+            health.check(log);
+            nextHealth = now + HEALTH_PERIOD_NANOS;
+        }
+        if (now - nextRetention >= 0) {
+            retention.protectFromIndex(writer.recoveryPointIndex());
+            retention.apply(log);
+            nextRetention = now + RETENTION_PERIOD_NANOS;
+        }
+        return drained;
+    }
+
+    /** On the journal thread, last: the records of a clean stop, then the writer. */
+    @Override
+    public void onClose() {
+        try {
+            if (writer != null) {
+                try {
+                    while (ring.drainTo(writer, DRAIN_LIMIT) > 0) {
+                        // the last records of a clean stop
+                    }
+                } finally {
+                    writer.close();
+                }
+            }
+        } finally {
             stopped.countDown();
         }
     }

@@ -1,5 +1,7 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.agent.AgentThreads;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.metrics.PacketCounter;
@@ -23,20 +25,26 @@ import io.tandem.nativeio.nfqueue.NfqPacketParser;
 import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The packet path of one NFQUEUE: receive → decode → rules → verdict.
  *
- * <p>Theory of operation. One agent per queue, running on its own thread (pinned to a CPU when
- * configured). The thread opens and binds the queue itself, so the socket lives in the thread's
+ * <p>Theory of operation. One agent per queue, an Agrona {@link Agent} run on its own thread
+ * {@code tandem-queue-N} (pinned to a CPU when configured) by {@link AgentThreads}. In
+ * {@link #onStart} the thread opens and binds the queue itself, so the socket lives in the thread's
  * network namespace, and from then on it is the only thread that touches the socket, the receive
  * buffers, the decoder, the ruleset's counters, the verdict batcher and the {@link PacketCounters}.
  * Each duty cycle takes up to {@code batch} messages with one non-blocking {@code recvmmsg}, walks
  * every netlink message in every datagram (packets, and NLMSG_ERROR answers to earlier verdicts,
  * which the kernel interleaves with packets), decides each packet, and ends with one {@code send}
  * of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
- * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes.
+ * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is
+ * part of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): it is a
+ * {@code poll(2)} on the queue socket and the sync doorbell, woken by a packet or a peer's message,
+ * and bounded by the next held packet's timeout, which no IdleStrategy can express.
  *
  * <p>Decision: {@link PacketFilter} — state lookup and pf's TCP tracking first, the ruleset on a
  * miss (a forwarded packet crosses it {@code in} on its input interface and {@code out} on its
@@ -48,10 +56,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Memory bound: everything on the packet path is allocated before the first receive; after
  * warm-up a cycle allocates nothing. Failure policy: setup errors end the agent and are reported by
- * {@link #awaitStarted}; errors after setup are counted and the loop continues; {@link #stop()}
- * flushes every decided verdict and unbinds the queue before the thread ends.
+ * {@link #awaitStarted}; errors the packet path expects (receive errors, malformed input) are counted
+ * and the loop continues; anything else thrown from a duty cycle ends the agent and, through the
+ * {@link AgentFailure} it was started with, the engine (exit 1) — a firewall must not stay up without
+ * its packet thread. Either way {@link #onClose} flushes every decided verdict and unbinds the queue
+ * before the thread ends.
  */
-public final class PacketAgent implements Runnable {
+public final class PacketAgent implements Agent {
     /** Longest wait for a packet before the loop looks at its stop flag again. */
     public static final int IDLE_POLL_MILLIS = 10;
     /** Most state slots one duty cycle's expiry slice examines. */
@@ -139,13 +150,21 @@ public final class PacketAgent implements Runnable {
         return deferrals;
     }
 
-    /** Starts the agent on a new thread named {@code tandem-queue-N}. */
+    /** Starts the agent on a new thread named {@code tandem-queue-N}; a failure of it is only logged. */
     public Thread start() {
-        final Thread t = new Thread(this, "tandem-queue-" + settings.queue());
-        t.setDaemon(false);
+        return start(new AgentFailure(System.err));
+    }
+
+    /** Starts the agent on a new thread named {@code tandem-queue-N} under the engine's failure policy. */
+    public Thread start(final AgentFailure failure) {
+        final Thread t = AgentThreads.start(this, NoOpIdleStrategy.INSTANCE, failure, false);
         thread = t;
-        t.start();
         return t;
+    }
+
+    @Override
+    public String roleName() {
+        return "tandem-queue-" + settings.queue();
     }
 
     /**
@@ -211,8 +230,10 @@ public final class PacketAgent implements Runnable {
         return session;
     }
 
+    /** On the agent's thread: enter the namespace, pin, recover the journal, bind the queue. */
     @Override
-    public void run() {
+    public void onStart() {
+        thread = Thread.currentThread();
         try {
             if (settings.netns() != null) {
                 NetNamespace.enterForCurrentThread(settings.netns());
@@ -244,17 +265,15 @@ public final class PacketAgent implements Runnable {
             }
         } catch (final RuntimeException e) {
             startFailure = e;
-            started.countDown();
-            stopped.countDown();
-            return;
         }
         started.countDown();
+    }
+
+    /** On the agent's thread, last: release held packets, flush every decided verdict, unbind. */
+    @Override
+    public void onClose() {
         try {
-            while (running) {
-                doWork();
-            }
-        } finally {
-            try {
+            if (startFailure == null && session != null) {
                 if (deferrals != null) {
                     deferrals.releaseAll(System.nanoTime());
                 }
@@ -264,14 +283,21 @@ public final class PacketAgent implements Runnable {
                     inbox.wakeup(null);
                     doorbell.close();
                 }
-            } finally {
-                stopped.countDown();
             }
+        } finally {
+            stopped.countDown();
         }
     }
 
-    /** One duty cycle; returns the number of messages handled. Package-private for tests. */
-    int doWork() {
+    /**
+     * One duty cycle; returns the number of messages handled. Ends the agent ({@link AgentThreads#STOP})
+     * once {@link #stop()} was called or the setup failed.
+     */
+    @Override
+    public int doWork() {
+        if (!running || startFailure != null) {
+            throw AgentThreads.STOP;
+        }
         final NfQueueSession s = session;
         final RecvmmsgBatch batch = s.batch();
         now = System.currentTimeMillis();

@@ -1,5 +1,7 @@
 package io.tandem.engine.sync;
 
+import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.agent.AgentThreads;
 import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.UrgentRecordLane;
@@ -22,12 +24,15 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The pfsync side of one node: its thread, its socket, and the parts that do the work.
  *
- * <p>Theory of operation. One thread, {@code tandem-sync}, owns the raw socket (protocol 240, TTL
+ * <p>Theory of operation. One thread, {@code tandem-sync} (an Agrona {@link Agent} run by
+ * {@link AgentThreads}), owns the raw socket (protocol 240, TTL
  * 255, bound to the sync interface; IPv4, or IPv6 — hop limit 255, group {@code ff12::f0} or a
  * unicast peer, as FreeBSD 14 and later — when {@code settings.peer} is an IPv6 address, counted in
  * {@code opackets6}/{@code ipackets6}), a named journal tailer ({@code pfsync}: at the end on first use,
@@ -47,10 +52,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </ol>
  * With {@code set sync auth hmac-sha256} every frame sent carries the W.12 trailer. Idle: wait up to 10
  * ms for a frame or the doorbell, which the journal thread and the lane ring when a record is to be sent
- * at once. Memory bound: the outbox's fixed arrays, one send and one receive buffer. Failure policy:
- * send errors count {@code oerrors} (the first is logged); nothing a peer sends can stop the thread.
+ * at once — a {@code poll(2)} inside the duty cycle (the runner's IdleStrategy is a no-op), since no
+ * Agrona IdleStrategy can wait on a socket. Memory bound: the outbox's fixed arrays, one send and one
+ * receive buffer. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
+ * peer sends can stop the thread; anything else thrown from a duty cycle ends the agent and, through
+ * the {@link AgentFailure} it was started with, the engine (exit 1).
  */
-public final class SyncAgent implements Runnable, AutoCloseable {
+public final class SyncAgent implements Agent, AutoCloseable {
     private static final int MAX_FRAME_RECORDS = 128;
 
     private final Journal journal;
@@ -81,8 +89,10 @@ public final class SyncAgent implements Runnable, AutoCloseable {
 
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile RuntimeException startFailure;
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private Thread thread;
+    private JournalReader reader;
     private RawIpSocket socket;
     private RawIp6Socket socket6;
     private int ifindex;
@@ -136,10 +146,14 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         return settings;
     }
 
+    /** Starts the sync thread; a failure of it is only logged. */
     public void start() throws InterruptedException {
-        thread = new Thread(this, "tandem-sync");
-        thread.setDaemon(true);
-        thread.start();
+        start(new AgentFailure(log));
+    }
+
+    /** Starts the sync thread under the engine's failure policy and waits until its socket is open. */
+    public void start(final AgentFailure failure) throws InterruptedException {
+        thread = AgentThreads.start(this, NoOpIdleStrategy.INSTANCE, failure, true);
         if (!started.await(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the sync thread did not start");
         }
@@ -149,8 +163,13 @@ public final class SyncAgent implements Runnable, AutoCloseable {
     }
 
     @Override
-    public void run() {
-        final JournalReader reader;
+    public String roleName() {
+        return "tandem-sync";
+    }
+
+    /** On the sync thread: open the socket, the journal tailer and the doorbell; ask for a bulk update. */
+    @Override
+    public void onStart() {
         try {
             if (settings.netns != null) {
                 NetNamespace.enterForCurrentThread(settings.netns);
@@ -179,45 +198,69 @@ public final class SyncAgent implements Runnable, AutoCloseable {
             return;
         }
         started.countDown();
-        try (reader) {
-            now = System.currentTimeMillis();
-            requester.start(now, sender);
-            while (running) {
-                now = System.currentTimeMillis();
-                requester.tick(now, sender);
-                final long bulksBefore = bulk.bulksSent();
-                int work = bulk.step(now, sender);
-                if (bulk.bulksSent() != bulksBefore) {
-                    log.println("tandem: pfsync: bulk update sent: " + bulk.lastBulkStates() + " states in "
-                            + bulk.lastBulkMillis() + " ms");
-                }
-                final String aborted = bulk.takeAbortReason();
-                if (aborted != null) {
-                    log.println("tandem: pfsync: bulk update aborted: " + aborted);
-                }
-                work += changes.readLane(lane, now, sender);
-                work += changes.readJournal(reader, now, sender);
-                if (outbox.due(now, settings.flushDelayMillis)) {
-                    work += outbox.flush(now, sender);
-                }
-                work += receive();
-                if (work == 0) {
-                    poll(bulk.active() ? 1 : 10);
-                }
+        now = System.currentTimeMillis();
+        requester.start(now, sender);
+    }
+
+    /**
+     * One duty cycle: bulk request and bulk send, local changes, the outbox, received frames; waits
+     * for a frame or the doorbell when there was nothing to do. Ends the agent ({@link AgentThreads#STOP})
+     * once {@link #close()} was called or the setup failed.
+     */
+    @Override
+    public int doWork() {
+        if (!running || startFailure != null) {
+            throw AgentThreads.STOP;
+        }
+        now = System.currentTimeMillis();
+        requester.tick(now, sender);
+        final long bulksBefore = bulk.bulksSent();
+        int work = bulk.step(now, sender);
+        if (bulk.bulksSent() != bulksBefore) {
+            log.println("tandem: pfsync: bulk update sent: " + bulk.lastBulkStates() + " states in "
+                    + bulk.lastBulkMillis() + " ms");
+        }
+        final String aborted = bulk.takeAbortReason();
+        if (aborted != null) {
+            log.println("tandem: pfsync: bulk update aborted: " + aborted);
+        }
+        work += changes.readLane(lane, now, sender);
+        work += changes.readJournal(reader, now, sender);
+        if (outbox.due(now, settings.flushDelayMillis)) {
+            work += outbox.flush(now, sender);
+        }
+        work += receive();
+        if (work == 0) {
+            poll(bulk.active() ? 1 : 10);
+        }
+        return work;
+    }
+
+    /** On the sync thread, last: send what the outbox holds, then close the tailer, doorbell and socket. */
+    @Override
+    public void onClose() {
+        try {
+            if (startFailure == null && reader != null) {
+                outbox.flush(System.currentTimeMillis(), sender);
             }
-            outbox.flush(System.currentTimeMillis(), sender);
         } finally {
+            if (reader != null) {
+                reader.close();
+            }
             journal.onUrgentAppend(null);
             if (lane != null) {
                 lane.doorbell(null);
             }
-            doorbell.close();
+            if (doorbell != null) {
+                doorbell.close();
+            }
             if (socket != null) {
                 socket.close();
             }
             if (socket6 != null) {
                 socket6.close();
             }
+            stopped.countDown();
         }
     }
 
@@ -442,12 +485,13 @@ public final class SyncAgent implements Runnable, AutoCloseable {
         ingress.acceptFrame(buffer, length, arrivedOn, source, now, sender);
     }
 
+    /** Stops the sync thread (it sends what its outbox holds first) and waits up to 5 s for it. */
     @Override
     public void close() {
         running = false;
         if (thread != null) {
             try {
-                thread.join(5000);
+                stopped.await(5, TimeUnit.SECONDS);
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
