@@ -1,0 +1,359 @@
+package io.tandem.engine.assembly;
+
+import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.config.TandemConfig;
+import io.tandem.engine.control.ControlServer;
+import io.tandem.engine.journal.EngineJournal;
+import io.tandem.engine.journal.JournalException;
+import io.tandem.engine.journal.JournalRecovery;
+import io.tandem.engine.metrics.MetricsServer;
+import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.packet.PacketAgent;
+import io.tandem.engine.packet.PacketAgentSettings;
+import io.tandem.engine.packet.PacketFilter;
+import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncAgent;
+import io.tandem.engine.sync.SyncSettings;
+import io.tandem.engine.sync.auth.ClusterKeyFile;
+import io.tandem.engine.sync.auth.ClusterKeyFileException;
+import io.tandem.engine.sync.auth.FrameAuthenticator;
+import io.tandem.nativeio.nfqueue.NfQueueSession;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Tandem engine, assembled from its configuration (in the spirit of Aeron's MediaDriver and its
+ * Context): the single place that knows how the parts fit.
+ *
+ * <p>Theory of operation. {@link #assemble} (main thread) opens the journal — which starts the
+ * journal thread — and builds, without starting them, the packet agent (its {@link PacketFilter},
+ * state table, deferral and peer inbox), the sync agent's settings and authenticator, and the
+ * metrics and control servers. {@link #start} starts them in dependency order: servers, the packet
+ * thread (it recovers the table from the journal and binds the queue; the call returns once the
+ * queue is bound), then the sync thread, which tails the journal the packet thread writes. Threads
+ * and what each owns: {@code tandem-queue-N} the state table, the queue socket and the verdicts;
+ * {@code tandem-journal} the Chronicle appender; {@code tandem-sync} the pfsync socket and outbox;
+ * the servers' threads read only through mailboxes and counters. {@link #awaitStop} returns when
+ * {@link #requestStop} is called (a signal) or an agent fails; {@link #stop} stops the threads in
+ * reverse order (sync first, so its last frame still goes out; then the packet thread flushes its
+ * verdicts and unbinds) and {@link #close} releases the servers and the journal.
+ *
+ * <p>Failure policy: every agent runs under one {@link AgentFailure}; the first agent whose duty
+ * cycle throws ends, the failure is logged in one line naming its thread, {@link #awaitStop} returns
+ * and {@link #stop} reports exit status 1. Assembly and start errors are {@link EngineException}s
+ * carrying their one-line message and exit status (2 for a configuration that cannot work, 1 for a
+ * host that cannot run it). Memory: what the parts allocate at assembly; nothing afterwards.
+ */
+public final class TandemEngine implements AutoCloseable {
+    private final TandemConfig config;
+    private final PrintStream log;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AgentFailure failure;
+    private final EngineJournal journal;
+    private final int creatorId;
+    private final FrameAuthenticator authenticator;
+    private final PacketCounters counters;
+    private final PeerInbox peerInbox;
+    private final PacketAgent packetAgent;
+    private MetricsServer metricsServer;
+    private ControlServer controlServer;
+    private SyncAgent syncAgent;
+
+    private TandemEngine(final TandemConfig config, final PrintStream log, final AgentFailure failure,
+            final EngineJournal journal, final int creatorId, final FrameAuthenticator authenticator,
+            final PacketCounters counters, final PeerInbox peerInbox, final PacketAgent packetAgent) {
+        this.config = config;
+        this.log = log;
+        this.failure = failure;
+        this.journal = journal;
+        this.creatorId = creatorId;
+        this.authenticator = authenticator;
+        this.counters = counters;
+        this.peerInbox = peerInbox;
+        this.packetAgent = packetAgent;
+    }
+
+    /**
+     * Builds the engine for {@code config} with its compiled {@code ruleset}. Opens the journal (its
+     * thread starts); nothing else runs yet.
+     *
+     * @param log where the engine writes its one-line messages (stderr for {@code tandem run})
+     * @throws EngineException the journal cannot be opened, sync without a journal, an auth key problem
+     */
+    public static TandemEngine assemble(final TandemConfig config, final Ruleset ruleset, final PrintStream log)
+            throws EngineException {
+        final CountDownLatch[] stop = new CountDownLatch[1];
+        final AgentFailure failure = new AgentFailure(log, () -> stop[0].countDown());
+        EngineJournal journal = null;
+        int creatorId = PacketFilter.creatorIdOf(config);
+        if (config.syncInterface() != null && config.journalDir() == null) {
+            throw new EngineException("pfsync (set sync interface) needs the journal: it sends the changes the"
+                    + " journal records; set `set journal dir`", EngineException.USAGE);
+        }
+        final FrameAuthenticator authenticator;
+        try {
+            if (config.journalDir() != null) {
+                journal = EngineJournal.open(Path.of(config.journalDir()), config.journalRoll(),
+                        config.journalRetention(), config.journalSnapshotSeconds(), (int) config.hostId(), creatorId,
+                        log, failure);
+                creatorId = journal.creatorId();
+            }
+            authenticator = authenticatorOf(config, creatorId, log);
+        } catch (final JournalException e) {
+            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
+        } catch (final EngineException e) {
+            if (journal != null) {
+                journal.close();
+            }
+            throw e;
+        }
+        final PacketCounters counters = new PacketCounters(config.queue());
+        final PeerInbox peerInbox = config.syncInterface() == null ? null : new PeerInbox();
+        final PacketAgent agent = new PacketAgent(packetSettingsOf(config),
+                PacketFilter.fromConfig(config, ruleset, counters, creatorId), counters).journal(journal)
+                .peerInbox(peerInbox);
+        if (peerInbox != null) {
+            agent.states().enableSyncUpdates(config.syncMaxUpdates());
+            if (config.syncDefer()) {
+                agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
+            }
+        }
+        final TandemEngine engine = new TandemEngine(config, log, failure, journal, creatorId, authenticator, counters,
+                peerInbox, agent);
+        stop[0] = engine.stopRequested;
+        return engine;
+    }
+
+    /** The pfsync authenticator of {@code set sync auth hmac-sha256}, or null. */
+    private static FrameAuthenticator authenticatorOf(final TandemConfig c, final int creatorId, final PrintStream log)
+            throws EngineException {
+        if (c.syncInterface() == null || !c.syncAuth()) {
+            return null;
+        }
+        if (c.syncAuthKey() == null) {
+            throw new EngineException("set sync auth hmac-sha256 needs the cluster key: set sync auth-key \"PATH\""
+                    + " (see docs/pfsync-auth.md)", EngineException.USAGE);
+        }
+        try {
+            final ClusterKeyFile keys = ClusterKeyFile.load(Path.of(c.syncAuthKey()));
+            keys.permissionWarning().ifPresent(w -> log.println("tandem: warning: " + w));
+            return new FrameAuthenticator(keys, creatorId, c.syncAuthRequire(), c.syncAuthMaxSkewSeconds() * 1000L,
+                    FrameAuthenticator::systemWallClockMicros);
+        } catch (final ClusterKeyFileException e) {
+            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
+        }
+    }
+
+    /**
+     * Starts the servers, the packet thread (returns once the queue is bound) and, with sync, the sync
+     * thread; prints what was started.
+     *
+     * @throws EngineException a server cannot listen, the queue cannot be bound, the sync socket cannot open
+     */
+    public void start() throws EngineException, InterruptedException {
+        try {
+            if (config.metricsAddress() != null) {
+                metricsServer = new MetricsServer(List.of(packetAgent), journal);
+                metricsServer.start(config.metricsAddress());
+            }
+            if (config.controlSocket() != null) {
+                controlServer = new ControlServer(Path.of(config.controlSocket()), packetAgent.snapshots());
+                controlServer.start();
+            }
+        } catch (final IllegalStateException | IllegalArgumentException e) {
+            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
+        }
+        packetAgent.start(failure);
+        try {
+            packetAgent.awaitStarted(30, TimeUnit.SECONDS);
+        } catch (final RuntimeException e) {
+            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
+        }
+        log.println("tandem: " + describe());
+        if (journal != null) {
+            log.println("tandem: " + describeRecovery(journal));
+        }
+        if (peerInbox != null) {
+            startSync();
+        }
+        log.flush();
+    }
+
+    private void startSync() throws EngineException, InterruptedException {
+        syncAgent = new SyncAgent(journal.journal(), peerInbox, packetAgent.bulkSnapshots(),
+                syncSettingsOf(config, creatorId, authenticator), log).urgentLane(journal.urgentLane());
+        try {
+            syncAgent.start(failure);
+        } catch (final IllegalStateException e) {
+            syncAgent = null;
+            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
+        }
+        syncAgent.deferrals(packetAgent.deferrals());
+        if (metricsServer != null) {
+            metricsServer.registerSync(syncAgent, peerInbox);
+        }
+        if (controlServer != null) {
+            controlServer.register("sync", syncAgent::statusJson);
+        }
+        log.println("tandem: pfsync v5 on " + config.syncInterface() + " to " + config.syncPeer()
+                + " (creatorid " + String.format("%08x", creatorId) + ", format " + config.syncFormat()
+                + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
+                        ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
+                + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
+    }
+
+    /** Asks the engine to stop (a signal arrived); {@link #awaitStop} returns. Safe from any thread. */
+    public void requestStop() {
+        stopRequested.countDown();
+    }
+
+    /** Waits at most {@code timeout} for a stop request or an agent's failure; true if either came. */
+    public boolean awaitStop(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return stopRequested.await(timeout, unit);
+    }
+
+    /** Waits for a stop request or an agent's failure. */
+    public void awaitStop() throws InterruptedException {
+        stopRequested.await();
+    }
+
+    /**
+     * Stops the threads in reverse order of start and prints the one-line summary.
+     *
+     * @return the exit status: 0, or 1 when an agent failed or the packet thread did not stop in 10 s
+     */
+    public int stop() throws InterruptedException {
+        if (syncAgent != null) {
+            syncAgent.close();
+        }
+        packetAgent.stop();
+        if (!packetAgent.awaitStopped(10, TimeUnit.SECONDS)) {
+            log.println("tandem: the packet thread did not stop within 10 s");
+            return EngineException.FAILURE;
+        }
+        log.println("tandem: stopped: " + summary(counters));
+        log.flush();
+        return failure.failed() ? EngineException.FAILURE : 0;
+    }
+
+    /** Releases the servers and the journal (after {@link #stop}, or after a failed start). */
+    @Override
+    public void close() {
+        if (syncAgent != null) {
+            syncAgent.close();
+        }
+        packetAgent.stop();
+        try {
+            if (packetAgent.threadId() >= 0 && !packetAgent.awaitStopped(10, TimeUnit.SECONDS)) {
+                log.println("tandem: the packet thread did not stop within 10 s");
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        if (controlServer != null) {
+            controlServer.close();
+        }
+        if (journal != null) {
+            journal.close();
+        }
+    }
+
+    public AgentFailure failure() {
+        return failure;
+    }
+
+    public PacketAgent packetAgent() {
+        return packetAgent;
+    }
+
+    /** The sync agent, or null without sync (or before {@link #start}). */
+    public SyncAgent syncAgent() {
+        return syncAgent;
+    }
+
+    /** The journal, or null without {@code set journal dir}. */
+    public EngineJournal journal() {
+        return journal;
+    }
+
+    public PacketCounters counters() {
+        return counters;
+    }
+
+    /** The packet agent's settings from the configuration. */
+    public static PacketAgentSettings packetSettingsOf(final TandemConfig c) {
+        return new PacketAgentSettings(
+                c.queue(),
+                c.cpu(),
+                c.copyRange(),
+                c.queueMaxlen(),
+                c.failOpen(),
+                c.gso(),
+                c.rcvbuf(),
+                c.batch(),
+                c.verdictMode() == TandemConfig.VerdictMode.BATCH,
+                c.malformedPolicy() == TandemConfig.MalformedPolicy.PASS,
+                null);
+    }
+
+    /** The sync agent's settings from the configuration. */
+    public static SyncSettings syncSettingsOf(final TandemConfig c, final int creatorId,
+            final FrameAuthenticator authenticator) {
+        final SyncSettings s = new SyncSettings();
+        s.ifname = c.syncInterface();
+        s.peer = c.syncPeer();
+        s.creatorId = creatorId;
+        s.format = c.syncFormat();
+        s.mtu = c.syncMtu();
+        s.flushDelayMillis = c.syncFlushDelayMillis();
+        s.bulkFramesPerSecond = c.syncBulkRate();
+        s.authenticator = authenticator;
+        return s;
+    }
+
+    private String describe() {
+        final TandemConfig c = config;
+        final NfQueueSession s = packetAgent.session();
+        return "bound queue " + c.queue()
+                + " (copy range " + c.copyRange()
+                + ", maxlen " + c.queueMaxlen()
+                + ", fail-open " + (s.failOpenEnabled() ? "on" : "off")
+                + ", gso " + (s.gsoEnabled() ? "on" : "off")
+                + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective"
+                + ", batch " + c.batch()
+                + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
+                + ", cpu " + (c.cpu() < 0 ? "any" : Integer.toString(c.cpu()))
+                + "); states: limit " + c.limitStates() + ", " + (c.statesIfBound() ? "if-bound" : "floating")
+                + ", creatorid " + String.format("%08x", packetAgent.states().creatorId())
+                + "; metrics " + (metricsServer == null ? "off" : "on http://" + c.metricsAddress() + "/metrics")
+                + "; control " + (controlServer == null ? "off" : controlServer.path());
+    }
+
+    private static String describeRecovery(final EngineJournal j) {
+        final JournalRecovery.Result r = j.recovery();
+        return "journal " + j.path() + ": recovered " + r.statesRestored() + " states in " + r.elapsedMillis() + " ms ("
+                + r.recordsRead() + " records replayed " + (r.fromCompleteEpoch()
+                        ? "from snapshot epoch " + r.epochReplayed() : "from the start: no complete snapshot epoch yet")
+                + ", " + r.recordsSkipped() + " invalid skipped, " + r.statesRefused() + " refused, "
+                + j.leftoversDrained() + " in-flight records recovered from the ring)";
+    }
+
+    /** The one-line summary printed at exit. */
+    public static String summary(final PacketCounters c) {
+        return c.get(PacketCounter.PACKETS_RECEIVED) + " packets, "
+                + c.get(PacketCounter.VERDICT_ACCEPT) + " accepted, "
+                + c.get(PacketCounter.VERDICT_DROP) + " dropped, "
+                + c.totalDecodeFailures() + " malformed, "
+                + c.totalNetlinkErrors() + " netlink errors, "
+                + c.get(PacketCounter.PACKET_ID_GAP_PACKETS) + " lost to overruns, "
+                + c.get(PacketCounter.STATE_MATCH_PASS) + " passed by state";
+    }
+}
