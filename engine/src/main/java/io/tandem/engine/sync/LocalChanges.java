@@ -11,6 +11,7 @@ import io.tandem.engine.state.SyncHints;
 import java.util.function.IntConsumer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What this node tells its peers: journal records (and the copies the {@link UrgentRecordLane}
@@ -24,17 +25,35 @@ import org.agrona.concurrent.MessageHandler;
  * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
  * from the lane are remembered by journal sequence number and skipped when the journal brings them.
- * A full outbox is sent first, then the message is queued. Owner: the sync thread. Memory bound: the
- * outbox, and {@link #LANE_SEQUENCES} remembered sequence numbers. Failure policy: none needed; a
- * record of an unknown type is ignored.
+ * A full outbox is sent first, then the message is queued.
+ *
+ * <p>Aged records. A state record journaled more than {@link #AGED_RECORD_MILLIS} ago — written by a
+ * previous run and read after a restart (the tailer resumes where it stopped), or read late — still
+ * goes out, since a creation, a protocol state change or a removal does not age, but without its TCP
+ * sequence windows (seqlo and seqhi 0: "not known", which a peer's merge skips and an import
+ * re-learns from the next packet, as pf does). A connection moves gigabytes in a few seconds, and
+ * sequence numbers compare modulo 2^32: windows seconds old can look <i>ahead</i> of the live ones
+ * and, merged as the further value, would make the peer drop every packet of the connection. Counted
+ * as {@link #agedRecords()}.
+ *
+ * <p>Owner: the sync thread. Memory bound: the outbox, one record of scratch space and
+ * {@link #LANE_SEQUENCES} remembered sequence numbers. Failure policy: none needed; a record of an
+ * unknown type is ignored.
  */
 final class LocalChanges {
     static final int LANE_SEQUENCES = 1024;
+    /** Age beyond which a record's TCP windows are not sent (see the class comment). */
+    static final long AGED_RECORD_MILLIS = 1000;
+    private static final int IPPROTO_TCP = 6;
     private static final int JOURNAL_RECORDS_PER_LOOP = 1024;
 
     private final SyncOutbox outbox;
     private final int ownCreatorId;
     private final JournalRecordFlyweight laneRecord = new JournalRecordFlyweight();
+    /** Scratch copy of an aged record, its windows cleared. */
+    private final UnsafeBuffer agedBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+    private final JournalRecordFlyweight agedCopy = new JournalRecordFlyweight().wrap(agedBuffer, 0);
+    private long agedRecords;
     private final MessageHandler laneHandler = this::onLaneRecord;
     /** Journal sequence numbers of records taken from the lane, oldest first. */
     private final long[] laneSequences = new long[LANE_SEQUENCES];
@@ -141,11 +160,31 @@ final class LocalChanges {
         }
     }
 
-    private void queueState(final JournalRecordFlyweight r, final int q) {
+    private void queueState(final JournalRecordFlyweight record, final int q) {
+        final JournalRecordFlyweight r = now - record.wallTimeMillis() > AGED_RECORD_MILLIS
+                ? withoutWindows(record) : record;
         if (!outbox.offerState(r, q, now)) {
             outbox.flush(now, sender);
             outbox.offerState(r, q, now);
         }
+    }
+
+    /** A copy of an aged record whose TCP halves say "sequence numbers not known". */
+    private JournalRecordFlyweight withoutWindows(final JournalRecordFlyweight r) {
+        agedRecords++;
+        agedBuffer.putBytes(0, r.buffer(), r.offset(), JournalRecordFlyweight.LENGTH);
+        if (agedCopy.proto() == IPPROTO_TCP) {
+            for (int h = 0; h < 2; h++) {
+                agedCopy.peer(h, 0, 0, agedCopy.seqDiff(h), agedCopy.maxWin(h), agedCopy.mss(h), agedCopy.peerState(h),
+                        agedCopy.wscale(h));
+            }
+        }
+        return agedCopy;
+    }
+
+    /** State records sent without their windows because they were older than {@link #AGED_RECORD_MILLIS}. */
+    long agedRecords() {
+        return agedRecords;
     }
 
     /**

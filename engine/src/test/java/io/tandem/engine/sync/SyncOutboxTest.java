@@ -112,6 +112,25 @@ class SyncOutboxTest {
         assertTrue(outbox.isEmpty());
     }
 
+    /**
+     * A record journaled more than a second ago — by a previous run, read after a restart — goes out
+     * without its TCP windows: seconds-old sequence numbers can look ahead of the live ones modulo
+     * 2^32, and a peer merging them as the further value would drop the connection's every packet.
+     */
+    @Test
+    void agedRecordsGoOutWithoutTheirWindows() {
+        final LocalChanges changes = new LocalChanges(outbox, C);
+        changes.accept(record(1, 10).type(JournalRecordType.INSERT.code()).wallTimeMillis(NOW - 5), NOW, l -> { });
+        changes.accept(record(2, 200).wallTimeMillis(NOW - 1000), NOW, l -> { });
+        changes.accept(record(3, 300).type(JournalRecordType.INSERT.code()).wallTimeMillis(NOW - 6400), NOW, l -> { });
+        changes.accept(record(4, 400).wallTimeMillis(NOW - 1001).syncHints(io.tandem.engine.state.SyncHints.FULL),
+                NOW, l -> { });
+        assertEquals(2, changes.agedRecords());
+        flush();
+        assertEquals(List.of("ins 1 seqlo 10", "ins 3 seqlo 0", "upd 4 seqlo 0", "updc 2 seqlo 200 expire 0"),
+                decode(frames.get(0)));
+    }
+
     @Test
     void aLargeOutboxIsSplitIntoFramesWithinTheMtu() {
         for (int i = 1; i <= 40; i++) {
