@@ -45,12 +45,8 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(
         name = "journal",
-        mixinStandardHelpOptions = true,
-        versionProvider = TandemMain.Version.class,
         synopsisSubcommandLabel = "COMMAND",
-        headerHeading = "%n",
         header = "Read the state journal: events, past state tables, statistics, export and import.",
-        descriptionHeading = "%nDescription:%n",
         description = {
             "The engine journals every state change — insert, update, delete, flush — and a rolling snapshot"
                 + " of the whole table into a directory of Chronicle Queue files (`set journal dir`). These"
@@ -67,7 +63,6 @@ import picocli.CommandLine.TypeConversionException;
             "Record format, snapshot epochs and recovery: docs/journal-format.md.",
         },
         commandListHeading = "%nCommands:%n",
-        optionListHeading = "%nOptions:%n",
         subcommands = {
             JournalCommand.Tail.class, JournalCommand.States.class, JournalCommand.Stats.class,
             JournalCommand.Export.class, JournalCommand.Import.class, CommandLine.HelpCommand.class,
@@ -79,7 +74,6 @@ import picocli.CommandLine.TypeConversionException;
                 + " journal (import), a file that cannot be read or written. One line on stderr says what.",
             "2:Bad command line (unknown option, bad TIME, unknown type).",
         },
-        footerHeading = "%nExamples:%n",
         footer = {
             "  tandem journal tail -f --proto tcp --port 443",
             "  tandem journal tail --since -10m --type delete",
@@ -93,6 +87,9 @@ public final class JournalCommand implements Runnable {
 
     @Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    private HelpLayout helpLayout;
 
     @Override
     public void run() {
@@ -124,6 +121,21 @@ public final class JournalCommand implements Runnable {
         }
     }
 
+    /**
+     * What the help of {@code tandem journal} and of each of its commands shares: {@code -h/--help} and
+     * {@code -V/--version}, and the headings of the sections.
+     */
+    @Command(
+            mixinStandardHelpOptions = true,
+            versionProvider = TandemMain.Version.class,
+            headerHeading = "%n",
+            descriptionHeading = "%nDescription:%n",
+            optionListHeading = "%nOptions:%n",
+            parameterListHeading = "%nArguments:%n",
+            footerHeading = "%nExamples:%n")
+    static final class HelpLayout {
+    }
+
     /** {@code -d/--dir}, shared by every sub-command. */
     static final class DirOption {
         @Option(names = {"-d", "--dir"}, paramLabel = "DIR", defaultValue = DEFAULT_DIR,
@@ -131,10 +143,13 @@ public final class JournalCommand implements Runnable {
         Path dir;
     }
 
-    /** The common frame of the sub-commands: streams, and one-line errors with exit status 1. */
+    /** The common frame of the sub-commands: help, {@code -d}, streams, and one-line errors with exit status 1. */
     abstract static class JournalSubcommand implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        HelpLayout helpLayout;
 
         @Mixin
         DirOption dirOption;
@@ -176,11 +191,7 @@ public final class JournalCommand implements Runnable {
 
     @Command(
             name = "tail",
-            mixinStandardHelpOptions = true,
-            versionProvider = TandemMain.Version.class,
-            headerHeading = "%n",
             header = "Print state events, one line each, like `conntrack -E`.",
-            descriptionHeading = "%nDescription:%n",
             description = {
                 "Prints the journal's records in the order they were written, one line each: the time (UTC),"
                     + " the type in brackets, then for state records the protocol, source -> destination, both"
@@ -198,8 +209,6 @@ public final class JournalCommand implements Runnable {
                 "",
                 "TIME is " + TimeSpec.HELP + ".",
             },
-            optionListHeading = "%nOptions:%n",
-            footerHeading = "%nExamples:%n",
             footer = {
                 "  tandem journal tail -f",
                 "  tandem journal tail -n 20 --type delete",
@@ -277,11 +286,7 @@ public final class JournalCommand implements Runnable {
 
     @Command(
             name = "states",
-            mixinStandardHelpOptions = true,
-            versionProvider = TandemMain.Version.class,
-            headerHeading = "%n",
             header = "Show the state table as it was at a time, like `pfctl -ss`.",
-            descriptionHeading = "%nDescription:%n",
             description = {
                 "Rebuilds the state table by replaying the journal up to TIME (default: now, the end of the"
                     + " journal) the way the engine's recovery does: INSERT, UPDATE and SNAPSHOT put a state"
@@ -300,8 +305,6 @@ public final class JournalCommand implements Runnable {
                 "",
                 "TIME is " + TimeSpec.HELP + ".",
             },
-            optionListHeading = "%nOptions:%n",
-            footerHeading = "%nExamples:%n",
             footer = {
                 "  tandem journal states",
                 "  tandem journal states --at -1h",
@@ -349,11 +352,7 @@ public final class JournalCommand implements Runnable {
 
     @Command(
             name = "stats",
-            mixinStandardHelpOptions = true,
-            versionProvider = TandemMain.Version.class,
-            headerHeading = "%n",
             header = "Summarise a journal: records by type, span, rate, disk use, skipped records, last snapshot.",
-            descriptionHeading = "%nDescription:%n",
             description = {
                 "Reads the whole journal once and prints: the number of records of each type and in total; the"
                     + " times of the first and last record and the rate over that span (records/s); the bytes"
@@ -361,8 +360,6 @@ public final class JournalCommand implements Runnable {
                     + " reason (bad_crc, bad_length, ...); and the last complete snapshot epoch, where the"
                     + " engine's recovery would start.",
             },
-            optionListHeading = "%nOptions:%n",
-            footerHeading = "%nExamples:%n",
             footer = {"  tandem journal stats", "  tandem journal stats --json -d /srv/journal"})
     static final class Stats extends JournalSubcommand {
         @Option(names = "--json", description = "Print one JSON object.")
@@ -382,11 +379,7 @@ public final class JournalCommand implements Runnable {
 
     @Command(
             name = "export",
-            mixinStandardHelpOptions = true,
-            versionProvider = TandemMain.Version.class,
-            headerHeading = "%n",
             header = "Dump the state table as of a time to a file of JSON lines.",
-            descriptionHeading = "%nDescription:%n",
             description = {
                 "Rebuilds the state table as `tandem journal states --at TIME` does and writes it to FILE"
                     + " (- for standard output), one state per line, with every field needed to restore it:"
@@ -397,9 +390,6 @@ public final class JournalCommand implements Runnable {
                 "",
                 "TIME is " + TimeSpec.HELP + ".",
             },
-            optionListHeading = "%nOptions:%n",
-            parameterListHeading = "%nArguments:%n",
-            footerHeading = "%nExamples:%n",
             footer = {"  tandem journal export /tmp/states.jsonl", "  tandem journal export --at -5m - | jq .dport"})
     static final class Export extends JournalSubcommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "Where to write the states (- for stdout).")
@@ -435,11 +425,7 @@ public final class JournalCommand implements Runnable {
 
     @Command(
             name = "import",
-            mixinStandardHelpOptions = true,
-            versionProvider = TandemMain.Version.class,
-            headerHeading = "%n",
             header = "Append exported states to a journal as a new snapshot epoch.",
-            descriptionHeading = "%nDescription:%n",
             description = {
                 "Reads FILE (JSON lines from `tandem journal export`; - for standard input), checks every line,"
                     + " and appends the states to the journal directory as one new complete snapshot epoch:"
@@ -454,9 +440,6 @@ public final class JournalCommand implements Runnable {
                     + " and `tandem run` has started once). Import refuses while an engine runs on it: it takes"
                     + " the engine's lock, DIR/engine.lock, for the duration of the write.",
             },
-            optionListHeading = "%nOptions:%n",
-            parameterListHeading = "%nArguments:%n",
-            footerHeading = "%nExamples:%n",
             footer = {
                 "  systemctl stop tandem",
                 "  tandem journal import /tmp/states.jsonl",

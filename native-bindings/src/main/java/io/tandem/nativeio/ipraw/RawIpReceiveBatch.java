@@ -1,25 +1,8 @@
 package io.tandem.nativeio.ipraw;
 
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOVEC_LENGTH;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_BASE_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_LEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MMSGHDR_LENGTH;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MMSG_HDR_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MMSG_LEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROLLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROL_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_FLAGS_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOVLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOV_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAMELEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAME_OFFSET;
-
-import java.nio.ByteOrder;
-
-import io.tandem.nativeio.libc.LibC;
 import io.tandem.nativeio.libc.LinuxConstants;
 import io.tandem.nativeio.libc.OffHeap;
-import io.tandem.nativeio.libc.Syscalls;
+import io.tandem.nativeio.libc.ReceiveBatch;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -30,11 +13,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * IPv4 header followed by the payload; read it with {@link IpPacketInfo}.
  *
  * <p>Theory of operation. The constructor builds five off-heap arrays once ({@code mmsghdr[vlen]},
- * {@code iovec[vlen]}, {@code sockaddr_in[vlen]}, control buffers and receive buffers) and wires every pointer.
- * {@link #receive(int)} first restores {@code msg_namelen} and {@code msg_controllen} of the slots the previous call
- * filled (the kernel overwrites both with what it used), then makes one non-blocking {@code recvmmsg}; the kernel
- * writes {@code msg_len}, {@code msg_flags}, the name and the control messages of each filled slot. The owner reads
- * slots 0 to {@link #count()}-1 and must be done with them before the next receive.
+ * {@code iovec[vlen]} and receive buffers in {@link ReceiveBatch}, {@code sockaddr_in[vlen]} and control buffers
+ * here) and wires every pointer. {@link #receive(int)} first restores {@code msg_namelen} and {@code msg_controllen}
+ * of the slots the previous call filled (the kernel overwrites both with what it used), then makes one non-blocking
+ * {@code recvmmsg}; the kernel writes {@code msg_len}, {@code msg_flags}, the name and the control messages of each
+ * filled slot. The owner reads slots 0 to {@link #count()}-1 and must be done with them before the next receive.
  *
  * <p>Owner: the sync agent. Memory bound: {@code vlen * (64 + 16 + 16 + 64 + align64(slotSize))} bytes, fixed at
  * construction. Failure policy: {@link #receive} never throws and never allocates; it returns a negative errno.
@@ -51,23 +34,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * 56  msg_len        (out)
  * </pre>
  */
-public final class RawIpReceiveBatch {
+public final class RawIpReceiveBatch extends ReceiveBatch {
     /** Bytes of a control buffer: room for {@code IP_PKTINFO} and one more small message. */
     public static final int CONTROL_CAPACITY = RawIpSocket.CONTROL_CAPACITY;
 
-    private static final ByteOrder HOST_ORDER = ByteOrder.nativeOrder();
-
-    private final LibC libc = Syscalls.libc();
-    private final int vlen;
-    private final int slotSize;
-    private final UnsafeBuffer mmsghdrs;
-    private final UnsafeBuffer iovecs;
     private final UnsafeBuffer names;
     private final UnsafeBuffer controls;
-    private final UnsafeBuffer slotMemory;
-    private final UnsafeBuffer[] slots;
-    private final long mmsghdrsAddress;
-    private int count;
     private int dirty;
 
     /**
@@ -77,43 +49,22 @@ public final class RawIpReceiveBatch {
      * @param slotSize bytes per receive buffer, 20 to 65535: IPv4 header plus the largest frame (MTU is enough)
      */
     public RawIpReceiveBatch(final int vlen, final int slotSize) {
-        if (vlen < 1 || vlen > 1024) {
-            throw new IllegalArgumentException("vlen must be 1..1024 (UIO_MAXIOV), got " + vlen);
-        }
-        if (slotSize < IpPacketInfo.MIN_HEADER_LENGTH || slotSize > 65535) {
-            throw new IllegalArgumentException("slotSize must be 20..65535, got " + slotSize);
-        }
-        this.vlen = vlen;
-        this.slotSize = slotSize;
-        final int slotStride = (slotSize + OffHeap.ALIGNMENT - 1) & -OffHeap.ALIGNMENT;
-        mmsghdrs = OffHeap.allocate(vlen * MMSGHDR_LENGTH);
-        iovecs = OffHeap.allocate(vlen * IOVEC_LENGTH);
+        super(vlen, slotSize, IpPacketInfo.MIN_HEADER_LENGTH, 65535, "20..65535");
         names = OffHeap.allocate(vlen * SockAddrInFlyweight.LENGTH);
         controls = OffHeap.allocate(vlen * CONTROL_CAPACITY);
-        slotMemory = OffHeap.allocate(vlen * slotStride);
-        slots = new UnsafeBuffer[vlen];
         for (int i = 0; i < vlen; i++) {
-            slots[i] = new UnsafeBuffer(slotMemory, i * slotStride, slotSize);
-            final int iov = i * IOVEC_LENGTH;
-            iovecs.putLong(iov + IOV_BASE_OFFSET, slots[i].addressOffset(), HOST_ORDER);
-            iovecs.putLong(iov + IOV_LEN_OFFSET, slotSize, HOST_ORDER);
-            final int msg = i * MMSGHDR_LENGTH + MMSG_HDR_OFFSET;
-            mmsghdrs.putLong(msg + MSG_NAME_OFFSET, names.addressOffset() + (long)i * SockAddrInFlyweight.LENGTH,
+            mmsghdrs.putLong(msghdr(i) + MSG_NAME_OFFSET, names.addressOffset() + (long)i * SockAddrInFlyweight.LENGTH,
                 HOST_ORDER);
-            mmsghdrs.putLong(msg + MSG_IOV_OFFSET, iovecs.addressOffset() + iov, HOST_ORDER);
-            mmsghdrs.putLong(msg + MSG_IOVLEN_OFFSET, 1L, HOST_ORDER);
-            mmsghdrs.putLong(msg + MSG_CONTROL_OFFSET, controls.addressOffset() + (long)i * CONTROL_CAPACITY,
+            mmsghdrs.putLong(msghdr(i) + MSG_CONTROL_OFFSET, controls.addressOffset() + (long)i * CONTROL_CAPACITY,
                 HOST_ORDER);
             restore(i);
         }
-        mmsghdrsAddress = mmsghdrs.addressOffset();
     }
 
     private void restore(final int i) {
-        final int msg = i * MMSGHDR_LENGTH + MMSG_HDR_OFFSET;
-        mmsghdrs.putInt(msg + MSG_NAMELEN_OFFSET, SockAddrInFlyweight.LENGTH, HOST_ORDER);
-        mmsghdrs.putLong(msg + MSG_CONTROLLEN_OFFSET, CONTROL_CAPACITY, HOST_ORDER);
-        mmsghdrs.putInt(msg + MSG_FLAGS_OFFSET, 0, HOST_ORDER);
+        mmsghdrs.putInt(msghdr(i) + MSG_NAMELEN_OFFSET, SockAddrInFlyweight.LENGTH, HOST_ORDER);
+        mmsghdrs.putLong(msghdr(i) + MSG_CONTROLLEN_OFFSET, CONTROL_CAPACITY, HOST_ORDER);
+        mmsghdrs.putInt(msghdr(i) + MSG_FLAGS_OFFSET, 0, HOST_ORDER);
         mmsghdrs.putInt(i * MMSGHDR_LENGTH + MMSG_LEN_OFFSET, 0, HOST_ORDER);
     }
 
@@ -129,62 +80,9 @@ public final class RawIpReceiveBatch {
         for (int i = 0; i < dirty; i++) {
             restore(i);
         }
-        final int result = libc.recvmmsg(fd, mmsghdrsAddress, vlen, LinuxConstants.MSG_DONTWAIT, 0L);
-        if (result < 0) {
-            count = 0;
-            dirty = 0;
-            return -Syscalls.lastErrno();
-        }
-        count = result;
-        dirty = result;
+        final int result = recvmmsg(fd, LinuxConstants.MSG_DONTWAIT);
+        dirty = count();
         return result;
-    }
-
-    /** @return datagrams filled by the last successful {@link #receive}, 0 after a failure */
-    public int count() {
-        return count;
-    }
-
-    /** @return slots per call */
-    public int vlen() {
-        return vlen;
-    }
-
-    /** @return bytes per slot */
-    public int slotSize() {
-        return slotSize;
-    }
-
-    /**
-     * @param i slot index
-     * @return the preallocated view over slot {@code i}: IPv4 header at offset 0, then the payload
-     */
-    public UnsafeBuffer slot(final int i) {
-        return slots[i];
-    }
-
-    /**
-     * @param i slot index, below {@link #count()}
-     * @return bytes received into slot {@code i} ({@code msg_len}), IPv4 header included, at most {@link #slotSize()}
-     */
-    public int length(final int i) {
-        return mmsghdrs.getInt(i * MMSGHDR_LENGTH + MMSG_LEN_OFFSET, HOST_ORDER);
-    }
-
-    /**
-     * @param i slot index, below {@link #count()}
-     * @return the {@code msg_flags} the kernel returned for slot {@code i}
-     */
-    public int flags(final int i) {
-        return mmsghdrs.getInt(i * MMSGHDR_LENGTH + MMSG_HDR_OFFSET + MSG_FLAGS_OFFSET, HOST_ORDER);
-    }
-
-    /**
-     * @param i slot index, below {@link #count()}
-     * @return true when the datagram was longer than the slot ({@code MSG_TRUNC}); its head is still usable
-     */
-    public boolean truncated(final int i) {
-        return (flags(i) & LinuxConstants.MSG_TRUNC) != 0;
     }
 
     /**
@@ -200,13 +98,8 @@ public final class RawIpReceiveBatch {
      * @return the interface slot {@code i} arrived on ({@code IP_PKTINFO}), or {@link IpPacketInfo#NO_INTERFACE}
      */
     public int interfaceIndex(final int i) {
-        final long used = mmsghdrs.getLong(i * MMSGHDR_LENGTH + MMSG_HDR_OFFSET + MSG_CONTROLLEN_OFFSET, HOST_ORDER);
+        final long used = mmsghdrs.getLong(msghdr(i) + MSG_CONTROLLEN_OFFSET, HOST_ORDER);
         return IpPacketInfo.interfaceIndex(controls, i * CONTROL_CAPACITY, (int)Math.min(CONTROL_CAPACITY, used));
-    }
-
-    /** @return view over the {@code mmsghdr} array, for tests and diagnostics */
-    public UnsafeBuffer mmsghdrs() {
-        return mmsghdrs;
     }
 
     /** @return view over the {@code sockaddr_in} name array, for tests and diagnostics */

@@ -1,12 +1,12 @@
 package io.tandem.nativeio.ipraw;
 
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOVEC_LENGTH;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_BASE_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.IOV_LEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSGHDR_LENGTH;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROLLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_FLAGS_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAMELEN_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.IOVEC_LENGTH;
+import static io.tandem.nativeio.libc.ReceiveBatch.IOV_BASE_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.IOV_LEN_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSGHDR_LENGTH;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_CONTROLLEN_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_FLAGS_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_NAMELEN_OFFSET;
 
 import java.nio.ByteOrder;
 

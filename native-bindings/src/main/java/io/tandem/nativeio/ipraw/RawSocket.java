@@ -1,12 +1,12 @@
 package io.tandem.nativeio.ipraw;
 
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROLLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_CONTROL_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_FLAGS_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOVLEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_IOV_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAMELEN_OFFSET;
-import static io.tandem.nativeio.netlink.RecvmmsgBatch.MSG_NAME_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_CONTROLLEN_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_CONTROL_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_FLAGS_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_IOVLEN_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_IOV_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_NAMELEN_OFFSET;
+import static io.tandem.nativeio.libc.ReceiveBatch.MSG_NAME_OFFSET;
 
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.libc.LibC;

@@ -11,7 +11,7 @@
  * <p>Flyweights over the native structs: {@code sockaddr_in}, {@code ip_mreqn}, {@code cmsghdr},
  * {@code in_pktinfo}, {@code sockaddr_in6} (and the {@code ipv6_mreq}/{@code in6_pktinfo} offsets in
  * {@code RawIp6Socket}); their layouts are checked against the C headers by a test. {@code msghdr}, {@code iovec} and
- * {@code mmsghdr} reuse the checked layout constants of {@link io.tandem.nativeio.netlink.RecvmmsgBatch}.
+ * {@code mmsghdr} reuse the checked layout constants of {@link io.tandem.nativeio.libc.ReceiveBatch}.
  *
  * <p>Addresses: an IPv4 address is an {@code int} with the first octet in the most significant byte
  * ({@link io.tandem.nativeio.ipraw.Ipv4Address}); flyweights store it big-endian. Memory rule as for the whole tree:

@@ -6,6 +6,8 @@
  * memory so that a warmed-up call allocates nothing; they report failure as a negative errno. Setup helpers
  * ({@link io.tandem.nativeio.libc.CpuAffinity}, {@link io.tandem.nativeio.libc.NetNamespace},
  * {@link io.tandem.nativeio.libc.Interfaces}) throw {@link io.tandem.nativeio.libc.NativeException} with the errno,
- * its symbolic name and a hint at the likely cause.
+ * its symbolic name and a hint at the likely cause. {@link io.tandem.nativeio.libc.ReceiveBatch} is the
+ * preallocated {@code recvmmsg} batch the netlink and raw IP batches extend, and the home of the {@code iovec},
+ * {@code msghdr} and {@code mmsghdr} layout constants.
  */
 package io.tandem.nativeio.libc;
