@@ -1,8 +1,8 @@
 package io.tandem.engine.control;
 
 import io.tandem.engine.rules.Addresses;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateSnapshotMailbox;
-import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 
 /**
@@ -32,7 +32,7 @@ final class StateJson {
         field(sb, "ifindex", Long.toString(r[o + StateSnapshotMailbox.F_IFINDEX])).append(',');
         field(sb, "rule", Long.toString(r[o + StateSnapshotMailbox.F_RULE])).append(',');
         final long dir = r[o + StateSnapshotMailbox.F_DIRECTION];
-        field(sb, "direction", dir == StateTable.PF_OUT ? "\"out\"" : dir == StateTable.PF_IN ? "\"in\"" : "\"inout\"")
+        field(sb, "direction", dir == PfConstants.PF_OUT ? "\"out\"" : dir == PfConstants.PF_IN ? "\"in\"" : "\"inout\"")
                 .append(',');
         field(sb, "age", Long.toString(Math.max(0, (nowMillis - r[o + StateSnapshotMailbox.F_CREATED_MILLIS]) / 1000)))
                 .append(',');

@@ -1,5 +1,13 @@
 package io.tandem.engine.tools;
 
+import static io.tandem.engine.state.PfConstants.PFUDPS_NSTATES;
+import static io.tandem.engine.state.PfConstants.PF_OUT;
+import static io.tandem.engine.state.PfConstants.PF_TCPS_PROXY_DST;
+import static io.tandem.engine.state.PfConstants.PF_TCPS_PROXY_SRC;
+import static io.tandem.engine.state.PfConstants.TCP_NSTATES;
+
+import io.tandem.engine.state.PfConstants;
+
 /**
  * The first line of a state as FreeBSD's {@code pfctl -ss} prints it, for {@code tandem states} and
  * {@code tandem journal}.
@@ -20,13 +28,6 @@ package io.tandem.engine.tools;
  * ICMP). No NAT: the WIRE and STACK keys are equal, so pfctl's "(translated)" part never appears.
  */
 public final class PfctlStateLine {
-    private static final int PF_OUT = 2;
-    private static final String[] TCP_STATES = {
-        "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-        "LAST_ACK", "FIN_WAIT_2", "TIME_WAIT",
-    };
-    private static final String[] NAMES = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
-
     private PfctlStateLine() {
     }
 
@@ -67,19 +68,19 @@ public final class PfctlStateLine {
     /** The peer-state column of {@code print_state}, three spaces included. */
     static String states(final int proto, final int a, final int b) {
         if (proto == 6) {
-            if (a >= 0 && a <= 10 && b >= 0 && b <= 10) {
-                return "   " + TCP_STATES[a] + ":" + TCP_STATES[b];
+            if (a >= 0 && a < TCP_NSTATES && b >= 0 && b < TCP_NSTATES) {
+                return "   " + PfConstants.tcpStateName(a) + ":" + PfConstants.tcpStateName(b);
             }
-            if (a == 11 || b == 11) {
+            if (a == PF_TCPS_PROXY_SRC || b == PF_TCPS_PROXY_SRC) {
                 return "   PROXY:SRC";
             }
-            if (a == 12 || b == 12) {
+            if (a == PF_TCPS_PROXY_DST || b == PF_TCPS_PROXY_DST) {
                 return "   PROXY:DST";
             }
             return "   <BAD STATE LEVELS " + a + ":" + b + ">";
         }
-        if (proto != 1 && proto != 58 && a >= 0 && a < NAMES.length && b >= 0 && b < NAMES.length) {
-            return "   " + NAMES[a] + ":" + NAMES[b];
+        if (proto != 1 && proto != 58 && a >= 0 && a < PFUDPS_NSTATES && b >= 0 && b < PFUDPS_NSTATES) {
+            return "   " + PfConstants.udpStateName(a) + ":" + PfConstants.udpStateName(b);
         }
         return "   " + a + ":" + b;
     }

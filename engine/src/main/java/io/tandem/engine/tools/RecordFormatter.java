@@ -5,6 +5,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.rules.Addresses;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTimeouts;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -22,11 +23,6 @@ import java.time.format.DateTimeFormatter;
  * {@code tandem states --json}. Tool threads only: allocates freely.
  */
 public final class RecordFormatter {
-    private static final String[] TCP_STATES = {
-        "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-        "LAST_ACK", "FIN_WAIT_2", "TIME_WAIT",
-    };
-    private static final String[] UDP_STATES = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -56,12 +52,12 @@ public final class RecordFormatter {
     /** Name of a peer's state byte for a protocol. */
     public static String peerStateName(final int proto, final int state) {
         if (proto == 6) {
-            return state < TCP_STATES.length ? TCP_STATES[state] : Integer.toString(state);
+            return state < PfConstants.TCP_NSTATES ? PfConstants.tcpStateName(state) : Integer.toString(state);
         }
         if (proto == 1 || proto == 58) {
             return Integer.toString(state);
         }
-        return state < UDP_STATES.length ? UDP_STATES[state] : Integer.toString(state);
+        return state < PfConstants.PFUDPS_NSTATES ? PfConstants.udpStateName(state) : Integer.toString(state);
     }
 
     /** pf.conf name of a timeout class, or the number for classes this version does not know. */
