@@ -193,63 +193,19 @@ public final class RecordFormatter {
             b.append(",\"reason\":\"").append(JournalDeleteReason.of(r.reason()).label()).append('"');
         }
         if (carriesState(type)) {
-            b.append(',');
-            stateFields(b, r);
+            StateJsonWriter.EXPORT.fields(b.append(','), r, 0);
         } else {
             b.append(",\"creatorid\":\"").append(hex8(r.creatorId())).append('"');
         }
         return b.append('}').toString();
     }
 
-    /** One state as a JSON object: every field needed to restore it ({@link StateJsonCodec} reads it). */
+    /**
+     * One state as a JSON object: every field needed to restore it ({@link StateJsonWriter#EXPORT};
+     * {@link StateJsonCodec} reads it).
+     */
     public static String stateJson(final JournalRecordFlyweight r) {
-        final StringBuilder b = new StringBuilder(512).append('{');
-        stateFields(b, r);
-        return b.append('}').toString();
-    }
-
-    /** The state's fields, without braces. */
-    static void stateFields(final StringBuilder b, final JournalRecordFlyweight r) {
-        final int af = r.af();
-        final int dir = r.direction();
-        b.append("\"creatorid\":\"").append(hex8(r.creatorId())).append("\",\"id\":\"").append(hex16(r.id()))
-                .append("\",\"af\":");
-        if (af == 2 || af == 10) {
-            b.append(af == 2 ? "\"inet\"" : "\"inet6\"");
-        } else {
-            b.append(af);
-        }
-        b.append(",\"proto\":").append(r.proto()).append(",\"direction\":");
-        if (dir == 1 || dir == 2) {
-            b.append(dir == 1 ? "\"in\"" : "\"out\"");
-        } else {
-            b.append(dir);
-        }
-        b.append(",\"src\":\"").append(srcAddress(r)).append("\",\"sport\":").append(r.srcPort())
-                .append(",\"dst\":\"").append(dstAddress(r)).append("\",\"dport\":").append(r.dstPort())
-                .append(",\"ifindex\":").append(r.ifindex()).append(",\"rule\":").append(r.rule())
-                .append(",\"timeout\":");
-        final int timeout = r.timeoutClass();
-        if (timeout < StateTimeouts.COUNT) {
-            b.append('"').append(timeoutName(timeout)).append('"');
-        } else {
-            b.append(timeout);
-        }
-        b.append(",\"flags\":").append(r.stateFlags())
-                .append(",\"creation\":").append(r.creationMillis())
-                .append(",\"expire_at\":").append(r.expireAtMillis())
-                .append(",\"last_activity\":").append(r.lastActivityMillis())
-                .append(",\"packets\":[").append(r.packets(0)).append(',').append(r.packets(1))
-                .append("],\"bytes\":[").append(r.bytes(0)).append(',').append(r.bytes(1)).append(']');
-        peer(b, "src_peer", r, 0);
-        peer(b, "dst_peer", r, 1);
-    }
-
-    private static void peer(final StringBuilder b, final String name, final JournalRecordFlyweight r, final int p) {
-        b.append(",\"").append(name).append("\":{\"seqlo\":").append(r.seqLo(p)).append(",\"seqhi\":")
-                .append(r.seqHi(p)).append(",\"seqdiff\":").append(r.seqDiff(p)).append(",\"max_win\":")
-                .append(r.maxWin(p)).append(",\"mss\":").append(r.mss(p)).append(",\"state\":").append(r.peerState(p))
-                .append(",\"wscale\":").append(r.wscale(p)).append('}');
+        return StateJsonWriter.EXPORT.object(r, 0);
     }
 
     /** {@code HH:MM:SS} (hours may exceed 24), as pfctl prints ages and expiry; negatives clamp to 0. */
