@@ -208,34 +208,22 @@ public final class RecordFormatter {
         return StateJsonWriter.EXPORT.object(r, 0);
     }
 
-    /** {@code HH:MM:SS} (hours may exceed 24), as pfctl prints ages and expiry; negatives clamp to 0. */
+    /** A span in milliseconds as {@link PfctlStateText#hms} prints its whole seconds. */
     public static String hms(final long millis) {
-        final long seconds = Math.max(0, millis / 1000);
-        final long h = seconds / 3600;
-        final long m = seconds / 60 % 60;
-        final long s = seconds % 60;
-        return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+        return PfctlStateText.hms(millis / 1000);
     }
 
     /**
-     * A state in {@code pfctl -ss} style, two lines: the first as {@link PfctlStateLine} prints pf's
-     * key ({@code dst <- src} for states created inbound, {@code src -> dst} outbound, peer states in
-     * the same order); then age and time to expiry at {@code atMillis}, packets and bytes each
-     * way, rule and pfsync identity.
+     * A state in {@code pfctl -ss} style, two lines ({@link PfctlStateText}): the first with pf's key
+     * ({@code dst <- src} for states created inbound, {@code src -> dst} outbound, peer states in the
+     * same order); then age and time to expiry at {@code atMillis}, packets and bytes each way, rule,
+     * timeout, and on the same line the pfsync identity.
      */
     public static String pfctl(final JournalRecordFlyweight r, final long atMillis) {
-        final StringBuilder b = new StringBuilder(200);
-        final int proto = r.proto();
-        final int ifindex = r.ifindex();
-        b.append(PfctlStateLine.line(ifindex == 0 ? "all" : "if" + (ifindex & 0xFFFF_FFFFL), proto, r.af() == 10,
-                r.direction(), srcAddress(r), r.srcPort(), dstAddress(r), r.dstPort(), r.peerState(0), r.peerState(1)))
-                .append('\n');
-        final long expire = r.expireAtMillis();
-        b.append("   age ").append(hms(atMillis - r.creationMillis())).append(", expires in ")
-                .append(expire == 0 ? "never" : hms(expire - atMillis)).append(", ").append(r.packets(0)).append(':')
-                .append(r.packets(1)).append(" pkts, ").append(r.bytes(0)).append(':').append(r.bytes(1))
-                .append(" bytes, rule ").append(r.rule()).append(", timeout ").append(timeoutName(r.timeoutClass()))
-                .append(", id ").append(hex16(r.id())).append(", creatorid ").append(hex8(r.creatorId())).append('\n');
-        return b.toString();
+        return PfctlStateText.line(r.ifindex() & 0xFFFF_FFFFL, r.proto(), r.af() == 10, r.direction(), srcAddress(r),
+                r.srcPort(), dstAddress(r), r.dstPort(), r.peerState(0), r.peerState(1)) + '\n'
+                + PfctlStateText.ageAndCounters(r.ageSeconds(atMillis), r.expiresInSeconds(atMillis), r.packets(0),
+                        r.packets(1), r.bytes(0), r.bytes(1), r.rule(), timeoutName(r.timeoutClass()))
+                + ", id " + hex16(r.id()) + ", creatorid " + hex8(r.creatorId()) + '\n';
     }
 }
