@@ -10,6 +10,7 @@ import io.tandem.engine.tools.ProgressBar;
 import io.tandem.engine.tools.RecordFilter;
 import io.tandem.engine.tools.RecordFormatter;
 import io.tandem.engine.tools.StateImport;
+import io.tandem.engine.tools.StateJsonWriter;
 import io.tandem.engine.tools.StateTableReplay;
 import io.tandem.engine.tools.TimeSpec;
 import java.io.BufferedReader;
@@ -333,11 +334,7 @@ public final class JournalCommand implements Runnable {
                 buffer.wrap(live.get(i));
                 r.wrap(buffer, 0);
                 if (json) {
-                    final String state = RecordFormatter.stateJson(r);
-                    final long expire = r.expireAtMillis();
-                    out.println("  " + state.substring(0, state.length() - 1) + ",\"age\":"
-                            + Math.max(0, (when - r.creationMillis()) / 1000) + ",\"expire\":"
-                            + (expire == 0 ? -1 : Math.max(0, (expire - when) / 1000)) + "}"
+                    out.println("  " + StateJsonWriter.JOURNAL_STATES.object(r, when)
                             + (i + 1 < live.size() ? "," : ""));
                 } else {
                     out.print(RecordFormatter.pfctl(r, when));

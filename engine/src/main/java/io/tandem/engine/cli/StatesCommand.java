@@ -1,6 +1,6 @@
 package io.tandem.engine.cli;
 
-import io.tandem.engine.tools.PfctlStateLine;
+import io.tandem.engine.tools.PfctlStateText;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,58 +62,36 @@ final class StatesCommand implements Callable<Integer> {
     }
 
     /**
-     * One state in {@code pfctl -ss -v} style: the first line as {@link PfctlStateLine} prints pf's
-     * key ({@code addr[1] -> addr[0]} outbound, {@code addr[1] <- addr[0]} inbound, peer states in
-     * the same order), then for TCP both sequence windows in that order, then age, expiry, counters,
-     * rule and the pfsync identity.
+     * One state in {@code pfctl -ss -v} style ({@link PfctlStateText}): pf's key
+     * ({@code addr[1] -> addr[0]} outbound, {@code addr[1] <- addr[0]} inbound, peer states in the
+     * same order), then for TCP both sequence windows in that order, then age, expiry, counters,
+     * rule, and the pfsync identity on a line of its own.
      */
     @SuppressWarnings("unchecked")
     static String format(final Map<String, Object> s) {
-        final long proto = (Long) s.get("proto");
-        final boolean v6 = "inet6".equals(s.get("af"));
+        final int proto = (int) (long) (Long) s.get("proto");
         final int direction = "out".equals(s.get("direction")) ? 2 : 1;
         final Map<String, Object> sp = (Map<String, Object>) s.get("src_peer");
         final Map<String, Object> dp = (Map<String, Object>) s.get("dst_peer");
         final StringBuilder b = new StringBuilder();
-        final long ifindex = (Long) s.get("ifindex");
-        b.append(PfctlStateLine.line(ifindex == 0 ? "all" : "if" + ifindex, (int) proto, v6, direction,
+        b.append(PfctlStateText.line((Long) s.get("ifindex"), proto, "inet6".equals(s.get("af")), direction,
                 (String) s.get("src"), (int) (long) (Long) s.get("sport"), (String) s.get("dst"),
-                (int) (long) (Long) s.get("dport"), state(sp), state(dp))).append('\n');
+                (int) (long) (Long) s.get("dport"), number(sp, "state"), number(dp, "state"))).append('\n');
         if (proto == 6) {
-            final boolean first = PfctlStateLine.initiatorFirst(direction);
-            final Map<String, Object> left = first ? sp : dp;
-            final Map<String, Object> right = first ? dp : sp;
-            final boolean scaled = (Long) left.get("wscale") != 0 && (Long) right.get("wscale") != 0;
-            b.append("   ").append(window(left, scaled)).append("  ").append(window(right, scaled)).append('\n');
+            b.append(PfctlStateText.windows(direction, (Long) sp.get("seqlo"), (Long) sp.get("seqhi"),
+                    number(sp, "wscale"), (Long) dp.get("seqlo"), (Long) dp.get("seqhi"), number(dp, "wscale")))
+                    .append('\n');
         }
         final List<Object> pk = (List<Object>) s.get("packets");
         final List<Object> by = (List<Object>) s.get("bytes");
-        b.append("   age ").append(hms((Long) s.get("age"))).append(", expires in ").append(hms((Long) s.get("expire")))
-                .append(", ").append(pk.get(0)).append(':').append(pk.get(1)).append(" pkts, ")
-                .append(by.get(0)).append(':').append(by.get(1)).append(" bytes, rule ").append(s.get("rule"))
-                .append(", timeout ").append(s.get("timeout")).append('\n');
+        b.append(PfctlStateText.ageAndCounters((Long) s.get("age"), (Long) s.get("expire"), (Long) pk.get(0),
+                (Long) pk.get(1), (Long) by.get(0), (Long) by.get(1), (Long) s.get("rule"),
+                String.valueOf(s.get("timeout")))).append('\n');
         b.append("   id: ").append(s.get("id")).append(" creatorid: ").append(s.get("creatorid")).append('\n');
         return b.toString();
     }
 
-    private static int state(final Map<String, Object> peer) {
-        return (int) (long) (Long) peer.get("state");
-    }
-
-    /** {@code print_seq}, then {@code wscale} when both halves scale (as {@code print_state}). */
-    private static String window(final Map<String, Object> peer, final boolean scaled) {
-        final long seqlo = (Long) peer.get("seqlo");
-        final long seqhi = (Long) peer.get("seqhi");
-        final long wscale = (Long) peer.get("wscale");
-        final StringBuilder b = new StringBuilder("[").append(seqlo).append(" + ")
-                .append((seqhi - seqlo) & 0xFFFF_FFFFL).append("]");
-        if (scaled) {
-            b.append(" wscale ").append(wscale & 0x0f);
-        }
-        return b.toString();
-    }
-
-    private static String hms(final long seconds) {
-        return String.format("%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60);
+    private static int number(final Map<String, Object> peer, final String name) {
+        return (int) (long) (Long) peer.get(name);
     }
 }

@@ -1,6 +1,8 @@
 package io.tandem.engine.control;
 
 import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.state.StateSnapshotRow;
+import io.tandem.engine.tools.StateJsonWriter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,9 +23,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * answer, then the connection closes.
  *
  * <p>Protocol (text, UTF-8): the client sends {@code states\n}; the server answers with one JSON
- * object per live state, one per line (see {@link StateJson}), and a last line {@code end N} with
- * the count. Other requests are added with {@link #register} (the sync agent's {@code sync}); each
- * answers lines of JSON and {@code end N}. Unknown requests get {@code error unknown request '...'}.
+ * object per live state, one per line (written by {@link StateJsonWriter#LIVE}), and a last line
+ * {@code end N} with the count. Other requests are added with {@link #register} (the sync agent's
+ * {@code sync}); each answers lines of JSON and {@code end N}. Unknown requests get
+ * {@code error unknown request '...'}.
  *
  * <p>Theory of operation. Owned by the thread {@code tandem-control}, which accepts connections
  * one at a time (an admin tool, not a data path). It reads the state table only through the packet
@@ -100,9 +103,10 @@ public final class ControlServer implements AutoCloseable {
         final String request = in.readLine();
         if ("states".equals(request)) {
             try {
+                final StateSnapshotRow row = new StateSnapshotRow();
                 final int n = snapshots.read((rows, offset, now) -> {
                     try {
-                        out.write(StateJson.of(rows, offset, now));
+                        out.write(StateJsonWriter.LIVE.object(row.wrap(rows, offset), now));
                         out.write('\n');
                     } catch (final IOException e) {
                         throw new java.io.UncheckedIOException(e);

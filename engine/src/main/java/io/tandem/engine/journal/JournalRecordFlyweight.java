@@ -60,7 +60,7 @@ import org.agrona.MutableDirectBuffer;
  * reads like a packet. A flyweight: {@link #wrap} points it at a buffer, accessors read or write in
  * place, nothing is allocated.
  */
-public final class JournalRecordFlyweight implements io.tandem.engine.state.StateHalves {
+public final class JournalRecordFlyweight implements io.tandem.engine.state.StateView {
     public static final short MAGIC = 0x4A54;
     public static final int VERSION = 1;
 
@@ -180,6 +180,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int stateFlags() {
         return buffer.getShort(offset + STATE_FLAGS_OFFSET, LE) & 0xFFFF;
     }
@@ -216,6 +217,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int creatorId() {
         return buffer.getInt(offset + CREATOR_ID_OFFSET, LE);
     }
@@ -225,6 +227,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public long id() {
         return buffer.getLong(offset + ID_OFFSET, LE);
     }
@@ -234,6 +237,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int af() {
         return buffer.getByte(offset + AF_OFFSET) & 0xFF;
     }
@@ -243,6 +247,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int proto() {
         return buffer.getByte(offset + PROTO_OFFSET) & 0xFF;
     }
@@ -252,6 +257,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int direction() {
         return buffer.getByte(offset + DIRECTION_OFFSET) & 0xFF;
     }
@@ -271,6 +277,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int ifindex() {
         return buffer.getInt(offset + IFINDEX_OFFSET, LE);
     }
@@ -281,20 +288,24 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
     }
 
     /** Bits 127..64 of the source address (IPv4: 0). */
+    @Override
     public long srcHi() {
         return af() == 2 ? 0 : buffer.getLong(offset + SRC_ADDR_OFFSET, BE);
     }
 
     /** Bits 63..0 of the source address (IPv4: the address in the low 32 bits). */
+    @Override
     public long srcLo() {
         return af() == 2 ? buffer.getInt(offset + SRC_ADDR_OFFSET, BE) & 0xFFFF_FFFFL
                 : buffer.getLong(offset + SRC_ADDR_OFFSET + 8, BE);
     }
 
+    @Override
     public long dstHi() {
         return af() == 2 ? 0 : buffer.getLong(offset + DST_ADDR_OFFSET, BE);
     }
 
+    @Override
     public long dstLo() {
         return af() == 2 ? buffer.getInt(offset + DST_ADDR_OFFSET, BE) & 0xFFFF_FFFFL
                 : buffer.getLong(offset + DST_ADDR_OFFSET + 8, BE);
@@ -317,10 +328,12 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int srcPort() {
         return buffer.getShort(offset + SRC_PORT_OFFSET, BE) & 0xFFFF;
     }
 
+    @Override
     public int dstPort() {
         return buffer.getShort(offset + DST_PORT_OFFSET, BE) & 0xFFFF;
     }
@@ -331,6 +344,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public int rule() {
         return buffer.getInt(offset + RULE_OFFSET, LE);
     }
@@ -355,6 +369,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return buffer.getInt(peer(peer) + PEER_SEQHI, LE) & 0xFFFF_FFFFL;
     }
 
+    @Override
     public long seqDiff(final int peer) {
         return buffer.getInt(peer(peer) + PEER_SEQDIFF, LE) & 0xFFFF_FFFFL;
     }
@@ -392,6 +407,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public long creationMillis() {
         return buffer.getLong(offset + CREATION_OFFSET, LE);
     }
@@ -401,6 +417,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public long expireAtMillis() {
         return buffer.getLong(offset + EXPIRE_AT_OFFSET, LE);
     }
@@ -410,6 +427,7 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         return this;
     }
 
+    @Override
     public long lastActivityMillis() {
         return buffer.getLong(offset + LAST_ACTIVITY_OFFSET, LE);
     }
@@ -420,10 +438,12 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
     }
 
     /** Packets: {@code dir} 0 = initiator → responder, 1 = responder → initiator. */
+    @Override
     public long packets(final int dir) {
         return buffer.getLong(offset + (dir == 0 ? PACKETS_FWD_OFFSET : PACKETS_REV_OFFSET), LE);
     }
 
+    @Override
     public long bytes(final int dir) {
         return buffer.getLong(offset + (dir == 0 ? BYTES_FWD_OFFSET : BYTES_REV_OFFSET), LE);
     }

@@ -1,5 +1,6 @@
 package io.tandem.engine.journal;
 
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateChangeListener;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
@@ -70,7 +71,7 @@ public final class JournalRecorder implements StateChangeListener {
     public void onInsert(final StateTable table, final int slot) {
         // A state whose first packet is held (PFSTATE_ACK) has its INS sent at once: the hold lasts
         // until a peer acknowledges it.
-        onInsert(table, slot, (table.stateFlags(slot) & StateTable.PFSTATE_ACK) != 0 ? SyncHints.IMMEDIATE : 0);
+        onInsert(table, slot, (table.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0 ? SyncHints.IMMEDIATE : 0);
     }
 
     @Override
@@ -215,7 +216,7 @@ public final class JournalRecorder implements StateChangeListener {
         // the lane (it skips, by sequence number, what the lane gave it). A lane copy uses up its
         // sequence number even if the ring then drops the record.
         final boolean laned = urgent && lane != null && record.type() == JournalRecordType.INSERT.code()
-                && ((record.syncHints() & SyncHints.ACK) != 0 || (record.stateFlags() & StateTable.PFSTATE_ACK) != 0)
+                && ((record.syncHints() & SyncHints.ACK) != 0 || (record.stateFlags() & PfConstants.PFSTATE_ACK) != 0)
                 && lane.offer(stagingBuffer, 0);
         if (ring.offer(stagingBuffer, 0)) {
             sequence++;

@@ -4,6 +4,7 @@ import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateIds;
 import io.tandem.engine.state.StateTable;
@@ -211,7 +212,7 @@ public final class PacketFilter {
         if (slot < 0) {
             return NO_STATE;
         }
-        if (deferrals != null && (states.stateFlags(slot) & StateTable.PFSTATE_ACK) != 0) {
+        if (deferrals != null && (states.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0) {
             deferrals.releaseForPacket(slot, System.nanoTime()); // the held first packet goes out first
         }
         final int result = states.track(slot, p, states.lastLookupForward(), now);
@@ -247,7 +248,7 @@ public final class PacketFilter {
         }
         final boolean deferred = deferThis && heldSlot == NO_STATE;
         final int slot = states.create(p, rule, ruleset.maxStates(rule),
-                direction == Ruleset.DIR_IN ? StateTable.PF_IN : StateTable.PF_OUT, ifindex, now, deferred);
+                direction == Ruleset.DIR_IN ? PfConstants.PF_IN : PfConstants.PF_OUT, ifindex, now, deferred);
         if (slot >= 0) {
             if (deferred) {
                 heldSlot = slot;

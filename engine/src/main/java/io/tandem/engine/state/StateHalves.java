@@ -21,7 +21,7 @@ public interface StateHalves {
     /** {@code TCPS_*} for TCP, {@code PFUDPS_*}/{@code PFOTHERS_*} otherwise. */
     int peerState(int half);
 
-    /** {@link StateTable#PF_WSCALE_FLAG} | shift, or 0. */
+    /** {@link PfConstants#PF_WSCALE_FLAG} | shift, or 0. */
     int wscale(int half);
 
     /** pf's timeout class ({@code PFTM_*}). */

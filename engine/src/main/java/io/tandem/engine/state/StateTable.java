@@ -1,5 +1,24 @@
 package io.tandem.engine.state;
 
+import static io.tandem.engine.state.PfConstants.MAXACKWINDOW;
+import static io.tandem.engine.state.PfConstants.PFOTHERS_NO_TRAFFIC;
+import static io.tandem.engine.state.PfConstants.PFOTHERS_SINGLE;
+import static io.tandem.engine.state.PfConstants.PFSTATE_ACK;
+import static io.tandem.engine.state.PfConstants.PFUDPS_MULTIPLE;
+import static io.tandem.engine.state.PfConstants.PFUDPS_NO_TRAFFIC;
+import static io.tandem.engine.state.PfConstants.PFUDPS_SINGLE;
+import static io.tandem.engine.state.PfConstants.PF_TCPS_PROXY_SRC;
+import static io.tandem.engine.state.PfConstants.PF_WSCALE_FLAG;
+import static io.tandem.engine.state.PfConstants.PF_WSCALE_MASK;
+import static io.tandem.engine.state.PfConstants.TCPS_CLOSED;
+import static io.tandem.engine.state.PfConstants.TCPS_CLOSING;
+import static io.tandem.engine.state.PfConstants.TCPS_ESTABLISHED;
+import static io.tandem.engine.state.PfConstants.TCPS_FIN_WAIT_2;
+import static io.tandem.engine.state.PfConstants.TCPS_SYN_SENT;
+import static io.tandem.engine.state.PfConstants.TCPS_TIME_WAIT;
+import static io.tandem.engine.state.PfConstants.TCP_MAXWIN;
+import static io.tandem.engine.state.PfConstants.TCP_MAX_WINSHIFT;
+
 import io.tandem.engine.packet.DecodedPacket;
 import java.security.SecureRandom;
 import java.util.function.IntConsumer;
@@ -93,47 +112,10 @@ public final class StateTable {
     /** {@link #create}: the packet cannot have a state (no transport header, or an ICMP error). */
     public static final int FAIL_UNTRACKABLE = -4;
 
-    // ---- pf constants -------------------------------------------------------------------------
-    /** Direction of the creating packet: pf's PF_INOUT, PF_IN, PF_OUT. */
-    public static final int PF_INOUT = 0;
-    public static final int PF_IN = 1;
-    public static final int PF_OUT = 2;
-
+    // ---- peers (pf's constants are in PfConstants) --------------------------------------------
     /** Peer indices: src = the initiator, dst = the responder. */
     public static final int PEER_SRC = 0;
     public static final int PEER_DST = 1;
-
-    /** TCP half states, BSD {@code tcp_fsm.h} numbering as pf uses them. */
-    public static final int TCPS_CLOSED = 0;
-    public static final int TCPS_LISTEN = 1;
-    public static final int TCPS_SYN_SENT = 2;
-    public static final int TCPS_SYN_RECEIVED = 3;
-    public static final int TCPS_ESTABLISHED = 4;
-    public static final int TCPS_CLOSE_WAIT = 5;
-    public static final int TCPS_FIN_WAIT_1 = 6;
-    public static final int TCPS_CLOSING = 7;
-    public static final int TCPS_LAST_ACK = 8;
-    public static final int TCPS_FIN_WAIT_2 = 9;
-    public static final int TCPS_TIME_WAIT = 10;
-
-    /** UDP half states (pf's PFUDPS_*); other protocols use the same values (PFOTHERS_*). */
-    public static final int PFUDPS_NO_TRAFFIC = 0;
-    public static final int PFUDPS_SINGLE = 1;
-    public static final int PFUDPS_MULTIPLE = 2;
-    public static final int PFOTHERS_NO_TRAFFIC = 0;
-    public static final int PFOTHERS_SINGLE = 1;
-    public static final int PFOTHERS_MULTIPLE = 2;
-
-    /** {@code wscale} bit meaning "the SYN carried a window-scale option". */
-    public static final int PF_WSCALE_FLAG = 0x80;
-    /** {@code wscale} bits holding the shift. */
-    public static final int PF_WSCALE_MASK = 0x0f;
-    /** Largest shift RFC 7323 allows; pf clamps larger values to it. */
-    public static final int TCP_MAX_WINSHIFT = 14;
-    /** Largest unscaled window. */
-    public static final int TCP_MAXWIN = 65535;
-    /** pf's MAXACKWINDOW: one maximal window plus an arbitrary 1500-byte fudge. */
-    public static final int MAXACKWINDOW = 0xffff + 1500;
 
     private static final int EMPTY = -1;
     private static final double MAX_LOAD = 0.7;
@@ -203,7 +185,7 @@ public final class StateTable {
      * already been missed; {@link #mergeFromPeer} applies them then.
      */
     private final int[] lastAck;
-    /** Per slot: pf's {@code state_flags}; {@link #PFSTATE_ACK} while the state's first packet is held. */
+    /** Per slot: pf's {@code state_flags}; {@link PfConstants#PFSTATE_ACK} while the state's first packet is held. */
     private final byte[] stateFlags;
     /**
      * Per half: the values last reported for sync (what the peers were told), and those of the report
@@ -259,17 +241,11 @@ public final class StateTable {
 
     /** {@link #mergeFromPeer} result bit: the merge let this node conclude more than the peer's record says. */
     public static final int MERGE_DERIVED = 4;
-    /** pf's PFSTATE_ACK: the state's first packet is held until a peer acknowledges the state (deferral). */
-    public static final int PFSTATE_ACK = 0x10;
 
     /** {@link #mergeFromPeer} result bit: the peer's record lacks something we reported (pfsync's stale). */
     public static final int MERGE_BEHIND = 1;
     /** {@link #mergeFromPeer} result bit: ... and our version should go back to it now (rate-limited). */
     public static final int MERGE_CORRECT = 2;
-
-    /** pf's synproxy half states (PF_TCPS_PROXY_SRC / _DST). */
-    public static final int PF_TCPS_PROXY_SRC = 11;
-    public static final int PF_TCPS_PROXY_DST = 12;
 
     private final int[] freeSlots;
     private int freeTop;
@@ -493,7 +469,7 @@ public final class StateTable {
      *
      * @param ruleNumber rule number in {@code 0 .. maxRules - 1}, or -1 for none (no per-rule count)
      * @param maxStates  the rule's state limit, 0 for none
-     * @param dir        {@link #PF_IN} or {@link #PF_OUT} (or {@link #PF_INOUT})
+     * @param dir        {@link PfConstants#PF_IN} or {@link PfConstants#PF_OUT} (or {@link PfConstants#PF_INOUT})
      * @param ifIndex    interface the packet arrived on; part of the key only in an if-bound table
      * @return the slot, or {@link #FAIL_RULE_LIMIT}, {@link #FAIL_FULL}, {@link #FAIL_DUPLICATE},
      *         {@link #FAIL_UNTRACKABLE}
@@ -505,7 +481,7 @@ public final class StateTable {
 
     /**
      * As {@link #create(DecodedPacket, int, int, int, int, long)}; {@code deferred} marks the new state
-     * {@link #PFSTATE_ACK} before the listener is told, so its journal record (and the pfsync INS made
+     * {@link PfConstants#PFSTATE_ACK} before the listener is told, so its journal record (and the pfsync INS made
      * from it) says that its first packet is held until a peer acknowledges it.
      */
     public int create(final DecodedPacket p, final int ruleNumber, final int maxStates, final int dir,
@@ -893,7 +869,7 @@ public final class StateTable {
      * pf's TCP state test: the state-reuse rule of {@code pf_test_state_tcp()}, scrub's flag checks
      * (when enabled), then {@code pf_tcp_track_full()} (Guido van Rooij's sequence tracking):
      * <ol>
-     * <li>Window scaling applies only when both halves carry {@link #PF_WSCALE_FLAG}, never to SYNs.
+     * <li>Window scaling applies only when both halves carry {@code PF_WSCALE_FLAG}, never to SYNs.
      * <li>The first packet of a half (seqlo 0) initialises it: seqlo, state SYN_SENT, seqhi = end +
      *     the other's window, and for a SYN the scale factor, kept only if the other side's SYN had
      *     one too (else the other side's window is unscaled back and its scale dropped).
@@ -1720,12 +1696,12 @@ public final class StateTable {
         resync[slot] = false;
     }
 
-    /** pf's {@code state_flags}: {@link #PFSTATE_ACK} while the state's first packet is held (deferral). */
+    /** pf's {@code state_flags}: {@link PfConstants#PFSTATE_ACK} while the state's first packet is held (deferral). */
     public int stateFlags(final int slot) {
         return stateFlags[slot] & 0xff;
     }
 
-    /** Sets or clears {@link #PFSTATE_ACK}: the deferral of the state's first packet starts or ends. */
+    /** Sets or clears {@link PfConstants#PFSTATE_ACK}: the deferral of the state's first packet starts or ends. */
     public void deferred(final int slot, final boolean held) {
         assert onOwnerThread();
         stateFlags[slot] = (byte) (held ? stateFlags[slot] | PFSTATE_ACK : stateFlags[slot] & ~PFSTATE_ACK);
@@ -1852,7 +1828,7 @@ public final class StateTable {
         return rule[slot];
     }
 
-    /** Direction of the first packet: {@link #PF_IN}, {@link #PF_OUT} or {@link #PF_INOUT}. */
+    /** Direction of the first packet: pf's {@code PF_IN}, {@code PF_OUT} or {@code PF_INOUT} ({@link PfConstants}). */
     public int direction(final int slot) {
         return direction[slot];
     }
@@ -1917,7 +1893,7 @@ public final class StateTable {
         return peerState[slot * 2 + peer];
     }
 
-    /** {@link #PF_WSCALE_FLAG} | shift, or 0. */
+    /** {@link PfConstants#PF_WSCALE_FLAG} | shift, or 0. */
     public int wscale(final int slot, final int peer) {
         return wscale[slot * 2 + peer] & 0xff;
     }

@@ -3,6 +3,7 @@ package io.tandem.engine.sync;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateHalves;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
@@ -269,7 +270,7 @@ public final class PeerInbox {
     private void merge(final int slot, final StateHalves view, final boolean swapped) {
         final int result = table.mergeFromPeer(slot, view, swapped, now);
         merged++;
-        if ((table.stateFlags(slot) & StateTable.PFSTATE_ACK) != 0 && deferrals != null) {
+        if ((table.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0 && deferrals != null) {
             deferrals.releaseAcknowledged(slot, nowNanos); // the peer has the state
         }
         if ((result & StateTable.MERGE_BEHIND) != 0) {
@@ -303,7 +304,7 @@ public final class PeerInbox {
                 // Both nodes made a state for this connection; the peer's wins everywhere. Ours gives
                 // way, keeping what it knew, and a first packet of ours that waits is released.
                 ours.capture(table, existing);
-                if (deferrals != null && (table.stateFlags(existing) & StateTable.PFSTATE_ACK) != 0) {
+                if (deferrals != null && (table.stateFlags(existing) & PfConstants.PFSTATE_ACK) != 0) {
                     deferrals.releaseAcknowledged(existing, nowNanos);
                 }
                 table.remove(existing, StateRemoveReason.SUPERSEDED);

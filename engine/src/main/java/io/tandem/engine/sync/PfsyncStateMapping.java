@@ -3,6 +3,7 @@ package io.tandem.engine.sync;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.SyncHints;
 import io.tandem.engine.sync.wire.PfsyncConstants;
@@ -60,7 +61,7 @@ final class PfsyncStateMapping {
 
     /** pf's key slot of the initiator (the first packet's source): 0 for PF_IN, 1 for PF_OUT. */
     static int initiatorSlot(final int direction) {
-        return direction == PfsyncConstants.PF_OUT ? 1 : 0;
+        return direction == PfConstants.PF_OUT ? 1 : 0;
     }
 
     /** A journal record as pfsync state values. */
@@ -73,7 +74,7 @@ final class PfsyncStateMapping {
         values.direction = r.direction() == 2 ? 2 : 1;
         values.timeout = r.timeoutClass();
         // PFSTATE_ACK: the INS of a state whose first packet is held asks the peers for INS_ACK (spec D.4).
-        values.stateFlags = r.type() == JournalRecordType.INSERT.code() ? r.stateFlags() & PfsyncConstants.PFSTATE_ACK : 0;
+        values.stateFlags = r.type() == JournalRecordType.INSERT.code() ? r.stateFlags() & PfConstants.PFSTATE_ACK : 0;
         keys(values, r.af(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(), r.dstPort());
         values.src.set(r.seqLo(0), r.seqHi(0), r.seqDiff(0), r.maxWin(0), r.mss(0), r.peerState(0), r.wscale(0));
         values.dst.set(r.seqLo(1), r.seqHi(1), r.seqDiff(1), r.maxWin(1), r.mss(1), r.peerState(1), r.wscale(1));
@@ -155,7 +156,7 @@ final class PfsyncStateMapping {
         out.creationMillis(now - s.creation() * 1000)
                 .expireAtMillis(s.expire() == 0 ? 0 : now + s.expire() * 1000)
                 .counters(s.packets(0), s.packets(1), s.bytes(0), s.bytes(1))
-                .syncHints((s.stateFlags() & PfsyncConstants.PFSTATE_ACK) != 0 ? SyncHints.ACK : 0)
+                .syncHints((s.stateFlags() & PfConstants.PFSTATE_ACK) != 0 ? SyncHints.ACK : 0)
                 .seal(crc);
     }
 

@@ -5,6 +5,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.rules.Addresses;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTimeouts;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -22,11 +23,6 @@ import java.time.format.DateTimeFormatter;
  * {@code tandem states --json}. Tool threads only: allocates freely.
  */
 public final class RecordFormatter {
-    private static final String[] TCP_STATES = {
-        "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-        "LAST_ACK", "FIN_WAIT_2", "TIME_WAIT",
-    };
-    private static final String[] UDP_STATES = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -56,12 +52,12 @@ public final class RecordFormatter {
     /** Name of a peer's state byte for a protocol. */
     public static String peerStateName(final int proto, final int state) {
         if (proto == 6) {
-            return state < TCP_STATES.length ? TCP_STATES[state] : Integer.toString(state);
+            return state < PfConstants.TCP_NSTATES ? PfConstants.tcpStateName(state) : Integer.toString(state);
         }
         if (proto == 1 || proto == 58) {
             return Integer.toString(state);
         }
-        return state < UDP_STATES.length ? UDP_STATES[state] : Integer.toString(state);
+        return state < PfConstants.PFUDPS_NSTATES ? PfConstants.udpStateName(state) : Integer.toString(state);
     }
 
     /** pf.conf name of a timeout class, or the number for classes this version does not know. */
@@ -197,93 +193,37 @@ public final class RecordFormatter {
             b.append(",\"reason\":\"").append(JournalDeleteReason.of(r.reason()).label()).append('"');
         }
         if (carriesState(type)) {
-            b.append(',');
-            stateFields(b, r);
+            StateJsonWriter.EXPORT.fields(b.append(','), r, 0);
         } else {
             b.append(",\"creatorid\":\"").append(hex8(r.creatorId())).append('"');
         }
         return b.append('}').toString();
     }
 
-    /** One state as a JSON object: every field needed to restore it ({@link StateJsonCodec} reads it). */
+    /**
+     * One state as a JSON object: every field needed to restore it ({@link StateJsonWriter#EXPORT};
+     * {@link StateJsonCodec} reads it).
+     */
     public static String stateJson(final JournalRecordFlyweight r) {
-        final StringBuilder b = new StringBuilder(512).append('{');
-        stateFields(b, r);
-        return b.append('}').toString();
+        return StateJsonWriter.EXPORT.object(r, 0);
     }
 
-    /** The state's fields, without braces. */
-    static void stateFields(final StringBuilder b, final JournalRecordFlyweight r) {
-        final int af = r.af();
-        final int dir = r.direction();
-        b.append("\"creatorid\":\"").append(hex8(r.creatorId())).append("\",\"id\":\"").append(hex16(r.id()))
-                .append("\",\"af\":");
-        if (af == 2 || af == 10) {
-            b.append(af == 2 ? "\"inet\"" : "\"inet6\"");
-        } else {
-            b.append(af);
-        }
-        b.append(",\"proto\":").append(r.proto()).append(",\"direction\":");
-        if (dir == 1 || dir == 2) {
-            b.append(dir == 1 ? "\"in\"" : "\"out\"");
-        } else {
-            b.append(dir);
-        }
-        b.append(",\"src\":\"").append(srcAddress(r)).append("\",\"sport\":").append(r.srcPort())
-                .append(",\"dst\":\"").append(dstAddress(r)).append("\",\"dport\":").append(r.dstPort())
-                .append(",\"ifindex\":").append(r.ifindex()).append(",\"rule\":").append(r.rule())
-                .append(",\"timeout\":");
-        final int timeout = r.timeoutClass();
-        if (timeout < StateTimeouts.COUNT) {
-            b.append('"').append(timeoutName(timeout)).append('"');
-        } else {
-            b.append(timeout);
-        }
-        b.append(",\"flags\":").append(r.stateFlags())
-                .append(",\"creation\":").append(r.creationMillis())
-                .append(",\"expire_at\":").append(r.expireAtMillis())
-                .append(",\"last_activity\":").append(r.lastActivityMillis())
-                .append(",\"packets\":[").append(r.packets(0)).append(',').append(r.packets(1))
-                .append("],\"bytes\":[").append(r.bytes(0)).append(',').append(r.bytes(1)).append(']');
-        peer(b, "src_peer", r, 0);
-        peer(b, "dst_peer", r, 1);
-    }
-
-    private static void peer(final StringBuilder b, final String name, final JournalRecordFlyweight r, final int p) {
-        b.append(",\"").append(name).append("\":{\"seqlo\":").append(r.seqLo(p)).append(",\"seqhi\":")
-                .append(r.seqHi(p)).append(",\"seqdiff\":").append(r.seqDiff(p)).append(",\"max_win\":")
-                .append(r.maxWin(p)).append(",\"mss\":").append(r.mss(p)).append(",\"state\":").append(r.peerState(p))
-                .append(",\"wscale\":").append(r.wscale(p)).append('}');
-    }
-
-    /** {@code HH:MM:SS} (hours may exceed 24), as pfctl prints ages and expiry; negatives clamp to 0. */
+    /** A span in milliseconds as {@link PfctlStateText#hms} prints its whole seconds. */
     public static String hms(final long millis) {
-        final long seconds = Math.max(0, millis / 1000);
-        final long h = seconds / 3600;
-        final long m = seconds / 60 % 60;
-        final long s = seconds % 60;
-        return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+        return PfctlStateText.hms(millis / 1000);
     }
 
     /**
-     * A state in {@code pfctl -ss} style, two lines: the first as {@link PfctlStateLine} prints pf's
-     * key ({@code dst <- src} for states created inbound, {@code src -> dst} outbound, peer states in
-     * the same order); then age and time to expiry at {@code atMillis}, packets and bytes each
-     * way, rule and pfsync identity.
+     * A state in {@code pfctl -ss} style, two lines ({@link PfctlStateText}): the first with pf's key
+     * ({@code dst <- src} for states created inbound, {@code src -> dst} outbound, peer states in the
+     * same order); then age and time to expiry at {@code atMillis}, packets and bytes each way, rule,
+     * timeout, and on the same line the pfsync identity.
      */
     public static String pfctl(final JournalRecordFlyweight r, final long atMillis) {
-        final StringBuilder b = new StringBuilder(200);
-        final int proto = r.proto();
-        final int ifindex = r.ifindex();
-        b.append(PfctlStateLine.line(ifindex == 0 ? "all" : "if" + (ifindex & 0xFFFF_FFFFL), proto, r.af() == 10,
-                r.direction(), srcAddress(r), r.srcPort(), dstAddress(r), r.dstPort(), r.peerState(0), r.peerState(1)))
-                .append('\n');
-        final long expire = r.expireAtMillis();
-        b.append("   age ").append(hms(atMillis - r.creationMillis())).append(", expires in ")
-                .append(expire == 0 ? "never" : hms(expire - atMillis)).append(", ").append(r.packets(0)).append(':')
-                .append(r.packets(1)).append(" pkts, ").append(r.bytes(0)).append(':').append(r.bytes(1))
-                .append(" bytes, rule ").append(r.rule()).append(", timeout ").append(timeoutName(r.timeoutClass()))
-                .append(", id ").append(hex16(r.id())).append(", creatorid ").append(hex8(r.creatorId())).append('\n');
-        return b.toString();
+        return PfctlStateText.line(r.ifindex() & 0xFFFF_FFFFL, r.proto(), r.af() == 10, r.direction(), srcAddress(r),
+                r.srcPort(), dstAddress(r), r.dstPort(), r.peerState(0), r.peerState(1)) + '\n'
+                + PfctlStateText.ageAndCounters(r.ageSeconds(atMillis), r.expiresInSeconds(atMillis), r.packets(0),
+                        r.packets(1), r.bytes(0), r.bytes(1), r.rule(), timeoutName(r.timeoutClass()))
+                + ", id " + hex16(r.id()) + ", creatorid " + hex8(r.creatorId()) + '\n';
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a state written by {@link RecordFormatter#stateJson} back into a record: the export/import
+ * Reads a state written by {@link StateJsonWriter#EXPORT} back into a record: the export/import
  * format of {@code tandem journal}. Every field is required; a missing or malformed one fails with
  * an {@link IllegalArgumentException} naming it. Values are range-checked against their field
  * sizes, so what is accepted fits the record exactly.

@@ -1,6 +1,7 @@
 package io.tandem.engine.verdict;
 
 import io.tandem.engine.state.HeldStateListener;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTable;
 
 /**
@@ -10,7 +11,7 @@ import io.tandem.engine.state.StateTable;
  *
  * <p>Theory of operation. Owned by the packet thread of one queue, like the state table and the
  * {@link VerdictBatcher} it drives; nothing here is touched by another thread. {@link #hold} takes a
- * packet whose state was just created with {@link StateTable#PFSTATE_ACK} (the journal's INSERT carries
+ * packet whose state was just created with {@link PfConstants#PFSTATE_ACK} (the journal's INSERT carries
  * the flag, and the sync agent sends that INS at once with PFSTATE_ACK set). The packet stays in the
  * kernel queue: NFQUEUE needs only its id to give the verdict later. It leaves by exactly one of:
  * <ul>
@@ -81,7 +82,7 @@ public final class DeferredVerdicts implements HeldStateListener {
 
     /**
      * @param sink    where verdicts go (the queue's {@link VerdictBatcher})
-     * @param table   the queue's state table (its {@link StateTable#PFSTATE_ACK} flags are kept in step)
+     * @param table   the queue's state table (its {@link PfConstants#PFSTATE_ACK} flags are kept in step)
      * @param limit   most packets held at once ({@code set sync defer-limit}), at least 1
      * @param timeoutMillis longest hold ({@code set sync defer-timeout})
      */
@@ -104,7 +105,7 @@ public final class DeferredVerdicts implements HeldStateListener {
     }
 
     /**
-     * Holds the first packet of the state in {@code slot} (created with {@link StateTable#PFSTATE_ACK}).
+     * Holds the first packet of the state in {@code slot} (created with {@link PfConstants#PFSTATE_ACK}).
      * When {@code limit} packets are already held, the oldest is released first.
      */
     public void hold(final int slot, final long packetId, final long nowNanos) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -60,7 +61,7 @@ class JournalRecorderTest {
                 udp(p, flow, (i & 1) == 1);
                 final int slot = t.lookup(p, 0);
                 if (slot < 0) {
-                    t.create(p, 0, StateTable.PF_IN, 0, now[0]);
+                    t.create(p, 0, PfConstants.PF_IN, 0, now[0]);
                 } else {
                     t.track(slot, p, t.lastLookupForward(), now[0]);
                 }
@@ -94,7 +95,7 @@ class JournalRecorderTest {
             long now = 1_000_000;
             for (int i = 0; i < 600; i++) {
                 udp(p, i, false);
-                t.create(p, 0, StateTable.PF_IN, 0, now);
+                t.create(p, 0, PfConstants.PF_IN, 0, now);
             }
             // Three complete snapshot passes while flows change: some answered (UPDATE), some removed.
             for (int step = 0; step < 3000; step++) {
@@ -154,7 +155,7 @@ class JournalRecorderTest {
         t.setListener(recorder);
         for (int i = 0; i < 50; i++) {
             udp(p, i, false);
-            t.create(p, 0, StateTable.PF_IN, 0, 5_000_000);
+            t.create(p, 0, PfConstants.PF_IN, 0, 5_000_000);
         }
         ring.close(); // no drain: the process is gone
 

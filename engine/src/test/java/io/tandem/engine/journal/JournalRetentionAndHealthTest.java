@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -65,7 +66,7 @@ class JournalRetentionAndHealthTest {
         p.dstLo = 2;
         p.srcPort = 3;
         p.dstPort = 4;
-        assertTrue(t.create(p, 0, StateTable.PF_IN, 0, 1000) >= 0, "filtering goes on: the state is created");
+        assertTrue(t.create(p, 0, PfConstants.PF_IN, 0, 1000) >= 0, "filtering goes on: the state is created");
         assertEquals(1, health.dropped());
         assertEquals(0, ring.size(), "nothing was written");
         health.check(log);

@@ -7,7 +7,7 @@ import static io.tandem.engine.packet.PacketFilterFixtures.S4;
 import static io.tandem.engine.packet.PacketFilterFixtures.WAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.engine.verdict.HeldVerdictSink;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ class PacketFilterDeferralTest {
     void theForwardedPacketThatCreatesAStateIsHeldAndMarked() {
         assertEquals(PacketFilter.HOLD, h.forward(udp(C4, S4, 1000), LAN, WAN));
         final int slot = h.filter.heldSlot();
-        assertEquals(StateTable.PFSTATE_ACK, h.states().stateFlags(slot));
+        assertEquals(PfConstants.PFSTATE_ACK, h.states().stateFlags(slot));
         held.hold(slot, 1, 0);
         // The next packet of the connection (the client sends again) releases the first one, then passes.
         assertEquals(ACCEPT, h.forward(udp(C4, S4, 1000), LAN, WAN));

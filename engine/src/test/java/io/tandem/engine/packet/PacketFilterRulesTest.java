@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
-import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.PfConstants;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -143,7 +143,7 @@ class PacketFilterRulesTest {
         assertEquals(0, h.rulePackets(0), "block out all never decided the SYN");
         assertEquals(1, h.ruleset().evaluations(0), "one rule walk only (the in-crossing)");
         final int slot = h.onlyState();
-        assertEquals(StateTable.PF_IN, h.states().direction(slot));
+        assertEquals(PfConstants.PF_IN, h.states().direction(slot));
         assertEquals(0, h.states().ifindex(slot), "floating");
         assertEquals(1, h.states().rule(slot));
 

@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounter;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -73,12 +74,12 @@ class PacketFilterTcpTest {
     void handshakeDataAndFinTeardownPassByState() {
         final Tcp t = established(Tcp.v4());
         final int slot = h.onlyState();
-        assertEquals(StateTable.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_SRC));
-        assertEquals(StateTable.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_DST));
+        assertEquals(PfConstants.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_SRC));
+        assertEquals(PfConstants.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_DST));
         assertEquals(StateTimeouts.TCP_ESTABLISHED, h.states().timeoutClass(slot));
         teardown(t);
-        assertEquals(StateTable.TCPS_FIN_WAIT_2, h.states().peerState(slot, StateTable.PEER_SRC));
-        assertEquals(StateTable.TCPS_FIN_WAIT_2, h.states().peerState(slot, StateTable.PEER_DST));
+        assertEquals(PfConstants.TCPS_FIN_WAIT_2, h.states().peerState(slot, StateTable.PEER_SRC));
+        assertEquals(PfConstants.TCPS_FIN_WAIT_2, h.states().peerState(slot, StateTable.PEER_DST));
         assertEquals(StateTimeouts.TCP_CLOSED, h.states().timeoutClass(slot));
         assertEquals(1, h.rulePackets(PASS_RULE));
         assertEquals(0, h.rulePackets(BLOCK_RULE));
@@ -132,14 +133,14 @@ class PacketFilterTcpTest {
         expect(verdict, fromClient ? c2s(rst) : s2c(rst), "RST");
         final int slot = h.onlyState();
         if (verdict == ACCEPT) {
-            assertEquals(StateTable.TCPS_TIME_WAIT, h.states().peerState(slot, StateTable.PEER_SRC));
-            assertEquals(StateTable.TCPS_TIME_WAIT, h.states().peerState(slot, StateTable.PEER_DST));
+            assertEquals(PfConstants.TCPS_TIME_WAIT, h.states().peerState(slot, StateTable.PEER_SRC));
+            assertEquals(PfConstants.TCPS_TIME_WAIT, h.states().peerState(slot, StateTable.PEER_DST));
             assertEquals(StateTimeouts.TCP_CLOSED, h.states().timeoutClass(slot));
             assertEquals(0, h.count(PacketCounter.STATE_MATCH_DROP));
         } else {
             assertEquals(1, h.count(PacketCounter.STATE_MATCH_DROP));
             assertEquals(1, h.count(StateCounter.MISMATCH_BAD_RST));
-            assertEquals(StateTable.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_SRC));
+            assertEquals(PfConstants.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_SRC));
             // The blind RST did not harm the connection.
             expect(ACCEPT, c2s(t.c(ACK | PSH, 10)), "data after a dropped RST");
         }
@@ -194,8 +195,8 @@ class PacketFilterTcpTest {
         assertEquals(2, h.rulePackets(PASS_RULE), "the reusing SYN went through the rules");
         final int slot = h.onlyState();
         assertNotEquals(oldId, h.states().id(slot));
-        assertEquals(StateTable.TCPS_SYN_SENT, h.states().peerState(slot, StateTable.PEER_SRC));
-        assertEquals(StateTable.TCPS_CLOSED, h.states().peerState(slot, StateTable.PEER_DST));
+        assertEquals(PfConstants.TCPS_SYN_SENT, h.states().peerState(slot, StateTable.PEER_SRC));
+        assertEquals(PfConstants.TCPS_CLOSED, h.states().peerState(slot, StateTable.PEER_DST));
         assertEquals(900_000, h.states().seqLo(slot, StateTable.PEER_SRC));
         expect(ACCEPT, s2c(again.synAck()), "SYN-ACK of the new connection");
         expect(ACCEPT, c2s(again.c(ACK, 0)), "ACK of the new connection");
@@ -255,8 +256,8 @@ class PacketFilterTcpTest {
         assertEquals(clientShift, h.packet.wscale, "decoder reports the option as given");
         expect(ACCEPT, s2c(t.synAck(wscale(serverShift))), "SYN-ACK with wscale " + serverShift);
         final int slot = h.onlyState();
-        assertEquals(StateTable.PF_WSCALE_FLAG | clientStored, h.states().wscale(slot, StateTable.PEER_SRC));
-        assertEquals(StateTable.PF_WSCALE_FLAG | serverStored, h.states().wscale(slot, StateTable.PEER_DST));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | clientStored, h.states().wscale(slot, StateTable.PEER_SRC));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | serverStored, h.states().wscale(slot, StateTable.PEER_DST));
         expect(ACCEPT, c2s(t.c(ACK, 0)), "ACK");
         expect(ACCEPT, c2s(t.c(ACK | PSH, 1400)), "client data");
         expect(ACCEPT, s2c(t.s(ACK | PSH, 1400)), "server data");
@@ -291,7 +292,7 @@ class PacketFilterTcpTest {
         assertEquals(1, h.count(StateCounter.MISMATCH_BAD_FLAGS));
         assertEquals(1, h.count(PacketCounter.STATE_MATCH_DROP));
         final int slot = h.onlyState();
-        assertEquals(StateTable.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_SRC), "state unchanged");
+        assertEquals(PfConstants.TCPS_ESTABLISHED, h.states().peerState(slot, StateTable.PEER_SRC), "state unchanged");
 
         final Tcp other = new Tcp(t.client, t.clientPort + 1, t.server, t.serverPort, 1, 2);
         expect(DROP, c2s(other.raw(true, 1, 0, FIN, 65535, 0)), "bare FIN of no connection: flags S/SA fail");

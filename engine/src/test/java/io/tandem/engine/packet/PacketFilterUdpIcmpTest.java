@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tandem.engine.metrics.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounter;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -77,8 +78,8 @@ class PacketFilterUdpIcmpTest {
         assertEquals(2, h.states().packets(slot, 0));
         assertEquals(2, h.states().packets(slot, 1));
         if (name.startsWith("udp")) {
-            assertEquals(StateTable.PFUDPS_MULTIPLE, h.states().peerState(slot, StateTable.PEER_SRC));
-            assertEquals(StateTable.PFUDPS_MULTIPLE, h.states().peerState(slot, StateTable.PEER_DST));
+            assertEquals(PfConstants.PFUDPS_MULTIPLE, h.states().peerState(slot, StateTable.PEER_SRC));
+            assertEquals(PfConstants.PFUDPS_MULTIPLE, h.states().peerState(slot, StateTable.PEER_DST));
             assertEquals(StateTimeouts.UDP_MULTIPLE, h.states().timeoutClass(slot));
         } else {
             assertEquals(0x4242, h.states().srcPort(slot), "echo state keyed by the identifier");
@@ -125,7 +126,7 @@ class PacketFilterUdpIcmpTest {
         assertEquals(0, h.rulePackets(BLOCK_RULE));
         final int slot = h.onlyState();
         assertEquals(0, h.states().packets(slot, 1), "an error does not count as a reply packet");
-        assertEquals(StateTable.PFUDPS_NO_TRAFFIC, h.states().peerState(slot, StateTable.PEER_DST));
+        assertEquals(PfConstants.PFUDPS_NO_TRAFFIC, h.states().peerState(slot, StateTable.PEER_DST));
     }
 
     static Stream<Arguments> unrelatedErrors() {

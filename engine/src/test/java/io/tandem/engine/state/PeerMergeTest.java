@@ -27,12 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class PeerMergeTest {
     private static final long T0 = 1_000_000;
-    private static final int EST = StateTable.TCPS_ESTABLISHED;
+    private static final int EST = PfConstants.TCPS_ESTABLISHED;
 
     /** A→B established; A's half seqlo 1001 (after the handshake ACK), B's 5001. */
     private static int established(final StateTable t) {
         final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 65535, 0, -1),
-                1, StateTable.PF_IN, 2, T0);
+                1, PfConstants.PF_IN, 2, T0);
         assertEquals(StateTable.PASS, t.track(slot,
                 StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 65535, 0, -1), false, T0));
         assertEquals(StateTable.PASS, t.track(slot,
@@ -137,13 +137,13 @@ class PeerMergeTest {
         assertEquals(70000, t.maxWin(slot, PEER_SRC));
 
         // A half state behind ours does not move ours back; a further one is taken.
-        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, StateTable.TCPS_SYN_SENT),
+        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, PfConstants.TCPS_SYN_SENT),
                 false, T0 + 202);
         assertEquals(EST, t.peerState(slot, PEER_DST));
         // The peer saw dst's FIN (one more sequence number) which our side's ACKs have not covered yet.
         t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo + 1, hi(t, slot, PEER_DST), 1,
-                StateTable.TCPS_CLOSING), false, T0 + 203);
-        assertEquals(StateTable.TCPS_CLOSING, t.peerState(slot, PEER_DST));
+                PfConstants.TCPS_CLOSING), false, T0 + 203);
+        assertEquals(PfConstants.TCPS_CLOSING, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.TCP_CLOSING, t.timeoutClass(slot), "the class follows the merged half states");
         assertEquals(T0 + 203, t.lastActivityMillis(slot), "a peer's update refreshes the state");
         assertTrue(t.splitPath(slot, T0 + 203), "updated by a peer: split-path window open");
@@ -181,7 +181,7 @@ class PeerMergeTest {
 
         // A state behind what we reported is behind too.
         final View stateBehind = View.of(t, slot);
-        stateBehind.state[PEER_DST] = StateTable.TCPS_SYN_SENT;
+        stateBehind.state[PEER_DST] = PfConstants.TCPS_SYN_SENT;
         assertTrue((t.mergeFromPeer(slot, stateBehind, false, T0 + 9000) & MERGE_BEHIND) != 0);
     }
 
@@ -192,9 +192,9 @@ class PeerMergeTest {
         final int slot = established(t);
         final DecodedPacket ackOfFin = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5002, 65535, 0, -1);
         assertEquals(StateTable.PASS, t.track(slot, ackOfFin, true, T0 + 10)); // acks 5001 + the FIN
-        final View fromB = View.of(t, slot).half(PEER_DST, 5002, hi(t, slot, PEER_DST), 65535, StateTable.TCPS_CLOSING);
+        final View fromB = View.of(t, slot).half(PEER_DST, 5002, hi(t, slot, PEER_DST), 65535, PfConstants.TCPS_CLOSING);
         final int r = t.mergeFromPeer(slot, fromB, false, T0 + 20);
-        assertEquals(StateTable.TCPS_FIN_WAIT_2, t.peerState(slot, PEER_DST), "the server's FIN was acknowledged here");
+        assertEquals(PfConstants.TCPS_FIN_WAIT_2, t.peerState(slot, PEER_DST), "the server's FIN was acknowledged here");
         assertTrue((r & StateTable.MERGE_DERIVED) != 0, "and fwB must hear it: it never saw that ACK");
     }
 
@@ -214,13 +214,13 @@ class PeerMergeTest {
     void aPeerPastSynproxyBeatsOurSynproxyState() {
         final StateTable t = StatePackets.table(8);
         final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 65535, 0, -1),
-                1, StateTable.PF_IN, 2, T0);
-        t.restorePeer(slot, PEER_SRC, 0, 1, 0, 0, 0, StateTable.PF_TCPS_PROXY_SRC, 0);
+                1, PfConstants.PF_IN, 2, T0);
+        t.restorePeer(slot, PEER_SRC, 0, 1, 0, 0, 0, PfConstants.PF_TCPS_PROXY_SRC, 0);
         final View v = View.of(t, slot);
         v.state[PEER_SRC] = EST; // ESTABLISHED (4) < PROXY_SRC (11) numerically, but past synproxy
         t.mergeFromPeer(slot, v, false, T0);
         assertEquals(EST, t.peerState(slot, PEER_SRC));
-        v.state[PEER_SRC] = StateTable.PF_TCPS_PROXY_DST;
+        v.state[PEER_SRC] = PfConstants.PF_TCPS_PROXY_DST;
         t.mergeFromPeer(slot, v, false, T0);
         assertEquals(EST, t.peerState(slot, PEER_SRC), "a peer still in synproxy is behind us");
     }
@@ -228,18 +228,18 @@ class PeerMergeTest {
     @Test
     void nonTcpHalvesOnlyMoveForward() {
         final StateTable t = StatePackets.table(8);
-        final int slot = t.create(StatePackets.udp(A, 5353, B, 53), 0, StateTable.PF_OUT, 2, T0);
+        final int slot = t.create(StatePackets.udp(A, 5353, B, 53), 0, PfConstants.PF_OUT, 2, T0);
         final View v = View.of(t, slot);
-        v.state[PEER_DST] = StateTable.PFUDPS_MULTIPLE;
-        v.state[PEER_SRC] = StateTable.PFUDPS_MULTIPLE;
+        v.state[PEER_DST] = PfConstants.PFUDPS_MULTIPLE;
+        v.state[PEER_SRC] = PfConstants.PFUDPS_MULTIPLE;
         v.timeout = StateTimeouts.UDP_MULTIPLE;
         t.mergeFromPeer(slot, v, false, T0);
-        assertEquals(StateTable.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
+        assertEquals(PfConstants.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
-        v.state[PEER_DST] = StateTable.PFUDPS_SINGLE;
+        v.state[PEER_DST] = PfConstants.PFUDPS_SINGLE;
         v.timeout = StateTimeouts.UDP_SINGLE;
         t.mergeFromPeer(slot, v, false, T0);
-        assertEquals(StateTable.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
+        assertEquals(PfConstants.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
         v.timeout = StateTimeouts.INTERVAL; // not a UDP class: ignored
         t.mergeFromPeer(slot, v, false, T0);
@@ -251,23 +251,23 @@ class PeerMergeTest {
         // fwA saw only the client's SYN (scale 7): the server half is unknown here.
         final StateTable fwA = StatePackets.table(8);
         final int slot = fwA.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 64240, 0, 7),
-                1, StateTable.PF_IN, 2, T0);
+                1, PfConstants.PF_IN, 2, T0);
         assertEquals(0, fwA.seqLo(slot, PEER_DST));
         final View fromB = View.of(fwA, slot);
-        fromB.half(PEER_DST, 5001, 5001 + 64240, 509, StateTable.TCPS_SYN_SENT);
-        fromB.scale[PEER_DST] = StateTable.PF_WSCALE_FLAG | 9;
+        fromB.half(PEER_DST, 5001, 5001 + 64240, 509, PfConstants.TCPS_SYN_SENT);
+        fromB.scale[PEER_DST] = PfConstants.PF_WSCALE_FLAG | 9;
         fromB.half(PEER_SRC, 1001, 1001 + (65160L << 9), fwA.maxWin(slot, PEER_SRC), EST);
         fwA.mergeFromPeer(slot, fromB, false, T0 + 1);
         assertEquals(5001, fwA.seqLo(slot, PEER_DST), "an unknown seqlo is taken");
-        assertEquals(StateTable.PF_WSCALE_FLAG | 9, fwA.wscale(slot, PEER_DST));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | 9, fwA.wscale(slot, PEER_DST));
         assertEquals(509, fwA.maxWin(slot, PEER_DST));
         assertEquals(1001 + (65160L << 9), fwA.seqHi(slot, PEER_SRC));
 
         // Another connection, whose SYN-ACK (seen by the peer only) refused scaling.
         final int other = fwA.create(StatePackets.tcp(A, A_PORT + 1, B, B_PORT, SYN, 1000, 0, 64240, 0, 7),
-                1, StateTable.PF_IN, 2, T0);
+                1, PfConstants.PF_IN, 2, T0);
         final int scaledWin = fwA.maxWin(other, PEER_SRC);
-        final View noScale = View.of(fwA, other).half(PEER_DST, 7001, 7001 + 64240, 65535, StateTable.TCPS_SYN_SENT);
+        final View noScale = View.of(fwA, other).half(PEER_DST, 7001, 7001 + 64240, 65535, PfConstants.TCPS_SYN_SENT);
         noScale.scale[PEER_SRC] = 0;
         noScale.scale[PEER_DST] = 0;
         fwA.mergeFromPeer(other, noScale, false, T0 + 1);
@@ -467,7 +467,7 @@ class PeerMergeTest {
         assertEquals(List.of(), reports.hints, "the handshake's 65535 is still the largest window");
         final StateTable narrow = StatePackets.table(8);
         final int s2 = narrow.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1),
-                1, StateTable.PF_IN, 2, T0);
+                1, PfConstants.PF_IN, 2, T0);
         narrow.track(s2, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0);
         narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 0, -1), true, T0);
         narrow.enableSyncUpdates(128);

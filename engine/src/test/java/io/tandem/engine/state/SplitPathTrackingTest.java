@@ -178,7 +178,7 @@ class SplitPathTrackingTest {
                 boolean passed;
                 if (slot < 0) {
                     if (w.fromClient && w.flags == StatePackets.SYN) {
-                        final int created = fw.create(p, 1, StateTable.PF_IN, 2, now);
+                        final int created = fw.create(p, 1, PfConstants.PF_IN, 2, now);
                         slots[0] = created;
                         passed = created >= 0;
                         // Deferral: the SYN waits until fwB imported the INS.
@@ -242,7 +242,7 @@ class SplitPathTrackingTest {
     /** As PeerInbox: an INS is imported with its windows trusted; later reports are merged. */
     private static void apply(final Report r, final StateTable to, final int[] slots, final int i, final long now) {
         if (r.insert() && slots[i] < 0) {
-            final int slot = to.restore(2, DecodedPacket.PROTO_TCP, 0, C, 0, S, CP, SP, 0, -1, StateTable.PF_IN,
+            final int slot = to.restore(2, DecodedPacket.PROTO_TCP, 0, C, 0, S, CP, SP, 0, -1, PfConstants.PF_IN,
                     0x0a0b0c0d, 1, now, now, StateTimeouts.TCP_FIRST_PACKET, 1, 0, 60, 0);
             assertTrue(slot >= 0);
             for (int h = 0; h < 2; h++) {
@@ -364,8 +364,8 @@ class SplitPathTrackingTest {
             assertEquals(0, o.dropsB(), "fwB dropped server packets: " + what);
             assertEquals(o.client().sndNxt, o.server().rcvNxt, "every client byte arrived: " + what);
             assertEquals(o.server().sndNxt, o.client().rcvNxt, "every server byte arrived: " + what);
-            assertEquals(StateTable.TCPS_ESTABLISHED, o.fwA().peerState(o.slotA(), StateTable.PEER_DST), what);
-            assertEquals(StateTable.TCPS_ESTABLISHED, o.fwB().peerState(o.slotB(), StateTable.PEER_SRC), what);
+            assertEquals(PfConstants.TCPS_ESTABLISHED, o.fwA().peerState(o.slotA(), StateTable.PEER_DST), what);
+            assertEquals(PfConstants.TCPS_ESTABLISHED, o.fwB().peerState(o.slotB(), StateTable.PEER_SRC), what);
         }
     }
 
@@ -392,8 +392,8 @@ class SplitPathTrackingTest {
             final StateTable[] fw = {o.fwA(), o.fwB()};
             final int[] slot = {o.slotA(), o.slotB()};
             for (int i = 0; i < 2; i++) {
-                assertEquals(StateTable.TCPS_ESTABLISHED, fw[i].peerState(slot[i], StateTable.PEER_SRC), "run " + run);
-                assertEquals(StateTable.TCPS_ESTABLISHED, fw[i].peerState(slot[i], StateTable.PEER_DST),
+                assertEquals(PfConstants.TCPS_ESTABLISHED, fw[i].peerState(slot[i], StateTable.PEER_SRC), "run " + run);
+                assertEquals(PfConstants.TCPS_ESTABLISHED, fw[i].peerState(slot[i], StateTable.PEER_DST),
                         "run " + run + ": fw" + (char) ('A' + i) + " knows the server's half is established");
                 assertEquals(StateTimeouts.TCP_ESTABLISHED, fw[i].timeoutClass(slot[i]));
             }
@@ -420,11 +420,11 @@ class SplitPathTrackingTest {
             assertEquals(atA ? o.slotA() : o.slotB(), slot);
             assertNotEquals(StateTable.PASS, fw.track(slot, rst, fw.lastLookupForward(), 50_000_000),
                     "forged RST " + Long.toHexString(seq) + (atA ? " at fwA" : " at fwB"));
-            assertEquals(StateTable.TCPS_ESTABLISHED, fw.peerState(slot, StateTable.PEER_SRC), "the state survived");
+            assertEquals(PfConstants.TCPS_ESTABLISHED, fw.peerState(slot, StateTable.PEER_SRC), "the state survived");
         }
         // The real end's own RST, on its own path, still closes the state.
         StatePackets.setTcp(rst, C, CP, S, SP, StatePackets.RST, o.client().sndNxt, 0, 0, 0, -1);
         assertEquals(StateTable.PASS, o.fwA().track(o.slotA(), rst, true, 50_000_001));
-        assertEquals(StateTable.TCPS_TIME_WAIT, o.fwA().peerState(o.slotA(), StateTable.PEER_SRC));
+        assertEquals(PfConstants.TCPS_TIME_WAIT, o.fwA().peerState(o.slotA(), StateTable.PEER_SRC));
     }
 }

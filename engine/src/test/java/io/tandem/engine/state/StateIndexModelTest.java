@@ -43,7 +43,7 @@ class StateIndexModelTest {
             if (kind < 50) {
                 final Key k = randomKey(random);
                 fill(p, k);
-                final int result = table.create(p, 0, StateTable.PF_OUT, 1, 0);
+                final int result = table.create(p, 0, PfConstants.PF_OUT, 1, 0);
                 if (model.containsKey(k) || model.containsKey(k.reversed())) {
                     // pf's order: a full table is reported before a duplicate.
                     assertEquals(live.size() == CAPACITY ? StateTable.FAIL_FULL : StateTable.FAIL_DUPLICATE, result);

@@ -71,7 +71,7 @@ class StateTableAllocationTest {
                         break; // the previous incarnation has not expired yet
                     }
                     StatePackets.setTcp(p, a, port, b, 80, SYN, 1000 + f, 0, 65535, 0, 7);
-                    final int slot = table.lookup(p, 1) >= 0 ? -1 : table.create(p, 0, StateTable.PF_IN, 1, now);
+                    final int slot = table.lookup(p, 1) >= 0 ? -1 : table.create(p, 0, PfConstants.PF_IN, 1, now);
                     if (slot >= 0) {
                         slotOf[f] = slot;
                         generationSeen[f] = table.generation(slot);

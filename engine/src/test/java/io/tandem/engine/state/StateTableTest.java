@@ -31,9 +31,9 @@ class StateTableTest {
         final StateTable table = StatePackets.table(8);
         final DecodedPacket out = StatePackets.udp(A, 5353, B, 53);
         final DecodedPacket back = StatePackets.udp(B, 53, A, 5353);
-        final int slot = table.create(out, 0, StateTable.PF_OUT, 2, T0);
-        assertEquals(StateTable.PFUDPS_SINGLE, table.peerState(slot, PEER_SRC));
-        assertEquals(StateTable.PFUDPS_NO_TRAFFIC, table.peerState(slot, PEER_DST));
+        final int slot = table.create(out, 0, PfConstants.PF_OUT, 2, T0);
+        assertEquals(PfConstants.PFUDPS_SINGLE, table.peerState(slot, PEER_SRC));
+        assertEquals(PfConstants.PFUDPS_NO_TRAFFIC, table.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_FIRST_PACKET, table.timeoutClass(slot));
 
         assertEquals(slot, table.lookup(out, 2));
@@ -44,12 +44,12 @@ class StateTableTest {
         assertEquals(slot, table.lookup(back, 2));
         assertFalse(table.lastLookupForward());
         assertEquals(StateTable.PASS, table.track(slot, back, false, T0 + 2));
-        assertEquals(StateTable.PFUDPS_MULTIPLE, table.peerState(slot, PEER_SRC));
-        assertEquals(StateTable.PFUDPS_SINGLE, table.peerState(slot, PEER_DST));
+        assertEquals(PfConstants.PFUDPS_MULTIPLE, table.peerState(slot, PEER_SRC));
+        assertEquals(PfConstants.PFUDPS_SINGLE, table.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_SINGLE, table.timeoutClass(slot));
 
         assertEquals(StateTable.PASS, table.track(slot, out, true, T0 + 3));
-        assertEquals(StateTable.PFUDPS_MULTIPLE, table.peerState(slot, PEER_DST));
+        assertEquals(PfConstants.PFUDPS_MULTIPLE, table.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_MULTIPLE, table.timeoutClass(slot));
         assertEquals(T0 + 3, table.lastActivityMillis(slot));
         assertEquals(T0 + 3 + 60_000, table.expiresAtMillis(slot));
@@ -65,7 +65,7 @@ class StateTableTest {
         gre.protocol = 47;
         final DecodedPacket back = StatePackets.udp(B, 0, A, 0);
         back.protocol = 47;
-        final int slot = table.create(gre, 0, StateTable.PF_OUT, 2, T0);
+        final int slot = table.create(gre, 0, PfConstants.PF_OUT, 2, T0);
         assertEquals(47, table.protocol(slot));
         assertEquals(StateTimeouts.OTHER_FIRST_PACKET, table.timeoutClass(slot));
         assertEquals(slot, table.lookup(back, 2));
@@ -79,7 +79,7 @@ class StateTableTest {
     void icmpEchoStateByIdentifier() {
         final StateTable table = StatePackets.table(8);
         final DecodedPacket request = StatePackets.icmpEcho(A, B, 77, 8);
-        final int slot = table.create(request, 0, StateTable.PF_OUT, 2, T0);
+        final int slot = table.create(request, 0, PfConstants.PF_OUT, 2, T0);
         assertEquals(StateTimeouts.ICMP_FIRST_PACKET, table.timeoutClass(slot));
         assertEquals(0, table.peerState(slot, PEER_SRC));
 
@@ -100,7 +100,7 @@ class StateTableTest {
     /** A→B TCP connection established with ISNs 1000/5000, windows 65535. */
     private static int establishedTcp(final StateTable table) {
         final int slot = table.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 65535, 0, -1),
-            1, StateTable.PF_IN, 2, T0);
+            1, PfConstants.PF_IN, 2, T0);
         final DecodedPacket synAck = StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 65535, 0, -1);
         assertEquals(StateTable.PASS, table.track(slot, synAck, false, T0));
         final DecodedPacket ack = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 65535, 0, -1);
@@ -149,8 +149,8 @@ class StateTableTest {
     @Test
     void icmpErrorQuotingUdpAndEcho() {
         final StateTable table = StatePackets.table(8);
-        final int udp = table.create(StatePackets.udp(A, 5353, B, 53), 0, StateTable.PF_OUT, 2, T0);
-        final int echo = table.create(StatePackets.icmpEcho(A, B, 9, 8), 0, StateTable.PF_OUT, 2, T0);
+        final int udp = table.create(StatePackets.udp(A, 5353, B, 53), 0, PfConstants.PF_OUT, 2, T0);
+        final int echo = table.create(StatePackets.icmpEcho(A, B, 9, 8), 0, PfConstants.PF_OUT, 2, T0);
         assertEquals(udp, table.lookupIcmpError(
             StatePackets.icmpError(R, A, DecodedPacket.PROTO_UDP, A, 5353, B, 53, 0), 2));
         assertEquals(echo, table.lookupIcmpError(
@@ -172,7 +172,7 @@ class StateTableTest {
         final DecodedPacket p = new DecodedPacket();
         for (int i = 0; i < 900; i++) {
             StatePackets.setUdp(p, A, 1024 + i, B, 53);
-            assertTrue(table.create(p, 0, StateTable.PF_OUT, 2, T0) >= 0);
+            assertTrue(table.create(p, 0, PfConstants.PF_OUT, 2, T0) >= 0);
         }
         // Fewer than 60 s (udp.first) later nothing goes.
         for (int i = 0; i < capacity / budget + 2; i++) {
@@ -199,7 +199,7 @@ class StateTableTest {
         final StateTable table = StatePackets.table(16);
         final int established = establishedTcp(table);
         final int closed = table.create(StatePackets.tcp(A, A_PORT + 1, B, B_PORT, SYN, 1000, 0, 65535, 0, -1),
-            1, StateTable.PF_IN, 2, T0);
+            1, PfConstants.PF_IN, 2, T0);
         table.track(closed, StatePackets.tcp(B, B_PORT, A, A_PORT + 1, SYN | ACK, 5000, 1001, 65535, 0, -1),
             false, T0);
         table.track(closed, StatePackets.tcp(A, A_PORT + 1, B, B_PORT, StatePackets.RST, 1001, 0, 0, 0, -1),
@@ -230,7 +230,7 @@ class StateTableTest {
         final List<Integer> slots = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
             StatePackets.setUdp(p, A, 2000 + i, B, 53);
-            slots.add(table.create(p, 0, StateTable.PF_OUT, 2, T0));
+            slots.add(table.create(p, 0, PfConstants.PF_OUT, 2, T0));
         }
         assertEquals(T0 + 30_000, table.expiresAtMillis(slots.get(0)));
         assertEquals(0, table.expire(T0 + 29_999, 20));
@@ -244,7 +244,7 @@ class StateTableTest {
         int last = -1;
         for (int i = 0; i < 12; i++) {
             StatePackets.setUdp(p, A, 3000 + i, B, 53);
-            last = table.create(p, 0, StateTable.PF_OUT, 2, T0);
+            last = table.create(p, 0, PfConstants.PF_OUT, 2, T0);
         }
         assertEquals(T0, table.expiresAtMillis(last), "at adaptive.end every state is due at once");
         assertEquals(1, table.expire(T0, 20));
@@ -269,14 +269,14 @@ class StateTableTest {
         final DecodedPacket p = new DecodedPacket();
         for (int i = 0; i < 4; i++) {
             StatePackets.setUdp(p, A, 100 + i, B, 53);
-            assertTrue(table.create(p, 0, StateTable.PF_OUT, 2, T0) >= 0);
+            assertTrue(table.create(p, 0, PfConstants.PF_OUT, 2, T0) >= 0);
         }
         StatePackets.setUdp(p, A, 200, B, 53);
-        assertEquals(StateTable.FAIL_FULL, table.create(p, 0, StateTable.PF_OUT, 2, T0));
+        assertEquals(StateTable.FAIL_FULL, table.create(p, 0, PfConstants.PF_OUT, 2, T0));
         assertEquals(1, table.counters().get(StateCounter.INSERT_FAILED_FULL));
         assertEquals(4, table.size());
         table.remove(table.nextLive(0), StateRemoveReason.FLUSHED);
-        assertTrue(table.create(p, 0, StateTable.PF_OUT, 2, T0) >= 0);
+        assertTrue(table.create(p, 0, PfConstants.PF_OUT, 2, T0) >= 0);
         assertEquals(1, table.counters().get(StateCounter.REMOVED_FLUSHED));
     }
 
@@ -284,10 +284,10 @@ class StateTableTest {
     void duplicateRefusedAndCounted() {
         final StateTable table = StatePackets.table(4);
         final DecodedPacket p = StatePackets.udp(A, 100, B, 53);
-        assertTrue(table.create(p, 0, StateTable.PF_OUT, 2, T0) >= 0);
-        assertEquals(StateTable.FAIL_DUPLICATE, table.create(p, 0, StateTable.PF_OUT, 2, T0));
+        assertTrue(table.create(p, 0, PfConstants.PF_OUT, 2, T0) >= 0);
+        assertEquals(StateTable.FAIL_DUPLICATE, table.create(p, 0, PfConstants.PF_OUT, 2, T0));
         assertEquals(StateTable.FAIL_DUPLICATE,
-            table.create(StatePackets.udp(B, 53, A, 100), 0, StateTable.PF_IN, 2, T0));
+            table.create(StatePackets.udp(B, 53, A, 100), 0, PfConstants.PF_IN, 2, T0));
         assertEquals(2, table.counters().get(StateCounter.INSERT_FAILED_DUPLICATE));
         assertEquals(1, table.size());
     }
@@ -299,29 +299,29 @@ class StateTableTest {
         final int[] slots = new int[3];
         for (int i = 0; i < 3; i++) {
             StatePackets.setUdp(p, A, 100 + i, B, 53);
-            slots[i] = table.create(p, 5, 3, StateTable.PF_OUT, 2, T0);
+            slots[i] = table.create(p, 5, 3, PfConstants.PF_OUT, 2, T0);
             assertTrue(slots[i] >= 0);
         }
         StatePackets.setUdp(p, A, 200, B, 53);
-        assertEquals(StateTable.FAIL_RULE_LIMIT, table.create(p, 5, 3, StateTable.PF_OUT, 2, T0));
-        assertTrue(table.create(p, 6, 3, StateTable.PF_OUT, 2, T0) >= 0, "other rules are not limited");
+        assertEquals(StateTable.FAIL_RULE_LIMIT, table.create(p, 5, 3, PfConstants.PF_OUT, 2, T0));
+        assertTrue(table.create(p, 6, 3, PfConstants.PF_OUT, 2, T0) >= 0, "other rules are not limited");
         assertEquals(1, table.counters().get(StateCounter.INSERT_FAILED_RULE_LIMIT));
         assertEquals(3, table.ruleStates(5));
         table.remove(slots[1], StateRemoveReason.CLOSED);
         assertEquals(2, table.ruleStates(5));
         StatePackets.setUdp(p, A, 201, B, 53);
-        assertTrue(table.create(p, 5, 3, StateTable.PF_OUT, 2, T0) >= 0);
-        assertThrows(IllegalArgumentException.class, () -> table.create(p, 16, StateTable.PF_OUT, 2, T0));
+        assertTrue(table.create(p, 5, 3, PfConstants.PF_OUT, 2, T0) >= 0);
+        assertThrows(IllegalArgumentException.class, () -> table.create(p, 16, PfConstants.PF_OUT, 2, T0));
     }
 
     @Test
     void untrackablePacketsGetNoState() {
         final StateTable table = StatePackets.table(4);
         final DecodedPacket error = StatePackets.icmpError(R, A, DecodedPacket.PROTO_UDP, A, 1, B, 2, 0);
-        assertEquals(StateTable.FAIL_UNTRACKABLE, table.create(error, 0, StateTable.PF_IN, 2, T0));
+        assertEquals(StateTable.FAIL_UNTRACKABLE, table.create(error, 0, PfConstants.PF_IN, 2, T0));
         final DecodedPacket fragment = StatePackets.udp(A, 1, B, 2);
         fragment.l4Offset = -1;
-        assertEquals(StateTable.FAIL_UNTRACKABLE, table.create(fragment, 0, StateTable.PF_IN, 2, T0));
+        assertEquals(StateTable.FAIL_UNTRACKABLE, table.create(fragment, 0, PfConstants.PF_IN, 2, T0));
     }
 
     // ---- keys -----------------------------------------------------------------------------------
@@ -330,14 +330,14 @@ class StateTableTest {
     void ifBoundKeysIncludeTheInterface() {
         final StateTable bound = new StateTable(8, 4, true, true, StateTimeouts.defaults(8), 5, 0, new StateCounters());
         final DecodedPacket p = StatePackets.udp(A, 100, B, 53);
-        final int slot = bound.create(p, 0, StateTable.PF_OUT, 7, T0);
+        final int slot = bound.create(p, 0, PfConstants.PF_OUT, 7, T0);
         assertEquals(7, bound.ifindex(slot));
         assertEquals(slot, bound.lookup(p, 7));
         assertEquals(-1, bound.lookup(p, 8));
-        assertTrue(bound.create(p, 0, StateTable.PF_OUT, 8, T0) >= 0, "same tuple on another interface");
+        assertTrue(bound.create(p, 0, PfConstants.PF_OUT, 8, T0) >= 0, "same tuple on another interface");
 
         final StateTable floating = StatePackets.table(8);
-        final int f = floating.create(p, 0, StateTable.PF_OUT, 7, T0);
+        final int f = floating.create(p, 0, PfConstants.PF_OUT, 7, T0);
         assertEquals(0, floating.ifindex(f));
         assertEquals(f, floating.lookup(p, 8));
     }
@@ -349,7 +349,7 @@ class StateTableTest {
         v6.family = DecodedPacket.FAMILY_INET6;
         v6.srcHi = 0x20010db800000000L;
         v6.dstHi = 0x20010db800000000L;
-        final int slot = table.create(v6, 0, StateTable.PF_OUT, 2, T0);
+        final int slot = table.create(v6, 0, PfConstants.PF_OUT, 2, T0);
         assertEquals(-1, table.lookup(StatePackets.udp(A, 100, B, 53), 2));
         final DecodedPacket reply = StatePackets.udp(B, 53, A, 100);
         reply.family = DecodedPacket.FAMILY_INET6;
@@ -358,14 +358,14 @@ class StateTableTest {
         assertEquals(slot, table.lookup(reply, 2));
         assertEquals(0x20010db800000000L, table.srcHi(slot));
         final DecodedPacket tcp = StatePackets.tcp(A, 100, B, 53, SYN, 1, 0, 1, 0, -1);
-        assertTrue(table.create(tcp, 0, StateTable.PF_OUT, 2, T0) >= 0, "protocol is part of the key");
+        assertTrue(table.create(tcp, 0, PfConstants.PF_OUT, 2, T0) >= 0, "protocol is part of the key");
     }
 
     @Test
     void selfAddressedFlowHasOneKey() {
         final StateTable table = StatePackets.table(4);
         final DecodedPacket p = StatePackets.udp(A, 7, A, 7);
-        final int slot = table.create(p, 0, StateTable.PF_OUT, 2, T0);
+        final int slot = table.create(p, 0, PfConstants.PF_OUT, 2, T0);
         assertEquals(slot, table.lookup(p, 2));
         assertTrue(table.lastLookupForward());
         table.remove(slot, StateRemoveReason.CLOSED);
@@ -385,7 +385,7 @@ class StateTableTest {
             final int[] slots = new int[50];
             for (int i = 0; i < 50; i++) {
                 StatePackets.setUdp(p, A, 1000 + round * 100 + i, B, 53);
-                slots[i] = table.create(p, 0, StateTable.PF_OUT, 2, T0);
+                slots[i] = table.create(p, 0, PfConstants.PF_OUT, 2, T0);
                 final long id = table.id(slots[i]);
                 assertEquals(last + 1, id);
                 assertEquals(0x77, table.creatorId(slots[i]));
@@ -406,7 +406,7 @@ class StateTableTest {
         final DecodedPacket p = new DecodedPacket();
         for (int i = 0; i < 10; i++) {
             StatePackets.setUdp(p, A, 100 + i, B, 53);
-            table.create(p, 0, StateTable.PF_OUT, 2, T0);
+            table.create(p, 0, PfConstants.PF_OUT, 2, T0);
         }
         final int gen = table.generation(3);
         table.remove(3, StateRemoveReason.FLUSHED);

@@ -1,5 +1,11 @@
 package io.tandem.engine.state;
 
+import static io.tandem.engine.state.PfConstants.TCPS_CLOSED;
+import static io.tandem.engine.state.PfConstants.TCPS_CLOSING;
+import static io.tandem.engine.state.PfConstants.TCPS_ESTABLISHED;
+import static io.tandem.engine.state.PfConstants.TCPS_FIN_WAIT_2;
+import static io.tandem.engine.state.PfConstants.TCPS_SYN_SENT;
+import static io.tandem.engine.state.PfConstants.TCPS_TIME_WAIT;
 import static io.tandem.engine.state.StatePackets.A;
 import static io.tandem.engine.state.StatePackets.ACK;
 import static io.tandem.engine.state.StatePackets.A_PORT;
@@ -15,12 +21,6 @@ import static io.tandem.engine.state.StateTable.DROP_OUT_OF_WINDOW;
 import static io.tandem.engine.state.StateTable.PASS;
 import static io.tandem.engine.state.StateTable.PEER_DST;
 import static io.tandem.engine.state.StateTable.PEER_SRC;
-import static io.tandem.engine.state.StateTable.TCPS_CLOSED;
-import static io.tandem.engine.state.StateTable.TCPS_CLOSING;
-import static io.tandem.engine.state.StateTable.TCPS_ESTABLISHED;
-import static io.tandem.engine.state.StateTable.TCPS_FIN_WAIT_2;
-import static io.tandem.engine.state.StateTable.TCPS_SYN_SENT;
-import static io.tandem.engine.state.StateTable.TCPS_TIME_WAIT;
 import static io.tandem.engine.state.StateTimeouts.TCP_CLOSED;
 import static io.tandem.engine.state.StateTimeouts.TCP_CLOSING;
 import static io.tandem.engine.state.StateTimeouts.TCP_ESTABLISHED;
@@ -215,7 +215,7 @@ class TcpTrackingTest {
             now += 10;
             final String where = "step " + i + " " + st;
             if (i == 0) {
-                slot = table.create(p, 1, StateTable.PF_IN, 3, now);
+                slot = table.create(p, 1, PfConstants.PF_IN, 3, now);
                 assertTrue(slot >= 0, where);
             } else {
                 final int found = table.lookup(p, 3);
@@ -248,7 +248,7 @@ class TcpTrackingTest {
         final int slot = run(table, List.of(a(SYN, ISN_A, 0, 1000, 20).ws(3)));
         assertEquals(ISN_A, table.seqLo(slot, PEER_SRC));
         assertEquals(ISN_A + 20 + 2, table.seqHi(slot, PEER_SRC)); // len + 1 + SYN
-        assertEquals(StateTable.PF_WSCALE_FLAG | 3, table.wscale(slot, PEER_SRC));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | 3, table.wscale(slot, PEER_SRC));
         assertEquals((1000 + 7) >> 3, table.maxWin(slot, PEER_SRC)); // unscaled, rounded up
         assertEquals(1460, table.mss(slot, PEER_SRC));
         assertEquals(0, table.seqLo(slot, PEER_DST));
@@ -256,7 +256,7 @@ class TcpTrackingTest {
         assertEquals(1, table.maxWin(slot, PEER_DST));
         assertEquals(TCPS_CLOSED, table.peerState(slot, PEER_DST));
         assertEquals(TCP_FIRST_PACKET, table.timeoutClass(slot));
-        assertEquals(StateTable.PF_IN, table.direction(slot));
+        assertEquals(PfConstants.PF_IN, table.direction(slot));
         assertEquals(1, table.rule(slot));
     }
 
@@ -269,8 +269,8 @@ class TcpTrackingTest {
             a(ACK, ISN_A + 1, ISN_B + 1, 512, 0),
             b(ACK, ISN_B + 1, ISN_A + 1, 1000, 0),                      // 1000 << 8 = 256000 bytes
             a(ACK | PSH, ISN_A + 1 + 200_000, ISN_B + 1, 512, 1000)));  // inside the scaled window
-        assertEquals(StateTable.PF_WSCALE_FLAG | 7, table.wscale(slot, PEER_SRC));
-        assertEquals(StateTable.PF_WSCALE_FLAG | 8, table.wscale(slot, PEER_DST));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | 7, table.wscale(slot, PEER_SRC));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | 8, table.wscale(slot, PEER_DST));
         assertEquals(ISN_A + 1 + 256_000, table.seqHi(slot, PEER_SRC));
     }
 
@@ -295,8 +295,8 @@ class TcpTrackingTest {
         final int slot = run(table, List.of(
             a(SYN, ISN_A, 0, 65535, 0).ws(15),
             b(SYN | ACK, ISN_B, ISN_A + 1, 65535, 0).ws(200)));
-        assertEquals(StateTable.PF_WSCALE_FLAG | 14, table.wscale(slot, PEER_SRC));
-        assertEquals(StateTable.PF_WSCALE_FLAG | 14, table.wscale(slot, PEER_DST));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | 14, table.wscale(slot, PEER_SRC));
+        assertEquals(PfConstants.PF_WSCALE_FLAG | 14, table.wscale(slot, PEER_DST));
     }
 
     @Test
@@ -326,7 +326,7 @@ class TcpTrackingTest {
         assertEquals(StateTable.STATE_REUSED, table.track(slot, syn, true, 5_000));
         assertFalse(table.isLive(slot));
         assertEquals(-1, table.lookup(syn, 3));
-        assertTrue(table.create(syn, 1, StateTable.PF_IN, 3, 5_000) >= 0);
+        assertTrue(table.create(syn, 1, PfConstants.PF_IN, 3, 5_000) >= 0);
         assertEquals(1, counters.get(StateCounter.REMOVED_REUSED));
     }
 
@@ -336,9 +336,9 @@ class TcpTrackingTest {
         final StateTable table = new StateTable(8, 4, 7, 0, counters);
         run(table, handshake());
         final DecodedPacket syn = StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1, 0, 65535, 0, -1);
-        assertEquals(StateTable.FAIL_DUPLICATE, table.create(syn, 1, StateTable.PF_IN, 3, 5_000));
+        assertEquals(StateTable.FAIL_DUPLICATE, table.create(syn, 1, PfConstants.PF_IN, 3, 5_000));
         final DecodedPacket reverse = StatePackets.tcp(B, B_PORT, A, A_PORT, SYN, 1, 0, 65535, 0, -1);
-        assertEquals(StateTable.FAIL_DUPLICATE, table.create(reverse, 1, StateTable.PF_IN, 3, 5_000));
+        assertEquals(StateTable.FAIL_DUPLICATE, table.create(reverse, 1, PfConstants.PF_IN, 3, 5_000));
         assertEquals(2, counters.get(StateCounter.INSERT_FAILED_DUPLICATE));
     }
 

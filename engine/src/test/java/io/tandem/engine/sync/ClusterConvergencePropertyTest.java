@@ -8,6 +8,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalRing;
 import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateTable;
@@ -285,7 +286,7 @@ class ClusterConvergencePropertyTest {
         if (p.protocol == DecodedPacket.PROTO_TCP && p.tcpFlags != DecodedPacket.TH_SYN) {
             return false; // pass ... flags S/SA: only a SYN makes a TCP state
         }
-        return at.table.create(p, 0, StateTable.PF_IN, 0, now) >= 0;
+        return at.table.create(p, 0, PfConstants.PF_IN, 0, now) >= 0;
     }
 
     private static boolean pending(final Engine[] engines) {

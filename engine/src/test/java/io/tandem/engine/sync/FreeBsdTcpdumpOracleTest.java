@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.tools.RecordFormatter;
 import io.tandem.engine.sync.wire.FreeBsdPfsyncPrinter;
 import io.tandem.engine.sync.wire.PfsyncConstants;
@@ -68,7 +69,7 @@ class FreeBsdTcpdumpOracleTest {
         // print_state: "->" shows addr[1] -> addr[0] of an outbound state, "<-" addr[1] <- addr[0] of an
         // inbound one; the connection runs from the arrow's tail to its head.
         return new Printed(m.group(1), Integer.parseInt(m.group(2)), out ? m.group(3) : m.group(5),
-                out ? m.group(5) : m.group(3), out ? PfsyncConstants.PF_OUT : PfsyncConstants.PF_IN,
+                out ? m.group(5) : m.group(3), out ? PfConstants.PF_OUT : PfConstants.PF_IN,
                 out ? m.group(6) : m.group(7), out ? m.group(7) : m.group(6));
     }
 
@@ -78,12 +79,12 @@ class FreeBsdTcpdumpOracleTest {
     @Test
     void tcpEnteringOnLanPrintsServerFromClient() {
         for (final int format : new int[] {PfsyncConstants.FORMAT_1301, PfsyncConstants.FORMAT_1400}) {
-            final String text = print(state(2, 6, PfsyncConstants.PF_IN, CLIENT4, 40000, SERVER4, 80, 2, 0), format);
+            final String text = print(state(2, 6, PfConstants.PF_IN, CLIENT4, 40000, SERVER4, 80, 2, 0), format);
             assertTrue(text.contains("\tall proto 6 198.51.100.20.80 <- 10.1.0.10.40000   CLOSED:SYN_SENT"), text);
             final Printed p = parse(text);
             assertEquals("10.1.0.10.40000", p.initiator(), text);
             assertEquals("198.51.100.20.80", p.responder(), text);
-            assertEquals(PfsyncConstants.PF_IN, p.direction(), text);
+            assertEquals(PfConstants.PF_IN, p.direction(), text);
             assertEquals("SYN_SENT", p.initiatorState(), text);
             assertEquals("CLOSED", p.responderState(), text);
             assertEquals("all", p.ifname());
@@ -93,19 +94,19 @@ class FreeBsdTcpdumpOracleTest {
     @Test
     void tcpLeavingOnWanPrintsClientToServer() {
         for (final int format : new int[] {PfsyncConstants.FORMAT_1301, PfsyncConstants.FORMAT_1400}) {
-            final String text = print(state(2, 6, PfsyncConstants.PF_OUT, CLIENT4, 40000, SERVER4, 80, 4, 4), format);
+            final String text = print(state(2, 6, PfConstants.PF_OUT, CLIENT4, 40000, SERVER4, 80, 4, 4), format);
             assertTrue(text.contains("\tall proto 6 10.1.0.10.40000 -> 198.51.100.20.80   ESTABLISHED:ESTABLISHED"),
                     text);
             final Printed p = parse(text);
             assertEquals("10.1.0.10.40000", p.initiator(), text);
             assertEquals("198.51.100.20.80", p.responder(), text);
-            assertEquals(PfsyncConstants.PF_OUT, p.direction(), text);
+            assertEquals(PfConstants.PF_OUT, p.direction(), text);
         }
     }
 
     @Test
     void udpBothDirections() {
-        for (final int direction : new int[] {PfsyncConstants.PF_IN, PfsyncConstants.PF_OUT}) {
+        for (final int direction : new int[] {PfConstants.PF_IN, PfConstants.PF_OUT}) {
             final Printed p = parse(print(state(2, 17, direction, CLIENT4, 5353, SERVER4, 53, 1, 0),
                     PfsyncConstants.FORMAT_1400));
             assertEquals("10.1.0.10.5353", p.initiator());
@@ -118,7 +119,7 @@ class FreeBsdTcpdumpOracleTest {
 
     @Test
     void icmpEchoShowsTheIdentifierOnBothSides() {
-        for (final int direction : new int[] {PfsyncConstants.PF_IN, PfsyncConstants.PF_OUT}) {
+        for (final int direction : new int[] {PfConstants.PF_IN, PfConstants.PF_OUT}) {
             final Printed p = parse(print(state(2, 1, direction, CLIENT4, 0x1234, SERVER4, 0x1234, 0, 0),
                     PfsyncConstants.FORMAT_1400));
             assertEquals("10.1.0.10.4660", p.initiator());
@@ -131,7 +132,7 @@ class FreeBsdTcpdumpOracleTest {
     void ipv6BothDirections() {
         final long[] client = {0x20010db800010000L, 0x10};
         final long[] server = {0x20010db800020000L, 0x20};
-        for (final int direction : new int[] {PfsyncConstants.PF_IN, PfsyncConstants.PF_OUT}) {
+        for (final int direction : new int[] {PfConstants.PF_IN, PfConstants.PF_OUT}) {
             final String text = print(state(10, 6, direction, client, 40000, server, 443, 2, 0),
                     PfsyncConstants.FORMAT_1400);
             final Printed p = parse(text);
@@ -150,7 +151,7 @@ class FreeBsdTcpdumpOracleTest {
     @Test
     void tandemPrintsTheHostsAndPeerStatesInTheOrderFreeBsdDoes() {
         for (final int proto : new int[] {6, 17}) {
-            for (final int direction : new int[] {PfsyncConstants.PF_IN, PfsyncConstants.PF_OUT}) {
+            for (final int direction : new int[] {PfConstants.PF_IN, PfConstants.PF_OUT}) {
                 final JournalRecordFlyweight r = state(2, proto, direction, CLIENT4, 40000, SERVER4, 80, 1, 0);
                 final Matcher m = STATE.matcher(print(r, PfsyncConstants.FORMAT_1400));
                 assertTrue(m.find());
@@ -164,7 +165,7 @@ class FreeBsdTcpdumpOracleTest {
 
     @Test
     void theFrameAroundTheStateIsWhatFreeBsdExpects() {
-        final String text = print(state(2, 6, PfsyncConstants.PF_IN, CLIENT4, 40000, SERVER4, 80, 2, 0),
+        final String text = print(state(2, 6, PfConstants.PF_IN, CLIENT4, 40000, SERVER4, 80, 2, 0),
                 PfsyncConstants.FORMAT_1400);
         assertTrue(text.startsWith("PFSYNCv5 len 305\n    insert count 1\n"), text);
         assertTrue(text.endsWith("\n    eof count 1"), "the walk ends at EOF, nothing left over: " + text);

@@ -8,6 +8,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalRing;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -243,7 +244,7 @@ class PeerInboxTest {
         own.l4Offset = 20;
         own.srcPort = 9999;
         own.dstPort = 53;
-        final int ownSlot = table.create(own, 0, 0, StateTable.PF_IN, 0, NOW, true);
+        final int ownSlot = table.create(own, 0, 0, PfConstants.PF_IN, 0, NOW, true);
         final long ownId = table.id(ownSlot);
         final UnsafeBuffer requestBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
         final JournalRecordFlyweight request = new JournalRecordFlyweight().wrap(requestBuffer, 0);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.sync.wire.PfsyncClrFlyweight;
 import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncFrameDecoder;
@@ -41,8 +42,8 @@ class PfsyncKeySlotTest {
         r.clear().type(JournalRecordType.INSERT.code()).creatorId(CREATOR).id(0x1122334455667788L).af(2).proto(6)
                 .direction(direction).timeoutClass(PfsyncConstants.PFTM_TCP_FIRST_PACKET)
                 .addresses(0, CLIENT & 0xFFFF_FFFFL, 0, SERVER & 0xFFFF_FFFFL).ports(CLIENT_PORT, SERVER_PORT).rule(0)
-                .peer(0, 1000, 1001, 0, 64240, 1460, PfsyncConstants.TCPS_SYN_SENT, 0x87)
-                .peer(1, 0, 1, 0, 1, 0, PfsyncConstants.TCPS_CLOSED, 0)
+                .peer(0, 1000, 1001, 0, 64240, 1460, PfConstants.TCPS_SYN_SENT, 0x87)
+                .peer(1, 0, 1, 0, 1, 0, PfConstants.TCPS_CLOSED, 0)
                 .creationMillis(NOW - 2000).expireAtMillis(NOW + 118_000).counters(1, 0, 60, 0);
         return r;
     }
@@ -69,7 +70,7 @@ class PfsyncKeySlotTest {
 
     @Test
     void clientToServerEnteringOnLanPutsTheClientInSlotZero() {
-        final byte[] f = encode1400(tcpState(PfsyncConstants.PF_IN));
+        final byte[] f = encode1400(tcpState(PfConstants.PF_IN));
         assertEquals("616c6c00000000000000000000000000", hex(f, RECORD + 8, 16), "ifname \"all\" (floating)");
         // key[PF_SK_WIRE] then key[PF_SK_STACK]: addr[0] = client, addr[1] = server, port[0] = 40000, port[1] = 80.
         final String key = "0a01000a 00000000 00000000 00000000  c6336414 00000000 00000000 00000000  9c40 0050";
@@ -84,7 +85,7 @@ class PfsyncKeySlotTest {
 
     @Test
     void clientToServerLeavingOnWanPutsTheClientInSlotOne() {
-        final byte[] f = encode1400(tcpState(PfsyncConstants.PF_OUT));
+        final byte[] f = encode1400(tcpState(PfConstants.PF_OUT));
         assertEquals("616c6c00000000000000000000000000", hex(f, RECORD + 8, 16), "ifname \"all\" (floating)");
         // addr[0] = server, addr[1] = client, port[0] = 80, port[1] = 40000.
         final String key = "c6336414 00000000 00000000 00000000  0a01000a 00000000 00000000 00000000  0050 9c40";
@@ -121,15 +122,15 @@ class PfsyncKeySlotTest {
         assertEquals(SERVER & 0xFFFF_FFFFL, out.dstLo());
         assertEquals(CLIENT_PORT, out.srcPort());
         assertEquals(SERVER_PORT, out.dstPort());
-        assertEquals(PfsyncConstants.PF_IN, out.direction());
-        assertEquals(PfsyncConstants.TCPS_SYN_SENT, out.peerState(0), "peer 0 (initiator) from the src half");
+        assertEquals(PfConstants.PF_IN, out.direction());
+        assertEquals(PfConstants.TCPS_SYN_SENT, out.peerState(0), "peer 0 (initiator) from the src half");
         assertEquals(1000, out.seqLo(0));
         assertEquals(1, out.packets(0));
     }
 
     @Test
     void bothDirectionsRoundTripThroughTheWire() {
-        for (final int direction : new int[] {PfsyncConstants.PF_IN, PfsyncConstants.PF_OUT}) {
+        for (final int direction : new int[] {PfConstants.PF_IN, PfConstants.PF_OUT}) {
             final byte[] f = encode1400(tcpState(direction));
             final PfsyncStateRecord[] seen = new PfsyncStateRecord[1];
             new PfsyncFrameDecoder(new PfsyncStats()).decode(new UnsafeBuffer(f), 0, f.length, new StateOnly(seen));
@@ -153,13 +154,13 @@ class PfsyncKeySlotTest {
     @Test
     void icmpEchoCarriesTheIdentifierInBothPortsUpToFreeBsd14AndTheTypeForFreeBsd15() {
         final PfsyncStateValues v = new PfsyncStateValues();
-        new PfsyncStateMapping(PfsyncConstants.FORMAT_1400).toValues(icmpEcho(PfsyncConstants.PF_IN, 1), NOW, v);
+        new PfsyncStateMapping(PfsyncConstants.FORMAT_1400).toValues(icmpEcho(PfConstants.PF_IN, 1), NOW, v);
         assertEquals(0x1234, v.wireKey.port[0]);
         assertEquals(0x1234, v.wireKey.port[1], "pf_test_rule (FreeBSD 14): sport = dport = icmp_id");
-        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(icmpEcho(PfsyncConstants.PF_IN, 1), NOW, v);
+        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(icmpEcho(PfConstants.PF_IN, 1), NOW, v);
         assertEquals(0x1234, v.wireKey.port[0], "FreeBSD 15: virtual_id in the initiator's slot");
         assertEquals(8, v.wireKey.port[1], "FreeBSD 15: htons(ICMP_ECHO) in the other");
-        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(icmpEcho(PfsyncConstants.PF_OUT, 58), NOW, v);
+        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(icmpEcho(PfConstants.PF_OUT, 58), NOW, v);
         assertEquals(0x1234, v.wireKey.port[1], "outbound: the initiator is slot 1");
         assertEquals(128, v.wireKey.port[0], "htons(ICMP6_ECHO_REQUEST)");
     }
@@ -167,7 +168,7 @@ class PfsyncKeySlotTest {
     @Test
     void icmpEchoFromFreeBsd15IsKeyedByItsIdentifier() {
         final PfsyncStateValues v = new PfsyncStateValues();
-        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(icmpEcho(PfsyncConstants.PF_OUT, 1), NOW, v);
+        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(icmpEcho(PfConstants.PF_OUT, 1), NOW, v);
         final PfsyncFrameEncoder encoder = new PfsyncFrameEncoder(1500);
         encoder.beginFrame().beginSection(PfsyncConstants.ACT_INS_1500);
         encoder.appendState1500(v);
@@ -184,7 +185,7 @@ class PfsyncKeySlotTest {
     @Test
     void format1500CarriesTheSlotsAndNoRoutingTable() {
         final PfsyncStateValues v = new PfsyncStateValues();
-        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(tcpState(PfsyncConstants.PF_IN), NOW, v);
+        new PfsyncStateMapping(PfsyncConstants.FORMAT_1500).toValues(tcpState(PfConstants.PF_IN), NOW, v);
         final PfsyncFrameEncoder encoder = new PfsyncFrameEncoder(1500);
         encoder.beginFrame().beginSection(PfsyncConstants.ACT_INS_1500);
         encoder.appendState1500(v);
@@ -199,7 +200,7 @@ class PfsyncKeySlotTest {
 
     @Test
     void ipv6KeysUseTheSameSlots() {
-        final JournalRecordFlyweight r = tcpState(PfsyncConstants.PF_IN);
+        final JournalRecordFlyweight r = tcpState(PfConstants.PF_IN);
         r.af(10).addresses(0x20010db800000000L, 1, 0x20010db800000000L, 2);
         final byte[] f = encode1400(r);
         assertEquals("1c", hex(f, RECORD + 232, 1), "af = FreeBSD's AF_INET6 (28)");

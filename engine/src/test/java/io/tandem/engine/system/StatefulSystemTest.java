@@ -13,9 +13,9 @@ import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounter;
 import io.tandem.engine.state.StateSnapshotMailbox;
-import io.tandem.engine.state.StateTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,7 +143,7 @@ class StatefulSystemTest {
         final boolean[] seen = new boolean[1];
         a.snapshots().read((rows, o, now) -> {
             if (rows[o + StateSnapshotMailbox.F_SRC_PORT] == clientPort
-                    && rows[o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.P_STATE] == StateTable.TCPS_ESTABLISHED) {
+                    && rows[o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.P_STATE] == PfConstants.TCPS_ESTABLISHED) {
                 seen[0] = true;
             }
         }, 5000);
@@ -195,7 +195,7 @@ class StatefulSystemTest {
         final long[] found = new long[2];
         a.snapshots().read((rows, o, now) -> {
             if (rows[o + StateSnapshotMailbox.F_PROTO] == 6 && rows[o + StateSnapshotMailbox.F_DST_PORT] == port
-                    && rows[o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.P_STATE] == StateTable.TCPS_ESTABLISHED) {
+                    && rows[o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.P_STATE] == PfConstants.TCPS_ESTABLISHED) {
                 found[0] = rows[o + StateSnapshotMailbox.F_SRC_PORT];
                 found[1] = rows[o + StateSnapshotMailbox.F_PEER + StateSnapshotMailbox.P_SEQLO];
             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.metrics.PacketCounters;
 import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
@@ -61,7 +62,7 @@ class DeferredVerdictsTest {
         p.srcPort = nextPort++;
         p.dstPort = 53;
         p.ipLength = 60;
-        return table.create(p, 0, 0, StateTable.PF_IN, 0, T0 / MS, true);
+        return table.create(p, 0, 0, PfConstants.PF_IN, 0, T0 / MS, true);
     }
 
     private List<String> flushed() {
@@ -74,7 +75,7 @@ class DeferredVerdictsTest {
     @Test
     void anAcknowledgedPacketIsAcceptedAndItsStateNoLongerMarked() {
         final int slot = newState();
-        assertEquals(StateTable.PFSTATE_ACK, table.stateFlags(slot));
+        assertEquals(PfConstants.PFSTATE_ACK, table.stateFlags(slot));
         held.hold(slot, 41, T0);
         assertEquals(List.of(), flushed(), "no verdict while held");
         assertTrue(held.releaseAcknowledged(slot, T0 + MS / 2));

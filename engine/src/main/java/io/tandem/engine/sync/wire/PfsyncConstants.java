@@ -75,30 +75,8 @@ public final class PfsyncConstants {
     /** Linux's {@code AF_INET6}, the engine's own value. */
     public static final int AF_INET6_LINUX = 10;
 
-    /** {@code PF_INOUT}, {@code PF_IN}, {@code PF_OUT}: a receiver rejects direction above PF_OUT. */
-    public static final int PF_INOUT = 0;
-    public static final int PF_IN = 1;
-    public static final int PF_OUT = 2;
-
-    /** TCP half states ({@code tcp_fsm.h}). */
-    public static final int TCPS_CLOSED = 0;
-    public static final int TCPS_LISTEN = 1;
-    public static final int TCPS_SYN_SENT = 2;
-    public static final int TCPS_SYN_RECEIVED = 3;
-    public static final int TCPS_ESTABLISHED = 4;
-    public static final int TCPS_CLOSE_WAIT = 5;
-    public static final int TCPS_FIN_WAIT_1 = 6;
-    public static final int TCPS_CLOSING = 7;
-    public static final int TCPS_LAST_ACK = 8;
-    public static final int TCPS_FIN_WAIT_2 = 9;
-    public static final int TCPS_TIME_WAIT = 10;
-    public static final int PF_TCPS_PROXY_SRC = 11;
-    /** Upper bound of {@code src.state} and {@code dst.state}; a receiver rejects anything above. */
-    public static final int PF_TCPS_PROXY_DST = 12;
-    /** Non-TCP half states ({@code PFUDPS_*}, {@code PFOTHERS_*}). */
-    public static final int PFUDPS_NO_TRAFFIC = 0;
-    public static final int PFUDPS_SINGLE = 1;
-    public static final int PFUDPS_MULTIPLE = 2;
+    // pf's own constants that records carry (directions PF_*, half states TCPS_* and PFUDPS_*,
+    // PFSTATE_* flags) are in io.tandem.engine.state.PfConstants, shared with the state table.
 
     /** {@code PFTM_*} timeout classes used by the engine. */
     public static final int PFTM_TCP_FIRST_PACKET = 0;
@@ -119,14 +97,6 @@ public final class PfsyncConstants {
     public static final int PFTM_OLD_MAX = 20;
     /** {@code PFTM_MAX} of FreeBSD 14+ (SCTP classes 20-24): we accept classes below this. */
     public static final int PFTM_MAX = 25;
-
-    /** {@code PFSTATE_*} bits of {@code state_flags}. */
-    public static final int PFSTATE_ALLOWOPTS = 0x01;
-    public static final int PFSTATE_SLOPPY = 0x02;
-    public static final int PFSTATE_PFLOW = 0x04;
-    public static final int PFSTATE_NOSYNC = 0x08;
-    /** The state's first packet is deferred: the receiver answers with INS_ACK. */
-    public static final int PFSTATE_ACK = 0x10;
 
     /** {@code PFSYNC_FLAG_*} bits of {@code sync_flags}. */
     public static final int PFSYNC_FLAG_SRCNODE = 0x04;

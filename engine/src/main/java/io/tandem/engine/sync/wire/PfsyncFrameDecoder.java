@@ -1,5 +1,7 @@
 package io.tandem.engine.sync.wire;
 
+import static io.tandem.engine.state.PfConstants.PF_OUT;
+import static io.tandem.engine.state.PfConstants.PF_TCPS_PROXY_DST;
 import static io.tandem.engine.sync.wire.PfsyncConstants.ACT_BUS;
 import static io.tandem.engine.sync.wire.PfsyncConstants.ACT_CLR;
 import static io.tandem.engine.sync.wire.PfsyncConstants.ACT_DEL;
@@ -20,8 +22,6 @@ import static io.tandem.engine.sync.wire.PfsyncConstants.AF_INET;
 import static io.tandem.engine.sync.wire.PfsyncConstants.AF_INET6_FREEBSD;
 import static io.tandem.engine.sync.wire.PfsyncConstants.PFSYNC_VERSION;
 import static io.tandem.engine.sync.wire.PfsyncConstants.PFTM_MAX;
-import static io.tandem.engine.sync.wire.PfsyncConstants.PF_OUT;
-import static io.tandem.engine.sync.wire.PfsyncConstants.PF_TCPS_PROXY_DST;
 
 import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;

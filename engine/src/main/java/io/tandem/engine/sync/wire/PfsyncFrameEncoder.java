@@ -1,5 +1,8 @@
 package io.tandem.engine.sync.wire;
 
+import static io.tandem.engine.state.PfConstants.PF_IN;
+import static io.tandem.engine.state.PfConstants.PF_OUT;
+import static io.tandem.engine.state.PfConstants.PF_TCPS_PROXY_DST;
 import static io.tandem.engine.sync.wire.PfsyncConstants.ACT_BUS;
 import static io.tandem.engine.sync.wire.PfsyncConstants.ACT_CLR;
 import static io.tandem.engine.sync.wire.PfsyncConstants.ACT_DEL_C;
@@ -18,9 +21,6 @@ import static io.tandem.engine.sync.wire.PfsyncConstants.EOF_LENGTH;
 import static io.tandem.engine.sync.wire.PfsyncConstants.MIN_FRAME_LENGTH;
 import static io.tandem.engine.sync.wire.PfsyncConstants.PFSYNC_VERSION;
 import static io.tandem.engine.sync.wire.PfsyncConstants.PFTM_OLD_MAX;
-import static io.tandem.engine.sync.wire.PfsyncConstants.PF_IN;
-import static io.tandem.engine.sync.wire.PfsyncConstants.PF_OUT;
-import static io.tandem.engine.sync.wire.PfsyncConstants.PF_TCPS_PROXY_DST;
 
 import java.nio.ByteOrder;
 import org.agrona.MutableDirectBuffer;

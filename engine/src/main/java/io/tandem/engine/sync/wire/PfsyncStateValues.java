@@ -1,5 +1,7 @@
 package io.tandem.engine.sync.wire;
 
+import io.tandem.engine.state.PfConstants;
+
 /**
  * Mutable holder of the state fields the engine models, filled by the caller before
  * {@link PfsyncFrameEncoder#appendState1301} (and the 1400/1500 variants) or read back from a
@@ -121,9 +123,9 @@ public final class PfsyncStateValues {
     /** Address family: 2, or 28 (FreeBSD) or 10 (Linux) for IPv6; always sent as 2 or 28. */
     public int af;
     public int proto;
-    /** {@link PfsyncConstants#PF_IN} or {@link PfsyncConstants#PF_OUT}. */
+    /** {@link PfConstants#PF_IN} or {@link PfConstants#PF_OUT}. */
     public int direction;
-    /** {@code PFSTATE_*}; we send only {@link PfsyncConstants#PFSTATE_ACK}, while the first packet is deferred. */
+    /** {@code PFSTATE_*}; we send only {@link PfConstants#PFSTATE_ACK}, while the first packet is deferred. */
     public int stateFlags;
     /** {@code PFTM_*} class. */
     public int timeout;

@@ -1,5 +1,6 @@
 package io.tandem.engine.sync.wire;
 
+import io.tandem.engine.state.PfConstants;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.DirectBuffer;
@@ -118,8 +119,8 @@ final class PfsyncTestSupport {
         v.ifname("em0");
         v.wireKey.ipv4(0, 0x0A000001).ipv4(1, 0x0A000002).port(0, 443).port(1, 40000);
         v.stackKey.set(v.wireKey);
-        v.src.set(0x11111111L, 0x22222222L, 0, 0xFFFF, 1460, PfsyncConstants.TCPS_ESTABLISHED, 7);
-        v.dst.set(0x33333333L, 0x44444444L, 0, 0x0200, 1460, PfsyncConstants.TCPS_ESTABLISHED, 7);
+        v.src.set(0x11111111L, 0x22222222L, 0, 0xFFFF, 1460, PfConstants.TCPS_ESTABLISHED, 7);
+        v.dst.set(0x33333333L, 0x44444444L, 0, 0x0200, 1460, PfConstants.TCPS_ESTABLISHED, 7);
         v.creation = 60;
         v.expire = 86400;
         v.packets[0] = 10;
@@ -129,8 +130,8 @@ final class PfsyncTestSupport {
         v.creatorid = 0x0A0B0C0D;
         v.af = PfsyncConstants.AF_INET;
         v.proto = 6;
-        v.direction = PfsyncConstants.PF_IN;
-        v.stateFlags = PfsyncConstants.PFSTATE_ACK;
+        v.direction = PfConstants.PF_IN;
+        v.stateFlags = PfConstants.PFSTATE_ACK;
         v.timeout = PfsyncConstants.PFTM_TCP_ESTABLISHED;
         return v;
     }
@@ -142,14 +143,14 @@ final class PfsyncTestSupport {
         v.ifname("all");
         v.wireKey.ipv6(0, 0x20010DB800000000L, 1).ipv6(1, 0x20010DB800000000L, 2).port(0, 53).port(1, 5353);
         v.stackKey.set(v.wireKey);
-        v.src.set(0, 0, 0, 0, 0, PfsyncConstants.PFUDPS_SINGLE, 0);
-        v.dst.set(0, 0, 0, 0, 0, PfsyncConstants.PFUDPS_MULTIPLE, 0);
+        v.src.set(0, 0, 0, 0, 0, PfConstants.PFUDPS_SINGLE, 0);
+        v.dst.set(0, 0, 0, 0, 0, PfConstants.PFUDPS_MULTIPLE, 0);
         v.creation = 5;
         v.expire = 30;
         v.creatorid = 0x0A0B0C0D;
         v.af = PfsyncConstants.AF_INET6_LINUX;
         v.proto = 17;
-        v.direction = PfsyncConstants.PF_OUT;
+        v.direction = PfConstants.PF_OUT;
         v.timeout = PfsyncConstants.PFTM_UDP_MULTIPLE;
         return v;
     }
