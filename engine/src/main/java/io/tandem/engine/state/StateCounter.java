@@ -41,6 +41,9 @@ public enum StateCounter {
     MISMATCH_BAD_ICMP_ERROR("tandem_state_mismatches", "reason", "bad_icmp_error",
             "Packets that matched a state but failed its checks (pf's BADSTATE), by reason"),
 
+    RESTORED_UNKNOWN_TIMEOUT("tandem_state_unknown_timeout_classes",
+            "States restored or imported with a timeout class this engine does not have (a FreeBSD peer's SCTP"
+            + " state, a damaged import), given their protocol's default class"),
     LOOKUPS("tandem_state_lookups", "State table lookups (packets and quoted packets of ICMP errors)"),
     LOOKUP_HITS("tandem_state_lookup_hits", "State table lookups that found a state"),
     ICMP_ERROR_NO_STATE("tandem_state_icmp_error_unrelated",

@@ -1132,6 +1132,29 @@ public final class StateTable {
         return (int) Math.min((long) SPLIT_WINDOWS * ((long) Math.max(otherMaxWin, 1) << shift), 1L << 30);
     }
 
+    /**
+     * The timeout class a restored or imported state keeps: its own when it is one of pf's state
+     * classes here, else (a FreeBSD peer's SCTP class, a damaged import) its protocol's default,
+     * counted — an index beyond the timeout table would otherwise end the packet thread at expiry.
+     */
+    private int knownTimeoutClass(final int protocol, final int timeout) {
+        if (timeout >= 0 && timeout <= StateTimeouts.OTHER_MULTIPLE) {
+            return timeout;
+        }
+        counters.increment(StateCounter.RESTORED_UNKNOWN_TIMEOUT);
+        switch (protocol) {
+            case DecodedPacket.PROTO_TCP:
+                return StateTimeouts.TCP_ESTABLISHED;
+            case DecodedPacket.PROTO_UDP:
+                return StateTimeouts.UDP_MULTIPLE;
+            case DecodedPacket.PROTO_ICMP:
+            case DecodedPacket.PROTO_ICMPV6:
+                return StateTimeouts.ICMP_ERROR_REPLY;
+            default:
+                return StateTimeouts.OTHER_MULTIPLE;
+        }
+    }
+
     /** pf's timeout class for a TCP state from its two half states (first match wins). */
     static int tcpTimeoutClass(final int src, final int dst) {
         if (src >= TCPS_FIN_WAIT_2 && dst >= TCPS_FIN_WAIT_2) {
@@ -1423,7 +1446,7 @@ public final class StateTable {
         idIndex.put(idKey(creator, id), slot);
         creationMillis[slot] = created;
         lastActivityMillis[slot] = lastActivity;
-        timeoutClass[slot] = (byte) timeout;
+        timeoutClass[slot] = (byte) knownTimeoutClass(protocol, timeout);
         packets[slot * 2] = packetsFwd;
         packets[slot * 2 + 1] = packetsRev;
         bytes[slot * 2] = bytesFwd;

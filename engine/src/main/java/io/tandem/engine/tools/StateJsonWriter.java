@@ -160,13 +160,12 @@ public enum StateJsonWriter {
         }
     }
 
-    /** The pf.conf name; a class without one prints as its number, or (names only) throws as it always has. */
+    /** The pf.conf name; a class without one prints as its number (bare, or quoted where the layout prints names only). */
     private void timeout(final StringBuilder b, final int timeoutClass) {
         if (numbersWithoutNames && timeoutClass >= StateTimeouts.COUNT) {
             b.append(timeoutClass);
         } else {
-            b.append('"').append(numbersWithoutNames ? RecordFormatter.timeoutName(timeoutClass)
-                    : StateTimeouts.name(timeoutClass)).append('"');
+            b.append('"').append(RecordFormatter.timeoutName(timeoutClass)).append('"');
         }
     }
 }

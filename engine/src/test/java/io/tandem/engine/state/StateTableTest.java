@@ -194,6 +194,32 @@ class StateTableTest {
         assertEquals(900, counters.get(StateCounter.REMOVED_EXPIRED));
     }
 
+    /**
+     * Bad input: a FreeBSD peer's SCTP state (timeout classes 20 to 24 there) or a damaged import
+     * names a timeout class this engine does not have. The state keeps its protocol's default class,
+     * counted, and expires normally (the class used to index past the timeout table at expiry).
+     */
+    @Test
+    void aRestoredStateWithAnUnknownTimeoutClassGetsItsProtocolsDefault() {
+        final StateCounters counters = new StateCounters();
+        final StateTable table = new StateTable(16, 4, false, true, StateTimeouts.defaults(100_000), 9, 0, counters);
+        final int sctp = table.restore(2, 132, 0, 0xC6120101L, 0, 0xC6120201L, 5000, 5001, 0, -1, PfConstants.PF_IN,
+                7, 1, T0, T0, 22, 0, 0, 0, 0);
+        final int udp = table.restore(2, 17, 0, 0xC6120101L, 0, 0xC6120201L, 5000, 53, 0, -1, PfConstants.PF_IN,
+                7, 2, T0, T0, 200, 0, 0, 0, 0);
+        final int tcp = table.restore(2, 6, 0, 0xC6120101L, 0, 0xC6120201L, 5000, 80, 0, -1, PfConstants.PF_IN,
+                7, 3, T0, T0, -1, 0, 0, 0, 0);
+        final int known = table.restore(2, 17, 0, 0xC6120101L, 0, 0xC6120201L, 5001, 53, 0, -1, PfConstants.PF_IN,
+                7, 4, T0, T0, StateTimeouts.UDP_SINGLE, 0, 0, 0, 0);
+        assertEquals(StateTimeouts.OTHER_MULTIPLE, table.timeoutClass(sctp));
+        assertEquals(StateTimeouts.UDP_MULTIPLE, table.timeoutClass(udp));
+        assertEquals(StateTimeouts.TCP_ESTABLISHED, table.timeoutClass(tcp));
+        assertEquals(StateTimeouts.UDP_SINGLE, table.timeoutClass(known));
+        assertEquals(3, counters.get(StateCounter.RESTORED_UNKNOWN_TIMEOUT));
+        assertEquals(3, table.expire(T0 + 120_000, 16), "other.multiple and udp.multiple are 60 s, udp.single 30 s");
+        assertEquals(1, table.size(), "tcp.established stays");
+    }
+
     @Test
     void closedTcpStatesGoSoonEstablishedStay() {
         final StateTable table = StatePackets.table(16);
