@@ -4,7 +4,7 @@ import io.tandem.engine.assembly.EngineException;
 import io.tandem.engine.assembly.TandemEngine;
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.TandemConfig;
-import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.nativeio.libc.Interfaces;
 import java.io.PrintStream;

@@ -1,5 +1,7 @@
 package io.tandem.engine.metrics;
 
+import io.tandem.engine.counters.PacketCounters;
+
 import jnr.constants.platform.Errno;
 
 /** errno numbers to their symbolic names (ENOENT, EPERM...) for metric labels and messages. */

@@ -1,5 +1,8 @@
 package io.tandem.engine.metrics;
 
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -14,7 +17,7 @@ import io.prometheus.client.Collector;
 import io.prometheus.client.exporter.HTTPServer;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.journal.JournalHealth;
-import io.tandem.engine.packet.DecodeResult;
+import io.tandem.engine.decode.DecodeResult;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateCounter;

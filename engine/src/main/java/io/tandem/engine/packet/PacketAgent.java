@@ -1,11 +1,15 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.DecodeResult;
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.decode.PacketDecoder;
+
 import io.tandem.engine.agent.AgentFailure;
 import io.tandem.engine.agent.AgentThreads;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.journal.JournalRecorder;
-import io.tandem.engine.metrics.PacketCounter;
-import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.PeerInbox;

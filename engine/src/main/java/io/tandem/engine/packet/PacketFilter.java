@@ -1,8 +1,10 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.DecodedPacket;
+
 import io.tandem.engine.config.TandemConfig;
-import io.tandem.engine.metrics.PacketCounter;
-import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;

@@ -3,10 +3,10 @@
  *
  * <p>Theory of operation. The PacketAgent (this package) owns the packet thread. Each duty cycle
  * it receives a batch of queued packets from NFQUEUE; for each one it hands the L3 bytes (IP header
- * first, cut at the queue's copy range) to {@link io.tandem.engine.packet.PacketDecoder}, which
- * fills the agent's single reused {@link io.tandem.engine.packet.DecodedPacket}. A packet that does
+ * first, cut at the queue's copy range) to {@link io.tandem.engine.decode.PacketDecoder}, which
+ * fills the agent's single reused {@link io.tandem.engine.decode.DecodedPacket}. A packet that does
  * not decode gets the configured failure verdict (DROP by default), counted under its
- * {@link io.tandem.engine.packet.DecodeResult}. A decoded packet is looked up in the state table
+ * {@link io.tandem.engine.decode.DecodeResult}. A decoded packet is looked up in the state table
  * (pf-style state keys built from family, protocol, addresses and ports, or the ICMP echo id, or
  * the 5-tuple quoted in an ICMP error), tracked (TCP sequence windows), and on a miss evaluated
  * against the ruleset; the verdict joins the current verdict batch.
@@ -15,6 +15,6 @@
  * start; nothing on the path allocates, boxes, formats or logs per packet. Counters are plain
  * longs written by the owner and read by the metrics scrape thread.
  *
- * <p>Header layouts live in {@link io.tandem.engine.packet.header} as flyweights.
+ * <p>Header layouts live in {@link io.tandem.engine.decode.header} as flyweights.
  */
 package io.tandem.engine.packet;

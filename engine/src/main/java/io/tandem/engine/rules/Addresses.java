@@ -2,7 +2,7 @@ package io.tandem.engine.rules;
 
 /**
  * Parses and prints IPv4 and IPv6 address literals as the hi/lo long pairs used by
- * {@link io.tandem.engine.packet.DecodedPacket}. Literals only: nothing here resolves names.
+ * {@link io.tandem.engine.decode.DecodedPacket}. Literals only: nothing here resolves names.
  *
  * <p>IPv4 lives in the low 32 bits of {@code lo} with {@code hi} zero; IPv6 keeps bits 127..64 in
  * {@code hi} and 63..0 in {@code lo}. IPv6 is printed in RFC 5952 form (lower case, longest run of

@@ -1,6 +1,6 @@
 package io.tandem.engine.rules;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -19,7 +19,7 @@ import static io.tandem.engine.state.PfConstants.TCPS_TIME_WAIT;
 import static io.tandem.engine.state.PfConstants.TCP_MAXWIN;
 import static io.tandem.engine.state.PfConstants.TCP_MAX_WINSHIFT;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import java.security.SecureRandom;
 import java.util.function.IntConsumer;
 

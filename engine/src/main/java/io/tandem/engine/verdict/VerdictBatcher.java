@@ -1,7 +1,7 @@
 package io.tandem.engine.verdict;
 
-import io.tandem.engine.metrics.PacketCounter;
-import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
 import io.tandem.nativeio.netlink.NetlinkSender;
 import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
 

@@ -3,7 +3,7 @@ package io.tandem.engine.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateTable;

@@ -1,5 +1,7 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.PacketBuilder;
+
 import static io.tandem.engine.packet.PacketFilterFixtures.ACCEPT;
 import static io.tandem.engine.packet.PacketFilterFixtures.C4;
 import static io.tandem.engine.packet.PacketFilterFixtures.LAN;

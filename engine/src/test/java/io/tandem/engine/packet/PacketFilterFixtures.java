@@ -1,10 +1,16 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.PacketBuilder;
+
+import io.tandem.engine.decode.DecodeResult;
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.decode.PacketDecoder;
+
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.config.TandemConfig;
-import io.tandem.engine.metrics.PacketCounter;
-import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateCounter;
 import io.tandem.engine.state.StateTable;

@@ -16,7 +16,7 @@ import static io.tandem.engine.packet.PacketFilterFixtures.verdictName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
 import io.tandem.engine.state.StateCounter;

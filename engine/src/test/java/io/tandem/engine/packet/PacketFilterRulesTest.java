@@ -1,5 +1,7 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.DecodeResult;
+
 import static io.tandem.engine.packet.PacketFilterFixtures.ACCEPT;
 import static io.tandem.engine.packet.PacketFilterFixtures.ACK;
 import static io.tandem.engine.packet.PacketFilterFixtures.C4;
@@ -18,7 +20,7 @@ import static io.tandem.engine.packet.PacketFilterFixtures.udp4;
 import static io.tandem.engine.packet.PacketFilterFixtures.verdictName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
 import io.tandem.engine.state.PfConstants;

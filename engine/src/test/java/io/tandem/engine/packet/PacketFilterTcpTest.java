@@ -1,5 +1,8 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.DecodeResult;
+import io.tandem.engine.decode.DecodedPacket;
+
 import static io.tandem.engine.packet.PacketFilterFixtures.ACCEPT;
 import static io.tandem.engine.packet.PacketFilterFixtures.ACK;
 import static io.tandem.engine.packet.PacketFilterFixtures.DROP;
@@ -14,7 +17,7 @@ import static io.tandem.engine.packet.PacketFilterFixtures.wscale;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
 import io.tandem.engine.state.PfConstants;

@@ -1,5 +1,9 @@
 package io.tandem.engine.packet;
 
+import io.tandem.engine.decode.PacketBuilder;
+
+import io.tandem.engine.decode.DecodeResult;
+
 import static io.tandem.engine.packet.PacketFilterFixtures.ACCEPT;
 import static io.tandem.engine.packet.PacketFilterFixtures.ACK;
 import static io.tandem.engine.packet.PacketFilterFixtures.C4;
@@ -17,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.metrics.PacketCounter;
+import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.packet.PacketFilterFixtures.Harness;
 import io.tandem.engine.packet.PacketFilterFixtures.Tcp;
 import io.tandem.engine.state.PfConstants;

@@ -2,7 +2,7 @@ package io.tandem.engine.rules;
 
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.ConfigParser;
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 
 /** Hand-filled packet fixtures and a ruleset helper for the rules tests. */
 final class Packets {

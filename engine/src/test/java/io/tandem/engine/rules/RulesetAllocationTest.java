@@ -3,7 +3,7 @@ package io.tandem.engine.rules;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.testing.AllocationMeter;
 import org.junit.jupiter.api.Test;
 

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

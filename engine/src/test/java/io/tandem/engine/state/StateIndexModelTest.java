@@ -3,7 +3,7 @@ package io.tandem.engine.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

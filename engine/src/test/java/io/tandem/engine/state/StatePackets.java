@@ -1,6 +1,6 @@
 package io.tandem.engine.state;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 
 /** Hand-filled {@link DecodedPacket} fixtures for state tests; the {@code set*} methods reuse a packet without allocating. */
 final class StatePackets {

@@ -8,7 +8,7 @@ import static io.tandem.engine.state.StatePackets.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.testing.AllocationMeter;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;

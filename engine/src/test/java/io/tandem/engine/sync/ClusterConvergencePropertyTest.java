@@ -7,7 +7,7 @@ import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalRing;
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateSnapshotMailbox;

@@ -236,9 +236,9 @@ class PeerInboxTest {
                     public void release(final long packetId, final int verdict) {
                     }
                 }, table, 8, 20);
-        final io.tandem.engine.packet.DecodedPacket own = new io.tandem.engine.packet.DecodedPacket();
-        own.family = io.tandem.engine.packet.DecodedPacket.FAMILY_INET;
-        own.protocol = io.tandem.engine.packet.DecodedPacket.PROTO_UDP;
+        final io.tandem.engine.decode.DecodedPacket own = new io.tandem.engine.decode.DecodedPacket();
+        own.family = io.tandem.engine.decode.DecodedPacket.FAMILY_INET;
+        own.protocol = io.tandem.engine.decode.DecodedPacket.PROTO_UDP;
         own.srcLo = 0xC6120110L;
         own.dstLo = 0xC612020AL;
         own.l4Offset = 20;

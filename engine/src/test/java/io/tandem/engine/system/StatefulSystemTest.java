@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.config.TandemConfig;
-import io.tandem.engine.metrics.PacketCounter;
-import io.tandem.engine.metrics.PacketCounters;
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;

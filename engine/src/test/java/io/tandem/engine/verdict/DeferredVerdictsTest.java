@@ -3,8 +3,8 @@ package io.tandem.engine.verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.metrics.PacketCounters;
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.counters.PacketCounters;
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateRemoveReason;

@@ -3,10 +3,10 @@ package io.tandem.bench.engine;
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.config.TandemConfig;
-import io.tandem.engine.metrics.PacketCounters;
-import io.tandem.engine.packet.DecodeResult;
-import io.tandem.engine.packet.DecodedPacket;
-import io.tandem.engine.packet.PacketDecoder;
+import io.tandem.engine.counters.PacketCounters;
+import io.tandem.engine.decode.DecodeResult;
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.decode.PacketDecoder;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.verdict.VerdictBatcher;
 

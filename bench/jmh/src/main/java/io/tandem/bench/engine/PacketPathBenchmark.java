@@ -1,6 +1,6 @@
 package io.tandem.bench.engine;
 
-import io.tandem.engine.packet.DecodedPacket;
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.StateCounter;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

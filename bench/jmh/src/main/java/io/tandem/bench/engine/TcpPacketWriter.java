@@ -1,8 +1,8 @@
 package io.tandem.bench.engine;
 
-import io.tandem.engine.packet.DecodedPacket;
-import io.tandem.engine.packet.header.Ipv4HeaderFlyweight;
-import io.tandem.engine.packet.header.TcpHeaderFlyweight;
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.decode.header.Ipv4HeaderFlyweight;
+import io.tandem.engine.decode.header.TcpHeaderFlyweight;
 import java.nio.ByteOrder;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;

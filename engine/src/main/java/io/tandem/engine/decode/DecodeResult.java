@@ -1,4 +1,4 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
 /**
  * Outcome of {@link PacketDecoder#decode}: {@link #OK} or the first check of the validation ladder

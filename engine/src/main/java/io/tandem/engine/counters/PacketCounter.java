@@ -1,4 +1,4 @@
-package io.tandem.engine.metrics;
+package io.tandem.engine.counters;
 
 /**
  * Descriptors of the packet thread's scalar counters: one id, one Prometheus name, one help text
@@ -69,5 +69,5 @@ public enum PacketCounter {
     }
 
     /** Shared, never modified: avoids the copy {@code values()} makes. */
-    static final PacketCounter[] VALUES = values();
+    public static final PacketCounter[] VALUES = values();
 }

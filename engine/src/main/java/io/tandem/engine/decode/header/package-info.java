@@ -1,5 +1,5 @@
 /**
- * Flyweights over the IP and transport headers that {@link io.tandem.engine.packet.PacketDecoder}
+ * Flyweights over the IP and transport headers that {@link io.tandem.engine.decode.PacketDecoder}
  * reads.
  *
  * <p>Each class is one wire struct: {@code static final} offset constants, each derived from the
@@ -14,4 +14,4 @@
  * A flyweight holds no state except the wrapped buffer and offset, allocates nothing, and is owned
  * by the thread that owns the decoder holding it.
  */
-package io.tandem.engine.packet.header;
+package io.tandem.engine.decode.header;

@@ -1,4 +1,4 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
 /**
  * Things the decoder notices in packets that still decode {@link DecodeResult#OK}; counter

@@ -1,20 +1,20 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
-import io.tandem.engine.packet.header.IcmpHeaderFlyweight;
-import io.tandem.engine.packet.header.Ipv4HeaderFlyweight;
-import io.tandem.engine.packet.header.Ipv6ExtensionHeaderFlyweight;
-import io.tandem.engine.packet.header.Ipv6FragmentHeaderFlyweight;
-import io.tandem.engine.packet.header.Ipv6HeaderFlyweight;
-import io.tandem.engine.packet.header.TcpHeaderFlyweight;
-import io.tandem.engine.packet.header.UdpHeaderFlyweight;
+import io.tandem.engine.decode.header.IcmpHeaderFlyweight;
+import io.tandem.engine.decode.header.Ipv4HeaderFlyweight;
+import io.tandem.engine.decode.header.Ipv6ExtensionHeaderFlyweight;
+import io.tandem.engine.decode.header.Ipv6FragmentHeaderFlyweight;
+import io.tandem.engine.decode.header.Ipv6HeaderFlyweight;
+import io.tandem.engine.decode.header.TcpHeaderFlyweight;
+import io.tandem.engine.decode.header.UdpHeaderFlyweight;
 import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 
-import static io.tandem.engine.packet.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_DSTOPTS;
-import static io.tandem.engine.packet.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_FRAGMENT;
-import static io.tandem.engine.packet.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_HOPOPTS;
-import static io.tandem.engine.packet.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_NONE;
-import static io.tandem.engine.packet.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_ROUTING;
+import static io.tandem.engine.decode.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_DSTOPTS;
+import static io.tandem.engine.decode.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_FRAGMENT;
+import static io.tandem.engine.decode.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_HOPOPTS;
+import static io.tandem.engine.decode.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_NONE;
+import static io.tandem.engine.decode.header.Ipv6ExtensionHeaderFlyweight.IPPROTO_ROUTING;
 
 /**
  * Decodes one L3 packet as NFQUEUE delivers it into a reused {@link DecodedPacket}.

@@ -1,11 +1,11 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
-import static io.tandem.engine.packet.DecodedPacket.TH_ACK;
-import static io.tandem.engine.packet.DecodedPacket.TH_SYN;
-import static io.tandem.engine.packet.PacketBuilder.concat;
-import static io.tandem.engine.packet.PacketBuilder.ipv4;
-import static io.tandem.engine.packet.PacketBuilder.ipv6;
-import static io.tandem.engine.packet.PacketBuilder.mss;
+import static io.tandem.engine.decode.DecodedPacket.TH_ACK;
+import static io.tandem.engine.decode.DecodedPacket.TH_SYN;
+import static io.tandem.engine.decode.PacketBuilder.concat;
+import static io.tandem.engine.decode.PacketBuilder.ipv4;
+import static io.tandem.engine.decode.PacketBuilder.ipv6;
+import static io.tandem.engine.decode.PacketBuilder.mss;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import java.util.Map;
  * Writes the checked-in seed inputs of {@link PacketDecoderFuzzTest}: a handful of valid packets of
  * each kind, prefixed with the fuzz target's 6-byte control header. Run from the engine module:
  * {@code java -cp target/test-classes:target/classes:<agrona> io.tandem.engine.packet.PacketDecoderFuzzSeeds
- * src/test/resources/io/tandem/engine/packet/PacketDecoderFuzzTestInputs/decode}.
+ * src/test/resources/io/tandem/engine/decode/PacketDecoderFuzzTestInputs/decode}.
  */
 final class PacketDecoderFuzzSeeds {
     private PacketDecoderFuzzSeeds() {

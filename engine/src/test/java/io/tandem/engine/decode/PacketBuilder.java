@@ -1,4 +1,5 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
+
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
@@ -13,7 +14,7 @@ import java.util.List;
  * {@link #build()} fills in lengths, next-header chains and checksums (IPv4 header and transport).
  * Malformed packets are made by building a valid one and patching bytes in the test.
  */
-final class PacketBuilder {
+public final class PacketBuilder {
     private final boolean v6;
     private final byte[] src;
     private final byte[] dst;
@@ -44,15 +45,15 @@ final class PacketBuilder {
         }
     }
 
-    static PacketBuilder ipv4(final String src, final String dst) {
+    public static PacketBuilder ipv4(final String src, final String dst) {
         return new PacketBuilder(false, src, dst);
     }
 
-    static PacketBuilder ipv6(final String src, final String dst) {
+    public static PacketBuilder ipv6(final String src, final String dst) {
         return new PacketBuilder(true, src, dst);
     }
 
-    static byte[] address(final String literal) {
+    public static byte[] address(final String literal) {
         try {
             return InetAddress.getByName(literal).getAddress();
         } catch (final UnknownHostException ex) {
@@ -62,28 +63,28 @@ final class PacketBuilder {
 
     // ---- L3 ------------------------------------------------------------------------------------
 
-    PacketBuilder ttl(final int value) {
+    public PacketBuilder ttl(final int value) {
         ttl = value;
         return this;
     }
 
-    PacketBuilder tos(final int value) {
+    public PacketBuilder tos(final int value) {
         tos = value;
         return this;
     }
 
-    PacketBuilder id(final int value) {
+    public PacketBuilder id(final int value) {
         ipId = value;
         return this;
     }
 
-    PacketBuilder dontFragment() {
+    public PacketBuilder dontFragment() {
         dontFragment = true;
         return this;
     }
 
     /** IPv4 fragment (offset in bytes, multiple of 8), or for IPv6 a fragment header with {@code id}. */
-    PacketBuilder fragment(final int offsetBytes, final boolean more) {
+    public PacketBuilder fragment(final int offsetBytes, final boolean more) {
         if (v6) {
             return fragmentHeader(offsetBytes, more, ipId);
         }
@@ -94,7 +95,7 @@ final class PacketBuilder {
     }
 
     /** Raw IPv4 option bytes; padded with EOL to a multiple of 4. */
-    PacketBuilder ipv4Options(final int... bytes) {
+    public PacketBuilder ipv4Options(final int... bytes) {
         final int padded = (bytes.length + 3) & ~3;
         ipv4Options = new byte[padded];
         for (int i = 0; i < bytes.length; i++) {
@@ -104,11 +105,11 @@ final class PacketBuilder {
     }
 
     /** Hop-by-hop options header holding {@code options} TLV bytes, padded with PadN/Pad1. */
-    PacketBuilder hopByHop(final int... options) {
+    public PacketBuilder hopByHop(final int... options) {
         return optionsHeader(0, options);
     }
 
-    PacketBuilder destinationOptions(final int... options) {
+    public PacketBuilder destinationOptions(final int... options) {
         return optionsHeader(60, options);
     }
 
@@ -129,13 +130,13 @@ final class PacketBuilder {
     }
 
     /** Routing header of {@code routingType} with no addresses (segments left 0). */
-    PacketBuilder routing(final int routingType) {
+    public PacketBuilder routing(final int routingType) {
         final byte[] body = new byte[6];
         body[0] = (byte) routingType;
         return extension(43, body);
     }
 
-    PacketBuilder fragmentHeader(final int offsetBytes, final boolean more, final long identification) {
+    public PacketBuilder fragmentHeader(final int offsetBytes, final boolean more, final long identification) {
         final ByteBuffer body = ByteBuffer.allocate(6);
         body.putShort((short) (offsetBytes | (more ? 1 : 0)));
         body.putInt((int) identification);
@@ -143,12 +144,12 @@ final class PacketBuilder {
     }
 
     /** Authentication header with {@code icvWords} 4-byte words of ICV after the 12 fixed bytes. */
-    PacketBuilder authenticationHeader(final int icvWords) {
+    public PacketBuilder authenticationHeader(final int icvWords) {
         return extension(51, new byte[10 + 4 * icvWords]);
     }
 
     /** Any extension header: {@code body} follows the next-header and length bytes. */
-    PacketBuilder extension(final int type, final byte[] body) {
+    public PacketBuilder extension(final int type, final byte[] body) {
         extTypes.add(new int[] {type});
         extBodies.add(body);
         return this;
@@ -156,7 +157,7 @@ final class PacketBuilder {
 
     // ---- L4 ------------------------------------------------------------------------------------
 
-    PacketBuilder tcp(final int srcPort, final int dstPort, final long seq, final long ack, final int flags,
+    public PacketBuilder tcp(final int srcPort, final int dstPort, final long seq, final long ack, final int flags,
             final int window, final int... options) {
         final int optLength = (options.length + 3) & ~3;
         final ByteBuffer h = ByteBuffer.allocate(20 + optLength);
@@ -172,11 +173,11 @@ final class PacketBuilder {
         return this;
     }
 
-    PacketBuilder tcp(final int srcPort, final int dstPort, final int flags) {
+    public PacketBuilder tcp(final int srcPort, final int dstPort, final int flags) {
         return tcp(srcPort, dstPort, 1000, flags == DecodedPacket.TH_SYN ? 0 : 2000, flags, 65535);
     }
 
-    PacketBuilder udp(final int srcPort, final int dstPort) {
+    public PacketBuilder udp(final int srcPort, final int dstPort) {
         final ByteBuffer h = ByteBuffer.allocate(8);
         h.putShort((short) srcPort).putShort((short) dstPort);
         protocol = DecodedPacket.PROTO_UDP;
@@ -186,13 +187,13 @@ final class PacketBuilder {
     }
 
     /** Writes {@code length} into the UDP length field instead of the computed one. */
-    PacketBuilder udpLength(final int length) {
+    public PacketBuilder udpLength(final int length) {
         udpLengthOverride = length;
         return this;
     }
 
     /** ICMP (IPv4) or ICMPv6 (IPv6) message with type, code and the 4 bytes after the checksum. */
-    PacketBuilder icmp(final int type, final int code, final int restOfHeader) {
+    public PacketBuilder icmp(final int type, final int code, final int restOfHeader) {
         final ByteBuffer h = ByteBuffer.allocate(8);
         h.put((byte) type).put((byte) code).putShort((short) 0).putInt(restOfHeader);
         protocol = v6 ? DecodedPacket.PROTO_ICMPV6 : DecodedPacket.PROTO_ICMP;
@@ -201,16 +202,16 @@ final class PacketBuilder {
         return this;
     }
 
-    PacketBuilder echoRequest(final int id, final int sequence) {
+    public PacketBuilder echoRequest(final int id, final int sequence) {
         return icmp(v6 ? 128 : 8, 0, (id << 16) | (sequence & 0xFFFF));
     }
 
-    PacketBuilder echoReply(final int id, final int sequence) {
+    public PacketBuilder echoReply(final int id, final int sequence) {
         return icmp(v6 ? 129 : 0, 0, (id << 16) | (sequence & 0xFFFF));
     }
 
     /** ICMP error of {@code type}/{@code code} quoting the first {@code quoteLength} bytes of {@code packet}. */
-    PacketBuilder icmpError(final int type, final int code, final byte[] packet, final int quoteLength) {
+    public PacketBuilder icmpError(final int type, final int code, final byte[] packet, final int quoteLength) {
         icmp(type, code, 0);
         final byte[] quote = new byte[Math.min(quoteLength, packet.length)];
         System.arraycopy(packet, 0, quote, 0, quote.length);
@@ -219,14 +220,14 @@ final class PacketBuilder {
     }
 
     /** Only a protocol number: no transport header is built (payload becomes the L4 bytes). */
-    PacketBuilder protocol(final int number) {
+    public PacketBuilder protocol(final int number) {
         protocol = number;
         l4Header = new byte[0];
         checksumOffset = -1;
         return this;
     }
 
-    PacketBuilder payload(final int length) {
+    public PacketBuilder payload(final int length) {
         payload = new byte[length];
         for (int i = 0; i < length; i++) {
             payload[i] = (byte) ('a' + i % 26);
@@ -234,14 +235,14 @@ final class PacketBuilder {
         return this;
     }
 
-    PacketBuilder payload(final byte[] bytes) {
+    public PacketBuilder payload(final byte[] bytes) {
         payload = bytes.clone();
         return this;
     }
 
     // ---- build ---------------------------------------------------------------------------------
 
-    byte[] build() {
+    public byte[] build() {
         if (protocol < 0) {
             throw new IllegalStateException("no transport set");
         }
@@ -334,7 +335,7 @@ final class PacketBuilder {
         return sum;
     }
 
-    static int checksum(final byte[] b, final int from, final int length, final long start) {
+    public static int checksum(final byte[] b, final int from, final int length, final long start) {
         long sum = partial(b, from, length, start);
         while ((sum >> 16) != 0) {
             sum = (sum & 0xFFFF) + (sum >> 16);
@@ -345,11 +346,11 @@ final class PacketBuilder {
     // ---- helpers for tests ---------------------------------------------------------------------
 
     /** TCP option bytes: MSS. */
-    static int[] mss(final int value) {
+    public static int[] mss(final int value) {
         return new int[] {2, 4, value >> 8, value & 0xFF};
     }
 
-    static int[] concat(final int[]... parts) {
+    public static int[] concat(final int[]... parts) {
         int n = 0;
         for (final int[] part : parts) {
             n += part.length;
@@ -364,7 +365,7 @@ final class PacketBuilder {
     }
 
     /** The two longs {@link DecodedPacket} uses for an address: {hi, lo}. */
-    static long[] addressLongs(final String literal) {
+    public static long[] addressLongs(final String literal) {
         final byte[] a = address(literal);
         if (a.length == 4) {
             return new long[] {0, ByteBuffer.wrap(a).getInt() & 0xFFFF_FFFFL};

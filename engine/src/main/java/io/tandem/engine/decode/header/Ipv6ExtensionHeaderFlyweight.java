@@ -1,4 +1,4 @@
-package io.tandem.engine.packet.header;
+package io.tandem.engine.decode.header;
 
 import org.agrona.DirectBuffer;
 

@@ -1,4 +1,4 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

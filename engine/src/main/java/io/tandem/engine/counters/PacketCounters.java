@@ -1,6 +1,6 @@
-package io.tandem.engine.metrics;
+package io.tandem.engine.counters;
 
-import io.tandem.engine.packet.DecodeResult;
+import io.tandem.engine.decode.DecodeResult;
 import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
 
 /**

@@ -1,4 +1,4 @@
-package io.tandem.engine.packet.header;
+package io.tandem.engine.decode.header;
 
 import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
@@ -26,7 +26,7 @@ import org.agrona.DirectBuffer;
  * </pre>
  *
  * Addresses are read as two big-endian longs: bits 127..64 ({@code *Hi}) and 63..0 ({@code *Lo}),
- * the form {@link io.tandem.engine.packet.DecodedPacket} stores.
+ * the form {@link io.tandem.engine.decode.DecodedPacket} stores.
  */
 public final class Ipv6HeaderFlyweight {
     public static final int VERSION_CLASS_FLOW_OFFSET = 0;

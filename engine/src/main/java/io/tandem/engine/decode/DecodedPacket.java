@@ -1,4 +1,4 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
 /**
  * The fields of one packet that the state engine and the ruleset look at, filled in place by

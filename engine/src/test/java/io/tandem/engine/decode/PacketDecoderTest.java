@@ -1,13 +1,13 @@
-package io.tandem.engine.packet;
+package io.tandem.engine.decode;
 
-import static io.tandem.engine.packet.DecodedPacket.TH_ACK;
-import static io.tandem.engine.packet.DecodedPacket.TH_FIN;
-import static io.tandem.engine.packet.DecodedPacket.TH_PUSH;
-import static io.tandem.engine.packet.DecodedPacket.TH_SYN;
-import static io.tandem.engine.packet.PacketBuilder.concat;
-import static io.tandem.engine.packet.PacketBuilder.ipv4;
-import static io.tandem.engine.packet.PacketBuilder.ipv6;
-import static io.tandem.engine.packet.PacketBuilder.mss;
+import static io.tandem.engine.decode.DecodedPacket.TH_ACK;
+import static io.tandem.engine.decode.DecodedPacket.TH_FIN;
+import static io.tandem.engine.decode.DecodedPacket.TH_PUSH;
+import static io.tandem.engine.decode.DecodedPacket.TH_SYN;
+import static io.tandem.engine.decode.PacketBuilder.concat;
+import static io.tandem.engine.decode.PacketBuilder.ipv4;
+import static io.tandem.engine.decode.PacketBuilder.ipv6;
+import static io.tandem.engine.decode.PacketBuilder.mss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
