@@ -1,5 +1,6 @@
 package io.tandem.engine.journal;
 
+import io.tandem.engine.state.StateTable;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 import org.agrona.DirectBuffer;
@@ -142,6 +143,30 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
         mutable.setMemory(offset, LENGTH, (byte) 0);
         mutable.putShort(offset + MAGIC_OFFSET, MAGIC, LE);
         mutable.putByte(offset + VERSION_OFFSET, (byte) VERSION);
+        return this;
+    }
+
+    /**
+     * Copy-to: writes a table slot's whole state into this record — the one place that maps a slot
+     * to the exchange record, the inverse of {@link StateTable#restore}. Fills the state flags,
+     * creator id and id, family, protocol, direction, timeout class, interface, addresses, ports,
+     * rule, both halves, creation time, expiry deadline (as the table computes it), last activity and
+     * counters. The header (type, reason, origin, times of writing, sequence, sync hints) is the
+     * writer's; nothing else is touched.
+     */
+    public JournalRecordFlyweight copyFrom(final StateTable t, final int slot) {
+        stateFlags(t.stateFlags(slot)).creatorId(t.creatorId(slot)).id(t.id(slot))
+                .af(t.family(slot)).proto(t.protocol(slot)).direction(t.direction(slot))
+                .timeoutClass(t.timeoutClass(slot)).ifindex(t.ifindex(slot))
+                .addresses(t.srcHi(slot), t.srcLo(slot), t.dstHi(slot), t.dstLo(slot))
+                .ports(t.srcPort(slot), t.dstPort(slot)).rule(t.rule(slot))
+                .creationMillis(t.creationMillis(slot)).expireAtMillis(t.expiresAtMillis(slot))
+                .lastActivityMillis(t.lastActivityMillis(slot))
+                .counters(t.packets(slot, 0), t.packets(slot, 1), t.bytes(slot, 0), t.bytes(slot, 1));
+        for (int p = 0; p < 2; p++) {
+            peer(p, t.seqLo(slot, p), t.seqHi(slot, p), t.seqDiff(slot, p), t.maxWin(slot, p), t.mss(slot, p),
+                    t.peerState(slot, p), t.wscale(slot, p));
+        }
         return this;
     }
 

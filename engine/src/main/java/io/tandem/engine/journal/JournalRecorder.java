@@ -185,23 +185,12 @@ public final class JournalRecorder implements StateChangeListener {
         return record.clear().type(type.code()).wallTimeMillis(now).monotonicNanos(System.nanoTime());
     }
 
-    /** Fills the staging record from a slot of the table. */
+    /** Fills the staging record: this writer's header, then the slot's whole state (copy-to). */
     private void state(final StateTable t, final int slot, final JournalRecordType type, final int reason,
             final long now) {
         header(type, now).reason(reason).originKind(originKind)
                 .origin(originKind == ORIGIN_PEER ? peerCreator : t.rule(slot))
-                .stateFlags(t.stateFlags(slot)).creatorId(t.creatorId(slot)).id(t.id(slot))
-                .af(t.family(slot)).proto(t.protocol(slot)).direction(t.direction(slot))
-                .timeoutClass(t.timeoutClass(slot)).ifindex(t.ifindex(slot))
-                .addresses(t.srcHi(slot), t.srcLo(slot), t.dstHi(slot), t.dstLo(slot))
-                .ports(t.srcPort(slot), t.dstPort(slot)).rule(t.rule(slot))
-                .peer(0, t.seqLo(slot, 0), t.seqHi(slot, 0), t.seqDiff(slot, 0), t.maxWin(slot, 0), t.mss(slot, 0),
-                        t.peerState(slot, 0), t.wscale(slot, 0))
-                .peer(1, t.seqLo(slot, 1), t.seqHi(slot, 1), t.seqDiff(slot, 1), t.maxWin(slot, 1), t.mss(slot, 1),
-                        t.peerState(slot, 1), t.wscale(slot, 1))
-                .creationMillis(t.creationMillis(slot)).expireAtMillis(t.expiresAtMillis(slot))
-                .lastActivityMillis(t.lastActivityMillis(slot))
-                .counters(t.packets(slot, 0), t.packets(slot, 1), t.bytes(slot, 0), t.bytes(slot, 1));
+                .copyFrom(t, slot);
     }
 
     /** Seals and hands the staging record to the ring; false (counted) when it had to be dropped. */

@@ -113,15 +113,8 @@ public final class JournalRecovery {
         final int timeout = r.timeoutClass();
         final long timeoutMillis = timeout < StateTimeouts.COUNT ? t.timeouts().seconds(timeout) * 1000L : 0;
         final long lastActivity = r.expireAtMillis() > 0 ? r.expireAtMillis() - timeoutMillis : r.lastActivityMillis();
-        final int slot = t.restore(r.af(), r.proto(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(),
-                r.dstPort(), r.ifindex(), r.rule(), r.direction(), r.creatorId(), r.id(), r.creationMillis(), lastActivity,
-                timeout, r.packets(0), r.packets(1), r.bytes(0), r.bytes(1));
-        if (slot >= 0) {
-            for (int peer = 0; peer < 2; peer++) {
-                t.restorePeer(slot, peer, r.seqLo(peer), r.seqHi(peer), r.seqDiff(peer), r.maxWin(peer), r.mss(peer),
-                        r.peerState(peer), r.wscale(peer));
-            }
-        }
-        return slot;
+        // The record is a whole state; recovery supplies the recorded rule and a last activity that
+        // reproduces the recorded deadline, and clears TCP windows (they may be seconds old).
+        return t.restore(r, r.rule(), lastActivity, false);
     }
 }

@@ -1405,20 +1405,45 @@ public final class StateTable {
     }
 
     /**
-     * Puts back a state recovered from the journal (or imported), with its recorded identity,
-     * counters and timers. TCP halves re-learn their sequence windows from the next packet each way
-     * (seqlo is cleared, as for a connection pf picks up mid-stream), because recorded windows may be
-     * seconds behind a busy connection; everything else is taken as recorded. The listener is not
-     * told (the state is already in the journal).
+     * Puts back a whole state, both halves included, from one exchange record: a state recovered
+     * from the journal or imported from a pfsync peer, with its recorded identity, counters and
+     * timers. The listener is not told (the state is already in the journal).
      *
-     * @return the slot, or a negative {@code FAIL_*} code (table full, duplicate key)
+     * <p>The record ({@code JournalRecordFlyweight}, the one exchange record) supplies the key
+     * (family, protocol, addresses, ports, interface), direction, creator id and id, creation time,
+     * timeout class, packet and byte counters and both {@link StateHalves} ({@code seqdiff} from the
+     * {@link StateView}; a {@link StateSnapshotRow} is not a whole state and cannot serve). The
+     * record's rule, state flags, last activity and expiry deadline are not read: state flags start
+     * clear, and the caller supplies what it computes differently from the record:
+     * <ul>
+     * <li>{@code ruleNumber}: journal recovery passes the recorded rule; a peer's state passes -1 (our
+     *     rule numbers are not the peer's). Out of range means none.</li>
+     * <li>{@code lastActivity} (wall-clock ms): each caller derives it from the record's expiry
+     *     deadline its own way (see {@code JournalRecovery.put} and {@code PeerInbox.importState}).</li>
+     * <li>{@code keepWindows}: false for journal recovery — TCP halves then re-learn their sequence
+     *     windows from the next packet each way (seqlo and seqhi cleared, as for a connection pf picks
+     *     up mid-stream), because recorded windows may be seconds behind a busy connection; true for a
+     *     pfsync peer's state, which is at most about a second old, and whose view of the half this
+     *     node may never see the split-path checks need.</li>
+     * </ul>
+     * A TCP state starts {@link #RESYNC_PACKETS} packets of sloppy tracking either way
+     * ({@link #trustWindows} ends it); a timeout class this engine does not have becomes the
+     * protocol's default, counted ({@code knownTimeoutClass}).
+     *
+     * @return the slot, or a negative {@code FAIL_*} code (table full, duplicate key), counted
      */
-    public int restore(final int af, final int protocol, final long sHi, final long sLo, final long dHi, final long dLo,
-            final int sPort, final int dPort, final int ifIndex, final int ruleNumber, final int dir, final int creator,
-            final long id, final long created, final long lastActivity, final int timeout, final long packetsFwd,
-            final long packetsRev, final long bytesFwd, final long bytesRev) {
+    public int restore(final StateView state, final int ruleNumber, final long lastActivity,
+            final boolean keepWindows) {
         assert onOwnerThread();
-        final int ifKey = ifBound ? ifIndex : 0;
+        final int af = state.af();
+        final int protocol = state.proto();
+        final long sHi = state.srcHi();
+        final long sLo = state.srcLo();
+        final long dHi = state.dstHi();
+        final long dLo = state.dstLo();
+        final int sPort = state.srcPort();
+        final int dPort = state.dstPort();
+        final int ifKey = ifBound ? state.ifindex() : 0;
         if (size >= capacity) {
             counters.increment(StateCounter.INSERT_FAILED_FULL);
             return FAIL_FULL;
@@ -1440,19 +1465,19 @@ public final class StateTable {
         dstPort[slot] = dPort;
         ifindex[slot] = ifKey;
         rule[slot] = ruleNumber >= 0 && ruleNumber < ruleStates.length ? ruleNumber : -1;
-        direction[slot] = (byte) dir;
-        creatorIds[slot] = creator;
-        ids[slot] = id;
-        idIndex.put(idKey(creator, id), slot);
-        creationMillis[slot] = created;
+        direction[slot] = (byte) state.direction();
+        creatorIds[slot] = state.creatorId();
+        ids[slot] = state.id();
+        idIndex.put(idKey(creatorIds[slot], ids[slot]), slot);
+        creationMillis[slot] = state.creationMillis();
         lastActivityMillis[slot] = lastActivity;
-        timeoutClass[slot] = (byte) knownTimeoutClass(protocol, timeout);
-        packets[slot * 2] = packetsFwd;
-        packets[slot * 2 + 1] = packetsRev;
-        bytes[slot * 2] = bytesFwd;
-        bytes[slot * 2 + 1] = bytesRev;
-        clearPeer(slot * 2);
-        clearPeer(slot * 2 + 1);
+        timeoutClass[slot] = (byte) knownTimeoutClass(protocol, state.timeoutClass());
+        for (int i = 0; i < 2; i++) {
+            packets[slot * 2 + i] = state.packets(i);
+            bytes[slot * 2 + i] = state.bytes(i);
+            restorePeer(slot, i, state.seqLo(i), state.seqHi(i), state.seqDiff(i), state.maxWin(i), state.mss(i),
+                    state.peerState(i), state.wscale(i), keepWindows);
+        }
         resync[slot] = protocol == DecodedPacket.PROTO_TCP;
         resyncPackets[slot] = RESYNC_PACKETS;
         resetSync(slot, lastActivity);
@@ -1684,18 +1709,12 @@ public final class StateTable {
         size--;
     }
 
-    /** Sets a restored state's half ({@code peer} 0 = initiator); seqlo is cleared for TCP (see {@link #restore}). */
-    public void restorePeer(final int slot, final int peer, final long seqLoValue, final long seqHiValue,
-            final long seqDiffValue, final int maxWinValue, final int mssValue, final int state, final int wscaleValue) {
-        restorePeer(slot, peer, seqLoValue, seqHiValue, seqDiffValue, maxWinValue, mssValue, state, wscaleValue, false);
-    }
-
     /**
-     * Sets a restored or imported state's half. {@code keepWindows} keeps a TCP half's seqlo and seqhi:
-     * a pfsync peer's state is at most about a second old, unlike a journal record read after a restart,
-     * and the split-path checks need the other node's view of the half this node may never see.
+     * Sets one half of a state {@link #restore} is putting back ({@code peer} 0 = initiator).
+     * {@code keepWindows} keeps a TCP half's seqlo and seqhi; otherwise they are cleared (0 and 1).
+     * Package-private: tests use it to give a half a particular state.
      */
-    public void restorePeer(final int slot, final int peer, final long seqLoValue, final long seqHiValue,
+    void restorePeer(final int slot, final int peer, final long seqLoValue, final long seqHiValue,
             final long seqDiffValue, final int maxWinValue, final int mssValue, final int state, final int wscaleValue,
             final boolean keepWindows) {
         assert onOwnerThread();

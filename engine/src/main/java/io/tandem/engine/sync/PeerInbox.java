@@ -321,18 +321,13 @@ public final class PeerInbox {
         final int timeout = record.timeoutClass();
         final long timeoutMillis = table.timeouts().seconds(Math.min(timeout, StateTimeouts.COUNT - 1)) * 1000L;
         final long deadline = record.expireAtMillis() > 0 ? record.expireAtMillis() : now + timeoutMillis;
-        final int slot = table.restore(record.af(), record.proto(), record.srcHi(), record.srcLo(), record.dstHi(),
-                record.dstLo(), record.srcPort(), record.dstPort(), record.ifindex(), -1, record.direction(),
-                creator, id, record.creationMillis(), deadline - timeoutMillis, timeout,
-                record.packets(0), record.packets(1), record.bytes(0), record.bytes(1));
+        // The record is the peer's whole state; we supply no rule (ours are not the peer's), a last
+        // activity that keeps its deadline, and keep its windows (about a second old at most).
+        final int slot = table.restore(record, -1, deadline - timeoutMillis, true);
         if (slot < 0) {
             refused++;
             badState++;
             return;
-        }
-        for (int peer = 0; peer < 2; peer++) {
-            table.restorePeer(slot, peer, record.seqLo(peer), record.seqHi(peer), record.seqDiff(peer),
-                    record.maxWin(peer), record.mss(peer), record.peerState(peer), record.wscale(peer), true);
         }
         if (record.type() == JournalRecordType.INSERT.code()) {
             table.trustWindows(slot); // just created by the peer: its windows are current

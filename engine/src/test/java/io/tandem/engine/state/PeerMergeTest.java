@@ -215,7 +215,7 @@ class PeerMergeTest {
         final StateTable t = StatePackets.table(8);
         final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 65535, 0, -1),
                 1, PfConstants.PF_IN, 2, T0);
-        t.restorePeer(slot, PEER_SRC, 0, 1, 0, 0, 0, PfConstants.PF_TCPS_PROXY_SRC, 0);
+        t.restorePeer(slot, PEER_SRC, 0, 1, 0, 0, 0, PfConstants.PF_TCPS_PROXY_SRC, 0, false);
         final View v = View.of(t, slot);
         v.state[PEER_SRC] = EST; // ESTABLISHED (4) < PROXY_SRC (11) numerically, but past synproxy
         t.mergeFromPeer(slot, v, false, T0);

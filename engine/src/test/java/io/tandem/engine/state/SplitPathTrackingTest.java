@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.journal.JournalRecordFlyweight;
 import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -242,13 +243,14 @@ class SplitPathTrackingTest {
     /** As PeerInbox: an INS is imported with its windows trusted; later reports are merged. */
     private static void apply(final Report r, final StateTable to, final int[] slots, final int i, final long now) {
         if (r.insert() && slots[i] < 0) {
-            final int slot = to.restore(2, DecodedPacket.PROTO_TCP, 0, C, 0, S, CP, SP, 0, -1, PfConstants.PF_IN,
-                    0x0a0b0c0d, 1, now, now, StateTimeouts.TCP_FIRST_PACKET, 1, 0, 60, 0);
-            assertTrue(slot >= 0);
+            final JournalRecordFlyweight record = StatePackets.record(DecodedPacket.PROTO_TCP, C, CP, S, SP,
+                    0x0a0b0c0d, 1, now, StateTimeouts.TCP_FIRST_PACKET).counters(1, 0, 60, 0);
             for (int h = 0; h < 2; h++) {
-                to.restorePeer(slot, h, r.view().lo[h], r.view().hi[h], 0, r.view().win[h], r.view().mss[h],
-                        r.view().state[h], r.view().scale[h], true);
+                record.peer(h, r.view().lo[h], r.view().hi[h], 0, r.view().win[h], r.view().mss[h],
+                        r.view().state[h], r.view().scale[h]);
             }
+            final int slot = to.restore(record, -1, now, true);
+            assertTrue(slot >= 0);
             to.trustWindows(slot);
             to.markPeerUpdate(slot, now);
             slots[i] = slot;

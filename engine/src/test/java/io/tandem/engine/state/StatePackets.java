@@ -1,6 +1,8 @@
 package io.tandem.engine.state;
 
 import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /** Hand-filled {@link DecodedPacket} fixtures for state tests; the {@code set*} methods reuse a packet without allocating. */
 final class StatePackets {
@@ -17,6 +19,18 @@ final class StatePackets {
     static final int PSH = DecodedPacket.TH_PUSH;
 
     private StatePackets() {
+    }
+
+    /**
+     * An exchange record of an IPv4 state for {@link StateTable#restore}: inbound, no interface, no
+     * rule, halves and counters zero (set them on the record).
+     */
+    static JournalRecordFlyweight record(final int proto, final long src, final int sport, final long dst,
+            final int dport, final int creator, final long id, final long created, final int timeoutClass) {
+        return new JournalRecordFlyweight().wrap(new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]), 0)
+                .clear().af(2).proto(proto).direction(PfConstants.PF_IN).addresses(0, src, 0, dst)
+                .ports(sport, dport).rule(-1).creatorId(creator).id(id).creationMillis(created)
+                .timeoutClass(timeoutClass);
     }
 
     static DecodedPacket tcp(final long src, final int sport, final long dst, final int dport, final int flags,

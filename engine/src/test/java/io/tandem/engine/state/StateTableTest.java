@@ -203,14 +203,15 @@ class StateTableTest {
     void aRestoredStateWithAnUnknownTimeoutClassGetsItsProtocolsDefault() {
         final StateCounters counters = new StateCounters();
         final StateTable table = new StateTable(16, 4, false, true, StateTimeouts.defaults(100_000), 9, 0, counters);
-        final int sctp = table.restore(2, 132, 0, 0xC6120101L, 0, 0xC6120201L, 5000, 5001, 0, -1, PfConstants.PF_IN,
-                7, 1, T0, T0, 22, 0, 0, 0, 0);
-        final int udp = table.restore(2, 17, 0, 0xC6120101L, 0, 0xC6120201L, 5000, 53, 0, -1, PfConstants.PF_IN,
-                7, 2, T0, T0, 200, 0, 0, 0, 0);
-        final int tcp = table.restore(2, 6, 0, 0xC6120101L, 0, 0xC6120201L, 5000, 80, 0, -1, PfConstants.PF_IN,
-                7, 3, T0, T0, -1, 0, 0, 0, 0);
-        final int known = table.restore(2, 17, 0, 0xC6120101L, 0, 0xC6120201L, 5001, 53, 0, -1, PfConstants.PF_IN,
-                7, 4, T0, T0, StateTimeouts.UDP_SINGLE, 0, 0, 0, 0);
+        // keepWindows: the halves stay as recorded (zero), as when restore cleared them and nothing followed
+        final int sctp = table.restore(StatePackets.record(132, 0xC6120101L, 5000, 0xC6120201L, 5001, 7, 1, T0, 22),
+                -1, T0, true);
+        final int udp = table.restore(StatePackets.record(17, 0xC6120101L, 5000, 0xC6120201L, 53, 7, 2, T0, 200),
+                -1, T0, true);
+        final int tcp = table.restore(StatePackets.record(6, 0xC6120101L, 5000, 0xC6120201L, 80, 7, 3, T0, 0xFF),
+                -1, T0, true);
+        final int known = table.restore(StatePackets.record(17, 0xC6120101L, 5001, 0xC6120201L, 53, 7, 4, T0,
+                StateTimeouts.UDP_SINGLE), -1, T0, true);
         assertEquals(StateTimeouts.OTHER_MULTIPLE, table.timeoutClass(sctp));
         assertEquals(StateTimeouts.UDP_MULTIPLE, table.timeoutClass(udp));
         assertEquals(StateTimeouts.TCP_ESTABLISHED, table.timeoutClass(tcp));
