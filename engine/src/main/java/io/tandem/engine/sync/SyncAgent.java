@@ -6,9 +6,7 @@ import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.UrgentRecordLane;
 import io.tandem.engine.state.StateSnapshotMailbox;
-import io.tandem.engine.sync.auth.AuthResult;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
-import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
 import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.nativeio.ipraw.Ipv6Address;
@@ -75,6 +73,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private final LocalChanges changes;
     private final FrameEgress sender;
     private final FrameAuthenticator auth;
+    private final SyncStatus status;
     private Supplier<PfsyncTransport> transportFactory;
 
     private UrgentRecordLane lane;
@@ -110,6 +109,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
         this.requester = new BulkRequester(encoder, log);
         this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId);
         this.changes = new LocalChanges(outbox, settings.creatorId);
+        this.status = new SyncStatus(this, inbox);
     }
 
     public PfsyncStats stats() {
@@ -298,87 +298,9 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return unsendable;
     }
 
-    /**
-     * The status view (control socket request {@code sync}, printed by {@code tandem sync}): one JSON
-     * object with the configuration, the bulk-update state, the peers heard from, FreeBSD's
-     * pfsyncstats counters with per-action in/out counts, and what the packet thread did with peer
-     * messages. Called on the control thread; counters are read without locking (each is a plain
-     * long written by one thread; a value may be a few microseconds old).
-     */
+    /** The status view (control socket request {@code sync}, printed by {@code tandem sync}): {@link SyncStatus}. */
     public String statusJson() {
-        final long t = System.currentTimeMillis();
-        final StringBuilder b = new StringBuilder(2048);
-        b.append("{\"interface\":\"").append(settings.ifname).append("\",\"peer\":\"").append(settings.peer)
-                .append("\",\"creatorid\":\"").append(String.format("%08x", settings.creatorId))
-                .append("\",\"format\":").append(settings.format).append(",\"mtu\":").append(settings.mtu)
-                .append(",\"auth\":\"").append(authName()).append('"')
-                .append(",\"in_sync\":").append(inSync()).append(",\"requesting_bulk\":").append(requestingBulk())
-                .append(",\"bulk_requests_sent\":").append(bulkRequestsSent())
-                .append(",\"bulk_states_received\":").append(bulkStatesReceived())
-                .append(",\"bulk_ends_rejected\":").append(bulkEndsRejected())
-                .append(",\"bulks_sent\":").append(bulk.bulksSent())
-                .append(",\"last_bulk_states\":").append(bulk.lastBulkStates())
-                .append(",\"last_bulk_ms\":").append(bulk.lastBulkMillis())
-                .append(",\"peers\":[");
-        boolean first = true;
-        for (final SyncPeers.Peer p : peers.peers()) {
-            b.append(first ? "" : ",").append("{\"address\":\"").append(p.address()).append("\",\"frames\":")
-                    .append(p.frames()).append(",\"last_frame_ms_ago\":").append(t - p.lastFrameMillis())
-                    .append(",\"creatorids\":[");
-            for (int i = 0; i < p.creatorIds().size(); i++) {
-                b.append(i == 0 ? "" : ",").append('"').append(String.format("%08x", p.creatorIds().get(i))).append('"');
-            }
-            b.append("]}");
-            first = false;
-        }
-        b.append("],\"stats\":{");
-        first = true;
-        for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            b.append(first ? "" : ",").append('"').append(c.statName()).append("\":").append(stat(c));
-            first = false;
-        }
-        b.append("},\"actions\":{");
-        for (int a = 0; a < PfsyncConstants.ACT_MAX; a++) {
-            b.append(a == 0 ? "" : ",").append('"').append(PfsyncConstants.actionName(a).toLowerCase(java.util.Locale.ROOT))
-                    .append("\":[").append(stats.iacts[a]).append(',').append(stats.oacts[a]).append(']');
-        }
-        b.append("},\"inbox\":{\"imported\":").append(inbox.imported()).append(",\"merged\":").append(inbox.merged())
-                .append(",\"deleted\":").append(inbox.deleted()).append(",\"cleared\":").append(inbox.cleared())
-                .append(",\"refused\":").append(inbox.refused()).append(",\"dropped\":").append(inbox.dropped())
-                .append(",\"requested\":").append(inbox.requested()).append(",\"answered\":").append(inbox.answered())
-                .append(",\"corrections\":").append(inbox.corrections())
-                .append(",\"collisions_won\":").append(inbox.collisionsWon())
-                .append(",\"collisions_lost\":").append(inbox.collisionsLost())
-                .append(",\"collisions_repeated\":").append(inbox.collisionsRepeated())
-                .append('}');
-        final DeferredVerdicts d = deferrals;
-        if (d != null) {
-            b.append(",\"deferral\":{\"timeout_ms\":").append(d.timeoutMillis()).append(",\"defer_limit\":").append(d.limit())
-                    .append(",\"held\":").append(d.held()).append(",\"deferred\":").append(d.deferred());
-            for (final DeferredVerdicts.Release r : DeferredVerdicts.Release.values()) {
-                b.append(",\"").append(r.label()).append("\":").append(d.released(r));
-            }
-            b.append(",\"acks_without_hold\":").append(d.acksWithoutHold())
-                    .append(",\"acks_for_others\":").append(ingress.acksForOthers())
-                    .append(",\"acks_lost\":").append(inbox.acksDropped())
-                    .append(",\"hold_p50_us\":").append(d.holdQuantileMicros(0.5))
-                    .append(",\"hold_p99_us\":").append(d.holdQuantileMicros(0.99)).append('}');
-        }
-        if (auth != null) {
-            b.append(",\"auth_frames\":{");
-            for (final AuthResult r : AuthResult.values()) {
-                b.append(r.ordinal() == 0 ? "" : ",").append('"').append(r.counterName()).append("\":")
-                        .append(auth.count(r));
-            }
-            b.append('}');
-        }
-        b.append('}');
-        return b.toString();
-    }
-
-    private String authName() {
-        return auth == null ? "none" : "hmac-sha256 (key " + auth.sendKeyId() + (auth.require() ? "" : ", not required")
-                + ")";
+        return status.json();
     }
 
     /** The frame authenticator, or null in plain (FreeBSD-compatible) mode. */
