@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.decode.DecodedPacket;
-import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateTable;
@@ -53,20 +51,7 @@ class BulkUpdateSenderTest {
     private static StateTable table(final int states) {
         final StateTable t = new StateTable(8192, 4, false, true, StateTimeouts.defaults(8192), OWN, 0,
                 new StateCounters());
-        final DecodedPacket p = new DecodedPacket();
-        for (int i = 0; i < states; i++) {
-            p.reset();
-            p.family = DecodedPacket.FAMILY_INET;
-            p.protocol = DecodedPacket.PROTO_UDP;
-            p.srcLo = 0xC6120101L;
-            p.dstLo = 0xC6120201L;
-            p.l4Offset = 20;
-            p.srcPort = 10_000 + i;
-            p.dstPort = 53;
-            p.payloadLength = 32;
-            p.ipLength = 60;
-            assertTrue(t.create(p, 0, PfConstants.PF_IN, 0, T0) >= 0);
-        }
+        UdpStates.add(t, states, T0);
         return t;
     }
 

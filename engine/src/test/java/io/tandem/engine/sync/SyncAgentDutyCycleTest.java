@@ -3,14 +3,12 @@ package io.tandem.engine.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalDirectory;
 import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalWriter;
-import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateTable;
@@ -119,8 +117,7 @@ class SyncAgentDutyCycleTest {
         startBoth();
         assertEquals(1, a.agent.bulkRequestsSent());
         assertEquals(1, b.transport.pending(), "A's UPD_REQ 0/0 waits for B");
-        assertTrue(a.table.create(udp(new DecodedPacket(), 40_000), 0, PfConstants.PF_IN, 0,
-                System.currentTimeMillis()) >= 0, "A holds one state");
+        UdpStates.add(a.table, 1, System.currentTimeMillis()); // A holds one state
 
         cycles(4);
 
@@ -177,19 +174,5 @@ class SyncAgentDutyCycleTest {
         a.close();
         assertTrue(a.transport.closed());
         a = null;
-    }
-
-    private static DecodedPacket udp(final DecodedPacket p, final int port) {
-        p.reset();
-        p.family = DecodedPacket.FAMILY_INET;
-        p.protocol = DecodedPacket.PROTO_UDP;
-        p.srcLo = 0xC6120101L;
-        p.dstLo = 0xC6120201L;
-        p.l4Offset = 20;
-        p.srcPort = port;
-        p.dstPort = 53;
-        p.payloadLength = 32;
-        p.ipLength = 60;
-        return p;
     }
 }
