@@ -30,7 +30,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * socket, protocol 240, TTL 255, bound to the sync interface; IPv4, or IPv6 — hop limit 255, group
  * {@code ff12::f0} or a unicast peer, as FreeBSD 14 and later — when {@code settings.peer} is an IPv6
  * address, counted in {@code opackets6}/{@code ipackets6}), opened through a factory on the thread
- * itself, a named journal tailer ({@code pfsync}: at the end on first use,
+ * itself (after it entered the engine's network namespace, if any), a named journal tailer ({@code pfsync}: at the end on first use,
  * then resuming where it stopped, so changes journaled but unsent at a stop go out after the
  * restart) and the frame codec. Each loop it
  * <ol>
@@ -49,8 +49,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * W.12 trailer. Idle: wait up to 10
  * ms for a frame or the doorbell, which the journal thread and the lane ring when a record is to be sent
  * at once — a {@code poll(2)} inside the duty cycle (the runner's IdleStrategy is a no-op), since no
- * Agrona IdleStrategy can wait on a socket. Memory bound: the outbox's fixed arrays, one send and one
- * receive buffer. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
+ * Agrona IdleStrategy can wait on a socket. Memory bound: the outbox's fixed arrays, one send buffer (in
+ * {@link FrameEgress}) and one receive buffer. The status view is {@link SyncStatus}, a reader of these parts. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
  * peer sends can stop the thread; anything else thrown from a duty cycle ends the agent and, through
  * the {@link AgentFailure} it was started with, the engine (exit 1).
  */
