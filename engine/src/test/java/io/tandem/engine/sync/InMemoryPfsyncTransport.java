@@ -16,7 +16,9 @@ final class InMemoryPfsyncTransport implements PfsyncTransport {
     private InMemoryPfsyncTransport other;
     private int lastSource;
     private boolean closed;
+    private int failWith;
     long framesSent;
+    int lastSentLength;
 
     private InMemoryPfsyncTransport(final int address) {
         this.address = address;
@@ -40,6 +42,11 @@ final class InMemoryPfsyncTransport implements PfsyncTransport {
         return closed;
     }
 
+    /** From now on every send fails with {@code errno} (0: sends succeed again). */
+    void failSends(final int errno) {
+        this.failWith = errno;
+    }
+
     @Override
     public boolean ipv6() {
         return false;
@@ -52,6 +59,10 @@ final class InMemoryPfsyncTransport implements PfsyncTransport {
 
     @Override
     public int send(final UnsafeBuffer buffer, final int length) {
+        if (failWith != 0) {
+            return -failWith;
+        }
+        lastSentLength = length;
         final byte[] packet = new byte[20 + length];
         packet[0] = 0x45;
         packet[2] = (byte) (packet.length >> 8);
