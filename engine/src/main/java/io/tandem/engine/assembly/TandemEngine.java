@@ -14,6 +14,7 @@ import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.RawPfsyncTransport;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.engine.sync.SyncSettings;
 import io.tandem.engine.sync.auth.ClusterKeyFile;
@@ -185,8 +186,10 @@ public final class TandemEngine implements AutoCloseable {
     }
 
     private void startSync() throws EngineException, InterruptedException {
-        syncAgent = new SyncAgent(journal.journal(), peerInbox, packetAgent.bulkSnapshots(),
-                syncSettingsOf(config, creatorId, authenticator), log).urgentLane(journal.urgentLane());
+        final SyncSettings settings = syncSettingsOf(config, creatorId, authenticator);
+        syncAgent = new SyncAgent(journal.journal(), peerInbox, packetAgent.bulkSnapshots(), settings, log)
+                .urgentLane(journal.urgentLane())
+                .transport(() -> RawPfsyncTransport.open(settings.ifname, settings.peer));
         try {
             syncAgent.start(failure);
         } catch (final IllegalStateException e) {

@@ -6,36 +6,31 @@ import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.UrgentRecordLane;
 import io.tandem.engine.state.StateSnapshotMailbox;
-import io.tandem.engine.sync.auth.AuthResult;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
-import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
 import io.tandem.engine.sync.wire.PfsyncStats;
-import io.tandem.nativeio.ipraw.Ipv4Address;
 import io.tandem.nativeio.ipraw.Ipv6Address;
-import io.tandem.nativeio.ipraw.RawIp6Socket;
-import io.tandem.nativeio.ipraw.RawIpSocket;
 import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.nativeio.libc.Doorbell;
-import io.tandem.nativeio.libc.NativeException;
 import io.tandem.nativeio.libc.NetNamespace;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The pfsync side of one node: its thread, its socket, and the parts that do the work.
+ * The pfsync side of one node: its thread, its transport, and the parts that do the work.
  *
  * <p>Theory of operation. One thread, {@code tandem-sync} (an Agrona {@link Agent} run by
- * {@link AgentThreads}), owns the raw socket (protocol 240, TTL
- * 255, bound to the sync interface; IPv4, or IPv6 — hop limit 255, group {@code ff12::f0} or a
- * unicast peer, as FreeBSD 14 and later — when {@code settings.peer} is an IPv6 address, counted in
- * {@code opackets6}/{@code ipackets6}), a named journal tailer ({@code pfsync}: at the end on first use,
+ * {@link AgentThreads}), owns the {@link PfsyncTransport} (by default {@link RawPfsyncTransport}: the raw
+ * socket, protocol 240, TTL 255, bound to the sync interface; IPv4, or IPv6 — hop limit 255, group
+ * {@code ff12::f0} or a unicast peer, as FreeBSD 14 and later — when {@code settings.peer} is an IPv6
+ * address, counted in {@code opackets6}/{@code ipackets6}), opened through a factory on the thread
+ * itself (after it entered the engine's network namespace, if any), a named journal tailer ({@code pfsync}: at the end on first use,
  * then resuming where it stopped, so changes journaled but unsent at a stop go out after the
  * restart) and the frame codec. Each loop it
  * <ol>
@@ -50,11 +45,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       the inbox has room for a whole frame's records, so a burst (a bulk update) waits in the
  *       socket's 8 MiB receive buffer instead of being dropped, and rings the packet thread's doorbell.</li>
  * </ol>
- * With {@code set sync auth hmac-sha256} every frame sent carries the W.12 trailer. Idle: wait up to 10
+ * Every frame leaves through {@link FrameEgress}; with {@code set sync auth hmac-sha256} it carries the
+ * W.12 trailer. Idle: wait up to 10
  * ms for a frame or the doorbell, which the journal thread and the lane ring when a record is to be sent
  * at once — a {@code poll(2)} inside the duty cycle (the runner's IdleStrategy is a no-op), since no
- * Agrona IdleStrategy can wait on a socket. Memory bound: the outbox's fixed arrays, one send and one
- * receive buffer. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
+ * Agrona IdleStrategy can wait on a socket. Memory bound: the outbox's fixed arrays, one send buffer (in
+ * {@link FrameEgress}) and one receive buffer. The status view is {@link SyncStatus}, a reader of these parts. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
  * peer sends can stop the thread; anything else thrown from a duty cycle ends the agent and, through
  * the {@link AgentFailure} it was started with, the engine (exit 1).
  */
@@ -72,16 +68,13 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private final SyncOutbox outbox;
     private final BulkUpdateSender bulk;
     private final UnsafeBuffer receiveBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(65536));
-    private final UnsafeBuffer sendBuffer;
     private final BulkRequester requester;
     private final FrameIngress ingress;
     private final LocalChanges changes;
-    private final IntConsumer sender = this::sendFrame;
-    private final int peerAddress;
-    /** pfsync over IPv6 (FreeBSD 14+): the peer is an IPv6 address, {@code peer6[0]}/{@code [1]} its halves. */
-    private final boolean ipv6;
-    private final long[] peer6;
+    private final FrameEgress sender;
     private final FrameAuthenticator auth;
+    private final SyncStatus status;
+    private Supplier<PfsyncTransport> transportFactory;
 
     private UrgentRecordLane lane;
     private volatile DeferredVerdicts deferrals;
@@ -93,9 +86,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private volatile boolean running = true;
     private Thread thread;
     private JournalReader reader;
-    private RawIpSocket socket;
-    private RawIp6Socket socket6;
-    private int ifindex;
+    private PfsyncTransport transport;
     private long now;
     private volatile long unsendable;
 
@@ -105,21 +96,20 @@ public final class SyncAgent implements Agent, AutoCloseable {
         this.inbox = inbox;
         this.settings = settings;
         this.log = log;
-        this.ipv6 = Ipv6Address.looksLikeIpv6(settings.peer);
-        this.peer6 = ipv6 ? Ipv6Address.parse(settings.peer) : null;
-        this.peerAddress = ipv6 ? 0 : Ipv4Address.parse(settings.peer);
         this.auth = settings.authenticator;
+        this.transportFactory = () -> RawPfsyncTransport.open(settings.ifname, settings.peer);
         this.mapping = new PfsyncStateMapping(settings.format);
-        this.encoder = new PfsyncFrameEncoder(settings.mtu,
-                ipv6 ? PfsyncFrameEncoder.IPV6_HEADER_LENGTH : PfsyncFrameEncoder.IPV4_HEADER_LENGTH,
+        this.encoder = new PfsyncFrameEncoder(settings.mtu, Ipv6Address.looksLikeIpv6(settings.peer)
+                ? PfsyncFrameEncoder.IPV6_HEADER_LENGTH : PfsyncFrameEncoder.IPV4_HEADER_LENGTH,
                 auth == null ? 0 : FrameAuthenticator.TRAILER_LENGTH);
-        this.sendBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.mtu + 64));
+        this.sender = new FrameEgress(encoder, auth, stats, settings.mtu, settings.peer, log);
         this.outbox = new SyncOutbox(encoder, settings.format, mapping);
         this.bulk = new BulkUpdateSender(bulkMailbox, encoder, outbox, mapping, settings.creatorId,
                 settings.bulkFramesPerSecond);
         this.requester = new BulkRequester(encoder, log);
         this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId);
         this.changes = new LocalChanges(outbox, settings.creatorId);
+        this.status = new SyncStatus(this, inbox);
     }
 
     public PfsyncStats stats() {
@@ -151,7 +141,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
         start(new AgentFailure(log));
     }
 
-    /** Starts the sync thread under the engine's failure policy and waits until its socket is open. */
+    /** Starts the sync thread under the engine's failure policy and waits until its transport is open. */
     public void start(final AgentFailure failure) throws InterruptedException {
         thread = AgentThreads.start(this, NoOpIdleStrategy.INSTANCE, failure, true);
         if (!started.await(10, TimeUnit.SECONDS)) {
@@ -167,25 +157,26 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return "tandem-sync";
     }
 
-    /** On the sync thread: open the socket, the journal tailer and the doorbell; ask for a bulk update. */
+    /**
+     * Where frames go and come from: a factory the sync thread calls in {@link #onStart} (after entering
+     * the network namespace). By default the raw IP socket ({@link RawPfsyncTransport}); tests give a
+     * transport in memory. Call before {@link #start()}.
+     */
+    public SyncAgent transport(final Supplier<PfsyncTransport> factory) {
+        this.transportFactory = factory;
+        return this;
+    }
+
+    /** On the sync thread: open the transport, the journal tailer and the doorbell; ask for a bulk update. */
     @Override
     public void onStart() {
         try {
             if (settings.netns != null) {
                 NetNamespace.enterForCurrentThread(settings.netns);
             }
-            if (ipv6) {
-                openIpv6();
-            } else {
-                socket = RawIpSocket.openIpv4(PfsyncConstants.IPPROTO_PFSYNC);
-                ifindex = socket.bindToDevice(settings.ifname);
-                socket.setMulticastInterface(ifindex);
-                socket.setReceiveBuffer(8 << 20);
-                if (Ipv4Address.isMulticast(peerAddress)) {
-                    socket.joinGroup(peerAddress, ifindex);
-                }
-            }
-            ingress.syncInterface(ifindex);
+            transport = transportFactory.get();
+            sender.transport(transport);
+            ingress.syncInterface(transport.interfaceIndex());
             reader = JournalReader.resumable(journal, "pfsync");
             doorbell = Doorbell.open();
             journal.onUrgentAppend(doorbell::ring);
@@ -236,7 +227,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return work;
     }
 
-    /** On the sync thread, last: send what the outbox holds, then close the tailer, doorbell and socket. */
+    /** On the sync thread, last: send what the outbox holds, then close the tailer, doorbell and transport. */
     @Override
     public void onClose() {
         try {
@@ -254,54 +245,17 @@ public final class SyncAgent implements Agent, AutoCloseable {
             if (doorbell != null) {
                 doorbell.close();
             }
-            if (socket != null) {
-                socket.close();
-            }
-            if (socket6 != null) {
-                socket6.close();
+            sender.transport(null);
+            if (transport != null) {
+                transport.close();
             }
             stopped.countDown();
         }
     }
 
-    /** The IPv6 transport: next header 240, hop limit 255, on the sync interface; joins ff12::f0 if that is the peer. */
-    private void openIpv6() {
-        socket6 = RawIp6Socket.openIpv6(PfsyncConstants.IPPROTO_PFSYNC);
-        ifindex = socket6.bindToDevice(settings.ifname);
-        socket6.setMulticastInterface(ifindex);
-        socket6.setReceiveBuffer(8 << 20);
-        if (Ipv6Address.isMulticast(peer6[0])) {
-            socket6.joinGroup(peer6[0], peer6[1], ifindex);
-        }
-    }
-
     /** Waits for a frame, at most {@code millis}; the journal thread's doorbell (a record to send at once) ends it too. */
     private void poll(final int millis) {
-        doorbell.await(ipv6 ? socket6.fd() : socket.fd(), millis);
-    }
-
-    private void sendFrame(final int pfsyncLength) {
-        if (socket == null && socket6 == null) {
-            stats.oerrors++; // not started (the fuzz target drives the receive path alone)
-            return;
-        }
-        final int length = auth == null ? pfsyncLength : pfsyncLength + auth.sign(encoder.buffer(), 0, pfsyncLength);
-        sendBuffer.putBytes(0, encoder.buffer(), 0, length);
-        final int sent = ipv6 ? socket6.sendTo(sendBuffer, 0, length, peer6[0], peer6[1], ifindex)
-                : socket.sendTo(sendBuffer, 0, length, peerAddress);
-        if (sent < 0) {
-            if (stats.oerrors++ == 0) {
-                log.println("tandem: pfsync: sending to " + settings.peer + " failed: "
-                        + NativeException.errnoName(-sent) + " (counted as oerrors; reported once)");
-            }
-        } else {
-            if (ipv6) {
-                stats.opackets6++;
-            } else {
-                stats.opackets++;
-            }
-            encoder.countOutput(stats);
-        }
+        doorbell.await(transport.fd(), millis);
     }
 
     /** True once a bulk update completed (or the requests gave up), as FreeBSD's "in sync". */
@@ -344,87 +298,9 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return unsendable;
     }
 
-    /**
-     * The status view (control socket request {@code sync}, printed by {@code tandem sync}): one JSON
-     * object with the configuration, the bulk-update state, the peers heard from, FreeBSD's
-     * pfsyncstats counters with per-action in/out counts, and what the packet thread did with peer
-     * messages. Called on the control thread; counters are read without locking (each is a plain
-     * long written by one thread; a value may be a few microseconds old).
-     */
+    /** The status view (control socket request {@code sync}, printed by {@code tandem sync}): {@link SyncStatus}. */
     public String statusJson() {
-        final long t = System.currentTimeMillis();
-        final StringBuilder b = new StringBuilder(2048);
-        b.append("{\"interface\":\"").append(settings.ifname).append("\",\"peer\":\"").append(settings.peer)
-                .append("\",\"creatorid\":\"").append(String.format("%08x", settings.creatorId))
-                .append("\",\"format\":").append(settings.format).append(",\"mtu\":").append(settings.mtu)
-                .append(",\"auth\":\"").append(authName()).append('"')
-                .append(",\"in_sync\":").append(inSync()).append(",\"requesting_bulk\":").append(requestingBulk())
-                .append(",\"bulk_requests_sent\":").append(bulkRequestsSent())
-                .append(",\"bulk_states_received\":").append(bulkStatesReceived())
-                .append(",\"bulk_ends_rejected\":").append(bulkEndsRejected())
-                .append(",\"bulks_sent\":").append(bulk.bulksSent())
-                .append(",\"last_bulk_states\":").append(bulk.lastBulkStates())
-                .append(",\"last_bulk_ms\":").append(bulk.lastBulkMillis())
-                .append(",\"peers\":[");
-        boolean first = true;
-        for (final SyncPeers.Peer p : peers.peers()) {
-            b.append(first ? "" : ",").append("{\"address\":\"").append(p.address()).append("\",\"frames\":")
-                    .append(p.frames()).append(",\"last_frame_ms_ago\":").append(t - p.lastFrameMillis())
-                    .append(",\"creatorids\":[");
-            for (int i = 0; i < p.creatorIds().size(); i++) {
-                b.append(i == 0 ? "" : ",").append('"').append(String.format("%08x", p.creatorIds().get(i))).append('"');
-            }
-            b.append("]}");
-            first = false;
-        }
-        b.append("],\"stats\":{");
-        first = true;
-        for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            b.append(first ? "" : ",").append('"').append(c.statName()).append("\":").append(stat(c));
-            first = false;
-        }
-        b.append("},\"actions\":{");
-        for (int a = 0; a < PfsyncConstants.ACT_MAX; a++) {
-            b.append(a == 0 ? "" : ",").append('"').append(PfsyncConstants.actionName(a).toLowerCase(java.util.Locale.ROOT))
-                    .append("\":[").append(stats.iacts[a]).append(',').append(stats.oacts[a]).append(']');
-        }
-        b.append("},\"inbox\":{\"imported\":").append(inbox.imported()).append(",\"merged\":").append(inbox.merged())
-                .append(",\"deleted\":").append(inbox.deleted()).append(",\"cleared\":").append(inbox.cleared())
-                .append(",\"refused\":").append(inbox.refused()).append(",\"dropped\":").append(inbox.dropped())
-                .append(",\"requested\":").append(inbox.requested()).append(",\"answered\":").append(inbox.answered())
-                .append(",\"corrections\":").append(inbox.corrections())
-                .append(",\"collisions_won\":").append(inbox.collisionsWon())
-                .append(",\"collisions_lost\":").append(inbox.collisionsLost())
-                .append(",\"collisions_repeated\":").append(inbox.collisionsRepeated())
-                .append('}');
-        final DeferredVerdicts d = deferrals;
-        if (d != null) {
-            b.append(",\"deferral\":{\"timeout_ms\":").append(d.timeoutMillis()).append(",\"defer_limit\":").append(d.limit())
-                    .append(",\"held\":").append(d.held()).append(",\"deferred\":").append(d.deferred());
-            for (final DeferredVerdicts.Release r : DeferredVerdicts.Release.values()) {
-                b.append(",\"").append(r.label()).append("\":").append(d.released(r));
-            }
-            b.append(",\"acks_without_hold\":").append(d.acksWithoutHold())
-                    .append(",\"acks_for_others\":").append(ingress.acksForOthers())
-                    .append(",\"acks_lost\":").append(inbox.acksDropped())
-                    .append(",\"hold_p50_us\":").append(d.holdQuantileMicros(0.5))
-                    .append(",\"hold_p99_us\":").append(d.holdQuantileMicros(0.99)).append('}');
-        }
-        if (auth != null) {
-            b.append(",\"auth_frames\":{");
-            for (final AuthResult r : AuthResult.values()) {
-                b.append(r.ordinal() == 0 ? "" : ",").append('"').append(r.counterName()).append("\":")
-                        .append(auth.count(r));
-            }
-            b.append('}');
-        }
-        b.append('}');
-        return b.toString();
-    }
-
-    private String authName() {
-        return auth == null ? "none" : "hmac-sha256 (key " + auth.sendKeyId() + (auth.require() ? "" : ", not required")
-                + ")";
+        return status.json();
     }
 
     /** The frame authenticator, or null in plain (FreeBSD-compatible) mode. */
@@ -435,16 +311,16 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private int receive() {
         int n = 0;
         while (n < 64 && inbox.hasRoomFor(MAX_FRAME_RECORDS)) {
-            final int length = ipv6 ? socket6.receive(receiveBuffer) : socket.receive(receiveBuffer);
+            final int length = transport.receive(receiveBuffer);
             if (length <= 0) {
                 break;
             }
             n++;
-            if (ipv6) {
-                acceptFrame6(receiveBuffer, length, socket6.lastInterfaceIndex(), socket6.lastHopLimit(),
-                        socket6.lastSourceHi(), socket6.lastSourceLo());
+            if (transport.ipv6()) {
+                acceptFrame6(receiveBuffer, length, transport.lastInterfaceIndex(), transport.lastHopLimit(),
+                        transport.lastSourceHi(), transport.lastSourceLo());
             } else {
-                acceptFrame(receiveBuffer, length, socket.lastInterfaceIndex(), socket.lastSourceAddress());
+                acceptFrame(receiveBuffer, length, transport.lastInterfaceIndex(), transport.lastSourceAddress());
             }
         }
         if (n > 0) {

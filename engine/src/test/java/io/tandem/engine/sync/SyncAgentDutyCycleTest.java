@@ -1,0 +1,178 @@
+package io.tandem.engine.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.journal.Journal;
+import io.tandem.engine.journal.JournalDirectory;
+import io.tandem.engine.journal.JournalHealth;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.journal.JournalWriter;
+import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.StateTimeouts;
+import io.tandem.engine.state.SyncHints;
+import io.tandem.engine.sync.wire.PfsyncConstants;
+import io.tandem.engine.sync.wire.PfsyncStats;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two {@link SyncAgent}s back to back over an {@link InMemoryPfsyncTransport}, driven by calling their
+ * duty cycle ({@code onStart}, {@code doWork}, {@code onClose}) on the test thread, with real journals,
+ * outboxes, inboxes and snapshot mailboxes; the test plays each node's packet thread. A local journal
+ * INSERT leaves as an INS frame and reaches the peer's {@link PeerInbox} and table; a bulk request sent
+ * at start is answered with BUS START, the states and BUS END, after which the asker is in sync.
+ */
+class SyncAgentDutyCycleTest {
+    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+    private static final int A = 0x11111111;
+    private static final int B = 0x22222222;
+    private static final int ADDRESS_A = 0xC6120301;
+    private static final int ADDRESS_B = 0xC6120302;
+
+    @TempDir
+    Path dir;
+
+    private Node a;
+    private Node b;
+
+    /** One node: its journal, its sync agent, and what its packet thread owns (table, inbox, mailbox). */
+    private final class Node implements AutoCloseable {
+        final Journal journal;
+        final JournalWriter writer;
+        final PeerInbox inbox = new PeerInbox();
+        final StateSnapshotMailbox mailbox = new StateSnapshotMailbox();
+        final StateTable table;
+        final SyncAgent agent;
+        final InMemoryPfsyncTransport transport;
+
+        Node(final String name, final int creator, final InMemoryPfsyncTransport transport) throws Exception {
+            final Path d = Files.createDirectories(dir.resolve(name));
+            journal = Journal.openForWriting(JournalDirectory.openForWriting(d, creator, 1), "hourly");
+            writer = new JournalWriter(journal, new JournalHealth(d, 0), 0);
+            table = new StateTable(64, 4, false, true, StateTimeouts.defaults(64), creator, 0, new StateCounters());
+            this.transport = transport;
+            final SyncSettings s = new SyncSettings();
+            s.ifname = "sync0";
+            s.peer = "224.0.0.240";
+            s.creatorId = creator;
+            agent = new SyncAgent(journal, inbox, mailbox, s, QUIET).transport(() -> transport);
+        }
+
+        /** One duty cycle of the sync thread, then the packet thread's part: answer a snapshot request. */
+        int cycle() {
+            final int work = agent.doWork();
+            mailbox.serve(table, System.currentTimeMillis());
+            return work;
+        }
+
+        /** The packet thread applies what peers sent; returns the messages applied. */
+        int drainInbox() {
+            return inbox.drain(table, null, System.currentTimeMillis(), 100);
+        }
+
+        @Override
+        public void close() {
+            agent.onClose();
+            agent.close();
+            journal.close();
+        }
+    }
+
+    private void startBoth() throws Exception {
+        final InMemoryPfsyncTransport[] link = InMemoryPfsyncTransport.link(ADDRESS_A, ADDRESS_B);
+        a = new Node("a", A, link[0]);
+        b = new Node("b", B, link[1]);
+        a.agent.onStart();
+        b.agent.onStart();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    private void cycles(final int n) {
+        for (int i = 0; i < n; i++) {
+            a.cycle();
+            b.cycle();
+        }
+    }
+
+    @Test
+    void eachNodeAsksForABulkUpdateAtStartAndIsAnsweredWithBusStartTheStatesAndBusEnd() throws Exception {
+        startBoth();
+        assertEquals(1, a.agent.bulkRequestsSent());
+        assertEquals(1, b.transport.pending(), "A's UPD_REQ 0/0 waits for B");
+        UdpStates.add(a.table, 1, System.currentTimeMillis()); // A holds one state
+
+        cycles(4);
+
+        assertTrue(b.agent.inSync(), "B had A's BUS END");
+        assertEquals(1, b.agent.bulkStatesReceived(), "A's one state");
+        assertEquals(1, a.agent.bulksSent());
+        assertEquals(1, a.agent.lastBulkStatesSent());
+        assertTrue(a.agent.inSync(), "A had B's BUS START and END (an empty table)");
+        assertEquals(0, a.agent.bulkStatesReceived());
+        final PfsyncStats sent = a.agent.stats();
+        assertEquals(2, sent.oacts[PfsyncConstants.ACT_BUS], "BUS START and BUS END");
+        assertEquals(1, sent.oacts[PfsyncConstants.ACT_UPD_1400]);
+        assertEquals(1, b.agent.stats().iacts[PfsyncConstants.ACT_UPD_1400]);
+        assertEquals(1, b.drainInbox(), "the state reached B's inbox");
+        assertEquals(1, b.table.size());
+        assertEquals(0, a.agent.stats().oerrors + b.agent.stats().oerrors);
+        assertEquals(a.transport.framesSent, a.agent.stats().opackets, "every frame sent counted once");
+    }
+
+    @Test
+    void aLocalInsertInTheJournalLeavesAsAnInsFrameAndReachesThePeersInbox() throws Exception {
+        startBoth();
+        cycles(3); // the bulk requests of the start, answered (two empty tables)
+        final long insBefore = b.agent.stats().iacts[PfsyncConstants.ACT_INS_1400];
+
+        final long now = System.currentTimeMillis();
+        a.writer.record().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_RULE)
+                .creatorId(A).id(7).af(2).proto(17).direction(1).timeoutClass(8)
+                .addresses(0, 0xC6120101L, 0, 0xC6120201L).ports(40_001, 53).rule(0)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 1, 0)
+                .creationMillis(now).expireAtMillis(now + 30_000).wallTimeMillis(now)
+                .syncHints(SyncHints.IMMEDIATE);
+        assertTrue(a.writer.append());
+
+        assertTrue(a.agent.doWork() > 0, "the record read and its frame sent in one cycle");
+        assertEquals(1, a.agent.stats().oacts[PfsyncConstants.ACT_INS_1400], "sent as INS (format 1400)");
+        assertEquals(1, b.transport.pending());
+
+        b.agent.doWork();
+        assertEquals(insBefore + 1, b.agent.stats().iacts[PfsyncConstants.ACT_INS_1400]);
+        assertEquals(1, b.drainInbox(), "the INS reached B's inbox");
+        assertEquals(1, b.inbox.imported());
+        final int slot = b.table.nextLive(0);
+        assertTrue(slot >= 0);
+        assertEquals(A, b.table.creatorId(slot));
+        assertEquals(7, b.table.id(slot));
+        assertEquals(1, b.agent.peers().peers().size());
+        assertEquals("198.18.3.1", b.agent.peers().peers().get(0).address());
+    }
+
+    @Test
+    void onCloseClosesTheTransport() throws Exception {
+        startBoth();
+        a.close();
+        assertTrue(a.transport.closed());
+        a = null;
+    }
+}
