@@ -53,7 +53,7 @@ import java.util.concurrent.TimeUnit;
 public final class TandemEngine implements AutoCloseable {
     private final TandemConfig config;
     private final PrintStream log;
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopRequested;
     private final AgentFailure failure;
     private final EngineJournal journal;
     private final int creatorId;
@@ -65,11 +65,13 @@ public final class TandemEngine implements AutoCloseable {
     private ControlServer controlServer;
     private SyncAgent syncAgent;
 
-    private TandemEngine(final TandemConfig config, final PrintStream log, final AgentFailure failure,
+    private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
+            final AgentFailure failure,
             final EngineJournal journal, final int creatorId, final FrameAuthenticator authenticator,
             final PacketCounters counters, final PeerInbox peerInbox, final PacketAgent packetAgent) {
         this.config = config;
         this.log = log;
+        this.stopRequested = stopRequested;
         this.failure = failure;
         this.journal = journal;
         this.creatorId = creatorId;
@@ -88,8 +90,8 @@ public final class TandemEngine implements AutoCloseable {
      */
     public static TandemEngine assemble(final TandemConfig config, final Ruleset ruleset, final PrintStream log)
             throws EngineException {
-        final CountDownLatch[] stop = new CountDownLatch[1];
-        final AgentFailure failure = new AgentFailure(log, () -> stop[0].countDown());
+        final CountDownLatch stopRequested = new CountDownLatch(1);
+        final AgentFailure failure = new AgentFailure(log, stopRequested::countDown);
         EngineJournal journal = null;
         int creatorId = PacketFilter.creatorIdOf(config);
         if (config.syncInterface() != null && config.journalDir() == null) {
@@ -124,10 +126,8 @@ public final class TandemEngine implements AutoCloseable {
                 agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
             }
         }
-        final TandemEngine engine = new TandemEngine(config, log, failure, journal, creatorId, authenticator, counters,
+        return new TandemEngine(config, log, stopRequested, failure, journal, creatorId, authenticator, counters,
                 peerInbox, agent);
-        stop[0] = engine.stopRequested;
-        return engine;
     }
 
     /** The pfsync authenticator of {@code set sync auth hmac-sha256}, or null. */
