@@ -14,6 +14,7 @@ import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.sync.RawPfsyncTransport;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.engine.sync.SyncSettings;
@@ -121,7 +122,7 @@ public final class TandemEngine implements AutoCloseable {
                 PacketFilter.fromConfig(config, ruleset, counters, creatorId), counters).journal(journal)
                 .peerInbox(peerInbox);
         if (peerInbox != null) {
-            agent.states().enableSyncUpdates(config.syncMaxUpdates());
+            SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
             if (config.syncDefer()) {
                 agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
             }

@@ -316,7 +316,7 @@ public final class PacketAgent implements Agent {
             deferrals.expire(nowNanos);
         }
         if (inbox != null) {
-            filter.states().reportDue(now, TRAILING_REPORTS_PER_CYCLE);
+            inbox.reportDue(now, TRAILING_REPORTS_PER_CYCLE);
         }
         snapshots.serve(filter.states(), now);
         bulkSnapshots.serve(filter.states(), now);
