@@ -41,11 +41,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * factory ({@link NfQueuePacketQueue} unless {@link #queue(Supplier)} injected another, as unit tests
  * do), so the socket lives in the thread's network namespace, and from then on it is the only thread
  * that touches the socket, the receive buffers, the decoder, the ruleset's counters, the verdict
- * batcher and the {@link PacketCounters}.
- * Each duty cycle takes up to {@code batch} messages with one non-blocking receive ({@code recvmmsg}), walks
- * every netlink message in every datagram (packets, and NLMSG_ERROR answers to earlier verdicts,
- * which the kernel interleaves with packets), decides each packet, and ends with one {@code send}
- * of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
+ * batcher and the {@link PacketCounters}. Each duty cycle takes up to {@code batch} messages with
+ * one non-blocking receive (NFQUEUE: one {@code recvmmsg}), walks every netlink message in every
+ * datagram (packets, and NLMSG_ERROR answers to earlier verdicts, which the kernel interleaves with
+ * packets), decides each packet, and ends with one {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
  * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is
  * part of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): it is a
  * {@code poll(2)} on the queue socket and the sync doorbell, woken by a packet or a peer's message,
