@@ -325,13 +325,14 @@ public final class TandemEngine implements AutoCloseable {
 
     private String describe() {
         final TandemConfig c = config;
-        final NfQueueSession s = packetAgent.session();
+        final NfQueueSession s = packetAgent.session(); // null for a queue a test injected
         return "bound queue " + c.queue()
                 + " (copy range " + c.copyRange()
                 + ", maxlen " + c.queueMaxlen()
-                + ", fail-open " + (s.failOpenEnabled() ? "on" : "off")
-                + ", gso " + (s.gsoEnabled() ? "on" : "off")
-                + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective"
+                + (s == null ? ", not an NFQUEUE socket: " + packetAgent.packetQueue()
+                        : ", fail-open " + (s.failOpenEnabled() ? "on" : "off")
+                        + ", gso " + (s.gsoEnabled() ? "on" : "off")
+                        + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective")
                 + ", batch " + c.batch()
                 + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
                 + ", cpu " + (c.cpu() < 0 ? "any" : Integer.toString(c.cpu()))
