@@ -12,6 +12,7 @@ import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
+import io.tandem.engine.rules.InterfaceResolver;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncPolicy;
@@ -65,6 +66,7 @@ public final class TandemEngine implements AutoCloseable {
     private MetricsServer metricsServer;
     private ControlServer controlServer;
     private SyncAgent syncAgent;
+    private ConfigReload reload;
 
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
@@ -209,6 +211,24 @@ public final class TandemEngine implements AutoCloseable {
                 + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
                         ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
                 + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
+    }
+
+    /**
+     * Turns on live reload (call after {@link #start}): {@code source} reads the configuration again,
+     * {@code interfaces} resolves the rules' interface names. Answers the admin socket's {@code reload}
+     * request; the caller connects {@code SIGHUP} to {@link ConfigReload#reload}.
+     */
+    public ConfigReload enableReload(final ConfigReload.Source source, final InterfaceResolver interfaces) {
+        reload = new ConfigReload(config, source, interfaces, packetAgent.reloads(), log);
+        if (controlServer != null) {
+            controlServer.register("reload", () -> reload.reload().json());
+        }
+        return reload;
+    }
+
+    /** The live reload, or null before {@link #enableReload}. */
+    public ConfigReload reload() {
+        return reload;
     }
 
     /** Asks the engine to stop (a signal arrived); {@link #awaitStop} returns. Safe from any thread. */

@@ -89,7 +89,7 @@ public final class PacketAgent implements Agent {
     /** A second mailbox, read only by the sync thread's bulk update, so a bulk never waits for an admin listing. */
     private final StateSnapshotMailbox bulkSnapshots = new StateSnapshotMailbox();
     private final PacketCounters counters;
-    private final long expireIntervalMillis;
+    private long expireIntervalMillis;
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket packet = new DecodedPacket();
     private final NfqPacketParser parser = new NfqPacketParser();
@@ -113,7 +113,8 @@ public final class PacketAgent implements Agent {
     private long lastPacketId;
     private long now;
     private long lastExpireMillis;
-    private final int malformedVerdict;
+    private int malformedVerdict;
+    private final ReloadMailbox reloads = new ReloadMailbox();
 
     public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
@@ -249,6 +250,26 @@ public final class PacketAgent implements Agent {
         return queue instanceof NfQueuePacketQueue nfqueue ? nfqueue.session() : null;
     }
 
+    /** Where a reload is handed to this agent's thread ({@link ReloadMailbox}). */
+    public ReloadMailbox reloads() {
+        return reloads;
+    }
+
+    /** Packet thread, between two batches: swaps in a reload's ruleset, timeouts and malformed verdict. */
+    private void reload(final ReloadMailbox.Request request) {
+        try {
+            final FilterReload r = request.reload();
+            final int before = filter.ruleset().size();
+            filter.reload(r.ruleset(), r.timeouts());
+            expireIntervalMillis = Math.max(1, r.timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
+            malformedVerdict = r.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+            request.applied(r.ruleset().size() + " rules (were " + before + "), " + filter.states().size()
+                    + " states kept");
+        } catch (final RuntimeException e) {
+            request.failed(e);
+        }
+    }
+
     /** The open queue, or null before start / after a failed start. */
     public PacketQueue packetQueue() {
         return queue;
@@ -320,6 +341,10 @@ public final class PacketAgent implements Agent {
     public int doWork() {
         if (!running || startFailure != null) {
             throw AgentThreads.STOP;
+        }
+        final ReloadMailbox.Request reload = reloads.take();
+        if (reload != null) {
+            reload(reload);
         }
         final PacketQueue q = queue;
         now = System.currentTimeMillis();

@@ -24,7 +24,7 @@ import io.tandem.engine.decode.DecodedPacket;
  */
 final class StateExpiry {
     private final StateStore store;
-    private final StateTimeouts timeouts;
+    private StateTimeouts timeouts;
     private final StateCounters counters;
     private int cursor;
 
@@ -58,6 +58,11 @@ final class StateExpiry {
         cursor = c;
         counters.add(StateCounter.EXPIRE_SLOTS_EXAMINED, n);
         return removed;
+    }
+
+    /** New timeout values (a reload); deadlines follow at once, as they are computed on demand. */
+    void timeouts(final StateTimeouts values) {
+        this.timeouts = values;
     }
 
     /** The state's deadline: last activity plus its class's timeout, adaptively scaled. */

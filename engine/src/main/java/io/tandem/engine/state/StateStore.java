@@ -71,7 +71,7 @@ final class StateStore {
     private final int[] freeSlots;
     private int freeTop;
     private int size;
-    private final int[] ruleStates;
+    private int[] ruleStates;
 
     StateStore(final int capacity, final int maxRules) {
         if (capacity < 1 || capacity > (1 << 28)) {
@@ -173,6 +173,20 @@ final class StateStore {
         mss[i] = 0;
         peerState[i] = 0;
         wscale[i] = 0;
+    }
+
+    /**
+     * Detaches every live state from its rule ({@code rule} -1, counted under no rule) and sizes the
+     * per-rule counts for {@code maxRules} rules: a new ruleset was loaded, whose rule numbers are not
+     * the old one's (pf's states keep pointing at the old rules, which no longer match packets).
+     */
+    void detachRules(final int maxRules) {
+        for (int slot = 0; slot < capacity; slot++) {
+            if (live[slot]) {
+                rule[slot] = -1;
+            }
+        }
+        ruleStates = new int[maxRules];
     }
 
     /** A state whose backward key equals its forward key (same address and port at both ends). */

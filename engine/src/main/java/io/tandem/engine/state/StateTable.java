@@ -100,9 +100,9 @@ public final class StateTable {
     private static final int EMPTY = StateIndex.EMPTY;
 
     // ---- configuration ------------------------------------------------------------------------
-    private final int maxRules;
+    private int maxRules;
     private final boolean ifBound;
-    private final StateTimeouts timeouts;
+    private StateTimeouts timeouts;
     private final int creatorId;
     private final StateCounters counters;
 
@@ -575,6 +575,24 @@ public final class StateTable {
     public void deferred(final int slot, final boolean held) {
         assert onOwnerThread();
         store.stateFlags[slot] = (byte) (held ? store.stateFlags[slot] | PFSTATE_ACK : store.stateFlags[slot] & ~PFSTATE_ACK);
+    }
+
+    /**
+     * A reload ({@code pfctl -f}): new timeout values apply to every state from now on (deadlines are
+     * computed on demand), and every live state is detached from its rule, because the new ruleset's
+     * rule numbers are not the old one's — the states are kept and go on matching packets, as pf keeps
+     * a state after its rule is gone, but count toward no rule's {@code max-states}. Rule numbers are
+     * {@code 0 .. maxRules - 1} from now on. Owner thread; allocates (a reload is not on the packet path).
+     */
+    public void reload(final int newMaxRules, final StateTimeouts newTimeouts) {
+        assert onOwnerThread();
+        if (newMaxRules < 0) {
+            throw new IllegalArgumentException("maxRules < 0: " + newMaxRules);
+        }
+        store.detachRules(newMaxRules);
+        this.maxRules = newMaxRules;
+        this.timeouts = newTimeouts;
+        expiry.timeouts(newTimeouts);
     }
 
     // =========================================================================================
