@@ -127,7 +127,7 @@ final class ClusterNode {
         return states(socket, port);
     }
 
-    /** The states whose destination port is {@code port}, from the engine behind control socket {@code sock}. */
+    /** The states whose destination port is {@code port} (every state when negative), from the engine behind control socket {@code sock}. */
     static List<Map<String, Object>> states(final Path sock, final int port) throws Exception {
         final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states", "--socket",
                 sock.toString(), "--json");
@@ -142,7 +142,7 @@ final class ClusterNode {
             }
             if (line.startsWith("{")) {
                 final Map<String, Object> s = JsonReader.object(line);
-                if (((Long) s.get("dport")) == port) {
+                if (port < 0 || ((Long) s.get("dport")) == port) {
                     out.add(s);
                 }
             }

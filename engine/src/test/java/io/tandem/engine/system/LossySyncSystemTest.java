@@ -1,0 +1,132 @@
+package io.tandem.engine.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * pfsync over a lossy sync link (issue #14, "lossy and flapping sync"): both firewalls drop a share
+ * of the pfsync frames they send ({@code iptables -m statistic --mode random} on sync0 in their
+ * namespaces), while connections cross the two firewalls on split paths (client via fwA, server via
+ * fwB). Once traffic stops, the two tables must converge within seconds: the same states, by
+ * identity, with the same half states — compared through {@code tandem states --json} on both.
+ *
+ * <p><b>Known to fail today</b>, so tagged {@code chaos} and not run by scripts/test: pfsync sends each
+ * change once, and a lost INS or update is not repeated, so a state whose first packet's INS was lost
+ * stays on one firewall only and closing states keep different half states until they expire (first
+ * run: 4 of ~34 states differ at 10% loss, 12 at 30%). Run it with
+ * {@code mvn -pl engine surefire:test -Dtandem.test.groups=chaos -Dtandem.test.excludedGroups= -Dtest=LossySyncSystemTest}.
+ */
+@Tag("chaos")
+class LossySyncSystemTest {
+    private static final int QUEUE = 262;
+    private static final String RULES = String.join("\n",
+            "set sync defer-timeout 100",
+            "block all",
+            "pass proto { icmp icmp6 }",
+            "pass proto tcp from 198.18.1.0/24 to port { 5201 5203 }",
+            "");
+
+    @BeforeAll
+    static void needsRoot() {
+        assumeTrue(Lab.isRoot(), "system tests need root");
+        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
+    }
+
+    @AfterEach
+    void labDown() {
+        Lab.lab("down", "--kill");
+    }
+
+    @ParameterizedTest(name = "{0}% of pfsync frames lost")
+    @ValueSource(ints = {10, 30})
+    void tablesConvergeAfterTrafficStops(final int lossPercent, @org.junit.jupiter.api.io.TempDir final Path tmp)
+            throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            Lab.run(5, "chmod", "755", tmp.toString());
+            final ClusterNode a = new ClusterNode(lab, tmp, "A", QUEUE, "set sync peer \"198.18.3.2\"\n" + RULES).start();
+            final ClusterNode b = new ClusterNode(lab, tmp, "B", QUEUE, "set sync peer \"198.18.3.1\"\n" + RULES).start();
+            for (final String fw : new String[] {Lab.FW_A, Lab.FW_B}) {
+                final Lab.Result r = Lab.exec(fw, 10, "iptables", "-I", "OUTPUT", "-o", "sync0", "-p", "240",
+                        "-m", "statistic", "--mode", "random", "--probability", String.valueOf(lossPercent / 100.0),
+                        "-j", "DROP");
+                assertTrue(r.ok(), r.output());
+            }
+            // Traffic on split paths: a transfer, short connections opened and closed, pings.
+            lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
+            lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5203 >/dev/null; done");
+            Thread.sleep(400);
+            final Process ping = lab.spawn(Lab.CLIENT, null, "ping", "-c", "20", "-i", "0.2", Lab.SERVER_V4);
+            final Lab.Result iperf = Lab.exec(Lab.CLIENT, 40, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "3");
+            int connected = 0;
+            for (int i = 0; i < 30; i++) {
+                if (Lab.exec(Lab.CLIENT, 10, "sh", "-c", "echo x | nc -N -w 2 " + Lab.SERVER_V4 + " 5203").ok()) {
+                    connected++;
+                }
+            }
+            ping.waitFor();
+            final double framesOut = a.sum("tandem_pfsync_opackets_total") + b.sum("tandem_pfsync_opackets_total");
+
+            System.out.printf("lossy sync %d%%: iperf3 %s, %d/30 short connections, %.0f frames sent%n",
+                    lossPercent, iperf.ok() ? "ok" : "failed", connected, framesOut);
+            // Converge: the same identities with the same half states on both, within 15 s of the end of traffic.
+            final String[] last = new String[1];
+            try {
+                ClusterNode.waitFor(() -> {
+                    final Map<String, String> onA = table(a);
+                    final Map<String, String> onB = table(b);
+                    last[0] = diff(onA, onB);
+                    return last[0].isEmpty() && !onA.isEmpty();
+                }, 15, "fwA and fwB converge");
+            } catch (final AssertionError e) {
+                throw new AssertionError(lossPercent + "% loss: the tables still differ 15 s after traffic stopped:\n"
+                        + last[0], e);
+            }
+            assertTrue(iperf.ok(), iperf.output());
+            assertEquals(30, connected, "every short connection completed across the split path");
+            assertEquals(0, a.stop(), a.logText());
+            assertEquals(0, b.stop(), b.logText());
+        }
+    }
+
+    /** identity → "proto sport>dport src-state/dst-state timeout" for every live state. */
+    private static Map<String, String> table(final ClusterNode n) throws Exception {
+        final Map<String, String> out = new TreeMap<>();
+        {
+            for (final Map<String, Object> s : n.states(-1)) {
+                out.put(s.get("creatorid") + "/" + s.get("id"), s.get("proto") + " " + s.get("sport") + ">"
+                        + s.get("dport") + " " + ClusterNode.map(s.get("src_peer")).get("state") + "/"
+                        + ClusterNode.map(s.get("dst_peer")).get("state") + " " + s.get("timeout"));
+            }
+        }
+        return out;
+    }
+
+    private static String diff(final Map<String, String> a, final Map<String, String> b) {
+        final List<String> d = new ArrayList<>();
+        a.forEach((k, v) -> {
+            if (!v.equals(b.get(k))) {
+                d.add("fwA " + k + " " + v + " / fwB " + b.get(k));
+            }
+        });
+        b.forEach((k, v) -> {
+            if (!a.containsKey(k)) {
+                d.add("fwB only " + k + " " + v);
+            }
+        });
+        return String.join("\n", d);
+    }
+}
