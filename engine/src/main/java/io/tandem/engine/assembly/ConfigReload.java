@@ -72,6 +72,7 @@ public final class ConfigReload {
     private volatile long succeeded;
     private volatile long failed;
     private volatile long lastSuccessMillis;
+    private volatile long relinked;
 
     public ConfigReload(final TandemConfig running, final Source source, final InterfaceResolver interfaces,
             final ReloadMailbox mailbox, final PrintStream log) {
@@ -158,6 +159,51 @@ public final class ConfigReload {
     /** True for the options a reload applies: {@code set timeout ...} and {@code set malformed}. */
     public static boolean reloadable(final ConfigOption o) {
         return o == ConfigOption.MALFORMED || o.optionName().startsWith("timeout ");
+    }
+
+    /**
+     * An interface appeared, went or was renamed ({@code links.LinkWatcher}): the rules of the running
+     * configuration are compiled again, and if an {@code on IF} now resolves differently than in
+     * {@code current} (the packet thread's ruleset), the new compilation is swapped in with the old
+     * counters and every state kept attached ({@link FilterReload#relink}). Logged with the interfaces
+     * that changed, e.g. {@code lan1 0->7}; nothing happens when none did.
+     *
+     * @return true when the rules were swapped
+     */
+    public synchronized boolean relink(final java.util.function.Supplier<Ruleset> current) {
+        final TandemConfig config = running;
+        final Ruleset now = current.get();
+        final Ruleset next;
+        try {
+            next = config.compileRuleset(interfaces);
+        } catch (final RuntimeException e) {
+            log.println("tandem: re-resolving interfaces failed: " + e.getMessage());
+            return false;
+        }
+        if (next.sameAs(now) || !next.sameRules(now)) {
+            return false; // nothing moved (or a reload is replacing the rules: it resolved them itself)
+        }
+        final List<String> changes = next.interfaceChanges(now);
+        try {
+            mailbox.apply(new FilterReload(next, StateTimeouts.of(config.timeouts()),
+                    config.malformedPolicy() == TandemConfig.MalformedPolicy.PASS, true),
+                    APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (final ReloadMailbox.ReloadException e) {
+            log.println("tandem: re-resolving interfaces failed: " + e.getMessage());
+            return false;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        relinked++;
+        log.println("tandem: interfaces changed (" + String.join(", ", changes) + "): rules re-resolved");
+        log.flush();
+        return true;
+    }
+
+    /** Times an interface change re-resolved the rules. */
+    public long relinked() {
+        return relinked;
     }
 
     /** The configuration in force (the last one applied). */

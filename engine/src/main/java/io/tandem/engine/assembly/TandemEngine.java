@@ -3,6 +3,7 @@ package io.tandem.engine.assembly;
 import io.tandem.engine.agent.AgentFailure;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.control.ControlServer;
+import io.tandem.engine.links.LinkWatcher;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.journal.JournalException;
 import io.tandem.engine.journal.JournalRecovery;
@@ -67,6 +68,7 @@ public final class TandemEngine implements AutoCloseable {
     private ControlServer controlServer;
     private SyncAgent syncAgent;
     private ConfigReload reload;
+    private LinkWatcher links;
 
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
@@ -223,6 +225,8 @@ public final class TandemEngine implements AutoCloseable {
         if (controlServer != null) {
             controlServer.register("reload", () -> reload.reload().json());
         }
+        final ConfigReload r = reload;
+        links = new LinkWatcher(packetSettingsOf(config).netns(), () -> r.relink(packetAgent::ruleset), log).start();
         return reload;
     }
 
@@ -268,6 +272,9 @@ public final class TandemEngine implements AutoCloseable {
     /** Releases the servers and the journal (after {@link #stop}, or after a failed start). */
     @Override
     public void close() {
+        if (links != null) {
+            links.close();
+        }
         if (syncAgent != null) {
             syncAgent.close();
         }

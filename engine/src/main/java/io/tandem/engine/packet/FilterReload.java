@@ -11,8 +11,15 @@ import io.tandem.engine.state.StateTimeouts;
  * @param ruleset         the new ruleset, compiled on the thread that asked for the reload
  * @param timeouts        the new timeout values ({@code set timeout})
  * @param acceptMalformed {@code set malformed pass}
+ * @param relink          the same rules recompiled after an interface appeared, went or was renamed:
+ *                        states stay attached to their rules and the rule counters carry over
  */
-public record FilterReload(Ruleset ruleset, StateTimeouts timeouts, boolean acceptMalformed) {
+public record FilterReload(Ruleset ruleset, StateTimeouts timeouts, boolean acceptMalformed, boolean relink) {
+    /** A reload of the configuration ({@code relink} false). */
+    public FilterReload(final Ruleset ruleset, final StateTimeouts timeouts, final boolean acceptMalformed) {
+        this(ruleset, timeouts, acceptMalformed, false);
+    }
+
     public FilterReload {
         if (ruleset == null || timeouts == null) {
             throw new IllegalArgumentException("a reload needs a ruleset and timeouts");

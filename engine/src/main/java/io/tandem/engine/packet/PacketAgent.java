@@ -260,6 +260,11 @@ public final class PacketAgent implements Agent {
         try {
             final FilterReload r = request.reload();
             final int before = filter.ruleset().size();
+            if (r.relink()) {
+                filter.relink(r.ruleset());
+                request.applied(r.ruleset().size() + " rules re-resolved, counters and states kept");
+                return;
+            }
             filter.reload(r.ruleset(), r.timeouts());
             expireIntervalMillis = Math.max(1, r.timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
             malformedVerdict = r.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;

@@ -126,6 +126,15 @@ public final class PacketFilter {
         this.ruleset = next;
     }
 
+    /**
+     * The same rules recompiled after an interface change ({@link Ruleset#sameRules}): swapped in with the
+     * old ruleset's counters, and the states stay attached to their rules. Packet thread.
+     */
+    public void relink(final Ruleset next) {
+        next.carryCountersFrom(ruleset);
+        this.ruleset = next;
+    }
+
     /** The state whose first packet the last {@link #HOLD} decision holds. */
     public int heldSlot() {
         return heldSlot;

@@ -36,7 +36,9 @@ import java.util.List;
  * allocates, boxes or touches a collection.
  *
  * <p><b>Failure policy.</b> A rule bound to an interface that does not exist at compile time never
- * matches; {@link #warnings()} names it. All other errors are caught by the parser.
+ * matches; {@link #warnings()} names it. When links change the engine compiles the same rules again
+ * ({@link #sameRules}, {@link #interfaceChanges}, {@link #carryCountersFrom}) and swaps them in. All
+ * other errors are caught by the parser.
  */
 public final class Ruleset {
     /** Packet direction: arriving on the interface. */
@@ -81,6 +83,8 @@ public final class Ruleset {
     private final int[] portHigh;
 
     private final String[] text;
+    /** Per rule: the {@code on IF} name, or null. */
+    private final String[] ifname;
 
     // Counters: index size is the default rule (no match). Single writer: the owning PacketAgent.
     private final long[] evaluations;
@@ -98,6 +102,7 @@ public final class Ruleset {
         maxStates = new int[n];
         direction = new int[n];
         ifindex = new int[n];
+        ifname = new String[n];
         family = new int[n];
         hasProto = new boolean[n];
         protoBits = new long[n * 4];
@@ -146,6 +151,7 @@ public final class Ruleset {
             flags[i] = r.flags();
             flagMask[i] = r.flagMask();
             text[i] = r.toText();
+            ifname[i] = r.interfaceName();
             if (r.interfaceName() != null) {
                 final int idx = resolver.ifindex(r.interfaceName());
                 if (idx <= 0) {
@@ -366,6 +372,46 @@ public final class Ruleset {
     /** Bytes recorded by {@link #recordHit}; may be slightly stale when read by another thread. */
     public long bytes(final int rule) {
         return bytes[rule < 0 ? size : rule];
+    }
+
+    /**
+     * True when {@code other} has the same rules in the same order (canonical text) resolved to the same
+     * interface indexes: recompiling after an interface change found nothing different.
+     */
+    public boolean sameAs(final Ruleset other) {
+        return java.util.Arrays.equals(text, other.text) && java.util.Arrays.equals(ifindex, other.ifindex);
+    }
+
+    /**
+     * The interfaces that resolve differently here than in {@code old} (same rules), as
+     * {@code NAME OLD->NEW} with 0 for absent, each name once: {@code "lan1 0->7"}.
+     */
+    public java.util.List<String> interfaceChanges(final Ruleset old) {
+        final java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < size && i < old.size; i++) {
+            if (ifname[i] != null && ifindex[i] != old.ifindex[i]) {
+                out.add(ifname[i] + " " + old.ifindex[i] + "->" + ifindex[i]);
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** True when {@code other} has the same rules in the same order (their interfaces may resolve differently). */
+    public boolean sameRules(final Ruleset other) {
+        return java.util.Arrays.equals(text, other.text);
+    }
+
+    /**
+     * Takes over {@code old}'s counters, rule by rule: the same rules recompiled after an interface
+     * change keep counting where they were ({@link #sameRules} must hold). Owning thread only.
+     */
+    public void carryCountersFrom(final Ruleset old) {
+        if (!sameRules(old)) {
+            throw new IllegalArgumentException("not the same rules");
+        }
+        System.arraycopy(old.evaluations, 0, evaluations, 0, evaluations.length);
+        System.arraycopy(old.packets, 0, packets, 0, packets.length);
+        System.arraycopy(old.bytes, 0, bytes, 0, bytes.length);
     }
 
     /** All rules in canonical text, one per line, as {@code pfctl -sr}. */

@@ -10,6 +10,14 @@ public final class NetlinkConstants {
     /** Byte order of every netlink header field: the host's. */
     public static final ByteOrder HOST_ORDER = ByteOrder.nativeOrder();
 
+    /** {@code NETLINK_ROUTE}: rtnetlink (links, addresses, routes). */
+    public static final int NETLINK_ROUTE = 0;
+    /** {@code RTMGRP_LINK}: the rtnetlink multicast group of link changes (bind's nl_groups bit). */
+    public static final int RTMGRP_LINK = 1;
+    /** {@code RTM_NEWLINK}: a link appeared or changed (name, state). */
+    public static final int RTM_NEWLINK = 16;
+    /** {@code RTM_DELLINK}: a link went away. */
+    public static final int RTM_DELLINK = 17;
     /** {@code NETLINK_NETFILTER}: the nfnetlink protocol. */
     public static final int NETLINK_NETFILTER = 12;
 

@@ -67,6 +67,14 @@ public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
      * @throws NativeException when the socket cannot be created or bound
      */
     public static NetlinkSocket open(final int protocol) {
+        return open(protocol, 0);
+    }
+
+    /**
+     * As {@link #open(int)}, subscribed to the multicast {@code groups} (a bind {@code nl_groups} mask,
+     * e.g. {@link NetlinkConstants#RTMGRP_LINK} on {@link NetlinkConstants#NETLINK_ROUTE}).
+     */
+    public static NetlinkSocket open(final int protocol, final int groups) {
         final LibC libc = Syscalls.libc();
         final String what = "socket(AF_NETLINK, " + protocolName(protocol) + ")";
         final int fd = libc.socket(LinuxConstants.AF_NETLINK, LinuxConstants.SOCK_RAW | LinuxConstants.SOCK_CLOEXEC,
@@ -80,7 +88,7 @@ public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
         }
         final NetlinkSocket socket = new NetlinkSocket(fd, protocol);
         try {
-            socket.bindAndReadPortId(what);
+            socket.bindAndReadPortId(what, groups);
         } catch (final RuntimeException ex) {
             socket.close();
             throw ex;
@@ -88,9 +96,9 @@ public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
         return socket;
     }
 
-    private void bindAndReadPortId(final String what) {
+    private void bindAndReadPortId(final String what, final int groups) {
         final SockAddrNlFlyweight local = new SockAddrNlFlyweight().wrap(scratch, LOCAL_ADDRESS_OFFSET);
-        local.family(LinuxConstants.AF_NETLINK).pid(0).groups(0);
+        local.family(LinuxConstants.AF_NETLINK).pid(0).groups(groups);
         Syscalls.check(libc.bind(fd, scratch.addressOffset() + LOCAL_ADDRESS_OFFSET, SockAddrNlFlyweight.LENGTH),
             "bind(" + what + ", nl_pid 0)", "the kernel could not assign a netlink port id");
         scratch.putInt(SOCKLEN_OFFSET, 16, HOST_ORDER);
@@ -274,6 +282,7 @@ public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
     }
 
     private static String protocolName(final int protocol) {
-        return protocol == NetlinkConstants.NETLINK_NETFILTER ? "NETLINK_NETFILTER" : "protocol " + protocol;
+        return protocol == NetlinkConstants.NETLINK_NETFILTER ? "NETLINK_NETFILTER"
+            : protocol == NetlinkConstants.NETLINK_ROUTE ? "NETLINK_ROUTE" : "protocol " + protocol;
     }
 }
