@@ -24,7 +24,9 @@ import io.tandem.engine.state.SyncHints;
  * until the interval ends ({@link #reportDue}), so no change stays unsent. It is reported at once
  * after {@code maxUpdates} updates of a TCP state, when a half's {@code seqlo} moved far
  * ({@link #REPORT_REACH_MIN}), or, on a split path, when {@code max_win} grew (the other node's window
- * checks lean on it).
+ * checks lean on it). Once a state has been quiet for a second, its last report is repeated in full,
+ * {@link #SETTLE_REPEATS} times a second apart, so that a lost frame does not leave the peers apart
+ * (pfsync itself never repeats).
  *
  * <p><b>Split path.</b> A state a peer created or updated within {@link #SYNC_SPLIT_WINDOW_MILLIS} is on
  * a split path (pf's {@code pfsync_time} test); with sync updates on, the TCP tracker applies the
@@ -40,7 +42,7 @@ import io.tandem.engine.state.SyncHints;
  *
  * <p><b>Owner.</b> The table's packet thread, the single writer. <b>Life cycle:</b> {@link #of}
  * attaches one policy to a table, before its first state, and it lives as long as the table.
- * <b>Memory bound:</b> fixed at construction, 90 bytes per slot (times, counts, flags, the queue
+ * <b>Memory bound:</b> fixed at construction, 91 bytes per slot (times, counts, flags, the queue
  * entry, and per half the values of the last two reports): about 9 MB for 100,000 states. Nothing
  * allocates after construction. <b>Failure policy:</b> none needed on the packet path; the FIFO holds
  * at most one entry per slot, and an entry of a freed slot is recognised by its generation.
@@ -57,6 +59,15 @@ public final class SyncPolicy implements StateSyncHooks {
      * peer's record is judged against the report before it. Far above a sync link's round trip.
      */
     public static final long REPORT_SETTLE_MILLIS = 100;
+    /**
+     * With sync updates on, every report is repeated this many times, a second apart, once the state has
+     * gone quiet (a change within the second is reported instead and starts the count again), in full
+     * ({@link SyncHints#FULL}): pfsync sends each change once and a lost frame is never sent again, so
+     * without repeats a lost INS leaves the state on one node and a lost last update leaves the peers'
+     * half states apart until the state expires. With 30% of frames lost, the chance that a report and
+     * both repeats are all lost is 2.7%.
+     */
+    public static final int SETTLE_REPEATS = 2;
     /** The least progress of a half's seqlo that makes a state reported at once ({@link #movedFar}). */
     public static final long REPORT_REACH_MIN = 64 * 1024;
 
@@ -92,9 +103,12 @@ public final class SyncPolicy implements StateSyncHooks {
     /** Per slot: changed since its last report, and whether it waits in the trailing-report queue. */
     private final boolean[] syncDirty;
     private final boolean[] syncQueued;
+    /** Per slot: repeats of the last report still to send ({@link #SETTLE_REPEATS}). */
+    private final byte[] repeatsLeft;
     /** FIFO of dirty slots (slot | generation << 32) and when each was queued; at most one entry per slot. */
     private final long[] dirtyQueue;
     private final long[] dirtyQueuedMillis;
+    private long repeated;
     private int dirtyHead;
     private int dirtyCount;
     private boolean syncUpdatesEnabled;
@@ -116,6 +130,7 @@ public final class SyncPolicy implements StateSyncHooks {
         lastCorrectionMillis = new long[capacity];
         syncDirty = new boolean[capacity];
         syncQueued = new boolean[capacity];
+        repeatsLeft = new byte[capacity];
         dirtyQueue = new long[capacity];
         dirtyQueuedMillis = new long[capacity];
     }
@@ -162,6 +177,7 @@ public final class SyncPolicy implements StateSyncHooks {
     public void created(final int slot, final long nowMillis) {
         reset(slot, nowMillis);
         markReported(slot, nowMillis);
+        scheduleRepeats(slot, nowMillis);
     }
 
     @Override
@@ -201,6 +217,7 @@ public final class SyncPolicy implements StateSyncHooks {
     @Override
     public void freed(final int slot) {
         syncQueued[slot] = false;
+        repeatsLeft[slot] = 0;
     }
 
     // ---- the packet agent and the inbox -------------------------------------------------------
@@ -227,22 +244,58 @@ public final class SyncPolicy implements StateSyncHooks {
                 continue; // the state is gone; its slot's flag was reset when it was freed
             }
             syncQueued[slot] = false;
-            if (!table.isLive(slot) || !syncDirty[slot]) {
+            if (!table.isLive(slot)) {
                 continue;
             }
-            if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
-                reported(slot, nowMillis);
-                table.announce(slot, 0);
-                reported++;
-            } else {
-                markDirty(slot, nowMillis); // reported since it was queued: wait for its own interval
+            if (syncDirty[slot]) {
+                if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
+                    reported(slot, nowMillis);
+                    table.announce(slot, 0);
+                    reported++;
+                } else {
+                    markDirty(slot, nowMillis); // reported since it was queued: wait for its own interval
+                }
+            } else if (repeatsLeft[slot] > 0) {
+                if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
+                    repeatsLeft[slot]--;
+                    syncReportedMillis[slot] = nowMillis;
+                    markReported(slot, nowMillis);
+                    table.announce(slot, SyncHints.FULL); // the same values again, in full: idempotent at the peer
+                    repeated++;
+                    reported++;
+                }
+                if (repeatsLeft[slot] > 0) {
+                    enqueue(slot, nowMillis);
+                }
             }
         }
         return reported;
     }
 
-    /** States whose last change waits for its trailing report ({@link #reportDue}). */
+    /** Repeats of quiet states' last reports sent ({@link #SETTLE_REPEATS}). */
+    public long repeated() {
+        return repeated;
+    }
+
+    /**
+     * States whose last change waits for its trailing report ({@link #reportDue}); states queued only
+     * for the repeats of a change already reported are not counted. Walks the queue: for tests and
+     * status, not the packet path.
+     */
     public int reportsPending() {
+        int pending = 0;
+        for (int n = 0; n < dirtyCount; n++) {
+            final long entry = dirtyQueue[(dirtyHead + n) % capacity];
+            final int slot = (int) entry;
+            if (table.generation(slot) == (int) (entry >>> 32) && table.isLive(slot) && syncDirty[slot]) {
+                pending++;
+            }
+        }
+        return pending;
+    }
+
+    /** States queued for a trailing report or a repeat. */
+    public int queued() {
         return dirtyCount;
     }
 
@@ -312,6 +365,7 @@ public final class SyncPolicy implements StateSyncHooks {
         syncUpdates[slot] = 0;
         lastCorrectionMillis[slot] = 0;
         syncDirty[slot] = false;
+        repeatsLeft[slot] = 0;
         reportedAtMillis[slot] = 0;
         for (int i = slot * 2; i <= slot * 2 + 1; i++) {
             reportedSeqLo[i] = 0;
@@ -323,12 +377,21 @@ public final class SyncPolicy implements StateSyncHooks {
         }
     }
 
-    /** The state is being reported now: throttle restarted, values remembered. */
+    /** The state is being reported now: throttle restarted, values remembered, repeats scheduled. */
     private void reported(final int slot, final long nowMillis) {
         syncUpdates[slot] = 0;
         syncReportedMillis[slot] = nowMillis;
         syncDirty[slot] = false;
         markReported(slot, nowMillis);
+        scheduleRepeats(slot, nowMillis);
+    }
+
+    /** With sync updates on: the report just made is repeated once the state has been quiet a second. */
+    private void scheduleRepeats(final int slot, final long nowMillis) {
+        if (syncUpdatesEnabled && SETTLE_REPEATS > 0) {
+            repeatsLeft[slot] = SETTLE_REPEATS;
+            enqueue(slot, nowMillis);
+        }
     }
 
     /**
@@ -358,6 +421,11 @@ public final class SyncPolicy implements StateSyncHooks {
 
     private void markDirty(final int slot, final long nowMillis) {
         syncDirty[slot] = true;
+        enqueue(slot, nowMillis);
+    }
+
+    /** Puts the slot on the FIFO (once) to be looked at a second from now. */
+    private void enqueue(final int slot, final long nowMillis) {
         if (!syncQueued[slot] && dirtyCount < capacity) {
             final int tail = (dirtyHead + dirtyCount) % capacity;
             dirtyQueue[tail] = slot | (long) table.generation(slot) << 32;

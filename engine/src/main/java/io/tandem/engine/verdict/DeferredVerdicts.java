@@ -3,6 +3,7 @@ package io.tandem.engine.verdict;
 import io.tandem.engine.state.HeldStateListener;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.SyncHints;
 
 /**
  * First packets held for pfsync deferral: a new state's first packet gets no verdict until a peer has
@@ -19,7 +20,8 @@ import io.tandem.engine.state.StateTable;
  *       the state, or a peer's own state for the connection that won a collision. Accepted;</li>
  *   <li>{@link #releaseForPacket} — another packet of the state passed here first (pf releases then
  *       too, before the update). Accepted, ahead of the later packet;</li>
- *   <li>{@link #expire} — held for {@code set sync defer-timeout} (FreeBSD: 20 ms). Accepted;</li>
+ *   <li>{@link #expire} — held for {@code set sync defer-timeout} (FreeBSD: 20 ms). Accepted, and the
+ *       state is sent again in full at once (its INS may have been lost);</li>
  *   <li>the limit — holding one more than {@code set sync defer-limit} releases the oldest (FreeBSD
  *       does the same). Accepted;</li>
  *   <li>{@link #heldStateRemoved} — the state left the table while its packet was held (expired, closed,
@@ -199,6 +201,11 @@ public final class DeferredVerdicts implements HeldStateListener {
         entryOfSlot[slot] = NONE;
         if (why != Release.DROPPED && table.isLive(slot) && table.generation(slot) == generations[e]) {
             table.deferred(slot, false);
+            if (why == Release.TIMEOUT) {
+                // No peer acknowledged the INS: it may be lost. Send the state again, in full and at once,
+                // so that the peer has it before the answer to the packet released now reaches it.
+                table.announce(slot, SyncHints.FULL | SyncHints.IMMEDIATE);
+            }
         }
         sink.release(packetIds[e], verdict);
         packetIds[e] = NONE;

@@ -479,4 +479,34 @@ class PeerMergeTest {
         narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1101, 5001, 40_000, 100, -1), true, T0 + 201);
         assertEquals(List.of(SyncHints.IMMEDIATE), reports.hints, "a larger max_win on a split path: at once");
     }
+
+    @Test
+    void aQuietStatesLastReportIsRepeatedInFullTwiceASecondApart() {
+        final StateTable t = StatePackets.table(8);
+        SyncPolicy.of(t).enableSyncUpdates(128);
+        final Reports reports = new Reports();
+        t.setListener(reports);
+        final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
+                PfConstants.PF_IN, 2, T0);
+        reports.hints.clear();
+        final SyncPolicy p = SyncPolicy.of(t);
+        assertEquals(0, p.reportDue(T0 + 999, 10), "not before a second of quiet");
+        assertEquals(1, p.reportDue(T0 + 1000, 10));
+        assertEquals(List.of(SyncHints.FULL), reports.hints, "the INS repeated as a full update");
+        assertEquals(0, p.reportDue(T0 + 1999, 10));
+        assertEquals(1, p.reportDue(T0 + 2000, 10));
+        assertEquals(0, p.reportDue(T0 + 5000, 10), "two repeats, then nothing");
+        assertEquals(2, p.repeated());
+        assertEquals(0, p.queued());
+        // A change restarts the count; a change within the second is reported instead of repeated.
+        reports.hints.clear();
+        t.track(slot, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0 + 6000);
+        assertEquals(1, reports.hints.size(), "the SYN-ACK's state change, at once");
+        t.track(slot, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 0, -1), true, T0 + 6500);
+        assertEquals(2, reports.hints.size(), "the handshake's last ACK changes the state: reported");
+        assertEquals(1, p.reportDue(T0 + 7500, 10));
+        assertEquals(1, p.reportDue(T0 + 8500, 10));
+        assertEquals(0, p.reportDue(T0 + 9500, 10));
+        assertEquals(List.of(SyncHints.FULL, SyncHints.FULL), reports.hints.subList(2, 4));
+    }
 }
