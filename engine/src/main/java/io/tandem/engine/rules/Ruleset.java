@@ -1,5 +1,6 @@
 package io.tandem.engine.rules;
 
+import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.decode.DecodedPacket;
 
 import java.util.ArrayList;
@@ -366,6 +367,27 @@ public final class Ruleset {
     /** Bytes recorded by {@link #recordHit}; may be slightly stale when read by another thread. */
     public long bytes(final int rule) {
         return bytes[rule < 0 ? size : rule];
+    }
+
+    /** The group of the rule counters in a {@link CounterRegistry}. */
+    public static final String COUNTER_GROUP = "rules";
+
+    /**
+     * Adds pf's rule counters to {@code registry}: packets and bytes each rule decided, labelled with
+     * the queue, the rule's number and its action.
+     */
+    public void registerCounters(final CounterRegistry registry, final String queue) {
+        for (int i = 0; i < size; i++) {
+            final int rule = i;
+            final String number = Integer.toString(rule);
+            final String action = isPass(rule) ? "pass" : "block";
+            registry.counter("tandem_rule_packets", "Packets for which this rule was the deciding match (pf's rule counters)")
+                    .group(COUNTER_GROUP).label("queue", queue).label("rule", number).label("action", action)
+                    .read(() -> packets(rule));
+            registry.counter("tandem_rule_bytes", "Bytes of the packets this rule decided")
+                    .group(COUNTER_GROUP).label("queue", queue).label("rule", number).label("action", action)
+                    .read(() -> bytes(rule));
+        }
     }
 
     /** All rules in canonical text, one per line, as {@code pfctl -sr}. */
