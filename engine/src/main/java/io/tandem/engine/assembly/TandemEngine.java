@@ -12,8 +12,10 @@ import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
+import io.tandem.engine.rules.InterfaceResolver;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.sync.RawPfsyncTransport;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.engine.sync.SyncSettings;
@@ -64,6 +66,7 @@ public final class TandemEngine implements AutoCloseable {
     private MetricsServer metricsServer;
     private ControlServer controlServer;
     private SyncAgent syncAgent;
+    private ConfigReload reload;
 
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
@@ -121,7 +124,7 @@ public final class TandemEngine implements AutoCloseable {
                 PacketFilter.fromConfig(config, ruleset, counters, creatorId), counters).journal(journal)
                 .peerInbox(peerInbox);
         if (peerInbox != null) {
-            agent.states().enableSyncUpdates(config.syncMaxUpdates());
+            SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
             if (config.syncDefer()) {
                 agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
             }
@@ -208,6 +211,24 @@ public final class TandemEngine implements AutoCloseable {
                 + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
                         ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
                 + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
+    }
+
+    /**
+     * Turns on live reload (call after {@link #start}): {@code source} reads the configuration again,
+     * {@code interfaces} resolves the rules' interface names. Answers the admin socket's {@code reload}
+     * request; the caller connects {@code SIGHUP} to {@link ConfigReload#reload}.
+     */
+    public ConfigReload enableReload(final ConfigReload.Source source, final InterfaceResolver interfaces) {
+        reload = new ConfigReload(config, source, interfaces, packetAgent.reloads(), log);
+        if (controlServer != null) {
+            controlServer.register("reload", () -> reload.reload().json());
+        }
+        return reload;
+    }
+
+    /** The live reload, or null before {@link #enableReload}. */
+    public ConfigReload reload() {
+        return reload;
     }
 
     /** Asks the engine to stop (a signal arrived); {@link #awaitStop} returns. Safe from any thread. */
@@ -324,13 +345,14 @@ public final class TandemEngine implements AutoCloseable {
 
     private String describe() {
         final TandemConfig c = config;
-        final NfQueueSession s = packetAgent.session();
+        final NfQueueSession s = packetAgent.session(); // null for a queue a test injected
         return "bound queue " + c.queue()
                 + " (copy range " + c.copyRange()
                 + ", maxlen " + c.queueMaxlen()
-                + ", fail-open " + (s.failOpenEnabled() ? "on" : "off")
-                + ", gso " + (s.gsoEnabled() ? "on" : "off")
-                + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective"
+                + (s == null ? ", not an NFQUEUE socket: " + packetAgent.packetQueue()
+                        : ", fail-open " + (s.failOpenEnabled() ? "on" : "off")
+                        + ", gso " + (s.gsoEnabled() ? "on" : "off")
+                        + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective")
                 + ", batch " + c.batch()
                 + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
                 + ", cpu " + (c.cpu() < 0 ? "any" : Integer.toString(c.cpu()))

@@ -1,5 +1,6 @@
 package io.tandem.engine.cli;
 
+import io.tandem.engine.assembly.ConfigReload;
 import io.tandem.engine.assembly.EngineException;
 import io.tandem.engine.assembly.TandemEngine;
 import io.tandem.engine.config.ConfigException;
@@ -11,6 +12,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,11 +26,14 @@ import picocli.CommandLine.Spec;
  * and start the engine ({@link TandemEngine}; exit 1 with the reason: permissions, queue owned by
  * another process, journal in use...) → wait for a signal or an engine thread's failure → stop
  * receiving, flush verdicts, unbind, print a one-line summary, exit 0 (1 after a thread's failure).
+ * Meanwhile SIGHUP reloads the configuration from the same file and options ({@link ConfigReload}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Bind the NFQUEUE given by `set queue` and filter packets by the ruleset until SIGTERM or",
             "SIGINT, which stop receiving, flush the verdicts already decided, unbind the queue and exit 0.",
-            "Needs CAP_NET_ADMIN (root). Prints one line when the queue is bound, one summary line at exit."})
+            "Needs CAP_NET_ADMIN (root). Prints one line when the queue is bound, one summary line at exit.",
+            "SIGHUP reloads FILE (and the --set options) as `pfctl -f` does: the rules, `set timeout` and",
+            "`set malformed` change at once, every state is kept; see `tandem reload`."})
 final class RunCommand implements Callable<Integer> {
     /** How long after start to warn if not a single packet arrived. */
     private static final long NO_TRAFFIC_WARNING_SECONDS = 10;
@@ -99,6 +104,18 @@ final class RunCommand implements Callable<Integer> {
             return e.exitStatus();
         }
         try (engine) {
+            // SIGHUP reloads (pfctl -f); before the engine runs it is ignored, not the JVM's exit 129.
+            final AtomicReference<ConfigReload> reload = new AtomicReference<>();
+            if (!SignalHandlers.install(() -> {
+                final ConfigReload r = reload.get();
+                if (r == null) {
+                    log.println("tandem: SIGHUP ignored: the engine is still starting");
+                } else {
+                    r.reload();
+                }
+            }, "HUP")) {
+                log.println("tandem: warning: SIGHUP cannot be handled on this JVM; reload with `tandem reload`");
+            }
             if (!SignalHandlers.install(engine::requestStop, "TERM", "INT")) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
@@ -114,6 +131,7 @@ final class RunCommand implements Callable<Integer> {
                 log.println("tandem: " + e.getMessage());
                 return e.exitStatus();
             }
+            reload.set(engine.enableReload(() -> applyShortcuts(config.load()), Interfaces::indexOf));
             if (!engine.awaitStop(NO_TRAFFIC_WARNING_SECONDS, TimeUnit.SECONDS)
                     && engine.counters().get(PacketCounter.PACKETS_RECEIVED) == 0) {
                 log.println("tandem: warning: no packet arrived on queue " + parsed.queue() + " in "

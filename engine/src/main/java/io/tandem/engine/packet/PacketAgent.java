@@ -20,15 +20,14 @@ import io.tandem.engine.verdict.VerdictBatcher;
 import io.tandem.nativeio.libc.Doorbell;
 import io.tandem.nativeio.libc.CpuAffinity;
 import io.tandem.nativeio.libc.NetNamespace;
-import io.tandem.nativeio.netlink.RecvmmsgBatch;
 import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
-import io.tandem.nativeio.nfqueue.NfQueueOptions;
 import io.tandem.nativeio.nfqueue.NfQueueSession;
 import io.tandem.nativeio.nfqueue.NfqConstants;
 import io.tandem.nativeio.nfqueue.NfqPacketParser;
 import io.tandem.nativeio.nfqueue.NfqVerdictEncoder;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,13 +37,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Theory of operation. One agent per queue, an Agrona {@link Agent} run on its own thread
  * {@code tandem-queue-N} (pinned to a CPU when configured) by {@link AgentThreads}. In
- * {@link #onStart} the thread opens and binds the queue itself, so the socket lives in the thread's
- * network namespace, and from then on it is the only thread that touches the socket, the receive
- * buffers, the decoder, the ruleset's counters, the verdict batcher and the {@link PacketCounters}.
- * Each duty cycle takes up to {@code batch} messages with one non-blocking {@code recvmmsg}, walks
- * every netlink message in every datagram (packets, and NLMSG_ERROR answers to earlier verdicts,
- * which the kernel interleaves with packets), decides each packet, and ends with one {@code send}
- * of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
+ * {@link #onStart} the thread opens and binds the queue itself, through its {@link PacketQueue}
+ * factory ({@link NfQueuePacketQueue} unless {@link #queue(Supplier)} injected another, as unit tests
+ * do), so the socket lives in the thread's network namespace, and from then on it is the only thread
+ * that touches the socket, the receive buffers, the decoder, the ruleset's counters, the verdict
+ * batcher and the {@link PacketCounters}. Each duty cycle takes up to {@code batch} messages with
+ * one non-blocking receive (NFQUEUE: one {@code recvmmsg}), walks every netlink message in every
+ * datagram (packets, and NLMSG_ERROR answers to earlier verdicts, which the kernel interleaves with
+ * packets), decides each packet, and ends with one {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
  * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is
  * part of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): it is a
  * {@code poll(2)} on the queue socket and the sync doorbell, woken by a packet or a peer's message,
@@ -89,7 +89,7 @@ public final class PacketAgent implements Agent {
     /** A second mailbox, read only by the sync thread's bulk update, so a bulk never waits for an admin listing. */
     private final StateSnapshotMailbox bulkSnapshots = new StateSnapshotMailbox();
     private final PacketCounters counters;
-    private final long expireIntervalMillis;
+    private long expireIntervalMillis;
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket packet = new DecodedPacket();
     private final NfqPacketParser parser = new NfqPacketParser();
@@ -98,7 +98,8 @@ public final class PacketAgent implements Agent {
 
     private volatile boolean running = true;
     private volatile RuntimeException startFailure;
-    private volatile NfQueueSession session;
+    private Supplier<PacketQueue> queueFactory;
+    private volatile PacketQueue queue;
     private volatile Thread thread;
 
     private VerdictBatcher batcher;
@@ -112,7 +113,8 @@ public final class PacketAgent implements Agent {
     private long lastPacketId;
     private long now;
     private long lastExpireMillis;
-    private final int malformedVerdict;
+    private int malformedVerdict;
+    private final ReloadMailbox reloads = new ReloadMailbox();
 
     public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
@@ -120,6 +122,17 @@ public final class PacketAgent implements Agent {
         this.counters = counters;
         this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
         this.expireIntervalMillis = Math.max(1, filter.states().timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
+        this.queueFactory = () -> NfQueuePacketQueue.open(settings);
+    }
+
+    /**
+     * Where the packet thread gets its queue: by default {@link NfQueuePacketQueue#open} with this
+     * agent's settings; a test passes byte fixtures in memory. The factory is called once, on the
+     * packet thread, in {@link #onStart}. Call before {@link #start()}.
+     */
+    public PacketAgent queue(final Supplier<PacketQueue> factory) {
+        this.queueFactory = factory;
+        return this;
     }
 
     /**
@@ -229,9 +242,37 @@ public final class PacketAgent implements Agent {
         return t == null ? -1 : t.getId();
     }
 
-    /** The bound session, or null before start / after a failed start (for status output). */
+    /**
+     * The bound NFQUEUE session, or null before start, after a failed start, or when the queue is not
+     * an NFQUEUE (for status output).
+     */
     public NfQueueSession session() {
-        return session;
+        return queue instanceof NfQueuePacketQueue nfqueue ? nfqueue.session() : null;
+    }
+
+    /** Where a reload is handed to this agent's thread ({@link ReloadMailbox}). */
+    public ReloadMailbox reloads() {
+        return reloads;
+    }
+
+    /** Packet thread, between two batches: swaps in a reload's ruleset, timeouts and malformed verdict. */
+    private void reload(final ReloadMailbox.Request request) {
+        try {
+            final FilterReload r = request.reload();
+            final int before = filter.ruleset().size();
+            filter.reload(r.ruleset(), r.timeouts());
+            expireIntervalMillis = Math.max(1, r.timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
+            malformedVerdict = r.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
+            request.applied(r.ruleset().size() + " rules (were " + before + "), " + filter.states().size()
+                    + " states kept");
+        } catch (final RuntimeException e) {
+            request.failed(e);
+        }
+    }
+
+    /** The open queue, or null before start / after a failed start. */
+    public PacketQueue packetQueue() {
+        return queue;
     }
 
     /** On the agent's thread: enter the namespace, pin, recover the journal, bind the queue. */
@@ -249,15 +290,8 @@ public final class PacketAgent implements Agent {
                 journal.recoverInto(filter.states(), System.currentTimeMillis());
                 recorder = journal.recorder();
             }
-            session = NfQueueSession.open(NfQueueOptions.forQueue(settings.queue())
-                    .copyRange(settings.copyRange())
-                    .queueMaxLen(settings.queueMaxLength())
-                    .failOpen(settings.failOpen())
-                    .gso(settings.gso())
-                    .receiveBufferBytes(settings.receiveBuffer())
-                    .batchSize(settings.batchSize())
-                    .slotSize(settings.copyRange() + NfQueueOptions.SLOT_HEADROOM));
-            batcher = new VerdictBatcher(session.socket(), new NfqVerdictEncoder(64 * 1024), counters,
+            queue = queueFactory.get();
+            batcher = new VerdictBatcher(queue, new NfqVerdictEncoder(64 * 1024), counters,
                     settings.queue(), settings.batchVerdicts());
             if (inbox != null) {
                 doorbell = Doorbell.open();
@@ -268,6 +302,12 @@ public final class PacketAgent implements Agent {
                 }
             }
         } catch (final RuntimeException e) {
+            final PacketQueue opened = queue;
+            if (opened != null) {
+                // a later step failed: do not leave the queue bound without a reader
+                queue = null;
+                opened.close();
+            }
             startFailure = e;
         }
         started.countDown();
@@ -277,12 +317,12 @@ public final class PacketAgent implements Agent {
     @Override
     public void onClose() {
         try {
-            if (startFailure == null && session != null) {
+            if (startFailure == null && queue != null) {
                 if (deferrals != null) {
                     deferrals.releaseAll(System.nanoTime());
                 }
                 batcher.flush();
-                session.close();
+                queue.close();
                 if (doorbell != null) {
                     inbox.wakeup(null);
                     doorbell.close();
@@ -302,8 +342,11 @@ public final class PacketAgent implements Agent {
         if (!running || startFailure != null) {
             throw AgentThreads.STOP;
         }
-        final NfQueueSession s = session;
-        final RecvmmsgBatch batch = s.batch();
+        final ReloadMailbox.Request reload = reloads.take();
+        if (reload != null) {
+            reload(reload);
+        }
+        final PacketQueue q = queue;
         now = System.currentTimeMillis();
         final long nowNanos = System.nanoTime();
         expireSlice();
@@ -316,19 +359,19 @@ public final class PacketAgent implements Agent {
             deferrals.expire(nowNanos);
         }
         if (inbox != null) {
-            filter.states().reportDue(now, TRAILING_REPORTS_PER_CYCLE);
+            inbox.reportDue(now, TRAILING_REPORTS_PER_CYCLE);
         }
         snapshots.serve(filter.states(), now);
         bulkSnapshots.serve(filter.states(), now);
-        final int received = batch.receive(s.fd(), false);
+        final int received = q.receive();
         if (received > 0) {
             final long start = System.nanoTime();
             for (int i = 0; i < received; i++) {
-                final boolean truncated = batch.truncated(i);
+                final boolean truncated = q.truncated(i);
                 if (truncated) {
                     counters.increment(PacketCounter.TRUNCATED_MESSAGES);
                 }
-                onDatagram(batch.slot(i), batch.length(i), truncated);
+                onDatagram(q.datagram(i), q.length(i), truncated);
             }
             batcher.flush();
             counters.increment(PacketCounter.RECEIVE_CALLS);
@@ -340,13 +383,13 @@ public final class PacketAgent implements Agent {
         if (errno == EAGAIN) {
             batcher.flush();
             if (peerMessages == 0) { // peers' messages waiting (a bulk update): no nap between batches
-                idle(s);
+                idle(q);
             }
         } else if (errno == ENOBUFS) {
             counters.increment(PacketCounter.ENOBUFS);
         } else if (errno != EINTR) {
             counters.increment(PacketCounter.RECEIVE_ERRORS);
-            idle(s);
+            idle(q);
         }
         return 0;
     }
@@ -356,7 +399,7 @@ public final class PacketAgent implements Agent {
      * packet's timeout; with sync on, the sync thread's doorbell (a peer's acknowledgement or update
      * waiting in the inbox) ends the wait too.
      */
-    private void idle(final NfQueueSession s) {
+    private void idle(final PacketQueue q) {
         int timeout = IDLE_POLL_MILLIS;
         if (deferrals != null) {
             final long next = deferrals.nanosToNextTimeout(System.nanoTime());
@@ -365,9 +408,9 @@ public final class PacketAgent implements Agent {
             }
         }
         if (doorbell != null) {
-            doorbell.await(s.fd(), timeout);
+            doorbell.await(q.fd(), timeout);
         } else {
-            s.socket().poll(timeout);
+            q.poll(timeout);
         }
     }
 

@@ -57,7 +57,8 @@ public final class PacketFilter {
      */
     public static final int HOLD = 2;
 
-    private final Ruleset ruleset;
+    /** Replaced by {@link #reload} on the packet thread; read by the metrics scrape too. */
+    private volatile Ruleset ruleset;
     private final StateTable states;
     private final PacketCounters counters;
     private DeferredVerdicts deferrals;
@@ -113,6 +114,16 @@ public final class PacketFilter {
     public void deferFirstPackets(final DeferredVerdicts held) {
         this.deferrals = held;
         this.defer = held != null;
+    }
+
+    /**
+     * A reload: from the next packet on, the rules on a miss are {@code next}'s; the table's states are
+     * kept and detached from the old rule numbers ({@link StateTable#reload}). Packet thread, between
+     * two packets.
+     */
+    public void reload(final Ruleset next, final StateTimeouts timeouts) {
+        states.reload(Math.max(1, next.size()), timeouts);
+        this.ruleset = next;
     }
 
     /** The state whose first packet the last {@link #HOLD} decision holds. */

@@ -2,7 +2,9 @@
  * The packet path: NFQUEUE receive, decode, state lookup and rules, verdict.
  *
  * <p>Theory of operation. The PacketAgent (this package) owns the packet thread. Each duty cycle
- * it receives a batch of queued packets from NFQUEUE; for each one it hands the L3 bytes (IP header
+ * it receives a batch of queued packets from its {@link io.tandem.engine.packet.PacketQueue} (the
+ * NFQUEUE socket, {@link io.tandem.engine.packet.NfQueuePacketQueue}, opened on the packet thread;
+ * byte fixtures in memory in unit tests); for each one it hands the L3 bytes (IP header
  * first, cut at the queue's copy range) to {@link io.tandem.engine.decode.PacketDecoder}, which
  * fills the agent's single reused {@link io.tandem.engine.decode.DecodedPacket}. A packet that does
  * not decode gets the configured failure verdict (DROP by default), counted under its

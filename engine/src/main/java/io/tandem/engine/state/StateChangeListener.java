@@ -27,7 +27,7 @@ public interface StateChangeListener {
 
     /**
      * A state changed. {@code syncHints} ({@link SyncHints}) tell the sync agent how to send it; besides
-     * protocol-state changes, a table with {@link StateTable#enableSyncUpdates sync updates} on also
+     * protocol-state changes, a table with sync updates on ({@code SyncPolicy.enableSyncUpdates}) also
      * reports ordinary window advances, throttled as pf's sync queue would send them.
      */
     void onUpdate(StateTable table, int slot, int syncHints);

@@ -1,7 +1,7 @@
 package io.tandem.engine.state;
 
 /**
- * A state's two halves as another node holds them: what {@link StateTable#mergeFromPeer} reads from
+ * A state's two halves as another node holds them: what {@link StateTable#mergeHalves} reads from
  * a pfsync peer's record. Half 0 is that node's initiator (src), half 1 its responder (dst), with
  * pf's {@code pf_state_peer} fields. The journal record flyweight is the implementation, so a peer's
  * record is merged straight from the bytes it arrived in; nothing is copied or allocated.

@@ -2,11 +2,16 @@
  * Connection state: pf's states kept in a fixed-capacity, structure-of-arrays table owned by one
  * PacketAgent.
  *
- * <p>{@link io.tandem.engine.state.StateTable} stores the states, indexes them by forward and
- * backward keys (NPF style) in an open-addressing hash with a secret seed, tracks TCP as pf's
- * {@code pf_tcp_track_full()} and UDP/ICMP/other as pf's SINGLE/MULTIPLE states, and expires them
- * with pf's timeout classes ({@link io.tandem.engine.state.StateTimeouts}) in a bounded incremental
- * sweep. Each state carries exactly the fields of a pfsync v5 state record, so the journal and the
+ * <p>{@link io.tandem.engine.state.StateTable} is the table's entry point; as NPF splits its
+ * connection tracking, the work is done by package-private parts: {@code StateStore} (the fields by
+ * slot, the free stack), {@code StateIndex} (forward and backward keys in an open-addressing hash
+ * with a secret seed, and pfsync identities), {@code TcpTracker} (pf's {@code pf_tcp_track_full()}
+ * and SINGLE/MULTIPLE states for UDP/ICMP/other, with split-path bounds), {@code StateExpiry}
+ * (pf's timeout classes, {@link io.tandem.engine.state.StateTimeouts}, in a bounded incremental
+ * sweep) and {@code PeerViewMerge} (a pfsync peer's view merged field by field). pfsync's policy —
+ * when changes are reported, split-path detection, corrections — is in
+ * {@code io.tandem.engine.sync.SyncPolicy}, which the table calls through
+ * {@link io.tandem.engine.state.StateSyncHooks}. Each state carries exactly the fields of a pfsync v5 state record, so the journal and the
  * pfsync code map it 1:1. {@link io.tandem.engine.state.StateIds} explains how ids stay unique
  * across restarts; {@link io.tandem.engine.state.StateCounters} holds the counters described by
  * {@link io.tandem.engine.state.StateCounter}. pf's constants (directions, half states and their

@@ -38,7 +38,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *       held for deferral is released); if ours wins, ours is sent back in full once and the peer's
  *       identity is remembered, so a peer that keeps sending it (FreeBSD keeps its own) is counted and
  *       never answered in a loop. A known state is merged like COMPRESSED.</li>
- *   <li>COMPRESSED (UPD_C): merged field by field ({@link StateTable#mergeFromPeer}); when the
+ *   <li>COMPRESSED (UPD_C): merged field by field ({@link SyncPolicy#mergeFromPeer}); when the
  *       peer's record is behind what we last reported, our version goes back at once (a REPLY), at
  *       most once a second per state. A peer's update of a state whose first packet we hold
  *       acknowledges it: the packet is released. An unknown id is asked for: a SYNC_REQUEST journal
@@ -94,6 +94,7 @@ public final class PeerInbox {
     private volatile Runnable wakeup = () -> { };
 
     private StateTable table;
+    private SyncPolicy policy;
     private JournalRecorder recorder;
     private DeferredVerdicts deferrals;
     private long now;
@@ -154,6 +155,14 @@ public final class PeerInbox {
         return RING_BYTES - ring.size() > messages * (JournalRecordFlyweight.LENGTH + 8);
     }
 
+    /**
+     * Packet thread: the trailing reports of the table's {@link SyncPolicy} that are due
+     * ({@link SyncPolicy#reportDue}); none before the first {@link #drain}.
+     */
+    public int reportDue(final long nowMillis, final int budget) {
+        return policy == null ? 0 : policy.reportDue(nowMillis, budget);
+    }
+
     /** Packet thread: applies up to {@code limit} messages (without deferral); returns how many. */
     public int drain(final StateTable states, final JournalRecorder journal, final long nowMillis, final int limit) {
         return drain(states, journal, null, nowMillis, System.nanoTime(), limit);
@@ -167,7 +176,10 @@ public final class PeerInbox {
      */
     public int drain(final StateTable states, final JournalRecorder journal, final DeferredVerdicts held,
             final long nowMillis, final long nowNanosValue, final int limit) {
-        this.table = states;
+        if (this.table != states) {
+            this.table = states;
+            this.policy = SyncPolicy.of(states);
+        }
         this.recorder = journal;
         this.deferrals = held;
         this.now = nowMillis;
@@ -268,18 +280,18 @@ public final class PeerInbox {
 
     /** A peer's view of a state we hold: merged; a held first packet is acknowledged; a correction if owed. */
     private void merge(final int slot, final StateHalves view, final boolean swapped) {
-        final int result = table.mergeFromPeer(slot, view, swapped, now);
+        final int result = policy.mergeFromPeer(slot, view, swapped, now);
         merged++;
         if ((table.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0 && deferrals != null) {
             deferrals.releaseAcknowledged(slot, nowNanos); // the peer has the state
         }
-        if ((result & StateTable.MERGE_BEHIND) != 0) {
+        if ((result & SyncPolicy.MERGE_BEHIND) != 0) {
             stale++;
         }
-        if ((result & StateTable.MERGE_CORRECT) != 0) {
+        if ((result & SyncPolicy.MERGE_CORRECT) != 0) {
             corrections++;
             reply(slot, SyncHints.IMMEDIATE);
-        } else if ((result & StateTable.MERGE_DERIVED) != 0) {
+        } else if ((result & SyncPolicy.MERGE_DERIVED) != 0) {
             reply(slot, SyncHints.IMMEDIATE); // we concluded more than the peer's record says: tell it
         } else if (recorder != null) {
             recorder.onUpdate(table, slot, 0);
@@ -332,14 +344,14 @@ public final class PeerInbox {
         if (record.type() == JournalRecordType.INSERT.code()) {
             table.trustWindows(slot); // just created by the peer: its windows are current
         }
-        table.markPeerUpdate(slot, now);
+        policy.markPeerUpdate(slot, now);
         imported++;
         if (recorder != null) {
             recorder.onInsert(table, slot, (record.syncHints() & SyncHints.ACK) != 0 ? SyncHints.ACK : 0);
         }
         if (gaveWay) {
-            table.mergeFromPeer(slot, ours, swapped, now);
-            table.markReported(slot, now);
+            policy.mergeFromPeer(slot, ours, swapped, now);
+            policy.markReported(slot, now);
             if (recorder != null) {
                 recorder.onUpdate(table, slot, SyncHints.REPLY | SyncHints.IMMEDIATE); // what we knew, once
             }
@@ -348,7 +360,7 @@ public final class PeerInbox {
 
     /** Journals our version of a state to be sent to the peers (an answer or a correction). */
     private void reply(final int slot, final int hints) {
-        table.markReported(slot, now);
+        policy.markReported(slot, now);
         if (recorder != null) {
             recorder.onUpdate(table, slot, SyncHints.REPLY | hints);
         }

@@ -3,6 +3,7 @@ package io.tandem.engine.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
@@ -52,7 +53,7 @@ class JournalRecorderTest {
         final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
         final StateTable t = table(4096);
         t.setListener(recorder);
-        t.enableSyncUpdates(4); // pfsync on: ordinary updates are reported (journaled with sync hints) too
+        SyncPolicy.of(t).enableSyncUpdates(4); // pfsync on: ordinary updates are reported (journaled with sync hints) too
         final DecodedPacket p = new DecodedPacket();
         final long[] now = {1_000_000};
         final Runnable work = () -> {

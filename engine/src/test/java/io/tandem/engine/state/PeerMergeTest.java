@@ -6,14 +6,15 @@ import static io.tandem.engine.state.StatePackets.A_PORT;
 import static io.tandem.engine.state.StatePackets.B;
 import static io.tandem.engine.state.StatePackets.B_PORT;
 import static io.tandem.engine.state.StatePackets.SYN;
-import static io.tandem.engine.state.StateTable.MERGE_BEHIND;
-import static io.tandem.engine.state.StateTable.MERGE_CORRECT;
+import static io.tandem.engine.sync.SyncPolicy.MERGE_BEHIND;
+import static io.tandem.engine.sync.SyncPolicy.MERGE_CORRECT;
 import static io.tandem.engine.state.StateTable.PEER_DST;
 import static io.tandem.engine.state.StateTable.PEER_SRC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.decode.DecodedPacket;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pfsync merge ({@link StateTable#mergeFromPeer}: field by field, goal G-MERGE; corrections only
+ * The pfsync merge ({@link SyncPolicy#mergeFromPeer}: field by field, goal G-MERGE; corrections only
  * for a peer behind what we reported) and the throttled reporting of local updates for sync
- * ({@link StateTable#enableSyncUpdates}, {@link StateTable#reportDue}).
+ * ({@link SyncPolicy#enableSyncUpdates}, {@link SyncPolicy#reportDue}).
  */
 class PeerMergeTest {
     private static final long T0 = 1_000_000;
@@ -126,63 +127,63 @@ class PeerMergeTest {
 
         // The peer saw more of src's data (seqlo) and a larger window: taken.
         final View v = View.of(t, slot).half(PEER_SRC, srcLo + 5000, srcHi, 70000, EST);
-        assertEquals(0, t.mergeFromPeer(slot, v, false, T0 + 1) & MERGE_BEHIND,
+        assertEquals(0, SyncPolicy.of(t).mergeFromPeer(slot, v, false, T0 + 1) & MERGE_BEHIND,
                 "not behind what we reported: nothing to answer");
         assertEquals(srcLo + 5000, lo(t, slot, PEER_SRC));
         assertEquals(70000, t.maxWin(slot, PEER_SRC));
         // A smaller seqhi and max_win do not move ours back (and, being behind our report, are stale).
         final View older = View.of(t, slot).half(PEER_SRC, srcLo + 5000, srcHi - 100, 1000, EST);
-        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, older, false, T0 + 200) & MERGE_BEHIND);
+        assertEquals(MERGE_BEHIND, SyncPolicy.of(t).mergeFromPeer(slot, older, false, T0 + 200) & MERGE_BEHIND);
         assertEquals(srcHi, hi(t, slot, PEER_SRC), "our further seqhi stays");
         assertEquals(70000, t.maxWin(slot, PEER_SRC));
 
         // A half state behind ours does not move ours back; a further one is taken.
-        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, PfConstants.TCPS_SYN_SENT),
+        SyncPolicy.of(t).mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo, hi(t, slot, PEER_DST), 1, PfConstants.TCPS_SYN_SENT),
                 false, T0 + 202);
         assertEquals(EST, t.peerState(slot, PEER_DST));
         // The peer saw dst's FIN (one more sequence number) which our side's ACKs have not covered yet.
-        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo + 1, hi(t, slot, PEER_DST), 1,
+        SyncPolicy.of(t).mergeFromPeer(slot, View.of(t, slot).half(PEER_DST, dstLo + 1, hi(t, slot, PEER_DST), 1,
                 PfConstants.TCPS_CLOSING), false, T0 + 203);
         assertEquals(PfConstants.TCPS_CLOSING, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.TCP_CLOSING, t.timeoutClass(slot), "the class follows the merged half states");
         assertEquals(T0 + 203, t.lastActivityMillis(slot), "a peer's update refreshes the state");
-        assertTrue(t.splitPath(slot, T0 + 203), "updated by a peer: split-path window open");
+        assertTrue(SyncPolicy.of(t).splitPath(slot, T0 + 203), "updated by a peer: split-path window open");
     }
 
     @Test
     void onlyARecordBehindWhatWeReportedIsCorrectedAndAtMostOnceASecond() {
         final StateTable t = StatePackets.table(8);
         final int slot = established(t);
-        t.markReported(slot, T0 + 1000); // the peers were told seqlo 1000 / 5000 (after the handshake)
+        SyncPolicy.of(t).markReported(slot, T0 + 1000); // the peers were told seqlo 1000 / 5000 (after the handshake)
         final long srcLo = lo(t, slot, PEER_SRC);
 
         // Behind ours in an unreported way (we moved on since our report): no correction.
         final DecodedPacket data = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 65535, 500, -1);
         assertEquals(StateTable.PASS, t.track(slot, data, true, T0 + 1010));
         final View stillOld = View.of(t, slot).half(PEER_SRC, srcLo, hi(t, slot, PEER_SRC), 65535, EST);
-        assertEquals(0, t.mergeFromPeer(slot, stillOld, false, T0 + 1200), "the peer will hear it with our next report");
+        assertEquals(0, SyncPolicy.of(t).mergeFromPeer(slot, stillOld, false, T0 + 1200), "the peer will hear it with our next report");
 
         // Behind what we reported: the peer missed our message. Correct it, but not again within a second.
-        t.markReported(slot, T0 + 2000);
+        SyncPolicy.of(t).markReported(slot, T0 + 2000);
         final View behind = View.of(t, slot).half(PEER_SRC, srcLo, hi(t, slot, PEER_SRC), 65535, EST);
-        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 2200));
-        assertEquals(MERGE_BEHIND, t.mergeFromPeer(slot, behind, false, T0 + 2500));
-        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, behind, false, T0 + 3200));
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, SyncPolicy.of(t).mergeFromPeer(slot, behind, false, T0 + 2200));
+        assertEquals(MERGE_BEHIND, SyncPolicy.of(t).mergeFromPeer(slot, behind, false, T0 + 2500));
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, SyncPolicy.of(t).mergeFromPeer(slot, behind, false, T0 + 3200));
         assertEquals(1001 + 500, lo(t, slot, PEER_SRC), "and never moved back");
 
         // A report a moment old may still be crossing the peer's record: judged by the report before it.
         final DecodedPacket more = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1501, 5001, 65535, 500, -1);
         assertEquals(StateTable.PASS, t.track(slot, more, true, T0 + 5000));
-        t.markReported(slot, T0 + 5000);
+        SyncPolicy.of(t).markReported(slot, T0 + 5000);
         final View crossing = View.of(t, slot).half(PEER_SRC, 1501, hi(t, slot, PEER_SRC), 65535, EST);
-        assertEquals(0, t.mergeFromPeer(slot, crossing, false, T0 + 5010), "sent before our report arrived");
-        assertEquals(MERGE_BEHIND | MERGE_CORRECT, t.mergeFromPeer(slot, crossing, false, T0 + 5200),
+        assertEquals(0, SyncPolicy.of(t).mergeFromPeer(slot, crossing, false, T0 + 5010), "sent before our report arrived");
+        assertEquals(MERGE_BEHIND | MERGE_CORRECT, SyncPolicy.of(t).mergeFromPeer(slot, crossing, false, T0 + 5200),
                 "but once the report must have arrived, it is behind");
 
         // A state behind what we reported is behind too.
         final View stateBehind = View.of(t, slot);
         stateBehind.state[PEER_DST] = PfConstants.TCPS_SYN_SENT;
-        assertTrue((t.mergeFromPeer(slot, stateBehind, false, T0 + 9000) & MERGE_BEHIND) != 0);
+        assertTrue((SyncPolicy.of(t).mergeFromPeer(slot, stateBehind, false, T0 + 9000) & MERGE_BEHIND) != 0);
     }
 
     @Test
@@ -193,7 +194,7 @@ class PeerMergeTest {
         final DecodedPacket ackOfFin = StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5002, 65535, 0, -1);
         assertEquals(StateTable.PASS, t.track(slot, ackOfFin, true, T0 + 10)); // acks 5001 + the FIN
         final View fromB = View.of(t, slot).half(PEER_DST, 5002, hi(t, slot, PEER_DST), 65535, PfConstants.TCPS_CLOSING);
-        final int r = t.mergeFromPeer(slot, fromB, false, T0 + 20);
+        final int r = SyncPolicy.of(t).mergeFromPeer(slot, fromB, false, T0 + 20);
         assertEquals(PfConstants.TCPS_FIN_WAIT_2, t.peerState(slot, PEER_DST), "the server's FIN was acknowledged here");
         assertTrue((r & StateTable.MERGE_DERIVED) != 0, "and fwB must hear it: it never saw that ACK");
     }
@@ -203,10 +204,10 @@ class PeerMergeTest {
         final StateTable t = StatePackets.table(8);
         final int slot = established(t);
         final int before = (int) t.seqLo(slot, PEER_SRC);
-        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_SRC, 0xFFFF_FF00L, 0xFFFF_FFF0L, 1, EST), false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, View.of(t, slot).half(PEER_SRC, 0xFFFF_FF00L, 0xFFFF_FFF0L, 1, EST), false, T0);
         assertEquals(before, (int) t.seqLo(slot, PEER_SRC), "0xFFFFFF00 is behind 1001 modulo 2^32");
         final long across = before + 0x110L & 0xFFFF_FFFFL;
-        t.mergeFromPeer(slot, View.of(t, slot).half(PEER_SRC, across, across + 0x200, 1, EST), false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, View.of(t, slot).half(PEER_SRC, across, across + 0x200, 1, EST), false, T0);
         assertEquals(before + 0x110, (int) t.seqLo(slot, PEER_SRC));
     }
 
@@ -218,10 +219,10 @@ class PeerMergeTest {
         t.restorePeer(slot, PEER_SRC, 0, 1, 0, 0, 0, PfConstants.PF_TCPS_PROXY_SRC, 0, false);
         final View v = View.of(t, slot);
         v.state[PEER_SRC] = EST; // ESTABLISHED (4) < PROXY_SRC (11) numerically, but past synproxy
-        t.mergeFromPeer(slot, v, false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, v, false, T0);
         assertEquals(EST, t.peerState(slot, PEER_SRC));
         v.state[PEER_SRC] = PfConstants.PF_TCPS_PROXY_DST;
-        t.mergeFromPeer(slot, v, false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, v, false, T0);
         assertEquals(EST, t.peerState(slot, PEER_SRC), "a peer still in synproxy is behind us");
     }
 
@@ -233,16 +234,16 @@ class PeerMergeTest {
         v.state[PEER_DST] = PfConstants.PFUDPS_MULTIPLE;
         v.state[PEER_SRC] = PfConstants.PFUDPS_MULTIPLE;
         v.timeout = StateTimeouts.UDP_MULTIPLE;
-        t.mergeFromPeer(slot, v, false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, v, false, T0);
         assertEquals(PfConstants.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
         v.state[PEER_DST] = PfConstants.PFUDPS_SINGLE;
         v.timeout = StateTimeouts.UDP_SINGLE;
-        t.mergeFromPeer(slot, v, false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, v, false, T0);
         assertEquals(PfConstants.PFUDPS_MULTIPLE, t.peerState(slot, PEER_DST));
         assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
         v.timeout = StateTimeouts.INTERVAL; // not a UDP class: ignored
-        t.mergeFromPeer(slot, v, false, T0);
+        SyncPolicy.of(t).mergeFromPeer(slot, v, false, T0);
         assertEquals(StateTimeouts.UDP_MULTIPLE, t.timeoutClass(slot));
     }
 
@@ -257,7 +258,7 @@ class PeerMergeTest {
         fromB.half(PEER_DST, 5001, 5001 + 64240, 509, PfConstants.TCPS_SYN_SENT);
         fromB.scale[PEER_DST] = PfConstants.PF_WSCALE_FLAG | 9;
         fromB.half(PEER_SRC, 1001, 1001 + (65160L << 9), fwA.maxWin(slot, PEER_SRC), EST);
-        fwA.mergeFromPeer(slot, fromB, false, T0 + 1);
+        SyncPolicy.of(fwA).mergeFromPeer(slot, fromB, false, T0 + 1);
         assertEquals(5001, fwA.seqLo(slot, PEER_DST), "an unknown seqlo is taken");
         assertEquals(PfConstants.PF_WSCALE_FLAG | 9, fwA.wscale(slot, PEER_DST));
         assertEquals(509, fwA.maxWin(slot, PEER_DST));
@@ -270,7 +271,7 @@ class PeerMergeTest {
         final View noScale = View.of(fwA, other).half(PEER_DST, 7001, 7001 + 64240, 65535, PfConstants.TCPS_SYN_SENT);
         noScale.scale[PEER_SRC] = 0;
         noScale.scale[PEER_DST] = 0;
-        fwA.mergeFromPeer(other, noScale, false, T0 + 1);
+        SyncPolicy.of(fwA).mergeFromPeer(other, noScale, false, T0 + 1);
         assertEquals(0, fwA.wscale(other, PEER_SRC), "no scaling after all: the initiator's shift goes");
         assertEquals(Math.min(65535, scaledWin << 7), fwA.maxWin(other, PEER_SRC), "and its max_win is unscaled");
     }
@@ -292,7 +293,7 @@ class PeerMergeTest {
             for (int n = 0; n < nodes; n++) {
                 node[n] = StatePackets.table(8);
                 slot[n] = established(node[n]);
-                node[n].markReported(slot[n], T0);
+                SyncPolicy.of(node[n]).markReported(slot[n], T0);
             }
             final long base = 0xFFFF_0000L + random.nextInt(0x2_0000); // crosses 2^32 in some rounds
             final List<View[]> inFlight = new ArrayList<>(); // [message] from node n = index 1 element
@@ -306,7 +307,7 @@ class PeerMergeTest {
                     raiseLocally(node[n], slot[n], random.nextInt(2), base + random.nextInt(100_000),
                             EST + random.nextInt(3), random.nextBoolean());
                 } else if (action == 1) { // n reports what it has
-                    node[n].markReported(slot[n], t);
+                    SyncPolicy.of(node[n]).markReported(slot[n], t);
                     inFlight.add(new View[] {View.of(node[n], slot[n])});
                     from.add(n);
                 } else if (!inFlight.isEmpty()) { // deliver (or lose, or repeat) a message
@@ -336,7 +337,7 @@ class PeerMergeTest {
                 int corrections = 0;
                 for (int n = 0; n < nodes; n++) {
                     t += 1_500;
-                    node[n].markReported(slot[n], t);
+                    SyncPolicy.of(node[n]).markReported(slot[n], t);
                     inFlight.add(new View[] {View.of(node[n], slot[n])});
                     from.add(n);
                     for (int i = inFlight.size() - 1; i < inFlight.size(); i++) {
@@ -374,7 +375,7 @@ class PeerMergeTest {
         v.state[half] = state;
         v.win[half] = Math.max(v.win[half], (int) (value & 0xFFFF));
         final long lastCorrection = 0;
-        t.mergeFromPeer(slot, v, false, lastCorrection); // time 0: never a correction, no split window effect here
+        SyncPolicy.of(t).mergeFromPeer(slot, v, false, lastCorrection); // time 0: never a correction, no split window effect here
     }
 
     /** Delivers a message; checks (b); a correction goes back out as a new message. Returns true if corrected. */
@@ -388,14 +389,14 @@ class PeerMergeTest {
             hi[h] = (int) to.seqHi(ts, h);
             st[h] = to.peerState(ts, h);
         }
-        final int r = to.mergeFromPeer(ts, msg, false, t);
+        final int r = SyncPolicy.of(to).mergeFromPeer(ts, msg, false, t);
         for (int h = 0; h < 2; h++) {
-            assertFalse(StateTable.seqGt(lo[h], (int) to.seqLo(ts, h)), "seqlo regressed");
-            assertFalse(StateTable.seqGt(hi[h], (int) to.seqHi(ts, h)), "seqhi regressed");
+            assertFalse(TcpTracker.seqGt(lo[h], (int) to.seqLo(ts, h)), "seqlo regressed");
+            assertFalse(TcpTracker.seqGt(hi[h], (int) to.seqHi(ts, h)), "seqhi regressed");
             assertTrue(to.peerState(ts, h) >= st[h], "state regressed");
         }
         if ((r & MERGE_CORRECT) != 0) {
-            to.markReported(ts, t);
+            SyncPolicy.of(to).markReported(ts, t);
             inFlight.add(new View[] {View.of(to, ts)});
             from.add(self);
             return true;
@@ -437,7 +438,7 @@ class PeerMergeTest {
         }
         assertEquals(List.of(), reports.hints);
 
-        t.enableSyncUpdates(4);
+        SyncPolicy.of(t).enableSyncUpdates(4);
         for (int i = 0; i < 9; i++, seq += 100) {
             StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 65535, 100, -1);
             assertEquals(StateTable.PASS, t.track(slot, data, true, T0 + 20 + i));
@@ -446,10 +447,10 @@ class PeerMergeTest {
         assertEquals(List.of(SyncHints.IMMEDIATE, SyncHints.IMMEDIATE), reports.hints);
         reports.hints.clear();
         // The 9th packet's change is unreported: it goes out once its interval has passed, with no packet.
-        assertEquals(0, t.reportDue(T0 + 500, 10));
-        assertEquals(1, t.reportDue(T0 + 20 + 8 + 1000, 10));
+        assertEquals(0, SyncPolicy.of(t).reportDue(T0 + 500, 10));
+        assertEquals(1, SyncPolicy.of(t).reportDue(T0 + 20 + 8 + 1000, 10));
         assertEquals(List.of(0), reports.hints);
-        assertEquals(0, t.reportsPending());
+        assertEquals(0, SyncPolicy.of(t).reportsPending());
         reports.hints.clear();
         StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 65535, 100, -1);
         seq += 100;
@@ -459,7 +460,7 @@ class PeerMergeTest {
         // Split path (a peer updated the state in the last 2 s): a larger window goes out at once,
         // ordinary advances keep the throttle.
         reports.hints.clear();
-        t.markPeerUpdate(slot, T0 + 3_100);
+        SyncPolicy.of(t).markPeerUpdate(slot, T0 + 3_100);
         for (int i = 0; i < 3; i++, seq += 100) {
             StatePackets.setTcp(data, A, A_PORT, B, B_PORT, ACK, seq, 5001, 30_000, 100, -1);
             t.track(slot, data, true, T0 + 3_200 + i);
@@ -470,9 +471,9 @@ class PeerMergeTest {
                 1, PfConstants.PF_IN, 2, T0);
         narrow.track(s2, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0);
         narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 0, -1), true, T0);
-        narrow.enableSyncUpdates(128);
+        SyncPolicy.of(narrow).enableSyncUpdates(128);
         narrow.setListener(reports);
-        narrow.markPeerUpdate(s2, T0 + 100);
+        SyncPolicy.of(narrow).markPeerUpdate(s2, T0 + 100);
         narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 100, -1), true, T0 + 200);
         assertEquals(List.of(), reports.hints);
         narrow.track(s2, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1101, 5001, 40_000, 100, -1), true, T0 + 201);

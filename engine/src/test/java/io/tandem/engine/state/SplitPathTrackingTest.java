@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import java.util.ArrayDeque;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Split-path TCP with pf's window checks on (issue 9, item 2), without a kernel: a simulated TCP
  * connection whose client→server packets cross only fwA and whose server→client packets cross only
  * fwB, each firewall a real {@link StateTable} tracking what it sees, the two kept in sync by the
- * reports each journals ({@link StateTable#enableSyncUpdates}), delivered to the other after a random
+ * reports each journals ({@link SyncPolicy#enableSyncUpdates}), delivered to the other after a random
  * lag and merged as the peer inbox merges them. The endpoints are simulated TCP stacks: window
  * scaling, a receive window that grows (autotuning), delayed ACKs, a congestion window, data one way
  * or both ways, retransmission after a timeout. Whatever the lag, no legitimate packet may be dropped;
@@ -133,8 +134,8 @@ class SplitPathTrackingTest {
         final SplittableRandom random = new SplittableRandom(seed);
         final StateTable fwA = StatePackets.table(64);
         final StateTable fwB = StatePackets.table(64);
-        fwA.enableSyncUpdates(128);
-        fwB.enableSyncUpdates(128);
+        SyncPolicy.of(fwA).enableSyncUpdates(128);
+        SyncPolicy.of(fwB).enableSyncUpdates(128);
         final ArrayDeque<Report> toB = new ArrayDeque<>();
         final ArrayDeque<Report> toA = new ArrayDeque<>();
         final Reports fromA = new Reports(fwA, toB, random, maxLag);
@@ -208,16 +209,16 @@ class SplitPathTrackingTest {
                 retransmitIfStalled(client, true, now, wire);
                 retransmitIfStalled(server, false, now, wire);
             }
-            fwA.reportDue(now, 16);
-            fwB.reportDue(now, 16);
+            SyncPolicy.of(fwA).reportDue(now, 16);
+            SyncPolicy.of(fwB).reportDue(now, 16);
         }
         // The packets stop: reports still on their way arrive, trailing reports go out, answers follow.
         for (int settle = 0; settle < 10; settle++) {
             now += 2_000;
             fromA.now = now;
             fromB.now = now;
-            fwA.reportDue(now, 64);
-            fwB.reportDue(now, 64);
+            SyncPolicy.of(fwA).reportDue(now, 64);
+            SyncPolicy.of(fwB).reportDue(now, 64);
             deliverAllReports(toB, fwB, slots, 1, now);
             deliverAllReports(toA, fwA, slots, 0, now);
         }
@@ -252,13 +253,13 @@ class SplitPathTrackingTest {
             final int slot = to.restore(record, -1, now, true);
             assertTrue(slot >= 0);
             to.trustWindows(slot);
-            to.markPeerUpdate(slot, now);
+            SyncPolicy.of(to).markPeerUpdate(slot, now);
             slots[i] = slot;
             return;
         }
         if (slots[i] >= 0) {
-            final int result = to.mergeFromPeer(slots[i], r.view(), false, now);
-            if ((result & (StateTable.MERGE_CORRECT | StateTable.MERGE_DERIVED)) != 0 && answers[i] != null) {
+            final int result = SyncPolicy.of(to).mergeFromPeer(slots[i], r.view(), false, now);
+            if ((result & (SyncPolicy.MERGE_CORRECT | StateTable.MERGE_DERIVED)) != 0 && answers[i] != null) {
                 answers[i].add(new Report(now, PeerMergeTest.View.of(to, slots[i]), false)); // PeerInbox's reply
             }
         }
@@ -295,8 +296,8 @@ class SplitPathTrackingTest {
             me.lastProgress = now;
             return;
         }
-        if ((w.flags & StatePackets.ACK) != 0 && StateTable.seqGt((int) w.ack, (int) me.sndUna)) {
-            if (StateTable.seqGt((int) w.ack, (int) me.sndNxt)) { // acks data sent before a go-back-N restart
+        if ((w.flags & StatePackets.ACK) != 0 && TcpTracker.seqGt((int) w.ack, (int) me.sndUna)) {
+            if (TcpTracker.seqGt((int) w.ack, (int) me.sndNxt)) { // acks data sent before a go-back-N restart
                 me.toSend -= w.ack - me.sndNxt & 0xFFFF_FFFFL;
                 me.sndNxt = w.ack;
             }
@@ -332,7 +333,7 @@ class SplitPathTrackingTest {
         for (int burst = 0; burst < 4 && me.toSend > 0; burst++) {
             final long inFlight = me.sndNxt - me.sndUna & 0xFFFF_FFFFL;
             final int len = (int) Math.min(MSS, me.toSend);
-            if (inFlight + len > me.cwnd || StateTable.seqGt((int) (me.sndNxt + len), (int) me.peerWindowEdge)) {
+            if (inFlight + len > me.cwnd || TcpTracker.seqGt((int) (me.sndNxt + len), (int) me.peerWindowEdge)) {
                 return;
             }
             wire.add(new Wire(now + 1, client, StatePackets.ACK, me.sndNxt, me.rcvNxt, me.windowField(), len, -1));

@@ -1,5 +1,6 @@
 package io.tandem.engine.state;
 
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -120,11 +121,21 @@ final class StatePackets {
     }
 
     static StateTable table(final int capacity) {
-        return new StateTable(capacity, 16, 0x1234abcd, StateIds.initialBase(1_700_000_000_000L),
-            new StateCounters());
+        return withSyncPolicy(new StateTable(capacity, 16, 0x1234abcd, StateIds.initialBase(1_700_000_000_000L),
+            new StateCounters()));
+    }
+
+    /**
+     * Attaches the pfsync policy before the first state, as the engine assembly does with sync on: the
+     * bookkeeping the merge and split-path tests read (what was reported, when a peer updated a state).
+     * Ordinary updates stay unreported until a test calls {@code enableSyncUpdates}.
+     */
+    static StateTable withSyncPolicy(final StateTable table) {
+        SyncPolicy.of(table);
+        return table;
     }
 
     static StateTable table(final int capacity, final boolean normalize, final StateTimeouts timeouts) {
-        return new StateTable(capacity, 16, false, normalize, timeouts, 0x1234abcd, 0, new StateCounters());
+        return withSyncPolicy(new StateTable(capacity, 16, false, normalize, timeouts, 0x1234abcd, 0, new StateCounters()));
     }
 }

@@ -364,25 +364,25 @@ class TcpTrackingTest {
 
     @Test
     void flagChecks() {
-        assertTrue(StateTable.badFlags(SYN | RST));
-        assertTrue(StateTable.badFlags(SYN | FIN));
-        assertTrue(StateTable.badFlags(0));
-        assertTrue(StateTable.badFlags(FIN));
-        assertTrue(StateTable.badFlags(PSH));
-        assertFalse(StateTable.badFlags(SYN));
-        assertFalse(StateTable.badFlags(SYN | ACK));
-        assertFalse(StateTable.badFlags(RST));
-        assertFalse(StateTable.badFlags(FIN | ACK));
-        assertFalse(StateTable.badFlags(ACK | PSH));
+        assertTrue(TcpTracker.badFlags(SYN | RST));
+        assertTrue(TcpTracker.badFlags(SYN | FIN));
+        assertTrue(TcpTracker.badFlags(0));
+        assertTrue(TcpTracker.badFlags(FIN));
+        assertTrue(TcpTracker.badFlags(PSH));
+        assertFalse(TcpTracker.badFlags(SYN));
+        assertFalse(TcpTracker.badFlags(SYN | ACK));
+        assertFalse(TcpTracker.badFlags(RST));
+        assertFalse(TcpTracker.badFlags(FIN | ACK));
+        assertFalse(TcpTracker.badFlags(ACK | PSH));
     }
 
     @Test
     void sequenceComparisonsAreModular() {
-        assertTrue(StateTable.seqGt(5, -5));
-        assertTrue(StateTable.seqGt(0x00000010, 0xfffffff0));
-        assertTrue(StateTable.seqLt(0xfffffff0, 0x00000010));
-        assertTrue(StateTable.seqGeq(7, 7));
-        assertFalse(StateTable.seqGt(7, 7));
+        assertTrue(TcpTracker.seqGt(5, -5));
+        assertTrue(TcpTracker.seqGt(0x00000010, 0xfffffff0));
+        assertTrue(TcpTracker.seqLt(0xfffffff0, 0x00000010));
+        assertTrue(TcpTracker.seqGeq(7, 7));
+        assertFalse(TcpTracker.seqGt(7, 7));
     }
 
     @Test
@@ -399,7 +399,7 @@ class TcpTrackingTest {
             {TCPS_TIME_WAIT, TCPS_TIME_WAIT, TCP_CLOSED},
         };
         for (final int[] row : rows) {
-            assertEquals(row[2], StateTable.tcpTimeoutClass(row[0], row[1]), Arrays.toString(row));
+            assertEquals(row[2], TcpTracker.tcpTimeoutClass(row[0], row[1]), Arrays.toString(row));
         }
     }
 }

@@ -65,7 +65,7 @@ class ClusterConvergencePropertyTest {
             this.address = address;
             Files.createDirectories(journalDir);
             table = new StateTable(256, 4, false, true, StateTimeouts.defaults(256), creator, 0, new StateCounters());
-            table.enableSyncUpdates(4);
+            SyncPolicy.of(table).enableSyncUpdates(4);
             ring = JournalRing.open(journalDir, 1 << 22);
             recorder = new JournalRecorder(ring, new JournalHealth(journalDir, 0), creator, 60, 0, 0);
             table.setListener(recorder);
@@ -85,7 +85,7 @@ class ClusterConvergencePropertyTest {
 
         /** The sync thread's part: journal records to the outbox, frames out when due. */
         void sync(final long now) {
-            table.reportDue(now, 1000);
+            SyncPolicy.of(table).reportDue(now, 1000);
             ring.ring().read((type, buffer, index, length) -> {
                 record.wrap(buffer, index);
                 changes.accept(record, now, this::capture);
@@ -291,7 +291,7 @@ class ClusterConvergencePropertyTest {
 
     private static boolean pending(final Engine[] engines) {
         for (final Engine e : engines) {
-            if (e.table.reportsPending() > 0) {
+            if (SyncPolicy.of(e.table).reportsPending() > 0) {
                 return true;
             }
         }
@@ -320,7 +320,7 @@ class ClusterConvergencePropertyTest {
             final long now) {
         for (final Engine e : engines) {
             for (int s = e.table.nextLive(0); s >= 0; s = e.table.nextLive(s + 1)) {
-                e.table.markReported(s, now);
+                SyncPolicy.of(e.table).markReported(s, now);
                 e.recorder.onUpdate(e.table, s, SyncHints.REPLY | SyncHints.FULL | SyncHints.IMMEDIATE);
             }
             e.sync(now);

@@ -20,8 +20,13 @@ import io.tandem.engine.verdict.VerdictBatcher;
  * <p>Like the agent, it reads the clock once per batch ({@link #endOfBatch}), here a synthetic
  * clock so runs are repeatable. It counts decode failures and non-accept verdicts so that a
  * benchmark can prove in its tear-down that it measured the path it meant to.
+ *
+ * <p>Public, with {@link #filter()} and {@link #packets()}, for the journal benchmarks
+ * ({@code io.tandem.bench.journal}), which attach the journal to this path's state table and run
+ * {@code PacketPathBenchmark}'s own methods on it, so that "journal off" is exactly this benchmark.
+ * {@link #newFilter} is the one way the benchmarks build a filter from configuration text.
  */
-final class PacketPath {
+public final class PacketPath {
     /** NF_INET_FORWARD. */
     static final int HOOK_FORWARD = 2;
     static final int IN_DEV = 2;
@@ -43,14 +48,24 @@ final class PacketPath {
      * @param startMillis the synthetic clock's start (wall-clock milliseconds)
      */
     PacketPath(final String configText, final long startMillis) {
+        filter = newFilter(configText, QUEUE);
+        now = startMillis;
+    }
+
+    /**
+     * The engine's filter for a configuration ({@code PacketFilter.fromConfig}, as the engine's
+     * assembly builds it), with every interface name resolving to index 0.
+     *
+     * @throws IllegalArgumentException the configuration does not parse
+     */
+    public static PacketFilter newFilter(final String configText, final int queue) {
         final TandemConfig config;
         try {
             config = ConfigParser.parse("bench.conf", configText);
         } catch (final ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        filter = PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), new PacketCounters(QUEUE));
-        now = startMillis;
+        return PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), new PacketCounters(queue));
     }
 
     /** One packet through decode, decide and verdict; returns the verdict. */
@@ -81,7 +96,8 @@ final class PacketPath {
         return filter.expire(now, budget);
     }
 
-    PacketFilter filter() {
+    /** The filter (and through it the state table) this path decides with. */
+    public PacketFilter filter() {
         return filter;
     }
 
@@ -101,7 +117,8 @@ final class PacketPath {
         }
     }
 
-    long packets() {
+    /** Packets processed so far (handshakes of the setup included). */
+    public long packets() {
         return packetId;
     }
 

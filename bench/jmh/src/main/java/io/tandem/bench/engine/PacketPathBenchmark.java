@@ -113,6 +113,11 @@ public class PacketPathBenchmark {
         PacketPath path;
         TcpFlows flows;
 
+        /** The packet path, after {@link #setUp} (for the journal benchmarks). */
+        public PacketPath path() {
+            return requireSetUp(path);
+        }
+
         @Setup(Level.Trial)
         public void setUp() {
             path = new PacketPath(statefulConfig((int) Math.ceil(liveStates * 1.3), ""), START_MILLIS);
@@ -139,6 +144,11 @@ public class PacketPathBenchmark {
         int churn;
         int sweepBudget;
         long nextFlow;
+
+        /** The packet path, after {@link #setUp} (for the journal benchmarks). */
+        public PacketPath path() {
+            return requireSetUp(path);
+        }
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -195,6 +205,13 @@ public class PacketPathBenchmark {
             path.requireAllAccepted("stateless");
             requireStates(path, 0);
         }
+    }
+
+    static PacketPath requireSetUp(final PacketPath path) {
+        if (path == null) {
+            throw new IllegalStateException("the packet path is built by the state's setUp(): call it first");
+        }
+        return path;
     }
 
     static void requireStates(final PacketPath path, final int expected) {

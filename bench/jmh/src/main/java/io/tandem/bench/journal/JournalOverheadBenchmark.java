@@ -1,5 +1,6 @@
 package io.tandem.bench.journal;
 
+import io.tandem.bench.engine.PacketPath;
 import io.tandem.bench.engine.PacketPathBenchmark;
 import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.journal.JournalRecorder;
@@ -127,7 +128,7 @@ public class JournalOverheadBenchmark {
         public void setUp() {
             engine.liveStates = liveStates;
             engine.setUp();
-            journaling = Journaling.attach(engine, journal);
+            journaling = Journaling.attach(engine.path(), journal);
         }
 
         @TearDown(Level.Trial)
@@ -155,7 +156,7 @@ public class JournalOverheadBenchmark {
         public void setUp() {
             engine.liveStates = liveStates;
             engine.setUp();
-            journaling = Journaling.attach(engine, journal);
+            journaling = Journaling.attach(engine.path(), journal);
         }
 
         @TearDown(Level.Trial)
@@ -187,7 +188,7 @@ public class JournalOverheadBenchmark {
         public void setUp() {
             engine.liveStates = STATES;
             engine.setUp();
-            table = new EnginePathAccess(engine).filter().states();
+            table = engine.path().filter().states();
             slots = new int[STATES];
             int n = 0;
             for (int s = table.nextLive(0); s >= 0; s = table.nextLive(s + 1)) {
@@ -218,7 +219,7 @@ public class JournalOverheadBenchmark {
      * and the tear-down checks.
      */
     static final class Journaling {
-        private final EnginePathAccess access;
+        private final PacketPath path;
         private final StateTable table;
         private final TempJournal journal;
         private final JournalRecorder recorder;
@@ -228,21 +229,21 @@ public class JournalOverheadBenchmark {
         private long lastSequence;
         private long lastDropped;
 
-        private Journaling(final Object engineState, final boolean on) {
-            access = new EnginePathAccess(engineState);
-            table = access.filter().states();
+        private Journaling(final PacketPath path, final boolean on) {
+            this.path = path;
+            table = path.filter().states();
             journal = on ? TempJournal.attachTo(table) : null;
             recorder = on ? journal.recorder() : null;
             health = on ? journal.health() : null;
             lastSequence = on ? recorder.sequence() : 0;
             lastDropped = on ? health.dropped() : 0;
-            packetsAtStart = access.packets();
+            packetsAtStart = path.packets();
         }
 
-        static Journaling attach(final Object engineState, final String mode) {
+        static Journaling attach(final PacketPath path, final String mode) {
             switch (mode) {
-                case "off": return new Journaling(engineState, false);
-                case "on": return new Journaling(engineState, true);
+                case "off": return new Journaling(path, false);
+                case "on": return new Journaling(path, true);
                 default: throw new IllegalArgumentException("journal must be off or on, not '" + mode + "'");
             }
         }
@@ -265,7 +266,7 @@ public class JournalOverheadBenchmark {
 
         void close(final String what) {
             try {
-                final long packets = access.packets() - packetsAtStart;
+                final long packets = path.packets() - packetsAtStart;
                 if (packets != invocations * BATCH) {
                     throw new IllegalStateException(what + ": " + packets + " packets in " + invocations
                             + " invocations, not " + BATCH + " each: BATCH no longer matches PacketPathBenchmark");

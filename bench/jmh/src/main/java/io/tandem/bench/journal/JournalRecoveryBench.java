@@ -1,8 +1,6 @@
 package io.tandem.bench.journal;
 
-import io.tandem.engine.config.ConfigException;
-import io.tandem.engine.config.ConfigParser;
-import io.tandem.engine.config.TandemConfig;
+import io.tandem.bench.engine.PacketPath;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalException;
@@ -10,7 +8,6 @@ import io.tandem.engine.journal.JournalReadStatus;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalRecovery;
-import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.state.StateTable;
@@ -105,13 +102,7 @@ public final class JournalRecoveryBench {
     }
 
     private PacketFilter newFilter() {
-        final TandemConfig config;
-        try {
-            config = ConfigParser.parse("bench.conf", configText);
-        } catch (final ConfigException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        return PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), new PacketCounters(0));
+        return PacketPath.newFilter(configText, 0);
     }
 
     private void run(final int repeat) throws JournalException {

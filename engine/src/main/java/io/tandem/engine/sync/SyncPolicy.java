@@ -1,0 +1,384 @@
+package io.tandem.engine.sync;
+
+import static io.tandem.engine.state.PfConstants.PF_WSCALE_MASK;
+import static io.tandem.engine.state.PfConstants.TCPS_SYN_SENT;
+
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.state.StateHalves;
+import io.tandem.engine.state.StateSyncHooks;
+import io.tandem.engine.state.StateTable;
+import io.tandem.engine.state.SyncHints;
+
+/**
+ * pfsync's policy for one {@link StateTable}: which local changes are reported to the peers and
+ * when, which states are on a split path, and whether a peer's update is behind what we told it —
+ * the bookkeeping FreeBSD keeps in {@code pfsync_time}, {@code sync_updates} and its update queue
+ * ({@code if_pfsync.c}). The table calls it through {@link StateSyncHooks}; the packet agent calls
+ * {@link #reportDue} each duty cycle; the {@link PeerInbox} calls {@link #mergeFromPeer},
+ * {@link #markPeerUpdate} and {@link #markReported}.
+ *
+ * <p><b>Reporting (spec B.4 UPDATE).</b> A protocol-state change is reported at once (marked
+ * {@link SyncHints#IMMEDIATE} on a split path). With {@link #enableSyncUpdates} an ordinary update
+ * (windows or counters moved) is reported at most once per {@link #SYNC_UPDATE_INTERVAL_MILLIS}: the
+ * first update after that interval is reported, and a change that came within it waits in a FIFO
+ * until the interval ends ({@link #reportDue}), so no change stays unsent. It is reported at once
+ * after {@code maxUpdates} updates of a TCP state, when a half's {@code seqlo} moved far
+ * ({@link #REPORT_REACH_MIN}), or, on a split path, when {@code max_win} grew (the other node's window
+ * checks lean on it).
+ *
+ * <p><b>Split path.</b> A state a peer created or updated within {@link #SYNC_SPLIT_WINDOW_MILLIS} is on
+ * a split path (pf's {@code pfsync_time} test); with sync updates on, the TCP tracker applies the
+ * split-path bounds to every state ({@link #clusterChecks}).
+ *
+ * <p><b>Corrections.</b> When the two directions cross different nodes each knows some fields better,
+ * so a peer's record is nearly always behind ours somewhere — no reason to answer. A record behind
+ * what we <i>reported</i> is: the peer missed or lost our message (or a FreeBSD peer overwrote a half
+ * with an older one, opnsense/src#327). A report younger than {@link #REPORT_SETTLE_MILLIS} may be
+ * crossing the peer's record on the link, so the record is then judged against the report before it.
+ * Then {@link #MERGE_BEHIND} (pfsync's {@code stale}) and, at most once per
+ * {@link #CORRECTION_INTERVAL_MILLIS} per state, {@link #MERGE_CORRECT}: our version goes back at once.
+ *
+ * <p><b>Owner.</b> The table's packet thread, the single writer. <b>Life cycle:</b> {@link #of}
+ * attaches one policy to a table, before its first state, and it lives as long as the table.
+ * <b>Memory bound:</b> fixed at construction, 90 bytes per slot (times, counts, flags, the queue
+ * entry, and per half the values of the last two reports): about 9 MB for 100,000 states. Nothing
+ * allocates after construction. <b>Failure policy:</b> none needed on the packet path; the FIFO holds
+ * at most one entry per slot, and an entry of a freed slot is recognised by its generation.
+ */
+public final class SyncPolicy implements StateSyncHooks {
+    /** pf's 1-second timer: an updated state is reported at least this often. */
+    public static final long SYNC_UPDATE_INTERVAL_MILLIS = 1000;
+    /** pf's split-path window: a state a peer updated this recently is reported on every local update. */
+    public static final long SYNC_SPLIT_WINDOW_MILLIS = 2000;
+    /** A peer's update that is behind our last report is answered at most this often per state. */
+    public static final long CORRECTION_INTERVAL_MILLIS = 1000;
+    /**
+     * A report this recent may still be on its way (a peer's update sent meanwhile crosses it), so a
+     * peer's record is judged against the report before it. Far above a sync link's round trip.
+     */
+    public static final long REPORT_SETTLE_MILLIS = 100;
+    /** The least progress of a half's seqlo that makes a state reported at once ({@link #movedFar}). */
+    public static final long REPORT_REACH_MIN = 64 * 1024;
+
+    /** {@link #mergeFromPeer} result bit: the peer's record lacks something we reported (pfsync's stale). */
+    public static final int MERGE_BEHIND = 1;
+    /** {@link #mergeFromPeer} result bit: ... and our version should go back to it now (rate-limited). */
+    public static final int MERGE_CORRECT = 2;
+    /** {@link #mergeFromPeer} result bit: the merge let this node conclude more than the peer's record says. */
+    public static final int MERGE_DERIVED = StateTable.MERGE_DERIVED;
+
+    private final StateTable table;
+    private final int capacity;
+    /** Per slot: when a pfsync peer last updated (or created) this state; 0 = never. */
+    private final long[] peerSyncMillis;
+    /** Per slot: when the last change of this state was reported for sync. */
+    private final long[] syncReportedMillis;
+    /** Per slot: local updates since the last report (pf's sync_updates). */
+    private final int[] syncUpdates;
+    /**
+     * Per half: the values last reported for sync (what the peers were told), and those of the report
+     * before it ("settled": old enough that every peer must have them), for the correction rule.
+     */
+    private final int[] reportedSeqLo;
+    private final int[] reportedSeqHi;
+    private final byte[] reportedState;
+    private final int[] settledSeqLo;
+    private final int[] settledSeqHi;
+    private final byte[] settledState;
+    /** Per slot: when the last report was made. */
+    private final long[] reportedAtMillis;
+    /** Per slot: when our version was last sent back to correct a peer. */
+    private final long[] lastCorrectionMillis;
+    /** Per slot: changed since its last report, and whether it waits in the trailing-report queue. */
+    private final boolean[] syncDirty;
+    private final boolean[] syncQueued;
+    /** FIFO of dirty slots (slot | generation << 32) and when each was queued; at most one entry per slot. */
+    private final long[] dirtyQueue;
+    private final long[] dirtyQueuedMillis;
+    private int dirtyHead;
+    private int dirtyCount;
+    private boolean syncUpdatesEnabled;
+    private int syncMaxUpdates = 128;
+
+    private SyncPolicy(final StateTable table) {
+        this.table = table;
+        this.capacity = table.capacity();
+        peerSyncMillis = new long[capacity];
+        syncReportedMillis = new long[capacity];
+        syncUpdates = new int[capacity];
+        reportedSeqLo = new int[capacity * 2];
+        reportedSeqHi = new int[capacity * 2];
+        reportedState = new byte[capacity * 2];
+        settledSeqLo = new int[capacity * 2];
+        settledSeqHi = new int[capacity * 2];
+        settledState = new byte[capacity * 2];
+        reportedAtMillis = new long[capacity];
+        lastCorrectionMillis = new long[capacity];
+        syncDirty = new boolean[capacity];
+        syncQueued = new boolean[capacity];
+        dirtyQueue = new long[capacity];
+        dirtyQueuedMillis = new long[capacity];
+    }
+
+    /**
+     * The sync policy of {@code table}: the one already attached, or a new one attached now. Attach it
+     * before the table's first state (the engine assembly does; so must tests), because states created
+     * before it have no record of what was reported.
+     */
+    public static SyncPolicy of(final StateTable table) {
+        if (table.syncHooks() instanceof SyncPolicy p && p.table == table) {
+            return p;
+        }
+        final SyncPolicy p = new SyncPolicy(table);
+        table.setSyncHooks(p);
+        return p;
+    }
+
+    /**
+     * Turns on the reporting of ordinary updates, throttled the way pf's sync queue sends them, and the
+     * split-path bounds for every state; {@code maxUpdates} TCP updates force a report (0: every
+     * update). Off by default: without sync nobody needs them.
+     */
+    public void enableSyncUpdates(final int maxUpdates) {
+        syncUpdatesEnabled = true;
+        syncMaxUpdates = maxUpdates;
+    }
+
+    // ---- StateSyncHooks (called by the table) ------------------------------------------------
+
+    @Override
+    public boolean clusterChecks() {
+        return syncUpdatesEnabled;
+    }
+
+    /** True when a pfsync peer updated (or created) the state within the split window (pf's pfsync_time test). */
+    @Override
+    public boolean splitPath(final int slot, final long nowMillis) {
+        final long t = peerSyncMillis[slot];
+        return t != 0 && nowMillis - t < SYNC_SPLIT_WINDOW_MILLIS;
+    }
+
+    @Override
+    public void created(final int slot, final long nowMillis) {
+        reset(slot, nowMillis);
+        markReported(slot, nowMillis);
+    }
+
+    @Override
+    public void restored(final int slot, final long lastActivityMillis) {
+        reset(slot, lastActivityMillis);
+    }
+
+    @Override
+    public int changed(final int slot, final long nowMillis) {
+        final int hints = splitPath(slot, nowMillis) ? SyncHints.IMMEDIATE : 0;
+        reported(slot, nowMillis);
+        return hints;
+    }
+
+    @Override
+    public int updated(final int slot, final long nowMillis, final boolean windowGrew) {
+        if (!syncUpdatesEnabled) {
+            return NO_REPORT;
+        }
+        final boolean tcp = table.protocol(slot) == DecodedPacket.PROTO_TCP;
+        if (windowGrew && splitPath(slot, nowMillis) || tcp && movedFar(slot)) {
+            reported(slot, nowMillis);
+            return SyncHints.IMMEDIATE;
+        }
+        if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
+            reported(slot, nowMillis);
+            return 0;
+        }
+        if (tcp && ++syncUpdates[slot] >= syncMaxUpdates) {
+            reported(slot, nowMillis);
+            return SyncHints.IMMEDIATE;
+        }
+        markDirty(slot, nowMillis);
+        return NO_REPORT;
+    }
+
+    @Override
+    public void freed(final int slot) {
+        syncQueued[slot] = false;
+    }
+
+    // ---- the packet agent and the inbox -------------------------------------------------------
+
+    /**
+     * Reports the states whose last change came within the throttle interval and was not yet sent
+     * (pf sends its queue on a one-second timer, so no change stays unsent): examines at most
+     * {@code budget} queued states that waited an interval. Packet thread, every duty cycle.
+     *
+     * @return states reported
+     */
+    public int reportDue(final long nowMillis, final int budget) {
+        int reported = 0;
+        for (int n = 0; n < budget && dirtyCount > 0; n++) {
+            final int head = dirtyHead;
+            if (nowMillis - dirtyQueuedMillis[head] < SYNC_UPDATE_INTERVAL_MILLIS) {
+                break;
+            }
+            final long entry = dirtyQueue[head];
+            dirtyHead = (head + 1) % capacity;
+            dirtyCount--;
+            final int slot = (int) entry;
+            if (table.generation(slot) != (int) (entry >>> 32)) {
+                continue; // the state is gone; its slot's flag was reset when it was freed
+            }
+            syncQueued[slot] = false;
+            if (!table.isLive(slot) || !syncDirty[slot]) {
+                continue;
+            }
+            if (nowMillis - syncReportedMillis[slot] >= SYNC_UPDATE_INTERVAL_MILLIS) {
+                reported(slot, nowMillis);
+                table.announce(slot, 0);
+                reported++;
+            } else {
+                markDirty(slot, nowMillis); // reported since it was queued: wait for its own interval
+            }
+        }
+        return reported;
+    }
+
+    /** States whose last change waits for its trailing report ({@link #reportDue}). */
+    public int reportsPending() {
+        return dirtyCount;
+    }
+
+    /**
+     * Remembers the state's current half values as the ones the peers were told: the journal record of
+     * this change goes to them. Called for every change sent for sync (inserts, updates, and the
+     * packet thread's answers to peers). {@link #mergeFromPeer} compares a peer's record with these.
+     */
+    public void markReported(final int slot, final long nowMillis) {
+        final boolean settle = nowMillis - reportedAtMillis[slot] >= REPORT_SETTLE_MILLIS;
+        for (int h = 0; h < 2; h++) {
+            final int i = slot * 2 + h;
+            if (settle) {
+                settledSeqLo[i] = reportedSeqLo[i];
+                settledSeqHi[i] = reportedSeqHi[i];
+                settledState[i] = reportedState[i];
+            }
+            reportedSeqLo[i] = (int) table.seqLo(slot, h);
+            reportedSeqHi[i] = (int) table.seqHi(slot, h);
+            reportedState[i] = (byte) table.peerState(slot, h);
+        }
+        reportedAtMillis[slot] = nowMillis;
+    }
+
+    /** Marks a state as just created or updated by a pfsync peer (pf's pfsync_time): split-path detection. */
+    public void markPeerUpdate(final int slot, final long nowMillis) {
+        peerSyncMillis[slot] = nowMillis;
+    }
+
+    /**
+     * Merges a peer's view of a state into ours ({@link StateTable#mergeHalves}: every field only moves
+     * forward, the state is refreshed) after judging it against what we reported (see the class
+     * comment), and marks the state as updated by a peer.
+     *
+     * @param swapped the peer's initiator is our responder (a state both nodes created, one of them
+     *                from the reply)
+     * @return {@link #MERGE_BEHIND}, {@link #MERGE_CORRECT} and {@link #MERGE_DERIVED} bits
+     */
+    public int mergeFromPeer(final int slot, final StateHalves v, final boolean swapped, final long nowMillis) {
+        final boolean tcp = table.protocol(slot) == DecodedPacket.PROTO_TCP;
+        int result = 0;
+        final boolean recent = nowMillis - reportedAtMillis[slot] < REPORT_SETTLE_MILLIS;
+        for (int half = 0; half < 2; half++) {
+            final int h = swapped ? 1 - half : half;
+            final int i = slot * 2 + half;
+            if (recent ? behind(v.peerState(h), (int) v.seqLo(h), (int) v.seqHi(h), tcp, settledState[i],
+                    settledSeqLo[i], settledSeqHi[i]) : behind(v.peerState(h), (int) v.seqLo(h), (int) v.seqHi(h),
+                    tcp, reportedState[i], reportedSeqLo[i], reportedSeqHi[i])) {
+                result |= MERGE_BEHIND;
+            }
+        }
+        result |= table.mergeHalves(slot, v, swapped, nowMillis);
+        peerSyncMillis[slot] = nowMillis;
+        if ((result & MERGE_BEHIND) != 0 && nowMillis - lastCorrectionMillis[slot] >= CORRECTION_INTERVAL_MILLIS) {
+            lastCorrectionMillis[slot] = nowMillis;
+            result |= MERGE_CORRECT;
+        }
+        return result;
+    }
+
+    // ---- internals -----------------------------------------------------------------------------
+
+    /** The bookkeeping of a new slot: nothing reported, not split. */
+    private void reset(final int slot, final long reportedMillis) {
+        peerSyncMillis[slot] = 0;
+        syncReportedMillis[slot] = reportedMillis;
+        syncUpdates[slot] = 0;
+        lastCorrectionMillis[slot] = 0;
+        syncDirty[slot] = false;
+        reportedAtMillis[slot] = 0;
+        for (int i = slot * 2; i <= slot * 2 + 1; i++) {
+            reportedSeqLo[i] = 0;
+            reportedSeqHi[i] = 0;
+            reportedState[i] = 0;
+            settledSeqLo[i] = 0;
+            settledSeqHi[i] = 0;
+            settledState[i] = 0;
+        }
+    }
+
+    /** The state is being reported now: throttle restarted, values remembered. */
+    private void reported(final int slot, final long nowMillis) {
+        syncUpdates[slot] = 0;
+        syncReportedMillis[slot] = nowMillis;
+        syncDirty[slot] = false;
+        markReported(slot, nowMillis);
+    }
+
+    /**
+     * True when a half's {@code seqlo} moved more than a quarter of the other half's largest window
+     * (at least {@link #REPORT_REACH_MIN} bytes) since the last report. A peer that takes over the
+     * connection checks it against what we reported, with about a window of slack; with GSO
+     * super-packets {@code maxupdates} packets can be megabytes, so packets alone do not bound how
+     * far behind a peer's view falls.
+     */
+    private boolean movedFar(final int slot) {
+        for (int h = 0; h < 2; h++) {
+            final int i = slot * 2 + h;
+            final int seqLo = (int) table.seqLo(slot, h);
+            if (reportedSeqLo[i] == 0 || seqLo == 0) {
+                continue;
+            }
+            final int own = table.wscale(slot, h);
+            final int other = table.wscale(slot, 1 - h);
+            final int shift = own != 0 && other != 0 ? other & PF_WSCALE_MASK : 0;
+            final long reach = Math.max(REPORT_REACH_MIN, ((long) table.maxWin(slot, 1 - h) << shift) / 4);
+            if (Integer.toUnsignedLong(seqLo - reportedSeqLo[i]) > reach && seqLo - reportedSeqLo[i] > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void markDirty(final int slot, final long nowMillis) {
+        syncDirty[slot] = true;
+        if (!syncQueued[slot] && dirtyCount < capacity) {
+            final int tail = (dirtyHead + dirtyCount) % capacity;
+            dirtyQueue[tail] = slot | (long) table.generation(slot) << 32;
+            dirtyQueuedMillis[tail] = nowMillis;
+            dirtyCount++;
+            syncQueued[slot] = true;
+        }
+    }
+
+    /** True when a peer's half is behind one we reported: in state, or (TCP) in seqlo or seqhi. */
+    private static boolean behind(final int theirState, final int lo, final int hi, final boolean tcp,
+            final int reportedState, final int reportedLo, final int reportedHi) {
+        if (StateTable.halfStateRank(theirState) < StateTable.halfStateRank(reportedState)) {
+            return true;
+        }
+        if (!tcp || reportedState < TCPS_SYN_SENT || reportedLo == 0) {
+            return false;
+        }
+        if (lo == 0 || lo - reportedLo < 0) {
+            return true;
+        }
+        return reportedHi != 0 && reportedHi != 1 && (hi == 0 || hi == 1 || hi - reportedHi < 0);
+    }
+}

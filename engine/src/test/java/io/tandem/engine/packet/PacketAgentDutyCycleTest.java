@@ -1,0 +1,390 @@
+package io.tandem.engine.packet;
+
+import static io.tandem.engine.packet.NfqMessages.Verdict.batchUpTo;
+import static io.tandem.engine.packet.NfqMessages.Verdict.single;
+import static io.tandem.engine.packet.PacketFilterFixtures.C4;
+import static io.tandem.engine.packet.PacketFilterFixtures.FORWARD;
+import static io.tandem.engine.packet.PacketFilterFixtures.LAN;
+import static io.tandem.engine.packet.PacketFilterFixtures.S4;
+import static io.tandem.engine.packet.PacketFilterFixtures.WAN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.agent.AgentThreads;
+import io.tandem.engine.assembly.TandemEngine;
+import io.tandem.engine.config.ConfigException;
+import io.tandem.engine.config.ConfigParser;
+import io.tandem.engine.config.TandemConfig;
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
+import io.tandem.engine.decode.PacketBuilder;
+import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.testing.AllocationMeter;
+import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.engine.verdict.VerdictBatcher;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.agrona.concurrent.AgentTerminationException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packet agent's duty cycle driven through Agrona's {@code Agent} interface ({@code onStart},
+ * {@code doWork}, {@code onClose}) over an {@link InMemoryPacketQueue}: NFQUEUE netlink messages built
+ * from fixture bytes ({@link NfqMessages}, payloads from {@link PacketBuilder}) go in, and the test
+ * reads back the verdict messages the agent sends — how many sends, which ids, accept or drop, single
+ * or batch — and its counters. Most tests call the duty cycle on the test thread; the ones about
+ * threads run the agent on its own thread, as the engine does.
+ */
+class PacketAgentDutyCycleTest {
+    private static final int QUEUE = 7;
+    private static final int ACCEPT = VerdictBatcher.ACCEPT;
+    private static final int DROP = VerdictBatcher.DROP;
+    private static final String RULES = String.join("\n", "block all", "pass proto udp to port 53", "");
+
+    private InMemoryPacketQueue queue;
+    private PacketCounters counters;
+
+    private PacketAgent agent(final boolean batchVerdicts, final boolean acceptMalformed, final int batch,
+            final int slotSize) {
+        final TandemConfig config = config(RULES);
+        counters = new PacketCounters(QUEUE);
+        final PacketFilter filter = PacketFilter.fromConfig(config,
+                config.compileRuleset(PacketFilterFixtures::ifindexOf), counters);
+        final PacketAgentSettings settings = new PacketAgentSettings(QUEUE, -1, 0xFFFF, 1024, false, false,
+                1 << 20, batch, batchVerdicts, acceptMalformed, null);
+        queue = new InMemoryPacketQueue(batch, slotSize);
+        return new PacketAgent(settings, filter, counters).queue(queue::open);
+    }
+
+    private PacketAgent agent() {
+        return agent(true, false, 64, 4096);
+    }
+
+    private static TandemConfig config(final String text) {
+        try {
+            return ConfigParser.parse("t.conf", text);
+        } catch (final ConfigException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    /** A forwarded UDP packet LAN → WAN from client port {@code sport} to {@code dport}. */
+    private static byte[] udp(final long id, final int sport, final int dport) {
+        return NfqMessages.packet(QUEUE, id, FORWARD, LAN, WAN,
+                PacketBuilder.ipv4(C4, S4).udp(sport, dport).payload(20).build());
+    }
+
+    private long count(final PacketCounter c) {
+        return counters.get(c);
+    }
+
+    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void eachReceiveBatchIsDecidedAndAnsweredWithOneSendOfBatchedVerdicts() {
+        final PacketAgent a = agent();
+        a.onStart();
+        queue.offer(udp(1, 1001, 53));
+        queue.offer(udp(2, 1002, 53));
+        queue.offer(udp(3, 1003, 53));
+        queue.offer(udp(4, 1004, 99)); // no rule passes it: block all
+        queue.offer(udp(5, 1005, 53));
+
+        assertEquals(5, a.doWork(), "five messages handled in one cycle");
+
+        assertEquals(1, queue.sends(), "one send for the whole receive batch");
+        assertEquals(List.of(batchUpTo(3, ACCEPT), single(4, DROP), single(5, ACCEPT)), queue.verdicts(QUEUE));
+        assertEquals(5, count(PacketCounter.PACKETS_RECEIVED));
+        assertEquals(4, count(PacketCounter.VERDICT_ACCEPT));
+        assertEquals(1, count(PacketCounter.VERDICT_DROP));
+        assertEquals(1, count(PacketCounter.VERDICT_MESSAGES_BATCH));
+        assertEquals(2, count(PacketCounter.VERDICT_MESSAGES_SINGLE));
+        assertEquals(1, count(PacketCounter.VERDICT_SENDS));
+        assertEquals(1, count(PacketCounter.RECEIVE_CALLS));
+        assertEquals(1, count(PacketCounter.DUTY_CYCLES));
+        assertEquals(0, count(PacketCounter.PACKET_ID_GAPS));
+        assertEquals(4, a.states().size(), "a state for each passed flow");
+
+        // The next packet of flow 1 passes by its state, without the rules.
+        queue.offer(udp(6, 1001, 53));
+        assertEquals(1, a.doWork());
+        assertEquals(List.of(single(6, ACCEPT)), queue.verdictsOfSend(1, QUEUE));
+        assertEquals(1, count(PacketCounter.STATE_MATCH_PASS));
+        a.onClose();
+    }
+
+    @Test
+    void singleVerdictModeSendsOneVerdictPerPacketStillInOneSendPerBatch() {
+        final PacketAgent a = agent(false, false, 64, 4096);
+        a.onStart();
+        queue.offer(udp(1, 1001, 53));
+        queue.offer(udp(2, 1002, 53));
+        queue.offer(udp(3, 1003, 99));
+
+        assertEquals(3, a.doWork());
+
+        assertEquals(1, queue.sends());
+        assertEquals(List.of(single(1, ACCEPT), single(2, ACCEPT), single(3, DROP)), queue.verdicts(QUEUE));
+        assertEquals(0, count(PacketCounter.VERDICT_MESSAGES_BATCH));
+        assertEquals(3, count(PacketCounter.VERDICT_MESSAGES_SINGLE));
+        a.onClose();
+    }
+
+    @Test
+    void aCycleTakesAtMostTheBatchSizeAndAnEmptyQueueIsWaitedOnInPoll() {
+        final PacketAgent a = agent(true, false, 4, 4096);
+        a.onStart();
+        for (int id = 1; id <= 6; id++) {
+            queue.offer(udp(id, 1000 + id, 53));
+        }
+
+        assertEquals(4, a.doWork(), "the first batch: the batch size");
+        assertEquals(2, a.doWork(), "then the rest");
+        assertEquals(List.of(batchUpTo(4, ACCEPT)), queue.verdictsOfSend(0, QUEUE));
+        assertEquals(List.of(batchUpTo(6, ACCEPT)), queue.verdictsOfSend(1, QUEUE));
+        assertEquals(0, queue.polls(), "no wait while packets came");
+
+        assertEquals(0, a.doWork(), "nothing queued (EAGAIN)");
+        assertEquals(1, queue.polls(), "the agent waited for the next packet");
+        assertEquals(PacketAgent.IDLE_POLL_MILLIS, queue.lastPollTimeout());
+        assertEquals(2, queue.sends(), "an empty flush sends nothing");
+        assertEquals(0, count(PacketCounter.RECEIVE_ERRORS), "EAGAIN is not an error");
+        a.onClose();
+    }
+
+    @Test
+    void aReceiveErrorIsCountedAndTheAgentGoesOn() {
+        final PacketAgent a = agent();
+        a.onStart();
+        queue.failNextReceive(InMemoryPacketQueue.EIO);
+
+        assertEquals(0, a.doWork(), "the failed receive handled nothing, and did not end the agent");
+        assertEquals(1, count(PacketCounter.RECEIVE_ERRORS));
+        assertEquals(1, queue.polls(), "after an error the agent waits instead of spinning");
+
+        queue.failNextReceive(InMemoryPacketQueue.ENOBUFS);
+        assertEquals(0, a.doWork());
+        assertEquals(1, count(PacketCounter.ENOBUFS), "a socket overrun has its own counter");
+        assertEquals(1, count(PacketCounter.RECEIVE_ERRORS));
+
+        queue.failNextReceive(InMemoryPacketQueue.EINTR);
+        assertEquals(0, a.doWork());
+        assertEquals(1, count(PacketCounter.RECEIVE_ERRORS), "EINTR (a signal) is not an error");
+
+        queue.offer(udp(1, 1001, 53));
+        assertEquals(1, a.doWork(), "the next receive works as before");
+        assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE));
+        a.onClose();
+        assertEquals(1, queue.closes());
+    }
+
+    @Test
+    void aSendErrorIsCountedByErrnoAndTheAgentGoesOn() {
+        final PacketAgent a = agent();
+        a.onStart();
+        queue.failSends(InMemoryPacketQueue.ENOBUFS);
+        queue.offer(udp(1, 1001, 53));
+
+        assertEquals(1, a.doWork());
+        assertEquals(1, counters.sendErrors(InMemoryPacketQueue.ENOBUFS));
+        assertEquals(0, count(PacketCounter.VERDICT_SENDS));
+
+        queue.failSends(0);
+        queue.offer(udp(2, 1002, 53));
+        assertEquals(1, a.doWork());
+        assertEquals(List.of(single(2, ACCEPT)), queue.verdicts(QUEUE));
+        a.onClose();
+    }
+
+    @Test
+    void netlinkErrorsOtherMessagesMalformedPacketsAndIdGapsAreCounted() {
+        final PacketAgent a = agent();
+        a.onStart();
+        // An error for an earlier verdict and a packet in one datagram, as the kernel interleaves them.
+        queue.offer(NfqMessages.datagram(NfqMessages.verdictError(QUEUE, 99, NfqMessages.ENOENT), udp(1, 1001, 53)));
+        // A packet whose payload is not an IP packet: the malformed policy (default drop).
+        queue.offer(NfqMessages.packet(QUEUE, 2, FORWARD, LAN, WAN, new byte[] {0x45, 0, 0}));
+        // Ids 3 and 4 never arrive (lost to an overrun).
+        queue.offer(udp(5, 1005, 53));
+
+        assertEquals(3, a.doWork(), "three datagrams");
+
+        assertEquals(1, counters.netlinkErrors(NfqMessages.ENOENT));
+        assertEquals(1, counters.totalDecodeFailures());
+        assertEquals(1, count(PacketCounter.PACKET_ID_GAPS));
+        assertEquals(2, count(PacketCounter.PACKET_ID_GAP_PACKETS));
+        assertEquals(3, count(PacketCounter.PACKETS_RECEIVED));
+        assertEquals(List.of(single(1, ACCEPT), single(2, DROP), single(5, ACCEPT)), queue.verdicts(QUEUE));
+        a.onClose();
+    }
+
+    @Test
+    void withMalformedPassAnUndecodablePacketIsAccepted() {
+        final PacketAgent a = agent(true, true, 64, 4096);
+        a.onStart();
+        queue.offer(NfqMessages.packet(QUEUE, 1, FORWARD, LAN, WAN, new byte[] {0x45, 0, 0}));
+
+        assertEquals(1, a.doWork());
+        assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE));
+        assertEquals(1, counters.totalDecodeFailures());
+        a.onClose();
+    }
+
+    @Test
+    void aDatagramLargerThanItsSlotIsCountedAsTruncatedAndStillAnswered() {
+        final PacketAgent a = agent(true, false, 64, 96);
+        a.onStart();
+        queue.offer(NfqMessages.packet(QUEUE, 1, FORWARD, LAN, WAN,
+                PacketBuilder.ipv4(C4, S4).udp(1001, 53).payload(200).build()));
+
+        assertEquals(1, a.doWork());
+        assertEquals(1, count(PacketCounter.TRUNCATED_MESSAGES));
+        final List<NfqMessages.Verdict> verdicts = queue.verdicts(QUEUE);
+        assertEquals(1, verdicts.size(), "the cut packet still gets a verdict: " + verdicts);
+        assertEquals(1, verdicts.get(0).id());
+        a.onClose();
+    }
+
+    @Test
+    void aHeldFirstPacketIsReleasedAndItsVerdictSentAtCloseBeforeTheQueueCloses() {
+        final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 60_000);
+        a.onStart();
+        final DeferredVerdicts held = a.deferrals();
+        assertNotNull(held, "deferral is set up on the agent thread, with the queue");
+        queue.offer(udp(1, 1001, 53));
+
+        assertEquals(1, a.doWork());
+        assertEquals(0, queue.sends(), "the first packet of the new state is held: no verdict yet");
+        assertEquals(1, held.held());
+
+        a.onClose();
+
+        assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE), "released (accepted) at shutdown");
+        assertEquals(1, held.released(DeferredVerdicts.Release.SHUTDOWN));
+        assertEquals(1, queue.closes());
+        assertEquals(0, queue.sendsAfterClose(), "every verdict went out before the queue closed");
+    }
+
+    @Test
+    void afterStopTheDutyCycleEndsTheAgent() {
+        final PacketAgent a = agent();
+        a.onStart();
+        a.stop();
+        assertThrows(AgentTerminationException.class, a::doWork);
+        a.onClose();
+        assertEquals(1, queue.closes());
+    }
+
+    @Test
+    void onTheAgentsThreadTheQueueIsOpenedThereUsedAndClosedThereAtStop() throws Exception {
+        final PacketAgent a = agent();
+        assertNull(a.packetQueue(), "nothing is opened before the thread starts");
+        final Thread t = a.start();
+        a.awaitStarted(10, TimeUnit.SECONDS);
+
+        assertSame(t, queue.openedOn(), "opened on the agent's own thread");
+        assertEquals("tandem-queue-" + QUEUE, queue.openedOn().getName());
+        assertEquals(t.getId(), a.threadId());
+        assertSame(queue, a.packetQueue());
+        assertNull(a.session(), "not an NFQUEUE session");
+
+        queue.offer(udp(1, 1001, 53));
+        await(() -> queue.sends() == 1, "the verdict");
+        assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE));
+
+        a.stop();
+        assertTrue(a.awaitStopped(10, TimeUnit.SECONDS));
+        t.join(10_000);
+        assertSame(t, queue.closedOn(), "closed on the agent's thread, in onClose");
+        assertEquals(1, queue.closes());
+    }
+
+    @Test
+    void aQueueThatCannotBeOpenedFailsTheStartAndTheThreadEnds() throws Exception {
+        final PacketAgent a = agent().queue(() -> {
+            throw new IllegalStateException("queue " + QUEUE + " is already bound");
+        });
+        final Thread t = a.start();
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> a.awaitStarted(10, TimeUnit.SECONDS));
+        assertEquals("queue " + QUEUE + " is already bound", e.getMessage());
+        assertTrue(a.awaitStopped(10, TimeUnit.SECONDS));
+        t.join(10_000);
+        assertFalse(t.isAlive());
+        assertNull(a.packetQueue());
+    }
+
+    @Test
+    void anEngineAssembledFromItsConfigurationRunsOnAnInjectedQueue() throws Exception {
+        final TandemConfig config = config("set limit states 1000\n" + RULES);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
+        queue = new InMemoryPacketQueue(config.batch(), 4096);
+        try (TandemEngine engine = TandemEngine.assemble(config,
+                config.compileRuleset(PacketFilterFixtures::ifindexOf), log)) {
+            engine.packetAgent().queue(queue::open);
+            engine.start();
+            assertEquals("tandem-queue-" + config.queue(), queue.openedOn().getName());
+
+            queue.offer(NfqMessages.packet(config.queue(), 1, FORWARD, LAN, WAN,
+                    PacketBuilder.ipv4(C4, S4).udp(1001, 53).payload(20).build()));
+            await(() -> queue.sends() == 1, "the verdict");
+            assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(config.queue()));
+
+            engine.requestStop();
+            assertTrue(engine.awaitStop(1, TimeUnit.SECONDS));
+            assertEquals(0, engine.stop());
+            assertEquals(1, queue.closes());
+        }
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("not an NFQUEUE socket"), text);
+        assertTrue(text.contains("tandem: stopped: 1 packets, 1 accepted, 0 dropped"), text);
+    }
+
+    @Test
+    void aWarmDutyCycleAllocatesNothing() {
+        final PacketAgent a = agent();
+        a.onStart();
+        // One established flow: 64 messages per batch, the first of them created the state.
+        final byte[][] batch = new byte[64][];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = udp(i + 1, 1001, 53);
+        }
+        final Runnable rounds = () -> {
+            for (int round = 0; round < 200; round++) {
+                for (final byte[] message : batch) {
+                    queue.offer(message);
+                }
+                if (a.doWork() != batch.length) {
+                    throw new AssertionError("a batch of " + batch.length + " expected");
+                }
+                queue.clearSent();
+            }
+        };
+        for (int warm = 0; warm < 50; warm++) {
+            rounds.run();
+        }
+        final AllocationMeter meter = new AllocationMeter();
+        final long allocated = meter.measure(5, rounds);
+        assertEquals(0, allocated, "receive → parse → decode → decide → verdict → send allocates: " + meter.rounds());
+        assertEquals(1, a.states().size());
+        a.onClose();
+    }
+}
