@@ -12,8 +12,10 @@ import io.tandem.engine.state.StateTable;
  * ({@link io.tandem.engine.rules.Ruleset#registerCounters}).
  *
  * <p>The state table's entries are listed here, from {@link StateCounter}'s descriptors and the
- * table's public getters, while the table is being split; they belong beside {@link StateCounters}
- * once it settles. Readers run on the scrape thread: {@link StateTable#size()} and
+ * table's public getters, because the registry was built while {@code state} was being split by
+ * another change; they belong beside {@link StateCounters}. The rule entries are those of the ruleset
+ * the agent has when they are registered: a reload's new ruleset is not listed (nor was it before the
+ * registry). Readers run on the scrape thread: {@link StateTable#size()} and
  * {@link StateCounters#get} read plain fields the packet thread writes, as the metrics endpoint
  * always has.
  */
