@@ -50,6 +50,15 @@ class PackageDependencyTest {
         assertNoDependency(graph, "packet", "metrics", "assembly", "cli", "control");
     }
 
+    /** The counter registry's package sits low, so every part can list its counters in it. */
+    @Test
+    void theCountersPackageImportsOnlyTheDecoderAndTheNativeBindings() throws IOException {
+        for (final String p : graph().get("io.tandem.engine.counters")) {
+            assertTrue(p.equals("io.tandem.engine.decode") || p.startsWith("io.tandem.nativeio."),
+                    "io.tandem.engine.counters imports " + p);
+        }
+    }
+
     private static void assertNoDependency(final Map<String, Set<String>> graph, final String from,
             final String... notOn) {
         final Set<String> reach = reachable(graph, "io.tandem.engine." + from);

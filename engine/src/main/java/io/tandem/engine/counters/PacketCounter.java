@@ -2,7 +2,7 @@ package io.tandem.engine.counters;
 
 /**
  * Descriptors of the packet thread's scalar counters: one id, one Prometheus name, one help text
- * each. The values live in {@link PacketCounters}; {@link MetricsServer} exports them.
+ * each. The values live in {@link PacketCounters}, which lists them in the {@link CounterRegistry}.
  *
  * <p>Counters that carry a label with many values (decode failures by reason, netlink errors by
  * errno, rule hits by rule) are kept in their own arrays in {@link PacketCounters}.
@@ -66,6 +66,14 @@ public enum PacketCounter {
 
     public String help() {
         return help;
+    }
+
+    /**
+     * True for the counters the metrics endpoint exports as the count and sum of a summary
+     * ({@code tandem_receive_batch_size}, {@code tandem_duty_cycle_seconds}) rather than on their own.
+     */
+    public boolean exportedAsSummary() {
+        return this == DUTY_CYCLES || this == DUTY_CYCLE_NANOS || this == RECEIVE_CALLS;
     }
 
     /** Shared, never modified: avoids the copy {@code values()} makes. */

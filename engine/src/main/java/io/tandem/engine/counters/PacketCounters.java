@@ -93,6 +93,42 @@ public final class PacketCounters {
         return sendErrors[clampErrno(errno)];
     }
 
+    /** The group of this queue's entries in a {@link CounterRegistry}. */
+    public static final String COUNTER_GROUP = "packet";
+
+    /**
+     * Adds this queue's counters to {@code registry}, each labelled {@code queue}: the scalars (but
+     * receive calls, duty cycles and their time, which the metrics endpoint exports as summaries),
+     * decode failures by reason and netlink parse failures by reason. Counters by errno are listed
+     * only when non-zero, so the metrics endpoint reads them itself ({@link #netlinkErrors}).
+     */
+    public void registerCounters(final CounterRegistry registry) {
+        final String q = Integer.toString(queue);
+        for (final PacketCounter counter : PacketCounter.VALUES) {
+            if (counter.exportedAsSummary()) {
+                continue;
+            }
+            registry.counter(counter.metricName(), counter.help()).group(COUNTER_GROUP).label("queue", q)
+                    .label(counter.labelName(), counter.labelValue()).read(() -> get(counter));
+        }
+        for (final DecodeResult r : DecodeResult.values()) {
+            if (r == DecodeResult.OK) {
+                continue;
+            }
+            registry.counter("tandem_decode_failures",
+                    "Packets that failed to decode, by reason; they get the malformed policy's verdict")
+                    .group(COUNTER_GROUP).label("queue", q).label("reason", r.reasonName()).read(() -> decodeFailures(r));
+        }
+        for (final NetlinkParseStatus s : NetlinkParseStatus.values()) {
+            if (s.isOk()) {
+                continue;
+            }
+            registry.counter("tandem_netlink_parse_failures", "Netlink messages from the kernel that could not be parsed, by reason")
+                    .group(COUNTER_GROUP).label("queue", q).label("reason", s.reasonName())
+                    .read(() -> netlinkParseFailures(s));
+        }
+    }
+
     private static int clampErrno(final int errno) {
         return errno < 0 || errno > MAX_ERRNO ? MAX_ERRNO : errno;
     }

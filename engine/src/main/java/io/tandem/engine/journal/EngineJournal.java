@@ -1,6 +1,7 @@
 package io.tandem.engine.journal;
 
 import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.state.StateTable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -139,6 +140,35 @@ public final class EngineJournal implements AutoCloseable {
     /** Records a previous run left in the ring and the journal thread moved into the journal at open. */
     public long leftoversDrained() {
         return leftoversDrained;
+    }
+
+    /** The group of the journal's entries in a {@link CounterRegistry}. */
+    public static final String COUNTER_GROUP = "journal";
+
+    /** Adds the journal's health (its thread's counters, the disk watchdog) and recovery's result to {@code registry}. */
+    public void registerCounters(final CounterRegistry registry) {
+        final JournalHealth h = health;
+        registry.counter("tandem_journal_records", "State-change records written to the journal")
+                .group(COUNTER_GROUP).read(h::written);
+        registry.counter("tandem_journal_dropped",
+                "Records not journaled: in-flight ring full, or journal suspended for lack of disk")
+                .group(COUNTER_GROUP).read(h::dropped);
+        registry.counter("tandem_journal_failures", "Journal appends that failed (Chronicle Queue errors)")
+                .group(COUNTER_GROUP).read(h::failed);
+        registry.gauge("tandem_journal_suspended", "1 while the journal is suspended because the disk is nearly full")
+                .group(COUNTER_GROUP).read(() -> h.suspended() ? 1 : 0);
+        registry.gauge("tandem_journal_free_bytes", "Free bytes on the journal's file system")
+                .group(COUNTER_GROUP).read(h::usableBytes);
+        registry.gauge("tandem_journal_recovered_states", "States rebuilt from the journal at start")
+                .group(COUNTER_GROUP).read(() -> {
+                    final JournalRecovery.Result r = recovery;
+                    return r == null ? 0 : r.statesRestored();
+                });
+        registry.gauge("tandem_journal_recovery_seconds", "How long recovery took at start")
+                .group(COUNTER_GROUP).divisor(1000.0).read(() -> {
+                    final JournalRecovery.Result r = recovery;
+                    return r == null ? 0 : r.elapsedMillis();
+                });
     }
 
     /** Recovery's result (null before {@link #recoverInto}). */

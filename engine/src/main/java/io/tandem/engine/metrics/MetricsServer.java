@@ -1,5 +1,6 @@
 package io.tandem.engine.metrics;
 
+import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.PacketCounters;
 
@@ -16,19 +17,11 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
 import io.prometheus.client.exporter.HTTPServer;
 import io.tandem.engine.journal.EngineJournal;
-import io.tandem.engine.journal.JournalHealth;
-import io.tandem.engine.decode.DecodeResult;
 import io.tandem.engine.packet.PacketAgent;
-import io.tandem.engine.rules.Ruleset;
-import io.tandem.engine.state.StateCounter;
-import io.tandem.engine.state.StateCounters;
-import io.tandem.engine.state.StateTable;
+import io.tandem.engine.packet.PacketAgentCounters;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncAgent;
-import io.tandem.engine.sync.wire.PfsyncConstants;
-import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.engine.verdict.DeferredVerdicts;
-import io.tandem.nativeio.nfqueue.NetlinkParseStatus;
 import io.tandem.nativeio.nfqueue.NfQueueProcStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,14 +31,19 @@ import java.util.List;
 /**
  * Exposes the engine's counters at {@code http://ADDRESS/metrics} in the Prometheus text format.
  *
- * <p>Theory of operation. Micrometer's {@link PrometheusMeterRegistry} (simpleclient flavour) holds
- * {@link FunctionCounter}s and {@link Gauge}s whose functions read the packet threads' plain counter
- * arrays when Prometheus scrapes; counters labelled by errno are emitted by a small simpleclient
- * {@link Collector} that lists only the non-zero ones. Nothing here runs on, or calls into, the
- * packet thread: the scrape thread of the simpleclient {@link HTTPServer} does all the work. The
- * kernel's own per-queue counters come from /proc/net/netfilter/nfnetlink_queue as the process
- * sees it, read at most once per scrape. Life cycle: {@link #start} binds the port (failure: a clear
- * exception, the engine refuses to start); {@link #close} stops the server.
+ * <p>Theory of operation. The counters to export are the entries of a {@link CounterRegistry}: each
+ * part of the engine lists its own there once (name, help, labels, reader), and this endpoint turns
+ * every entry — those added later, such as the sync agent's, too — into a Micrometer
+ * {@link FunctionCounter} or {@link Gauge} of a {@link PrometheusMeterRegistry} (simpleclient
+ * flavour) in one place ({@link #export}); its function reads the owner's plain counter when
+ * Prometheus scrapes. What is not one series per entry is emitted by small simpleclient
+ * {@link Collector}s: counters labelled by errno (only the non-zero ones are listed), the receive
+ * batch and duty-cycle summaries, and the deferral's hold-time histogram. Nothing here runs on, or
+ * calls into, the packet thread: the scrape thread of the simpleclient {@link HTTPServer} does all
+ * the work. The kernel's own per-queue counters come from /proc/net/netfilter/nfnetlink_queue as the
+ * process sees it, read at most once per scrape (this endpoint adds those entries to the registry).
+ * Life cycle: {@link #start} binds the port (failure: a clear exception, the engine refuses to
+ * start); {@link #close} stops the server.
  *
  * <p>Micrometer marks its simpleclient-based Prometheus registry deprecated in favour of the new
  * Prometheus Java client; the project deliberately uses the simpleclient flavour (its HTTP server and
@@ -54,6 +52,7 @@ import java.util.List;
 @SuppressWarnings("deprecation")
 public final class MetricsServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final CounterRegistry counters;
     private final List<PacketCounters> queues;
     private final KernelQueueStats kernelStats = new KernelQueueStats();
     private HTTPServer server;
@@ -64,24 +63,59 @@ public final class MetricsServer implements AutoCloseable {
 
     /** With the journal's counters when {@code journal} is not null. */
     public MetricsServer(final List<PacketAgent> agents, final EngineJournal journal) {
-        final List<PacketCounters> counters = new ArrayList<>();
-        for (final PacketAgent a : agents) {
-            counters.add(a.counters());
-            registerQueue(a.counters());
-            registerStates(a);
-            registerRules(a);
+        this(engineCounters(agents, journal), agents.stream().map(PacketAgent::counters).toList());
+    }
+
+    /**
+     * Exports every entry of {@code counters}, those added later too, and for each of {@code queues}
+     * the kernel's queue statistics (added to {@code counters}), the errno counters and the summaries.
+     */
+    public MetricsServer(final CounterRegistry counters, final List<PacketCounters> queues) {
+        this.counters = counters;
+        this.queues = List.copyOf(queues);
+        for (final PacketCounters c : this.queues) {
+            registerKernelQueue(c.queue());
         }
-        this.queues = List.copyOf(counters);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        if (journal != null) {
-            registerJournal(journal);
-        }
+        counters.subscribe(this::export);
         registry.getPrometheusRegistry().register(new ErrnoCollector());
         registry.getPrometheusRegistry().register(new SummaryCollector());
+    }
+
+    /** The counters of {@code agents} (packets, states, rules) and of the {@code journal} (when not null). */
+    public static CounterRegistry engineCounters(final List<PacketAgent> agents, final EngineJournal journal) {
+        final CounterRegistry r = new CounterRegistry();
+        for (final PacketAgent a : agents) {
+            PacketAgentCounters.register(r, a);
+        }
+        if (journal != null) {
+            journal.registerCounters(r);
+        }
+        return r;
+    }
+
+    /** The registry this endpoint exports. */
+    public CounterRegistry counters() {
+        return counters;
+    }
+
+    /** One entry as a Micrometer meter whose function reads it at scrape time. */
+    private void export(final CounterRegistry.Meter m) {
+        Tags tags = Tags.empty();
+        for (final CounterRegistry.Label l : m.labels()) {
+            tags = tags.and(l.name(), l.value());
+        }
+        if (m.kind() == CounterRegistry.Kind.COUNTER) {
+            FunctionCounter.builder(m.name(), m, CounterRegistry.Meter::value).description(m.help()).tags(tags)
+                    .register(registry);
+        } else {
+            Gauge.builder(m.name(), m, CounterRegistry.Meter::value).description(m.help()).tags(tags)
+                    .strongReference(true).register(registry);
+        }
     }
 
     /** Binds {@code host:port} and serves /metrics on a daemon thread. */
@@ -122,153 +156,33 @@ public final class MetricsServer implements AutoCloseable {
         registry.close();
     }
 
-    private void registerQueue(final PacketCounters c) {
-        final Tags queue = Tags.of("queue", Integer.toString(c.queue()));
-        for (final PacketCounter counter : PacketCounter.VALUES) {
-            if (counter == PacketCounter.DUTY_CYCLES || counter == PacketCounter.DUTY_CYCLE_NANOS
-                    || counter == PacketCounter.RECEIVE_CALLS) {
-                continue; // exported as summaries by SummaryCollector
-            }
-            final Tags tags = counter.labelName() == null ? queue : queue.and(counter.labelName(), counter.labelValue());
-            FunctionCounter.builder(counter.metricName(), c, x -> x.get(counter))
-                    .description(counter.help()).tags(tags).register(registry);
-        }
-        for (final DecodeResult r : DecodeResult.values()) {
-            if (r == DecodeResult.OK) {
-                continue;
-            }
-            FunctionCounter.builder("tandem_decode_failures", c, x -> x.decodeFailures(r))
-                    .description("Packets that failed to decode, by reason; they get the malformed policy's verdict")
-                    .tags(queue.and("reason", r.reasonName())).register(registry);
-        }
-        for (final NetlinkParseStatus s : NetlinkParseStatus.values()) {
-            if (s.isOk()) {
-                continue;
-            }
-            FunctionCounter.builder("tandem_netlink_parse_failures", c, x -> x.netlinkParseFailures(s))
-                    .description("Netlink messages from the kernel that could not be parsed, by reason")
-                    .tags(queue.and("reason", s.reasonName())).register(registry);
-        }
-        final int q = c.queue();
-        Gauge.builder("tandem_kernel_queue_length", kernelStats, k -> k.value(q, KernelQueueStats.Column.TOTAL))
-                .description("Packets waiting in the kernel queue now (/proc/net/netfilter/nfnetlink_queue)")
-                .tags(queue).register(registry);
-        FunctionCounter.builder("tandem_kernel_queue_dropped", kernelStats, k -> k.value(q, KernelQueueStats.Column.DROPPED))
-                .description("Packets the kernel dropped because the queue was full (fail-open off)")
-                .tags(queue).register(registry);
-        FunctionCounter.builder("tandem_kernel_queue_user_dropped", kernelStats,
-                        k -> k.value(q, KernelQueueStats.Column.USER_DROPPED))
-                .description("Packets the kernel dropped because the socket was full (fail-open off)")
-                .tags(queue).register(registry);
-        Gauge.builder("tandem_kernel_queue_id_sequence", kernelStats, k -> k.value(q, KernelQueueStats.Column.ID_SEQUENCE))
-                .description("Last packet id the kernel assigned on this queue")
-                .tags(queue).register(registry);
+    /** The kernel's own counters of queue {@code q} (/proc/net/netfilter/nfnetlink_queue), read by the scrape thread. */
+    private void registerKernelQueue(final int q) {
+        final String queue = Integer.toString(q);
+        counters.gauge("tandem_kernel_queue_length", "Packets waiting in the kernel queue now (/proc/net/netfilter/nfnetlink_queue)")
+                .group(KERNEL_GROUP).label("queue", queue).read(() -> kernelStats.value(q, KernelQueueStats.Column.TOTAL));
+        counters.counter("tandem_kernel_queue_dropped", "Packets the kernel dropped because the queue was full (fail-open off)")
+                .group(KERNEL_GROUP).label("queue", queue).read(() -> kernelStats.value(q, KernelQueueStats.Column.DROPPED));
+        counters.counter("tandem_kernel_queue_user_dropped", "Packets the kernel dropped because the socket was full (fail-open off)")
+                .group(KERNEL_GROUP).label("queue", queue)
+                .read(() -> kernelStats.value(q, KernelQueueStats.Column.USER_DROPPED));
+        counters.gauge("tandem_kernel_queue_id_sequence", "Last packet id the kernel assigned on this queue")
+                .group(KERNEL_GROUP).label("queue", queue)
+                .read(() -> kernelStats.value(q, KernelQueueStats.Column.ID_SEQUENCE));
     }
 
-    /** The pfsync counters (FreeBSD's pfsyncstats names) and the peer inbox; call once sync has started. */
+    /**
+     * The sync agent's counters ({@code sync.SyncCounters}: pfsync statistics, its inbox's, deferral),
+     * included in this endpoint's registry, and the deferral's hold-time histogram; call once sync has
+     * started and been given the deferral.
+     *
+     * @param inbox unused: the agent's registry already reads its inbox (kept for the callers)
+     */
     public void registerSync(final SyncAgent sync, final PeerInbox inbox) {
-        final PfsyncStats stats = sync.stats();
-        Gauge.builder("tandem_pfsync_in_sync", sync, x -> x.inSync() ? 1 : 0)
-                .description("1 once the start-up bulk update completed (or its requests gave up), as FreeBSD's"
-                        + " pfsync reports itself in sync").register(registry);
-        FunctionCounter.builder("tandem_pfsync_bulk_states_received", sync, SyncAgent::bulkStatesReceived)
-                .description("States received while the start-up bulk update was outstanding").register(registry);
-        for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            FunctionCounter.builder("tandem_pfsync_" + c.statName(), sync, x -> x.stat(c))
-                    .description("pfsync: " + c.help() + " (FreeBSD pfsyncstats." + c.statName() + ")")
-                    .register(registry);
-        }
-        for (int a = 0; a < PfsyncConstants.ACT_MAX; a++) {
-            final int action = a;
-            final String name = PfsyncConstants.actionName(a).toLowerCase(java.util.Locale.ROOT);
-            FunctionCounter.builder("tandem_pfsync_actions", stats, x -> x.iacts[action])
-                    .description("pfsync records by action and direction (pfsyncstats iacts/oacts)")
-                    .tags(Tags.of("direction", "in", "action", name)).register(registry);
-            FunctionCounter.builder("tandem_pfsync_actions", stats, x -> x.oacts[action])
-                    .description("pfsync records by action and direction (pfsyncstats iacts/oacts)")
-                    .tags(Tags.of("direction", "out", "action", name)).register(registry);
-        }
-        if (sync.authenticator() != null) {
-            for (final io.tandem.engine.sync.auth.AuthResult r : io.tandem.engine.sync.auth.AuthResult.values()) {
-                FunctionCounter.builder("tandem_pfsync_auth_frames", sync.authenticator(), a -> a.count(r))
-                        .description("Frames by authentication result (set sync auth hmac-sha256); every rejection"
-                                + " is also counted in badauth").tags(Tags.of("result", r.counterName())).register(registry);
-            }
-        }
-        Gauge.builder("tandem_pfsync_peers", sync, x -> x.peers().active(System.currentTimeMillis(), 10_000))
-                .description("pfsync peers heard from in the last 10 s").register(registry);
-        FunctionCounter.builder("tandem_pfsync_bulk_requests_sent", sync, SyncAgent::bulkRequestsSent)
-                .description("Bulk update requests (UPD_REQ 0/0) sent, retries included").register(registry);
-        FunctionCounter.builder("tandem_pfsync_bulks_sent", sync, SyncAgent::bulksSent)
-                .description("Bulk updates this node sent to peers that asked").register(registry);
+        counters.include(sync.counters());
         if (sync.deferrals() != null) {
-            registerDeferral(sync.deferrals(), sync, inbox);
+            registry.getPrometheusRegistry().register(new HoldTimeCollector(sync.deferrals()));
         }
-        final String collisions = "Peers' states for a connection this node holds under another identity: won (ours"
-                + " kept and sent back once), lost (ours gave way to the peer's), repeated (the loser sent again,"
-                + " ignored)";
-        labelled("tandem_pfsync_collisions", collisions, inbox, "result", "won", PeerInbox::collisionsWon);
-        labelled("tandem_pfsync_collisions", collisions, inbox, "result", "lost", PeerInbox::collisionsLost);
-        labelled("tandem_pfsync_collisions", collisions, inbox, "result", "repeated", PeerInbox::collisionsRepeated);
-        FunctionCounter.builder("tandem_pfsync_corrections", inbox, PeerInbox::corrections)
-                .description("Stale peer updates (behind what we had reported) answered with our version at once;"
-                        + " at most one a second per state").register(registry);
-        FunctionCounter.builder("tandem_pfsync_requests", inbox, PeerInbox::requested)
-                .description("Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered (a"
-                        + " peer's UPD_REQ answered with the full state)")
-                .tags(Tags.of("kind", "asked")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_requests", inbox, PeerInbox::answered)
-                .description("Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered (a"
-                        + " peer's UPD_REQ answered with the full state)")
-                .tags(Tags.of("kind", "answered")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::cleared)
-                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
-                .tags(Tags.of("result", "cleared")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::imported)
-                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
-                .tags(Tags.of("result", "imported")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::merged)
-                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
-                .tags(Tags.of("result", "merged")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::deleted)
-                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
-                .tags(Tags.of("result", "deleted")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::refused)
-                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
-                .tags(Tags.of("result", "refused")).register(registry);
-        FunctionCounter.builder("tandem_pfsync_peer_states", inbox, PeerInbox::dropped)
-                .description("Peer states applied: imported, merged, deleted, refused, dropped (inbox full)")
-                .tags(Tags.of("result", "dropped")).register(registry);
-    }
-
-    /** Deferral of first packets ({@code set sync defer}): held, released by reason, hold-time histogram. */
-    private void registerDeferral(final DeferredVerdicts d, final SyncAgent sync, final PeerInbox inbox) {
-        FunctionCounter.builder("tandem_pfsync_deferred", d, DeferredVerdicts::deferred)
-                .description("First packets held until a peer acknowledged their new state (pfsync deferral)")
-                .register(registry);
-        Gauge.builder("tandem_pfsync_deferred_held", d, DeferredVerdicts::held)
-                .description("First packets held now").register(registry);
-        Gauge.builder("tandem_pfsync_defer_limit", d, DeferredVerdicts::limit)
-                .description("Most first packets held at once (set sync defer-limit)").register(registry);
-        for (final DeferredVerdicts.Release r : DeferredVerdicts.Release.values()) {
-            FunctionCounter.builder("tandem_pfsync_deferral_releases", d, x -> x.released(r))
-                    .description("Held first packets by how they left: ack (a peer acknowledged the state), packet"
-                            + " (a later packet of the state passed), timeout, limit (the oldest, to hold a new one),"
-                            + " dropped (the state was removed), shutdown")
-                    .tags(Tags.of("reason", r.label())).register(registry);
-        }
-        final String unmatched = "Acknowledgements that released nothing: no_hold (our state, nothing held: late"
-                + " or duplicate), other_creator (another node's state), queue_full (lost between threads)";
-        labelled("tandem_pfsync_deferral_unmatched_acks", unmatched, d, "kind", "no_hold", DeferredVerdicts::acksWithoutHold);
-        labelled("tandem_pfsync_deferral_unmatched_acks", unmatched, sync, "kind", "other_creator", SyncAgent::acksForOthers);
-        labelled("tandem_pfsync_deferral_unmatched_acks", unmatched, inbox, "kind", "queue_full", PeerInbox::acksDropped);
-        registry.getPrometheusRegistry().register(new HoldTimeCollector(d));
-    }
-
-    /** One counter series {@code name{label=value}} read from {@code source}. */
-    private <T> void labelled(final String name, final String help, final T source, final String label,
-            final String value, final java.util.function.ToDoubleFunction<T> read) {
-        FunctionCounter.builder(name, source, read).description(help).tags(Tags.of(label, value)).register(registry);
     }
 
     /** The hold time of deferred first packets as a Prometheus histogram (seconds). */
@@ -297,57 +211,8 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    private void registerJournal(final EngineJournal journal) {
-        final JournalHealth h = journal.health();
-        FunctionCounter.builder("tandem_journal_records", h, JournalHealth::written)
-                .description("State-change records written to the journal").register(registry);
-        FunctionCounter.builder("tandem_journal_dropped", h, JournalHealth::dropped)
-                .description("Records not journaled: in-flight ring full, or journal suspended for lack of disk")
-                .register(registry);
-        FunctionCounter.builder("tandem_journal_failures", h, JournalHealth::failed)
-                .description("Journal appends that failed (Chronicle Queue errors)").register(registry);
-        Gauge.builder("tandem_journal_suspended", h, x -> x.suspended() ? 1 : 0)
-                .description("1 while the journal is suspended because the disk is nearly full").register(registry);
-        Gauge.builder("tandem_journal_free_bytes", h, JournalHealth::usableBytes)
-                .description("Free bytes on the journal's file system").register(registry);
-        Gauge.builder("tandem_journal_recovered_states", journal,
-                        j -> j.recovery() == null ? 0 : j.recovery().statesRestored())
-                .description("States rebuilt from the journal at start").register(registry);
-        Gauge.builder("tandem_journal_recovery_seconds", journal,
-                        j -> j.recovery() == null ? 0 : j.recovery().elapsedMillis() / 1000.0)
-                .description("How long recovery took at start").register(registry);
-    }
-
-    private void registerStates(final PacketAgent agent) {
-        final Tags queue = Tags.of("queue", Integer.toString(agent.settings().queue()));
-        final StateTable table = agent.states();
-        final StateCounters c = table.counters();
-        Gauge.builder(StateCounter.STATES_GAUGE_NAME, table, StateTable::size)
-                .description("Live states in the table").tags(queue).register(registry);
-        Gauge.builder("tandem_state_limit", table, StateTable::capacity)
-                .description("Capacity of the state table (set limit states)").tags(queue).register(registry);
-        for (final StateCounter counter : StateCounter.values()) {
-            final Tags tags = counter.labelName() == null ? queue : queue.and(counter.labelName(), counter.labelValue());
-            FunctionCounter.builder(counter.metricName(), c, x -> x.get(counter))
-                    .description(counter.help()).tags(tags).register(registry);
-        }
-    }
-
-    private void registerRules(final PacketAgent agent) {
-        final Ruleset ruleset = agent.ruleset();
-        final String q = Integer.toString(agent.settings().queue());
-        for (int i = 0; i < ruleset.size(); i++) {
-            final int rule = i;
-            final Tags tags = Tags.of("queue", q, "rule", Integer.toString(rule),
-                    "action", ruleset.isPass(rule) ? "pass" : "block");
-            FunctionCounter.builder("tandem_rule_packets", ruleset, r -> r.packets(rule))
-                    .description("Packets for which this rule was the deciding match (pf's rule counters)")
-                    .tags(tags).register(registry);
-            FunctionCounter.builder("tandem_rule_bytes", ruleset, r -> r.bytes(rule))
-                    .description("Bytes of the packets this rule decided")
-                    .tags(tags).register(registry);
-        }
-    }
+    /** The group of the kernel's queue statistics in the registry. */
+    public static final String KERNEL_GROUP = "kernel";
 
     /** Reads /proc/net/netfilter/nfnetlink_queue at most every 500 ms, on the scrape thread. */
     static final class KernelQueueStats {
@@ -356,7 +221,8 @@ public final class MetricsServer implements AutoCloseable {
         private List<NfQueueProcStats.Row> rows = List.of();
         private long readAtNanos;
 
-        synchronized double value(final int queue, final Column column) {
+        /** The column's value for {@code queue}, or {@link CounterRegistry#ABSENT} when the queue has no row. */
+        synchronized long value(final int queue, final Column column) {
             final long now = System.nanoTime();
             if (now - readAtNanos > 500_000_000L || readAtNanos == 0) {
                 rows = NfQueueProcStats.read(NfQueueProcStats.PROCESS_PATH).rows();
@@ -372,7 +238,7 @@ public final class MetricsServer implements AutoCloseable {
                     }
                 }
             }
-            return Double.NaN;
+            return CounterRegistry.ABSENT;
         }
     }
 

@@ -2,6 +2,7 @@ package io.tandem.engine.sync;
 
 import io.tandem.engine.agent.AgentFailure;
 import io.tandem.engine.agent.AgentThreads;
+import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.UrgentRecordLane;
@@ -74,6 +75,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private final FrameEgress sender;
     private final FrameAuthenticator auth;
     private final SyncStatus status;
+    private final CounterRegistry counters = new CounterRegistry();
     private Supplier<PfsyncTransport> transportFactory;
 
     private UrgentRecordLane lane;
@@ -109,7 +111,16 @@ public final class SyncAgent implements Agent, AutoCloseable {
         this.requester = new BulkRequester(encoder, log);
         this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId);
         this.changes = new LocalChanges(outbox, settings.creatorId);
-        this.status = new SyncStatus(this, inbox);
+        this.status = new SyncStatus(this);
+        SyncCounters.register(counters, this, inbox);
+    }
+
+    /**
+     * This agent's counters ({@link SyncCounters}): what {@code tandem sync} shows and the metrics
+     * endpoint exports (the engine's registry includes this one).
+     */
+    public CounterRegistry counters() {
+        return counters;
     }
 
     public PfsyncStats stats() {
@@ -337,7 +348,14 @@ public final class SyncAgent implements Agent, AutoCloseable {
 
     /** The packet thread's held first packets, for the status view (set once the packet agent started). */
     public void deferrals(final DeferredVerdicts held) {
+        if (held == null || held == deferrals) {
+            return;
+        }
+        if (deferrals != null) {
+            throw new IllegalStateException("the deferral is handed to the sync agent once");
+        }
         this.deferrals = held;
+        SyncCounters.registerDeferral(counters, held, this, inbox);
     }
 
     /** The held first packets given by {@link #deferrals(DeferredVerdicts)}, or null without deferral. */

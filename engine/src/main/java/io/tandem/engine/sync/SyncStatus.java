@@ -1,10 +1,10 @@
 package io.tandem.engine.sync;
 
-import io.tandem.engine.sync.auth.AuthResult;
+import io.tandem.engine.counters.CounterRegistry;
+import io.tandem.engine.counters.CounterRegistry.Meter;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
-import io.tandem.engine.sync.wire.PfsyncConstants;
-import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.engine.verdict.DeferredVerdicts;
+import java.util.List;
 
 /**
  * The status view of pfsync (control socket request {@code sync}, printed by {@code tandem sync}): one
@@ -13,6 +13,10 @@ import io.tandem.engine.verdict.DeferredVerdicts;
  * and, when configured, deferral and authentication counters.
  *
  * <p>Theory of operation. A reader of the {@link SyncAgent}'s parts, nothing more: it writes nothing.
+ * Every counter it shows is an entry of the agent's {@link CounterRegistry} ({@link SyncCounters}),
+ * shown under its key in the object of its group — the same entries the metrics endpoint exports, so
+ * the two cannot list different counters; only configuration, peers, the bulk update's progress and
+ * the hold-time quantiles are read from the parts directly.
  * Called on the control thread; counters are read without locking (each is a plain or volatile long
  * written by one thread; a value may be a few microseconds old). Life cycle: made with its agent, valid
  * before, during and after the sync thread runs. Memory bound: one string per call, off the packet and
@@ -20,29 +24,28 @@ import io.tandem.engine.verdict.DeferredVerdicts;
  */
 public final class SyncStatus {
     private final SyncAgent agent;
-    private final PeerInbox inbox;
 
-    SyncStatus(final SyncAgent agent, final PeerInbox inbox) {
+    SyncStatus(final SyncAgent agent) {
         this.agent = agent;
-        this.inbox = inbox;
     }
 
     /** The status as one JSON object (keys in a fixed order; {@code tandem sync} parses it). */
     public String json() {
         final long t = System.currentTimeMillis();
         final SyncSettings settings = agent.settings();
-        final PfsyncStats stats = agent.stats();
+        final CounterRegistry counters = agent.counters();
         final FrameAuthenticator auth = agent.authenticator();
         final StringBuilder b = new StringBuilder(2048);
         b.append("{\"interface\":\"").append(settings.ifname).append("\",\"peer\":\"").append(settings.peer)
                 .append("\",\"creatorid\":\"").append(String.format("%08x", settings.creatorId))
                 .append("\",\"format\":").append(settings.format).append(",\"mtu\":").append(settings.mtu)
                 .append(",\"auth\":\"").append(authName(auth)).append('"')
-                .append(",\"in_sync\":").append(agent.inSync()).append(",\"requesting_bulk\":").append(agent.requestingBulk())
-                .append(",\"bulk_requests_sent\":").append(agent.bulkRequestsSent())
-                .append(",\"bulk_states_received\":").append(agent.bulkStatesReceived())
+                .append(",\"in_sync\":").append(counters.read(SyncCounters.GROUP, "in_sync") != 0)
+                .append(",\"requesting_bulk\":").append(agent.requestingBulk())
+                .append(",\"bulk_requests_sent\":").append(counters.read(SyncCounters.GROUP, "bulk_requests_sent"))
+                .append(",\"bulk_states_received\":").append(counters.read(SyncCounters.GROUP, "bulk_states_received"))
                 .append(",\"bulk_ends_rejected\":").append(agent.bulkEndsRejected())
-                .append(",\"bulks_sent\":").append(agent.bulksSent())
+                .append(",\"bulks_sent\":").append(counters.read(SyncCounters.GROUP, "bulks_sent"))
                 .append(",\"last_bulk_states\":").append(agent.lastBulkStatesSent())
                 .append(",\"last_bulk_ms\":").append(agent.lastBulkMillis())
                 .append(",\"peers\":[");
@@ -57,49 +60,41 @@ public final class SyncStatus {
             b.append("]}");
             first = false;
         }
-        b.append("],\"stats\":{");
-        first = true;
-        for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
-            b.append(first ? "" : ",").append('"').append(c.statName()).append("\":").append(agent.stat(c));
-            first = false;
+        b.append("],\"stats\":");
+        object(b, counters.group(SyncCounters.STATS));
+        b.append(",\"actions\":{");
+        // One entry per direction, in then out, under the action's key: "clr":[in,out].
+        final List<Meter> actions = counters.group(SyncCounters.ACTIONS);
+        for (int i = 0; i + 1 < actions.size(); i += 2) {
+            b.append(i == 0 ? "" : ",").append('"').append(actions.get(i).key()).append("\":[")
+                    .append(actions.get(i).read()).append(',').append(actions.get(i + 1).read()).append(']');
         }
-        b.append("},\"actions\":{");
-        for (int a = 0; a < PfsyncConstants.ACT_MAX; a++) {
-            b.append(a == 0 ? "" : ",").append('"').append(PfsyncConstants.actionName(a).toLowerCase(java.util.Locale.ROOT))
-                    .append("\":[").append(stats.iacts[a]).append(',').append(stats.oacts[a]).append(']');
-        }
-        b.append("},\"inbox\":{\"imported\":").append(inbox.imported()).append(",\"merged\":").append(inbox.merged())
-                .append(",\"deleted\":").append(inbox.deleted()).append(",\"cleared\":").append(inbox.cleared())
-                .append(",\"refused\":").append(inbox.refused()).append(",\"dropped\":").append(inbox.dropped())
-                .append(",\"requested\":").append(inbox.requested()).append(",\"answered\":").append(inbox.answered())
-                .append(",\"corrections\":").append(inbox.corrections())
-                .append(",\"collisions_won\":").append(inbox.collisionsWon())
-                .append(",\"collisions_lost\":").append(inbox.collisionsLost())
-                .append(",\"collisions_repeated\":").append(inbox.collisionsRepeated())
-                .append('}');
+        b.append("},\"inbox\":");
+        object(b, counters.group(SyncCounters.INBOX));
         final DeferredVerdicts d = agent.deferrals();
         if (d != null) {
-            b.append(",\"deferral\":{\"timeout_ms\":").append(d.timeoutMillis()).append(",\"defer_limit\":").append(d.limit())
-                    .append(",\"held\":").append(d.held()).append(",\"deferred\":").append(d.deferred());
-            for (final DeferredVerdicts.Release r : DeferredVerdicts.Release.values()) {
-                b.append(",\"").append(r.label()).append("\":").append(d.released(r));
+            b.append(",\"deferral\":{\"timeout_ms\":").append(d.timeoutMillis());
+            for (final Meter m : counters.group(SyncCounters.DEFERRAL)) {
+                b.append(",\"").append(m.key()).append("\":").append(m.read());
             }
-            b.append(",\"acks_without_hold\":").append(d.acksWithoutHold())
-                    .append(",\"acks_for_others\":").append(agent.acksForOthers())
-                    .append(",\"acks_lost\":").append(inbox.acksDropped())
-                    .append(",\"hold_p50_us\":").append(d.holdQuantileMicros(0.5))
+            b.append(",\"hold_p50_us\":").append(d.holdQuantileMicros(0.5))
                     .append(",\"hold_p99_us\":").append(d.holdQuantileMicros(0.99)).append('}');
         }
         if (auth != null) {
-            b.append(",\"auth_frames\":{");
-            for (final AuthResult r : AuthResult.values()) {
-                b.append(r.ordinal() == 0 ? "" : ",").append('"').append(r.counterName()).append("\":")
-                        .append(auth.count(r));
-            }
-            b.append('}');
+            b.append(",\"auth_frames\":");
+            object(b, counters.group(SyncCounters.AUTH));
         }
         b.append('}');
         return b.toString();
+    }
+
+    /** {@code {"key":value,...}} of registry entries, in their order. */
+    private static void object(final StringBuilder b, final List<Meter> meters) {
+        b.append('{');
+        for (int i = 0; i < meters.size(); i++) {
+            b.append(i == 0 ? "" : ",").append('"').append(meters.get(i).key()).append("\":").append(meters.get(i).read());
+        }
+        b.append('}');
     }
 
     private static String authName(final FrameAuthenticator auth) {

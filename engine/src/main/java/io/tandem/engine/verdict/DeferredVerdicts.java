@@ -1,5 +1,6 @@
 package io.tandem.engine.verdict;
 
+import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.state.HeldStateListener;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTable;
@@ -259,6 +260,35 @@ public final class DeferredVerdicts implements HeldStateListener {
     /** Acknowledgements (INS_ACK naming one of our states) that found no packet held: late, or duplicates. */
     public long acksWithoutHold() {
         return acksWithoutHold;
+    }
+
+    /** The group of the deferral entries in a {@link CounterRegistry} ({@code tandem sync} shows it as "deferral"). */
+    public static final String COUNTER_GROUP = "pfsync.deferral";
+
+    /** Help of {@code tandem_pfsync_deferral_unmatched_acks}, whose series the sync agent and its inbox also feed. */
+    public static final String UNMATCHED_ACKS_HELP = "Acknowledgements that released nothing: no_hold (our state, nothing"
+            + " held: late or duplicate), other_creator (another node's state), queue_full (lost between threads)";
+
+    /**
+     * Adds the deferral counters to {@code registry}, keyed as {@code tandem sync} shows them: the limit,
+     * packets held now, held since start, releases by reason, and acknowledgements that found nothing
+     * held. (The hold-time histogram is exported by the metrics endpoint from {@link #holdBucket}.)
+     */
+    public void registerCounters(final CounterRegistry registry) {
+        registry.gauge("tandem_pfsync_defer_limit", "Most first packets held at once (set sync defer-limit)")
+                .group(COUNTER_GROUP).key("defer_limit").read(this::limit);
+        registry.gauge("tandem_pfsync_deferred_held", "First packets held now")
+                .group(COUNTER_GROUP).key("held").read(this::held);
+        registry.counter("tandem_pfsync_deferred", "First packets held until a peer acknowledged their new state (pfsync deferral)")
+                .group(COUNTER_GROUP).key("deferred").read(this::deferred);
+        for (final Release r : RELEASES) {
+            registry.counter("tandem_pfsync_deferral_releases", "Held first packets by how they left: ack (a peer"
+                    + " acknowledged the state), packet (a later packet of the state passed), timeout, limit (the oldest,"
+                    + " to hold a new one), dropped (the state was removed), shutdown")
+                    .group(COUNTER_GROUP).key(r.label()).label("reason", r.label()).read(() -> released(r));
+        }
+        registry.counter("tandem_pfsync_deferral_unmatched_acks", UNMATCHED_ACKS_HELP)
+                .group(COUNTER_GROUP).key("acks_without_hold").label("kind", "no_hold").read(this::acksWithoutHold);
     }
 
     /** Hold-time histogram: count in bucket {@code b} (upper bound {@link #BUCKET_MICROS}[b], the last +Inf). */

@@ -1,0 +1,120 @@
+package io.tandem.engine.sync;
+
+import io.tandem.engine.counters.CounterRegistry;
+import io.tandem.engine.sync.auth.AuthResult;
+import io.tandem.engine.sync.auth.FrameAuthenticator;
+import io.tandem.engine.sync.wire.PfsyncConstants;
+import io.tandem.engine.sync.wire.PfsyncStats;
+import io.tandem.engine.verdict.DeferredVerdicts;
+import java.util.Locale;
+
+/**
+ * The sync agent's counters in a {@link CounterRegistry}: the bulk update and peers, FreeBSD's
+ * pfsyncstats (under their {@code netstat -s -p pfsync} names as keys), records by action and
+ * direction, authentication results, what the packet thread did with peers' messages (the
+ * {@link PeerInbox}'s counters), and, with deferral, the held first packets. Every entry is both a
+ * {@code tandem_pfsync_*} metric and, under its group and key, a field of the status JSON
+ * ({@link SyncStatus}, {@code tandem sync}).
+ *
+ * <p>Theory of operation. Called on the assembling thread when the agent is made (and once more when
+ * the deferral is handed over); the readers run on the scrape and control threads and read the plain
+ * or volatile longs the sync and packet threads write, as the status view always has. Memory bound:
+ * about 110 entries. Failure policy: the registry's (a duplicate or invalid entry is a bug, refused
+ * at assembly).
+ */
+public final class SyncCounters {
+    /** Bulk update and peers: top-level fields of the status. */
+    public static final String GROUP = "pfsync";
+    /** FreeBSD's pfsyncstats: the status' {@code stats}. */
+    public static final String STATS = "pfsync.stats";
+    /** Records by action, one entry per direction: the status' {@code actions} ({@code [in, out]}). */
+    public static final String ACTIONS = "pfsync.actions";
+    /** Frames by authentication result: the status' {@code auth_frames}. */
+    public static final String AUTH = "pfsync.auth";
+    /** Peers' messages the packet thread applied: the status' {@code inbox}. */
+    public static final String INBOX = "pfsync.inbox";
+    /** Deferral: the status' {@code deferral} ({@link DeferredVerdicts#COUNTER_GROUP}). */
+    public static final String DEFERRAL = DeferredVerdicts.COUNTER_GROUP;
+
+    private SyncCounters() {
+    }
+
+    /** Adds {@code sync}'s counters and those of its {@code inbox}. */
+    static void register(final CounterRegistry r, final SyncAgent sync, final PeerInbox inbox) {
+        r.gauge("tandem_pfsync_in_sync", "1 once the start-up bulk update completed (or its requests gave up), as"
+                + " FreeBSD's pfsync reports itself in sync").group(GROUP).key("in_sync").read(() -> sync.inSync() ? 1 : 0);
+        r.counter("tandem_pfsync_bulk_requests_sent", "Bulk update requests (UPD_REQ 0/0) sent, retries included")
+                .group(GROUP).key("bulk_requests_sent").read(sync::bulkRequestsSent);
+        r.counter("tandem_pfsync_bulk_states_received", "States received while the start-up bulk update was outstanding")
+                .group(GROUP).key("bulk_states_received").read(sync::bulkStatesReceived);
+        r.counter("tandem_pfsync_bulks_sent", "Bulk updates this node sent to peers that asked")
+                .group(GROUP).key("bulks_sent").read(sync::bulksSent);
+        r.gauge("tandem_pfsync_peers", "pfsync peers heard from in the last 10 s")
+                .group(GROUP).key("peers").read(() -> sync.peers().active(System.currentTimeMillis(), 10_000));
+
+        for (final PfsyncStats.Counter c : PfsyncStats.Counter.values()) {
+            r.counter("tandem_pfsync_" + c.statName(), "pfsync: " + c.help() + " (FreeBSD pfsyncstats." + c.statName() + ")")
+                    .group(STATS).key(c.statName()).read(() -> sync.stat(c));
+        }
+        final PfsyncStats stats = sync.stats();
+        for (int a = 0; a < PfsyncConstants.ACT_MAX; a++) {
+            final int action = a;
+            final String name = PfsyncConstants.actionName(a).toLowerCase(Locale.ROOT);
+            final String help = "pfsync records by action and direction (pfsyncstats iacts/oacts)";
+            r.counter("tandem_pfsync_actions", help).group(ACTIONS).key(name).label("direction", "in")
+                    .label("action", name).read(() -> stats.iacts[action]);
+            r.counter("tandem_pfsync_actions", help).group(ACTIONS).key(name).label("direction", "out")
+                    .label("action", name).read(() -> stats.oacts[action]);
+        }
+        final FrameAuthenticator auth = sync.authenticator();
+        if (auth != null) {
+            for (final AuthResult result : AuthResult.values()) {
+                r.counter("tandem_pfsync_auth_frames", "Frames by authentication result (set sync auth hmac-sha256);"
+                        + " every rejection is also counted in badauth").group(AUTH).key(result.counterName())
+                        .label("result", result.counterName()).read(() -> auth.count(result));
+            }
+        }
+
+        final String applied = "Peer states applied: imported, merged, deleted, refused, dropped (inbox full)";
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("imported").label("result", "imported")
+                .read(inbox::imported);
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("merged").label("result", "merged")
+                .read(inbox::merged);
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("deleted").label("result", "deleted")
+                .read(inbox::deleted);
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("cleared").label("result", "cleared")
+                .read(inbox::cleared);
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("refused").label("result", "refused")
+                .read(inbox::refused);
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("dropped").label("result", "dropped")
+                .read(inbox::dropped);
+        final String requests = "Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered"
+                + " (a peer's UPD_REQ answered with the full state)";
+        r.counter("tandem_pfsync_requests", requests).group(INBOX).key("requested").label("kind", "asked")
+                .read(inbox::requested);
+        r.counter("tandem_pfsync_requests", requests).group(INBOX).key("answered").label("kind", "answered")
+                .read(inbox::answered);
+        r.counter("tandem_pfsync_corrections", "Stale peer updates (behind what we had reported) answered with our"
+                + " version at once; at most one a second per state").group(INBOX).key("corrections")
+                .read(inbox::corrections);
+        final String collisions = "Peers' states for a connection this node holds under another identity: won (ours"
+                + " kept and sent back once), lost (ours gave way to the peer's), repeated (the loser sent again,"
+                + " ignored)";
+        r.counter("tandem_pfsync_collisions", collisions).group(INBOX).key("collisions_won").label("result", "won")
+                .read(inbox::collisionsWon);
+        r.counter("tandem_pfsync_collisions", collisions).group(INBOX).key("collisions_lost").label("result", "lost")
+                .read(inbox::collisionsLost);
+        r.counter("tandem_pfsync_collisions", collisions).group(INBOX).key("collisions_repeated")
+                .label("result", "repeated").read(inbox::collisionsRepeated);
+    }
+
+    /** Adds the deferral's counters ({@link DeferredVerdicts#registerCounters}) and the acknowledgements lost on the way. */
+    static void registerDeferral(final CounterRegistry r, final DeferredVerdicts d, final SyncAgent sync,
+            final PeerInbox inbox) {
+        d.registerCounters(r);
+        r.counter("tandem_pfsync_deferral_unmatched_acks", DeferredVerdicts.UNMATCHED_ACKS_HELP).group(DEFERRAL)
+                .key("acks_for_others").label("kind", "other_creator").read(sync::acksForOthers);
+        r.counter("tandem_pfsync_deferral_unmatched_acks", DeferredVerdicts.UNMATCHED_ACKS_HELP).group(DEFERRAL)
+                .key("acks_lost").label("kind", "queue_full").read(inbox::acksDropped);
+    }
+}

@@ -1,0 +1,53 @@
+package io.tandem.engine.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metrics every dashboard and alert reads, pinned: the golden files were captured from the
+ * engine before the counter registry, so every metric name, label, help text and the source each
+ * series reads stay as they were. A new metric is added to the golden file deliberately.
+ */
+class MetricsGoldenTest {
+    @Test
+    void namesLabelsAndHelpAreUnchanged(@TempDir final Path tmp) throws Exception {
+        try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
+                MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
+            m.registerSync(f.sync, f.inbox);
+            assertEquals(String.join("\n", golden("metrics-shape.golden")),
+                    String.join("\n", MetricsFixture.shape(m.scrape())));
+        }
+    }
+
+    @Test
+    void eachSeriesReadsItsOwnCounter(@TempDir final Path tmp) throws Exception {
+        try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
+                MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
+            m.registerSync(f.sync, f.inbox);
+            f.prime();
+            final List<String> values = new ArrayList<>();
+            for (final String line : m.scrape().split("\n")) {
+                if (line.startsWith("tandem_") && !line.startsWith("tandem_kernel_queue")
+                        && !line.startsWith("tandem_journal_free_bytes")) {
+                    values.add(line);
+                }
+            }
+            values.sort(null);
+            assertEquals(String.join("\n", golden("metrics-values.golden")), String.join("\n", values));
+        }
+    }
+
+    static List<String> golden(final String name) throws IOException {
+        try (InputStream in = MetricsGoldenTest.class.getResourceAsStream(name)) {
+            return List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+        }
+    }
+}
