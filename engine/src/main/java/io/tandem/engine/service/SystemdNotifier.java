@@ -142,11 +142,12 @@ public final class SystemdNotifier implements AutoCloseable {
             while (!watchdogStop.await(periodNanos, TimeUnit.NANOSECONDS)) {
                 final List<String> stalled = watch.stalled();
                 if (stalled.isEmpty() && !heartbeats.beats().isEmpty() && !failing.getAsBoolean()) {
-                    send("WATCHDOG=1");
                     if (quiet) {
                         log.println("tandem: watchdog: every thread is cycling again; notifying systemd again");
+                        log.flush();
                         quiet = false;
                     }
+                    send("WATCHDOG=1");
                 } else if (!quiet) {
                     log.println("tandem: watchdog: " + (stalled.isEmpty() ? "the engine is failing"
                             : String.join(", ", stalled) + " completed no duty cycle in "

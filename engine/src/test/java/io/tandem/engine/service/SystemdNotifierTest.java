@@ -143,19 +143,17 @@ class SystemdNotifierTest {
 
             final CountDownLatch hang = new CountDownLatch(1);
             agent.hang = hang; // the packet thread hangs inside a duty cycle
-            Thread.sleep(150); // at most the pings of the last cycles still in flight
-            drain();
+            awaitLog("tandem: watchdog: tandem-queue-7 completed no duty cycle in 50 ms; not notifying systemd");
+            drain(); // pings sent before the watchdog noticed
             assertEquals(null, receive(300), "no ping while the thread is stuck");
-            assertTrue(out.toString(StandardCharsets.UTF_8).contains(
-                    "tandem: watchdog: tandem-queue-7 completed no duty cycle in 50 ms; not notifying systemd"), out.toString());
 
             agent.hang = null;
             hang.countDown();
             assertEquals("WATCHDOG=1", receive(2000), "pings resume when it cycles again");
-            assertTrue(out.toString(StandardCharsets.UTF_8).contains("every thread is cycling again"));
+            awaitLog("every thread is cycling again");
 
             failing.set(true); // an agent failed: the engine is going down, no more pings
-            Thread.sleep(100);
+            awaitLog("tandem: watchdog: the engine is failing; not notifying systemd");
             drain();
             assertEquals(null, receive(200));
             failing.set(false);
@@ -168,6 +166,14 @@ class SystemdNotifierTest {
             agent.stop = true;
             thread.join(2000);
         }
+    }
+
+    /** Waits up to 5 s for {@code text} in the log. */
+    private void awaitLog(final String text) throws InterruptedException {
+        for (int i = 0; i < 500 && !out.toString(StandardCharsets.UTF_8).contains(text); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains(text), out.toString(StandardCharsets.UTF_8));
     }
 
     /** Reads what is queued; with {@code last}, asserts the last datagram was it. */
