@@ -68,7 +68,7 @@ public final class TandemEngine implements AutoCloseable {
     private MetricsServer metricsServer;
     private ControlServer controlServer;
     private SyncAgent syncAgent;
-    private SystemdNotifier systemd;
+    private volatile SystemdNotifier systemd;
 
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
