@@ -62,7 +62,7 @@ if [[ -n $BALANCE ]]; then spec+=(--queue-balance "$BALANCE"); else spec+=(--que
 
 # change_family F: queue the change of family F (XT_APPLY/XT_UNDO); print what is there already.
 change_family() {
-    local f=$1 tool pos rule apply="" undo="" reinsert="" n=0 same=0
+    local f=$1 tool line pos rule apply="" undo="" reinsert="" n=0 same=0
     tool=$(xt_tool "$f")
     command -v "$tool" >/dev/null || { echo "iptables-install.sh: $tool not found (on a host without IPv6: --family 4)" >&2; return 1; }
     local -a tagged=()
