@@ -4,10 +4,19 @@
 # Installs, for IPv4 (iptables) and IPv6 (ip6tables), one rule at the top of
 # the FORWARD chain:
 #     -m comment --comment tandem -j NFQUEUE --queue-num N [--queue-bypass]
+# Atomic: each family's change is one `iptables-restore --noflush` transaction,
+# and IPv4 and IPv6 change together or not at all (both are checked with
+# --test first; if IPv6 fails after IPv4 was applied, IPv4 is rolled back).
 # Idempotent: when exactly that rule is already there, nothing changes; when
-# rules with the same comment but other options are there, they are replaced.
-# Rules without the comment are never touched. Undo: deploy/iptables-remove.sh.
+# rules with the same comment but other options are there, they are replaced
+# in the same transaction. Rules without the comment are never touched.
+# Without --bypass (the default) the rule fails closed: while no engine is
+# bound, the kernel drops what it queues. tandem-rules.service runs this before
+# tandem.service (docs/operations.md, "Install order"). Undo: iptables-remove.sh.
 set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+# shellcheck source=iptables-lib.sh
+source "$here/iptables-lib.sh"
 
 usage() {
     cat <<'USAGE'
@@ -23,7 +32,7 @@ Usage: iptables-install.sh [--queue N | --balance A:B] [--bypass] [--chain CHAIN
   --comment TAG   comment that tags the rules (default tandem)
   --family F      4, 6 or both (default both)
   --append        append at the end of the chain instead of inserting at the top
-  --dry-run       print the commands instead of running them
+  --dry-run       print the iptables-restore input instead of applying it
 
 Run inside a network namespace with: ip netns exec NS deploy/iptables-install.sh ...
 USAGE
@@ -51,13 +60,13 @@ spec=(-m comment --comment "$TAG" -j NFQUEUE)
 if [[ -n $BALANCE ]]; then spec+=(--queue-balance "$BALANCE"); else spec+=(--queue-num "$QUEUE"); fi
 ((BYPASS)) && spec+=(--queue-bypass)
 
-run() { if ((DRY)); then echo "$*"; else "$@"; fi; }
-
-install_family() {
-    local tool=$1 line n=0 same=0
-    command -v "$tool" >/dev/null || { echo "iptables-install.sh: $tool not found" >&2; return 1; }
-    local -a tagged=() args
-    mapfile -t tagged < <("$tool" -w 5 -S "$CHAIN" | grep -F -- "--comment $TAG " || true)
+# change_family F: queue the change of family F (XT_APPLY/XT_UNDO); print what is there already.
+change_family() {
+    local f=$1 tool line pos rule apply="" undo="" reinsert="" n=0 same=0
+    tool=$(xt_tool "$f")
+    command -v "$tool" >/dev/null || { echo "iptables-install.sh: $tool not found (on a host without IPv6: --family 4)" >&2; return 1; }
+    local -a tagged=()
+    mapfile -t tagged < <(xt_tagged "$f" "$CHAIN" "$TAG") || true
     n=${#tagged[@]}
     if "$tool" -w 5 -C "$CHAIN" "${spec[@]}" 2>/dev/null; then same=1; fi
     if ((n == 1 && same)); then
@@ -65,22 +74,34 @@ install_family() {
         return 0
     fi
     for line in "${tagged[@]}"; do
-        read -ra args <<<"${line/#-A /-D }"
-        run "$tool" -w 5 "${args[@]}"
+        pos=${line%% *} rule=${line#* }
+        apply+="-D $CHAIN $rule"$'\n'
+        reinsert+="-I $CHAIN $pos $rule"$'\n'
     done
-    if ((APPEND)); then
-        run "$tool" -w 5 -A "$CHAIN" "${spec[@]}"
-    else
-        run "$tool" -w 5 -I "$CHAIN" 1 "${spec[@]}"
-    fi
-    ((DRY)) || echo "$tool: $CHAIN -> NFQUEUE ${spec[*]:6} (comment $TAG)"
+    if ((APPEND)); then apply+="-A $CHAIN ${spec[*]}"$'\n'; else apply+="-I $CHAIN 1 ${spec[*]}"$'\n'; fi
+    undo="-D $CHAIN ${spec[*]}"$'\n'"$reinsert"
+    XT_APPLY[$f]="*filter"$'\n'"$apply"COMMIT$'\n'
+    XT_UNDO[$f]="*filter"$'\n'"$undo"COMMIT$'\n'
+    CHANGED+=("$tool")
 }
 
+CHANGED=()
 case $FAMILY in
-    4) install_family iptables ;;
-    6) install_family ip6tables ;;
-    both) install_family iptables; install_family ip6tables ;;
+    4) families=(4) ;;
+    6) families=(6) ;;
+    both) families=(4 6) ;;
 esac
-if ((!BYPASS && !DRY)); then
-    echo "note: no --queue-bypass: forwarded traffic stops whenever the engine is not running" >&2
+for f in "${families[@]}"; do change_family "$f"; done
+XT_DRY=$DRY
+if ! xt_commit "${families[@]}"; then
+    echo "iptables-install.sh: nothing was changed" >&2
+    exit 1
+fi
+if ((!DRY)); then
+    for tool in "${CHANGED[@]}"; do echo "$tool: $CHAIN -> NFQUEUE ${spec[*]:6} (comment $TAG)"; done
+    if ((BYPASS)); then
+        echo "note: --queue-bypass: forwarded traffic passes UNFILTERED whenever the engine is not bound" >&2
+    else
+        echo "note: fail-closed: forwarded traffic is dropped whenever the engine is not bound" >&2
+    fi
 fi

@@ -2,8 +2,14 @@
 # deploy/iptables-remove.sh — remove the NFQUEUE rules that iptables-install.sh
 # added: every rule in the chain tagged with the comment (default "tandem"),
 # for IPv4 and IPv6. Rules without the comment are never touched; succeeds
-# when there is nothing to remove.
+# when there is nothing to remove. Atomic like the install: one
+# `iptables-restore --noflush` per family, IPv4 and IPv6 together or not at
+# all. Once they are gone, Tandem no longer sees forwarded traffic: what the
+# rest of FORWARD (and its policy) allows passes unfiltered.
 set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+# shellcheck source=iptables-lib.sh
+source "$here/iptables-lib.sh"
 
 usage() {
     cat <<'USAGE'
@@ -12,7 +18,7 @@ Usage: iptables-remove.sh [--chain CHAIN] [--comment TAG] [--family 4|6|both] [-
   --chain CHAIN   chain of the filter table (default FORWARD)
   --comment TAG   comment that tags the rules (default tandem)
   --family F      4, 6 or both (default both)
-  --dry-run       print the commands instead of running them
+  --dry-run       print the iptables-restore input instead of applying it
 USAGE
 }
 
@@ -29,20 +35,39 @@ while (($#)); do
 done
 if ((!DRY)) && [[ $(id -u) -ne 0 ]]; then echo "iptables-remove.sh: needs root" >&2; exit 1; fi
 
+# remove_family F: queue the removal for family F (XT_APPLY/XT_UNDO).
 remove_family() {
-    local tool=$1 line
+    local f=$1 tool line apply="" undo=""
+    tool=$(xt_tool "$f")
     command -v "$tool" >/dev/null || { echo "iptables-remove.sh: $tool not found, skipped" >&2; return 0; }
-    local -a tagged=() args
-    mapfile -t tagged < <("$tool" -w 5 -S "$CHAIN" 2>/dev/null | grep -F -- "--comment $TAG " || true)
+    local -a tagged=()
+    mapfile -t tagged < <(xt_tagged "$f" "$CHAIN" "$TAG" 2>/dev/null) || true
     for line in "${tagged[@]}"; do
-        read -ra args <<<"${line/#-A /-D }"
-        if ((DRY)); then echo "$tool -w 5 ${args[*]}"; else "$tool" -w 5 "${args[@]}"; fi
+        apply+="-D $CHAIN ${line#* }"$'\n'
+        undo+="-I $CHAIN ${line%% *} ${line#* }"$'\n'
     done
-    ((DRY)) || echo "$tool: removed ${#tagged[@]} rule(s) tagged '$TAG' from $CHAIN"
+    COUNT[$f]=${#tagged[@]}
+    if ((${#tagged[@]})); then
+        XT_APPLY[$f]="*filter"$'\n'"$apply"COMMIT$'\n'
+        XT_UNDO[$f]="*filter"$'\n'"$undo"COMMIT$'\n'
+    fi
 }
 
+declare -A COUNT=()
 case $FAMILY in
-    4) remove_family iptables ;;
-    6) remove_family ip6tables ;;
-    both) remove_family iptables; remove_family ip6tables ;;
+    4) families=(4) ;;
+    6) families=(6) ;;
+    both) families=(4 6) ;;
 esac
+for f in "${families[@]}"; do remove_family "$f"; done
+XT_DRY=$DRY
+if ! xt_commit "${families[@]}"; then
+    echo "iptables-remove.sh: nothing was removed" >&2
+    exit 1
+fi
+if ((!DRY)); then
+    for f in "${families[@]}"; do
+        [[ -n ${COUNT[$f]:-} ]] && echo "$(xt_tool "$f"): removed ${COUNT[$f]} rule(s) tagged '$TAG' from $CHAIN"
+    done
+fi
+exit 0

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.tandem.nativeio.libc.CpuAffinity;
 import io.tandem.nativeio.libc.LinuxConstants;
+import io.tandem.nativeio.libc.UnixDatagramSocket;
 import io.tandem.nativeio.netlink.NetlinkConstants;
 import io.tandem.nativeio.netlink.NetlinkSocket;
 import io.tandem.nativeio.netlink.NfGenMsgFlyweight;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Java constant. Skipped only when gcc is not on PATH.
  */
 class NativeLayoutProbeTest {
-    private static final String INCLUDES = "#include <errno.h>\n#include <fcntl.h>\n" + "#include <poll.h>\n#include <sched.h>\n#include <net/if.h>\n#include <sys/socket.h>\n" + "#include <sys/uio.h>\n#include <linux/netlink.h>\n#include <linux/netfilter.h>\n" + "#include <linux/netfilter/nfnetlink.h>\n#include <linux/netfilter/nfnetlink_queue.h>\n";
+    private static final String INCLUDES = "#include <errno.h>\n#include <fcntl.h>\n" + "#include <poll.h>\n#include <sched.h>\n#include <net/if.h>\n#include <sys/socket.h>\n" + "#include <sys/uio.h>\n#include <sys/un.h>\n#include <linux/netlink.h>\n#include <linux/netfilter.h>\n" + "#include <linux/netfilter/nfnetlink.h>\n#include <linux/netfilter/nfnetlink_queue.h>\n";
 
     @TempDir
     Path temp;
@@ -203,6 +204,13 @@ class NativeLayoutProbeTest {
         m.put("EOPNOTSUPP", (long)LinuxConstants.EOPNOTSUPP);
         m.put("ENOBUFS", (long)LinuxConstants.ENOBUFS);
         m.put("ETIMEDOUT", (long)LinuxConstants.ETIMEDOUT);
+        m.put("ECONNREFUSED", (long)LinuxConstants.ECONNREFUSED);
+        m.put("AF_UNIX", (long)LinuxConstants.AF_UNIX);
+        m.put("SOCK_DGRAM", (long)LinuxConstants.SOCK_DGRAM);
+        m.put("MSG_NOSIGNAL", (long)LinuxConstants.MSG_NOSIGNAL);
+        // sockaddr_un (the systemd notification socket)
+        m.put("sizeof(struct sockaddr_un)", (long)UnixDatagramSocket.SOCKADDR_UN_LENGTH);
+        m.put("offsetof(struct sockaddr_un, sun_path)", (long)UnixDatagramSocket.SUN_PATH_OFFSET);
         return m;
     }
 

@@ -18,7 +18,9 @@ import org.agrona.concurrent.AgentTerminationException;
  * (followed by the stack trace), {@link #failed()} becomes true and {@link #await} returns; the
  * engine then stops its other agents and exits with status 1. Later failures (agents ending because
  * the engine stops) are counted, not logged. A termination without a cause is an agent's ordinary
- * end ({@link AgentThreads#STOP}) and is not a failure. Thread-safe: any agent thread may report.
+ * end ({@link AgentThreads#STOP}) and is not a failure. The policy also holds the agents'
+ * {@link AgentHeartbeats}, the proof of life a hung agent (which reports nothing) fails to give.
+ * Thread-safe: any agent thread may report.
  */
 public final class AgentFailure {
     private final PrintStream log;
@@ -27,6 +29,7 @@ public final class AgentFailure {
     private final CountDownLatch failed = new CountDownLatch(1);
     private volatile Throwable cause;
     private final AtomicLong later = new AtomicLong();
+    private final AgentHeartbeats heartbeats = new AgentHeartbeats();
 
     /** A policy that logs to {@code log} and does nothing more (tests, tools). */
     public AgentFailure(final PrintStream log) {
@@ -82,6 +85,11 @@ public final class AgentFailure {
     /** Failures reported after the first. */
     public long laterFailures() {
         return later.get();
+    }
+
+    /** The duty-cycle counters of the agents started under this policy (the systemd watchdog reads them). */
+    public AgentHeartbeats heartbeats() {
+        return heartbeats;
     }
 
     /** Waits at most {@code timeout} for a failure; true if one happened. */

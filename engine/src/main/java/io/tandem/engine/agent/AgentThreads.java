@@ -16,7 +16,8 @@ import org.agrona.concurrent.IdleStrategy;
  * {@code onClose} (which flushes and releases what it can) and reports it to the
  * {@link AgentFailure}, which takes the engine down. An agent ends itself cleanly by throwing
  * {@link #STOP}. A {@link Throwable} that escapes the runner altogether reaches the failure policy
- * through the thread's uncaught-exception handler.
+ * through the thread's uncaught-exception handler. Every completed duty cycle advances the agent's
+ * {@link AgentHeartbeats.Beat}, which the systemd watchdog reads to tell an idle agent from a hung one.
  */
 public final class AgentThreads {
     /** Thrown by an agent's duty cycle to end its runner without a failure (it was asked to stop). */
@@ -36,7 +37,7 @@ public final class AgentThreads {
     public static Thread start(final Agent agent, final IdleStrategy idle, final AgentFailure failure,
             final boolean daemon) {
         final AgentRunner runner = new AgentRunner(idle, failure.handlerFor(agent.roleName()), null,
-                new EndOnError(agent));
+                new EndOnError(agent, failure.heartbeats().register(agent.roleName())));
         return AgentRunner.startOnThread(runner, r -> {
             final Thread t = new Thread(r, agent.roleName());
             t.setDaemon(daemon);
@@ -48,9 +49,11 @@ public final class AgentThreads {
     /** An agent whose duty cycle ends its runner on the first exception, carrying it. */
     private static final class EndOnError implements Agent {
         private final Agent agent;
+        private final AgentHeartbeats.Beat beat;
 
-        EndOnError(final Agent agent) {
+        EndOnError(final Agent agent, final AgentHeartbeats.Beat beat) {
             this.agent = agent;
+            this.beat = beat;
         }
 
         @Override
@@ -61,7 +64,9 @@ public final class AgentThreads {
         @Override
         public int doWork() {
             try {
-                return agent.doWork();
+                final int work = agent.doWork();
+                beat.cycle();
+                return work;
             } catch (final AgentTerminationException e) {
                 throw e;
             } catch (final Throwable t) {
@@ -71,6 +76,7 @@ public final class AgentThreads {
 
         @Override
         public void onClose() {
+            beat.end();
             agent.onClose();
         }
 

@@ -15,6 +15,7 @@ import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.InterfaceResolver;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.service.SystemdNotifier;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.sync.RawPfsyncTransport;
@@ -45,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * the servers' threads read only through mailboxes and counters. {@link #awaitStop} returns when
  * {@link #requestStop} is called (a signal) or an agent fails; {@link #stop} stops the threads in
  * reverse order (sync first, so its last frame still goes out; then the packet thread flushes its
- * verdicts and unbinds) and {@link #close} releases the servers and the journal.
+ * verdicts and unbinds) and {@link #close} releases the servers and the journal. Under systemd, the
+ * end of {@link #start} sends READY=1 and starts the watchdog, and {@link #stop} sends STOPPING=1
+ * ({@link SystemdNotifier}).
  *
  * <p>Failure policy: every agent runs under one {@link AgentFailure}; the first agent whose duty
  * cycle throws ends, the failure is logged in one line naming its thread, {@link #awaitStop} returns
@@ -69,6 +72,7 @@ public final class TandemEngine implements AutoCloseable {
     private SyncAgent syncAgent;
     private ConfigReload reload;
     private LinkWatcher links;
+    private volatile SystemdNotifier systemd;
 
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
@@ -187,6 +191,9 @@ public final class TandemEngine implements AutoCloseable {
         if (peerInbox != null) {
             startSync();
         }
+        systemd = SystemdNotifier.fromEnvironment(log); // a no-op unless started by systemd (Type=notify)
+        systemd.ready("filtering queue " + config.queue());
+        systemd.startWatchdog(failure.heartbeats(), failure::failed);
         log.flush();
     }
 
@@ -256,6 +263,9 @@ public final class TandemEngine implements AutoCloseable {
      * @return the exit status: 0, or 1 when an agent failed or the packet thread did not stop in 10 s
      */
     public int stop() throws InterruptedException {
+        if (systemd != null) {
+            systemd.stopping();
+        }
         if (syncAgent != null) {
             syncAgent.close();
         }
@@ -294,6 +304,9 @@ public final class TandemEngine implements AutoCloseable {
         }
         if (journal != null) {
             journal.close();
+        }
+        if (systemd != null) {
+            systemd.close();
         }
     }
 

@@ -83,8 +83,9 @@ final class RunCommand implements Callable<Integer> {
             final IptablesRuleCheck.Result rules = IptablesRuleCheck.check(parsed.queue());
             if (rules == IptablesRuleCheck.Result.MISSING) {
                 err.println("tandem: no iptables or ip6tables rule sends packets to queue " + parsed.queue()
-                        + "; add one, e.g. `iptables -A FORWARD -j NFQUEUE --queue-num " + parsed.queue()
-                        + " --queue-bypass`, or start with --no-rule-check");
+                        + "; add one, before the engine and fail-closed: `deploy/iptables-install.sh --queue "
+                        + parsed.queue() + "` (under systemd: tandem-rules.service; docs/operations.md,"
+                        + " \"Install order\"), or start with --no-rule-check");
                 return TandemMain.EXIT_FAILURE;
             }
             if (rules == IptablesRuleCheck.Result.UNKNOWN) {

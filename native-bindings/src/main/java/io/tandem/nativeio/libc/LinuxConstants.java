@@ -95,6 +95,15 @@ public final class LinuxConstants {
     public static final int IPV6_HOPLIMIT = 52;
     /** {@code IPV6_DONTFRAG}: never fragment locally; an oversized send fails with EMSGSIZE. */
     public static final int IPV6_DONTFRAG = 62;
+    /** {@code AF_UNIX} (= {@code AF_LOCAL}): the systemd notification socket ({@link UnixDatagramSocket}). */
+    public static final int AF_UNIX = 1;
+    /** {@code SOCK_DGRAM}. */
+    public static final int SOCK_DGRAM = 2;
+    /** {@code MSG_NOSIGNAL}: no SIGPIPE when the peer is gone. */
+    public static final int MSG_NOSIGNAL = 0x4000;
+    /** Connection refused: nobody is bound to a Unix socket path. */
+    public static final int ECONNREFUSED = 111;
+
     /** {@code SOCK_NONBLOCK}, or-ed into the socket type. */
     public static final int SOCK_NONBLOCK = 0x800;
 

@@ -8,6 +8,7 @@
  * {@link io.tandem.nativeio.libc.Interfaces}) throw {@link io.tandem.nativeio.libc.NativeException} with the errno,
  * its symbolic name and a hint at the likely cause. {@link io.tandem.nativeio.libc.ReceiveBatch} is the
  * preallocated {@code recvmmsg} batch the netlink and raw IP batches extend, and the home of the {@code iovec},
- * {@code msghdr} and {@code mmsghdr} layout constants.
+ * {@code msghdr} and {@code mmsghdr} layout constants. {@link io.tandem.nativeio.libc.UnixDatagramSocket} is the
+ * {@code AF_UNIX} datagram socket the engine's systemd notifications ({@code sd_notify}) are sent on.
  */
 package io.tandem.nativeio.libc;
