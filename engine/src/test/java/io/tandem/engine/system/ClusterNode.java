@@ -17,6 +17,8 @@ final class ClusterNode {
     final String name;
     final String namespace;
     final int metricsPort;
+    /** The address /metrics is bound to in the namespace: 127.0.0.1, or the sync address for a scraper next door. */
+    final String metricsHost;
     final Path conf;
     final Path log;
     final Path socket;
@@ -30,16 +32,23 @@ final class ClusterNode {
      */
     ClusterNode(final Lab lab, final Path dir, final String name, final int queue, final String extra)
             throws Exception {
+        this(lab, dir, name, queue, extra, "127.0.0.1");
+    }
+
+    /** As above, with /metrics bound to {@code metricsHost} (an address of the firewall's namespace). */
+    ClusterNode(final Lab lab, final Path dir, final String name, final int queue, final String extra,
+            final String metricsHost) throws Exception {
         this.lab = lab;
         this.name = name;
         this.namespace = "tdm-fw" + name;
         this.metricsPort = 9160 + (name.charAt(0) - 'A' + 1);
+        this.metricsHost = metricsHost;
         this.conf = dir.resolve("fw" + name + ".conf");
         this.log = dir.resolve("fw" + name + ".log");
         this.socket = dir.resolve("fw" + name + ".sock");
         Files.writeString(conf, extra + String.join("\n",
                 "set queue " + queue,
-                "set metrics \"127.0.0.1:" + metricsPort + "\"",
+                "set metrics \"" + metricsHost + ":" + metricsPort + "\"",
                 "set control \"" + socket + "\"",
                 "set journal dir \"" + dir.resolve("journal-" + name) + "\"",
                 "set sync interface sync0",
@@ -78,7 +87,7 @@ final class ClusterNode {
     }
 
     String metrics() {
-        return Lab.exec(namespace, 10, "curl", "-s", "127.0.0.1:" + metricsPort + "/metrics").output();
+        return Lab.exec(namespace, 10, "curl", "-s", metricsHost + ":" + metricsPort + "/metrics").output();
     }
 
     /** The value of the first metrics line starting with {@code prefix}; fails when there is none. */
