@@ -172,7 +172,8 @@ public final class TandemEngine implements AutoCloseable {
                 metricsServer.start(config.metricsAddress());
             }
             if (config.controlSocket() != null) {
-                controlServer = new ControlServer(Path.of(config.controlSocket()), packetAgent.snapshots());
+                controlServer = new ControlServer(Path.of(config.controlSocket()), packetAgent.snapshots(),
+                        ControlServer.Limits.DEFAULT, log::println);
                 controlServer.start();
             }
         } catch (final IllegalStateException | IllegalArgumentException e) {

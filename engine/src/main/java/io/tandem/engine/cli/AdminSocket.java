@@ -2,6 +2,7 @@ package io.tandem.engine.cli;
 
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.ConfigParser;
+import io.tandem.engine.tools.JsonReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,7 +21,9 @@ import java.util.List;
  * The client side of the engine's admin socket, shared by the commands that ask a running engine
  * ({@code tandem states}, {@code tandem sync}): finds the socket (--socket, the {@code set control}
  * of -f FILE, or the default), sends one request line and collects the answer lines up to
- * {@code end N}. Errors are printed as one line each; null means "failed, exit code set".
+ * {@code end N}. Errors are printed as one line each; null means "failed, exit code set". An
+ * answer is checked before it is handed on: every line a JSON object, and {@code end N} counting
+ * them; an {@code error} line or a malformed answer is a failure (exit 1), never an exception.
  */
 final class AdminSocket {
     static final Path DEFAULT = Path.of("/run/tandem/tandem.sock");
@@ -65,13 +68,20 @@ final class AdminSocket {
                     StandardCharsets.UTF_8));
             String line;
             while ((line = in.readLine()) != null) {
-                if (line.startsWith("end ")) {
-                    return lines;
-                }
                 if (line.startsWith("error ")) {
                     err.println("tandem: the engine answered: " + line.substring(6));
                     exitCode = TandemMain.EXIT_FAILURE;
                     return null;
+                }
+                final String malformed = line.startsWith("end ") ? badEnd(line, lines.size()) : notAnObject(line);
+                if (malformed != null) {
+                    err.println("tandem: malformed answer from the engine at " + path + ", line " + (lines.size() + 1)
+                            + ": " + malformed);
+                    exitCode = TandemMain.EXIT_FAILURE;
+                    return null;
+                }
+                if (line.startsWith("end ")) {
+                    return lines;
                 }
                 lines.add(line);
             }
@@ -82,5 +92,29 @@ final class AdminSocket {
         }
         exitCode = TandemMain.EXIT_FAILURE;
         return null;
+    }
+
+    /** Why {@code end N} does not close an answer of {@code count} lines, or null when it does. */
+    private static String badEnd(final String line, final int count) {
+        try {
+            final long n = Long.parseLong(line.substring(4).trim());
+            return n == count ? null : "'" + line + "' after " + count + " lines";
+        } catch (final NumberFormatException e) {
+            return "'" + shorten(line) + "' is not 'end N'";
+        }
+    }
+
+    /** Why an answer line is not one JSON object, or null when it is. */
+    private static String notAnObject(final String line) {
+        try {
+            JsonReader.object(line);
+            return null;
+        } catch (final RuntimeException e) {
+            return "not a JSON object (" + e.getMessage() + "): " + shorten(line);
+        }
+    }
+
+    private static String shorten(final String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 }

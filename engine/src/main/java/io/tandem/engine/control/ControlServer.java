@@ -1,160 +1,691 @@
 package io.tandem.engine.control;
 
+import io.tandem.engine.control.ControlCounters.Reason;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateSnapshotRow;
 import io.tandem.engine.tools.StateJsonWriter;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Serves the admin socket ({@code set control "PATH"}): one request line per connection, one
  * answer, then the connection closes.
  *
- * <p>Protocol (text, UTF-8): the client sends {@code states\n}; the server answers with one JSON
- * object per live state, one per line (written by {@link StateJsonWriter#LIVE}), and a last line
- * {@code end N} with the count. Other requests are added with {@link #register} (the sync agent's
- * {@code sync}); each answers lines of JSON and {@code end N}. Unknown requests get
- * {@code error unknown request '...'}.
+ * <p>Protocol (text, UTF-8): the client sends one line, e.g. {@code states\n}; the server answers
+ * lines and a last line {@code end N}, or a line {@code error REASON} (possibly after some answer
+ * lines, when the answer failed midway). {@code states} answers one JSON object per live state
+ * (written by {@link StateJsonWriter#LIVE}); other requests are added with {@link #register} (the
+ * sync agent's {@code sync}) and answer one JSON object. Unknown requests get
+ * {@code error unknown request '...'}, too long ones {@code error request line longer than N bytes},
+ * and when the server is full {@code error busy ...}.
  *
- * <p>Theory of operation. Owned by the thread {@code tandem-control}, which accepts connections
- * one at a time (an admin tool, not a data path). It reads the state table only through the packet
- * thread's {@link StateSnapshotMailbox}. Life cycle: {@link #start} refuses to take over a socket
- * another live process answers on, removes a stale one, binds, and restricts the file to root
- * (mode 0600); {@link #close} stops the thread and removes the file. Failure policy: a client error
- * closes that connection only.
+ * <p>Theory of operation. The thread {@code tandem-control} owns a {@link Selector} with the
+ * listening socket and every connection that is still sending its request: it accepts, reads
+ * without blocking into a buffer of {@link Limits#maxLineBytes} + 1 bytes, and enforces the
+ * request deadline ({@link Limits#requestTimeoutMillis} from accept). A complete line is handed to
+ * a fixed pool of {@link Limits#workers} threads ({@code tandem-control-N}), which run the handler
+ * and write the answer without blocking, through a buffer of {@value #ANSWER_BUFFER} bytes and a
+ * selector of their own, so a client that stops reading is dropped after
+ * {@link Limits#answerStallMillis} and no answer takes longer than
+ * {@link Limits#answerTimeoutMillis}. A request no worker takes within the request timeout is
+ * answered {@code error busy}, as is a connection beyond {@link Limits#maxConnections}. So an idle
+ * client costs one buffer and never a worker, and a slow one holds at most one worker for a
+ * bounded time. The state table is read only through the packet thread's
+ * {@link StateSnapshotMailbox} (concurrent {@code states} requests take turns there).
+ *
+ * <p>Memory bound: {@code maxConnections × (maxLineBytes + 1)} request bytes plus
+ * {@code workers × }{@value #ANSWER_BUFFER} answer bytes, whatever clients send or fail to read.
+ *
+ * <p>Life cycle: {@link #start} refuses a path that holds anything but a stale socket
+ * ({@link ControlSocketPath}: never deletes a file, directory or link, and never takes over a live
+ * engine's socket), binds, and restricts the file to its owner (mode 0600); {@link #close} stops the
+ * threads, closes every connection and removes the socket file only if it is still the one this
+ * server bound.
+ *
+ * <p>Failure policy: each connection is isolated. A handler that throws answers its client
+ * {@code error request 'X' failed: ...}; timeouts, over-long lines, refused and vanished clients
+ * close that connection only. Every such end is counted by reason ({@link #counters()}) and logged
+ * as one line — the first of each reason at once, then at most one line per reason a minute, with
+ * the running count. The selector thread catches everything per key, so no client can stop it.
  */
 public final class ControlServer implements AutoCloseable {
+    /** Bytes a worker buffers of an answer before it writes them to the client. */
+    static final int ANSWER_BUFFER = 64 * 1024;
+    /** Request bytes read and dropped before closing a refused connection. */
+    static final int DRAIN_BYTES = 64 * 1024;
+    /** At most one log line per reason in this many nanoseconds, after the first. */
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How long the packet thread may take to hand over one chunk of the state table. */
+    private static final long SNAPSHOT_TIMEOUT_MILLIS = 5_000;
+
+    /**
+     * The server's bounds.
+     *
+     * @param maxLineBytes longest request line, without its newline
+     * @param requestTimeoutMillis time from accept to a complete request line, and longest wait for a worker
+     * @param answerStallMillis longest time the client may take none of its answer's bytes
+     * @param answerTimeoutMillis longest time an answer may take as a whole
+     * @param workers requests answered at the same time
+     * @param maxConnections connections open at the same time (reading, waiting or being answered)
+     */
+    public record Limits(int maxLineBytes, long requestTimeoutMillis, long answerStallMillis,
+            long answerTimeoutMillis, int workers, int maxConnections) {
+        /** 4 KiB lines, 5 s to send a request, 5 s stall, 120 s per answer, 4 workers, 16 connections. */
+        public static final Limits DEFAULT = new Limits(4096, 5_000, 5_000, 120_000, 4, 16);
+
+        public Limits {
+            if (maxLineBytes < 16 || requestTimeoutMillis <= 0 || answerStallMillis <= 0 || answerTimeoutMillis <= 0
+                    || workers < 1 || maxConnections < workers) {
+                throw new IllegalArgumentException("bad control server limits: lines >= 16 bytes, timeouts > 0,"
+                        + " workers >= 1, connections >= workers");
+            }
+        }
+    }
+
+    /** A request's answer: writes the lines that precede {@code end N} and returns N. */
+    @FunctionalInterface
+    interface Handler {
+        int answer(Answer out) throws IOException, InterruptedException;
+    }
+
     private final Path path;
-    private final StateSnapshotMailbox snapshots;
-    private final java.util.Map<String, java.util.function.Supplier<String>> requests =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Limits limits;
+    private final Consumer<String> log;
+    private final ControlCounters counters = new ControlCounters();
+    private final AtomicLong[] lastLogged = new AtomicLong[Reason.values().length];
+    private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
     private ServerSocketChannel server;
+    private Selector selector;
+    private ThreadPoolExecutor workers;
     private Thread thread;
+    private Object fileKey;
     private volatile boolean running;
 
+    /** A server with the {@link Limits#DEFAULT} limits that logs to standard error. */
     public ControlServer(final Path path, final StateSnapshotMailbox snapshots) {
-        this.path = path;
-        this.snapshots = snapshots;
+        this(path, snapshots, Limits.DEFAULT, System.err::println);
+    }
+
+    /**
+     * @param snapshots the packet thread's mailbox behind {@code states}, or null for none
+     * @param log receives one-line messages (from the control threads)
+     */
+    public ControlServer(final Path path, final StateSnapshotMailbox snapshots, final Limits limits,
+            final Consumer<String> log) {
+        this.path = Objects.requireNonNull(path);
+        this.limits = Objects.requireNonNull(limits);
+        this.log = Objects.requireNonNull(log);
+        for (int i = 0; i < lastLogged.length; i++) {
+            lastLogged[i] = new AtomicLong(Long.MIN_VALUE);
+        }
+        if (snapshots != null) {
+            handlers.put("states", out -> states(snapshots, out));
+        }
     }
 
     public Path path() {
         return path;
     }
 
-    /** Adds a request whose answer is one JSON object, built by {@code answer} on the control thread. */
-    public void register(final String request, final java.util.function.Supplier<String> answer) {
-        requests.put(request, answer);
+    public Limits limits() {
+        return limits;
     }
 
-    /** Binds the socket and starts serving; a clear exception when the path is in use or unusable. */
-    public void start() {
+    /** What happened to the connections so far, by reason (for the metrics endpoint). */
+    public ControlCounters counters() {
+        return counters;
+    }
+
+    /** Adds a request whose answer is one JSON object, built by {@code answer} on a control worker thread. */
+    public void register(final String request, final Supplier<String> answer) {
+        handle(request, out -> {
+            out.line(answer.get());
+            return 1;
+        });
+    }
+
+    /** Adds a request answered by {@code handler} on a control worker thread. */
+    void handle(final String request, final Handler handler) {
+        handlers.put(request, handler);
+    }
+
+    /**
+     * Binds the socket and starts serving.
+     *
+     * @throws IllegalStateException the path holds something other than a stale socket, or binding fails;
+     *     the message names the path
+     */
+    public synchronized void start() {
+        if (server != null) {
+            throw new IllegalStateException("control server on " + path + " already started");
+        }
+        ControlSocketPath.clear(path);
         try {
-            if (Files.exists(path)) {
-                if (answers(path)) {
-                    throw new IllegalStateException("control socket " + path + " is in use by another running tandem;"
-                            + " give this instance its own path with `set control \"/run/tandem/NAME.sock\"`");
-                }
-                Files.delete(path);
-            }
             if (path.getParent() != null) {
                 Files.createDirectories(path.getParent());
             }
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
+            fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            server.configureBlocking(false);
+            selector = Selector.open();
+            server.register(selector, SelectionKey.OP_ACCEPT);
         } catch (final IOException e) {
+            final boolean bound = fileKey != null;
+            closeQuietly(server);
+            if (bound) {
+                removeOwnSocketFile();
+            }
+            server = null;
             throw new IllegalStateException("cannot create control socket " + path + ": " + e.getMessage()
                     + " — set another path with `set control \"PATH\"`, or `set control none`", e);
         }
+        final AtomicInteger n = new AtomicInteger();
+        workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(limits.maxConnections()), r -> {
+                    final Thread t = new Thread(r, "tandem-control-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         running = true;
-        thread = new Thread(this::serve, "tandem-control");
+        thread = new Thread(this::selectLoop, "tandem-control");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void serve() {
-        while (running) {
-            try (SocketChannel client = server.accept()) {
-                handle(client);
+    // ---- the selector thread: accept, read requests, enforce deadlines ----
+
+    /** A connection still sending its request; owned by the selector thread. */
+    private static final class Reading {
+        final SocketChannel ch;
+        final ByteBuffer buf;
+        final long deadline;
+
+        Reading(final SocketChannel ch, final int capacity, final long deadline) {
+            this.ch = ch;
+            this.buf = ByteBuffer.allocate(capacity);
+            this.deadline = deadline;
+        }
+    }
+
+    private void selectLoop() {
+        try {
+            while (running) {
+                final long wait = expire(System.nanoTime());
+                try {
+                    selector.select(wait);
+                } catch (final IOException e) {
+                    logReasonless("tandem: control socket: select failed: " + e.getMessage());
+                    sleepQuietly(100);
+                    continue;
+                }
+                for (final SelectionKey key : selector.selectedKeys()) {
+                    try {
+                        if (!key.isValid()) {
+                            continue;
+                        }
+                        if (key.isAcceptable()) {
+                            acceptAll();
+                        } else if (key.isReadable()) {
+                            read(key);
+                        }
+                    } catch (final IOException | RuntimeException e) {
+                        if (key.attachment() instanceof Reading) {
+                            drop(key, Reason.CLIENT_GONE, "reading a request failed: " + describe(e), null);
+                        } else if (running) {
+                            logReasonless("tandem: control socket: accept failed: " + describe(e));
+                        }
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (final ClosedSelectorException e) {
+            // closed under us at shutdown
+        } finally {
+            shutdownSelector();
+        }
+    }
+
+    /** Drops what is past its deadline; returns how long select may wait (0 = no deadline pending). */
+    private long expire(final long now) {
+        long next = Long.MAX_VALUE;
+        for (final SelectionKey key : selector.keys()) {
+            if (key.isValid() && key.attachment() instanceof Reading r) {
+                if (now - r.deadline >= 0) {
+                    final String what = "no complete request line within " + limits.requestTimeoutMillis() + " ms";
+                    drop(key, Reason.TIMEOUT_REQUEST, what, "error timeout: " + what);
+                } else {
+                    next = Math.min(next, r.deadline);
+                }
+            }
+        }
+        for (final Runnable queued : workers.getQueue()) {
+            if (queued instanceof Task t) {
+                if (now - t.queueDeadline >= 0) {
+                    if (workers.remove(t)) {
+                        busy(t.ch, "no worker free within " + limits.requestTimeoutMillis() + " ms");
+                    }
+                } else {
+                    next = Math.min(next, t.queueDeadline);
+                }
+            }
+        }
+        if (next == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
+    }
+
+    private void acceptAll() throws IOException {
+        SocketChannel ch;
+        while ((ch = server.accept()) != null) {
+            counters.onAccepted();
+            if (open.get() >= limits.maxConnections()) {
+                busyUncounted(ch, limits.maxConnections() + " connections open");
+                continue;
+            }
+            open.incrementAndGet();
+            try {
+                ch.configureBlocking(false);
+                ch.register(selector, SelectionKey.OP_READ, new Reading(ch, limits.maxLineBytes() + 1,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.requestTimeoutMillis())));
+            } catch (final IOException | RuntimeException e) {
+                closeQuietly(ch);
+                open.decrementAndGet();
+                record(Reason.CLIENT_GONE, "registering a connection failed: " + describe(e));
+            }
+        }
+    }
+
+    private void read(final SelectionKey key) throws IOException {
+        final Reading r = (Reading) key.attachment();
+        final int from = r.buf.position();
+        final int n = r.ch.read(r.buf);
+        final byte[] a = r.buf.array();
+        int end = -1;
+        for (int i = from; i < r.buf.position(); i++) {
+            if (a[i] == '\n') {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0 && n < 0) {
+            if (r.buf.position() == 0) {
+                drop(key, null, null, null); // connected and went away: a liveness probe, nothing to answer
+                return;
+            }
+            end = r.buf.position(); // the last line lacks its newline; take it, as readLine does
+        }
+        if (end < 0) {
+            if (!r.buf.hasRemaining()) {
+                drop(key, Reason.LINE_TOO_LONG, "a request line longer than " + limits.maxLineBytes() + " bytes",
+                        "error request line longer than " + limits.maxLineBytes() + " bytes");
+            }
+            return;
+        }
+        int length = end;
+        if (length > 0 && a[length - 1] == '\r') {
+            length--;
+        }
+        final String request = new String(a, 0, length, StandardCharsets.UTF_8);
+        key.cancel(); // from now on a worker owns the channel
+        final Task t = new Task(r.ch, request,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.requestTimeoutMillis()));
+        try {
+            workers.execute(t);
+        } catch (final RejectedExecutionException e) {
+            busy(r.ch, "the request queue is full");
+        }
+    }
+
+    /**
+     * Closes a reading connection, first answering {@code line} unless null; counts and logs
+     * {@code reason} unless null.
+     */
+    private void drop(final SelectionKey key, final Reason reason, final String what, final String line) {
+        key.cancel();
+        open.decrementAndGet();
+        if (reason != null) {
+            record(reason, what);
+        }
+        if (line != null) {
+            refuse(((Reading) key.attachment()).ch, line);
+        }
+        closeQuietly(((Reading) key.attachment()).ch);
+    }
+
+    /** Answers {@code error busy} to a connection counted in {@link #open} and closes it. */
+    private void busy(final SocketChannel ch, final String why) {
+        open.decrementAndGet();
+        busyUncounted(ch, why);
+    }
+
+    private void busyUncounted(final SocketChannel ch, final String why) {
+        record(Reason.REFUSED_BUSY, "refused a client: " + why);
+        refuse(ch, "error busy: " + why + "; try again");
+        closeQuietly(ch);
+    }
+
+    /**
+     * Best effort before a close: one short line without blocking (it fits the socket buffer), the
+     * end of output, and the request bytes that already arrived, read and dropped (at most
+     * {@value #DRAIN_BYTES}), because Linux resets instead of ending a connection closed with
+     * unread input, and the client might then miss the line.
+     */
+    private static void refuse(final SocketChannel ch, final String line) {
+        try {
+            ch.configureBlocking(false);
+            ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.shutdownOutput();
+            final ByteBuffer scratch = ByteBuffer.allocate(4096);
+            for (int n = 0; n < DRAIN_BYTES && ch.read(scratch) > 0; n += scratch.position()) {
+                scratch.clear();
+            }
+        } catch (final IOException | RuntimeException e) {
+            // the client is gone or the channel is registered elsewhere; closing is all that is left
+        }
+    }
+
+    private void shutdownSelector() {
+        try {
+            for (final SelectionKey key : selector.keys()) {
+                if (key.isValid()) { // a cancelled key's channel belongs to a worker now
+                    closeQuietly(key.channel());
+                    if (key.attachment() instanceof Reading) {
+                        open.decrementAndGet();
+                    }
+                }
+            }
+            selector.close();
+        } catch (final IOException | ClosedSelectorException e) {
+            // closing anyway
+        }
+    }
+
+    // ---- the workers: run a handler, write its answer ----
+
+    /** One complete request, queued for or run by a worker. */
+    private final class Task implements Runnable {
+        final SocketChannel ch;
+        final String request;
+        final long queueDeadline;
+
+        Task(final SocketChannel ch, final String request, final long queueDeadline) {
+            this.ch = ch;
+            this.request = request;
+            this.queueDeadline = queueDeadline;
+        }
+
+        @Override
+        public void run() {
+            try (Selector writable = Selector.open()) {
+                final long now = System.nanoTime();
+                answer(request, new Answer(ch, writable, now + TimeUnit.MILLISECONDS.toNanos(limits.answerTimeoutMillis()),
+                        TimeUnit.MILLISECONDS.toNanos(limits.answerStallMillis())));
             } catch (final IOException e) {
-                if (!running) {
-                    return;
+                record(Reason.CLIENT_GONE, "cannot answer '" + printable(request) + "': " + describe(e));
+            } finally {
+                open.decrementAndGet();
+                closeQuietly(ch);
+                try {
+                    selector.wakeup(); // the selector thread deregisters the channel, which really closes it
+                } catch (final ClosedSelectorException e) {
+                    // shut down
                 }
             }
         }
     }
 
-    private void handle(final SocketChannel client) throws IOException {
-        final BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(client),
-                StandardCharsets.UTF_8));
-        final Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8);
-        final String request = in.readLine();
-        if ("states".equals(request)) {
-            try {
-                final StateSnapshotRow row = new StateSnapshotRow();
-                final int n = snapshots.read((rows, offset, now) -> {
-                    try {
-                        out.write(StateJsonWriter.LIVE.object(row.wrap(rows, offset), now));
-                        out.write('\n');
-                    } catch (final IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, 5_000);
-                out.write("end " + n + "\n");
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                out.write("error interrupted\n");
-            } catch (final IllegalStateException e) {
-                out.write("error " + e.getMessage() + "\n");
-            } catch (final java.io.UncheckedIOException e) {
-                return; // the client went away
-            }
-        } else if (request != null && requests.containsKey(request)) {
-            out.write(requests.get(request).get());
-            out.write("\nend 1\n");
-        } else {
-            out.write("error unknown request '" + request + "'; known: states"
-                    + (requests.isEmpty() ? "" : ", " + String.join(", ", new java.util.TreeSet<>(requests.keySet())))
-                    + "\n");
+    private void answer(final String request, final Answer out) throws IOException {
+        final Handler h = handlers.get(request);
+        if (h == null) {
+            record(Reason.UNKNOWN_REQUEST, "unknown request '" + printable(request) + "'");
+            out.line("error unknown request '" + printable(request) + "'; known: "
+                    + String.join(", ", new TreeSet<>(handlers.keySet())));
+            out.flush();
+            counters.onAnswered();
+            return;
         }
-        out.flush();
+        final int n;
+        try {
+            n = h.answer(out);
+            out.line("end " + n);
+            out.flush();
+            counters.onAnswered();
+        } catch (final AnswerTimeout e) {
+            record(Reason.TIMEOUT_ANSWER, "answer to '" + request + "' abandoned: " + e.getMessage());
+        } catch (final IOException e) {
+            record(Reason.CLIENT_GONE, "the client of '" + request + "' went away: " + describe(e));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt(); // shutting down
+        } catch (final RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError) {
+                throw (VirtualMachineError) e;
+            }
+            record(Reason.HANDLER_ERROR, "request '" + request + "' failed: " + describe(e));
+            try {
+                out.line("error request '" + request + "' failed: " + describe(e));
+                out.flush();
+            } catch (final IOException gone) {
+                // the client went away too; the failure is logged
+            }
+        }
     }
 
-    /** True when something accepts connections on the socket file. */
-    static boolean answers(final Path path) {
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            probe.connect(UnixDomainSocketAddress.of(path));
-            return true;
+    private static int states(final StateSnapshotMailbox snapshots, final Answer out)
+            throws IOException, InterruptedException {
+        final StateSnapshotRow row = new StateSnapshotRow();
+        try {
+            return snapshots.read((rows, offset, now) -> {
+                try {
+                    out.line(StateJsonWriter.LIVE.object(row.wrap(rows, offset), now));
+                } catch (final IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, SNAPSHOT_TIMEOUT_MILLIS);
+        } catch (final UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * The answer being written to one client; owned by one worker. Lines are buffered and written
+     * without blocking; while the socket is full the worker waits on its own selector, up to the
+     * stall limit and the answer's deadline, then gives up with {@link AnswerTimeout}.
+     */
+    static final class Answer {
+        private final SocketChannel ch;
+        private final Selector writable;
+        private final long deadline;
+        private final long stallNanos;
+        private final ByteBuffer buf = ByteBuffer.allocate(ANSWER_BUFFER);
+        private SelectionKey key;
+
+        Answer(final SocketChannel ch, final Selector writable, final long deadline, final long stallNanos) {
+            this.ch = ch;
+            this.writable = writable;
+            this.deadline = deadline;
+            this.stallNanos = stallNanos;
+        }
+
+        /** Adds one line (a newline is appended). */
+        void line(final String text) throws IOException {
+            final byte[] b = (text + "\n").getBytes(StandardCharsets.UTF_8);
+            int off = 0;
+            while (off < b.length) {
+                if (!buf.hasRemaining()) {
+                    flush();
+                }
+                final int n = Math.min(buf.remaining(), b.length - off);
+                buf.put(b, off, n);
+                off += n;
+            }
+        }
+
+        /** Writes everything buffered. */
+        void flush() throws IOException {
+            buf.flip();
+            long stallDeadline = System.nanoTime() + stallNanos;
+            while (buf.hasRemaining()) {
+                if (ch.write(buf) > 0) {
+                    stallDeadline = System.nanoTime() + stallNanos;
+                    continue;
+                }
+                final long now = System.nanoTime();
+                final long until = Math.min(stallDeadline, deadline);
+                if (now - until >= 0) {
+                    throw new AnswerTimeout(until == deadline ? "the answer took longer than its limit"
+                            : "the client took no bytes for " + TimeUnit.NANOSECONDS.toMillis(stallNanos) + " ms");
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new IOException("the control server is closing");
+                }
+                if (key == null) {
+                    key = ch.register(writable, SelectionKey.OP_WRITE);
+                }
+                writable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - now) + 1));
+                writable.selectedKeys().clear();
+            }
+            buf.clear();
+        }
+    }
+
+    /** The client did not take its answer in time. */
+    static final class AnswerTimeout extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AnswerTimeout(final String message) {
+            super(message);
+        }
+    }
+
+    // ---- counting, logging, shutdown ----
+
+    private void record(final Reason reason, final String what) {
+        final long count = counters.record(reason);
+        final AtomicLong last = lastLogged[reason.ordinal()];
+        final long now = System.nanoTime();
+        final long before = last.get();
+        if ((before == Long.MIN_VALUE || now - before >= LOG_INTERVAL_NANOS) && last.compareAndSet(before, now)) {
+            log.accept("tandem: control socket: " + what + " [" + reason.metricName() + ", " + count
+                    + (count == 1 ? " so far; repeats are logged at most once a minute]" : " so far]"));
+        }
+    }
+
+    private void logReasonless(final String line) {
+        log.accept(line);
+    }
+
+    private static String describe(final Throwable e) {
+        final String m = e.getMessage();
+        final String text = e instanceof IllegalStateException && m != null ? m
+                : e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return printable(text);
+    }
+
+    /** {@code s} on one line of at most 200 characters, control characters replaced. */
+    static String printable(final String s) {
+        final StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            final char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        if (s.length() > 200) {
+            b.append("...");
+        }
+        return b.toString();
+    }
+
+    private static void closeQuietly(final java.nio.channels.Channel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (final IOException e) {
+                // nothing left to do
+            }
+        }
+    }
+
+    private static void sleepQuietly(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Connections open now (reading, queued or being answered); for tests. */
+    int openConnections() {
+        return open.get();
+    }
+
+    /** Removes the socket file only if it is still the socket this server bound. */
+    private void removeOwnSocketFile() {
+        try {
+            final BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (fileKey != null && fileKey.equals(a.fileKey()) && ControlSocketPath.isSocket(path)) {
+                Files.delete(path);
+            }
         } catch (final IOException e) {
-            return false;
+            // gone already, or not ours to remove
         }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (server == null) {
+            return;
+        }
         running = false;
-        try {
-            if (server != null) {
-                server.close();
-            }
-            Files.deleteIfExists(path);
-        } catch (final IOException e) {
-            // best effort at shutdown
-        }
+        selector.wakeup();
         if (thread != null) {
-            thread.interrupt();
+            try {
+                thread.join(2_000);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        for (final Runnable r : workers.shutdownNow()) {
+            if (r instanceof Task t) {
+                closeQuietly(t.ch);
+                open.decrementAndGet();
+            }
+        }
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(server);
+        removeOwnSocketFile();
+        server = null;
     }
 }
