@@ -41,8 +41,8 @@ final class CheckCommand implements Callable<Integer> {
                 return TandemMain.EXIT_USAGE;
             }
             try {
-                io.tandem.engine.sync.auth.ClusterKeyFile.load(java.nio.file.Path.of(parsed.syncAuthKey()))
-                        .permissionWarning().ifPresent(w -> spec.commandLine().getErr().println("tandem: warning: " + w));
+                // Refuses a key file that is not private (mode, owner, link), as the engine does at start.
+                io.tandem.engine.sync.auth.ClusterKeyFile.load(java.nio.file.Path.of(parsed.syncAuthKey()));
             } catch (final io.tandem.engine.sync.auth.ClusterKeyFileException e) {
                 spec.commandLine().getErr().println("tandem: " + e.getMessage());
                 return TandemMain.EXIT_USAGE;

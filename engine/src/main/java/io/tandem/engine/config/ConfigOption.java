@@ -211,6 +211,15 @@ public enum ConfigOption {
         return help;
     }
 
+    /**
+     * True when a mistaken value may be a secret: {@code sync auth-key} names the key file, and a key
+     * pasted in its place must not be echoed. Errors about such a value, and about anything after it on
+     * the line, never quote the text.
+     */
+    public boolean valueMayBeSecret() {
+        return this == SYNC_AUTH_KEY;
+    }
+
     /** True for the {@code timeout} group. */
     public boolean isTimeout() {
         return name.startsWith("timeout ");

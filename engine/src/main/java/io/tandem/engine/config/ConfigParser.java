@@ -7,8 +7,6 @@ import io.tandem.engine.rules.Token;
 import io.tandem.engine.rules.TokenCursor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,28 +26,52 @@ import java.util.Map;
  * </ul>
  * Before a set or rule statement is parsed, each {@code $name} is replaced by the tokens of the
  * macro's value (re-lexed, so macros may use other macros) and every produced token carries the
- * position of the {@code $name} use; undefined and recursive macros are errors. After the last
- * statement, cross-option checks run (adaptive.start below adaptive.end).
+ * position of the {@code $name} use; undefined and recursive macros are errors. Expansion has a
+ * budget over the whole file ({@link #MAX_MACRO_DEPTH} levels, {@link #MAX_MACRO_USES} uses and
+ * {@link #MAX_MACRO_CHARACTERS} characters, definitions included; each use counts, also of an empty
+ * macro), so nesting cannot multiply work: exceeding it is an error naming the limit. Each macro's
+ * value is lexed once per definition. After the last statement, cross-option checks run
+ * (adaptive.start below adaptive.end).
+ *
+ * <p><b>Input.</b> {@link #parse(Path)} reads only a regular file of at most {@link #MAX_FILE_SIZE}
+ * bytes of strict UTF-8 ({@link ConfigInput}).
  *
  * <p><b>Failure policy.</b> The first error stops parsing with a {@link ConfigException} whose
  * message is {@code FILE:LINE:COLUMN: message}. No other exception escapes for any input text
- * (this is fuzzed). Nothing is resolved through DNS or the host's files.
+ * (this is fuzzed). Nothing is resolved through DNS or the host's files. No message shows key
+ * material: errors in the value of {@code set sync auth-key} and after it never quote the text, and
+ * {@link ConfigException} hides hex and base64 runs wherever they come from.
  *
  * <p>Not thread-safe; each call uses its own parser instance.
  */
 public final class ConfigParser {
     /** Source name used for {@link TandemConfig#withOverride(String)}. */
     public static final String COMMAND_LINE = "<command line>";
+    /** Largest configuration file read, in bytes (16 MiB). */
+    public static final int MAX_FILE_SIZE = ConfigInput.MAX_FILE_SIZE;
 
-    private static final int MAX_MACRO_DEPTH = 32;
+    /** Deepest nesting of macro uses inside macro values. */
+    public static final int MAX_MACRO_DEPTH = 64;
+    /** Macro uses one file may expand in all (definitions and statements together). */
+    public static final int MAX_MACRO_USES = 1 << 20;
+    /** Characters of macro values one file may expand in all (definitions and statements together). */
+    public static final long MAX_MACRO_CHARACTERS = 16L << 20;
     private static final int MAX_STATEMENT_TOKENS = 100_000;
     private static final String[] UNSUPPORTED_STATEMENTS = {
         "table", "nat", "rdr", "binat", "anchor", "nat-anchor", "rdr-anchor", "binat-anchor", "load", "scrub",
         "match", "altq", "queue", "antispoof", "include",
     };
 
+    private static final String NOT_SHOWN = "the text is not shown, as it may be key material";
+
     private final String source;
+    /** The option whose possibly secret value the current statement has reached, or null. */
+    private ConfigOption secretValue;
     private final Map<String, String> macros = new HashMap<>();
+    /** Tokens of each macro's current value, lexed at its first use. */
+    private final Map<String, List<Token>> lexed = new HashMap<>();
+    private long macroUses;
+    private long macroCharacters;
     private final long[] values;
     private final String[] texts;
     private final TandemConfig.Position[] setAt;
@@ -80,20 +102,27 @@ public final class ConfigParser {
         return config;
     }
 
-    /** Reads and parses a file (UTF-8). */
+    /** Reads and parses a file (see {@link #parse(Path)}); kept for callers that also handle I/O errors. */
     public static TandemConfig parseFile(final Path file) throws ConfigException, IOException {
-        return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        return parse(file);
     }
 
-    /** Reads and parses a file; a file that cannot be read is a {@link ConfigException} too. */
+    /**
+     * Reads and parses a file. Only a regular file of at most {@link #MAX_FILE_SIZE} bytes of strict
+     * UTF-8 is read; anything else, and a file that cannot be read, is a {@link ConfigException}
+     * ({@code FILE: not a regular file}, {@code FILE: larger than N bytes},
+     * {@code FILE:LINE:COLUMN: not UTF-8 (byte 0xNN)}, ...).
+     */
     public static TandemConfig parse(final Path file) throws ConfigException {
-        final String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (final IOException | RuntimeException e) {
-            throw new ConfigException(file + ": cannot read the configuration file: " + e.getMessage());
+        return parse(file.toString(), ConfigInput.read(file));
+    }
+
+    /** Parses the bytes of a file as {@link #parse(Path)} does after reading it: strict UTF-8 first. */
+    public static TandemConfig parse(final String source, final byte[] bytes) throws ConfigException {
+        if (bytes.length > MAX_FILE_SIZE) {
+            throw new ConfigException(source + ": larger than " + MAX_FILE_SIZE + " bytes (16 MiB); not a configuration file");
         }
-        return parse(file.toString(), text);
+        return parse(source, ConfigInput.decode(source, bytes));
     }
 
     static TandemConfig override(final TandemConfig base, final String line) throws ConfigException {
@@ -182,6 +211,7 @@ public final class ConfigParser {
                 if (part == null) {
                     throw error(t, "macro '" + t.text() + "' not defined");
                 }
+                charge(t, List.of(), t.text(), part.length());
             } else {
                 throw error(t, "unexpected " + t.describe() + " in macro definition; quote the value: "
                         + name.text() + " = \"...\"");
@@ -195,36 +225,104 @@ public final class ConfigParser {
             }
         }
         macros.put(name.text(), value.toString());
+        lexed.remove(name.text());
     }
 
-    /** Appends {@code in} to {@code out} with macros replaced; {@code at} is the outermost use. */
+    /**
+     * Appends {@code in} to {@code out} with macros replaced; {@code at} is the outermost use, whose
+     * position every produced token takes, and {@code active} the chain of macros being expanded.
+     */
     private void expand(final List<Token> in, final List<Token> out, final Token at, final List<String> active)
             throws ConfigException {
         for (final Token t : in) {
+            final Token use = at != null ? at : t;
             if (t.kind() != Token.Kind.MACRO) {
-                out.add(t);
+                out.add(at == null ? t : new Token(t.kind(), t.text(), at.line(), at.column()));
             } else {
-                final Token use = at != null ? at : t;
                 final String value = macros.get(t.text());
                 if (value == null) {
                     throw error(use, "macro '" + t.text() + "' not defined");
                 }
-                if (active.contains(t.text()) || active.size() >= MAX_MACRO_DEPTH) {
-                    throw error(use, "macro '" + t.text() + "' expands recursively");
+                if (active.contains(t.text())) {
+                    throw error(use, "macro '" + t.text() + "' expands recursively: " + chain(active, t.text()));
                 }
+                if (active.size() >= MAX_MACRO_DEPTH) {
+                    throw error(use, "macro expansion exceeds " + MAX_MACRO_DEPTH + " levels of nesting ("
+                            + where(active, t.text()) + ")");
+                }
+                charge(use, active, t.text(), value.length());
                 active.add(t.text());
-                final Token where = new Token(Token.Kind.MACRO, t.text(), use.line(), use.column());
-                expand(ConfigLexer.value(source, value, where), out, use, active);
+                expand(valueTokens(t.text(), value, use), out, use, active);
                 active.remove(active.size() - 1);
             }
             if (out.size() > MAX_STATEMENT_TOKENS) {
-                throw error(at != null ? at : t, "statement too long after macro expansion");
+                throw error(use, "statement too long after macro expansion (more than " + MAX_STATEMENT_TOKENS
+                        + " tokens)");
             }
         }
     }
 
-    /** Parses {@code NAME VALUE}, {@code GROUP MEMBER VALUE} or {@code GROUP { MEMBER VALUE, ... }}. */
+    /**
+     * Counts one macro use of {@code characters} characters against the file's budget; fails with what
+     * was exceeded. Every use counts, also of an empty macro, so nesting cannot multiply work unseen.
+     */
+    private void charge(final Token use, final List<String> active, final String name, final int characters)
+            throws ConfigException {
+        macroUses++;
+        macroCharacters += characters;
+        if (macroUses > MAX_MACRO_USES) {
+            throw error(use, "macro expansion exceeds " + MAX_MACRO_USES + " macro uses in this file ("
+                    + where(active, name) + ")");
+        }
+        if (macroCharacters > MAX_MACRO_CHARACTERS) {
+            throw error(use, "macro expansion exceeds " + MAX_MACRO_CHARACTERS + " characters in this file ("
+                    + where(active, name) + ")");
+        }
+    }
+
+    /** The tokens of a macro's value, lexed once per definition; errors point at {@code use}. */
+    private List<Token> valueTokens(final String name, final String value, final Token use) throws ConfigException {
+        List<Token> tokens = lexed.get(name);
+        if (tokens == null) {
+            tokens = ConfigLexer.value(source, value, new Token(Token.Kind.MACRO, name, use.line(), use.column()));
+            lexed.put(name, tokens);
+        }
+        return tokens;
+    }
+
+    /** {@code $a -> $b -> $a}. */
+    private static String chain(final List<String> active, final String again) {
+        final StringBuilder sb = new StringBuilder();
+        for (final String m : active.subList(active.indexOf(again), active.size())) {
+            sb.append('$').append(m).append(" -> ");
+        }
+        return sb.append('$').append(again).toString();
+    }
+
+    /** {@code at '$m0' inside '$m22'}: the macro being expanded and the one used on the line. */
+    private static String where(final List<String> active, final String name) {
+        return active.isEmpty() ? "at '$" + name + "'" : "at '$" + name + "' inside '$" + active.get(0) + "'";
+    }
+
+    /**
+     * Parses {@code NAME VALUE}, {@code GROUP MEMBER VALUE} or {@code GROUP { MEMBER VALUE, ... }}. Once
+     * the value of an option that may hold a secret ({@link ConfigOption#valueMayBeSecret()}) is being
+     * read, no error of the statement quotes its text: a key pasted there is never echoed.
+     */
     private void option(final TokenCursor c, final boolean override) throws ConfigException {
+        secretValue = null;
+        try {
+            optionBody(c, override);
+        } catch (final ConfigException e) {
+            if (secretValue == null || e.detail().startsWith(secretValue.optionName() + " takes ")) {
+                throw e;
+            }
+            throw new ConfigException(e.source(), e.line(), e.column(), "unexpected text after the "
+                    + secretValue.optionName() + " value; " + NOT_SHOWN);
+        }
+    }
+
+    private void optionBody(final TokenCursor c, final boolean override) throws ConfigException {
         try {
             final Token name = c.next();
             if (name.kind() != Token.Kind.WORD) {
@@ -285,7 +383,17 @@ public final class ConfigParser {
             throw error(at, "option '" + o.optionName() + "' already set at "
                     + (prev.source().equals(source) ? "" : prev.source() + ":") + "line " + prev.line());
         }
-        o.parseValue(c, values, texts, override);
+        if (o.valueMayBeSecret()) {
+            secretValue = o;
+            try {
+                o.parseValue(c, values, texts, override);
+            } catch (final RuleSyntaxException e) {
+                throw new RuleSyntaxException(e.line(), e.column(), o.optionName()
+                        + " takes the absolute \"PATH\" of the key file, or none; " + NOT_SHOWN);
+            }
+        } else {
+            o.parseValue(c, values, texts, override);
+        }
         setAt[o.ordinal()] = new TandemConfig.Position(source, at.line(), at.column());
     }
 

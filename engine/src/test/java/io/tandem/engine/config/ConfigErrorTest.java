@@ -51,7 +51,7 @@ class ConfigErrorTest {
                 Arguments.of("net = \"10.0.0.0/40\"\npass in   from $net",
                         "bad.conf:2:16: prefix length 40 out of range for inet"),
                 Arguments.of("a = \"$b\"\nb = \"$a\"\npass from $a",
-                        "bad.conf:3:11: macro 'a' expands recursively"),
+                        "bad.conf:3:11: macro 'a' expands recursively: $a -> $b -> $a"),
                 Arguments.of("pass from { 10.0.0.1, 10.0.0.2",
                         "bad.conf:1:11: unterminated list: '{' without '}'"),
                 Arguments.of("pass proto { tcp udp",

@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Fuzz target: any text either parses or fails with a {@link ConfigException}; anything else
- * (runtime exceptions, stack overflow, hangs) is a bug. In the normal test run Jazzer replays the
+ * (runtime exceptions, stack overflow, hangs, macro expansion beyond its budget) is a bug. The raw
+ * bytes also go through the file path's strict UTF-8 decoding. In the normal test run Jazzer replays the
  * seeds under {@code ConfigParserFuzzTestInputs/parse/}; with {@code JAZZER_FUZZ=1} it fuzzes.
  */
 class ConfigParserFuzzTest {
@@ -32,6 +33,14 @@ class ConfigParserFuzzTest {
             TandemConfig.defaults().withOverride(text);
         } catch (final ConfigException expected) {
             // fine
+        }
+        // The bytes as a file is read: strict UTF-8 first, errors with their position.
+        try {
+            ConfigParser.parse("fuzz.conf", data);
+        } catch (final ConfigException expected) {
+            if (!expected.getMessage().startsWith("fuzz.conf:")) {
+                throw new IllegalStateException("error without the file name: " + expected.getMessage(), expected);
+            }
         }
     }
 }

@@ -7,8 +7,11 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,9 +35,10 @@ import java.util.Set;
  * <p><b>Failure policy.</b> Every error throws {@link ClusterKeyFileException} (an
  * {@link IllegalArgumentException}) with {@code FILE:LINE: detail}: a key id that is not decimal
  * 0..65535, a key that is not exactly 64 hex digits, a line that is not two fields, a duplicate key
- * id, a third key, no key at all, or a file that cannot be read. A file that group or others may
- * access is not an error: {@link #permissionWarning()} returns the text to print, as ssh does for
- * private keys. Neither messages nor {@link #toString()} ever contain key material.
+ * id, a third key, no key at all, or a file that cannot be read. The file is also refused, before it
+ * is read, when it is not private, as ssh refuses an unprotected private key: not a regular file,
+ * any permission for group or others, not owned by the engine's effective user, or a symbolic link
+ * owned by another user than that one or root, or pointing at such a file. Neither messages nor {@link #toString()} ever contain key material.
  */
 public final class ClusterKeyFile {
     /** Bytes per key: 256 bits. */
@@ -50,23 +54,25 @@ public final class ClusterKeyFile {
     private final String source;
     private final int[] keyIds;
     private final byte[][] secrets;
-    private final String permissionWarning;
 
-    private ClusterKeyFile(final String source, final int[] keyIds, final byte[][] secrets,
-            final String permissionWarning) {
+    private ClusterKeyFile(final String source, final int[] keyIds, final byte[][] secrets) {
         this.source = source;
         this.keyIds = keyIds;
         this.secrets = secrets;
-        this.permissionWarning = permissionWarning;
     }
 
     /**
-     * Reads and parses {@code path}, and checks its POSIX permissions.
+     * Checks the file's ownership and mode, then reads and parses it. Refused, before a byte is read:
+     * a path that is not a regular file (a FIFO, device or directory, also through a link), a file
+     * group or others may read, write or execute (any bit of 0077), a file not owned by the engine's
+     * effective user, and a symbolic link owned by someone other than that user or root, or whose
+     * target is refused by these rules. A file replaced while being read is refused too.
      *
-     * @throws ClusterKeyFileException when the file cannot be read or is not a valid key file
+     * @throws ClusterKeyFileException when the file is refused, cannot be read or is not a valid key file
      */
     public static ClusterKeyFile load(final Path path) {
         final String source = path.toString();
+        final PosixFileAttributes target = checkFile(path, source);
         final byte[] bytes;
         try (InputStream in = Files.newInputStream(path)) {
             bytes = in.readNBytes(MAX_FILE_SIZE + 1);
@@ -77,12 +83,141 @@ public final class ClusterKeyFile {
         } catch (final IOException e) {
             throw new ClusterKeyFileException(source, 0, "cannot read the key file: " + e.getMessage(), e);
         }
-        if (bytes.length > MAX_FILE_SIZE) {
-            throw new ClusterKeyFileException(source, 0, "larger than " + MAX_FILE_SIZE + " bytes; not a key file");
+        try {
+            if (bytes.length > MAX_FILE_SIZE) {
+                throw new ClusterKeyFileException(source, 0, "larger than " + MAX_FILE_SIZE + " bytes; not a key file");
+            }
+            final PosixFileAttributes after = attributes(path, source);
+            if (!Objects.equals(after.fileKey(), target.fileKey()) || !after.owner().equals(target.owner())
+                    || !after.permissions().equals(target.permissions())) {
+                throw new ClusterKeyFileException(source, 0,
+                        "the key file was replaced or changed while being read; refused, try again");
+            }
+            return parse(source, new String(bytes, StandardCharsets.UTF_8));
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
         }
-        final String text = new String(bytes, StandardCharsets.UTF_8);
-        Arrays.fill(bytes, (byte) 0);
-        return parse(source, text, checkPermissions(path, source));
+    }
+
+    /**
+     * ssh's rules for a private key, made errors: the link (if any) and its target are checked; returns
+     * the target's attributes, to be compared after the read.
+     */
+    private static PosixFileAttributes checkFile(final Path path, final String source) {
+        final PosixFileAttributes link;
+        try {
+            link = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (final NoSuchFileException e) {
+            throw new ClusterKeyFileException(source, 0, "cannot read the key file: no such file", e);
+        } catch (final UnsupportedOperationException e) {
+            throw new ClusterKeyFileException(source, 0, "the file system has no POSIX owner and permissions;"
+                    + " a key file's privacy cannot be checked there, refused", e);
+        } catch (final IOException e) {
+            throw new ClusterKeyFileException(source, 0, "cannot read the key file: " + describe(e), e);
+        }
+        final Owner engine = Owner.engine();
+        String what = source;
+        PosixFileAttributes target = link;
+        if (link.isSymbolicLink()) {
+            final int linkUid = uid(path, LinkOption.NOFOLLOW_LINKS);
+            if (!engine.owns(linkUid, link) && linkUid != 0) {
+                throw new ClusterKeyFileException(source, 0, "a symbolic link owned by " + name(link, linkUid)
+                        + ", neither " + engine + " (the engine's user) nor root; refused");
+            }
+            target = attributes(path, source);
+            try {
+                what = source + " (a link to " + path.toRealPath() + ")";
+            } catch (final IOException e) {
+                what = source + " (a symbolic link)";
+            }
+        }
+        if (!target.isRegularFile()) {
+            throw new ClusterKeyFileException(what, 0, "not a regular file; refused");
+        }
+        final int mode = mode(target.permissions());
+        if ((mode & 0077) != 0) {
+            throw new ClusterKeyFileException(what, 0, "permissions " + String.format("%04o", mode)
+                    + " are too open: group or others can " + ((mode & 0044) != 0 ? "read" : "access")
+                    + " the cluster key; refused, run: chmod 600 " + source);
+        }
+        final int uid = uid(path);
+        if (!engine.owns(uid, target)) {
+            throw new ClusterKeyFileException(what, 0, "owned by " + name(target, uid) + ", not by " + engine
+                    + ", the engine's user; refused, run: chown " + engine.name + " " + source);
+        }
+        return target;
+    }
+
+    private static PosixFileAttributes attributes(final Path path, final String source) {
+        try {
+            return Files.readAttributes(path, PosixFileAttributes.class);
+        } catch (final NoSuchFileException e) {
+            throw new ClusterKeyFileException(source, 0, "cannot read the key file: no such file"
+                    + (Files.isSymbolicLink(path) ? " (a dangling symbolic link)" : ""), e);
+        } catch (final IOException | UnsupportedOperationException e) {
+            throw new ClusterKeyFileException(source, 0, "cannot read the key file: " + describe(e), e);
+        }
+    }
+
+    private static String describe(final Exception e) {
+        return e instanceof AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
+    }
+
+    /** Numeric owner of the file, or -1 when the file system does not say. */
+    private static int uid(final Path path, final LinkOption... options) {
+        try {
+            final Object uid = Files.getAttribute(path, "unix:uid", options);
+            return uid instanceof Integer ? (Integer) uid : -1;
+        } catch (final IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    private static String name(final PosixFileAttributes a, final int uid) {
+        return "'" + a.owner().getName() + "'" + (uid >= 0 ? " (uid " + uid + ")" : "");
+    }
+
+    private static int mode(final Set<PosixFilePermission> permissions) {
+        int mode = 0;
+        for (final PosixFilePermission p : permissions) {
+            mode |= 1 << (8 - p.ordinal());   // OWNER_READ (ordinal 0) = 0400 ... OTHERS_EXECUTE (8) = 0001
+        }
+        return mode;
+    }
+
+    /** The engine process's effective user: its uid from /proc/self/status, else its user name. */
+    private static final class Owner {
+        private final int uid;
+        private final String name;
+
+        private Owner(final int uid, final String name) {
+            this.uid = uid;
+            this.name = name;
+        }
+
+        static Owner engine() {
+            int euid = -1;
+            try {
+                for (final String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                    if (line.startsWith("Uid:")) {
+                        euid = Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                    }
+                }
+            } catch (final IOException | RuntimeException e) {
+                euid = -1;
+            }
+            final String user = System.getProperty("user.name", "?");
+            return new Owner(euid, euid == 0 ? "root" : user);
+        }
+
+        boolean owns(final int fileUid, final PosixFileAttributes a) {
+            return uid >= 0 && fileUid >= 0 ? uid == fileUid : a.owner().getName().equals(name);
+        }
+
+        @Override
+        public String toString() {
+            return "'" + name + "'" + (uid >= 0 ? " (uid " + uid + ")" : "");
+        }
     }
 
     /**
@@ -91,10 +226,6 @@ public final class ClusterKeyFile {
      * @throws ClusterKeyFileException when the text is not a valid key file
      */
     public static ClusterKeyFile parse(final String source, final String text) {
-        return parse(source, text, null);
-    }
-
-    private static ClusterKeyFile parse(final String source, final String text, final String warning) {
         final int[] ids = new int[MAX_KEYS];
         final int[] idLines = new int[MAX_KEYS];
         final byte[][] secrets = new byte[MAX_KEYS][];
@@ -139,7 +270,7 @@ public final class ClusterKeyFile {
         if (count == 0) {
             throw new ClusterKeyFileException(source, 0, "no key; " + FORMAT);
         }
-        return new ClusterKeyFile(source, Arrays.copyOf(ids, count), Arrays.copyOf(secrets, count), warning);
+        return new ClusterKeyFile(source, Arrays.copyOf(ids, count), Arrays.copyOf(secrets, count));
     }
 
     private static int parseKeyId(final String source, final int line, final String field) {
@@ -189,25 +320,6 @@ public final class ClusterKeyFile {
         return -1;
     }
 
-    /** ssh's rule: a secret file must not be accessible to group or others. Null when fine or unknown. */
-    private static String checkPermissions(final Path path, final String source) {
-        final Set<PosixFilePermission> permissions;
-        try {
-            permissions = Files.getPosixFilePermissions(path);
-        } catch (final UnsupportedOperationException | IOException e) {
-            return null;
-        }
-        int mode = 0;
-        for (final PosixFilePermission p : permissions) {
-            mode |= 1 << (8 - p.ordinal());   // OWNER_READ (ordinal 0) = 0400 ... OTHERS_EXECUTE (8) = 0001
-        }
-        if ((mode & 0077) == 0) {
-            return null;
-        }
-        return source + ": permissions " + String.format("%04o", mode) + " are too open: group or others can "
-            + ((mode & 0044) != 0 ? "read" : "access") + " the cluster key; run: chmod 600 " + source;
-    }
-
     /** The file name as given to {@link #load} or {@link #parse}. */
     public String source() {
         return source;
@@ -229,12 +341,11 @@ public final class ClusterKeyFile {
     }
 
     /**
-     * A warning to print when group or others may access the file (like ssh's "UNPROTECTED PRIVATE
-     * KEY FILE"); empty when the mode is fine, the file came from {@link #parse}, or the file system
-     * has no POSIX permissions.
+     * Always empty: a file group or others may access is refused by {@link #load} (it used to load with
+     * a warning). Kept for callers written for the warning.
      */
     public Optional<String> permissionWarning() {
-        return Optional.ofNullable(permissionWarning);
+        return Optional.empty();
     }
 
     /** A copy of the 32 key bytes of key {@code index}; package-private so the secret stays in this package. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,13 +15,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Parsing, every error with its {@code FILE:LINE:} message, and the permission warning. */
+/** Parsing, every error with its {@code FILE:LINE:} message, and the refusal of key files that are not private. */
 class ClusterKeyFileTest {
     @TempDir
     Path dir;
@@ -124,11 +129,12 @@ class ClusterKeyFileTest {
 
         final ClusterKeyFileException directory =
             assertThrows(ClusterKeyFileException.class, () -> ClusterKeyFile.load(dir));
-        assertTrue(directory.getMessage().startsWith(dir + ": cannot read the key file: "), directory.getMessage());
+        assertEquals(dir + ": not a regular file; refused", directory.getMessage());
         assertEquals(0, directory.line());
 
         final Path big = dir.resolve("big.key");
         Files.write(big, new byte[ClusterKeyFile.MAX_FILE_SIZE + 1]);
+        Files.setPosixFilePermissions(big, PosixFilePermissions.fromString("rw-------"));
         assertEquals(big + ": larger than 65536 bytes; not a key file",
             assertThrows(ClusterKeyFileException.class, () -> ClusterKeyFile.load(big)).getMessage());
     }
@@ -142,20 +148,94 @@ class ClusterKeyFileTest {
     }
 
     @Test
-    void warnsWhenGroupOrOthersCanAccessTheKey() throws IOException {
+    void refusedWhenGroupOrOthersCanAccessTheKey() throws IOException {
         final Path file = write("open.key", "1 " + KEY_HEX + "\n", "rw-r--r--");
         assertEquals(file + ": permissions 0644 are too open: group or others can read the cluster key;"
-            + " run: chmod 600 " + file, ClusterKeyFile.load(file).permissionWarning().orElseThrow());
+            + " refused, run: chmod 600 " + file, refusal(file));
+
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertTrue(refusal(file).contains(": permissions 0666 are too open"), refusal(file));
 
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
-        assertTrue(ClusterKeyFile.load(file).permissionWarning().orElseThrow().contains("0640"));
+        assertTrue(refusal(file).contains(": permissions 0640 are too open"), refusal(file));
 
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw--w----"));
         assertEquals(file + ": permissions 0620 are too open: group or others can access the cluster key;"
-            + " run: chmod 600 " + file, ClusterKeyFile.load(file).permissionWarning().orElseThrow());
+            + " refused, run: chmod 600 " + file, refusal(file));
 
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(1, ClusterKeyFile.load(file).sendKeyId());
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
         assertTrue(ClusterKeyFile.load(file).permissionWarning().isEmpty());
+    }
+
+    @Test
+    void aFifoIsRefusedWithoutBlocking() throws Exception {
+        final Path fifo = dir.resolve("pipe.key");
+        final Process p = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start();
+        assumeTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "mkfifo not available");
+        assertEquals(fifo + ": not a regular file; refused",
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> refusal(fifo)));
+    }
+
+    @Test
+    void refusedWhenOwnedByAnotherUser() throws IOException {
+        assumeTrue(isRoot(), "needs root to give a file to another user");
+        final Path file = write("theirs.key", "1 " + KEY_HEX + "\n", "rw-------");
+        setOwner(file, "nobody", false);
+        final int nobody = (Integer) Files.getAttribute(file, "unix:uid");
+        assertEquals(file + ": owned by 'nobody' (uid " + nobody + "), not by 'root' (uid 0), the engine's user;"
+            + " refused, run: chown root " + file, refusal(file));
+    }
+
+    @Test
+    void aSymbolicLinkIsCheckedAndSoIsItsTarget() throws IOException {
+        final Path good = write("good.key", "1 " + KEY_HEX + "\n", "rw-------");
+        final Path toGood = Files.createSymbolicLink(dir.resolve("current.key"), good);
+        assertEquals(1, ClusterKeyFile.load(toGood).sendKeyId());
+
+        final Path open = write("open.key", "1 " + KEY_HEX + "\n", "rw-r--r--");
+        final Path toOpen = Files.createSymbolicLink(dir.resolve("link-open.key"), open);
+        assertEquals(toOpen + " (a link to " + open.toRealPath() + "): permissions 0644 are too open: group or others"
+            + " can read the cluster key; refused, run: chmod 600 " + toOpen, refusal(toOpen));
+
+        final Path dangling = Files.createSymbolicLink(dir.resolve("dangling.key"), dir.resolve("gone.key"));
+        assertEquals(dangling + ": cannot read the key file: no such file (a dangling symbolic link)", refusal(dangling));
+
+        assumeTrue(isRoot(), "needs root to give a file to another user");
+        final Path theirs = write("theirs.key", "1 " + KEY_HEX + "\n", "rw-------");
+        setOwner(theirs, "nobody", false);
+        final Path toTheirs = Files.createSymbolicLink(dir.resolve("link-theirs.key"), theirs);
+        assertTrue(refusal(toTheirs).startsWith(toTheirs + " (a link to " + theirs.toRealPath() + "): owned by 'nobody'"),
+            refusal(toTheirs));
+
+        // A link someone else owns points where they chose, even at a good file.
+        final Path theirLink = Files.createSymbolicLink(dir.resolve("their-link.key"), good);
+        setOwner(theirLink, "nobody", true);
+        assertTrue(refusal(theirLink).startsWith(theirLink + ": a symbolic link owned by 'nobody'"), refusal(theirLink));
+    }
+
+    private static boolean isRoot() throws IOException {
+        for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Uid:")) {
+                return "0".equals(line.substring(4).trim().split("\\s+")[1]);
+            }
+        }
+        return false;
+    }
+
+    private static void setOwner(final Path file, final String user, final boolean link) throws IOException {
+        final UserPrincipal principal = file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
+        final PosixFileAttributeView view = link
+            ? Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            : Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        view.setOwner(principal);
+    }
+
+    private static String refusal(final Path file) {
+        final ClusterKeyFileException e = assertThrows(ClusterKeyFileException.class, () -> ClusterKeyFile.load(file));
+        assertFalse(e.getMessage().contains(KEY_HEX), e.getMessage());
+        return e.getMessage();
     }
 
     /** The key-generation command of docs/pfsync-auth.md produces a valid, private key file. */
