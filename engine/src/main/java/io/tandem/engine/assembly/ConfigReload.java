@@ -73,6 +73,7 @@ public final class ConfigReload {
     private volatile long failed;
     private volatile long lastSuccessMillis;
     private volatile long relinked;
+    private volatile boolean lastOk = true;
 
     public ConfigReload(final TandemConfig running, final Source source, final InterfaceResolver interfaces,
             final ReloadMailbox mailbox, final PrintStream log) {
@@ -87,6 +88,7 @@ public final class ConfigReload {
     /** Reads, checks and applies the configuration; logs and returns the outcome. */
     public synchronized Outcome reload() {
         final Outcome outcome = attempt();
+        lastOk = outcome.ok();
         if (outcome.ok()) {
             succeeded++;
             lastSuccessMillis = System.currentTimeMillis();
@@ -209,6 +211,29 @@ public final class ConfigReload {
     /** The configuration in force (the last one applied). */
     public TandemConfig running() {
         return running;
+    }
+
+    /** The registry group of the reload counters. */
+    public static final String COUNTER_GROUP = "config";
+
+    /**
+     * Adds the reload's counters to {@code registry}: reloads by result, whether the last one was
+     * applied, when the last one was, and interface re-resolutions.
+     */
+    public void registerCounters(final io.tandem.engine.counters.CounterRegistry registry) {
+        registry.counter("tandem_config_reloads", "Reloads of the configuration (SIGHUP, tandem reload), by result")
+                .group(COUNTER_GROUP).key("reloads_ok").label("result", "ok").read(() -> succeeded);
+        registry.counter("tandem_config_reloads", "Reloads of the configuration (SIGHUP, tandem reload), by result")
+                .group(COUNTER_GROUP).key("reloads_failed").label("result", "failed").read(() -> failed);
+        registry.gauge("tandem_config_last_reload_successful",
+                "1 when the last reload was applied (or none was tried since the start), 0 when it was refused")
+                .group(COUNTER_GROUP).key("last_reload_successful").read(() -> lastOk ? 1 : 0);
+        registry.gauge("tandem_config_last_reload_success_timestamp_seconds",
+                "Unix time of the last applied reload, or of the start")
+                .group(COUNTER_GROUP).key("last_reload_success").divisor(1000).read(() -> lastSuccessMillis);
+        registry.counter("tandem_interface_resolutions",
+                "Times an interface that appeared, went or was renamed made the rules resolve their interfaces again")
+                .group(COUNTER_GROUP).key("interface_resolutions").read(() -> relinked);
     }
 
     /** Reloads applied. */

@@ -233,6 +233,9 @@ public final class TandemEngine implements AutoCloseable {
         if (controlServer != null) {
             controlServer.register("reload", () -> reload.reload().json());
         }
+        if (metricsServer != null) {
+            reload.registerCounters(metricsServer.counters());
+        }
         final ConfigReload r = reload;
         links = new LinkWatcher(packetSettingsOf(config).netns(), () -> r.relink(packetAgent::ruleset), log).start();
         return reload;
