@@ -363,8 +363,9 @@ public final class JournalCommand implements Runnable {
                 "Reads the whole journal once and prints: the number of records of each type and in total; the"
                     + " times of the first and last record and the rate over that span (records/s); the bytes"
                     + " on disk and the number of roll-cycle files (*.cq4); the records skipped as invalid, by"
-                    + " reason (bad_crc, bad_length, ...); and the last complete snapshot epoch, where the"
-                    + " engine's recovery would start.",
+                    + " reason (bad_crc, bad_length, ...); a `damage` line per damaged Chronicle file, with the"
+                    + " offset and the records kept (status 3), or `damage none`; and the last complete snapshot"
+                    + " epoch, where the engine's recovery would start.",
             },
             footer = {"  tandem journal stats", "  tandem journal stats --json -d /srv/journal"})
     static final class Stats extends JournalSubcommand {

@@ -169,7 +169,7 @@ public final class JournalFileCheck {
     private static FileReport scan(final Path file, final FileChannel ch, final ObjIntConsumer<byte[]> sink)
             throws IOException {
         final long size = ch.size();
-        final ByteBuffer word = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        final Window word = new Window(ch);
         if (size < 4) {
             return damage(file, ch, size, 0, 0, "file of " + size + " bytes: no Chronicle header");
         }
@@ -291,14 +291,41 @@ public final class JournalFileCheck {
         return -1;
     }
 
-    private static int readInt(final FileChannel ch, final ByteBuffer word, final long pos) throws IOException {
-        word.clear();
-        while (word.hasRemaining()) {
-            if (ch.read(word, pos + word.position()) <= 0) {
-                return 0;
-            }
+    private static int readInt(final FileChannel ch, final Window window, final long pos) throws IOException {
+        return window.intAt(pos);
+    }
+
+    /** A 64 KiB read-ahead window over the file, so that walking the headers is not a read per excerpt. */
+    private static final class Window {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(64 << 10).order(ByteOrder.LITTLE_ENDIAN);
+        private long start = -1;
+        private int valid;
+
+        Window(final FileChannel ch) {
+            this.ch = ch;
         }
-        return word.getInt(0);
+
+        /** The little-endian int at {@code pos}, or 0 past the end of the file. */
+        int intAt(final long pos) throws IOException {
+            if (start < 0 || pos < start || pos + 4 > start + valid) {
+                buf.clear();
+                int n = 0;
+                while (buf.hasRemaining()) {
+                    final int r = ch.read(buf, pos + buf.position());
+                    if (r <= 0) {
+                        break;
+                    }
+                    n += r;
+                }
+                start = pos;
+                valid = n;
+                if (n < 4) {
+                    return 0;
+                }
+            }
+            return buf.getInt((int) (pos - start));
+        }
     }
 
     private static long align(final long pos) {

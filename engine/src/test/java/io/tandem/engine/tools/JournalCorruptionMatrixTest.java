@@ -269,8 +269,6 @@ class JournalCorruptionMatrixTest {
             assertThrows(JournalException.class, () -> StateImport.run(dir,
                     new BufferedReader(new StringReader(states)), "x", "hourly", System.currentTimeMillis()));
             Files.move(dir.resolve("owner.bak"), dir.resolve(JournalDirectory.OWNER_FILE));
-            // Restored under a new inode, it is not locked, but engine.lock still is (recreated above
-            // by the refused attempts, unlocked): only the engine's original inodes hold the lock.
         }
         // Once the engine stopped, an import goes through.
         final StateImport.Result r = StateImport.run(dir, new BufferedReader(new StringReader(states)), "x", "hourly",
