@@ -101,7 +101,10 @@ public final class JournalRepair {
                     continue;
                 }
                 final Path[] to = new Path[1];
-                final long copied = rebuild(f.file(), cycle, damaged, to);
+                final boolean later = check.files().stream()
+                        .anyMatch(o -> o.file().getFileName().toString().compareTo(f.file().getFileName().toString()) > 0
+                                && Files.isRegularFile(o.file(), LinkOption.NOFOLLOW_LINKS) && !(o.damaged() && o.records() == 0));
+                final long copied = rebuild(f.file(), cycle, damaged, to, later);
                 kept += copied;
                 moved++;
                 lines.add(f.message() + "; rebuilt with the " + copied + " records before the damage, the damaged file"
@@ -113,19 +116,30 @@ public final class JournalRepair {
         return new Report(check, List.copyOf(lines), kept, check.recordsSkipped(), check.bytesSkipped(), moved);
     }
 
-    private static long rebuild(final Path file, final RollCycle cycle, final Path damaged, final Path[] movedTo)
-            throws IOException {
+    private static long rebuild(final Path file, final RollCycle cycle, final Path damaged, final Path[] movedTo,
+            final boolean closeCycle) throws IOException {
         final Path scratch = damaged.resolve(".rebuild-" + file.getFileName());
         deleteTree(scratch);
         final long start = JournalFileCheck.cycleStartMillis(file, cycle);
         final long[] copied = {0};
+        final SetTimeProvider clock = new SetTimeProvider(java.time.Instant.ofEpochMilli(start));
         try (SingleChronicleQueue q = SingleChronicleQueueBuilder.binary(scratch).rollCycle(cycle)
-                .timeProvider(new SetTimeProvider(java.time.Instant.ofEpochMilli(start))).build();
+                .timeProvider(clock).build();
              ExcerptAppender appender = q.createAppender()) {
             JournalFileCheck.copyIntact(file, (bytes, header) -> {
                 appender.writeBytes(BytesStore.wrap(bytes));
                 copied[0]++;
             });
+            if (closeCycle) {
+                // A later file follows: end this one with Chronicle's end-of-file marker, or readers
+                // would wait at its end instead of going on. Rolling the scratch queue writes it (the
+                // one excerpt that rolls it lands in a scratch file that is thrown away).
+                if (copied[0] == 0) {
+                    throw new IOException("nothing to rebuild in " + file);
+                }
+                clock.advanceMillis(cycle.lengthInMillis());
+                appender.writeBytes(BytesStore.wrap(new byte[] {0}));
+            }
         }
         final Path rebuilt = scratch.resolve(file.getFileName());
         if (!Files.isRegularFile(rebuilt)) {

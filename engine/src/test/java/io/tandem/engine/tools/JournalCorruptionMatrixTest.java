@@ -276,6 +276,94 @@ class JournalCorruptionMatrixTest {
         assertEquals(0, r.states());
     }
 
+    /**
+     * Two roll-cycle files (1,000 records each, an hour apart); the first is damaged. The tools and
+     * recovery keep what is before the damage in the first file and all of the second.
+     */
+    @ParameterizedTest(name = "first of two files: {0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = Damage.class, names = {"ZEROED_HEADER", "BAD_LENGTH",
+        "GARBAGE_RECORD_HEADER", "TRUNCATED"})
+    void damageInAnEarlierFileDoesNotStopTheNext(final Damage damage, @TempDir final Path tmp) throws Exception {
+        final Path source = tmp.resolve("source");
+        write(source);
+        final Path dir = tmp.resolve("journal");
+        Files.createDirectories(dir);
+        Files.copy(source.resolve(JournalDirectory.OWNER_FILE), dir.resolve(JournalDirectory.OWNER_FILE));
+        final java.util.List<byte[]> records = new java.util.ArrayList<>();
+        try (io.tandem.engine.journal.Journal j = io.tandem.engine.journal.Journal.openForReading(source);
+             net.openhft.chronicle.queue.ExcerptTailer t = j.queue().createTailer()) {
+            while (true) {
+                try (net.openhft.chronicle.wire.DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    records.add(dc.wire().bytes().toByteArray());
+                }
+            }
+        }
+        assertEquals(RECORDS, records.size());
+        final long hour = java.time.Instant.parse("2026-01-01T10:00:00Z").toEpochMilli();
+        final net.openhft.chronicle.core.time.SetTimeProvider clock =
+                new net.openhft.chronicle.core.time.SetTimeProvider(java.time.Instant.ofEpochMilli(hour));
+        try (net.openhft.chronicle.queue.impl.single.SingleChronicleQueue q =
+                     net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder.binary(dir)
+                             .rollCycle(net.openhft.chronicle.queue.RollCycles.FAST_HOURLY).timeProvider(clock).build();
+             net.openhft.chronicle.queue.ExcerptAppender a = q.createAppender()) {
+            for (int i = 0; i < RECORDS; i++) {
+                if (i == RECORDS / 2) {
+                    clock.advanceMillis(3_600_000L);
+                }
+                a.writeBytes(net.openhft.chronicle.bytes.BytesStore.wrap(records.get(i)));
+            }
+        }
+        final Path first = dir.resolve("20260101-10F.cq4");
+        final Path second = dir.resolve("20260101-11F.cq4");
+        assertTrue(Files.isRegularFile(first) && Files.isRegularFile(second), java.util.Arrays.toString(
+                dir.toFile().list()));
+        final int keptInFirst;
+        switch (damage) {
+            case ZEROED_HEADER -> {
+                put(first, 0, new byte[8]);
+                keptInFirst = 0;
+            }
+            case BAD_LENGTH -> {
+                put(first, recordHeader(first, 500), new byte[] {0, 0, (byte) 0xff, 0x3f});
+                keptInFirst = 500;
+            }
+            case GARBAGE_RECORD_HEADER -> {
+                put(first, recordHeader(first, 500), "garbage!".getBytes(StandardCharsets.US_ASCII));
+                keptInFirst = 500;
+            }
+            case TRUNCATED -> {
+                try (RandomAccessFile r = new RandomAccessFile(first.toFile(), "rw")) {
+                    r.setLength(recordHeader(first, 700) + 100);
+                }
+                keptInFirst = 700;
+            }
+            default -> throw new AssertionError(damage);
+        }
+        final int kept = keptInFirst + RECORDS / 2;
+        final JournalFixture.Run tail = JournalFixture.run("journal", "tail", "-d", dir.toString());
+        assertEquals(3, tail.status(), tail.err());
+        assertEquals(kept, tail.lines().length, tail.err());
+        assertTrue(tail.err().contains(first + ": damaged at offset "), tail.err());
+        assertTrue(tail.err().contains(keptInFirst + " records before it kept"), tail.err());
+        assertNoStackTrace(tail);
+        final JournalFixture.Run stats = JournalFixture.run("journal", "stats", "-d", dir.toString());
+        assertEquals(3, stats.status(), stats.err());
+        assertTrue(stats.out().contains("records       " + kept + "\n"), stats.out());
+
+        final StateTable table = new StateTable(4096, 4, false, true, StateTimeouts.defaults(4096), 1, 0,
+                new StateCounters());
+        final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+        try (EngineJournal journal = EngineJournal.open(dir, "hourly", 1000, 60, JournalFixture.CREATOR,
+                JournalFixture.CREATOR, new PrintStream(logBytes, true, StandardCharsets.UTF_8))) {
+            assertEquals(kept, journal.recoverInto(table, System.currentTimeMillis()).statesRestored(),
+                    logBytes.toString(StandardCharsets.UTF_8));
+        }
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains(first.toString()));
+    }
+
     static void write(final Path dir) throws Exception {
         try (JournalFixture f = new JournalFixture(dir)) {
             for (int i = 0; i < RECORDS; i++) {
