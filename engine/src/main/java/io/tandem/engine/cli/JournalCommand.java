@@ -42,7 +42,8 @@ import picocli.CommandLine.TypeConversionException;
  * {@code tandem journal}: the tools that read (and, for import, append to) a state journal
  * offline — while an engine writes it, or after. The work is done by {@link io.tandem.engine.tools};
  * this class is the command line: options, help texts, exit status (0 ok, 1 a one-line runtime
- * error, 2 a usage error), and turning {@link JournalException}s into one line on stderr.
+ * error, 2 a usage error, 3 a damaged journal: what could be read was, and each damage was named on
+ * stderr), and turning {@link JournalException}s into one line on stderr — never a stack trace.
  */
 @Command(
         name = "journal",
@@ -53,7 +54,10 @@ import picocli.CommandLine.TypeConversionException;
                 + " of the whole table into a directory of Chronicle Queue files (`set journal dir`). These"
                 + " commands read that directory directly; they need no running engine and never disturb one."
                 + " Records that fail validation (bad CRC, truncated) are skipped and counted, and the count is"
-                + " reported on stderr at the end.",
+                + " reported on stderr at the end. Damaged Chronicle files (a zeroed or garbage header, a bad"
+                + " length, a truncated file, garbage after the data, a file that cannot be read) are read up to"
+                + " the damage; each is named on stderr with its file and offset and what was kept and skipped,"
+                + " and the status is 3.",
             "",
             "  tail     state events, one line each, like `conntrack -E`; -f follows",
             "  states   the state table as it was at any time, like `pfctl -ss`",
@@ -74,6 +78,8 @@ import picocli.CommandLine.TypeConversionException;
             "1:A runtime error: no such journal, not a journal, another format version, an engine holds the"
                 + " journal (import), a file that cannot be read or written. One line on stderr says what.",
             "2:Bad command line (unknown option, bad TIME, unknown type).",
+            "3:The journal is damaged: everything before each damage was read and shown; stderr names each"
+                + " damaged file with the offset, the records kept and what was skipped (docs/journal-format.md).",
         },
         footer = {
             "  tandem journal tail -f --proto tcp --port 443",
@@ -85,6 +91,8 @@ import picocli.CommandLine.TypeConversionException;
         })
 public final class JournalCommand implements Runnable {
     static final String DEFAULT_DIR = "/var/lib/tandem/journal";
+    /** Exit status of a journal command that found damage (and read what it could). */
+    public static final int EXIT_DAMAGED = 3;
 
     @Spec
     private CommandLine.Model.CommandSpec spec;
@@ -168,7 +176,7 @@ public final class JournalCommand implements Runnable {
                 return work(dirOption.dir, out, err);
             } catch (final JournalException e) {
                 err.println("tandem: " + e.getMessage());
-                return TandemMain.EXIT_FAILURE;
+                return e.damage() ? EXIT_DAMAGED : TandemMain.EXIT_FAILURE;
             } catch (final IOException | UncheckedIOException e) {
                 err.println("tandem: " + e.getMessage());
                 return TandemMain.EXIT_FAILURE;
@@ -177,7 +185,7 @@ public final class JournalCommand implements Runnable {
                 return TandemMain.EXIT_FAILURE;
             } catch (final CommandLine.ParameterException e) {
                 throw e;
-            } catch (final RuntimeException e) {
+            } catch (final RuntimeException | InternalError e) {
                 err.println("tandem: journal " + spec.name() + ": " + e);
                 return TandemMain.EXIT_FAILURE;
             } finally {
@@ -279,9 +287,10 @@ public final class JournalCommand implements Runnable {
             if (follow && stopAfter == null) {
                 SignalHandlers.install(() -> stop.set(true), "INT", "TERM");
             }
-            new JournalTail(filter, last, json).run(dir, out, err, follow,
-                    () -> stop.get() || System.nanoTime() - deadline >= 0, ProgressBar.terminal());
-            return TandemMain.EXIT_OK;
+            final JournalTail tail = new JournalTail(filter, last, json);
+            tail.run(dir, out, err, follow, () -> stop.get() || System.nanoTime() - deadline >= 0,
+                    ProgressBar.terminal());
+            return tail.damaged() ? EXIT_DAMAGED : TandemMain.EXIT_OK;
         }
     }
 
@@ -343,7 +352,7 @@ public final class JournalCommand implements Runnable {
             if (json) {
                 out.println("]");
             }
-            return TandemMain.EXIT_OK;
+            return replay.damaged() ? EXIT_DAMAGED : TandemMain.EXIT_OK;
         }
     }
 
@@ -354,8 +363,9 @@ public final class JournalCommand implements Runnable {
                 "Reads the whole journal once and prints: the number of records of each type and in total; the"
                     + " times of the first and last record and the rate over that span (records/s); the bytes"
                     + " on disk and the number of roll-cycle files (*.cq4); the records skipped as invalid, by"
-                    + " reason (bad_crc, bad_length, ...); and the last complete snapshot epoch, where the"
-                    + " engine's recovery would start.",
+                    + " reason (bad_crc, bad_length, ...); a `damage` line per damaged Chronicle file, with the"
+                    + " offset and the records kept (status 3), or `damage none`; and the last complete snapshot"
+                    + " epoch, where the engine's recovery would start.",
             },
             footer = {"  tandem journal stats", "  tandem journal stats --json -d /srv/journal"})
     static final class Stats extends JournalSubcommand {
@@ -369,6 +379,12 @@ public final class JournalCommand implements Runnable {
                 out.println(stats.json(dir));
             } else {
                 stats.print(out, dir);
+            }
+            if (stats.damaged()) {
+                for (final String d : stats.damage()) {
+                    err.println("tandem: " + d);
+                }
+                return EXIT_DAMAGED;
             }
             return TandemMain.EXIT_OK;
         }
@@ -415,8 +431,9 @@ public final class JournalCommand implements Runnable {
                 throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
             }
             (toStdout ? err : out).println("exported " + live.size() + (live.size() == 1 ? " state" : " states")
-                    + " as of " + RecordFormatter.time(when) + " to " + file);
-            return TandemMain.EXIT_OK;
+                    + " as of " + RecordFormatter.time(when) + " to " + file
+                    + (replay.damaged() ? " (from a damaged journal: see above)" : ""));
+            return replay.damaged() ? EXIT_DAMAGED : TandemMain.EXIT_OK;
         }
     }
 
@@ -473,7 +490,10 @@ public final class JournalCommand implements Runnable {
                 err.println("tandem: warning: " + result.expired() + " of them are past their expiry deadline;"
                         + " the engine will expire them at once");
             }
-            return TandemMain.EXIT_OK;
+            for (final String d : result.damage()) {
+                err.println("tandem: damaged: " + d);
+            }
+            return result.damage().isEmpty() ? TandemMain.EXIT_OK : EXIT_DAMAGED;
         }
     }
 

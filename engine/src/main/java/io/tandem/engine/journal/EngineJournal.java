@@ -5,11 +5,8 @@ import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.state.StateTable;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +20,15 @@ import java.util.concurrent.TimeUnit;
  * queue is bound: rebuild the table, then install the recorder as the table's listener) → run →
  * {@link #close} (main thread, after the packet thread stopped: drain the ring, stop the thread,
  * unlock).
+ *
+ * <p>Lock and damage. The lock ({@link JournalLock}) is taken before anything in the directory is
+ * read or changed; deleting {@code engine.lock} does not release it. Then the roll-cycle files are
+ * checked and a damaged journal repaired ({@link JournalRepair}): each damaged file is rebuilt with
+ * the records before its damage and the original moved to {@code DIR/damaged/}, so that neither the
+ * writer nor recovery ever lets Chronicle read past a damage. Each damage is logged with its file,
+ * offset and what was kept and skipped; the counts are kept for the metrics
+ * ({@link #damagedFiles()}, {@link #recordsKeptFromDamagedFiles()}, {@link #recordsSkippedAtDamage()},
+ * {@link #bytesSkippedAtDamage()}).
  */
 public final class EngineJournal implements AutoCloseable {
     private final UrgentRecordLane urgentLane = new UrgentRecordLane();
@@ -33,8 +39,8 @@ public final class EngineJournal implements AutoCloseable {
     public static final long DISK_RESERVE_BYTES = 64L << 20;
 
     private final JournalDirectory directory;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final JournalLock lock;
+    private final JournalRepair.Report repair;
     private final Journal journal;
     private final JournalRing ring;
     private final JournalHealth health;
@@ -44,12 +50,12 @@ public final class EngineJournal implements AutoCloseable {
     private volatile JournalRecorder recorder;
     private volatile JournalRecovery.Result recovery;
 
-    private EngineJournal(final JournalDirectory directory, final FileChannel lockChannel, final FileLock lock,
+    private EngineJournal(final JournalDirectory directory, final JournalLock lock, final JournalRepair.Report repair,
             final Journal journal, final JournalRing ring, final JournalHealth health, final JournalAgent agent,
             final int snapshotSeconds, final long leftoversDrained) {
         this.directory = directory;
-        this.lockChannel = lockChannel;
         this.lock = lock;
+        this.repair = repair;
         this.journal = journal;
         this.ring = ring;
         this.health = health;
@@ -78,19 +84,31 @@ public final class EngineJournal implements AutoCloseable {
     public static EngineJournal open(final Path dir, final String roll, final int retention, final int snapshotSeconds,
             final int configuredCreatorId, final int randomCreatorId, final PrintStream log, final AgentFailure failure)
             throws JournalException {
-        final JournalDirectory d = JournalDirectory.openForWriting(dir, configuredCreatorId, randomCreatorId);
-        FileChannel ch = null;
+        JournalLock lock = null;
         try {
-            ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            final FileLock lock;
             try {
-                lock = ch.tryLock();
-            } catch (final OverlappingFileLockException e) {
-                throw new JournalException("journal " + dir + " is already open in this process");
+                Files.createDirectories(dir);
+                lock = JournalLock.tryAcquire(dir);
+            } catch (final IOException e) {
+                throw new JournalException("cannot use journal directory " + dir + ": " + e.getMessage(), e);
             }
             if (lock == null) {
                 throw new JournalException("journal " + dir + " is in use by another running tandem (it holds "
                         + dir.resolve(LOCK_FILE) + "); give each engine its own `set journal dir`");
+            }
+            final JournalDirectory d = JournalDirectory.openForWriting(dir, configuredCreatorId, randomCreatorId);
+            if (!lock.lockOwnerFile(dir)) {
+                throw new JournalException("journal " + dir + " is in use by another running tandem (it holds "
+                        + dir.resolve(JournalDirectory.OWNER_FILE) + "); give each engine its own `set journal dir`");
+            }
+            final JournalRepair.Report repair = JournalRepair.run(dir, roll);
+            for (final String line : repair.lines()) {
+                log.println("journal: damaged: " + line);
+            }
+            if (repair.damaged()) {
+                log.println("journal " + dir + ": " + repair.check().damagedFiles() + " damaged files: "
+                        + repair.recordsKept() + " records before the damage kept, about " + repair.recordsSkipped()
+                        + " records (" + repair.bytesSkipped() + " bytes) after it skipped");
             }
             final Journal journal = Journal.openForWriting(d, roll);
             final JournalRing ring = JournalRing.open(dir, RING_CAPACITY);
@@ -105,16 +123,16 @@ public final class EngineJournal implements AutoCloseable {
                 agent.close();
                 throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
             }
-            return new EngineJournal(d, ch, lock, journal, ring, health, agent, snapshotSeconds, drained);
+            return new EngineJournal(d, lock, repair, journal, ring, health, agent, snapshotSeconds, drained);
         } catch (final IOException e) {
-            closeQuietly(ch);
+            closeQuietly(lock);
             throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeQuietly(ch);
+            closeQuietly(lock);
             throw new JournalException("interrupted while opening journal " + dir);
         } catch (final JournalException | RuntimeException e) {
-            closeQuietly(ch);
+            closeQuietly(lock);
             throw e;
         }
     }
@@ -211,21 +229,41 @@ public final class EngineJournal implements AutoCloseable {
             // best effort
         }
         journal.close();
-        try {
-            lock.release();
-        } catch (final IOException e) {
-            // released when the channel closes
-        }
-        closeQuietly(lockChannel);
+        closeQuietly(lock);
     }
 
-    private static void closeQuietly(final FileChannel ch) {
-        if (ch != null) {
+    private static void closeQuietly(final JournalLock l) {
+        if (l != null) {
             try {
-                ch.close();
+                l.close();
             } catch (final IOException e) {
-                // nothing to do
+                // released when the process exits
             }
         }
+    }
+
+    /** What the check and repair at open found and did (no damage: an empty report). */
+    public JournalRepair.Report repair() {
+        return repair;
+    }
+
+    /** Roll-cycle files found damaged at open (rebuilt or moved to {@code DIR/damaged/}); for the metrics. */
+    public long damagedFiles() {
+        return repair.check().damagedFiles();
+    }
+
+    /** Records before a damage that were kept (rebuilt) at open; for the metrics. */
+    public long recordsKeptFromDamagedFiles() {
+        return repair.recordsKept();
+    }
+
+    /** Whole records found after a damage, skipped at open (an estimate from their headers); for the metrics. */
+    public long recordsSkippedAtDamage() {
+        return repair.recordsSkipped();
+    }
+
+    /** Bytes of written data after a damage, skipped at open; for the metrics. */
+    public long bytesSkippedAtDamage() {
+        return repair.bytesSkipped();
     }
 }

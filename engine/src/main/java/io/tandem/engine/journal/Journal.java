@@ -38,7 +38,7 @@ public final class Journal implements AutoCloseable {
         final JournalDirectory d = JournalDirectory.read(dir);
         try {
             return new Journal(d, SingleChronicleQueueBuilder.binary(dir).readOnly(true).build());
-        } catch (final RuntimeException e) {
+        } catch (final Exception | InternalError e) { // Chronicle rethrows checked exceptions undeclared
             throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
         }
     }

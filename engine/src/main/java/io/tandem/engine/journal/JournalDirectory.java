@@ -139,7 +139,8 @@ public final class JournalDirectory {
             for (final Path e : entries) {
                 final String name = e.getFileName().toString();
                 if (!name.endsWith(".cq4") && !name.endsWith(".cq4t") && !name.startsWith(OWNER_FILE)
-                        && !name.equals(EngineJournal.LOCK_FILE) && !name.equals(JournalRing.FILE)) {
+                        && !name.equals(EngineJournal.LOCK_FILE) && !name.equals(JournalRing.FILE)
+                        && !name.equals(JournalRepair.DAMAGED_DIR)) {
                     return true;
                 }
             }

@@ -11,4 +11,18 @@ public final class JournalException extends Exception {
     public JournalException(final String message, final Throwable cause) {
         super(message, cause);
     }
+
+    private boolean damage;
+
+    /** A journal that cannot be read because it is damaged (the tools exit with status 3). */
+    public static JournalException damaged(final String message) {
+        final JournalException e = new JournalException(message);
+        e.damage = true;
+        return e;
+    }
+
+    /** True when the journal is damaged, as opposed to missing, foreign or of another format. */
+    public boolean damage() {
+        return damage;
+    }
 }

@@ -2,6 +2,7 @@ package io.tandem.engine.tools;
 
 import io.tandem.engine.journal.Journal;
 import io.tandem.engine.journal.JournalException;
+import io.tandem.engine.journal.JournalFileCheck;
 import io.tandem.engine.journal.JournalReadStatus;
 import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.JournalRecordFlyweight;
@@ -13,17 +14,26 @@ import java.nio.file.Path;
  * clear {@link JournalException}, what is not a journal of this format), hands out valid records
  * one at a time, skips and counts bad ones, drives the progress bar, and at the end reports the
  * skipped records on stderr. Owned by the tool's thread.
+ *
+ * <p>Damage. Before Chronicle opens the queue, every roll-cycle file is checked
+ * ({@link JournalFileCheck}); the reader then reads each damaged file only up to its damage
+ * ({@link JournalReader#checked}). Each damage is reported on stderr with its file and offset, what
+ * was kept and what was skipped, and {@link #damaged()} tells the command to exit with status 3.
+ * A queue Chronicle cannot open at all (its {@code metadata.cq4t} is not a file) is refused with
+ * a damage {@link JournalException}.
  */
 public final class JournalScan implements AutoCloseable {
     private final Journal journal;
     private final JournalReader reader;
     private final ProgressBar progress;
+    private final JournalFileCheck.Result check;
     private long read;
 
-    private JournalScan(final Journal journal, final ProgressBar progress) {
+    private JournalScan(final Journal journal, final ProgressBar progress, final JournalFileCheck.Result check) {
         this.journal = journal;
-        this.reader = JournalReader.fromStart(journal);
+        this.reader = journal == null ? null : JournalReader.checked(journal, check);
         this.progress = progress;
+        this.check = check;
     }
 
     /**
@@ -33,26 +43,47 @@ public final class JournalScan implements AutoCloseable {
      */
     public static JournalScan open(final Path dir, final PrintWriter err, final boolean progress)
             throws JournalException {
-        final Journal journal = Journal.openForReading(dir);
+        io.tandem.engine.journal.JournalDirectory.read(dir);
+        final JournalFileCheck.Result check;
+        try {
+            check = JournalFileCheck.check(dir);
+        } catch (final java.io.IOException e) {
+            throw new JournalException("cannot read journal " + dir + ": " + e.getMessage(), e);
+        }
+        final Path meta = dir.resolve(JournalFileCheck.METADATA_FILE);
+        if (java.nio.file.Files.exists(meta) && !java.nio.file.Files.isRegularFile(meta)) {
+            throw JournalException.damaged(meta + ": not a regular file: Chronicle cannot open the journal;"
+                    + " nothing was read (move it away: Chronicle rebuilds it)");
+        }
+        final Journal journal;
+        try {
+            journal = Journal.openForReading(dir);
+        } catch (final JournalException e) {
+            if (!check.damaged()) {
+                throw e;
+            }
+            // Chronicle reads the header of a file as it opens the queue; when that header is the
+            // damage, there is nothing before it to read: report the damage, read nothing.
+            return new JournalScan(null, new ProgressBar(err, false, 0), check);
+        }
         try {
             long total = 0;
-            if (progress) {
-                try {
-                    total = journal.queue().entryCount();
-                } catch (final RuntimeException e) {
-                    total = 0;
-                }
+            for (final JournalFileCheck.FileReport f : check.files()) {
+                total += f.records();
             }
-            return new JournalScan(journal, new ProgressBar(err, progress, total));
-        } catch (final RuntimeException e) {
+            return new JournalScan(journal, new ProgressBar(err, progress, total), check);
+        } catch (final Exception | InternalError e) { // Chronicle rethrows checked exceptions undeclared
             journal.close();
+            if (check.damaged()) {
+                return new JournalScan(null, new ProgressBar(err, false, 0), check);
+            }
             throw new JournalException("cannot read journal " + dir + ": " + e.getMessage(), e);
         }
     }
 
     /** Reads up to the next valid record: {@link JournalReadStatus#OK} or {@link JournalReadStatus#END}. */
     public JournalReadStatus next() {
-        while (true) {
+        while (reader != null) {
             final JournalReadStatus status = reader.next();
             if (status == JournalReadStatus.END) {
                 return status;
@@ -62,6 +93,7 @@ public final class JournalScan implements AutoCloseable {
                 return status;
             }
         }
+        return JournalReadStatus.END;
     }
 
     /** The record last returned by {@link #next()}. */
@@ -71,7 +103,7 @@ public final class JournalScan implements AutoCloseable {
 
     /** Chronicle index of the record last read. */
     public long index() {
-        return reader.index();
+        return reader == null ? -1 : reader.index();
     }
 
     public Journal journal() {
@@ -92,10 +124,26 @@ public final class JournalScan implements AutoCloseable {
         progress.done();
     }
 
-    /** Prints {@code tandem: skipped N records: …} on {@code err} when records were skipped. */
+    /** What the check of the files found before reading. */
+    public JournalFileCheck.Result check() {
+        return check;
+    }
+
+    /** True when the check found damage (the command exits with status 3). */
+    public boolean damaged() {
+        return check.damaged();
+    }
+
+    /**
+     * Prints each damage ({@code tandem: FILE: damaged at offset …}) and then {@code tandem: skipped N
+     * records: …} on {@code err}, when there is any.
+     */
     public void reportSkipped(final PrintWriter err) {
         progress.done();
-        final String report = SkipReport.of(reader);
+        for (final String line : check.messages()) {
+            err.println("tandem: " + line);
+        }
+        final String report = reader == null ? null : SkipReport.of(reader);
         if (report != null) {
             err.println("tandem: " + report);
             err.flush();
@@ -105,7 +153,9 @@ public final class JournalScan implements AutoCloseable {
     @Override
     public void close() {
         progress.done();
-        reader.close();
-        journal.close();
+        if (reader != null) {
+            reader.close();
+            journal.close();
+        }
     }
 }

@@ -33,6 +33,7 @@ public final class JournalStats {
     private int cycleFiles;
     private String node = "";
     private int creatorId;
+    private java.util.List<String> damage = java.util.List.of();
 
     private JournalStats() {
     }
@@ -67,9 +68,10 @@ public final class JournalStats {
                 }
             }
             scan.progressDone();
+            s.damage = scan.check().messages();
             for (final JournalReadStatus st : JournalReadStatus.values()) {
                 if (st.skipped()) {
-                    s.skipped[st.ordinal()] = scan.reader().skipped(st);
+                    s.skipped[st.ordinal()] = scan.reader() == null ? 0 : scan.reader().skipped(st);
                 }
             }
         }
@@ -80,6 +82,15 @@ public final class JournalStats {
             }
         }
         return s;
+    }
+
+    /** One line per damage found (file, offset, what was kept and skipped); empty when none. */
+    public java.util.List<String> damage() {
+        return damage;
+    }
+
+    public boolean damaged() {
+        return !damage.isEmpty();
     }
 
     public long count(final JournalRecordType type) {
@@ -140,6 +151,12 @@ public final class JournalStats {
                 + (cycleFiles == 1 ? " roll-cycle file" : " roll-cycle files"));
         final String report = SkipReport.of(skipped);
         out.println("skipped       " + (report == null ? "0" : report.substring("skipped ".length())));
+        if (damage.isEmpty()) {
+            out.println("damage        none");
+        }
+        for (final String d : damage) {
+            out.println("damage        " + d);
+        }
         out.println("last epoch    " + lastEpoch);
         out.println("last complete snapshot epoch " + (lastCompleteEpoch < 0 ? "none"
                 : lastCompleteEpoch + " (ended " + RecordFormatter.time(lastCompleteEpochEndMillis) + ")"));
@@ -169,7 +186,11 @@ public final class JournalStats {
                 first = false;
             }
         }
-        return b.append("},\"last_epoch\":").append(lastEpoch).append(",\"last_complete_epoch\":")
+        b.append("},\"damage\":[");
+        for (int i = 0; i < damage.size(); i++) {
+            b.append(i == 0 ? "\"" : ",\"").append(escape(damage.get(i))).append('"');
+        }
+        return b.append("],\"last_epoch\":").append(lastEpoch).append(",\"last_complete_epoch\":")
                 .append(lastCompleteEpoch).append('}').toString();
     }
 

@@ -24,6 +24,7 @@ public final class JournalTail {
     private final RecordFilter filter;
     private final int last;
     private final boolean json;
+    private boolean damaged;
 
     /**
      * @param last the number of trailing matches to print, or -1 for all
@@ -69,8 +70,14 @@ public final class JournalTail {
             }
             out.flush();
             scan.reportSkipped(err);
+            damaged = scan.damaged();
         }
         return printed;
+    }
+
+    /** True when the last {@link #run} found damage (reported on stderr; the command exits with status 3). */
+    public boolean damaged() {
+        return damaged;
     }
 
     private long printLast(final JournalScan scan, final PrintWriter out) {

@@ -8,6 +8,7 @@ import io.tandem.engine.journal.JournalReadStatus;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.journal.JournalRepair;
 import io.tandem.engine.journal.JournalWriter;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,10 +31,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * journal), the journal is read for its last sequence number and epoch, and the records are
  * appended with sequence numbers and the epoch number continuing after the journal's. The epoch's
  * marker records carry the journal owner's creatorid; the states keep their own (pfsync identity).
+ * A damaged journal is repaired first, under the lock, as the engine does at start
+ * ({@link JournalRepair}); what was found is in {@link Result#damage()}.
  */
 public final class StateImport {
     /** What an import wrote. */
-    public record Result(int states, long epoch, long firstSequence, long lastSequence, int expired) {
+    public record Result(int states, long epoch, long firstSequence, long lastSequence, int expired,
+            List<String> damage) {
     }
 
     private StateImport() {
@@ -65,12 +69,15 @@ public final class StateImport {
                 throw new JournalException("an engine is running on " + dir + " (it holds " + dir.resolve(EngineLock.FILE)
                         + "): stop it before importing; the next `tandem run` recovers the imported states");
             }
+            // Under the lock, before Chronicle opens the queue for writing: a damaged file is rebuilt
+            // with the records before its damage, the original moved to DIR/damaged/ (JournalRepair).
+            final JournalRepair.Report repair = JournalRepair.run(dir, defaultRoll);
             long lastSequence = 0;
             long lastEpoch = 0;
             String roll = defaultRoll;
             if (hasCycleFiles(dir)) {
                 try (JournalScan scan = JournalScan.open(dir, new PrintWriter(PrintWriter.nullWriter()), false)) {
-                    roll = rollName(scan.journal(), defaultRoll);
+                    roll = scan.journal() == null ? defaultRoll : rollName(scan.journal(), defaultRoll);
                     while (scan.next() == JournalReadStatus.OK) {
                         final JournalRecordFlyweight r = scan.record();
                         lastSequence = Math.max(lastSequence, r.sequence());
@@ -101,7 +108,7 @@ public final class StateImport {
                             + " records: epoch " + epoch + " is incomplete and will not be recovered; check the disk"
                             + " and import again");
                 }
-                return new Result(lines.size(), epoch, firstSequence, writer.sequence(), expired);
+                return new Result(lines.size(), epoch, firstSequence, writer.sequence(), expired, repair.lines());
             }
         }
     }

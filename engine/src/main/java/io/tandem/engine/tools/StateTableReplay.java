@@ -39,6 +39,7 @@ public final class StateTableReplay {
     private long shadowEpoch;
     private long completeEpoch = -1;
     private long applied;
+    private boolean damaged;
 
     /**
      * Replays the journal in {@code dir} from its first record up to {@code atMillis}: stops at the
@@ -57,6 +58,7 @@ public final class StateTableReplay {
                 replay.apply(r);
             }
             scan.reportSkipped(err);
+            replay.damaged = scan.damaged();
         }
         return replay;
     }
@@ -110,6 +112,11 @@ public final class StateTableReplay {
     /** The last complete snapshot epoch the table was rebuilt from, or -1 (replayed from the start). */
     public long completeEpoch() {
         return completeEpoch;
+    }
+
+    /** True when the journal had damage (reported on stderr; the command exits with status 3). */
+    public boolean damaged() {
+        return damaged;
     }
 
     /** Records applied so far. */
