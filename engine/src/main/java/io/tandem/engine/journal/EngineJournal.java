@@ -187,6 +187,12 @@ public final class EngineJournal implements AutoCloseable {
                     final JournalRecovery.Result r = recovery;
                     return r == null ? 0 : r.elapsedMillis();
                 });
+        registry.gauge("tandem_journal_damaged_files",
+                "Journal files found damaged at start (rebuilt from the records before the damage, originals in damaged/)")
+                .group(COUNTER_GROUP).read(this::damagedFiles);
+        registry.gauge("tandem_journal_records_skipped_at_damage",
+                "Records (estimated) lost after the damage in the journal files found damaged at start")
+                .group(COUNTER_GROUP).read(this::recordsSkippedAtDamage);
     }
 
     /** Recovery's result (null before {@link #recoverInto}). */

@@ -22,8 +22,7 @@ class MetricsGoldenTest {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
             m.registerSync(f.sync, f.inbox);
-            assertEquals(String.join("\n", golden("metrics-shape.golden")),
-                    String.join("\n", MetricsFixture.shape(m.scrape())));
+            assertGolden("metrics-shape.golden", String.join("\n", MetricsFixture.shape(m.scrape())));
         }
     }
 
@@ -41,8 +40,21 @@ class MetricsGoldenTest {
                 }
             }
             values.sort(null);
-            assertEquals(String.join("\n", golden("metrics-values.golden")), String.join("\n", values));
+            assertGolden("metrics-values.golden", String.join("\n", values));
         }
+    }
+
+    /**
+     * Compares with the golden file; with {@code -Dtandem.golden.update=true} rewrites it instead (then
+     * review the diff: that is the deliberate step).
+     */
+    private static void assertGolden(final String name, final String actual) throws IOException {
+        if (Boolean.getBoolean("tandem.golden.update")) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources/io/tandem/engine/metrics", name),
+                    actual + "\n");
+            return;
+        }
+        assertEquals(String.join("\n", golden(name)), actual);
     }
 
     static List<String> golden(final String name) throws IOException {
