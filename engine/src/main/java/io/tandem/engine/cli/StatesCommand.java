@@ -54,7 +54,15 @@ final class StatesCommand implements Callable<Integer> {
             out.println("]");
         } else {
             for (final String line : lines) {
-                out.print(format(io.tandem.engine.tools.JsonReader.object(line)));
+                final String text;
+                try {
+                    text = format(io.tandem.engine.tools.JsonReader.object(line));
+                } catch (final RuntimeException e) {
+                    out.flush();
+                    err.println("tandem: malformed state from the engine (" + e + "): " + line);
+                    return TandemMain.EXIT_FAILURE;
+                }
+                out.print(text);
             }
         }
         out.flush();

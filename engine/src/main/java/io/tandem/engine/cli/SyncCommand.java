@@ -54,7 +54,14 @@ final class SyncCommand implements Callable<Integer> {
         if (json) {
             out.println(lines.get(0));
         } else {
-            out.print(format(JsonReader.object(lines.get(0))));
+            final String text;
+            try {
+                text = format(JsonReader.object(lines.get(0)));
+            } catch (final RuntimeException e) {
+                err.println("tandem: malformed sync status from the engine (" + e + ")");
+                return TandemMain.EXIT_FAILURE;
+            }
+            out.print(text);
         }
         out.flush();
         return TandemMain.EXIT_OK;

@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
-import io.prometheus.client.exporter.HTTPServer;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentCounters;
@@ -55,7 +54,7 @@ public final class MetricsServer implements AutoCloseable {
     private final CounterRegistry counters;
     private final List<PacketCounters> queues;
     private final KernelQueueStats kernelStats = new KernelQueueStats();
-    private HTTPServer server;
+    private MetricsEndpoint server;
 
     public MetricsServer(final List<PacketAgent> agents) {
         this(agents, null);
@@ -130,7 +129,7 @@ public final class MetricsServer implements AutoCloseable {
         }
         final int port = Integer.parseInt(hostPort.substring(colon + 1));
         try {
-            server = new HTTPServer(new InetSocketAddress(host, port), registry.getPrometheusRegistry(), true);
+            server = new MetricsEndpoint(new InetSocketAddress(host, port), this::scrape);
         } catch (final IOException e) {
             throw new IllegalStateException("cannot serve metrics on " + hostPort + ": " + e.getMessage()
                     + " — choose another address with `set metrics \"HOST:PORT\"` or `set metrics none`", e);
@@ -139,7 +138,7 @@ public final class MetricsServer implements AutoCloseable {
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return server == null ? -1 : server.getPort();
+        return server == null ? -1 : server.port();
     }
 
     /** The text Prometheus would scrape (for tests and the shutdown summary). */

@@ -118,4 +118,20 @@ class AdminSocketTest {
             assertEquals(1, e.toString().lines().count(), e.toString());
         }
     }
+
+    @Test
+    void aJsonObjectWithoutTheFieldsAStateOrStatusHasIsOneLineAndStatusOne() throws Exception {
+        for (final String command : List.of("states", "sync", "reload")) {
+            final Path path = engineAnswering("{\"x\":1}\nend 1\n");
+            final StringWriter e = new StringWriter();
+            final picocli.CommandLine cl = new picocli.CommandLine(new TandemMain());
+            cl.setErr(new PrintWriter(e, true));
+            cl.setOut(new PrintWriter(new StringWriter(), true));
+            assertEquals(TandemMain.EXIT_FAILURE, cl.execute(command, "--socket", path.toString()), command);
+            assertTrue(e.toString().startsWith("tandem: malformed") || e.toString().contains("not understood"),
+                    command + ": " + e);
+            assertFalse(e.toString().contains("\tat "), e.toString());
+            assertEquals(1, e.toString().lines().count(), command + ": " + e);
+        }
+    }
 }
