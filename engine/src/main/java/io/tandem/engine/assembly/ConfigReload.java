@@ -4,7 +4,7 @@ import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.ConfigOption;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.packet.FilterReload;
-import io.tandem.engine.packet.ReloadMailbox;
+import io.tandem.engine.packet.PacketThreadMailbox;
 import io.tandem.engine.rules.InterfaceResolver;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateTimeouts;
@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Threads.</b> Any thread may call {@link #reload} (a signal thread, the control thread);
  * calls are serialised. Parsing and compiling happen on the caller's thread; only the swap runs on
- * the packet thread ({@link ReloadMailbox}), between two receive batches, so no packet is lost or
+ * the packet thread ({@link PacketThreadMailbox}), between two receive batches, so no packet is lost or
  * decided half by the old and half by the new rules. <b>Memory:</b> the new ruleset, built per
  * reload; the old one is garbage once swapped out. <b>Failure policy:</b> a configuration that does
  * not parse, compile or keep the restart-only options, or that the packet thread does not take in
@@ -66,7 +66,7 @@ public final class ConfigReload {
 
     private final Source source;
     private final InterfaceResolver interfaces;
-    private final ReloadMailbox mailbox;
+    private final PacketThreadMailbox<FilterReload> mailbox;
     private final PrintStream log;
     private volatile TandemConfig running;
     private volatile long succeeded;
@@ -76,7 +76,7 @@ public final class ConfigReload {
     private volatile boolean lastOk = true;
 
     public ConfigReload(final TandemConfig running, final Source source, final InterfaceResolver interfaces,
-            final ReloadMailbox mailbox, final PrintStream log) {
+            final PacketThreadMailbox<FilterReload> mailbox, final PrintStream log) {
         this.running = running;
         this.source = source;
         this.interfaces = interfaces;
@@ -131,7 +131,7 @@ public final class ConfigReload {
             final String summary = mailbox.apply(reload, APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             running = next;
             return new Outcome(true, "reloaded " + next.source() + ": " + summary);
-        } catch (final ReloadMailbox.ReloadException e) {
+        } catch (final PacketThreadMailbox.ReloadException e) {
             return refused(current, e.getMessage());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -190,7 +190,7 @@ public final class ConfigReload {
             mailbox.apply(new FilterReload(next, StateTimeouts.of(config.timeouts()),
                     config.malformedPolicy() == TandemConfig.MalformedPolicy.PASS, true),
                     APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (final ReloadMailbox.ReloadException e) {
+        } catch (final PacketThreadMailbox.ReloadException e) {
             log.println("tandem: re-resolving interfaces failed: " + e.getMessage());
             return false;
         } catch (final InterruptedException e) {

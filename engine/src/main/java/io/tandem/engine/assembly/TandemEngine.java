@@ -11,6 +11,8 @@ import io.tandem.engine.metrics.MetricsServer;
 import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
+import io.tandem.engine.packet.PacketThreadMailbox;
+import io.tandem.engine.packet.StateCommand;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
 import io.tandem.engine.rules.InterfaceResolver;
@@ -232,6 +234,13 @@ public final class TandemEngine implements AutoCloseable {
         reload = new ConfigReload(config, source, interfaces, packetAgent.reloads(), log);
         if (controlServer != null) {
             controlServer.register("reload", () -> reload.reload().json());
+            controlServer.registerWithArguments("kill", words -> stateCommand(() -> StateCommand.parseKill(words)));
+            controlServer.registerWithArguments("flush", words -> stateCommand(() -> {
+                if (!"states".equals(words.trim())) {
+                    throw new IllegalArgumentException("flush " + words.trim() + ": only `flush states` is known");
+                }
+                return StateCommand.flush();
+            }));
         }
         if (metricsServer != null) {
             reload.registerCounters(metricsServer.counters());
@@ -239,6 +248,30 @@ public final class TandemEngine implements AutoCloseable {
         final ConfigReload r = reload;
         links = new LinkWatcher(packetSettingsOf(config).netns(), () -> r.relink(packetAgent::ruleset), log).start();
         return reload;
+    }
+
+    /**
+     * {@code tandem kill} / {@code tandem flush states}: parsed here (control thread), carried out on the
+     * packet thread; answers {@code {"ok":...,"message":...}} and logs what was done.
+     */
+    private String stateCommand(final java.util.function.Supplier<StateCommand> parse) {
+        final StateCommand command;
+        try {
+            command = parse.get();
+        } catch (final IllegalArgumentException e) {
+            return new ConfigReload.Outcome(false, e.getMessage()).json();
+        }
+        try {
+            final String done = packetAgent.stateCommands().apply(command, 5, TimeUnit.SECONDS);
+            log.println("tandem: " + done);
+            log.flush();
+            return new ConfigReload.Outcome(true, done).json();
+        } catch (final PacketThreadMailbox.ReloadException e) {
+            return new ConfigReload.Outcome(false, command + ": " + e.getMessage()).json();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ConfigReload.Outcome(false, command + ": interrupted").json();
+        }
     }
 
     /** The live reload, or null before {@link #enableReload}. */

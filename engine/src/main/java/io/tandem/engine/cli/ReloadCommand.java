@@ -1,10 +1,6 @@
 package io.tandem.engine.cli;
 
-import io.tandem.engine.tools.JsonReader;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,32 +31,6 @@ final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        final PrintWriter out = spec.commandLine().getOut();
-        final PrintWriter err = spec.commandLine().getErr();
-        final AdminSocket admin = new AdminSocket();
-        final Path path = admin.path(socket, file, err);
-        final List<String> lines = path == null ? null : admin.request(path, "reload", err);
-        if (lines == null) {
-            return admin.exitCode();
-        }
-        final Map<String, Object> answer;
-        try {
-            answer = lines.isEmpty() ? null : JsonReader.object(lines.get(0));
-        } catch (final RuntimeException e) {
-            err.println("tandem: the engine's answer to reload is not understood: " + e.getMessage());
-            return TandemMain.EXIT_FAILURE;
-        }
-        if (answer == null || !(answer.get("ok") instanceof Boolean) || !(answer.get("message") instanceof String)) {
-            err.println("tandem: the engine's answer to reload is not understood: " + lines);
-            return TandemMain.EXIT_FAILURE;
-        }
-        final String message = "tandem: " + answer.get("message");
-        if (Boolean.TRUE.equals(answer.get("ok"))) {
-            out.println(message);
-            out.flush();
-            return TandemMain.EXIT_OK;
-        }
-        err.println(message);
-        return TandemMain.EXIT_FAILURE;
+        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), socket, file, "reload");
     }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
             "Stateful pf-style firewall engine for Linux: iptables sends packets with -j NFQUEUE,",
             "Tandem decides each one by a pf.conf ruleset and answers with a verdict.",
         },
-        subcommands = {RunCommand.class, CheckCommand.class, ReloadCommand.class, StatesCommand.class, SyncCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, CheckCommand.class, ReloadCommand.class, KillCommand.class, FlushCommand.class, StatesCommand.class, SyncCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  tandem check -f /etc/tandem/tandem.conf",

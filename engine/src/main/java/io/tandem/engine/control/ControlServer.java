@@ -120,6 +120,7 @@ public final class ControlServer implements AutoCloseable {
     private final ControlCounters counters = new ControlCounters();
     private final AtomicLong[] lastLogged = new AtomicLong[Reason.values().length];
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, java.util.function.Function<String, String>> verbs = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
     private ServerSocketChannel server;
     private Selector selector;
@@ -169,6 +170,14 @@ public final class ControlServer implements AutoCloseable {
             out.line(answer.get());
             return 1;
         });
+    }
+
+    /**
+     * Adds a request that takes words after its first: {@code "kill host 10.0.0.1"} calls {@code answer}
+     * with {@code "host 10.0.0.1"} on a control worker thread; it answers one JSON object.
+     */
+    public void registerWithArguments(final String verb, final java.util.function.Function<String, String> answer) {
+        verbs.put(verb, answer);
     }
 
     /** Adds a request answered by {@code handler} on a control worker thread. */
@@ -465,11 +474,20 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void answer(final String request, final Answer out) throws IOException {
-        final Handler h = handlers.get(request);
+        Handler h = handlers.get(request);
+        final int space = request.indexOf(' ');
+        if (h == null && space > 0 && verbs.containsKey(request.substring(0, space))) {
+            final java.util.function.Function<String, String> f = verbs.get(request.substring(0, space));
+            final String words = request.substring(space + 1);
+            h = o -> {
+                o.line(f.apply(words));
+                return 1;
+            };
+        }
         if (h == null) {
             record(Reason.UNKNOWN_REQUEST, "unknown request '" + printable(request) + "'");
             out.line("error unknown request '" + printable(request) + "'; known: "
-                    + String.join(", ", new TreeSet<>(handlers.keySet())));
+                    + String.join(", ", known()));
             out.flush();
             counters.onAnswered();
             return;
@@ -498,6 +516,14 @@ public final class ControlServer implements AutoCloseable {
                 // the client went away too; the failure is logged
             }
         }
+    }
+
+    private java.util.Set<String> known() {
+        final java.util.Set<String> k = new TreeSet<>(handlers.keySet());
+        for (final String v : verbs.keySet()) {
+            k.add(v + " ...");
+        }
+        return k;
     }
 
     private static int states(final StateSnapshotMailbox snapshots, final Answer out)

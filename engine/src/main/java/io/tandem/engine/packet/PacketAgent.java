@@ -114,7 +114,8 @@ public final class PacketAgent implements Agent {
     private long now;
     private long lastExpireMillis;
     private int malformedVerdict;
-    private final ReloadMailbox reloads = new ReloadMailbox();
+    private final PacketThreadMailbox<FilterReload> reloads = new PacketThreadMailbox<>();
+    private final PacketThreadMailbox<StateCommand> stateCommands = new PacketThreadMailbox<>();
 
     public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
@@ -250,15 +251,20 @@ public final class PacketAgent implements Agent {
         return queue instanceof NfQueuePacketQueue nfqueue ? nfqueue.session() : null;
     }
 
-    /** Where a reload is handed to this agent's thread ({@link ReloadMailbox}). */
-    public ReloadMailbox reloads() {
+    /** Where {@code tandem kill} and {@code tandem flush states} are handed to this agent's thread. */
+    public PacketThreadMailbox<StateCommand> stateCommands() {
+        return stateCommands;
+    }
+
+    /** Where a reload is handed to this agent's thread ({@link PacketThreadMailbox}). */
+    public PacketThreadMailbox<FilterReload> reloads() {
         return reloads;
     }
 
     /** Packet thread, between two batches: swaps in a reload's ruleset, timeouts and malformed verdict. */
-    private void reload(final ReloadMailbox.Request request) {
+    private void reload(final PacketThreadMailbox.Request<FilterReload> request) {
         try {
-            final FilterReload r = request.reload();
+            final FilterReload r = request.payload();
             final int before = filter.ruleset().size();
             if (r.relink()) {
                 filter.relink(r.ruleset());
@@ -347,9 +353,17 @@ public final class PacketAgent implements Agent {
         if (!running || startFailure != null) {
             throw AgentThreads.STOP;
         }
-        final ReloadMailbox.Request reload = reloads.take();
+        final PacketThreadMailbox.Request<FilterReload> reload = reloads.take();
         if (reload != null) {
             reload(reload);
+        }
+        final PacketThreadMailbox.Request<StateCommand> command = stateCommands.take();
+        if (command != null) {
+            try {
+                command.applied(command.payload().run(filter.states()));
+            } catch (final RuntimeException e) {
+                command.failed(e);
+            }
         }
         final PacketQueue q = queue;
         now = System.currentTimeMillis();

@@ -10,7 +10,7 @@ import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.packet.FilterReload;
-import io.tandem.engine.packet.ReloadMailbox;
+import io.tandem.engine.packet.PacketThreadMailbox;
 import io.tandem.engine.state.StateTimeouts;
 import io.tandem.engine.tools.JsonReader;
 import java.io.ByteArrayOutputStream;
@@ -36,13 +36,13 @@ class ConfigReloadTest {
     }
 
     /** A stand-in packet thread: applies whatever it takes, recording it. */
-    private static Thread packetThread(final ReloadMailbox mailbox, final AtomicReference<FilterReload> taken) {
+    private static Thread packetThread(final PacketThreadMailbox<FilterReload> mailbox, final AtomicReference<FilterReload> taken) {
         final Thread t = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                final ReloadMailbox.Request r = mailbox.take();
+                final PacketThreadMailbox.Request<FilterReload> r = mailbox.take();
                 if (r != null) {
-                    taken.set(r.reload());
-                    r.applied(r.reload().ruleset().size() + " rules");
+                    taken.set(r.payload());
+                    r.applied(r.payload().ruleset().size() + " rules");
                 }
                 Thread.onSpinWait();
             }
@@ -63,7 +63,7 @@ class ConfigReloadTest {
 
     @Test
     void aGoodConfigurationIsAppliedOnThePacketThreadAndBecomesTheRunningOne() throws Exception {
-        final ReloadMailbox mailbox = new ReloadMailbox();
+        final PacketThreadMailbox<FilterReload> mailbox = new PacketThreadMailbox<FilterReload>();
         final AtomicReference<FilterReload> taken = new AtomicReference<>();
         final Thread t = packetThread(mailbox, taken);
         final ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -113,7 +113,7 @@ class ConfigReloadTest {
     void aSourceThatFailsIsRefusedNotThrown() {
         final ConfigReload reload = new ConfigReload(parse("block all\n"), () -> {
             throw new ConfigException("tandem.conf: no such file");
-        }, name -> 0, new ReloadMailbox(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        }, name -> 0, new PacketThreadMailbox<FilterReload>(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         final ConfigReload.Outcome o = reload.reload();
         assertFalse(o.ok());
         assertTrue(o.message().contains("tandem.conf: no such file"), o.message());
@@ -122,10 +122,10 @@ class ConfigReloadTest {
 
     @Test
     void aReloadThePacketThreadDoesNotTakeIsWithdrawnUnchanged() {
-        final ReloadMailbox mailbox = new ReloadMailbox();
+        final PacketThreadMailbox<FilterReload> mailbox = new PacketThreadMailbox<FilterReload>();
         final FilterReload r = new FilterReload(parse("block all\n").compileRuleset(name -> 0),
                 StateTimeouts.defaults(100), false);
-        final ReloadMailbox.ReloadException e = assertThrows(ReloadMailbox.ReloadException.class,
+        final PacketThreadMailbox.ReloadException e = assertThrows(PacketThreadMailbox.ReloadException.class,
                 () -> mailbox.apply(r, 50, TimeUnit.MILLISECONDS));
         assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
         assertNull(mailbox.take(), "withdrawn: a packet thread coming later finds nothing");

@@ -7,9 +7,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Hands a {@link FilterReload} to the packet thread, which swaps it in between two receive batches,
- * so that every packet is decided wholly by the old or wholly by the new configuration and none is
- * lost or left undecided (packets arriving meanwhile wait in the kernel's queue).
+ * Hands one request to the packet thread, which carries it out between two receive batches and
+ * answers with a one-line summary: a {@link FilterReload} (swapped in, so that every packet is decided
+ * wholly by the old or wholly by the new configuration and none is lost or left undecided — packets
+ * arriving meanwhile wait in the kernel's queue), or a {@link StateCommand} ({@code tandem kill},
+ * {@code tandem flush states}).
  *
  * <p><b>Threads.</b> Any thread {@link #apply posts} (the signal or control thread; one reload at a
  * time, serialised here); the packet thread {@link #take takes} at the start of each duty cycle — a
@@ -18,49 +20,49 @@ import java.util.concurrent.atomic.AtomicReference;
  * caller's timeout is withdrawn and reported as not applied; one the packet thread took but could not
  * apply completes exceptionally with the reason.
  */
-public final class ReloadMailbox {
-    /** One reload waiting for the packet thread, and its answer (a one-line summary). */
-    public static final class Request {
-        private final FilterReload reload;
+public final class PacketThreadMailbox<T> {
+    /** One request waiting for the packet thread, and its answer (a one-line summary). */
+    public static final class Request<T> {
+        private final T payload;
         private final CompletableFuture<String> done = new CompletableFuture<>();
 
-        Request(final FilterReload reload) {
-            this.reload = reload;
+        Request(final T payload) {
+            this.payload = payload;
         }
 
-        public FilterReload reload() {
-            return reload;
+        public T payload() {
+            return payload;
         }
 
-        /** Packet thread: the reload is in place. */
+        /** Packet thread: the request is carried out. */
         public void applied(final String summary) {
             done.complete(summary);
         }
 
-        /** Packet thread: the reload could not be applied; the old configuration stays. */
+        /** Packet thread: the request could not be carried out; nothing changed. */
         public void failed(final RuntimeException e) {
             done.completeExceptionally(e);
         }
     }
 
-    private final AtomicReference<Request> pending = new AtomicReference<>();
+    private final AtomicReference<Request<T>> pending = new AtomicReference<>();
 
     /**
-     * Posts {@code reload} and waits for the packet thread to apply it.
+     * Posts {@code request} and waits for the packet thread to carry it out.
      *
      * @return the packet thread's summary
      * @throws ReloadException when it was not applied within the timeout (withdrawn, old configuration
      *                         kept) or the packet thread refused it
      */
-    public synchronized String apply(final FilterReload reload, final long timeout, final TimeUnit unit)
+    public synchronized String apply(final T payload, final long timeout, final TimeUnit unit)
             throws ReloadException, InterruptedException {
-        final Request request = new Request(reload);
+        final Request<T> request = new Request<>(payload);
         pending.set(request);
         try {
             return request.done.get(timeout, unit);
         } catch (final TimeoutException e) {
             if (pending.compareAndSet(request, null)) {
-                throw new ReloadException("the packet thread did not take the new configuration within "
+                throw new ReloadException("the packet thread did not take the request within "
                         + unit.toMillis(timeout) + " ms; nothing was changed");
             }
             try {
@@ -74,11 +76,11 @@ public final class ReloadMailbox {
     }
 
     /** Packet thread: the waiting request, or null (one volatile read). */
-    public Request take() {
+    public Request<T> take() {
         return pending.get() == null ? null : pending.getAndSet(null);
     }
 
-    /** A reload that was not applied; its message says why. */
+    /** A request that was not carried out; its message says why. */
     public static final class ReloadException extends Exception {
         private static final long serialVersionUID = 1L;
 

@@ -1,0 +1,38 @@
+package io.tandem.engine.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tandem kill}: remove states of a running engine, as {@code pfctl -k}. */
+@Command(name = "kill", mixinStandardHelpOptions = true,
+        description = {"Remove states from a running engine, as `pfctl -k` does:",
+            "  tandem kill host A[/LEN] [B[/LEN]]   states whose initiator is in A (and whose responder is in B)",
+            "  tandem kill id ID[/CREATORID]        one state by its id, hexadecimal as `tandem states` prints it",
+            "                                       (without a creator id: one this node created)",
+            "  tandem kill rule N                   states created by rule number N",
+            "Each removal is journaled and sent to the pfsync peers (DEL_C), which remove their copy. Prints how",
+            "many states were removed; exit status 1 when the words do not parse or the engine cannot be reached."})
+final class KillCommand implements Callable<Integer> {
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
+    private Path file;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
+    private Path socket;
+
+    @Parameters(arity = "2..3", paramLabel = "WHAT", description = "host A [B] | id ID[/CREATORID] | rule N")
+    private List<String> what;
+
+    @Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), socket, file,
+                "kill " + String.join(" ", what));
+    }
+}

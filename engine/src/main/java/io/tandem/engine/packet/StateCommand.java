@@ -1,0 +1,191 @@
+package io.tandem.engine.packet;
+
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.rules.Addresses;
+import io.tandem.engine.state.StateRemoveReason;
+import io.tandem.engine.state.StateTable;
+import java.util.Locale;
+
+/**
+ * An administrator's command on the state table, as {@code pfctl -k} and {@code pfctl -F states}:
+ * parsed on the control thread from the request's words ({@link #parse}), carried out on the packet
+ * thread ({@link #run}) through its {@link PacketThreadMailbox}, between two receive batches.
+ *
+ * <ul>
+ * <li>{@code flush} — every state (pfctl -F states);</li>
+ * <li>{@code kill host A[/LEN] [B[/LEN]]} — the states whose initiator is in A (and, with B, whose
+ *     responder is in B), as pfctl -k host [-k host];</li>
+ * <li>{@code kill id ID[/CREATORID]} — one state by its pfsync identity, hexadecimal as
+ *     {@code tandem states} prints it (pfctl -k id); without a creator id, ours;</li>
+ * <li>{@code kill rule N} — the states created by rule number N.</li>
+ * </ul>
+ * Each removed state is journaled as a DELETE (reason flushed), which the sync agent sends to the
+ * peers as DEL_C, so the kills reach them. <b>Failure policy:</b> words that do not parse throw
+ * {@link IllegalArgumentException} with a message for the administrator; nothing is removed.
+ * <b>Memory:</b> none on the packet thread.
+ */
+public final class StateCommand {
+    private enum Kind { FLUSH, HOST, ID, RULE }
+
+    private final Kind kind;
+    private final String text;
+    private final int family;
+    private final long srcHi;
+    private final long srcLo;
+    private final long srcMaskHi;
+    private final long srcMaskLo;
+    private final boolean hasDst;
+    private final long dstHi;
+    private final long dstLo;
+    private final long dstMaskHi;
+    private final long dstMaskLo;
+    private final long id;
+    private final int creator;
+    private final int rule;
+
+    private StateCommand(final Kind kind, final String text, final int family, final long[] src, final long[] dst,
+            final long id, final int creator, final int rule) {
+        this.kind = kind;
+        this.text = text;
+        this.family = family;
+        this.srcHi = src[0];
+        this.srcLo = src[1];
+        this.srcMaskHi = src[2];
+        this.srcMaskLo = src[3];
+        this.hasDst = dst != null;
+        this.dstHi = dst == null ? 0 : dst[0];
+        this.dstLo = dst == null ? 0 : dst[1];
+        this.dstMaskHi = dst == null ? 0 : dst[2];
+        this.dstMaskLo = dst == null ? 0 : dst[3];
+        this.id = id;
+        this.creator = creator;
+        this.rule = rule;
+    }
+
+    /** {@code tandem flush states}. */
+    public static StateCommand flush() {
+        return new StateCommand(Kind.FLUSH, "flush states", 0, new long[4], null, 0, 0, 0);
+    }
+
+    /**
+     * Parses the words after {@code kill}: {@code host A[/LEN] [B[/LEN]]}, {@code id ID[/CREATORID]} or
+     * {@code rule N}.
+     *
+     * @throws IllegalArgumentException with a message naming what is wrong
+     */
+    public static StateCommand parseKill(final String words) {
+        final String[] w = words.trim().split("\\s+");
+        if (w.length < 2) {
+            throw new IllegalArgumentException("kill what? host A[/LEN] [B[/LEN]], id ID[/CREATORID] or rule N");
+        }
+        switch (w[0].toLowerCase(Locale.ROOT)) {
+            case "host":
+                if (w.length > 3) {
+                    throw new IllegalArgumentException("kill host takes one or two addresses");
+                }
+                final long[] src = network(w[1]);
+                final long[] dst = w.length == 3 ? network(w[2]) : null;
+                if (dst != null && dst[4] != src[4]) {
+                    throw new IllegalArgumentException("kill host: " + w[1] + " and " + w[2] + " are of different families");
+                }
+                return new StateCommand(Kind.HOST, "kill host " + w[1] + (dst == null ? "" : " " + w[2]), (int) src[4],
+                        src, dst, 0, 0, 0);
+            case "id":
+                if (w.length != 2) {
+                    throw new IllegalArgumentException("kill id takes one ID[/CREATORID]");
+                }
+                final String[] parts = w[1].split("/", 2);
+                try {
+                    final long stateId = Long.parseUnsignedLong(parts[0], 16);
+                    final int creatorId = parts.length == 2 ? Integer.parseUnsignedInt(parts[1], 16) : 0;
+                    return new StateCommand(Kind.ID, "kill id " + w[1], 0, new long[4], null, stateId, creatorId, 0);
+                } catch (final NumberFormatException e) {
+                    throw new IllegalArgumentException("kill id: '" + w[1] + "' is not ID[/CREATORID] in hexadecimal");
+                }
+            case "rule":
+                if (w.length != 2) {
+                    throw new IllegalArgumentException("kill rule takes one rule number");
+                }
+                try {
+                    final int n = Integer.parseInt(w[1]);
+                    if (n < 0) {
+                        throw new NumberFormatException();
+                    }
+                    return new StateCommand(Kind.RULE, "kill rule " + n, 0, new long[4], null, 0, 0, n);
+                } catch (final NumberFormatException e) {
+                    throw new IllegalArgumentException("kill rule: '" + w[1] + "' is not a rule number");
+                }
+            default:
+                throw new IllegalArgumentException("kill " + w[0] + ": kill host, id or rule");
+        }
+    }
+
+    /** {hi, lo, maskHi, maskLo, family} of ADDRESS[/LEN]. */
+    private static long[] network(final String text) {
+        final int slash = text.indexOf('/');
+        final String address = slash < 0 ? text : text.substring(0, slash);
+        final boolean v6 = address.indexOf(':') >= 0;
+        final int family = v6 ? DecodedPacket.FAMILY_INET6 : DecodedPacket.FAMILY_INET;
+        final int max = v6 ? 128 : 32;
+        final int prefix;
+        try {
+            prefix = slash < 0 ? max : Integer.parseInt(text.substring(slash + 1));
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "': the prefix length is not a number");
+        }
+        if (prefix < 0 || prefix > max) {
+            throw new IllegalArgumentException("'" + text + "': prefix length out of 0.." + max);
+        }
+        final long hi;
+        final long lo;
+        if (v6) {
+            final long[] a = Addresses.parseInet6(address);
+            if (a == null) {
+                throw new IllegalArgumentException("'" + address + "' is not an IPv6 address");
+            }
+            hi = a[0];
+            lo = a[1];
+        } else {
+            hi = 0;
+            lo = Addresses.parseInet4(address);
+            if (lo < 0) {
+                throw new IllegalArgumentException("'" + address + "' is not an IPv4 address");
+            }
+        }
+        final long maskHi = Addresses.maskHi(family, prefix);
+        final long maskLo = Addresses.maskLo(family, prefix);
+        return new long[] {hi & maskHi, lo & maskLo, maskHi, maskLo, family};
+    }
+
+    /** Packet thread: removes the matching states; returns what was done, e.g. "kill host 10.0.0.1: 3 states". */
+    public String run(final StateTable t) {
+        int removed = 0;
+        for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
+            if (matches(t, slot)) {
+                t.remove(slot, StateRemoveReason.FLUSHED);
+                removed++;
+            }
+        }
+        return text + ": " + removed + (removed == 1 ? " state" : " states") + " removed";
+    }
+
+    private boolean matches(final StateTable t, final int slot) {
+        switch (kind) {
+            case FLUSH:
+                return true;
+            case RULE:
+                return t.rule(slot) == rule;
+            case ID:
+                return t.id(slot) == id && t.creatorId(slot) == (creator == 0 ? t.creatorId() : creator);
+            default:
+                return t.family(slot) == family
+                        && (t.srcHi(slot) & srcMaskHi) == srcHi && (t.srcLo(slot) & srcMaskLo) == srcLo
+                        && (!hasDst || (t.dstHi(slot) & dstMaskHi) == dstHi && (t.dstLo(slot) & dstMaskLo) == dstLo);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,71 @@
+package io.tandem.engine.packet;
+
+import static io.tandem.engine.packet.PacketFilterFixtures.C4;
+import static io.tandem.engine.packet.PacketFilterFixtures.C6;
+import static io.tandem.engine.packet.PacketFilterFixtures.S4;
+import static io.tandem.engine.packet.PacketFilterFixtures.S6;
+import static io.tandem.engine.packet.PacketFilterFixtures.WAN;
+import static io.tandem.engine.packet.PacketFilterFixtures.udp4;
+import static io.tandem.engine.packet.PacketFilterFixtures.udp6;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.packet.PacketFilterFixtures.Harness;
+import io.tandem.engine.state.StateCounter;
+import io.tandem.engine.state.StateRemoveReason;
+import io.tandem.engine.state.StateTable;
+import org.junit.jupiter.api.Test;
+
+/** tandem kill / flush states: what each form removes, and words that do not parse. */
+class StateCommandTest {
+    private static Harness fourStates() {
+        final Harness h = new Harness("pass out proto udp keep state\npass out inet6 proto udp to port 53 keep state\n");
+        h.localOut(udp4(C4, 1001, S4, 53), WAN);      // rule 0
+        h.localOut(udp4("10.0.0.2", 1002, S4, 53), WAN);
+        h.localOut(udp4("10.0.1.9", 1003, "192.0.2.99", 123), WAN);
+        h.localOut(udp6(C6, 1004, S6, 53), WAN);      // rule 1 (last match)
+        assertEquals(4, h.states().size());
+        return h;
+    }
+
+    @Test
+    void killHostMatchesTheInitiatorAndOptionallyTheResponder() {
+        final Harness h = fourStates();
+        assertEquals("kill host 10.0.0.0/24: 2 states removed", StateCommand.parseKill("host 10.0.0.0/24").run(h.states()));
+        assertEquals(2, h.states().size());
+        assertEquals("kill host 10.0.0.0/8 192.0.2.10: 0 states removed",
+                StateCommand.parseKill("host 10.0.0.0/8 192.0.2.10").run(h.states()));
+        assertEquals("kill host 2001:db8:1::/48: 1 state removed",
+                StateCommand.parseKill("host 2001:db8:1::/48").run(h.states()));
+        assertEquals(3, h.states().counters().get(StateRemoveReason.FLUSHED.counter()));
+    }
+
+    @Test
+    void killIdAndRuleAndFlush() {
+        final Harness h = fourStates();
+        final StateTable t = h.states();
+        final int slot = t.nextLive(0);
+        final String id = Long.toHexString(t.id(slot));
+        assertEquals("kill id " + id + ": 1 state removed", StateCommand.parseKill("id " + id).run(t));
+        assertEquals("kill id " + id + ": 0 states removed", StateCommand.parseKill("id " + id).run(t));
+        final StringBuilder rules = new StringBuilder();
+        for (int s = t.nextLive(0); s >= 0; s = t.nextLive(s + 1)) {
+            rules.append(t.rule(s)).append(' ');
+        }
+        assertEquals("kill rule 1: 1 state removed", StateCommand.parseKill("rule 1").run(t), "rules: " + rules);
+        assertEquals("flush states: 2 states removed", StateCommand.flush().run(t));
+        assertEquals(0, t.size());
+        assertEquals(4, t.counters().get(StateCounter.REMOVED_FLUSHED));
+    }
+
+    @Test
+    void wordsThatDoNotParseSayWhy() {
+        for (final String bad : new String[] {"", "host", "host 10.0.0.300", "host 10.0.0.0/33", "host 10.0.0.1 ::1",
+                "id xyz", "rule -1", "rule one", "gateway 1.2.3.4", "host 1.2.3.4 5.6.7.8 9.9.9.9"}) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StateCommand.parseKill(bad), bad);
+            assertTrue(e.getMessage().length() > 10, bad + ": " + e.getMessage());
+        }
+    }
+}
