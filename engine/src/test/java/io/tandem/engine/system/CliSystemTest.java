@@ -57,7 +57,7 @@ class CliSystemTest {
                     "-f", conf(tmp).toString(), "--queue", Integer.toString(QUEUE))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
-                waitForText(log, "bound queue " + QUEUE, 30);
+                Lab.waitForText(log, "bound queue " + QUEUE, 30);
 
                 // A second engine on the same queue: refused with the owner's port id, exit 1.
                 final Lab.Result second = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(),
@@ -132,15 +132,4 @@ class CliSystemTest {
         assertTrue(r.output().contains(bad + ":2:"), r.output());
     }
 
-    private static void waitForText(final Path log, final String text, final int seconds) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + text + "' did not appear in " + log + ": "
-                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
-    }
 }

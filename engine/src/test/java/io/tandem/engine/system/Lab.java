@@ -62,6 +62,26 @@ final class Lab implements AutoCloseable {
         return run(timeoutSeconds, cmd.toArray(new String[0]));
     }
 
+    /** Waits until {@code text} appears in {@code log}; fails with the log's contents otherwise. */
+    static void waitForText(final java.nio.file.Path log, final String text, final int seconds) throws Exception {
+        waitForText(log, text, seconds, 1);
+    }
+
+    /** Waits until {@code text} occurs at least {@code times} times in {@code log}. */
+    static void waitForText(final java.nio.file.Path log, final String text, final int seconds, final int times)
+            throws Exception {
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log)
+                    .split(java.util.regex.Pattern.quote(text), -1).length > times) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("'" + text + "' did not appear " + (times == 1 ? "" : times + " times ") + "in " + log
+                + ": " + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(no log)"));
+    }
+
     static Result run(final int timeoutSeconds, final String... command) {
         try {
             final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

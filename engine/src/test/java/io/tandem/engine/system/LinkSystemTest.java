@@ -62,16 +62,16 @@ class LinkSystemTest {
                 .toString(), "run", "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            waitForText(log, "bound queue " + QUEUE, 30);
+            Lab.waitForText(log, "bound queue " + QUEUE, 30);
             assertTrue(Files.readString(log).contains("interface 'lanx' not found"), Files.readString(log));
             assertFalse(ping("101"), "lanx does not exist: the pass rule matches nothing");
 
             rename("lan0", "lanx");
-            waitForText(log, "tandem: interfaces changed (lanx 0->", 15);
+            Lab.waitForText(log, "tandem: interfaces changed (lanx 0->", 15);
             assertTrue(ping("102"), "the rule now matches on the renamed link");
 
             rename("lanx", "lan0");
-            waitForText(log, "(lanx ", 15, 2);
+            Lab.waitForText(log, "(lanx ", 15, 2);
             assertFalse(ping("103"), "lanx is gone again: a new flow is blocked");
         } finally {
             Lab.run(10, "kill", "-TERM", Long.toString(engine.pid()));
@@ -82,21 +82,5 @@ class LinkSystemTest {
         assertEquals(0, engine.exitValue(), Files.readString(log));
     }
 
-    private static void waitForText(final Path log, final String text, final int seconds) throws Exception {
-        waitForText(log, text, seconds, 1);
-    }
 
-    /** Waits until {@code text} occurs at least {@code times} times in the log. */
-    private static void waitForText(final Path log, final String text, final int seconds, final int times)
-            throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).split(java.util.regex.Pattern.quote(text), -1).length > times) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + text + "' did not appear " + times + " time(s) in " + log + ": "
-                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
-    }
 }

@@ -61,7 +61,7 @@ class ReloadSystemTest {
                 "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (Lab lab = new Lab()) {
-            waitForText(log, "bound queue " + QUEUE, 30);
+            Lab.waitForText(log, "bound queue " + QUEUE, 30);
             lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-p", "5201");
             lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5202 >/dev/null; done");
             Thread.sleep(500);
@@ -77,7 +77,7 @@ class ReloadSystemTest {
             // 1. SIGHUP with 5202 allowed and a new timeout: applied, the port connects.
             write(conf, tmp, "set timeout tcp.established 3600\npass all\n");
             assertTrue(Lab.run(10, "kill", "-HUP", Long.toString(engine.pid())).ok());
-            waitForText(log, "tandem: reloaded " + conf, 10);
+            Lab.waitForText(log, "tandem: reloaded " + conf, 10);
             assertTrue(Files.readString(log).contains("states kept"), Files.readString(log));
             assertTrue(connects(5202), "port 5202 connects after the reload");
 
@@ -147,15 +147,4 @@ class ReloadSystemTest {
         return sum;
     }
 
-    private static void waitForText(final Path log, final String text, final int seconds) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + text + "' did not appear in " + log + ": "
-                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
-    }
 }
