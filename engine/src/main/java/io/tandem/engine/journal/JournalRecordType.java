@@ -17,6 +17,9 @@ package io.tandem.engine.journal;
  *   <li>SYNC_REQUEST — a pfsync peer sent a compressed update (UPD_C) for a state this node does not
  *       hold; the sync agent asks the peers for it (UPD_REQ with the record's creatorid and id).
  *       Recovery ignores it.</li>
+ *   <li>SYNC_DELETE — a pfsync peer reported a state this node removed for good a moment ago (its
+ *       report crossed our DEL_C, or our DEL_C was lost); the sync agent sends DEL_C again with the
+ *       record's creatorid and id. Recovery ignores it.</li>
  * </ul>
  */
 public enum JournalRecordType {
@@ -31,7 +34,8 @@ public enum JournalRecordType {
     DEFER(8),
     RELEASE(9),
     START(10),
-    SYNC_REQUEST(11);
+    SYNC_REQUEST(11),
+    SYNC_DELETE(12);
 
     private static final JournalRecordType[] BY_CODE = new JournalRecordType[256];
 

@@ -98,6 +98,16 @@ public final class JournalRecorder implements StateChangeListener {
         commit();
     }
 
+    /**
+     * A SYNC_DELETE record: a peer reported a state this node removed for good a moment ago, so the
+     * sync agent sends DEL_C for it again. Packet thread only, like every record.
+     */
+    public void onSyncDelete(final int creator, final long id) {
+        header(JournalRecordType.SYNC_DELETE, System.currentTimeMillis()).originKind(originKind)
+                .origin(peerCreator).creatorId(creator).id(id);
+        commit();
+    }
+
     @Override
     public void onRemove(final StateTable table, final int slot, final StateRemoveReason reason) {
         state(table, slot, JournalRecordType.DELETE, JournalDeleteReason.codeOf(reason), System.currentTimeMillis());

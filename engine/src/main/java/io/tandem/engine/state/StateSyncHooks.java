@@ -46,6 +46,10 @@ public interface StateSyncHooks {
         }
 
         @Override
+        public void removed(final int slot, final StateRemoveReason reason) {
+        }
+
+        @Override
         public void freed(final int slot) {
         }
     };
@@ -82,4 +86,10 @@ public interface StateSyncHooks {
 
     /** The slot was freed (its generation already bumped). */
     void freed(int slot);
+
+    /**
+     * A live state is being removed for {@code reason}; its identity and fields are still readable.
+     * Called before {@link #freed}, by {@link StateTable#remove} only (not when recovery forgets a state).
+     */
+    void removed(int slot, StateRemoveReason reason);
 }

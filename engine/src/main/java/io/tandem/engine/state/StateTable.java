@@ -455,6 +455,7 @@ public final class StateTable {
             store.stateFlags[slot] &= ~PFSTATE_ACK;
         }
         listener.onRemove(this, slot, reason);
+        sync.removed(slot, reason);
         release(slot);
         counters.increment(reason.counter());
     }

@@ -22,7 +22,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's state that merely expired here).
  * Changes that came from a peer are never echoed, except those the packet thread marked
  * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision).
- * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_REQUEST record queues UPD_REQ for a state a peer
+ * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_DELETE record queues DEL_C again for a state a peer
+ * still reports after we removed it; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
  * from the lane are remembered by journal sequence number and skipped when the journal brings them.
  * A full outbox is sent first, then the message is queued.
@@ -132,6 +133,13 @@ final class LocalChanges {
             if (!outbox.offerRequest(r.id(), r.creatorId(), now)) {
                 outbox.flush(now, sender);
                 outbox.offerRequest(r.id(), r.creatorId(), now);
+            }
+            return;
+        }
+        if (type == JournalRecordType.SYNC_DELETE.code()) {
+            if (!outbox.offerDelete(r.id(), r.creatorId(), now)) {
+                outbox.flush(now, sender);
+                outbox.offerDelete(r.id(), r.creatorId(), now);
             }
             return;
         }

@@ -38,6 +38,11 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *       held for deferral is released); if ours wins, ours is sent back in full once and the peer's
  *       identity is remembered, so a peer that keeps sending it (FreeBSD keeps its own) is counted and
  *       never answered in a loop. A known state is merged like COMPRESSED.</li>
+ *   <li>A STATE or COMPRESSED record of a state this node removed for good within
+ *       {@link RemovedStates#WINDOW_MILLIS} (flushed, killed, deleted or cleared by a peer, closed,
+ *       reused) is a report that crossed the removal, or comes from a peer that missed our DEL_C: it is
+ *       refused and answered with a DEL_C (a SYNC_DELETE journal record), so deletion wins on every
+ *       node.</li>
  *   <li>COMPRESSED (UPD_C): merged field by field ({@link SyncPolicy#mergeFromPeer}); when the
  *       peer's record is behind what we last reported, our version goes back at once (a REPLY), at
  *       most once a second per state. A peer's update of a state whose first packet we hold
@@ -116,6 +121,7 @@ public final class PeerInbox {
     private long collisionsWon;
     private long collisionsLost;
     private long collisionsRepeated;
+    private long removedReports;
 
     /** Sync thread: hands one message over; false (counted) when the ring is full. */
     public boolean offer(final int kind, final UnsafeBuffer source, final int offset) {
@@ -184,6 +190,7 @@ public final class PeerInbox {
         this.deferrals = held;
         this.now = nowMillis;
         this.nowNanos = nowNanosValue;
+        policy.tick(nowMillis);
         // A read stops where the ring wraps around (Agrona pads the end), so each ring is read twice:
         // otherwise a message just past the wrap would wait a whole duty cycle.
         int acks = ackRing.read(ackHandler, ACK_DRAIN_LIMIT);
@@ -263,7 +270,13 @@ public final class PeerInbox {
         final int creator = record.creatorId();
         final int slot = table.findById(creator, record.id());
         if (slot < 0) {
-            if (remembered(creator, record.id())) {
+            if (policy.removedRecently(creator, record.id(), now)) {
+                // A report that crossed our removal (or a peer that missed our DEL_C): deletion wins.
+                removedReports++;
+                if (recorder != null) {
+                    recorder.onSyncDelete(creator, record.id());
+                }
+            } else if (remembered(creator, record.id())) {
                 collisionsRepeated++; // a state that lost a collision here: handled once already
             } else if (full) {
                 importState();
@@ -500,6 +513,14 @@ public final class PeerInbox {
     /** Requests for one state answered with the full state. */
     public long answered() {
         return answered;
+    }
+
+    /**
+     * Peers' reports (full or compressed) of states removed here for good within
+     * {@link RemovedStates#WINDOW_MILLIS}: refused, and answered with a DEL_C.
+     */
+    public long removedReports() {
+        return removedReports;
     }
 
     /** States removed by peers' CLR messages. */

@@ -75,7 +75,8 @@ public final class SyncCounters {
             }
         }
 
-        final String applied = "Peer states applied: imported, merged, deleted, refused, dropped (inbox full)";
+        final String applied = "Peer states applied: imported, merged, deleted, cleared, refused, dropped (inbox full),"
+                + " removed_here (a report of a state removed here lately: refused and answered with DEL_C)";
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("imported").label("result", "imported")
                 .read(inbox::imported);
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("merged").label("result", "merged")
@@ -86,6 +87,8 @@ public final class SyncCounters {
                 .read(inbox::cleared);
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("refused").label("result", "refused")
                 .read(inbox::refused);
+        r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("removed_here").label("result", "removed_here")
+                .read(inbox::removedReports);
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("dropped").label("result", "dropped")
                 .read(inbox::dropped);
         final String requests = "Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered"

@@ -5,6 +5,7 @@ import static io.tandem.engine.state.PfConstants.TCPS_SYN_SENT;
 
 import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.StateHalves;
+import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateSyncHooks;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.SyncHints;
@@ -43,7 +44,8 @@ import io.tandem.engine.state.SyncHints;
  * <p><b>Owner.</b> The table's packet thread, the single writer. <b>Life cycle:</b> {@link #of}
  * attaches one policy to a table, before its first state, and it lives as long as the table.
  * <b>Memory bound:</b> fixed at construction, 91 bytes per slot (times, counts, flags, the queue
- * entry, and per half the values of the last two reports): about 9 MB for 100,000 states. Nothing
+ * entry, and per half the values of the last two reports): about 9 MB for 100,000 states, plus
+ * {@link RemovedStates}' fixed 1.3 MB. Nothing
  * allocates after construction. <b>Failure policy:</b> none needed on the packet path; the FIFO holds
  * at most one entry per slot, and an entry of a freed slot is recognised by its generation.
  */
@@ -108,6 +110,10 @@ public final class SyncPolicy implements StateSyncHooks {
     /** FIFO of dirty slots (slot | generation << 32) and when each was queued; at most one entry per slot. */
     private final long[] dirtyQueue;
     private final long[] dirtyQueuedMillis;
+    /** Tombstones of states removed for good, against peers' reports that cross the removal. */
+    private final RemovedStates removedStates = new RemovedStates();
+    /** The packet thread's clock as last given ({@link #reportDue}, {@link #tick}). */
+    private long clockMillis;
     private long repeated;
     private int dirtyHead;
     private int dirtyCount;
@@ -214,6 +220,33 @@ public final class SyncPolicy implements StateSyncHooks {
         return NO_REPORT;
     }
 
+    /**
+     * A state removed for good — flushed, killed, deleted by a peer, closed or reused — leaves a
+     * tombstone ({@link RemovedStates}); one that expired or gave way in a collision does not.
+     */
+    @Override
+    public void removed(final int slot, final StateRemoveReason reason) {
+        if (reason == StateRemoveReason.FLUSHED || reason == StateRemoveReason.CLOSED
+                || reason == StateRemoveReason.REUSED) {
+            removedStates.add(table.creatorId(slot), table.id(slot), clockMillis);
+        }
+    }
+
+    /** True when the state {@code (creator, id)} was removed for good here within {@link RemovedStates#WINDOW_MILLIS}. */
+    public boolean removedRecently(final int creator, final long id, final long nowMillis) {
+        return removedStates.contains(creator, id, nowMillis);
+    }
+
+    /** The removed-state tombstones (for counters and tests). */
+    public RemovedStates removedStates() {
+        return removedStates;
+    }
+
+    /** Packet thread: the time tombstones are stamped with until the next tick. */
+    public void tick(final long nowMillis) {
+        clockMillis = nowMillis;
+    }
+
     @Override
     public void freed(final int slot) {
         syncQueued[slot] = false;
@@ -230,6 +263,7 @@ public final class SyncPolicy implements StateSyncHooks {
      * @return states reported
      */
     public int reportDue(final long nowMillis, final int budget) {
+        clockMillis = nowMillis;
         int reported = 0;
         for (int n = 0; n < budget && dirtyCount > 0; n++) {
             final int head = dirtyHead;

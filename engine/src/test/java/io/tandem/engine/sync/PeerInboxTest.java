@@ -218,6 +218,67 @@ class PeerInboxTest {
         assertEquals(List.of("delete 0 1", "delete 0 1", "delete 0 1"), journaled());
     }
 
+    /**
+     * A peer's report that crosses our removal on the link (its settle repeat, an update sent before
+     * our DEL_C reached it) does not bring the state back: it is refused and answered with DEL_C, in
+     * full and compressed form, for a state deleted by the peer, flushed or killed here, or closed.
+     */
+    @Test
+    void aReportOfAStateRemovedHereIsRefusedAndAnsweredWithADelete() {
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE);
+        message.clear().creatorId(PEER).id(5);
+        offer(PeerInbox.DELETE);
+        journaled();
+
+        udpState(PEER, 5, 1000, 2, 2); // the peer's settle repeat, sent before it removed the state
+        message.type(JournalRecordType.UPDATE.code());
+        offer(PeerInbox.STATE, NOW + 1000);
+        assertEquals(0, table.size(), "not resurrected");
+        assertEquals(1, inbox.removedReports());
+        assertEquals(1, inbox.imported());
+        assertEquals(List.of("sync_delete 0 1"), journaled(), "DEL_C goes out again");
+        offer(PeerInbox.COMPRESSED, NOW + 2000);
+        assertEquals(0, table.size());
+        assertEquals(0, inbox.requested(), "not asked for");
+        assertEquals(List.of("sync_delete 0 1"), journaled());
+
+        // Removed by a local kill or flush (reason flushed) and by a close: the same.
+        udpState(PEER, 6, 1001, 2, 2);
+        offer(PeerInbox.STATE, NOW + 2000);
+        table.remove(table.findById(PEER, 6), io.tandem.engine.state.StateRemoveReason.FLUSHED);
+        udpState(PEER, 7, 1002, 2, 2);
+        offer(PeerInbox.STATE, NOW + 2000);
+        table.remove(table.findById(PEER, 7), io.tandem.engine.state.StateRemoveReason.CLOSED);
+        journaled();
+        udpState(PEER, 6, 1001, 2, 2);
+        offer(PeerInbox.STATE, NOW + 3000);
+        udpState(PEER, 7, 1002, 2, 2);
+        offer(PeerInbox.STATE, NOW + 3000);
+        assertEquals(0, table.size());
+        assertEquals(4, inbox.removedReports(), "two reports of 5, one each of 6 and 7");
+
+        // After the window, the identity is unknown again: imported as pf would.
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE, NOW + 1000 + RemovedStates.WINDOW_MILLIS);
+        assertTrue(table.findById(PEER, 5) >= 0);
+    }
+
+    /** A peer's state that merely expired here leaves no tombstone: the creator refreshing it is right. */
+    @Test
+    void aPeersStateThatExpiredHereIsImportedAgain() {
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.STATE);
+        table.remove(table.findById(PEER, 5), io.tandem.engine.state.StateRemoveReason.EXPIRED);
+        journaled();
+        udpState(PEER, 5, 1000, 2, 2);
+        message.type(JournalRecordType.UPDATE.code());
+        offer(PeerInbox.STATE, NOW + 500);
+        assertTrue(table.findById(PEER, 5) >= 0);
+        assertEquals(0, inbox.removedReports());
+        assertEquals(2, inbox.imported());
+    }
+
     /** The packet thread's side allocates nothing: 1M peer updates merged, with journaling. */
     @Test
     void applyingPeerUpdatesAllocatesNothing() {
