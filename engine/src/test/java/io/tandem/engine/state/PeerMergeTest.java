@@ -481,7 +481,7 @@ class PeerMergeTest {
     }
 
     @Test
-    void aQuietStatesLastReportIsRepeatedInFullTwiceASecondApart() {
+    void aQuietStatesLastReportIsRepeatedInFullOnTheScheduleUntilThePeerHasIt() {
         final StateTable t = StatePackets.table(8);
         SyncPolicy.of(t).enableSyncUpdates(128);
         final Reports reports = new Reports();
@@ -493,20 +493,74 @@ class PeerMergeTest {
         assertEquals(0, p.reportDue(T0 + 999, 10), "not before a second of quiet");
         assertEquals(1, p.reportDue(T0 + 1000, 10));
         assertEquals(List.of(SyncHints.FULL), reports.hints, "the INS repeated as a full update");
-        assertEquals(0, p.reportDue(T0 + 1999, 10));
-        assertEquals(1, p.reportDue(T0 + 2000, 10));
-        assertEquals(0, p.reportDue(T0 + 5000, 10), "two repeats, then nothing");
-        assertEquals(2, p.repeated());
+        // Then at least 1, 1, 2, 2 and 4 s apart (the queue is checked at 1 s granularity, so a repeat
+        // after a longer gap may come up to a second late): six repeats in all, within 15 s, then nothing.
+        final List<Long> times = new ArrayList<>(List.of(1000L));
+        for (long ms = 1100; ms <= 30_000; ms += 100) {
+            if (p.reportDue(T0 + ms, 10) == 1) {
+                times.add(ms);
+            }
+        }
+        assertEquals(SyncPolicy.SETTLE_REPEATS, times.size(), "repeats at " + times);
+        final long[] gaps = {1000, 1000, 2000, 2000, 4000};
+        for (int i = 0; i < gaps.length; i++) {
+            final long gap = times.get(i + 1) - times.get(i);
+            assertTrue(gap >= gaps[i] && gap <= gaps[i] + 1000, "gap " + i + " in " + times);
+        }
+        assertTrue(times.get(times.size() - 1) <= 15_000, "all within 15 s: " + times);
+        assertEquals(SyncPolicy.SETTLE_REPEATS, p.repeated());
         assertEquals(0, p.queued());
         // A change restarts the count; a change within the second is reported instead of repeated.
         reports.hints.clear();
-        t.track(slot, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0 + 6000);
+        t.track(slot, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0 + 40_000);
         assertEquals(1, reports.hints.size(), "the SYN-ACK's state change, at once");
-        t.track(slot, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 0, -1), true, T0 + 6500);
+        t.track(slot, StatePackets.tcp(A, A_PORT, B, B_PORT, ACK, 1001, 5001, 20_000, 0, -1), true, T0 + 40_500);
         assertEquals(2, reports.hints.size(), "the handshake's last ACK changes the state: reported");
-        assertEquals(1, p.reportDue(T0 + 7500, 10));
-        assertEquals(1, p.reportDue(T0 + 8500, 10));
-        assertEquals(0, p.reportDue(T0 + 9500, 10));
+        assertEquals(1, p.reportDue(T0 + 41_500, 10));
+        assertEquals(1, p.reportDue(T0 + 42_500, 10));
         assertEquals(List.of(SyncHints.FULL, SyncHints.FULL), reports.hints.subList(2, 4));
+        // A peer's record that has what we reported ends the repeats.
+        final StateHalves peerHasIt = peerView(t, slot);
+        p.mergeFromPeer(slot, peerHasIt, false, T0 + 42_600);
+        assertEquals(1, p.confirmed());
+        assertEquals(0, p.reportDue(T0 + 60_000, 10), "no more repeats once the peer has the report");
+        assertEquals(4, reports.hints.size());
+    }
+
+    @Test
+    void aPeersRecordBehindOurReportDoesNotEndTheRepeats() {
+        final StateTable t = StatePackets.table(8);
+        SyncPolicy.of(t).enableSyncUpdates(128);
+        final Reports reports = new Reports();
+        t.setListener(reports);
+        final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
+                PfConstants.PF_IN, 2, T0);
+        t.track(slot, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0 + 10);
+        final SyncPolicy p = SyncPolicy.of(t);
+        final StateHalves before = new StateHalves() { // the peer still has the SYN only
+            @Override public long seqLo(final int half) { return half == 0 ? t.seqLo(slot, 0) : 0; }
+            @Override public long seqHi(final int half) { return half == 0 ? t.seqHi(slot, 0) : 0; }
+            @Override public int maxWin(final int half) { return half == 0 ? t.maxWin(slot, 0) : 0; }
+            @Override public int mss(final int half) { return 0; }
+            @Override public int peerState(final int half) { return half == 0 ? PfConstants.TCPS_SYN_SENT : 0; }
+            @Override public int wscale(final int half) { return 0; }
+            @Override public int timeoutClass() { return t.timeoutClass(slot); }
+        };
+        p.mergeFromPeer(slot, before, false, T0 + 500);
+        assertEquals(0, p.confirmed());
+        assertEquals(1, p.reportDue(T0 + 1010, 10), "still repeated");
+    }
+
+    /** The state's own halves, as a peer that has everything would report them. */
+    private static StateHalves peerView(final StateTable t, final int slot) {
+        return new StateHalves() {
+            @Override public long seqLo(final int half) { return t.seqLo(slot, half); }
+            @Override public long seqHi(final int half) { return t.seqHi(slot, half); }
+            @Override public int maxWin(final int half) { return t.maxWin(slot, half); }
+            @Override public int mss(final int half) { return t.mss(slot, half); }
+            @Override public int peerState(final int half) { return t.peerState(slot, half); }
+            @Override public int wscale(final int half) { return t.wscale(slot, half); }
+            @Override public int timeoutClass() { return t.timeoutClass(slot); }
+        };
     }
 }
