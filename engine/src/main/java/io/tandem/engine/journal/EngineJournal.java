@@ -171,6 +171,9 @@ public final class EngineJournal implements AutoCloseable {
         registry.counter("tandem_journal_dropped",
                 "Records not journaled: in-flight ring full, or journal suspended for lack of disk")
                 .group(COUNTER_GROUP).read(h::dropped);
+        registry.counter("tandem_journal_sent_without_journal", "Records the journal could not take (suspended or"
+                + " ring full) that still reached the pfsync agent through the urgent lane: the peers have them,"
+                + " this node's journal does not").group(COUNTER_GROUP).read(h::sentWithoutJournal);
         registry.counter("tandem_journal_failures", "Journal appends that failed (Chronicle Queue errors)")
                 .group(COUNTER_GROUP).read(h::failed);
         registry.gauge("tandem_journal_suspended", "1 while the journal is suspended because the disk is nearly full")

@@ -23,6 +23,7 @@ public final class JournalHealth {
     private volatile boolean suspended;
     private long written;
     private long dropped;
+    private long sentWithoutJournal;
     private long failed;
     private volatile String lastFailure;
 
@@ -46,6 +47,10 @@ public final class JournalHealth {
         dropped++;
     }
 
+    void countSentWithoutJournal() {
+        sentWithoutJournal++;
+    }
+
     void countFailed(final Throwable t) {
         failed++;
         if (lastFailure == null) {
@@ -59,6 +64,11 @@ public final class JournalHealth {
 
     public long dropped() {
         return dropped;
+    }
+
+    /** Dropped records that still reached the sync agent (by the urgent lane): the peers have them. */
+    public long sentWithoutJournal() {
+        return sentWithoutJournal;
     }
 
     public long failed() {
@@ -80,7 +90,7 @@ public final class JournalHealth {
         if (free >= 0 && free < reserveBytes && !suspended) {
             suspended = true;
             log.println("tandem: journal: suspended, " + free + " bytes free on " + dir + " (reserve " + reserveBytes
-                    + "); filtering continues, state changes are not journaled");
+                    + "); filtering and pfsync continue, state changes are not journaled");
         } else if (free >= reserveBytes && suspended) {
             suspended = false;
             log.println("tandem: journal: resumed, " + free + " bytes free on " + dir);

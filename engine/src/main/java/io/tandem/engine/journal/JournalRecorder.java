@@ -25,7 +25,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * than half full, so they never crowd out real changes.
  *
  * <p>Failure policy: a full ring or a suspended journal (disk nearly full) drops the record and
- * counts it in {@link JournalHealth}; filtering goes on. Single writer: the packet thread.
+ * counts it in {@link JournalHealth}; filtering goes on, and so does pfsync: a record the sync agent
+ * acts on goes to it by the {@link UrgentRecordLane} instead (counted as sent without the journal;
+ * a full lane drops it too). The peers then hold states this node's journal lacks, which a restart
+ * of this node gets back from them by bulk update. Single writer: the packet thread.
  */
 public final class JournalRecorder implements StateChangeListener {
     /** Origin kinds (byte 5). */
@@ -203,31 +206,52 @@ public final class JournalRecorder implements StateChangeListener {
                 .copyFrom(t, slot);
     }
 
-    /** Seals and hands the staging record to the ring; false (counted) when it had to be dropped. */
+    /**
+     * Seals and hands the staging record to the ring; false (counted) when the journal could not take
+     * it. A record the sync agent acts on then still reaches it, by the lane ({@link #forPeers}): a
+     * journal suspended for lack of disk, or a full ring, must not stop pfsync.
+     */
     private boolean commit() {
-        if (health.suspended()) {
-            health.countDropped();
-            return false;
-        }
+        final boolean suspended = health.suspended();
         record.sequence(sequence + 1).seal(crc);
         final boolean urgent = (record.syncHints() & (SyncHints.IMMEDIATE | SyncHints.ACK)) != 0;
         // The lane gets its copy first, so the sync agent never reads the record from the journal before
         // the lane (it skips, by sequence number, what the lane gave it). A lane copy uses up its
         // sequence number even if the ring then drops the record.
-        final boolean laned = urgent && lane != null && record.type() == JournalRecordType.INSERT.code()
+        final boolean laned = !suspended && urgent && lane != null && record.type() == JournalRecordType.INSERT.code()
                 && ((record.syncHints() & SyncHints.ACK) != 0 || (record.stateFlags() & PfConstants.PFSTATE_ACK) != 0)
                 && lane.offer(stagingBuffer, 0);
-        if (ring.offer(stagingBuffer, 0)) {
+        if (!suspended && ring.offer(stagingBuffer, 0)) {
             sequence++;
             if (urgent) {
                 ring.wakeConsumer(); // the sync agent is waiting for this one: no 200 µs nap on the way
             }
             return true;
         }
-        if (laned) {
-            sequence++;
-        }
         health.countDropped();
+        if (laned || lane != null && forPeers() && lane.offer(stagingBuffer, 0)) {
+            sequence++; // the journal has a gap here: the tools see the record as lost, which it is to recovery
+            if (!laned) {
+                health.countSentWithoutJournal();
+            }
+        }
         return false;
+    }
+
+    /**
+     * True for a record the sync agent sends something for: a local change, our answer to a peer
+     * (REPLY), a peer's state to acknowledge (ACK), a request or a repeated deletion. Peers' changes
+     * (never echoed) and snapshot records are not.
+     */
+    private boolean forPeers() {
+        final int type = record.type();
+        if (type == JournalRecordType.SYNC_REQUEST.code() || type == JournalRecordType.SYNC_DELETE.code()) {
+            return true;
+        }
+        if (type != JournalRecordType.INSERT.code() && type != JournalRecordType.UPDATE.code()
+                && type != JournalRecordType.DELETE.code() && type != JournalRecordType.CLEAR.code()) {
+            return false;
+        }
+        return record.originKind() == ORIGIN_RULE || (record.syncHints() & (SyncHints.REPLY | SyncHints.ACK)) != 0;
     }
 }

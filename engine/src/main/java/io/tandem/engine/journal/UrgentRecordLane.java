@@ -19,7 +19,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * as on a journal record; it remembers the sequence numbers it took from the lane and skips those
  * records when its journal tailer reaches them, so nothing is sent twice. The journal stays the record
  * of every change (recovery, tools, a restarted sync agent read only the journal): the lane only moves
- * a few records forward. Memory bound: a 256 KiB ring (about 1,000 records). Failure policy: a full lane
+ * a few records forward — and, while the journal cannot take records (suspended for lack of disk,
+ * or its ring full), every record the sync agent acts on, so that pfsync goes on. Memory bound: a 256 KiB ring (about 1,000 records). Failure policy: a full lane
  * drops the copy and counts it; the record still reaches the sync agent through the journal, later.
  */
 public final class UrgentRecordLane {

@@ -46,6 +46,44 @@ class JournalRecorderTest {
         p.dstPort = reply ? 10000 + (i & 0x3fff) : 53;
     }
 
+    /**
+     * A journal suspended for lack of disk does not stop pfsync: records the sync agent acts on (a
+     * local creation and removal) reach it by the urgent lane, counted as sent without the journal;
+     * a peer's change, never echoed, does not use the lane; nothing reaches the ring.
+     */
+    @Test
+    void whileTheJournalIsSuspendedLocalChangesStillReachTheSyncAgent(@TempDir final Path dir) throws Exception {
+        final JournalRing ring = JournalRing.open(dir, 1 << 20);
+        final JournalHealth health = new JournalHealth(dir, Long.MAX_VALUE);
+        health.check(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertTrue(health.suspended());
+        final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        recorder.urgentLane(lane);
+        final StateTable t = table(64);
+        t.setListener(recorder);
+        final DecodedPacket p = new DecodedPacket();
+        udp(p, 1, false);
+        final int slot = t.create(p, 0, PfConstants.PF_IN, 0, 1_000_000);
+        t.remove(slot, io.tandem.engine.state.StateRemoveReason.FLUSHED);
+        recorder.beginPeer(0x22222222);
+        udp(p, 2, false);
+        t.create(p, 0, PfConstants.PF_IN, 0, 1_000_000);
+        recorder.endPeer();
+
+        final List<String> viaLane = new ArrayList<>();
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        lane.drain((type, buffer, index, length) -> {
+            r.wrap(buffer, index);
+            viaLane.add(JournalRecordType.of(r.type()).label() + " #" + r.sequence());
+        }, 100);
+        assertEquals(List.of("insert #1", "delete #2"), viaLane);
+        assertEquals(2, health.sentWithoutJournal());
+        assertEquals(3, health.dropped(), "none of the three is journaled");
+        assertEquals(0, ring.size(), "the ring gets nothing while suspended");
+        ring.close();
+    }
+
     @Test
     void recordingStateChangesAllocatesNothing(@TempDir final Path dir) throws Exception {
         final JournalRing ring = JournalRing.open(dir, 1 << 20);
