@@ -5,6 +5,12 @@
  *       Connected UDP socket, sendmmsg() of BATCH datagrams of LEN payload
  *       bytes, as fast as possible for SECONDS. Prints on stdout:
  *       "sent N errors E seconds S".
+ *   udp-flood flows -d ADDR -r RATE [-l LEN] [-t SECONDS]
+ *       New flows at a steady RATE per second: each datagram goes to the next
+ *       destination port of 10000..59999 from one of 64 unconnected sockets
+ *       (a socket's ports are used once before the next socket starts), so
+ *       every datagram is a new 5-tuple for 3.2 million datagrams. Paced in
+ *       1 ms slots. Prints "sent N errors E seconds S".
  *   udp-flood sink [-p PORT] [-t MAX_SECONDS]
  *       Dual-stack socket bound to [::]:PORT, recvmmsg() loop counting
  *       datagrams until SIGTERM/SIGINT or MAX_SECONDS (default 120). Prints
@@ -27,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_BATCH = 256, MAX_LEN = 9000 };
+enum { MAX_BATCH = 256, MAX_LEN = 9000, FLOW_SOCKETS = 64, FLOW_PORT_FIRST = 10000, FLOW_PORTS = 50000 };
 
 static volatile sig_atomic_t stop;
 
@@ -47,6 +53,7 @@ static double now_s(void)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH]\n"
+                 "       udp-flood flows -d ADDR -r RATE [-l LEN] [-t SECONDS]\n"
                  "       udp-flood sink [-p PORT] [-t MAX_SECONDS]\n");
 }
 
@@ -93,6 +100,72 @@ static int do_send(const char *dst, const char *port, int len, double secs, int 
     }
     printf("sent %llu errors %llu seconds %.3f\n", (unsigned long long)sent, (unsigned long long)errors, t - t0);
     close(fd);
+    return 0;
+}
+
+static int do_flows(const char *dst, int len, double secs, long rate)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET};
+    if (inet_pton(AF_INET, dst, &to.sin_addr) != 1) {
+        fprintf(stderr, "udp-flood: %s: not an IPv4 address\n", dst);
+        return 1;
+    }
+    int fds[FLOW_SOCKETS];
+    for (int i = 0; i < FLOW_SOCKETS; i++) {
+        fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+        if (fds[i] < 0) {
+            perror("udp-flood: socket");
+            return 1;
+        }
+    }
+    static char payload[MAX_LEN];
+    memset(payload, 0x5a, sizeof payload);
+    static struct sockaddr_in names[MAX_BATCH];
+    static struct iovec iov[MAX_BATCH];
+    static struct mmsghdr msgs[MAX_BATCH];
+    for (int i = 0; i < MAX_BATCH; i++) {
+        iov[i].iov_base = payload;
+        iov[i].iov_len = (size_t)len;
+        names[i] = to;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &names[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+    }
+    uint64_t sent = 0, errors = 0, next = 0;
+    double t0 = now_s(), deadline = t0 + secs, t = t0;
+    while (!stop && t < deadline) {
+        /* Datagrams due by now at RATE per second, sent in batches on the current socket. */
+        uint64_t due = (uint64_t)((t - t0) * (double)rate);
+        while (next < due && !stop) {
+            int sock = (int)((next / FLOW_PORTS) % FLOW_SOCKETS);
+            uint64_t left = FLOW_PORTS - next % FLOW_PORTS; /* ports before the next socket */
+            uint64_t n = due - next;
+            if (n > MAX_BATCH) n = MAX_BATCH;
+            if (n > left) n = left;
+            for (uint64_t i = 0; i < n; i++) {
+                names[i].sin_port = htons((uint16_t)(FLOW_PORT_FIRST + (next + i) % FLOW_PORTS));
+            }
+            int r = sendmmsg(fds[sock], msgs, (unsigned)n, 0);
+            if (r < 0) {
+                if (errno != EINTR) {
+                    errors++;
+                }
+                next += n; /* not retried: the rate stays steady */
+            } else {
+                sent += (uint64_t)r;
+                errors += n - (uint64_t)r;
+                next += n;
+            }
+        }
+        struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000};
+        nanosleep(&nap, NULL);
+        t = now_s();
+    }
+    printf("sent %llu errors %llu seconds %.3f\n", (unsigned long long)sent, (unsigned long long)errors, t - t0);
+    for (int i = 0; i < FLOW_SOCKETS; i++) {
+        close(fds[i]);
+    }
     return 0;
 }
 
@@ -158,15 +231,17 @@ int main(int argc, char **argv)
     }
     const char *mode = argv[1], *dst = NULL, *port = "5201";
     int len = 64, batch = 64, opt;
+    long rate = 0;
     double secs = -1;
     optind = 2;
-    while ((opt = getopt(argc, argv, "d:p:l:t:b:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:p:l:t:b:r:h")) != -1) {
         switch (opt) {
         case 'd': dst = optarg; break;
         case 'p': port = optarg; break;
         case 'l': len = atoi(optarg); break;
         case 't': secs = atof(optarg); break;
         case 'b': batch = atoi(optarg); break;
+        case 'r': rate = atol(optarg); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -182,6 +257,13 @@ int main(int argc, char **argv)
             return 2;
         }
         return do_send(dst, port, len, secs > 0 ? secs : 10, batch);
+    }
+    if (strcmp(mode, "flows") == 0) {
+        if (dst == NULL || len < 1 || len > MAX_LEN || rate < 1 || rate > 10000000) {
+            usage(stderr);
+            return 2;
+        }
+        return do_flows(dst, len, secs > 0 ? secs : 10, rate);
     }
     if (strcmp(mode, "sink") == 0) {
         return do_sink(port, secs > 0 ? secs : 120);

@@ -66,6 +66,11 @@ final class ClusterNode {
         return this;
     }
 
+    /** The engine's process id (scripts/tandem execs the JVM). */
+    long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL: the engine dies without a word (crash). */
     void kill() throws Exception {
         Lab.run(5, "kill", "-KILL", Long.toString(process.pid()));
