@@ -98,6 +98,28 @@ public final class JournalRecorder implements StateChangeListener {
         commit();
     }
 
+    /**
+     * A CLEAR record: every state of {@code creator} was flushed by this node ({@code tandem flush
+     * states}); the caller removes them with {@link StateTable#removeCleared}. The sync agent sends it
+     * as one CLR naming {@code creator}. Packet thread only.
+     *
+     * @return false (counted) when the record could not be journaled: the caller then removes the
+     *         states one by one, each with its own DELETE
+     */
+    public boolean onClear(final int creator) {
+        header(JournalRecordType.CLEAR, System.currentTimeMillis()).originKind(ORIGIN_RULE).creatorId(creator);
+        return commit();
+    }
+
+    /**
+     * The creator id whose states a CLEAR record removes, or 0 for every state: for a record from a
+     * peer, the peer's creatorid in the origin field; otherwise the record's creatorid (written by
+     * {@link #onClear}), 0 meaning every state.
+     */
+    public static int clearedCreator(final JournalRecordFlyweight r) {
+        return r.originKind() == ORIGIN_PEER ? r.origin() : r.creatorId();
+    }
+
     @Override
     public void onRemove(final StateTable table, final int slot, final StateRemoveReason reason) {
         state(table, slot, JournalRecordType.DELETE, JournalDeleteReason.codeOf(reason), System.currentTimeMillis());

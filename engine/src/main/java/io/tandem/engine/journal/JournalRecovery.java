@@ -11,8 +11,8 @@ import io.tandem.engine.state.StateTimeouts;
  * EPOCH_START: every state alive during that complete pass of the rolling snapshot has a SNAPSHOT
  * record in it, and every change during and after it has its own record. Replaying forward from
  * that EPOCH_START — SNAPSHOT/INSERT/UPDATE put a state (by its key; a record with another id for
- * the same key replaces it), DELETE removes it when the id matches, CLEAR removes all (or one
- * creator's) — yields the table as it was when the engine stopped. Without a complete epoch (a young
+ * the same key replaces it), DELETE removes it when the id matches, CLEAR removes one creator's states
+ * ({@link JournalRecorder#clearedCreator}; all when it names none) — yields the table as it was when the engine stopped. Without a complete epoch (a young
  * journal) the whole journal is replayed. Restored states keep their identity, counters and
  * recorded expiry deadline (their last activity is set so that the deadline is unchanged; those past
  * it are removed by the first expiry sweeps); TCP halves re-learn their windows from the next packet
@@ -85,9 +85,9 @@ public final class JournalRecovery {
                         table.forget(slot);
                     }
                 } else if (type == JournalRecordType.CLEAR.code()) {
-                    final boolean onePeer = r.originKind() == JournalRecorder.ORIGIN_PEER;
+                    final int creator = JournalRecorder.clearedCreator(r);
                     for (int s = table.nextLive(0); s >= 0; s = table.nextLive(s + 1)) {
-                        if (!onePeer || table.creatorId(s) == r.origin()) {
+                        if (creator == 0 || table.creatorId(s) == creator) {
                             table.forget(s);
                         }
                     }

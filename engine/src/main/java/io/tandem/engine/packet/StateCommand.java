@@ -1,6 +1,7 @@
 package io.tandem.engine.packet;
 
 import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.rules.Addresses;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
@@ -19,12 +20,20 @@ import java.util.Locale;
  *     {@code tandem states} prints it (pfctl -k id); without a creator id, ours;</li>
  * <li>{@code kill rule N} — the states created by rule number N.</li>
  * </ul>
- * Each removed state is journaled as a DELETE (reason flushed), which the sync agent sends to the
- * peers as DEL_C, so the kills reach them. <b>Failure policy:</b> words that do not parse throw
+ * Each state a kill removes is journaled as a DELETE (reason flushed), which the sync agent sends to
+ * the peers as DEL_C, so the kills reach them. A flush journals one CLEAR per creator id instead,
+ * sent as one CLR each (see {@link #flush}). The whole command runs in one duty cycle, so no packet
+ * sees a half-done kill or flush: a walk over the table's slots plus the removals (about as long as
+ * one pass of the expiry sweep over the whole table); packets arriving meanwhile wait in the
+ * kernel's queue. <b>Failure policy:</b> words that do not parse throw
  * {@link IllegalArgumentException} with a message for the administrator; nothing is removed.
- * <b>Memory:</b> none on the packet thread.
+ * <b>Memory:</b> none on the packet thread (a flush's creator list is allocated with the command,
+ * on the control thread).
  */
 public final class StateCommand {
+    /** Most creator ids one flush sends a CLR for (a cluster has a few nodes); further ones go as DEL_C. */
+    public static final int MAX_CLEAR_CREATORS = 64;
+
     private enum Kind { FLUSH, HOST, ID, RULE }
 
     private final Kind kind;
@@ -42,6 +51,9 @@ public final class StateCommand {
     private final long id;
     private final int creator;
     private final int rule;
+    /** Flush only: the creator ids found in the table, and whether each one's CLEAR was journaled. */
+    private final int[] clearCreators;
+    private final boolean[] cleared;
 
     private StateCommand(final Kind kind, final String text, final int family, final long[] src, final long[] dst,
             final long id, final int creator, final int rule) {
@@ -60,6 +72,8 @@ public final class StateCommand {
         this.id = id;
         this.creator = creator;
         this.rule = rule;
+        this.clearCreators = kind == Kind.FLUSH ? new int[MAX_CLEAR_CREATORS] : null;
+        this.cleared = kind == Kind.FLUSH ? new boolean[MAX_CLEAR_CREATORS] : null;
     }
 
     /** {@code tandem flush states}. */
@@ -157,8 +171,20 @@ public final class StateCommand {
         return new long[] {hi & maskHi, lo & maskLo, maskHi, maskLo, family};
     }
 
-    /** Packet thread: removes the matching states; returns what was done, e.g. "kill host 10.0.0.1: 3 states". */
+    /** {@link #run(StateTable, JournalRecorder)} without a journal (tests): every removal told to the table's listener. */
     public String run(final StateTable t) {
+        return run(t, null);
+    }
+
+    /**
+     * Packet thread: removes the matching states; returns what was done, e.g. "kill host 10.0.0.1: 3
+     * states removed". A flush journals one CLEAR per creator id through {@code recorder} (null: no
+     * journal) before removing that creator's states; a kill journals one DELETE per state.
+     */
+    public String run(final StateTable t, final JournalRecorder recorder) {
+        if (kind == Kind.FLUSH) {
+            return flush(t, recorder);
+        }
         int removed = 0;
         for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
             if (matches(t, slot)) {
@@ -167,6 +193,67 @@ public final class StateCommand {
             }
         }
         return text + ": " + removed + (removed == 1 ? " state" : " states") + " removed";
+    }
+
+    /**
+     * pfctl -F states, made to reach every peer: FreeBSD's DIOCCLRSTATES unlinks each state with
+     * PFSTATE_NOSYNC (no per-state delete) and then sends one CLR naming its own hostid, and a
+     * receiver's pfsync_in_clr() unlinks only the states of that creatorid — so a FreeBSD peer keeps
+     * its own states and those of third nodes that the flushing node just dropped. Tandem sends one
+     * CLR per creator id present in the table instead (a CLEAR journal record each, which the sync
+     * agent turns into a CLR), so every peer drops exactly the creators whose states were flushed here,
+     * its own included. At most {@link #MAX_CLEAR_CREATORS} creators get a CLR; the states of any
+     * further creator, or of a creator whose CLEAR record the journal refused, are removed one by one,
+     * journaled as DELETE and sent as DEL_C.
+     */
+    private String flush(final StateTable t, final JournalRecorder recorder) {
+        int creators = 0;
+        for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
+            final int c = t.creatorId(slot);
+            if (indexOf(c, creators) < 0 && creators < MAX_CLEAR_CREATORS) {
+                clearCreators[creators++] = c;
+            }
+        }
+        int clearedCreators = 0;
+        for (int i = 0; i < creators; i++) {
+            cleared[i] = recorder != null && recorder.onClear(clearCreators[i]);
+            clearedCreators += cleared[i] ? 1 : 0;
+        }
+        int removed = 0;
+        int oneByOne = 0;
+        for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
+            final int i = indexOf(t.creatorId(slot), creators);
+            if (i >= 0 && cleared[i]) {
+                t.removeCleared(slot, StateRemoveReason.FLUSHED);
+            } else {
+                t.remove(slot, StateRemoveReason.FLUSHED);
+                oneByOne++;
+            }
+            removed++;
+        }
+        final StringBuilder b = new StringBuilder(text).append(": ").append(removed)
+                .append(removed == 1 ? " state" : " states").append(" removed");
+        if (clearedCreators > 0) {
+            b.append("; CLR sent for creator").append(clearedCreators == 1 ? " " : "s ");
+            for (int i = 0, n = 0; i < creators; i++) {
+                if (cleared[i]) {
+                    b.append(n++ == 0 ? "" : ", ").append(String.format("%08x", clearCreators[i]));
+                }
+            }
+        }
+        if (recorder != null && oneByOne > 0) {
+            b.append("; ").append(oneByOne).append(oneByOne == 1 ? " state" : " states").append(" sent as DEL_C");
+        }
+        return b.toString();
+    }
+
+    private int indexOf(final int creator, final int count) {
+        for (int i = 0; i < count; i++) {
+            if (clearCreators[i] == creator) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private boolean matches(final StateTable t, final int slot) {

@@ -460,6 +460,25 @@ public final class StateTable {
     }
 
     /**
+     * Removes a live state covered by a CLEAR journal record the caller has just written (a flush, as
+     * pf's {@code pfctl -F states} marks its states {@code PFSTATE_NOSYNC} so that none is announced
+     * on its own): counted under {@code reason} and a held first packet dropped as by {@link #remove},
+     * but the listener is not told, so no per-state DELETE record (and no DEL_C) follows the CLEAR.
+     */
+    public void removeCleared(final int slot, final StateRemoveReason reason) {
+        assert onOwnerThread();
+        if (!store.live[slot]) {
+            throw new IllegalStateException("slot not live: " + slot);
+        }
+        if ((store.stateFlags[slot] & PFSTATE_ACK) != 0) {
+            heldListener.heldStateRemoved(this, slot);
+            store.stateFlags[slot] &= ~PFSTATE_ACK;
+        }
+        release(slot);
+        counters.increment(reason.counter());
+    }
+
+    /**
      * Removes a state without counting it or telling the listener: recovery replaying a DELETE, or
      * replacing a state by a newer record of it.
      */

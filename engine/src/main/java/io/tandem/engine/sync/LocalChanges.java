@@ -21,7 +21,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * change (origin = a rule) is queued — INSERT as INS, UPDATE as UPD_C (UPD when marked
  * {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's state that merely expired here).
  * Changes that came from a peer are never echoed, except those the packet thread marked
- * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision).
+ * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision). A local
+ * CLEAR (a flush) goes out at once as a CLR of the creator it names, after everything queued before it.
  * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
  * from the lane are remembered by journal sequence number and skipped when the journal brings them.
@@ -139,6 +140,12 @@ final class LocalChanges {
                 && !outbox.offerInsAck(r.id(), r.creatorId(), now)) {
             outbox.flush(now, sender);
             outbox.offerInsAck(r.id(), r.creatorId(), now);
+        }
+        if (type == JournalRecordType.CLEAR.code()) {
+            if (local && r.creatorId() != 0) {
+                outbox.sendClear(r.creatorId(), now, sender); // a flush: one CLR per creator (StateCommand)
+            }
+            return;
         }
         if (!local && (hints & SyncHints.REPLY) == 0) {
             return; // learned from a peer (or imported): never echoed
