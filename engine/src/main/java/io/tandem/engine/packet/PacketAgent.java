@@ -360,7 +360,7 @@ public final class PacketAgent implements Agent {
         final PacketThreadMailbox.Request<StateCommand> command = stateCommands.take();
         if (command != null) {
             try {
-                command.applied(command.payload().run(filter.states(), recorder));
+                command.applied(command.payload().run(filter.states(), filter.ruleset(), recorder));
             } catch (final RuntimeException e) {
                 command.failed(e);
             }

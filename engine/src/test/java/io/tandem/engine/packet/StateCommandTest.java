@@ -69,6 +69,26 @@ class StateCommandTest {
         assertEquals(4, t.counters().get(StateCounter.REMOVED_FLUSHED));
     }
 
+    /** kill label: the states whose rule carries that label (pf's label "text"), looked up in the ruleset. */
+    @Test
+    void killLabelMatchesTheStatesOfRulesWithThatLabel() {
+        final Harness h = new Harness("pass out proto udp to port 53 label \"dns out\"\n"
+                + "pass out proto udp to port 123 label ntp\npass out inet6 proto udp label \"dns out\"\n");
+        h.localOut(udp4(C4, 1001, S4, 53), WAN);
+        h.localOut(udp4("10.0.0.2", 1002, S4, 53), WAN);
+        h.localOut(udp4("10.0.1.9", 1003, "192.0.2.99", 123), WAN);
+        h.localOut(udp6(C6, 1004, S6, 53), WAN);
+        final StateTable t = h.states();
+        assertEquals(4, t.size());
+        assertEquals("kill label \"nothing\": 0 states removed",
+                StateCommand.parseKill("label nothing").run(t, h.filter.ruleset(), null));
+        assertEquals("kill label \"dns out\": 3 states removed",
+                StateCommand.parseKill("label  dns out ").run(t, h.filter.ruleset(), null));
+        assertEquals(1, t.size());
+        assertEquals(123, t.dstPort(t.nextLive(0)));
+        assertThrows(IllegalArgumentException.class, () -> StateCommand.parseKill("label " + "x".repeat(64)));
+    }
+
     /**
      * A flush journals one CLEAR per creator id in the table (ours and a peer's), then removes the
      * states without a DELETE each: the sync agent sends each CLEAR as one CLR.
@@ -85,7 +105,7 @@ class StateCommandTest {
         try (JournalRing ring = JournalRing.open(dir, 1 << 16)) {
             final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), t.creatorId(), 60, 0, 0);
             t.setListener(recorder);
-            final String done = StateCommand.flush().run(t, recorder);
+            final String done = StateCommand.flush().run(t, null, recorder);
             assertEquals("flush states: 5 states removed; CLR sent for creators "
                     + String.format("%08x", t.creatorId()) + ", 0badcafe", done);
             assertEquals(0, t.size());
