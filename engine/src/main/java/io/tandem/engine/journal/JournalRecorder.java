@@ -89,6 +89,32 @@ public final class JournalRecorder implements StateChangeListener {
     }
 
     /**
+     * An INSERT with origin kind {@link #ORIGIN_IMPORT}: a state {@code tandem states load} put into
+     * the table ({@link StateTable#restore} tells no listener). The sync agent announces it as an INS,
+     * like a state a rule created. Packet thread only.
+     *
+     * @return false (counted) when the journal dropped it
+     */
+    public boolean onImported(final StateTable table, final int slot) {
+        state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
+        record.originKind(ORIGIN_IMPORT).origin(0);
+        return commit();
+    }
+
+    /**
+     * Whether a burst of records (a load's batch) should be journaled now: the ring is at most half
+     * full, as for the rolling snapshot. Packet thread.
+     */
+    public boolean hasRoom() {
+        return ring.size() <= ring.capacity() / 2;
+    }
+
+    /** True while the journal refuses records (disk nearly full: {@link JournalHealth#suspended()}). */
+    public boolean suspended() {
+        return health.suspended();
+    }
+
+    /**
      * A SYNC_REQUEST record: a peer named a state this node does not hold (a UPD_C for an unknown id),
      * so the sync agent asks the peers for it. Packet thread only, like every record.
      */

@@ -110,11 +110,19 @@ public final class JournalRecovery {
         if (existing >= 0) {
             t.forget(existing);
         }
-        final int timeout = r.timeoutClass();
-        final long timeoutMillis = timeout < StateTimeouts.COUNT ? t.timeouts().seconds(timeout) * 1000L : 0;
-        final long lastActivity = r.expireAtMillis() > 0 ? r.expireAtMillis() - timeoutMillis : r.lastActivityMillis();
         // The record is a whole state; recovery supplies the recorded rule and a last activity that
         // reproduces the recorded deadline, and clears TCP windows (they may be seconds old).
-        return t.restore(r, r.rule(), lastActivity, false);
+        return t.restore(r, r.rule(), lastActivityFor(t, r), false);
+    }
+
+    /**
+     * The last activity that gives a restored state the record's expiry deadline under this table's
+     * timeouts (the record's own last activity when it has no deadline). Also used by
+     * {@code tandem states load}.
+     */
+    public static long lastActivityFor(final StateTable t, final JournalRecordFlyweight r) {
+        final int timeout = r.timeoutClass();
+        final long timeoutMillis = timeout < StateTimeouts.COUNT ? t.timeouts().seconds(timeout) * 1000L : 0;
+        return r.expireAtMillis() > 0 ? r.expireAtMillis() - timeoutMillis : r.lastActivityMillis();
     }
 }

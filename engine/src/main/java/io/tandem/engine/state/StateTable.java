@@ -117,6 +117,7 @@ public final class StateTable {
     private StateChangeListener listener = StateChangeListener.NONE;
     private HeldStateListener heldListener = (table, slot) -> { };
     private StateSyncHooks sync = StateSyncHooks.NONE;
+    private StateSlotWatcher slotWatcher;
     private boolean lastLookupForward;
     private Thread owner;
 
@@ -315,6 +316,9 @@ public final class StateTable {
         }
 
         final int slot = st.allocate(ruleNumber);
+        if (slotWatcher != null) {
+            slotWatcher.allocated(slot);
+        }
         st.family[slot] = (byte) p.family;
         st.proto[slot] = (byte) p.protocol;
         st.srcHi[slot] = p.srcHi;
@@ -394,6 +398,9 @@ public final class StateTable {
             return FAIL_DUPLICATE;
         }
         final int slot = st.allocate(ruleNumber >= 0 && ruleNumber < maxRules ? ruleNumber : -1);
+        if (slotWatcher != null) {
+            slotWatcher.allocated(slot);
+        }
         st.family[slot] = (byte) af;
         st.proto[slot] = (byte) protocol;
         st.srcHi[slot] = sHi;
@@ -488,6 +495,9 @@ public final class StateTable {
     }
 
     private void release(final int slot) {
+        if (slotWatcher != null) {
+            slotWatcher.releasing(this, slot);
+        }
         index.delete(slot);
         store.free(slot);
         sync.freed(slot);
@@ -629,6 +639,15 @@ public final class StateTable {
     }
 
     /** Installs the sync policy's hooks ({@link StateSyncHooks#NONE} without sync). */
+    /**
+     * Installs (or, with null, removes) the one {@link StateSlotWatcher}; owner thread only. Costs a
+     * null check per state created or freed while none is installed.
+     */
+    public void setSlotWatcher(final StateSlotWatcher watcher) {
+        assert onOwnerThread();
+        this.slotWatcher = watcher;
+    }
+
     public void setSyncHooks(final StateSyncHooks hooks) {
         this.sync = hooks == null ? StateSyncHooks.NONE : hooks;
         tracker.sync(this.sync);

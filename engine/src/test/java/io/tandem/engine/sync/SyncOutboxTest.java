@@ -165,6 +165,16 @@ class SyncOutboxTest {
         assertEquals(2, frames.size(), "a peer's CLEAR is not echoed");
     }
 
+    /** A state loaded by tandem states load (INSERT, origin import) is announced as an INS, like a rule's. */
+    @Test
+    void aLoadedStateIsAnnouncedAsAnIns() {
+        final LocalChanges changes = new LocalChanges(outbox, C);
+        changes.accept(record(9, 90).type(JournalRecordType.INSERT.code()).wallTimeMillis(NOW)
+                .originKind(io.tandem.engine.journal.JournalRecorder.ORIGIN_IMPORT), NOW, l -> { });
+        flush();
+        assertEquals(List.of("ins 9 seqlo 90"), decode(frames.get(0)));
+    }
+
     /** Every callback ignored; override what a test looks at. */
     private abstract static class PfsyncDigestAdapter implements PfsyncRecordHandler {
         @Override
