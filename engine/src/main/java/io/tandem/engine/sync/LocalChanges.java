@@ -18,8 +18,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * brings early) turned into outbox messages.
  *
  * <p>Theory of operation. {@link #accept} decides per record, as pf's sync queues would: a local
- * change (origin = a rule, or a state loaded by {@code tandem states load}) is queued — INSERT as INS, UPDATE as UPD_C (UPD when marked
- * {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's state that merely expired here).
+ * change (origin = a rule, or a state loaded by {@code tandem states load}) is queued — INSERT as
+ * INS, UPDATE as UPD_C (UPD when marked {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's
+ * state that merely expired here).
  * Changes that came from a peer are never echoed, except those the packet thread marked
  * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision). A local
  * CLEAR (a flush) goes out at once as a CLR of the creator it names, after everything queued before it.

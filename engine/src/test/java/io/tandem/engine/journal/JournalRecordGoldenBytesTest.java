@@ -53,5 +53,29 @@ class JournalRecordGoldenBytesTest {
         }
     }
 
+    /** A loaded state's INSERT: type 1, origin kind 2 (import), origin 0; the state as copyFrom writes it. */
+    @Test
+    void aLoadedStatesInsertCarriesOriginKindImport(@TempDir final Path dir) throws Exception {
+        final io.tandem.engine.state.StateTable t = new io.tandem.engine.state.StateTable(16, 4, 0x0c0ffee0, 0,
+                new io.tandem.engine.state.StateCounters());
+        final JournalRecordFlyweight r = new JournalRecordFlyweight()
+                .wrap(new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]), 0);
+        r.clear().creatorId(0x0badcafe).id(0x1122334455667788L).af(2).proto(17).direction(2).timeoutClass(7)
+                .addresses(0, 0x0A000001L, 0, 0xC0000201L).ports(40000, 53).rule(3).creationMillis(1000)
+                .counters(1, 2, 3, 4);
+        final int slot = t.restore(r, 3, 1000, true);
+        try (JournalRing ring = JournalRing.open(dir, 1 << 16)) {
+            final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), 0x0c0ffee0, 60, 0, 0);
+            assertTrue(recorder.onImported(t, slot));
+            final String[] rows = normalisedHex(ring).split("\n");
+            // magic, version, type 1 INSERT, reason 0, origin kind 2 (import), state flags 0, wall time
+            assertEquals("54 4a 01 01 00 02 00 00 00 00 00 00 95 01 00 00", rows[0]);
+            // monotonic | origin 0 | creatorid 0x0badcafe
+            assertEquals("08 07 06 05 04 03 02 01 00 00 00 00 fe ca ad 0b", rows[1]);
+            // id 0x1122334455667788 | af 2, proto 17, direction 2 (out), timeout class 7 | ifindex 0
+            assertEquals("88 77 66 55 44 33 22 11 02 11 02 07 00 00 00 00", rows[2]);
+        }
+    }
+
     private static final String CLEAR_CRC = "61 69 b4 ab";
 }
