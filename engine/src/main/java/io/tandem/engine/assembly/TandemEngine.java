@@ -176,6 +176,7 @@ public final class TandemEngine implements AutoCloseable {
             if (config.controlSocket() != null) {
                 controlServer = new ControlServer(Path.of(config.controlSocket()), packetAgent.snapshots(),
                         ControlServer.Limits.DEFAULT, log::println);
+                registerStateTransfer(controlServer);
                 controlServer.start();
             }
         } catch (final IllegalStateException | IllegalArgumentException e) {
@@ -198,6 +199,29 @@ public final class TandemEngine implements AutoCloseable {
         systemd.ready("filtering queue " + config.queue());
         systemd.startWatchdog(failure.heartbeats(), failure::failed);
         log.flush();
+    }
+
+    /**
+     * {@code states dump} (a consistent snapshot of the table in the export format, one JSON line per
+     * state, read through the packet thread's {@link io.tandem.engine.packet.StateDumpMailbox}) and
+     * {@code states load NAME} (a body of export lines put into the table through its
+     * {@link io.tandem.engine.packet.StateLoadMailbox}; answers {@code {"ok":...,"message":...}}).
+     */
+    private void registerStateTransfer(final ControlServer server) {
+        server.registerLines("states dump", out -> {
+            final int n = packetAgent.dumps().dump(
+                    r -> out.line(io.tandem.engine.tools.StateJsonWriter.EXPORT.object(r, 0)), 5_000);
+            log.println("tandem: states dump: " + n + (n == 1 ? " state" : " states") + " written");
+            log.flush();
+            return n;
+        });
+        final StatesLoadRequest loader = new StatesLoadRequest(packetAgent.loads(), System::currentTimeMillis);
+        server.registerWithBody("states load", (words, body) -> {
+            final io.tandem.engine.tools.StateLoadReport report = loader.run(words, body);
+            log.println("tandem: " + report.message());
+            log.flush();
+            return new ConfigReload.Outcome(report.ok(), report.message()).json();
+        });
     }
 
     private void startSync() throws EngineException, InterruptedException {

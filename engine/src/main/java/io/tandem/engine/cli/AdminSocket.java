@@ -5,6 +5,7 @@ import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.tools.JsonReader;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
@@ -61,9 +62,55 @@ final class AdminSocket {
     /** Sends {@code request}; the answer's lines before {@code end N}, or null (message printed). */
     List<String> request(final Path path, final String request, final PrintWriter err) {
         final List<String> lines = new ArrayList<>();
+        return stream(path, request, null, lines::add, err) ? lines : null;
+    }
+
+    /**
+     * Sends {@code request} followed by the body {@code body} (every byte of it, then the end of this
+     * side's output, so the engine sees where it ends); the answer's lines, or null (message printed).
+     */
+    List<String> request(final Path path, final String request, final InputStream body, final PrintWriter err) {
+        final List<String> lines = new ArrayList<>();
+        return stream(path, request, body, lines::add, err) ? lines : null;
+    }
+
+    /** Receives the lines of an answer, each checked to be one JSON object, as they arrive. */
+    @FunctionalInterface
+    interface LineConsumer {
+        void accept(String line) throws IOException;
+    }
+
+    /** Thrown through {@link #stream} when the consumer fails (e.g. the disk is full). */
+    static final class ConsumerFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ConsumerFailed(final IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * Sends {@code request} (and {@code body}, unless null) and hands each answer line to
+     * {@code consumer} as it arrives, without keeping it; true when the answer ended with a matching
+     * {@code end N}, false (message printed, {@link #exitCode()} set) otherwise — the consumer may
+     * then have seen part of an answer.
+     */
+    boolean stream(final Path path, final String request, final InputStream body, final LineConsumer consumer,
+            final PrintWriter err) {
+        int count = 0;
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(path));
             ch.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
+            if (body != null) {
+                try {
+                    final java.io.OutputStream out = Channels.newOutputStream(ch);
+                    body.transferTo(out);
+                    out.flush();
+                } catch (final IOException e) {
+                    // the engine stopped reading (it answered early, e.g. an error): its answer says why
+                }
+                ch.shutdownOutput();
+            }
             final BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
                     StandardCharsets.UTF_8));
             String line;
@@ -71,27 +118,34 @@ final class AdminSocket {
                 if (line.startsWith("error ")) {
                     err.println("tandem: the engine answered: " + line.substring(6));
                     exitCode = TandemMain.EXIT_FAILURE;
-                    return null;
+                    return false;
                 }
-                final String malformed = line.startsWith("end ") ? badEnd(line, lines.size()) : notAnObject(line);
+                final String malformed = line.startsWith("end ") ? badEnd(line, count) : notAnObject(line);
                 if (malformed != null) {
-                    err.println("tandem: malformed answer from the engine at " + path + ", line " + (lines.size() + 1)
+                    err.println("tandem: malformed answer from the engine at " + path + ", line " + (count + 1)
                             + ": " + malformed);
                     exitCode = TandemMain.EXIT_FAILURE;
-                    return null;
+                    return false;
                 }
                 if (line.startsWith("end ")) {
-                    return lines;
+                    return true;
                 }
-                lines.add(line);
+                try {
+                    consumer.accept(line);
+                } catch (final IOException e) {
+                    throw new ConsumerFailed(e);
+                }
+                count++;
             }
             err.println("tandem: the engine closed " + path + " before the end of its answer");
+        } catch (final ConsumerFailed e) {
+            err.println("tandem: " + e.getMessage());
         } catch (final IOException e) {
             err.println("tandem: cannot reach the engine at " + path + ": " + e.getMessage()
                     + " — is `tandem run` running, and is this its `set control` path?");
         }
         exitCode = TandemMain.EXIT_FAILURE;
-        return null;
+        return false;
     }
 
     /** Why {@code end N} does not close an answer of {@code count} lines, or null when it does. */

@@ -10,9 +10,12 @@ import picocli.CommandLine.Spec;
 /** {@code tandem flush states}: remove every state of a running engine, as {@code pfctl -F states}. */
 @Command(name = "flush", mixinStandardHelpOptions = true,
         description = {"Remove every state of a running engine, as `pfctl -F states` does: `tandem flush states`.",
-            "Each removal is journaled and sent to the pfsync peers as DEL_C, which remove their copy (FreeBSD's",
-            "single CLR message is not sent yet). Connections whose next packet meets no rule that passes it are",
-            "cut. Exit status 1 when the engine cannot be reached."})
+            "The flush is journaled as one CLEAR record per creator id in the table, and the pfsync peers get one",
+            "CLR per creator id (FreeBSD sends a single CLR with its own; see docs/pfsync.md), so every node drops",
+            "the flushed states. Connections whose next packet meets no rule that passes it are cut.",
+            "Prints how many states were removed and the creators a CLR was sent for.",
+            "Exit status: 0 done; 1 the engine refused or cannot be reached; 2 bad command line.",
+            "Example: tandem flush states --socket /run/tandem/tandem.sock"})
 final class FlushCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
     private Path file;

@@ -15,8 +15,12 @@ import picocli.CommandLine.Spec;
             "  tandem kill id ID[/CREATORID]        one state by its id, hexadecimal as `tandem states` prints it",
             "                                       (without a creator id: one this node created)",
             "  tandem kill rule N                   states created by rule number N",
+            "  tandem kill label TEXT               states created by rules with label \"TEXT\" (pfctl -k label -k TEXT)",
             "Each removal is journaled and sent to the pfsync peers (DEL_C), which remove their copy. Prints how",
-            "many states were removed; exit status 1 when the words do not parse or the engine cannot be reached."})
+            "many states were removed.",
+            "Exit status: 0 done (also when no state matched); 1 the words do not parse, or the engine refused or",
+            "cannot be reached; 2 bad command line.",
+            "Examples: tandem kill host 10.0.0.0/24 192.0.2.10    tandem kill label \"web servers\""})
 final class KillCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
     private Path file;
@@ -24,7 +28,7 @@ final class KillCommand implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
     private Path socket;
 
-    @Parameters(arity = "2..3", paramLabel = "WHAT", description = "host A [B] | id ID[/CREATORID] | rule N")
+    @Parameters(arity = "2..*", paramLabel = "WHAT", description = "host A [B] | id ID[/CREATORID] | rule N | label TEXT")
     private List<String> what;
 
     @Spec

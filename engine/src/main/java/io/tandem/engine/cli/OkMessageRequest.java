@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * One admin-socket request whose answer is {@code {"ok":BOOL,"message":TEXT}} ({@code reload},
- * {@code kill ...}, {@code flush states}): prints the message (stdout when ok, stderr otherwise) and
+ * {@code kill ...}, {@code flush states}, {@code states load}): prints the message (stdout when ok, stderr otherwise) and
  * returns the exit status — 0 when ok, 1 when refused, unreachable or not understood.
  */
 final class OkMessageRequest {
@@ -16,9 +16,16 @@ final class OkMessageRequest {
     }
 
     static int run(final PrintWriter out, final PrintWriter err, final Path socket, final Path file, final String request) {
+        return run(out, err, socket, file, request, null);
+    }
+
+    /** As {@link #run(PrintWriter, PrintWriter, Path, Path, String)}, the request followed by {@code body}. */
+    static int run(final PrintWriter out, final PrintWriter err, final Path socket, final Path file, final String request,
+            final java.io.InputStream body) {
         final AdminSocket admin = new AdminSocket();
         final Path path = admin.path(socket, file, err);
-        final List<String> lines = path == null ? null : admin.request(path, request, err);
+        final List<String> lines = path == null ? null : body == null ? admin.request(path, request, err)
+                : admin.request(path, request, body, err);
         if (lines == null) {
             return admin.exitCode();
         }

@@ -16,13 +16,17 @@ import picocli.CommandLine.Spec;
  * {@link io.tandem.engine.control.ControlServer} for the protocol.
  */
 @Command(name = "states", mixinStandardHelpOptions = true,
+        subcommands = {StatesDumpCommand.class, StatesLoadCommand.class},
         description = {"List the live states of a running engine, like `pfctl -ss -v`: interface (all = floating),"
             + " protocol, pf's key as pfctl prints it (server <- client for states created inbound, client -> server"
             + " outbound), each peer's state in the same order,"
             + " sequence windows and window scaling, age, time to expiry, packets and bytes each way, the rule"
             + " that created it, and its pfsync identity (id, creatorid).",
             "The engine is reached through its admin socket: --socket, or the `set control` of -f FILE,"
-            + " or the default /run/tandem/tandem.sock."})
+            + " or the default /run/tandem/tandem.sock.",
+            "`tandem states dump FILE` writes a consistent snapshot of the table; `tandem states load FILE` puts"
+            + " exported states into the running engine (see their --help).",
+            "Exit status: 0 listed; 1 the engine cannot be reached or its answer is malformed; 2 bad command line."})
 final class StatesCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
     private Path file;

@@ -41,7 +41,10 @@ import java.util.function.Supplier;
  * lines and a last line {@code end N}, or a line {@code error REASON} (possibly after some answer
  * lines, when the answer failed midway). {@code states} answers one JSON object per live state
  * (written by {@link StateJsonWriter#LIVE}); other requests are added with {@link #register} (the
- * sync agent's {@code sync}) and answer one JSON object. Unknown requests get
+ * sync agent's {@code sync}) and answer one JSON object, or with {@link #registerLines} and answer
+ * many ({@code states dump}). A request added with {@link #registerWithBody} ({@code states load})
+ * is followed by a body: lines the client sends until it shuts down its output, which the worker
+ * answering the request reads with that answer's stall limit and deadline. Unknown requests get
  * {@code error unknown request '...'}, too long ones {@code error request line longer than N bytes},
  * and when the server is full {@code error busy ...}.
  *
@@ -121,6 +124,7 @@ public final class ControlServer implements AutoCloseable {
     private final AtomicLong[] lastLogged = new AtomicLong[Reason.values().length];
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final Map<String, java.util.function.Function<String, String>> verbs = new ConcurrentHashMap<>();
+    private final Map<String, BodyHandler> bodies = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
     private ServerSocketChannel server;
     private Selector selector;
@@ -178,6 +182,56 @@ public final class ControlServer implements AutoCloseable {
      */
     public void registerWithArguments(final String verb, final java.util.function.Function<String, String> answer) {
         verbs.put(verb, answer);
+    }
+
+    /** Where a many-line answer goes, one line at a time. */
+    @FunctionalInterface
+    public interface LineSink {
+        void line(String text) throws IOException;
+    }
+
+    /** Writes a many-line answer; returns the number of lines written. */
+    @FunctionalInterface
+    public interface Lines {
+        int write(LineSink out) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Adds a request whose answer is any number of lines (each a JSON object), written by {@code answer}
+     * on a control worker thread as they come; an exception ends the answer with an {@code error} line.
+     */
+    public void registerLines(final String request, final Lines answer) {
+        handle(request, out -> answer.write(out::line));
+    }
+
+    /**
+     * The lines a client sends after its request line, up to the end of its output (it half-closes the
+     * connection): read by the worker answering the request, never more than one line in memory.
+     */
+    public interface Body {
+        /** Returned (compare with {@code ==}) for a line longer than {@link #MAX_BODY_LINE} bytes, which is skipped. */
+        String LINE_TOO_LONG = new String("(line too long)");
+
+        /** The next line (UTF-8, without its newline), {@link #LINE_TOO_LONG}, or null at the end. */
+        String next() throws IOException;
+    }
+
+    /** Answers a request that carries a {@link Body}; returns the answer's one JSON line. */
+    @FunctionalInterface
+    public interface BodyHandler {
+        String answer(String words, Body body) throws IOException, InterruptedException;
+    }
+
+    /** Longest line of a request's body, without its newline. */
+    public static final int MAX_BODY_LINE = 64 * 1024;
+
+    /**
+     * Adds a request followed by a body ({@code "states load"}): the words after it and the body are
+     * handed to {@code answer} on a control worker thread, which reads the body with the answer's
+     * stall limit and deadline.
+     */
+    public void registerWithBody(final String request, final BodyHandler answer) {
+        bodies.put(request, answer);
     }
 
     /** Adds a request answered by {@code handler} on a control worker thread. */
@@ -365,8 +419,9 @@ public final class ControlServer implements AutoCloseable {
             length--;
         }
         final String request = new String(a, 0, length, StandardCharsets.UTF_8);
+        final byte[] after = java.util.Arrays.copyOfRange(a, Math.min(end + 1, r.buf.position()), r.buf.position());
         key.cancel(); // from now on a worker owns the channel
-        final Task t = new Task(r.ch, request,
+        final Task t = new Task(r.ch, request, after,
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.requestTimeoutMillis()));
         try {
             workers.execute(t);
@@ -445,11 +500,14 @@ public final class ControlServer implements AutoCloseable {
     private final class Task implements Runnable {
         final SocketChannel ch;
         final String request;
+        /** Bytes the client sent after its request line (the start of a body). */
+        final byte[] after;
         final long queueDeadline;
 
-        Task(final SocketChannel ch, final String request, final long queueDeadline) {
+        Task(final SocketChannel ch, final String request, final byte[] after, final long queueDeadline) {
             this.ch = ch;
             this.request = request;
+            this.after = after;
             this.queueDeadline = queueDeadline;
         }
 
@@ -457,8 +515,9 @@ public final class ControlServer implements AutoCloseable {
         public void run() {
             try (Selector writable = Selector.open()) {
                 final long now = System.nanoTime();
-                answer(request, new Answer(ch, writable, now + TimeUnit.MILLISECONDS.toNanos(limits.answerTimeoutMillis()),
-                        TimeUnit.MILLISECONDS.toNanos(limits.answerStallMillis())));
+                final long deadline = now + TimeUnit.MILLISECONDS.toNanos(limits.answerTimeoutMillis());
+                final long stall = TimeUnit.MILLISECONDS.toNanos(limits.answerStallMillis());
+                answer(request, new Answer(ch, writable, deadline, stall), () -> new ChannelBody(ch, after, deadline, stall));
             } catch (final IOException e) {
                 record(Reason.CLIENT_GONE, "cannot answer '" + printable(request) + "': " + describe(e));
             } finally {
@@ -473,8 +532,20 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private void answer(final String request, final Answer out) throws IOException {
+    private void answer(final String request, final Answer out, final Supplier<ChannelBody> body) throws IOException {
         Handler h = handlers.get(request);
+        for (final Map.Entry<String, BodyHandler> e : bodies.entrySet()) {
+            if (h == null && (request.equals(e.getKey()) || request.startsWith(e.getKey() + " "))) {
+                final String words = request.substring(e.getKey().length()).trim();
+                final BodyHandler bh = e.getValue();
+                h = o -> {
+                    try (ChannelBody b = body.get()) {
+                        o.line(bh.answer(words, b));
+                    }
+                    return 1;
+                };
+            }
+        }
         final int space = request.indexOf(' ');
         if (h == null && space > 0 && verbs.containsKey(request.substring(0, space))) {
             final java.util.function.Function<String, String> f = verbs.get(request.substring(0, space));
@@ -520,6 +591,9 @@ public final class ControlServer implements AutoCloseable {
 
     private java.util.Set<String> known() {
         final java.util.Set<String> k = new TreeSet<>(handlers.keySet());
+        for (final String b : bodies.keySet()) {
+            k.add(b + " ... (with a body)");
+        }
         for (final String v : verbs.keySet()) {
             k.add(v + " ...");
         }
@@ -601,6 +675,100 @@ public final class ControlServer implements AutoCloseable {
                 writable.selectedKeys().clear();
             }
             buf.clear();
+        }
+    }
+
+    /**
+     * A request's body read from its connection by the worker that answers it: the bytes that came with
+     * the request line first, then the channel, without blocking — while nothing arrives the worker
+     * waits on a selector of its own, up to the stall limit and the answer's deadline, then gives up
+     * with {@link AnswerTimeout}. Memory bound: a 64 KiB read buffer and one line of at most
+     * {@link #MAX_BODY_LINE} bytes; a longer line is read to its end and dropped.
+     */
+    static final class ChannelBody implements Body, AutoCloseable {
+        private final SocketChannel ch;
+        private final long deadline;
+        private final long stallNanos;
+        private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(1024);
+        private Selector readable;
+        private boolean tooLong;
+        private boolean ended;
+
+        ChannelBody(final SocketChannel ch, final byte[] first, final long deadline, final long stallNanos) {
+            this.ch = ch;
+            this.deadline = deadline;
+            this.stallNanos = stallNanos;
+            in.put(first).flip();
+        }
+
+        @Override
+        public String next() throws IOException {
+            while (true) {
+                while (in.hasRemaining()) {
+                    final byte b = in.get();
+                    if (b == '\n') {
+                        return take();
+                    }
+                    if (line.size() < MAX_BODY_LINE) {
+                        line.write(b);
+                    } else {
+                        tooLong = true;
+                    }
+                }
+                if (ended) {
+                    return line.size() > 0 || tooLong ? take() : null;
+                }
+                fill();
+            }
+        }
+
+        private String take() {
+            final boolean skipped = tooLong;
+            final String text = line.toString(StandardCharsets.UTF_8);
+            line.reset();
+            tooLong = false;
+            if (skipped) {
+                return LINE_TOO_LONG;
+            }
+            return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+        }
+
+        private void fill() throws IOException {
+            in.clear();
+            long stallDeadline = System.nanoTime() + stallNanos;
+            while (true) {
+                final int n = ch.read(in);
+                if (n < 0) {
+                    ended = true;
+                    break;
+                }
+                if (n > 0) {
+                    break;
+                }
+                final long now = System.nanoTime();
+                final long until = Math.min(stallDeadline, deadline);
+                if (now - until >= 0) {
+                    throw new AnswerTimeout(until == deadline ? "the request's body took longer than the answer's limit"
+                            : "the client sent none of its request's body for "
+                                    + TimeUnit.NANOSECONDS.toMillis(stallNanos) + " ms");
+                }
+                if (readable == null) {
+                    readable = Selector.open();
+                    ch.register(readable, SelectionKey.OP_READ);
+                }
+                readable.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - now) + 1));
+                readable.selectedKeys().clear();
+            }
+            in.flip();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (readable != null) {
+                readable.close(); // deregisters the channel, so the answer's selector may take it
+                ch.configureBlocking(false);
+            }
         }
     }
 

@@ -8,7 +8,9 @@ package io.tandem.engine.journal;
  *   <li>UPDATE — a state changed in a way that matters to recovery and to peers: a TCP peer's state
  *       (SYN_SENT → ESTABLISHED → FIN_WAIT…), or its timeout class.</li>
  *   <li>DELETE — a state was removed; the reason byte says why ({@link JournalDeleteReason}).</li>
- *   <li>CLEAR — every state (of one creatorid, when the origin is a peer) was flushed.</li>
+ *   <li>CLEAR — the states of one creatorid were flushed: the record's creatorid (a flush writes one
+ *       per creator id in the table, and the sync agent sends each as a pfsync CLR; 0 = every state),
+ *       or, when the origin is a peer, the creatorid in the origin field.</li>
  *   <li>SNAPSHOT — the full current contents of one live state, written by the rolling snapshot.</li>
  *   <li>EPOCH_START / EPOCH_END — bracket one pass of the rolling snapshot over the whole table;
  *       recovery starts at the last complete epoch's start.</li>

@@ -92,6 +92,32 @@ public final class JournalRecorder implements StateChangeListener {
     }
 
     /**
+     * An INSERT with origin kind {@link #ORIGIN_IMPORT}: a state {@code tandem states load} put into
+     * the table ({@link StateTable#restore} tells no listener). The sync agent announces it as an INS,
+     * like a state a rule created. Packet thread only.
+     *
+     * @return false (counted) when the journal dropped it
+     */
+    public boolean onImported(final StateTable table, final int slot) {
+        state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
+        record.originKind(ORIGIN_IMPORT).origin(0);
+        return commit();
+    }
+
+    /**
+     * Whether a burst of records (a load's batch) should be journaled now: the ring is at most half
+     * full, as for the rolling snapshot. Packet thread.
+     */
+    public boolean hasRoom() {
+        return ring.size() <= ring.capacity() / 2;
+    }
+
+    /** True while the journal refuses records (disk nearly full: {@link JournalHealth#suspended()}). */
+    public boolean suspended() {
+        return health.suspended();
+    }
+
+    /**
      * A SYNC_REQUEST record: a peer named a state this node does not hold (a UPD_C for an unknown id),
      * so the sync agent asks the peers for it. Packet thread only, like every record.
      */
@@ -109,6 +135,28 @@ public final class JournalRecorder implements StateChangeListener {
         header(JournalRecordType.SYNC_DELETE, System.currentTimeMillis()).originKind(originKind)
                 .origin(peerCreator).creatorId(creator).id(id);
         commit();
+    }
+
+    /**
+     * A CLEAR record: every state of {@code creator} was flushed by this node ({@code tandem flush
+     * states}); the caller removes them with {@link StateTable#removeCleared}. The sync agent sends it
+     * as one CLR naming {@code creator}. Packet thread only.
+     *
+     * @return false (counted) when the record could not be journaled: the caller then removes the
+     *         states one by one, each with its own DELETE
+     */
+    public boolean onClear(final int creator) {
+        header(JournalRecordType.CLEAR, System.currentTimeMillis()).originKind(ORIGIN_RULE).creatorId(creator);
+        return commit();
+    }
+
+    /**
+     * The creator id whose states a CLEAR record removes, or 0 for every state: for a record from a
+     * peer, the peer's creatorid in the origin field; otherwise the record's creatorid (written by
+     * {@link #onClear}), 0 meaning every state.
+     */
+    public static int clearedCreator(final JournalRecordFlyweight r) {
+        return r.originKind() == ORIGIN_PEER ? r.origin() : r.creatorId();
     }
 
     @Override

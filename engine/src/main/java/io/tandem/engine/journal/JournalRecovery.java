@@ -11,8 +11,8 @@ import io.tandem.engine.state.StateTimeouts;
  * EPOCH_START: every state alive during that complete pass of the rolling snapshot has a SNAPSHOT
  * record in it, and every change during and after it has its own record. Replaying forward from
  * that EPOCH_START — SNAPSHOT/INSERT/UPDATE put a state (by its key; a record with another id for
- * the same key replaces it), DELETE removes it when the id matches, CLEAR removes all (or one
- * creator's) — yields the table as it was when the engine stopped. Without a complete epoch (a young
+ * the same key replaces it), DELETE removes it when the id matches, CLEAR removes one creator's states
+ * ({@link JournalRecorder#clearedCreator}; all when it names none) — yields the table as it was when the engine stopped. Without a complete epoch (a young
  * journal) the whole journal is replayed. Restored states keep their identity, counters and
  * recorded expiry deadline (their last activity is set so that the deadline is unchanged; those past
  * it are removed by the first expiry sweeps); TCP halves re-learn their windows from the next packet
@@ -85,9 +85,9 @@ public final class JournalRecovery {
                         table.forget(slot);
                     }
                 } else if (type == JournalRecordType.CLEAR.code()) {
-                    final boolean onePeer = r.originKind() == JournalRecorder.ORIGIN_PEER;
+                    final int creator = JournalRecorder.clearedCreator(r);
                     for (int s = table.nextLive(0); s >= 0; s = table.nextLive(s + 1)) {
-                        if (!onePeer || table.creatorId(s) == r.origin()) {
+                        if (creator == 0 || table.creatorId(s) == creator) {
                             table.forget(s);
                         }
                     }
@@ -110,11 +110,19 @@ public final class JournalRecovery {
         if (existing >= 0) {
             t.forget(existing);
         }
-        final int timeout = r.timeoutClass();
-        final long timeoutMillis = timeout < StateTimeouts.COUNT ? t.timeouts().seconds(timeout) * 1000L : 0;
-        final long lastActivity = r.expireAtMillis() > 0 ? r.expireAtMillis() - timeoutMillis : r.lastActivityMillis();
         // The record is a whole state; recovery supplies the recorded rule and a last activity that
         // reproduces the recorded deadline, and clears TCP windows (they may be seconds old).
-        return t.restore(r, r.rule(), lastActivity, false);
+        return t.restore(r, r.rule(), lastActivityFor(t, r), false);
+    }
+
+    /**
+     * The last activity that gives a restored state the record's expiry deadline under this table's
+     * timeouts (the record's own last activity when it has no deadline). Also used by
+     * {@code tandem states load}.
+     */
+    public static long lastActivityFor(final StateTable t, final JournalRecordFlyweight r) {
+        final int timeout = r.timeoutClass();
+        final long timeoutMillis = timeout < StateTimeouts.COUNT ? t.timeouts().seconds(timeout) * 1000L : 0;
+        return r.expireAtMillis() > 0 ? r.expireAtMillis() - timeoutMillis : r.lastActivityMillis();
     }
 }

@@ -56,7 +56,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the configured malformed policy (default drop) and is counted under its {@link DecodeResult}
  * reason. Every duty cycle also runs a slice of the expiry sweep (sized so that the whole table is
  * examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
- * request, so other threads never touch the state table.
+ * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
+ * threads never touch the state table.
  *
  * <p>Memory bound: everything on the packet path is allocated before the first receive; after
  * warm-up a cycle allocates nothing. Failure policy: setup errors end the agent and are reported by
@@ -116,6 +117,8 @@ public final class PacketAgent implements Agent {
     private int malformedVerdict;
     private final PacketThreadMailbox<FilterReload> reloads = new PacketThreadMailbox<>();
     private final PacketThreadMailbox<StateCommand> stateCommands = new PacketThreadMailbox<>();
+    private final StateDumpMailbox dumps;
+    private final StateLoadMailbox loads = new StateLoadMailbox();
 
     public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
@@ -124,6 +127,7 @@ public final class PacketAgent implements Agent {
         this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
         this.expireIntervalMillis = Math.max(1, filter.states().timeouts().seconds(StateTimeouts.INTERVAL)) * 1000L;
         this.queueFactory = () -> NfQueuePacketQueue.open(settings);
+        this.dumps = new StateDumpMailbox(filter.states().capacity());
     }
 
     /**
@@ -256,6 +260,16 @@ public final class PacketAgent implements Agent {
         return stateCommands;
     }
 
+    /** Where {@code tandem states dump} reads a consistent snapshot of the table, chunk by chunk. */
+    public StateDumpMailbox dumps() {
+        return dumps;
+    }
+
+    /** Where {@code tandem states load} hands states to this agent's thread, a batch at a time. */
+    public StateLoadMailbox loads() {
+        return loads;
+    }
+
     /** Where a reload is handed to this agent's thread ({@link PacketThreadMailbox}). */
     public PacketThreadMailbox<FilterReload> reloads() {
         return reloads;
@@ -360,7 +374,7 @@ public final class PacketAgent implements Agent {
         final PacketThreadMailbox.Request<StateCommand> command = stateCommands.take();
         if (command != null) {
             try {
-                command.applied(command.payload().run(filter.states()));
+                command.applied(command.payload().run(filter.states(), filter.ruleset(), recorder));
             } catch (final RuntimeException e) {
                 command.failed(e);
             }
@@ -382,6 +396,8 @@ public final class PacketAgent implements Agent {
         }
         snapshots.serve(filter.states(), now);
         bulkSnapshots.serve(filter.states(), now);
+        dumps.serve(filter.states(), now);
+        loads.serve(filter.states(), recorder);
         final int received = q.receive();
         if (received > 0) {
             final long start = System.nanoTime();

@@ -1,7 +1,9 @@
 package io.tandem.engine.packet;
 
 import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.rules.Addresses;
+import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
 import java.util.Locale;
@@ -17,15 +19,26 @@ import java.util.Locale;
  *     responder is in B), as pfctl -k host [-k host];</li>
  * <li>{@code kill id ID[/CREATORID]} — one state by its pfsync identity, hexadecimal as
  *     {@code tandem states} prints it (pfctl -k id); without a creator id, ours;</li>
- * <li>{@code kill rule N} — the states created by rule number N.</li>
+ * <li>{@code kill rule N} — the states created by rule number N;</li>
+ * <li>{@code kill label TEXT} — the states created by a rule with {@code label "TEXT"} (pfctl -k label
+ *     -k TEXT): a state's rule number is looked up in the ruleset loaded when the command runs, as
+ *     for {@code kill rule} (after a reload, a state keeps the number of the rule that created it).</li>
  * </ul>
- * Each removed state is journaled as a DELETE (reason flushed), which the sync agent sends to the
- * peers as DEL_C, so the kills reach them. <b>Failure policy:</b> words that do not parse throw
+ * Each state a kill removes is journaled as a DELETE (reason flushed), which the sync agent sends to
+ * the peers as DEL_C, so the kills reach them. A flush journals one CLEAR per creator id instead,
+ * sent as one CLR each (see {@link #flush}). The whole command runs in one duty cycle, so no packet
+ * sees a half-done kill or flush: a walk over the table's slots plus the removals (about as long as
+ * one pass of the expiry sweep over the whole table); packets arriving meanwhile wait in the
+ * kernel's queue. <b>Failure policy:</b> words that do not parse throw
  * {@link IllegalArgumentException} with a message for the administrator; nothing is removed.
- * <b>Memory:</b> none on the packet thread.
+ * <b>Memory:</b> none on the packet thread (a flush's creator list is allocated with the command,
+ * on the control thread).
  */
 public final class StateCommand {
-    private enum Kind { FLUSH, HOST, ID, RULE }
+    /** Most creator ids one flush sends a CLR for (a cluster has a few nodes); further ones go as DEL_C. */
+    public static final int MAX_CLEAR_CREATORS = 64;
+
+    private enum Kind { FLUSH, HOST, ID, RULE, LABEL }
 
     private final Kind kind;
     private final String text;
@@ -42,9 +55,20 @@ public final class StateCommand {
     private final long id;
     private final int creator;
     private final int rule;
+    private final String label;
+    /** The ruleset of the running command (packet thread; kill label reads the rules' labels). */
+    private Ruleset ruleset;
+    /** Flush only: the creator ids found in the table, and whether each one's CLEAR was journaled. */
+    private final int[] clearCreators;
+    private final boolean[] cleared;
 
     private StateCommand(final Kind kind, final String text, final int family, final long[] src, final long[] dst,
             final long id, final int creator, final int rule) {
+        this(kind, text, family, src, dst, id, creator, rule, null);
+    }
+
+    private StateCommand(final Kind kind, final String text, final int family, final long[] src, final long[] dst,
+            final long id, final int creator, final int rule, final String label) {
         this.kind = kind;
         this.text = text;
         this.family = family;
@@ -60,6 +84,9 @@ public final class StateCommand {
         this.id = id;
         this.creator = creator;
         this.rule = rule;
+        this.label = label;
+        this.clearCreators = kind == Kind.FLUSH ? new int[MAX_CLEAR_CREATORS] : null;
+        this.cleared = kind == Kind.FLUSH ? new boolean[MAX_CLEAR_CREATORS] : null;
     }
 
     /** {@code tandem flush states}. */
@@ -68,15 +95,16 @@ public final class StateCommand {
     }
 
     /**
-     * Parses the words after {@code kill}: {@code host A[/LEN] [B[/LEN]]}, {@code id ID[/CREATORID]} or
-     * {@code rule N}.
+     * Parses the words after {@code kill}: {@code host A[/LEN] [B[/LEN]]}, {@code id ID[/CREATORID]},
+     * {@code rule N} or {@code label TEXT} (the rest of the line).
      *
      * @throws IllegalArgumentException with a message naming what is wrong
      */
     public static StateCommand parseKill(final String words) {
         final String[] w = words.trim().split("\\s+");
         if (w.length < 2) {
-            throw new IllegalArgumentException("kill what? host A[/LEN] [B[/LEN]], id ID[/CREATORID] or rule N");
+            throw new IllegalArgumentException("kill what? host A[/LEN] [B[/LEN]], id ID[/CREATORID], rule N"
+                    + " or label TEXT");
         }
         switch (w[0].toLowerCase(Locale.ROOT)) {
             case "host":
@@ -115,8 +143,16 @@ public final class StateCommand {
                 } catch (final NumberFormatException e) {
                     throw new IllegalArgumentException("kill rule: '" + w[1] + "' is not a rule number");
                 }
+            case "label":
+                // the rest of the line, as one label: `tandem kill label web servers` is label "web servers"
+                final String text = words.trim().substring(w[0].length()).trim();
+                if (text.length() > 63) {
+                    throw new IllegalArgumentException("kill label: longer than a label can be (63 characters)");
+                }
+                return new StateCommand(Kind.LABEL, "kill label \"" + text + "\"", 0, new long[4], null, 0, 0, 0,
+                        text);
             default:
-                throw new IllegalArgumentException("kill " + w[0] + ": kill host, id or rule");
+                throw new IllegalArgumentException("kill " + w[0] + ": kill host, id, rule or label");
         }
     }
 
@@ -157,8 +193,24 @@ public final class StateCommand {
         return new long[] {hi & maskHi, lo & maskLo, maskHi, maskLo, family};
     }
 
-    /** Packet thread: removes the matching states; returns what was done, e.g. "kill host 10.0.0.1: 3 states". */
+    /** {@link #run(StateTable, Ruleset, JournalRecorder)} without rules or a journal (tests). */
     public String run(final StateTable t) {
+        return run(t, null, null);
+    }
+
+    /**
+     * Packet thread: removes the matching states; returns what was done, e.g. "kill host 10.0.0.1: 3
+     * states removed". A flush journals one CLEAR per creator id through {@code recorder} (null: no
+     * journal) before removing that creator's states; a kill journals one DELETE per state.
+     */
+    public String run(final StateTable t, final Ruleset rules, final JournalRecorder recorder) {
+        if (kind == Kind.FLUSH) {
+            return flush(t, recorder);
+        }
+        if (kind == Kind.LABEL && rules == null) {
+            throw new IllegalStateException("kill label needs the ruleset");
+        }
+        this.ruleset = rules;
         int removed = 0;
         for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
             if (matches(t, slot)) {
@@ -169,12 +221,76 @@ public final class StateCommand {
         return text + ": " + removed + (removed == 1 ? " state" : " states") + " removed";
     }
 
+    /**
+     * pfctl -F states, made to reach every peer: FreeBSD's DIOCCLRSTATES unlinks each state with
+     * PFSTATE_NOSYNC (no per-state delete) and then sends one CLR naming its own hostid, and a
+     * receiver's pfsync_in_clr() unlinks only the states of that creatorid — so a FreeBSD peer keeps
+     * its own states and those of third nodes that the flushing node just dropped. Tandem sends one
+     * CLR per creator id present in the table instead (a CLEAR journal record each, which the sync
+     * agent turns into a CLR), so every peer drops exactly the creators whose states were flushed here,
+     * its own included. At most {@link #MAX_CLEAR_CREATORS} creators get a CLR; the states of any
+     * further creator, or of a creator whose CLEAR record the journal refused, are removed one by one,
+     * journaled as DELETE and sent as DEL_C.
+     */
+    private String flush(final StateTable t, final JournalRecorder recorder) {
+        int creators = 0;
+        for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
+            final int c = t.creatorId(slot);
+            if (indexOf(c, creators) < 0 && creators < MAX_CLEAR_CREATORS) {
+                clearCreators[creators++] = c;
+            }
+        }
+        int clearedCreators = 0;
+        for (int i = 0; i < creators; i++) {
+            cleared[i] = recorder != null && recorder.onClear(clearCreators[i]);
+            clearedCreators += cleared[i] ? 1 : 0;
+        }
+        int removed = 0;
+        int oneByOne = 0;
+        for (int slot = t.nextLive(0); slot >= 0; slot = t.nextLive(slot + 1)) {
+            final int i = indexOf(t.creatorId(slot), creators);
+            if (i >= 0 && cleared[i]) {
+                t.removeCleared(slot, StateRemoveReason.FLUSHED);
+            } else {
+                t.remove(slot, StateRemoveReason.FLUSHED);
+                oneByOne++;
+            }
+            removed++;
+        }
+        final StringBuilder b = new StringBuilder(text).append(": ").append(removed)
+                .append(removed == 1 ? " state" : " states").append(" removed");
+        if (clearedCreators > 0) {
+            b.append("; CLR sent for creator").append(clearedCreators == 1 ? " " : "s ");
+            for (int i = 0, n = 0; i < creators; i++) {
+                if (cleared[i]) {
+                    b.append(n++ == 0 ? "" : ", ").append(String.format("%08x", clearCreators[i]));
+                }
+            }
+        }
+        if (recorder != null && oneByOne > 0) {
+            b.append("; ").append(oneByOne).append(oneByOne == 1 ? " state" : " states").append(" sent as DEL_C");
+        }
+        return b.toString();
+    }
+
+    private int indexOf(final int creator, final int count) {
+        for (int i = 0; i < count; i++) {
+            if (clearCreators[i] == creator) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private boolean matches(final StateTable t, final int slot) {
         switch (kind) {
             case FLUSH:
                 return true;
             case RULE:
                 return t.rule(slot) == rule;
+            case LABEL:
+                final int n = t.rule(slot);
+                return n >= 0 && n < ruleset.size() && label.equals(ruleset.rule(n).label());
             case ID:
                 return t.id(slot) == id && t.creatorId(slot) == (creator == 0 ? t.creatorId() : creator);
             default:

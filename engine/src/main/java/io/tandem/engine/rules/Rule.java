@@ -41,6 +41,7 @@ public final class Rule {
     private final int flagMask;
     private final boolean keepState;
     private final int maxStates;
+    private final String label;
     private final String source;
     private final int line;
     private final int column;
@@ -51,6 +52,17 @@ public final class Rule {
             final List<AddressMatch> from, final List<PortMatch> fromPorts,
             final List<AddressMatch> to, final List<PortMatch> toPorts,
             final int flags, final int flagMask, final boolean keepState, final int maxStates,
+            final String source, final int line, final int column) {
+        this(number, action, direction, log, quick, interfaceName, family, protocols, from, fromPorts, to, toPorts,
+                flags, flagMask, keepState, maxStates, null, source, line, column);
+    }
+
+    /** @param label pf's {@code label "text"}, or null (see {@link #label()}) */
+    public Rule(final int number, final int action, final int direction, final boolean log, final boolean quick,
+            final String interfaceName, final int family, final List<Integer> protocols,
+            final List<AddressMatch> from, final List<PortMatch> fromPorts,
+            final List<AddressMatch> to, final List<PortMatch> toPorts,
+            final int flags, final int flagMask, final boolean keepState, final int maxStates, final String label,
             final String source, final int line, final int column) {
         this.number = number;
         this.action = action;
@@ -68,6 +80,7 @@ public final class Rule {
         this.flagMask = flagMask;
         this.keepState = keepState;
         this.maxStates = maxStates;
+        this.label = label;
         this.source = source;
         this.line = line;
         this.column = column;
@@ -148,6 +161,14 @@ public final class Rule {
     /** {@code (max N)} of keep state, 0 = no limit. */
     public int maxStates() {
         return maxStates;
+    }
+
+    /**
+     * pf's {@code label "text"}: a name for the rule, kept on it so that {@code tandem kill label
+     * TEXT} (pfctl -k label -k TEXT) finds the states the rule created; null when the rule has none.
+     */
+    public String label() {
+        return label;
     }
 
     /** File (or other source) the rule came from. */
@@ -244,6 +265,9 @@ public final class Rule {
             } else {
                 sb.append(" no state");
             }
+        }
+        if (label != null) {
+            sb.append(" label \"").append(label).append('"');
         }
         return sb.toString();
     }

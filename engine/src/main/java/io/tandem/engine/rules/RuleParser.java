@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * portspec = port-item | "{" port-item-list "}"
  * port-item= PORT | unary-op PORT | PORT ":" PORT | PORT "&gt;&lt;" PORT | PORT "&lt;&gt;" PORT
  * option   = "flags" ( FLAGS "/" FLAGS | "/" FLAGS | "any" ) | "no" "state"
- *          | "keep" "state" [ "(" "max" N ")" ]
+ *          | "keep" "state" [ "(" "max" N ")" ] | "label" STRING
  * </pre>
  *
  * <p>Items of brace lists may be separated by commas or blanks; nested lists (from macros) are
@@ -28,10 +28,12 @@ import java.util.TreeSet;
  */
 public final class RuleParser {
     private static final int MAX_LIST_DEPTH = 16;
+    /** Longest label: pf's PF_RULE_LABEL_SIZE (64) less the terminating NUL. */
+    static final int MAX_LABEL = 63;
 
     private static final String[] UNSUPPORTED = {
         "return", "return-rst", "return-icmp", "return-icmp6", "route-to", "reply-to", "dup-to", "rdr-to",
-        "nat-to", "binat-to", "modulate", "synproxy", "scrub", "user", "group", "tag", "tagged", "label",
+        "nat-to", "binat-to", "modulate", "synproxy", "scrub", "user", "group", "tag", "tagged",
         "queue", "rtable", "probability", "icmp-type", "icmp6-type", "os", "received-on", "set", "divert-to",
         "divert-packet", "af-to", "once", "allow-opts", "fragment", "match", "prio", "max-mss", "min-ttl",
         "tos", "rdomain", "urpf-failed", "no-route", "self",
@@ -154,6 +156,7 @@ public final class RuleParser {
         boolean keepState = action == Rule.ACTION_PASS;
         Token stateAt = null;
         int maxStates = 0;
+        String label = null;
         while (!c.atEnd()) {
             final Token t = c.next();
             if (t.is("flags")) {
@@ -197,6 +200,11 @@ public final class RuleParser {
                 if (keepState && action == Rule.ACTION_BLOCK) {
                     throw new RuleSyntaxException(t, "keep state on block rules doesn't make sense");
                 }
+            } else if (t.is("label")) {
+                if (label != null) {
+                    throw new RuleSyntaxException(t, "duplicate 'label'");
+                }
+                label = label(c.next());
             } else if (t.is("(")) {
                 throw new RuleSyntaxException(t, "state options '(...)' must follow 'keep state'");
             } else if (t.is("modulate") || t.is("synproxy")) {
@@ -245,8 +253,37 @@ public final class RuleParser {
             flagMask = 0x12;
         }
         return new Rule(number, action, direction, log, quick, ifname, effectiveFamily, protocols,
-                from, fromPorts, to, toPorts, flags, flagMask, keepState, maxStates,
+                from, fromPorts, to, toPorts, flags, flagMask, keepState, maxStates, label,
                 source, first.line(), first.column());
+    }
+
+    /**
+     * The text of {@code label "text"} (a quoted string, or one word from a macro), as pf.conf allows
+     * it: at most {@value #MAX_LABEL} characters (pf's PF_RULE_LABEL_SIZE less its NUL), printable,
+     * no double quote; pf's label macros ({@code $if}, {@code $srcaddr}, {@code $nr}, ...) are not
+     * expanded, so a {@code $} is refused rather than kept as text pf would replace.
+     */
+    private static String label(final Token t) throws RuleSyntaxException {
+        if (t.kind() != Token.Kind.STRING && t.kind() != Token.Kind.WORD) {
+            throw new RuleSyntaxException(t, "expected a label in double quotes after 'label', got " + t.describe());
+        }
+        final String text = t.text();
+        if (text.isEmpty()) {
+            throw new RuleSyntaxException(t, "empty label");
+        }
+        if (text.length() > MAX_LABEL) {
+            throw new RuleSyntaxException(t, "label longer than " + MAX_LABEL + " characters");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            final char ch = text.charAt(i);
+            if (ch < 0x20 || ch == 0x7f || ch == '"') {
+                throw new RuleSyntaxException(t, "a label may not contain control characters or '\"'");
+            }
+            if (ch == '$') {
+                throw new RuleSyntaxException(t, "label macros ($if, $srcaddr, $nr, ...) are not supported");
+            }
+        }
+        return text;
     }
 
     /** Parses {@code [addrspec] [port portspec]}; returns the {@code port} token or null. */

@@ -117,6 +117,7 @@ public final class StateTable {
     private StateChangeListener listener = StateChangeListener.NONE;
     private HeldStateListener heldListener = (table, slot) -> { };
     private StateSyncHooks sync = StateSyncHooks.NONE;
+    private StateSlotWatcher slotWatcher;
     private boolean lastLookupForward;
     private Thread owner;
 
@@ -315,6 +316,9 @@ public final class StateTable {
         }
 
         final int slot = st.allocate(ruleNumber);
+        if (slotWatcher != null) {
+            slotWatcher.allocated(slot);
+        }
         st.family[slot] = (byte) p.family;
         st.proto[slot] = (byte) p.protocol;
         st.srcHi[slot] = p.srcHi;
@@ -394,6 +398,9 @@ public final class StateTable {
             return FAIL_DUPLICATE;
         }
         final int slot = st.allocate(ruleNumber >= 0 && ruleNumber < maxRules ? ruleNumber : -1);
+        if (slotWatcher != null) {
+            slotWatcher.allocated(slot);
+        }
         st.family[slot] = (byte) af;
         st.proto[slot] = (byte) protocol;
         st.srcHi[slot] = sHi;
@@ -461,6 +468,27 @@ public final class StateTable {
     }
 
     /**
+     * Removes a live state covered by a CLEAR journal record the caller has just written (a flush, as
+     * pf's {@code pfctl -F states} marks its states {@code PFSTATE_NOSYNC} so that none is announced
+     * on its own): counted under {@code reason} and a held first packet dropped as by {@link #remove},
+     * but the listener is not told, so no per-state DELETE record (and no DEL_C) follows the CLEAR.
+     * The sync hooks are ({@link StateSyncHooks#removed}): a peer's late report of it is refused.
+     */
+    public void removeCleared(final int slot, final StateRemoveReason reason) {
+        assert onOwnerThread();
+        if (!store.live[slot]) {
+            throw new IllegalStateException("slot not live: " + slot);
+        }
+        if ((store.stateFlags[slot] & PFSTATE_ACK) != 0) {
+            heldListener.heldStateRemoved(this, slot);
+            store.stateFlags[slot] &= ~PFSTATE_ACK;
+        }
+        sync.removed(slot, reason); // a tombstone, as for any flushed state
+        release(slot);
+        counters.increment(reason.counter());
+    }
+
+    /**
      * Removes a state without counting it or telling the listener: recovery replaying a DELETE, or
      * replacing a state by a newer record of it.
      */
@@ -470,6 +498,9 @@ public final class StateTable {
     }
 
     private void release(final int slot) {
+        if (slotWatcher != null) {
+            slotWatcher.releasing(this, slot);
+        }
         index.delete(slot);
         store.free(slot);
         sync.freed(slot);
@@ -611,6 +642,15 @@ public final class StateTable {
     }
 
     /** Installs the sync policy's hooks ({@link StateSyncHooks#NONE} without sync). */
+    /**
+     * Installs (or, with null, removes) the one {@link StateSlotWatcher}; owner thread only. Costs a
+     * null check per state created or freed while none is installed.
+     */
+    public void setSlotWatcher(final StateSlotWatcher watcher) {
+        assert onOwnerThread();
+        this.slotWatcher = watcher;
+    }
+
     public void setSyncHooks(final StateSyncHooks hooks) {
         this.sync = hooks == null ? StateSyncHooks.NONE : hooks;
         tracker.sync(this.sync);

@@ -18,10 +18,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * brings early) turned into outbox messages.
  *
  * <p>Theory of operation. {@link #accept} decides per record, as pf's sync queues would: a local
- * change (origin = a rule) is queued — INSERT as INS, UPDATE as UPD_C (UPD when marked
- * {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's state that merely expired here).
+ * change (origin = a rule, or a state loaded by {@code tandem states load}) is queued — INSERT as
+ * INS, UPDATE as UPD_C (UPD when marked {@link SyncHints#FULL}), DELETE as DEL_C (not for a peer's
+ * state that merely expired here).
  * Changes that came from a peer are never echoed, except those the packet thread marked
- * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision).
+ * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision). A local
+ * CLEAR (a flush) goes out at once as a CLR of the creator it names, after everything queued before it.
  * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_DELETE record queues DEL_C again for a state a peer
  * still reports after we removed it; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
@@ -128,7 +130,9 @@ final class LocalChanges {
         this.sender = frameSender;
         final int hints = r.syncHints();
         final int type = r.type();
-        final boolean local = r.originKind() == JournalRecorder.ORIGIN_RULE;
+        // Ours to announce: made by a rule here, or loaded by `tandem states load` (an INSERT of origin
+        // import; `tandem journal import` writes only SNAPSHOT records, which are never sent).
+        final boolean local = r.originKind() != JournalRecorder.ORIGIN_PEER;
         if (type == JournalRecordType.SYNC_REQUEST.code()) {
             if (!outbox.offerRequest(r.id(), r.creatorId(), now)) {
                 outbox.flush(now, sender);
@@ -148,8 +152,14 @@ final class LocalChanges {
             outbox.flush(now, sender);
             outbox.offerInsAck(r.id(), r.creatorId(), now);
         }
+        if (type == JournalRecordType.CLEAR.code()) {
+            if (local && r.creatorId() != 0) {
+                outbox.sendClear(r.creatorId(), now, sender); // a flush: one CLR per creator (StateCommand)
+            }
+            return;
+        }
         if (!local && (hints & SyncHints.REPLY) == 0) {
-            return; // learned from a peer (or imported): never echoed
+            return; // learned from a peer: never echoed
         }
         if (type == JournalRecordType.INSERT.code()) {
             queueState(r, SyncOutbox.Q_INS);

@@ -203,6 +203,23 @@ final class SyncOutbox {
         return frames;
     }
 
+    /**
+     * Sends a CLR of {@code creator}'s states: first everything queued (those messages were journaled
+     * before the flush, so a peer applies them before the CLR, as pf's {@code pfsync_send_plus} sends
+     * its queues ahead of the CLR), then one frame holding the CLR, so that nothing queued after the
+     * flush can be cleared by it.
+     *
+     * @return frames sent
+     */
+    int sendClear(final int creator, final long now, final IntConsumer sender) {
+        final int frames = flush(now, sender);
+        encoder.beginFrame();
+        encoder.beginSection(PfsyncConstants.ACT_CLR);
+        encoder.appendClr(null, creator);
+        sender.accept(encoder.finish());
+        return frames + 1;
+    }
+
     private int insAction() {
         return format == 1500 ? PfsyncConstants.ACT_INS_1500
                 : format == 1400 ? PfsyncConstants.ACT_INS_1400 : PfsyncConstants.ACT_INS;

@@ -156,10 +156,14 @@ public final class RecordFormatter {
             b.append(" epoch ").append(r.epoch()).append(" creator ").append(hex8(r.creatorId()));
             origin(b, r);
         } else if (type == JournalRecordType.CLEAR.code()) {
-            if (r.originKind() == JournalRecorder.ORIGIN_PEER) {
-                b.append(" states of creator ").append(hex8(r.origin())).append(" (peer)");
-            } else {
+            final int creator = JournalRecorder.clearedCreator(r);
+            if (creator == 0) {
                 b.append(" all states");
+            } else {
+                b.append(" states of creator ").append(hex8(creator));
+            }
+            if (r.originKind() == JournalRecorder.ORIGIN_PEER) {
+                b.append(" (peer)");
             }
         } else if (type == JournalRecordType.START.code()) {
             b.append(" engine started, creator ").append(hex8(r.creatorId())).append(" epoch ").append(r.epoch());

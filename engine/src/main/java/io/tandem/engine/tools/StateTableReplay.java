@@ -17,8 +17,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Rebuilds the state table from records, as {@code tandem journal states} and {@code export} show
  * it: INSERT, UPDATE and SNAPSHOT put the record's state (by its pfsync identity, creatorid and
- * id), DELETE removes it, CLEAR removes every state — or, when the CLEAR came from a peer (origin
- * kind 1), the states of the creatorid in its origin field. Epoch markers, START, DEFER and RELEASE
+ * id), DELETE removes it, CLEAR removes the states of one creator ({@link
+ * JournalRecorder#clearedCreator}: from a peer (origin kind 1), the creatorid in its origin field;
+ * otherwise its own creatorid, one record per creator of a flush), or every state when it names none. Epoch markers, START, DEFER and RELEASE
  * change nothing.
  *
  * <p>Snapshot epochs: a complete epoch (EPOCH_START … EPOCH_END of the same number) holds every
@@ -100,8 +101,8 @@ public final class StateTableReplay {
         } else if (type == JournalRecordType.DELETE.code()) {
             table.remove(new Key(r.creatorId(), r.id()));
         } else if (type == JournalRecordType.CLEAR.code()) {
-            if (r.originKind() == JournalRecorder.ORIGIN_PEER) {
-                final int creator = r.origin();
+            final int creator = JournalRecorder.clearedCreator(r);
+            if (creator != 0) {
                 table.keySet().removeIf(k -> k.creatorId == creator);
             } else {
                 table.clear();

@@ -134,4 +134,41 @@ class AdminSocketTest {
             assertEquals(1, e.toString().lines().count(), command + ": " + e);
         }
     }
+
+    private int run(final StringWriter e, final String... args) {
+        final picocli.CommandLine cl = new picocli.CommandLine(new TandemMain());
+        cl.setErr(new PrintWriter(e, true));
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        return cl.execute(args);
+    }
+
+    /**
+     * tandem states dump FILE: the answer's lines go to FILE, created 0600 and only once the answer
+     * ended well (a temporary file renamed); an existing FILE is refused (exit 2) unless --force; a
+     * failed dump leaves no file.
+     */
+    @Test
+    void statesDumpWritesTheFileWholeWithMode0600OrNotAtAll() throws Exception {
+        final Path file = dir.resolve("states.jsonl");
+        final StringWriter e = new StringWriter();
+        assertEquals(TandemMain.EXIT_OK, run(e, "states", "dump", "--socket",
+                engineAnswering("{\"id\":\"1\"}\n{\"id\":\"2\"}\nend 2\n").toString(), file.toString()));
+        assertEquals(List.of("{\"id\":\"1\"}", "{\"id\":\"2\"}"), java.nio.file.Files.readAllLines(file));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file)));
+        assertEquals(TandemMain.EXIT_USAGE, run(e, "states", "dump", "--socket",
+                engineAnswering("end 0\n").toString(), file.toString()));
+        assertTrue(e.toString().contains("exists; use --force"), e.toString());
+        assertEquals(TandemMain.EXIT_OK, run(e, "states", "dump", "--force", "--socket",
+                engineAnswering("end 0\n").toString(), file.toString()));
+        assertEquals(List.of(), java.nio.file.Files.readAllLines(file));
+        final Path failed = dir.resolve("failed.jsonl");
+        assertEquals(TandemMain.EXIT_FAILURE, run(e, "states", "dump", "--socket",
+                engineAnswering("{\"id\":\"1\"}\nerror request 'states dump' failed: try again\n").toString(),
+                failed.toString()));
+        assertFalse(java.nio.file.Files.exists(failed));
+        try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(dir)) {
+            assertTrue(left.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left");
+        }
+    }
 }

@@ -131,6 +131,16 @@ class ConfigErrorTest {
                         "bad.conf:1:6: unexpected character ';'"),
                 Arguments.of("1abc = \"x\"",
                         "bad.conf:1:1: invalid macro name '1abc'; it must not start with a digit"),
+                Arguments.of("pass label \"a\" label \"b\"",
+                        "bad.conf:1:16: duplicate 'label'"),
+                Arguments.of("pass label",
+                        "bad.conf:1:11: expected a label in double quotes after 'label', got end of line"),
+                Arguments.of("pass label \"\"",
+                        "bad.conf:1:12: empty label"),
+                Arguments.of("pass label \"web on $if\"",
+                        "bad.conf:1:12: label macros ($if, $srcaddr, $nr, ...) are not supported"),
+                Arguments.of("pass label \"" + "x".repeat(64) + "\"",
+                        "bad.conf:1:12: label longer than 63 characters"),
                 Arguments.of("x =",
                         "bad.conf:1:4: expected a macro value, got end of line"));
     }

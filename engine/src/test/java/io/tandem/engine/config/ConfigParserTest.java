@@ -73,6 +73,11 @@ class ConfigParserTest {
                 Arguments.of("pass proto udp to any port 1000 <> 2000", "pass proto udp from any to any port 1000 <> 2000 keep state"),
                 Arguments.of("pass proto { tcp udp } to any port { 53 domain, 80, >= 8000, 0:10 }",
                         "pass proto { tcp, udp } from any to any port { 53, 53, 80, >= 8000, 0:10 } flags S/SA keep state"),
+                // labels (pfctl -k label)
+                Arguments.of("pass proto tcp to port 80 label \"web servers\"",
+                        "pass proto tcp from any to any port = 80 flags S/SA keep state label \"web servers\""),
+                Arguments.of("pass label web keep state", "pass all flags S/SA keep state label \"web\""),
+                Arguments.of("lbl = \"dns\"\npass proto udp label $lbl", "pass proto udp all keep state label \"dns\""),
                 Arguments.of("pass in on em0 inet proto tcp from 10.0.0.0/8 port 1024:65535 to 192.168.1.1 port 443",
                         "pass in on em0 inet proto tcp from 10.0.0.0/8 port 1024:65535 to 192.168.1.1 port = 443"
                                 + " flags S/SA keep state"));

@@ -120,6 +120,32 @@ class ControlServerTest {
         assertEquals(3, s.counters().answered());
     }
 
+    /**
+     * A request registered with a body gets the lines the client sends after the request line, up to
+     * the end of the client's output — the bytes that came with the request line first; a line longer
+     * than MAX_BODY_LINE comes as LINE_TOO_LONG and the lines after it are read on.
+     */
+    @Test
+    void aRequestWithABodyReadsTheClientsLinesToTheEndOfItsOutput() throws Exception {
+        final ControlServer s = server(ControlServer.Limits.DEFAULT);
+        s.registerWithBody("states load", (words, body) -> {
+            final List<String> got = new ArrayList<>();
+            String line;
+            while ((line = body.next()) != null) {
+                got.add(line == ControlServer.Body.LINE_TOO_LONG ? "TOO_LONG" : line);
+            }
+            return "{\"words\":\"" + words + "\",\"lines\":\"" + String.join("|", got) + "\"}";
+        });
+        s.start();
+        toClose.add(s);
+        try (SocketChannel ch = connect()) {
+            ch.write(ByteBuffer.wrap(("states load f.jsonl\na\nb\r\n" + "x".repeat(ControlServer.MAX_BODY_LINE + 1)
+                    + "\n\nlast").getBytes(StandardCharsets.UTF_8)));
+            ch.shutdownOutput();
+            assertEquals("{\"words\":\"f.jsonl\",\"lines\":\"a|b|TOO_LONG||last\"}\nend 1\n", readToEnd(ch));
+        }
+    }
+
     @Test
     void aLastLineWithoutNewlineIsTakenAtTheClientsEndOfInput() throws Exception {
         started(ControlServer.Limits.DEFAULT);

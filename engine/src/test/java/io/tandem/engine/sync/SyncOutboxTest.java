@@ -131,6 +131,81 @@ class SyncOutboxTest {
                 decode(frames.get(0)));
     }
 
+    /**
+     * A local CLEAR (tandem flush states) goes out at once as a CLR of the creator it names, in a frame
+     * of its own after everything queued before it; a CLEAR learned from a peer is not echoed.
+     */
+    @Test
+    void aLocalClearIsSentAsOneClrAfterWhatWasQueuedBeforeIt() {
+        final LocalChanges changes = new LocalChanges(outbox, C);
+        final List<Integer> clrCreators = new ArrayList<>();
+        changes.accept(record(1, 10).type(JournalRecordType.INSERT.code()).wallTimeMillis(NOW), NOW, l -> { });
+        final JournalRecordFlyweight clear = record(0, 0);
+        clear.clear().type(JournalRecordType.CLEAR.code()).creatorId(0x11223344).wallTimeMillis(NOW);
+        changes.accept(clear, NOW, length -> {
+            final byte[] f = new byte[length];
+            encoder.buffer().getBytes(0, f);
+            frames.add(f);
+        });
+        assertEquals(2, frames.size());
+        assertEquals(List.of("ins 1 seqlo 10"), decode(frames.get(0)));
+        assertEquals(List.of("clr"), decode(frames.get(1)));
+        new PfsyncFrameDecoder(new PfsyncStats()).decode(new UnsafeBuffer(frames.get(1)), 0, frames.get(1).length,
+                new PfsyncDigestAdapter() {
+                    @Override
+                    public void onClr(final PfsyncClrFlyweight clr) {
+                        clrCreators.add(clr.creatorid());
+                        assertEquals(0, clr.ifnameLength());
+                    }
+                });
+        assertEquals(List.of(0x11223344), clrCreators);
+        assertTrue(outbox.isEmpty());
+        clear.originKind(io.tandem.engine.journal.JournalRecorder.ORIGIN_PEER).origin(0x55);
+        changes.accept(clear, NOW, l -> frames.add(new byte[0]));
+        assertEquals(2, frames.size(), "a peer's CLEAR is not echoed");
+    }
+
+    /** A state loaded by tandem states load (INSERT, origin import) is announced as an INS, like a rule's. */
+    @Test
+    void aLoadedStateIsAnnouncedAsAnIns() {
+        final LocalChanges changes = new LocalChanges(outbox, C);
+        changes.accept(record(9, 90).type(JournalRecordType.INSERT.code()).wallTimeMillis(NOW)
+                .originKind(io.tandem.engine.journal.JournalRecorder.ORIGIN_IMPORT), NOW, l -> { });
+        flush();
+        assertEquals(List.of("ins 9 seqlo 90"), decode(frames.get(0)));
+    }
+
+    /** Every callback ignored; override what a test looks at. */
+    private abstract static class PfsyncDigestAdapter implements PfsyncRecordHandler {
+        @Override
+        public void onClr(final PfsyncClrFlyweight clr) {
+        }
+
+        @Override
+        public void onState(final int action, final int format, final PfsyncStateRecord s) {
+        }
+
+        @Override
+        public void onInsAck(final long id, final int creatorid) {
+        }
+
+        @Override
+        public void onUpdC(final PfsyncUpdCFlyweight u) {
+        }
+
+        @Override
+        public void onUpdReq(final long id, final int creatorid) {
+        }
+
+        @Override
+        public void onDelC(final long id, final int creatorid) {
+        }
+
+        @Override
+        public void onBus(final int creatorid, final long endtime, final int status) {
+        }
+    }
+
     @Test
     void aLargeOutboxIsSplitIntoFramesWithinTheMtu() {
         for (int i = 1; i <= 40; i++) {

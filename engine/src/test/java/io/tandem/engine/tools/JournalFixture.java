@@ -102,7 +102,7 @@ final class JournalFixture implements AutoCloseable {
         v4(JournalRecordType.INSERT, T0 + 40_000, 0x6b05c7a500000004L, 1, "198.18.1.10", 7, "198.18.2.10", 7, 2)
                 .timeoutClass(9).expireAtMillis(T0 + DAY);
         append();
-        header(JournalRecordType.CLEAR, T0 + 60_000);
+        header(JournalRecordType.CLEAR, T0 + 60_000).creatorId(0); // no creator: every state
         append();
         v4(JournalRecordType.INSERT, T0 + 70_000, 0x6b05c7a500000005L, 6, "198.18.1.12", 41000, "198.18.2.10", 22, 1)
                 .peer(0, 1000, 66535, 0, 65535, 1460, 4, 0x87).peer(1, 5000, 70535, 0, 65535, 1460, 4, 0x87)

@@ -65,7 +65,11 @@ class ToolsUnitTest {
         t.apply(rec(JournalRecordType.DELETE, 1, 1));
         assertEquals(0, t.size());
         t.apply(rec(JournalRecordType.SNAPSHOT, 3, 3));
-        t.apply(rec(JournalRecordType.CLEAR, 1, 0));
+        t.apply(rec(JournalRecordType.SNAPSHOT, 4, 4));
+        t.apply(rec(JournalRecordType.CLEAR, 3, 0)); // a local flush: one CLEAR per creator
+        assertEquals(1, t.size());
+        t.apply(rec(JournalRecordType.SNAPSHOT, 3, 3));
+        t.apply(rec(JournalRecordType.CLEAR, 0, 0)); // no creator: every state
         assertEquals(0, t.size());
     }
 
