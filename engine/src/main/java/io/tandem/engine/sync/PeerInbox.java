@@ -38,11 +38,12 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *       held for deferral is released); if ours wins, ours is sent back in full once and the peer's
  *       identity is remembered, so a peer that keeps sending it (FreeBSD keeps its own) is counted and
  *       never answered in a loop. A known state is merged like COMPRESSED.</li>
- *   <li>A STATE or COMPRESSED record of a state this node removed for good within
+ *   <li>An update (UPD or UPD_C) of a state this node removed for good within
  *       {@link RemovedStates#WINDOW_MILLIS} (flushed, killed, deleted or cleared by a peer, closed,
  *       reused) is a report that crossed the removal, or comes from a peer that missed our DEL_C: it is
  *       refused and answered with a DEL_C (a SYNC_DELETE journal record), so deletion wins on every
- *       node.</li>
+ *       node. An INS is imported all the same: pfsync sends it once, when the state is created (or
+ *       loaded by {@code tandem states load}), never as a report of an older state.</li>
  *   <li>COMPRESSED (UPD_C): merged field by field ({@link SyncPolicy#mergeFromPeer}); when the
  *       peer's record is behind what we last reported, our version goes back at once (a REPLY), at
  *       most once a second per state. A peer's update of a state whose first packet we hold
@@ -270,8 +271,10 @@ public final class PeerInbox {
         final int creator = record.creatorId();
         final int slot = table.findById(creator, record.id());
         if (slot < 0) {
-            if (policy.removedRecently(creator, record.id(), now)) {
+            if (record.type() != JournalRecordType.INSERT.code() && policy.removedRecently(creator, record.id(), now)) {
                 // A report that crossed our removal (or a peer that missed our DEL_C): deletion wins.
+                // An INS is not a report but an announcement — the peer creates the state now (or an
+                // administrator loaded it with `tandem states load`) — and is imported.
                 removedReports++;
                 if (recorder != null) {
                     recorder.onSyncDelete(creator, record.id());

@@ -252,11 +252,19 @@ class PeerInboxTest {
         table.remove(table.findById(PEER, 7), io.tandem.engine.state.StateRemoveReason.CLOSED);
         journaled();
         udpState(PEER, 6, 1001, 2, 2);
+        message.type(JournalRecordType.UPDATE.code());
         offer(PeerInbox.STATE, NOW + 3000);
         udpState(PEER, 7, 1002, 2, 2);
+        message.type(JournalRecordType.UPDATE.code());
         offer(PeerInbox.STATE, NOW + 3000);
         assertEquals(0, table.size());
         assertEquals(4, inbox.removedReports(), "two reports of 5, one each of 6 and 7");
+
+        // An INS is an announcement, not a report: a state loaded again (tandem states load) comes back.
+        udpState(PEER, 7, 1002, 2, 2);
+        offer(PeerInbox.STATE, NOW + 3000);
+        assertTrue(table.findById(PEER, 7) >= 0, "an INS of a removed identity is imported");
+        assertEquals(4, inbox.removedReports());
 
         // After the window, the identity is unknown again: imported as pf would.
         udpState(PEER, 5, 1000, 2, 2);
