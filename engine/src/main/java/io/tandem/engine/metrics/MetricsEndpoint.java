@@ -58,6 +58,16 @@ final class MetricsEndpoint implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
 
     MetricsEndpoint(final InetSocketAddress address, final Supplier<String> scrape) throws IOException {
+        this(bind(address), scrape);
+    }
+
+    /** Binds {@code address} (a port below 1024 needs root) without serving yet. */
+    static HttpServer bind(final InetSocketAddress address) throws IOException {
+        return HttpServer.create(address, 64);
+    }
+
+    /** Serves on {@code bound}, a server from {@link #bind}. */
+    MetricsEndpoint(final HttpServer bound, final Supplier<String> scrape) {
         this.scrape = scrape;
         final AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED),
@@ -69,7 +79,7 @@ final class MetricsEndpoint implements AutoCloseable {
                     rejected.incrementAndGet();
                     throw new RejectedExecutionException("metrics endpoint busy");
                 });
-        this.server = HttpServer.create(address, 64);
+        this.server = bound;
         server.createContext("/", this::handle);
         server.setExecutor(workers);
         server.start();

@@ -41,8 +41,9 @@ import java.util.List;
  * calls into, the packet thread: the scrape thread of the simpleclient {@link HTTPServer} does all
  * the work. The kernel's own per-queue counters come from /proc/net/netfilter/nfnetlink_queue as the
  * process sees it, read at most once per scrape (this endpoint adds those entries to the registry).
- * Life cycle: {@link #start} binds the port (failure: a clear exception, the engine refuses to
- * start); {@link #close} stops the server.
+ * Life cycle: {@link #bind} binds the port (failure: a clear exception, the engine refuses to
+ * start), {@link #start(Port)} serves it (the engine binds as root, serves after switching users);
+ * {@link #close} stops the server.
  *
  * <p>Micrometer marks its simpleclient-based Prometheus registry deprecated in favour of the new
  * Prometheus Java client; the project deliberately uses the simpleclient flavour (its HTTP server and
@@ -119,6 +120,39 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Binds {@code host:port} and serves /metrics on a daemon thread. */
     public void start(final String hostPort) {
+        start(bind(hostPort));
+    }
+
+    /**
+     * A listening port that serves nothing yet: bound while the engine may still bind what only root can, served
+     * by {@link #start(Port)} once it runs as its user.
+     */
+    public static final class Port {
+        private final com.sun.net.httpserver.HttpServer server;
+        private final String hostPort;
+
+        private Port(final com.sun.net.httpserver.HttpServer server, final String hostPort) {
+            this.server = server;
+            this.hostPort = hostPort;
+        }
+
+        /** Closes a port that was never served (a start that failed after binding it). */
+        public void close() {
+            server.stop(0);
+        }
+
+        @Override
+        public String toString() {
+            return hostPort;
+        }
+    }
+
+    /**
+     * Binds {@code host:port}.
+     *
+     * @throws IllegalStateException it cannot be bound; the message says what to set instead
+     */
+    public static Port bind(final String hostPort) {
         final int colon = hostPort.lastIndexOf(':');
         if (colon < 0) {
             throw new IllegalArgumentException("metrics address '" + hostPort + "' is not HOST:PORT");
@@ -129,11 +163,16 @@ public final class MetricsServer implements AutoCloseable {
         }
         final int port = Integer.parseInt(hostPort.substring(colon + 1));
         try {
-            server = new MetricsEndpoint(new InetSocketAddress(host, port), this::scrape);
+            return new Port(MetricsEndpoint.bind(new InetSocketAddress(host, port)), hostPort);
         } catch (final IOException e) {
             throw new IllegalStateException("cannot serve metrics on " + hostPort + ": " + e.getMessage()
                     + " — choose another address with `set metrics \"HOST:PORT\"` or `set metrics none`", e);
         }
+    }
+
+    /** Serves /metrics on {@code port} (from {@link #bind}) on daemon threads. */
+    public void start(final Port port) {
+        server = new MetricsEndpoint(port.server, this::scrape);
     }
 
     /** The bound port (useful with port 0). */
