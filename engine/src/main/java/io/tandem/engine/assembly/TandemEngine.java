@@ -1,6 +1,7 @@
 package io.tandem.engine.assembly;
 
 import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.agent.AgentLiveness;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.control.ControlServer;
 import io.tandem.engine.links.LinkWatcher;
@@ -242,6 +243,7 @@ public final class TandemEngine implements AutoCloseable {
             if (syncAgent != null) {
                 metricsServer.registerSync(syncAgent, peerInbox);
             }
+            AgentLiveness.register(metricsServer.counters(), failure.heartbeats());
         }
         if (controlServer != null) {
             controlServer.serveStates(packetAgent.snapshots());

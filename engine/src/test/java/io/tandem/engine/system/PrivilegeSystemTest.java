@@ -99,6 +99,7 @@ class PrivilegeSystemTest {
             assertTrue(scrape.ok(), scrape.output());
             assertTrue(scrape.output().lines().anyMatch(l -> l.startsWith("tandem_journal_records_total")
                     && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0), scrape.output());
+            assertTrue(scrape.output().contains("tandem_agent_up{agent=\"queue-" + QUEUE + "\",} 1.0"), scrape.output());
             int files = 0;
             try (DirectoryStream<Path> d = Files.newDirectoryStream(journal)) {
                 for (final Path f : d) {
