@@ -37,7 +37,8 @@ import java.util.List;
  * flavour) in one place ({@link #export}); its function reads the owner's plain counter when
  * Prometheus scrapes. What is not one series per entry is emitted by small simpleclient
  * {@link Collector}s: counters labelled by errno (only the non-zero ones are listed), the receive
- * batch and duty-cycle summaries, and the deferral's hold-time histogram. Nothing here runs on, or
+ * batch and duty-cycle summaries, the deferral's hold-time histogram, and the rule counters, whose
+ * series follow the ruleset in force (a reload changes them). Nothing here runs on, or
  * calls into, the packet thread: the scrape thread of the simpleclient {@link HTTPServer} does all
  * the work. The kernel's own per-queue counters come from /proc/net/netfilter/nfnetlink_queue as the
  * process sees it, read at most once per scrape (this endpoint adds those entries to the registry).
@@ -64,6 +65,7 @@ public final class MetricsServer implements AutoCloseable {
     /** With the journal's counters when {@code journal} is not null. */
     public MetricsServer(final List<PacketAgent> agents, final EngineJournal journal) {
         this(engineCounters(agents, journal), agents.stream().map(PacketAgent::counters).toList());
+        registry.getPrometheusRegistry().register(new RuleCollector(agents));
     }
 
     /**
@@ -86,7 +88,7 @@ public final class MetricsServer implements AutoCloseable {
         registry.getPrometheusRegistry().register(new SummaryCollector());
     }
 
-    /** The counters of {@code agents} (packets, states, rules) and of the {@code journal} (when not null). */
+    /** The counters of {@code agents} (packets, states) and of the {@code journal} (when not null). */
     public static CounterRegistry engineCounters(final List<PacketAgent> agents, final EngineJournal journal) {
         final CounterRegistry r = new CounterRegistry();
         for (final PacketAgent a : agents) {
@@ -246,6 +248,44 @@ public final class MetricsServer implements AutoCloseable {
             samples.add(new MetricFamilySamples.Sample(name + "_sum", List.of(), List.of(), d.holdNanosSum() / 1e9));
             return List.of(new MetricFamilySamples(name, Type.HISTOGRAM,
                     "How long deferred first packets were held before their verdict", samples));
+        }
+    }
+
+    /**
+     * pf's rule counters, {@code tandem_rule_packets_total} and {@code tandem_rule_bytes_total}, labelled with the
+     * queue, the rule's number and its action: one series per rule of the ruleset each packet agent has when
+     * scraped ({@link PacketAgent#ruleset()}, a volatile the packet thread swaps at a reload). So after a reload
+     * the series are those of the new rules (a rule gone is no longer listed, a new one is, an action that changed
+     * is relabelled) and count from zero, as pf's do; rules recompiled after an interface change keep their
+     * counts. Reads plain counters the packet thread writes, as every entry does.
+     */
+    private static final class RuleCollector extends Collector {
+        private final List<PacketAgent> agents;
+
+        RuleCollector(final List<PacketAgent> agents) {
+            this.agents = List.copyOf(agents);
+        }
+
+        @Override
+        public List<MetricFamilySamples> collect() {
+            final List<MetricFamilySamples.Sample> packets = new ArrayList<>();
+            final List<MetricFamilySamples.Sample> bytes = new ArrayList<>();
+            final List<String> names = List.of("action", "queue", "rule"); // sorted, as Micrometer writes labels
+            for (final PacketAgent a : agents) {
+                final io.tandem.engine.rules.Ruleset r = a.ruleset();
+                final String queue = Integer.toString(a.settings().queue());
+                for (int i = 0; i < r.size(); i++) {
+                    final List<String> values = List.of(r.isPass(i) ? "pass" : "block", queue, Integer.toString(i));
+                    packets.add(new MetricFamilySamples.Sample("tandem_rule_packets_total", names, values,
+                            r.packets(i)));
+                    bytes.add(new MetricFamilySamples.Sample("tandem_rule_bytes_total", names, values, r.bytes(i)));
+                }
+            }
+            return List.of(
+                    new MetricFamilySamples("tandem_rule_packets", Type.COUNTER,
+                            "Packets for which this rule was the deciding match (pf's rule counters)", packets),
+                    new MetricFamilySamples("tandem_rule_bytes", Type.COUNTER,
+                            "Bytes of the packets this rule decided", bytes));
         }
     }
 
