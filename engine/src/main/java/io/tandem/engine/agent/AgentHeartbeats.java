@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a {@link Watch} and calls {@link Watch#stalled()} now and then: the roles of the agents that completed
  * no cycle since its previous call (or since the watch was taken), ended agents included. Owner: each
  * beat is written by its agent's thread only (an ordered store, no lock, no allocation); any thread may
- * read. Memory: one small object per agent started, for the life of the engine.
+ * read. Memory: one small object per agent started, for the life of the engine. {@link AgentLiveness} turns
+ * the beats into metrics.
  */
 public final class AgentHeartbeats {
     private final List<Beat> beats = new CopyOnWriteArrayList<>();
@@ -88,7 +89,8 @@ public final class AgentHeartbeats {
         }
     }
 
-    Beat register(final String role) {
+    /** A new beat for the agent {@code role}; {@link AgentThreads#start} registers every agent it starts. */
+    public Beat register(final String role) {
         final Beat b = new Beat(role);
         beats.add(b);
         return b;

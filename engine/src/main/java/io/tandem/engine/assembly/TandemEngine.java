@@ -1,6 +1,7 @@
 package io.tandem.engine.assembly;
 
 import io.tandem.engine.agent.AgentFailure;
+import io.tandem.engine.agent.AgentLiveness;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.control.ControlServer;
 import io.tandem.engine.links.LinkWatcher;
@@ -15,6 +16,9 @@ import io.tandem.engine.packet.PacketThreadMailbox;
 import io.tandem.engine.packet.StateCommand;
 import io.tandem.engine.packet.PacketAgentSettings;
 import io.tandem.engine.packet.PacketFilter;
+import io.tandem.engine.privileges.PathCheck;
+import io.tandem.engine.privileges.PrivilegeDrop;
+import io.tandem.engine.privileges.PrivilegeException;
 import io.tandem.engine.rules.InterfaceResolver;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.service.SystemdNotifier;
@@ -37,20 +41,27 @@ import java.util.concurrent.TimeUnit;
  * One Tandem engine, assembled from its configuration (in the spirit of Aeron's MediaDriver and its
  * Context): the single place that knows how the parts fit.
  *
- * <p>Theory of operation. {@link #assemble} (main thread) opens the journal — which starts the
+ * <p>Theory of operation. {@link #assemble} (main thread) first does, as the engine was started, what
+ * needs root: it reads the cluster key, checks the control socket's and the journal's directories
+ * and binds the control socket and the metrics port (served later). Then it switches to
+ * {@code set user} ({@link PrivilegeDrop}: every thread takes the user's ids, only this thread keeps
+ * CAP_NET_ADMIN, and CAP_NET_RAW with sync). As that user it opens the journal — which starts the
  * journal thread — and builds, without starting them, the packet agent (its {@link PacketFilter},
- * state table, deferral and peer inbox), the sync agent's settings and authenticator, and the
- * metrics and control servers. {@link #start} starts them in dependency order: servers, the packet
- * thread (it recovers the table from the journal and binds the queue; the call returns once the
- * queue is bound), then the sync thread, which tails the journal the packet thread writes. Threads
- * and what each owns: {@code tandem-queue-N} the state table, the queue socket and the verdicts;
- * {@code tandem-journal} the Chronicle appender; {@code tandem-sync} the pfsync socket and outbox;
- * the servers' threads read only through mailboxes and counters. {@link #awaitStop} returns when
- * {@link #requestStop} is called (a signal) or an agent fails; {@link #stop} stops the threads in
- * reverse order (sync first, so its last frame still goes out; then the packet thread flushes its
- * verdicts and unbinds) and {@link #close} releases the servers and the journal. Under systemd, the
- * end of {@link #start} sends READY=1 and starts the watchdog, and {@link #stop} sends STOPPING=1
- * ({@link SystemdNotifier}).
+ * state table, deferral and peer inbox) and the sync agent's settings and authenticator.
+ * {@link #start}, on the same thread, starts the packet thread (it recovers the table from the
+ * journal and binds the queue; the call returns once the queue is bound) and then the sync thread,
+ * which tails the journal the packet thread writes: both copy this thread's credentials, so they
+ * have the capabilities nfnetlink (checked on every message the packet thread sends, verdicts
+ * included) and the raw pfsync socket need. Then this thread gives its capabilities up and the
+ * metrics and control servers start serving, so their threads, and all started later, have none.
+ * Threads and what each owns: {@code tandem-queue-N} the state table, the queue socket and the
+ * verdicts; {@code tandem-journal} the Chronicle appender; {@code tandem-sync} the pfsync socket and
+ * outbox; the servers' threads read only through mailboxes and counters. {@link #awaitStop} returns
+ * when {@link #requestStop} is called (a signal) or an agent fails; {@link #stop} stops the threads
+ * in reverse order (sync first, so its last frame still goes out; then the packet thread flushes
+ * its verdicts and unbinds) and {@link #close} releases the servers and the journal. Under systemd,
+ * the end of {@link #start} sends READY=1 and starts the watchdog, and {@link #stop} sends
+ * STOPPING=1 ({@link SystemdNotifier}).
  *
  * <p>Failure policy: every agent runs under one {@link AgentFailure}; the first agent whose duty
  * cycle throws ends, the failure is logged in one line naming its thread, {@link #awaitStop} returns
@@ -70,7 +81,9 @@ public final class TandemEngine implements AutoCloseable {
     private final PeerInbox peerInbox;
     private final PacketAgent packetAgent;
     private MetricsServer metricsServer;
+    private MetricsServer.Port metricsPort;
     private ControlServer controlServer;
+    private PrivilegeDrop privileges;
     private SyncAgent syncAgent;
     private ConfigReload reload;
     private LinkWatcher links;
@@ -93,22 +106,60 @@ public final class TandemEngine implements AutoCloseable {
     }
 
     /**
-     * Builds the engine for {@code config} with its compiled {@code ruleset}. Opens the journal (its
-     * thread starts); nothing else runs yet.
+     * Builds the engine for {@code config} with its compiled {@code ruleset}, as the user it was started as
+     * ({@code set user} is not applied: tests and tools). Opens the journal (its thread starts); nothing else runs
+     * yet.
      *
      * @param log where the engine writes its one-line messages (stderr for {@code tandem run})
      * @throws EngineException the journal cannot be opened, sync without a journal, an auth key problem
      */
     public static TandemEngine assemble(final TandemConfig config, final Ruleset ruleset, final PrintStream log)
             throws EngineException {
+        return assemble(config, ruleset, log, PrivilegeDrop.keep());
+    }
+
+    /**
+     * Builds the engine and switches to the user of {@code privileges} on the calling thread: first, as started
+     * (root), it reads the cluster key, checks the control socket's and the journal's directories and binds the
+     * control socket and the metrics port; then it switches users ({@link PrivilegeDrop#apply}); then, as that
+     * user, it opens the journal (its thread starts) and builds the agents. Call {@link #start} on the same
+     * thread: it holds the capabilities the packet and sync threads inherit.
+     *
+     * @throws EngineException the journal cannot be opened, sync without a journal, an auth key problem, a path
+     *     that is not safe, a socket that cannot be bound, a user the engine cannot switch to
+     */
+    public static TandemEngine assemble(final TandemConfig config, final Ruleset ruleset, final PrintStream log,
+            final PrivilegeDrop privileges) throws EngineException {
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final AgentFailure failure = new AgentFailure(log, stopRequested::countDown);
-        EngineJournal journal = null;
-        int creatorId = PacketFilter.creatorIdOf(config);
         if (config.syncInterface() != null && config.journalDir() == null) {
             throw new EngineException("pfsync (set sync interface) needs the journal: it sends the changes the"
                     + " journal records; set `set journal dir`", EngineException.USAGE);
         }
+        // As started: what only root may read, check or bind.
+        final ClusterKeyFile keys = keysOf(config);
+        ControlServer control = null;
+        MetricsServer.Port metricsPort = null;
+        try {
+            if (config.controlSocket() != null) {
+                final Path socket = Path.of(config.controlSocket());
+                PathCheck.controlDirectory(socket, privileges);
+                control = new ControlServer(socket, null, ControlServer.Limits.DEFAULT, log::println);
+                control.bind();
+            }
+            if (config.metricsAddress() != null) {
+                metricsPort = MetricsServer.bind(config.metricsAddress());
+            }
+            final String journalDir = config.journalDir() == null ? null
+                    : PathCheck.journalDirectory(Path.of(config.journalDir()), privileges);
+            log.println("tandem: " + privileges.apply() + (journalDir == null ? "" : "; journal " + journalDir));
+        } catch (final PrivilegeException | IllegalStateException | IllegalArgumentException e) {
+            closeBound(control, metricsPort);
+            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
+        }
+        // As the user the engine runs as.
+        EngineJournal journal = null;
+        int creatorId = PacketFilter.creatorIdOf(config);
         final FrameAuthenticator authenticator;
         try {
             if (config.journalDir() != null) {
@@ -117,14 +168,11 @@ public final class TandemEngine implements AutoCloseable {
                         log, failure);
                 creatorId = journal.creatorId();
             }
-            authenticator = authenticatorOf(config, creatorId, log);
+            authenticator = keys == null ? null : new FrameAuthenticator(keys, creatorId, config.syncAuthRequire(),
+                    config.syncAuthMaxSkewSeconds() * 1000L, FrameAuthenticator::systemWallClockMicros);
         } catch (final JournalException e) {
+            closeBound(control, metricsPort);
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
-        } catch (final EngineException e) {
-            if (journal != null) {
-                journal.close();
-            }
-            throw e;
         }
         final PacketCounters counters = new PacketCounters(config.queue());
         final PeerInbox peerInbox = config.syncInterface() == null ? null : new PeerInbox();
@@ -137,13 +185,25 @@ public final class TandemEngine implements AutoCloseable {
                 agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
             }
         }
-        return new TandemEngine(config, log, stopRequested, failure, journal, creatorId, authenticator, counters,
-                peerInbox, agent);
+        final TandemEngine engine = new TandemEngine(config, log, stopRequested, failure, journal, creatorId,
+                authenticator, counters, peerInbox, agent);
+        engine.controlServer = control;
+        engine.metricsPort = metricsPort;
+        engine.privileges = privileges;
+        return engine;
     }
 
-    /** The pfsync authenticator of {@code set sync auth hmac-sha256}, or null. */
-    private static FrameAuthenticator authenticatorOf(final TandemConfig c, final int creatorId, final PrintStream log)
-            throws EngineException {
+    private static void closeBound(final ControlServer control, final MetricsServer.Port metricsPort) {
+        if (control != null) {
+            control.close();
+        }
+        if (metricsPort != null) {
+            metricsPort.close();
+        }
+    }
+
+    /** The cluster key of {@code set sync auth hmac-sha256}, read as started (it is root's, mode 0600), or null. */
+    private static ClusterKeyFile keysOf(final TandemConfig c) throws EngineException {
         if (c.syncInterface() == null || !c.syncAuth()) {
             return null;
         }
@@ -152,48 +212,57 @@ public final class TandemEngine implements AutoCloseable {
                     + " (see docs/pfsync-auth.md)", EngineException.USAGE);
         }
         try {
-            final ClusterKeyFile keys = ClusterKeyFile.load(Path.of(c.syncAuthKey()));
-            keys.permissionWarning().ifPresent(w -> log.println("tandem: warning: " + w));
-            return new FrameAuthenticator(keys, creatorId, c.syncAuthRequire(), c.syncAuthMaxSkewSeconds() * 1000L,
-                    FrameAuthenticator::systemWallClockMicros);
+            return ClusterKeyFile.load(Path.of(c.syncAuthKey()));
         } catch (final ClusterKeyFileException e) {
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
     }
 
     /**
-     * Starts the servers, the packet thread (returns once the queue is bound) and, with sync, the sync
-     * thread; prints what was started.
+     * Starts the packet thread (returns once the queue is bound) and, with sync, the sync thread — both from this
+     * thread, so they inherit the capabilities {@link PrivilegeDrop} kept here — then gives up this thread's
+     * capabilities and serves the metrics and control sockets bound at assembly; prints what was started.
      *
-     * @throws EngineException a server cannot listen, the queue cannot be bound, the sync socket cannot open
+     * @throws EngineException the queue cannot be bound, the sync socket cannot open
      */
     public void start() throws EngineException, InterruptedException {
-        try {
-            if (config.metricsAddress() != null) {
-                metricsServer = new MetricsServer(List.of(packetAgent), journal);
-                metricsServer.start(config.metricsAddress());
-            }
-            if (config.controlSocket() != null) {
-                controlServer = new ControlServer(Path.of(config.controlSocket()), packetAgent.snapshots(),
-                        ControlServer.Limits.DEFAULT, log::println);
-                registerStateTransfer(controlServer);
-                controlServer.start();
-            }
-        } catch (final IllegalStateException | IllegalArgumentException e) {
-            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
-        }
         packetAgent.start(failure);
         try {
             packetAgent.awaitStarted(30, TimeUnit.SECONDS);
         } catch (final RuntimeException e) {
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
+        if (peerInbox != null) {
+            startSync();
+        }
+        privileges.releaseStarterCapabilities();
+        if (metricsPort != null) {
+            metricsServer = new MetricsServer(List.of(packetAgent), journal);
+            metricsServer.start(metricsPort);
+            metricsPort = null;
+            if (syncAgent != null) {
+                metricsServer.registerSync(syncAgent, peerInbox);
+            }
+            AgentLiveness.register(metricsServer.counters(), failure.heartbeats());
+        }
+        if (controlServer != null) {
+            controlServer.serveStates(packetAgent.snapshots());
+            registerStateTransfer(controlServer);
+            if (syncAgent != null) {
+                controlServer.register("sync", syncAgent::statusJson);
+            }
+            controlServer.start();
+        }
         log.println("tandem: " + describe());
         if (journal != null) {
             log.println("tandem: " + describeRecovery(journal));
         }
-        if (peerInbox != null) {
-            startSync();
+        if (syncAgent != null) {
+            log.println("tandem: pfsync v5 on " + config.syncInterface() + " to " + config.syncPeer()
+                    + " (creatorid " + String.format("%08x", creatorId) + ", format " + config.syncFormat()
+                    + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
+                            ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
+                    + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
         }
         systemd = SystemdNotifier.fromEnvironment(log); // a no-op unless started by systemd (Type=notify)
         systemd.ready("filtering queue " + config.queue());
@@ -236,17 +305,6 @@ public final class TandemEngine implements AutoCloseable {
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
         syncAgent.deferrals(packetAgent.deferrals());
-        if (metricsServer != null) {
-            metricsServer.registerSync(syncAgent, peerInbox);
-        }
-        if (controlServer != null) {
-            controlServer.register("sync", syncAgent::statusJson);
-        }
-        log.println("tandem: pfsync v5 on " + config.syncInterface() + " to " + config.syncPeer()
-                + " (creatorid " + String.format("%08x", creatorId) + ", format " + config.syncFormat()
-                + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
-                        ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
-                + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
     }
 
     /**
@@ -359,6 +417,9 @@ public final class TandemEngine implements AutoCloseable {
         }
         if (metricsServer != null) {
             metricsServer.close();
+        }
+        if (metricsPort != null) {
+            metricsPort.close();
         }
         if (controlServer != null) {
             controlServer.close();

@@ -7,7 +7,10 @@ import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.privileges.PrivilegeDrop;
+import io.tandem.engine.privileges.PrivilegeException;
 import io.tandem.nativeio.libc.Interfaces;
+import io.tandem.nativeio.libc.ThreadCapabilities;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -22,16 +25,21 @@ import picocli.CommandLine.Spec;
  * {@code tandem run}: bind the queue and filter until SIGTERM or SIGINT.
  *
  * <p>Life cycle: parse the configuration (exit 2 on error) → check the capability and that an
- * iptables rule feeds the queue (exit 1 with what to add, unless {@code --no-rule-check}) → assemble
- * and start the engine ({@link TandemEngine}; exit 1 with the reason: permissions, queue owned by
- * another process, journal in use...) → wait for a signal or an engine thread's failure → stop
+ * iptables rule feeds the queue (exit 1 with what to add, unless {@code --no-rule-check}) → resolve
+ * {@code set user} ({@link PrivilegeDrop}; exit 1 when there is no such user) → assemble and start the
+ * engine on this thread ({@link TandemEngine}: it binds the sockets, switches to the user keeping
+ * CAP_NET_ADMIN and CAP_NET_RAW for the packet and sync threads it starts from here; exit 1 with the
+ * reason: permissions, an unsafe journal directory, queue owned by another process, journal in use...)
+ * → wait for a signal or an engine thread's failure → stop
  * receiving, flush verdicts, unbind, print a one-line summary, exit 0 (1 after a thread's failure).
  * Meanwhile SIGHUP reloads the configuration from the same file and options ({@link ConfigReload}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Bind the NFQUEUE given by `set queue` and filter packets by the ruleset until SIGTERM or",
             "SIGINT, which stop receiving, flush the verdicts already decided, unbind the queue and exit 0.",
-            "Needs CAP_NET_ADMIN (root). Prints one line when the queue is bound, one summary line at exit.",
+            "Needs CAP_NET_ADMIN (root). Started as root, it binds its sockets, then runs as the user of",
+            "`set user` (default tandem; `set user none` keeps root) with only CAP_NET_ADMIN, and CAP_NET_RAW",
+            "for pfsync. Prints one line when the queue is bound, one summary line at exit.",
             "SIGHUP reloads FILE (and the --set options) as `pfctl -f` does: the rules, `set timeout` and",
             "`set malformed` change at once, every state is kept; see `tandem reload`."})
 final class RunCommand implements Callable<Integer> {
@@ -95,11 +103,22 @@ final class RunCommand implements Callable<Integer> {
         }
         err.flush();
 
+        // `set user`: who the engine runs as once its sockets are bound; the packet and sync threads keep
+        // CAP_NET_ADMIN (nfnetlink, every verdict) and, with pfsync, CAP_NET_RAW (its raw IP socket).
+        final PrivilegeDrop privileges;
+        try {
+            privileges = PrivilegeDrop.forUser(parsed.user(), ThreadCapabilities.mask(ThreadCapabilities.CAP_NET_ADMIN)
+                    | (parsed.syncInterface() == null ? 0 : ThreadCapabilities.mask(ThreadCapabilities.CAP_NET_RAW)));
+        } catch (final PrivilegeException e) {
+            err.println("tandem: " + e.getMessage());
+            return TandemMain.EXIT_FAILURE;
+        }
+
         // The engine's threads log to stderr, as the messages above.
         final PrintStream log = System.err;
         final TandemEngine engine;
         try {
-            engine = TandemEngine.assemble(parsed, ruleset, log);
+            engine = TandemEngine.assemble(parsed, ruleset, log, privileges);
         } catch (final EngineException e) {
             err.println("tandem: " + e.getMessage());
             return e.exitStatus();

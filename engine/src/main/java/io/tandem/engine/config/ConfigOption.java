@@ -51,6 +51,9 @@ public enum ConfigOption {
     STATE_POLICY("state-policy", Kind.CHOICE, 0, 1, 0, "floating if-bound",
             "floating: a state matches packets on any interface (pf's default); if-bound: only on the "
             + "interface it was created on."),
+    USER("user", Kind.USER, 0, 0, 0, "tandem",
+            "User the engine runs as once its queue and sockets are bound, keeping only CAP_NET_ADMIN (and "
+            + "CAP_NET_RAW with pfsync); none (or root) keeps the user it was started as."),
     CONTROL("control", Kind.PATH, 0, 0, 0, "/run/tandem/tandem.sock",
             "Unix socket of the local admin channel used by `tandem states`, or none to disable it."),
     JOURNAL_DIR("journal dir", Kind.PATH, 0, 0, 0, "/var/lib/tandem/journal",
@@ -140,9 +143,12 @@ public enum ConfigOption {
             "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
 
     /** Value syntaxes. */
-    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME, ADDRESS }
+    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME, ADDRESS, USER }
 
     private static final ConfigOption[] VALUES = values();
+    /** A user name as useradd(8) accepts one by default; at most 32 characters. */
+    private static final java.util.regex.Pattern USER_NAME =
+            java.util.regex.Pattern.compile("[a-z_][a-z0-9_-]{0,30}\\$?");
 
     private final String name;
     private final Kind kind;
@@ -285,6 +291,8 @@ public enum ConfigOption {
                 return "\"PATH\" | none";
             case NAME:
                 return "NAME | none";
+            case USER:
+                return "USER | none";
             case ADDRESS:
                 return "\"IPv4 or IPv6 address\"";
             case BOOL:
@@ -310,6 +318,8 @@ public enum ConfigOption {
             case NAME:
             case ADDRESS:
                 return text == null ? "none" : "\"" + text + "\"";
+            case USER:
+                return text == null ? "none" : text;
             case BOOL:
                 return value != 0 ? "yes" : "no";
             case SIZE:
@@ -409,6 +419,21 @@ public enum ConfigOption {
                 }
                 if (t.kind() != Token.Kind.STRING && t.kind() != Token.Kind.WORD || t.text().isEmpty()) {
                     throw new RuleSyntaxException(t, "expected a name or none for " + name + ", got " + t.describe());
+                }
+                texts[i] = t.text();
+                values[i] = 0;
+                return;
+            case USER:
+                c.next();
+                if (t.is("none")) {
+                    texts[i] = null;
+                    values[i] = 0;
+                    return;
+                }
+                if (t.kind() != Token.Kind.STRING && t.kind() != Token.Kind.WORD
+                        || !USER_NAME.matcher(t.text()).matches()) {
+                    throw new RuleSyntaxException(t, "expected a user name (lower-case letters, digits, '_' and '-',"
+                            + " at most 32 characters) or none for " + name + ", got " + t.describe());
                 }
                 texts[i] = t.text();
                 values[i] = 0;

@@ -229,6 +229,11 @@ public final class TandemConfig {
         return (int) value(ConfigOption.SYNC_AUTH_MAX_SKEW);
     }
 
+    /** {@code set user}: the user the engine runs as after binding, or null ({@code none}) to keep the starting one. */
+    public String user() {
+        return texts[ConfigOption.USER.ordinal()];
+    }
+
     /** {@code set control}: path of the admin socket, or null when disabled. */
     public String controlSocket() {
         return texts[ConfigOption.CONTROL.ordinal()];
@@ -343,7 +348,7 @@ public final class TandemConfig {
             final String text = texts[o.ordinal()];
             final boolean differs = o.kind() == ConfigOption.Kind.HOSTPORT || o.kind() == ConfigOption.Kind.IFLIST
                     || o.kind() == ConfigOption.Kind.PATH || o.kind() == ConfigOption.Kind.NAME
-                    || o.kind() == ConfigOption.Kind.ADDRESS
+                    || o.kind() == ConfigOption.Kind.ADDRESS || o.kind() == ConfigOption.Kind.USER
                     ? !java.util.Objects.equals(text, o.defaultText()) : value(o) != defaultFor(o);
             if (differs) {
                 sb.append("set ").append(o.optionName()).append(' ').append(valueText(o)).append('\n');

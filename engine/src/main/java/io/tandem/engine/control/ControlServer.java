@@ -65,11 +65,14 @@ import java.util.function.Supplier;
  * <p>Memory bound: {@code maxConnections × (maxLineBytes + 1)} request bytes plus
  * {@code workers × }{@value #ANSWER_BUFFER} answer bytes, whatever clients send or fail to read.
  *
- * <p>Life cycle: {@link #start} refuses a path that holds anything but a stale socket
- * ({@link ControlSocketPath}: never deletes a file, directory or link, and never takes over a live
- * engine's socket), binds, and restricts the file to its owner (mode 0600); {@link #close} stops the
+ * <p>Life cycle: {@link #bind} (or {@link #start}, which binds first if needed) refuses a path that
+ * holds anything but a stale socket ({@link ControlSocketPath}: never deletes a file, directory or
+ * link, and never takes over a live engine's socket), binds, and restricts the file to its owner
+ * (mode 0600); the engine binds as root and starts serving after it switched users, so the file
+ * stays root's. {@link #start} starts the threads; {@link #close} stops the
  * threads, closes every connection and removes the socket file only if it is still the one this
- * server bound.
+ * server bound (and the user it runs as may: in a directory only root writes, the file stays, and the
+ * next start removes it as stale).
  *
  * <p>Failure policy: each connection is isolated. A handler that throws answers its client
  * {@code error request 'X' failed: ...}; timeouts, over-long lines, refused and vanished clients
@@ -240,14 +243,42 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Binds the socket and starts serving.
+     * Binds the socket and starts serving ({@link #bind} first when it is not bound yet).
      *
      * @throws IllegalStateException the path holds something other than a stale socket, or binding fails;
      *     the message names the path
      */
     public synchronized void start() {
-        if (server != null) {
+        if (thread != null) {
             throw new IllegalStateException("control server on " + path + " already started");
+        }
+        if (server == null) {
+            bind();
+        }
+        final AtomicInteger n = new AtomicInteger();
+        workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(limits.maxConnections()), r -> {
+                    final Thread t = new Thread(r, "tandem-control-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        running = true;
+        thread = new Thread(this::selectLoop, "tandem-control");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Creates the socket file (mode 0600, in a directory created if missing) and listens, without serving yet:
+     * the engine binds while it may still create files where only root can, then serves once it runs as its
+     * user ({@link #start}). Connections wait in the backlog meanwhile.
+     *
+     * @throws IllegalStateException the path holds something other than a stale socket, or binding fails;
+     *     the message names the path
+     */
+    public synchronized void bind() {
+        if (server != null) {
+            throw new IllegalStateException("control server on " + path + " already bound");
         }
         ControlSocketPath.clear(path);
         try {
@@ -271,17 +302,11 @@ public final class ControlServer implements AutoCloseable {
             throw new IllegalStateException("cannot create control socket " + path + ": " + e.getMessage()
                     + " — set another path with `set control \"PATH\"`, or `set control none`", e);
         }
-        final AtomicInteger n = new AtomicInteger();
-        workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(limits.maxConnections()), r -> {
-                    final Thread t = new Thread(r, "tandem-control-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        running = true;
-        thread = new Thread(this::selectLoop, "tandem-control");
-        thread.setDaemon(true);
-        thread.start();
+    }
+
+    /** Adds {@code states}: the live states, read through the packet thread's {@code snapshots} mailbox. */
+    public void serveStates(final StateSnapshotMailbox snapshots) {
+        handlers.put("states", out -> states(snapshots, out));
     }
 
     // ---- the selector thread: accept, read requests, enforce deadlines ----
@@ -860,6 +885,17 @@ public final class ControlServer implements AutoCloseable {
         }
         running = false;
         selector.wakeup();
+        if (workers == null) { // bound, never started
+            try {
+                selector.close();
+            } catch (final IOException e) {
+                // nothing to release then
+            }
+            closeQuietly(server);
+            removeOwnSocketFile();
+            server = null;
+            return;
+        }
         if (thread != null) {
             try {
                 thread.join(2_000);

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * list of counters is written a second time.
  *
  * <p>Theory of operation. Each part that owns counters contributes its entries once, beside its
- * counters: {@link PacketCounters#registerCounters}, {@code Ruleset.registerCounters},
+ * counters: {@link PacketCounters#registerCounters},
  * {@code EngineJournal.registerCounters}, {@code DeferredVerdicts.registerCounters},
  * {@code sync.SyncCounters} (a sync agent keeps the registry of its own part, which the engine's
  * {@link #include}s), {@code packet.PacketAgentCounters} (a queue: its packet counters, its state
@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  * is synchronized and the list is copy-on-write, so a reader always iterates a complete list.
  * Life cycle: filled at assembly, never emptied; a subscriber ({@link #subscribe}, the metrics
  * endpoint, a parent registry) sees every entry, those added before it subscribed first. Memory
- * bound: one small record per series — fixed by the configuration (about 110 per queue plus two per
- * rule, about 110 for sync), nothing allocated per read. Failure policy: {@link #add} refuses, with an
+ * bound: one small record per series — fixed by the configuration (about 110 per queue, about 110
+ * for sync; the rule counters, whose series change with a reload, are emitted by the metrics endpoint
+ * from the ruleset in force instead), nothing allocated per read. Failure policy: {@link #add} refuses, with an
  * {@link IllegalArgumentException} at assembly, a name or label Prometheus would reject, a name
  * ending in {@code _total} (the exporter adds it to counters), the same name and labels twice, and a
  * family whose entries disagree on help or kind — a mistake in the code, found by the first test

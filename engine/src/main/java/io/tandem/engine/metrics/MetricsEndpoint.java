@@ -28,8 +28,13 @@ import java.util.function.Supplier;
  * answer be taken within {@link #RESPONSE_SECONDS} s, an idle keep-alive connection is closed after
  * {@link #IDLE_SECONDS} s, and at most {@link #MAX_IDLE_CONNECTIONS} idle connections are kept. So idle
  * connections hold no worker, and a client that sends part of a request holds one for at most
- * {@link #REQUEST_SECONDS} s (under Prometheus' default 10 s scrape timeout). <b>Memory:</b> the scrape text
- * per request. <b>Failure policy:</b> an exception while answering closes that connection only, and
+ * {@link #REQUEST_SECONDS} s (under Prometheus' default 10 s scrape timeout). <b>Connections:</b> at most
+ * {@link #MAX_CONNECTIONS} are open at once, idle, reading or being answered ({@code
+ * jdk.httpserver.maxConnections}); the dispatcher closes a connection beyond that as soon as it accepts it,
+ * before reading a byte, so a flood of connections costs neither memory nor a worker and a scrape gets
+ * through as long as fewer are held. The JDK server offers no hook there, so those refusals are not counted:
+ * the client only sees its connection closed. <b>Memory:</b> the
+ * scrape text per request and {@link #MAX_CONNECTIONS} connections' buffers. <b>Failure policy:</b> an exception while answering closes that connection only, and
  * is counted ({@link #errors}).
  */
 final class MetricsEndpoint implements AutoCloseable {
@@ -39,6 +44,7 @@ final class MetricsEndpoint implements AutoCloseable {
     static final int RESPONSE_SECONDS = 10;
     static final int IDLE_SECONDS = 30;
     static final int MAX_IDLE_CONNECTIONS = 32;
+    static final int MAX_CONNECTIONS = 64;
 
     static {
         // Read once by the JDK server's configuration class; the engine runs one endpoint per process.
@@ -46,6 +52,7 @@ final class MetricsEndpoint implements AutoCloseable {
         System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(RESPONSE_SECONDS));
         System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
         System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(MAX_IDLE_CONNECTIONS));
+        System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
     }
 
     private final HttpServer server;
@@ -58,6 +65,16 @@ final class MetricsEndpoint implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
 
     MetricsEndpoint(final InetSocketAddress address, final Supplier<String> scrape) throws IOException {
+        this(bind(address), scrape);
+    }
+
+    /** Binds {@code address} (a port below 1024 needs root) without serving yet. */
+    static HttpServer bind(final InetSocketAddress address) throws IOException {
+        return HttpServer.create(address, 64);
+    }
+
+    /** Serves on {@code bound}, a server from {@link #bind}. */
+    MetricsEndpoint(final HttpServer bound, final Supplier<String> scrape) {
         this.scrape = scrape;
         final AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED),
@@ -69,7 +86,7 @@ final class MetricsEndpoint implements AutoCloseable {
                     rejected.incrementAndGet();
                     throw new RejectedExecutionException("metrics endpoint busy");
                 });
-        this.server = HttpServer.create(address, 64);
+        this.server = bound;
         server.createContext("/", this::handle);
         server.setExecutor(workers);
         server.start();

@@ -37,12 +37,14 @@ import java.util.List;
  * flavour) in one place ({@link #export}); its function reads the owner's plain counter when
  * Prometheus scrapes. What is not one series per entry is emitted by small simpleclient
  * {@link Collector}s: counters labelled by errno (only the non-zero ones are listed), the receive
- * batch and duty-cycle summaries, and the deferral's hold-time histogram. Nothing here runs on, or
+ * batch and duty-cycle summaries, the deferral's hold-time histogram, and the rule counters, whose
+ * series follow the ruleset in force (a reload changes them). Nothing here runs on, or
  * calls into, the packet thread: the scrape thread of the simpleclient {@link HTTPServer} does all
  * the work. The kernel's own per-queue counters come from /proc/net/netfilter/nfnetlink_queue as the
  * process sees it, read at most once per scrape (this endpoint adds those entries to the registry).
- * Life cycle: {@link #start} binds the port (failure: a clear exception, the engine refuses to
- * start); {@link #close} stops the server.
+ * Life cycle: {@link #bind} binds the port (failure: a clear exception, the engine refuses to
+ * start), {@link #start(Port)} serves it (the engine binds as root, serves after switching users);
+ * {@link #close} stops the server.
  *
  * <p>Micrometer marks its simpleclient-based Prometheus registry deprecated in favour of the new
  * Prometheus Java client; the project deliberately uses the simpleclient flavour (its HTTP server and
@@ -63,6 +65,7 @@ public final class MetricsServer implements AutoCloseable {
     /** With the journal's counters when {@code journal} is not null. */
     public MetricsServer(final List<PacketAgent> agents, final EngineJournal journal) {
         this(engineCounters(agents, journal), agents.stream().map(PacketAgent::counters).toList());
+        registry.getPrometheusRegistry().register(new RuleCollector(agents));
     }
 
     /**
@@ -85,7 +88,7 @@ public final class MetricsServer implements AutoCloseable {
         registry.getPrometheusRegistry().register(new SummaryCollector());
     }
 
-    /** The counters of {@code agents} (packets, states, rules) and of the {@code journal} (when not null). */
+    /** The counters of {@code agents} (packets, states) and of the {@code journal} (when not null). */
     public static CounterRegistry engineCounters(final List<PacketAgent> agents, final EngineJournal journal) {
         final CounterRegistry r = new CounterRegistry();
         for (final PacketAgent a : agents) {
@@ -119,6 +122,39 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Binds {@code host:port} and serves /metrics on a daemon thread. */
     public void start(final String hostPort) {
+        start(bind(hostPort));
+    }
+
+    /**
+     * A listening port that serves nothing yet: bound while the engine may still bind what only root can, served
+     * by {@link #start(Port)} once it runs as its user.
+     */
+    public static final class Port {
+        private final com.sun.net.httpserver.HttpServer server;
+        private final String hostPort;
+
+        private Port(final com.sun.net.httpserver.HttpServer server, final String hostPort) {
+            this.server = server;
+            this.hostPort = hostPort;
+        }
+
+        /** Closes a port that was never served (a start that failed after binding it). */
+        public void close() {
+            server.stop(0);
+        }
+
+        @Override
+        public String toString() {
+            return hostPort;
+        }
+    }
+
+    /**
+     * Binds {@code host:port}.
+     *
+     * @throws IllegalStateException it cannot be bound; the message says what to set instead
+     */
+    public static Port bind(final String hostPort) {
         final int colon = hostPort.lastIndexOf(':');
         if (colon < 0) {
             throw new IllegalArgumentException("metrics address '" + hostPort + "' is not HOST:PORT");
@@ -129,11 +165,16 @@ public final class MetricsServer implements AutoCloseable {
         }
         final int port = Integer.parseInt(hostPort.substring(colon + 1));
         try {
-            server = new MetricsEndpoint(new InetSocketAddress(host, port), this::scrape);
+            return new Port(MetricsEndpoint.bind(new InetSocketAddress(host, port)), hostPort);
         } catch (final IOException e) {
             throw new IllegalStateException("cannot serve metrics on " + hostPort + ": " + e.getMessage()
                     + " — choose another address with `set metrics \"HOST:PORT\"` or `set metrics none`", e);
         }
+    }
+
+    /** Serves /metrics on {@code port} (from {@link #bind}) on daemon threads. */
+    public void start(final Port port) {
+        server = new MetricsEndpoint(port.server, this::scrape);
     }
 
     /** The bound port (useful with port 0). */
@@ -207,6 +248,44 @@ public final class MetricsServer implements AutoCloseable {
             samples.add(new MetricFamilySamples.Sample(name + "_sum", List.of(), List.of(), d.holdNanosSum() / 1e9));
             return List.of(new MetricFamilySamples(name, Type.HISTOGRAM,
                     "How long deferred first packets were held before their verdict", samples));
+        }
+    }
+
+    /**
+     * pf's rule counters, {@code tandem_rule_packets_total} and {@code tandem_rule_bytes_total}, labelled with the
+     * queue, the rule's number and its action: one series per rule of the ruleset each packet agent has when
+     * scraped ({@link PacketAgent#ruleset()}, a volatile the packet thread swaps at a reload). So after a reload
+     * the series are those of the new rules (a rule gone is no longer listed, a new one is, an action that changed
+     * is relabelled) and count from zero, as pf's do; rules recompiled after an interface change keep their
+     * counts. Reads plain counters the packet thread writes, as every entry does.
+     */
+    private static final class RuleCollector extends Collector {
+        private final List<PacketAgent> agents;
+
+        RuleCollector(final List<PacketAgent> agents) {
+            this.agents = List.copyOf(agents);
+        }
+
+        @Override
+        public List<MetricFamilySamples> collect() {
+            final List<MetricFamilySamples.Sample> packets = new ArrayList<>();
+            final List<MetricFamilySamples.Sample> bytes = new ArrayList<>();
+            final List<String> names = List.of("action", "queue", "rule"); // sorted, as Micrometer writes labels
+            for (final PacketAgent a : agents) {
+                final io.tandem.engine.rules.Ruleset r = a.ruleset();
+                final String queue = Integer.toString(a.settings().queue());
+                for (int i = 0; i < r.size(); i++) {
+                    final List<String> values = List.of(r.isPass(i) ? "pass" : "block", queue, Integer.toString(i));
+                    packets.add(new MetricFamilySamples.Sample("tandem_rule_packets_total", names, values,
+                            r.packets(i)));
+                    bytes.add(new MetricFamilySamples.Sample("tandem_rule_bytes_total", names, values, r.bytes(i)));
+                }
+            }
+            return List.of(
+                    new MetricFamilySamples("tandem_rule_packets", Type.COUNTER,
+                            "Packets for which this rule was the deciding match (pf's rule counters)", packets),
+                    new MetricFamilySamples("tandem_rule_bytes", Type.COUNTER,
+                            "Bytes of the packets this rule decided", bytes));
         }
     }
 

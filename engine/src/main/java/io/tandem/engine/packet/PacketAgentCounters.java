@@ -7,15 +7,14 @@ import io.tandem.engine.state.StateTable;
 
 /**
  * One queue's counters in a {@link CounterRegistry}, each labelled {@code queue}: its packet counters
- * ({@link io.tandem.engine.counters.PacketCounters#registerCounters}), its state table's (the live
- * states and the limit as gauges, then every {@link StateCounter}) and its rules'
- * ({@link io.tandem.engine.rules.Ruleset#registerCounters}).
+ * ({@link io.tandem.engine.counters.PacketCounters#registerCounters}) and its state table's (the live
+ * states and the limit as gauges, then every {@link StateCounter}). Its rules' counters are not
+ * entries: their series follow the ruleset in force, which a reload replaces with one of other
+ * rules, so the metrics endpoint lists them from {@link PacketAgent#ruleset()} at each scrape.
  *
  * <p>The state table's entries are listed here, from {@link StateCounter}'s descriptors and the
  * table's public getters, because the registry was built while {@code state} was being split by
- * another change; they belong beside {@link StateCounters}. The rule entries are those of the ruleset
- * the agent has when they are registered: a reload's new ruleset is not listed (nor was it before the
- * registry). Readers run on the scrape thread: {@link StateTable#size()} and
+ * another change; they belong beside {@link StateCounters}. Readers run on the scrape thread: {@link StateTable#size()} and
  * {@link StateCounters#get} read plain fields the packet thread writes, as the metrics endpoint
  * always has.
  */
@@ -26,12 +25,11 @@ public final class PacketAgentCounters {
     private PacketAgentCounters() {
     }
 
-    /** Adds {@code agent}'s counters: packets, states, rules. */
+    /** Adds {@code agent}'s counters: packets, states. */
     public static void register(final CounterRegistry registry, final PacketAgent agent) {
         agent.counters().registerCounters(registry);
         final String queue = Integer.toString(agent.settings().queue());
         registerStates(registry, agent.states(), queue);
-        agent.ruleset().registerCounters(registry, queue, agent::ruleset);
     }
 
     private static void registerStates(final CounterRegistry registry, final StateTable table, final String queue) {

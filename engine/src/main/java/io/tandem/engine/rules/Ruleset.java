@@ -1,6 +1,5 @@
 package io.tandem.engine.rules;
 
-import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.decode.DecodedPacket;
 
 import java.util.ArrayList;
@@ -413,36 +412,6 @@ public final class Ruleset {
         System.arraycopy(old.evaluations, 0, evaluations, 0, evaluations.length);
         System.arraycopy(old.packets, 0, packets, 0, packets.length);
         System.arraycopy(old.bytes, 0, bytes, 0, bytes.length);
-    }
-
-    /** The group of the rule counters in a {@link CounterRegistry}. */
-    public static final String COUNTER_GROUP = "rules";
-
-    /**
-     * Adds pf's rule counters to {@code registry}: packets and bytes each rule decided, labelled with
-     * the queue, the rule's number and its action. The values are read from {@code current}, the
-     * ruleset in force when scraped, so the same rules recompiled after an interface change (their
-     * counters carried over) keep counting; a reload's different rules keep the series of this one.
-     */
-    public void registerCounters(final CounterRegistry registry, final String queue,
-            final java.util.function.Supplier<Ruleset> current) {
-        for (int i = 0; i < size; i++) {
-            final int rule = i;
-            final String number = Integer.toString(rule);
-            final String action = isPass(rule) ? "pass" : "block";
-            registry.counter("tandem_rule_packets", "Packets for which this rule was the deciding match (pf's rule counters)")
-                    .group(COUNTER_GROUP).label("queue", queue).label("rule", number).label("action", action)
-                    .read(() -> {
-                        final Ruleset r = current.get();
-                        return rule < r.size ? r.packets(rule) : 0;
-                    });
-            registry.counter("tandem_rule_bytes", "Bytes of the packets this rule decided")
-                    .group(COUNTER_GROUP).label("queue", queue).label("rule", number).label("action", action)
-                    .read(() -> {
-                        final Ruleset r = current.get();
-                        return rule < r.size ? r.bytes(rule) : 0;
-                    });
-        }
     }
 
     /** All rules in canonical text, one per line, as {@code pfctl -sr}. */

@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 /**
  * A progress bar on stderr for long replays, {@code [#####     ] 52% 1.2M records}, redrawn in
  * place with a carriage return at most ten times a second, and erased when done. Silent when
- * disabled (stderr is not a terminal), so scripts and logs never see it.
+ * disabled (stderr is not a terminal: {@link #terminal()}), so scripts and logs never see it.
  */
 public final class ProgressBar {
     private static final int WIDTH = 20;
@@ -27,9 +27,13 @@ public final class ProgressBar {
         this.lastDraw = System.nanoTime();
     }
 
-    /** Enabled when the process has a console, as stderr then is the user's terminal. */
+    /**
+     * Enabled when stderr, where the bar is drawn, is a terminal ({@code isatty(2)} through jnr-posix).
+     * {@code System.console()} asked the wrong question: it needs stdin and stdout to be the terminal,
+     * so {@code tandem journal ... > out.txt} lost the bar and {@code 2> log} wrote it into the log.
+     */
     public static boolean terminal() {
-        return System.console() != null;
+        return io.tandem.nativeio.libc.Posix.isatty(2);
     }
 
     /** Reports that {@code done} records have been read; redraws when 100 ms have passed. */

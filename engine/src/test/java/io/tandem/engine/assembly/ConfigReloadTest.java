@@ -59,6 +59,10 @@ class ConfigReloadTest {
                 parse("set queue 3\nset timeout tcp.established 60\nset malformed pass\npass all\n")));
         assertEquals(List.of("queue", "limit states"), ConfigReload.restartOnlyChanges(base,
                 parse("set queue 4\nset limit states 5\nblock all\n")));
+        assertEquals(List.of("user"), ConfigReload.restartOnlyChanges(base,
+                parse("set queue 3\nset user none\nblock all\n")), "set user only changes with a restart");
+        assertEquals(List.of(), ConfigReload.restartOnlyChanges(base, parse("set queue 3\nset user tandem\nblock all\n")),
+                "the default written out is no change");
     }
 
     @Test

@@ -58,6 +58,15 @@ class ConfigErrorTest {
                         "bad.conf:1:12: unterminated list: '{' without '}'"),
                 Arguments.of("set queue 70000",
                         "bad.conf:1:11: queue 70000 out of range 0..65535"),
+                Arguments.of("set queue 1\nset user Tandem",
+                        "bad.conf:2:10: expected a user name (lower-case letters, digits, '_' and '-', at most 32"
+                                + " characters) or none for user, got 'Tandem'"),
+                Arguments.of("set user 998",
+                        "bad.conf:1:10: expected a user name (lower-case letters, digits, '_' and '-', at most 32"
+                                + " characters) or none for user, got '998'"),
+                Arguments.of("set user \"" + "x".repeat(33) + "\"",
+                        "bad.conf:1:10: expected a user name (lower-case letters, digits, '_' and '-', at most 32"
+                                + " characters) or none for user, got \"" + "x".repeat(33) + "\""),
                 Arguments.of("set copy-range 10",
                         "bad.conf:1:16: copy-range 10 out of range 64..65531"),
                 Arguments.of("set fail-open maybe",
@@ -70,7 +79,7 @@ class ConfigErrorTest {
                         "bad.conf:1:13: metrics must be \"HOST:PORT\" with a literal IP address, got 'localhost:9108'"),
                 Arguments.of("set foo 1",
                         "bad.conf:1:5: unknown option 'foo'; known options: queue, cpu, metrics, copy-range,"
-                                + " queue-maxlen, fail-open, gso, rcvbuf, batch, verdict, malformed, skip, hostid, state-policy, control, journal, sync, limit, timeout"),
+                                + " queue-maxlen, fail-open, gso, rcvbuf, batch, verdict, malformed, skip, hostid, state-policy, user, control, journal, sync, limit, timeout"),
                 Arguments.of("set timeout tcp.bogus 5",
                         "bad.conf:1:13: unknown timeout 'tcp.bogus'; known timeouts: tcp.first, tcp.opening,"
                                 + " tcp.established, tcp.closing, tcp.finwait, tcp.closed, udp.first, udp.single,"

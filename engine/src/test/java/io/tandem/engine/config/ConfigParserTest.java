@@ -122,6 +122,10 @@ class ConfigParserTest {
                 Arguments.of("set timeout { adaptive.start 0, adaptive.end 0 }",
                         "set timeout adaptive.start 0\nset timeout adaptive.end 0"),
                 Arguments.of("set limit states 200000\nset timeout adaptive.start 120000", "set limit states 200000"),
+                Arguments.of("set user none", "set user none"),
+                Arguments.of("set user tandem", ""),
+                Arguments.of("set user \"nobody\"", "set user nobody"),
+                Arguments.of("set user _fw-1", "set user _fw-1"),
                 Arguments.of("set queue 7\npass", "set queue 7\npass all flags S/SA keep state"));
     }
 
@@ -149,6 +153,7 @@ class ConfigParserTest {
         assertEquals(TandemConfig.MalformedPolicy.DROP, c.malformedPolicy());
         assertEquals(List.of(), c.skipInterfaces());
         assertEquals(100_000, c.limitStates());
+        assertEquals("tandem", c.user());
         final long[] pf = {120, 30, 86400, 900, 45, 90, 60, 30, 60, 20, 10, 60, 30, 60, 30, 10, 60000, 120000};
         for (int i = 0; i < pf.length; i++) {
             assertEquals(pf[i], c.timeout(i), ConfigOption.timeoutByIndex(i).optionName());
@@ -173,6 +178,8 @@ class ConfigParserTest {
         assertEquals(TandemConfig.MalformedPolicy.PASS, c.malformedPolicy());
         assertEquals(List.of("lo", "eth9"), c.skipInterfaces());
         assertEquals(1 << 20, c.rcvbuf());
+        assertNull(ConfigParser.parse("t.conf", "set user none").user());
+        assertEquals("nobody", ConfigParser.parse("t.conf", "set user nobody").user());
         assertEquals(600, c.adaptiveStart(), "adaptive.start follows limit states (60%)");
         assertEquals(1200, c.adaptiveEnd(), "adaptive.end follows limit states (120%)");
         assertEquals(120, c.timeout(ConfigOption.TIMEOUT_TCP_FIRST));

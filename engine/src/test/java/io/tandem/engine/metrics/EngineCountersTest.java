@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EngineCountersTest {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     /** Families the endpoint writes itself: by errno (non-zero only), summaries, a histogram. */
-    private static final Set<String> COLLECTED = Set.of("tandem_netlink_errors_total", "tandem_verdict_send_errors_total",
+    private static final Set<String> COLLECTED = Set.of("tandem_rule_packets_total", "tandem_rule_bytes_total",
+            "tandem_netlink_errors_total", "tandem_verdict_send_errors_total",
             "tandem_receive_batch_size", "tandem_duty_cycle_seconds", "tandem_pfsync_deferral_hold_seconds");
 
     @Test
@@ -42,7 +43,7 @@ class EngineCountersTest {
                 assertTrue(!e.help().isBlank(), e.id());
                 groups.add(e.group());
             }
-            assertEquals(Set.of("packet", "state", "rules", "kernel", "journal", "pfsync", "pfsync.stats",
+            assertEquals(Set.of("packet", "state", "kernel", "journal", "pfsync", "pfsync.stats",
                     "pfsync.actions", "pfsync.auth", "pfsync.inbox", "pfsync.deferral"), groups);
         }
     }

@@ -87,6 +87,43 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void connectionsBeyondTheCapAreClosedAtOnceAndAScrapeGetsThroughBelowIt() throws Exception {
+        try (MetricsEndpoint e = new MetricsEndpoint(new InetSocketAddress("127.0.0.1", 0), () -> "tandem_x 1\n")) {
+            final List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < MetricsEndpoint.MAX_CONNECTIONS - 1; i++) { // connected, nothing sent
+                    held.add(new Socket("127.0.0.1", e.port()));
+                }
+                Thread.sleep(300); // the dispatcher has accepted them all
+                assertEquals(200, send(e.port(), "GET", "/metrics").statusCode(),
+                        "served with " + held.size() + " idle connections held, one under the cap");
+                for (int i = 0; i < 2; i++) { // the cap is reached; more are closed unread
+                    held.add(new Socket("127.0.0.1", e.port()));
+                }
+                Thread.sleep(300);
+                final Socket extra = new Socket("127.0.0.1", e.port());
+                held.add(extra);
+                extra.setSoTimeout(5_000);
+                final long start = System.nanoTime();
+                int read;
+                try {
+                    read = extra.getInputStream().read();
+                } catch (final java.net.SocketException reset) {
+                    read = -1;
+                }
+                assertEquals(-1, read, "a connection beyond the cap is closed");
+                assertTrue(System.nanoTime() - start < 3_000_000_000L, "at once, not after a timeout");
+            } finally {
+                for (final Socket s : held) {
+                    s.close();
+                }
+            }
+            Thread.sleep(300); // the closed connections are released
+            assertEquals(200, send(e.port(), "GET", "/metrics").statusCode(), "and scrapes get through again");
+        }
+    }
+
+    @Test
     void aRequestWithGarbageIsAnsweredAndTheNextOneWorks() throws Exception {
         try (MetricsEndpoint e = new MetricsEndpoint(new InetSocketAddress("127.0.0.1", 0), () -> "tandem_x 1\n");
                 Socket s = new Socket("127.0.0.1", e.port())) {

@@ -28,6 +28,7 @@ final class MetricsFixture implements AutoCloseable {
 
     final PacketCounters counters = new PacketCounters(7);
     final Ruleset ruleset;
+    final PacketFilter filter;
     final PacketAgent agent;
     final EngineJournal journal;
     final PeerInbox inbox = new PeerInbox();
@@ -38,8 +39,9 @@ final class MetricsFixture implements AutoCloseable {
         final TandemConfig config = ConfigParser.parse("metrics.conf",
                 "set queue 7\nset limit states 64\nblock all\npass proto { icmp icmp6 } no state\npass proto tcp\n");
         ruleset = config.compileRuleset(name -> 0);
+        filter = PacketFilter.fromConfig(config, ruleset, counters);
         agent = new PacketAgent(new PacketAgentSettings(7, -1, 256, 8192, true, true, 8 << 20, 64, true, false, null),
-                PacketFilter.fromConfig(config, ruleset, counters), counters);
+                filter, counters);
         journal = EngineJournal.open(journalDir, "hourly", 10, 60, 0, 1, QUIET);
         final SyncSettings s = new SyncSettings();
         s.ifname = "sync0";
@@ -61,6 +63,15 @@ final class MetricsFixture implements AutoCloseable {
     }
 
     /** Gives every counter the fixture can reach a value of its own, so a reader wired to the wrong source shows. */
+    /** The agents' liveness series, as the engine adds them once its threads run: queue 7, journal, sync. */
+    void registerAgents(final MetricsServer m) {
+        final io.tandem.engine.agent.AgentHeartbeats beats = new io.tandem.engine.agent.AgentHeartbeats();
+        beats.register("tandem-queue-7");
+        beats.register("tandem-journal");
+        beats.register("tandem-sync");
+        io.tandem.engine.agent.AgentLiveness.register(m.counters(), beats);
+    }
+
     void prime() {
         long v = 1000;
         for (final io.tandem.engine.counters.PacketCounter c : io.tandem.engine.counters.PacketCounter.VALUES) {

@@ -22,6 +22,7 @@ class MetricsGoldenTest {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
             m.registerSync(f.sync, f.inbox);
+            f.registerAgents(m);
             assertGolden("metrics-shape.golden", String.join("\n", MetricsFixture.shape(m.scrape())));
         }
     }
@@ -31,6 +32,7 @@ class MetricsGoldenTest {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
             m.registerSync(f.sync, f.inbox);
+            f.registerAgents(m);
             f.prime();
             final List<String> values = new ArrayList<>();
             for (final String line : m.scrape().split("\n")) {

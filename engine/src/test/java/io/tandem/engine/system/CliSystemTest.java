@@ -60,7 +60,7 @@ class CliSystemTest {
                 Lab.waitForText(log, "bound queue " + QUEUE, 30);
 
                 // A second engine on the same queue: refused with the owner's port id, exit 1.
-                final Lab.Result second = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(),
+                final Lab.Result second = Lab.exec(Lab.FW_A, 60, tandem(), "run", "--set", "user none", "-f", conf(tmp).toString(),
                         "--queue", Integer.toString(QUEUE), "--set", "control \"" + tmp.resolve("second.sock") + "\"",
                         "--set", "journal dir \"" + tmp.resolve("second-journal") + "\"");
                 assertEquals(1, second.exit(), second.output());
@@ -96,7 +96,7 @@ class CliSystemTest {
 
     @Test
     void missingIptablesRuleIsExplained(@TempDir final Path tmp) throws Exception {
-        final Lab.Result r = Lab.exec(Lab.FW_A, 60, tandem(), "run", "-f", conf(tmp).toString(), "--queue", "300");
+        final Lab.Result r = Lab.exec(Lab.FW_A, 60, tandem(), "run", "--set", "user none", "-f", conf(tmp).toString(), "--queue", "300");
         assertEquals(1, r.exit(), r.output());
         assertTrue(r.output().contains("no iptables or ip6tables rule sends packets to queue 300; add one"), r.output());
     }
@@ -116,7 +116,7 @@ class CliSystemTest {
                 Lab.root().resolve("engine/target/lib").toString(), dist.resolve("engine/target").toString()).ok());
         assertTrue(Lab.run(30, "chmod", "-R", "a+rX", dist.toString()).ok());
         final Lab.Result r = Lab.exec(Lab.FW_A, 60, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", dist.resolve("scripts/tandem").toString(), "run", "-f",
+                "--inh-caps=-all", "--bounding-set=-all", dist.resolve("scripts/tandem").toString(), "run", "--set", "user none", "-f",
                 conf.toString(),
                 "--queue", Integer.toString(QUEUE));
         assertEquals(1, r.exit(), r.output());
@@ -127,7 +127,7 @@ class CliSystemTest {
     void badConfigurationNamesFileLineColumnWithExitTwo(@TempDir final Path tmp) throws Exception {
         final Path bad = tmp.resolve("bad.conf");
         Files.writeString(bad, "set queue 1\npass proto tcp from any port 99999\n");
-        final Lab.Result r = Lab.run(60, tandem(), "run", "-f", bad.toString());
+        final Lab.Result r = Lab.run(60, tandem(), "run", "--set", "user none", "-f", bad.toString());
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().contains(bad + ":2:"), r.output());
     }

@@ -60,7 +60,7 @@ final class ClusterNode {
         if (starts++ > 0 && Files.exists(log)) {
             Files.move(log, log.resolveSibling(log.getFileName() + "." + starts), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        process = lab.spawn(namespace, log, Lab.root().resolve("scripts/tandem").toString(), "run", "-f", conf.toString());
+        process = lab.spawn(namespace, log, Lab.root().resolve("scripts/tandem").toString(), "run", "--set", "user none", "-f", conf.toString());
         waitFor(() -> Files.exists(log) && Files.readString(log).contains("pfsync v5 on sync0"), 30,
                 "fw" + name + " starts with pfsync (" + log + ")");
         return this;

@@ -59,7 +59,7 @@ class LinkSystemTest {
                 + "block all\npass in on lanx proto icmp\n");
         final Path log = tmp.resolve("tandem.log");
         final Process engine = new ProcessBuilder("ip", "netns", "exec", Lab.FW_A, Lab.root().resolve("scripts/tandem")
-                .toString(), "run", "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
+                .toString(), "run", "--set", "user none", "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Lab.waitForText(log, "bound queue " + QUEUE, 30);

@@ -58,7 +58,7 @@ class ReloadSystemTest {
         write(conf, tmp, blocked);
         final Path log = tmp.resolve("tandem.log");
         final Process engine = new ProcessBuilder("ip", "netns", "exec", Lab.FW_A, tandem(), "run",
-                "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
+                "--set", "user none", "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (Lab lab = new Lab()) {
             Lab.waitForText(log, "bound queue " + QUEUE, 30);

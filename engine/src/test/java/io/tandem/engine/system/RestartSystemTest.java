@@ -120,7 +120,7 @@ class RestartSystemTest {
     }
 
     private static Process startEngine(final Lab lab, final Path conf, final Path log) throws Exception {
-        final Process p = lab.spawn(Lab.FW_A, log, Lab.root().resolve("scripts/tandem").toString(), "run", "-f",
+        final Process p = lab.spawn(Lab.FW_A, log, Lab.root().resolve("scripts/tandem").toString(), "run", "--set", "user none", "-f",
                 conf.toString());
         waitFor(() -> Files.exists(log) && Files.readString(log).contains("recovered"), 30,
                 "the engine starts (log " + log + ")");

@@ -132,7 +132,7 @@ class SyncIpv6SystemTest {
                 ""));
         final Path log = tmp.resolve("fw" + fw + ".log");
         final Process p = lab.spawn("tdm-fw" + fw, log, Lab.root().resolve("scripts/tandem").toString(), "run",
-                "-f", conf.toString());
+                "--set", "user none", "-f", conf.toString());
         waitFor(() -> Files.exists(log) && Files.readString(log).contains("pfsync v5 on sync0"), 30,
                 "fw" + fw + " starts with pfsync (" + log + ")");
         return p;

@@ -75,4 +75,23 @@ public interface LibC {
     int if_nametoindex(String name);
 
     @intptr_t long if_indextoname(int index, @intptr_t long nameBuffer);
+
+    /**
+     * {@code setgroups(2)} through glibc, which applies it to every thread of the process (its setxid broadcast).
+     * Setup time only ({@link Posix#setGroups}).
+     */
+    int setgroups(@size_t long size, int[] groups);
+
+    /**
+     * {@code capget(2)}: the calling thread's capability sets when {@code header[1]} (pid) is 0. {@code header} is
+     * {@code struct __user_cap_header_struct} as two ints, {@code data} two {@code struct __user_cap_data_struct}
+     * (effective, permitted, inheritable) as six ints. Setup time only ({@link ThreadCapabilities}).
+     */
+    int capget(int[] header, int[] data);
+
+    /** {@code capset(2)}: sets the calling thread's capability sets; same layout as {@link #capget}. */
+    int capset(int[] header, int[] data);
+
+    /** {@code prctl(2)} with its four optional arguments; per-thread options act on the calling thread. */
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 }

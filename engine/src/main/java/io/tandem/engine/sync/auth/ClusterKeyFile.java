@@ -1,5 +1,8 @@
 package io.tandem.engine.sync.auth;
 
+import io.tandem.nativeio.libc.FileStatus;
+import io.tandem.nativeio.libc.NativeException;
+import io.tandem.nativeio.libc.Posix;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,13 +10,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.LinkOption;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 
 /**
  * The cluster key file of W.12 ({@code sync.auth.key_file}): one or two HMAC-SHA-256 keys, each
@@ -38,7 +35,11 @@ import java.util.Set;
  * id, a third key, no key at all, or a file that cannot be read. The file is also refused, before it
  * is read, when it is not private, as ssh refuses an unprotected private key: not a regular file,
  * any permission for group or others, not owned by the engine's effective user, or a symbolic link
- * owned by another user than that one or root, or pointing at such a file. Neither messages nor {@link #toString()} ever contain key material.
+ * owned by another user than that one or root, or pointing at such a file. The engine reads the file before
+ * it switches to {@code set user}, so "the engine's user" is the one it was started as: root for {@code tandem
+ * run} as root, {@code tandem} under the systemd unit ({@code User=tandem}). Owners and modes are read with
+ * {@code lstat}/{@code stat} through jnr-posix. Neither messages nor {@link #toString()} ever contain key
+ * material.
  */
 public final class ClusterKeyFile {
     /** Bytes per key: 256 bits. */
@@ -72,7 +73,7 @@ public final class ClusterKeyFile {
      */
     public static ClusterKeyFile load(final Path path) {
         final String source = path.toString();
-        final PosixFileAttributes target = checkFile(path, source);
+        final FileStatus target = checkFile(path, source);
         final byte[] bytes;
         try (InputStream in = Files.newInputStream(path)) {
             bytes = in.readNBytes(MAX_FILE_SIZE + 1);
@@ -87,9 +88,8 @@ public final class ClusterKeyFile {
             if (bytes.length > MAX_FILE_SIZE) {
                 throw new ClusterKeyFileException(source, 0, "larger than " + MAX_FILE_SIZE + " bytes; not a key file");
             }
-            final PosixFileAttributes after = attributes(path, source);
-            if (!Objects.equals(after.fileKey(), target.fileKey()) || !after.owner().equals(target.owner())
-                    || !after.permissions().equals(target.permissions())) {
+            final FileStatus after = status(path, source, true);
+            if (!after.sameFile(target) || after.uid() != target.uid() || after.mode() != target.mode()) {
                 throw new ClusterKeyFileException(source, 0,
                         "the key file was replaced or changed while being read; refused, try again");
             }
@@ -100,31 +100,21 @@ public final class ClusterKeyFile {
     }
 
     /**
-     * ssh's rules for a private key, made errors: the link (if any) and its target are checked; returns
-     * the target's attributes, to be compared after the read.
+     * ssh's rules for a private key, made errors: the link (if any) and its target are checked
+     * ({@code lstat}, then {@code stat}, through jnr-posix); returns the target's status, to be
+     * compared after the read.
      */
-    private static PosixFileAttributes checkFile(final Path path, final String source) {
-        final PosixFileAttributes link;
-        try {
-            link = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (final NoSuchFileException e) {
-            throw new ClusterKeyFileException(source, 0, "cannot read the key file: no such file", e);
-        } catch (final UnsupportedOperationException e) {
-            throw new ClusterKeyFileException(source, 0, "the file system has no POSIX owner and permissions;"
-                    + " a key file's privacy cannot be checked there, refused", e);
-        } catch (final IOException e) {
-            throw new ClusterKeyFileException(source, 0, "cannot read the key file: " + describe(e), e);
-        }
-        final Owner engine = Owner.engine();
+    private static FileStatus checkFile(final Path path, final String source) {
+        final FileStatus link = status(path, source, false);
+        final int engine = Posix.geteuid();
         String what = source;
-        PosixFileAttributes target = link;
+        FileStatus target = link;
         if (link.isSymbolicLink()) {
-            final int linkUid = uid(path, LinkOption.NOFOLLOW_LINKS);
-            if (!engine.owns(linkUid, link) && linkUid != 0) {
-                throw new ClusterKeyFileException(source, 0, "a symbolic link owned by " + name(link, linkUid)
-                        + ", neither " + engine + " (the engine's user) nor root; refused");
+            if (link.uid() != engine && link.uid() != 0) {
+                throw new ClusterKeyFileException(source, 0, "a symbolic link owned by " + name(link.uid())
+                        + ", neither " + name(engine) + " (the engine's user) nor root; refused");
             }
-            target = attributes(path, source);
+            target = status(path, source, true);
             try {
                 what = source + " (a link to " + path.toRealPath() + ")";
             } catch (final IOException e) {
@@ -134,90 +124,38 @@ public final class ClusterKeyFile {
         if (!target.isRegularFile()) {
             throw new ClusterKeyFileException(what, 0, "not a regular file; refused");
         }
-        final int mode = mode(target.permissions());
+        final int mode = target.permissions() & 0777;
         if ((mode & 0077) != 0) {
             throw new ClusterKeyFileException(what, 0, "permissions " + String.format("%04o", mode)
                     + " are too open: group or others can " + ((mode & 0044) != 0 ? "read" : "access")
                     + " the cluster key; refused, run: chmod 600 " + source);
         }
-        final int uid = uid(path);
-        if (!engine.owns(uid, target)) {
-            throw new ClusterKeyFileException(what, 0, "owned by " + name(target, uid) + ", not by " + engine
-                    + ", the engine's user; refused, run: chown " + engine.name + " " + source);
+        if (target.uid() != engine) {
+            throw new ClusterKeyFileException(what, 0, "owned by " + name(target.uid()) + ", not by " + name(engine)
+                    + ", the engine's user; refused, run: chown " + Posix.userName(engine) + " " + source);
         }
         return target;
     }
 
-    private static PosixFileAttributes attributes(final Path path, final String source) {
+    /** {@code stat} ({@code follow}) or {@code lstat} of the key file; refused when nothing is there. */
+    private static FileStatus status(final Path path, final String source, final boolean follow) {
+        final FileStatus st;
         try {
-            return Files.readAttributes(path, PosixFileAttributes.class);
-        } catch (final NoSuchFileException e) {
+            st = follow ? Posix.stat(source) : Posix.lstat(source);
+        } catch (final NativeException e) {
+            throw new ClusterKeyFileException(source, 0, "cannot read the key file: "
+                    + ("EACCES".equals(e.errnoName()) ? "permission denied" : e.getMessage()), e);
+        }
+        if (st == null) {
             throw new ClusterKeyFileException(source, 0, "cannot read the key file: no such file"
-                    + (Files.isSymbolicLink(path) ? " (a dangling symbolic link)" : ""), e);
-        } catch (final IOException | UnsupportedOperationException e) {
-            throw new ClusterKeyFileException(source, 0, "cannot read the key file: " + describe(e), e);
+                    + (follow && Files.isSymbolicLink(path) ? " (a dangling symbolic link)" : ""));
         }
+        return st;
     }
 
-    private static String describe(final Exception e) {
-        return e instanceof AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
-    }
-
-    /** Numeric owner of the file, or -1 when the file system does not say. */
-    private static int uid(final Path path, final LinkOption... options) {
-        try {
-            final Object uid = Files.getAttribute(path, "unix:uid", options);
-            return uid instanceof Integer ? (Integer) uid : -1;
-        } catch (final IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return -1;
-        }
-    }
-
-    private static String name(final PosixFileAttributes a, final int uid) {
-        return "'" + a.owner().getName() + "'" + (uid >= 0 ? " (uid " + uid + ")" : "");
-    }
-
-    private static int mode(final Set<PosixFilePermission> permissions) {
-        int mode = 0;
-        for (final PosixFilePermission p : permissions) {
-            mode |= 1 << (8 - p.ordinal());   // OWNER_READ (ordinal 0) = 0400 ... OTHERS_EXECUTE (8) = 0001
-        }
-        return mode;
-    }
-
-    /** The engine process's effective user: its uid from /proc/self/status, else its user name. */
-    private static final class Owner {
-        private final int uid;
-        private final String name;
-
-        private Owner(final int uid, final String name) {
-            this.uid = uid;
-            this.name = name;
-        }
-
-        static Owner engine() {
-            int euid = -1;
-            try {
-                for (final String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
-                    if (line.startsWith("Uid:")) {
-                        euid = Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
-                    }
-                }
-            } catch (final IOException | RuntimeException e) {
-                euid = -1;
-            }
-            final String user = System.getProperty("user.name", "?");
-            return new Owner(euid, euid == 0 ? "root" : user);
-        }
-
-        boolean owns(final int fileUid, final PosixFileAttributes a) {
-            return uid >= 0 && fileUid >= 0 ? uid == fileUid : a.owner().getName().equals(name);
-        }
-
-        @Override
-        public String toString() {
-            return "'" + name + "'" + (uid >= 0 ? " (uid " + uid + ")" : "");
-        }
+    /** {@code 'name' (uid N)}, as the key file's messages name users. */
+    private static String name(final int uid) {
+        return "'" + Posix.userName(uid) + "' (uid " + uid + ")";
     }
 
     /**
@@ -338,14 +276,6 @@ public final class ClusterKeyFile {
     /** Key id of the key frames are signed with: the first key line. */
     public int sendKeyId() {
         return keyIds[0];
-    }
-
-    /**
-     * Always empty: a file group or others may access is refused by {@link #load} (it used to load with
-     * a warning). Kept for callers written for the warning.
-     */
-    public Optional<String> permissionWarning() {
-        return Optional.empty();
     }
 
     /** A copy of the 32 key bytes of key {@code index}; package-private so the secret stays in this package. */
