@@ -138,8 +138,8 @@ class SyncStatusTest {
                 "no deferral and no auth_frames without them");
         assertEquals(FREEBSD_STATS, new ArrayList<>(object(s, "stats").keySet()));
         assertEquals(ACTIONS, new ArrayList<>(object(s, "actions").keySet()));
-        assertEquals(List.of("imported", "merged", "deleted", "cleared", "refused", "dropped", "requested", "answered",
-                "corrections", "collisions_won", "collisions_lost", "collisions_repeated"),
+        assertEquals(List.of("imported", "merged", "deleted", "cleared", "refused", "removed_here", "dropped", "requested",
+                "answered", "corrections", "collisions_won", "collisions_lost", "collisions_repeated"),
                 new ArrayList<>(object(s, "inbox").keySet()));
     }
 
