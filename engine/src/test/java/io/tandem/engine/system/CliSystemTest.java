@@ -44,7 +44,7 @@ class CliSystemTest {
 
     private static Path conf(final Path dir) throws Exception {
         final Path f = dir.resolve("cli.conf");
-        Files.writeString(f, "set metrics none\nset control \"" + dir.resolve("tandem.sock") + "\"\n"
+        Files.writeString(f, "set user none\nset metrics none\nset control \"" + dir.resolve("tandem.sock") + "\"\n"
                 + "set journal dir \"" + dir.resolve("journal") + "\"\npass all\n");
         return f;
     }
