@@ -7,44 +7,57 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import io.tandem.nativeio.libc.DirectoryLock;
+import io.tandem.nativeio.libc.NativeException;
 
 /**
  * The exclusive right to write a journal directory: held by a running engine, and by {@code tandem
  * journal import} for the duration of its write.
  *
- * <p>Theory of operation. An fcntl lock ({@link FileChannel#tryLock()}) belongs to an inode, not to
- * a name: when {@code engine.lock} is deleted while an engine holds it, the engine's lock stays on
- * the orphaned inode, and the next {@code open(engine.lock, O_CREAT)} makes a new inode that nobody
- * locks — an import would then write concurrently with the engine. Java cannot lock the directory
- * itself, so the lock is taken on two files, and a writer needs both:
+ * <p>Theory of operation. The authoritative lock is an exclusive {@code flock(2)} on the journal
+ * directory itself ({@link DirectoryLock}): it belongs to the directory's inode, which no deletion
+ * of a file inside can replace, so it cannot be bypassed by deleting {@code engine.lock}, the
+ * ownership file or both. (An fcntl lock of {@link FileChannel#tryLock()} belongs to a file's inode:
+ * when {@code engine.lock} is deleted while an engine holds it, the next {@code open(engine.lock,
+ * O_CREAT)} makes a new inode that nobody locks.) The two file locks are kept beside it, for
+ * operators and older tools that look at {@code engine.lock}:
  * <ol>
  * <li>{@code engine.lock}, the file operators know about, and</li>
  * <li>the ownership file {@code tandem-journal.properties}: without it the directory is not a
- *     journal at all, so an import refuses it; an engine creating a new one still needs
- *     {@code engine.lock}, which the running engine holds unless it, too, was deleted.</li>
+ *     journal at all, so an import refuses it.</li>
  * </ol>
- * Deleting either file alone therefore bypasses nothing. The holder re-takes the lock on the
- * ownership file after {@link JournalDirectory#openForWriting} may have replaced it (a new
- * creatorid is written by an atomic rename, which makes a new inode). Each file is locked, then
- * checked: the name must still lead to the inode that was locked (compared by file key after the
- * lock); otherwise it was replaced meanwhile and the attempt is retried. The kernel drops the locks
- * when the process dies, so a crashed engine never leaves a stale lock.
+ * The holder re-takes the lock on the ownership file after {@link JournalDirectory#openForWriting}
+ * may have replaced it (a new creatorid is written by an atomic rename, which makes a new inode).
+ * Each file is locked, then checked: the name must still lead to the inode that was locked;
+ * otherwise it was replaced meanwhile and the attempt is retried. The kernel drops every lock when
+ * the process dies, so a crashed engine never leaves a stale lock.
  *
  * <p>Owner: the thread that opens the journal (main thread, or the import tool); setup time only.
- * Memory bound: two channels. Failure policy: {@link #tryAcquire} returns null when another holder
- * has either file; I/O errors are thrown.
+ * Memory bound: a directory descriptor and two channels. Failure policy: {@link #tryAcquire}
+ * returns null when another holder has the directory or either file; I/O errors are thrown.
  */
 public final class JournalLock implements AutoCloseable {
     public static final String FILE = "engine.lock";
 
+    private final DirectoryLock directory;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private FileChannel ownerChannel;
     private FileLock ownerLock;
 
-    private JournalLock(final FileChannel lockChannel, final FileLock lock) {
+    private JournalLock(final DirectoryLock directory, final FileChannel lockChannel, final FileLock lock) {
+        this.directory = directory;
         this.lockChannel = lockChannel;
         this.lock = lock;
+    }
+
+    /** The directory's flock, or null when held elsewhere; a directory that cannot be opened is an I/O error. */
+    private static DirectoryLock lockDirectory(final Path dir) throws IOException {
+        try {
+            return DirectoryLock.tryLock(dir);
+        } catch (final NativeException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /**
@@ -54,11 +67,22 @@ public final class JournalLock implements AutoCloseable {
      * @return the held lock, or null when another process (or channel) holds either file
      */
     public static JournalLock tryAcquire(final Path dir) throws IOException {
-        final FileLock held = lockFile(dir.resolve(FILE), true);
-        if (held == null) {
+        final DirectoryLock d = lockDirectory(dir);
+        if (d == null) {
             return null;
         }
-        final JournalLock l = new JournalLock(held.channel(), held);
+        final FileLock held;
+        try {
+            held = lockFile(dir.resolve(FILE), true);
+        } catch (final IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        if (held == null) {
+            d.close();
+            return null;
+        }
+        final JournalLock l = new JournalLock(d, held.channel(), held);
         try {
             if (!l.lockOwnerFile(dir)) {
                 l.close();
@@ -98,9 +122,16 @@ public final class JournalLock implements AutoCloseable {
 
     /**
      * True when another process (or another channel of this JVM) holds the lock of {@code dir}:
-     * either file locked.
+     * the directory or either file locked.
      */
     public static boolean heldByOther(final Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            final DirectoryLock d = lockDirectory(dir);
+            if (d == null) {
+                return true;
+            }
+            d.close();
+        }
         for (final Path file : new Path[] {dir.resolve(FILE), dir.resolve(JournalDirectory.OWNER_FILE)}) {
             if (!Files.exists(file)) {
                 continue;
@@ -174,7 +205,11 @@ public final class JournalLock implements AutoCloseable {
             }
             lock.release();
         } finally {
-            lockChannel.close();
+            try {
+                lockChannel.close();
+            } finally {
+                directory.close();
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /**
  * The engine lock as the tools see it: {@link JournalLock} — {@code DIR/engine.lock} and the
  * ownership file, both locked by a running engine for as long as it writes the journal, so that
- * deleting one of them does not let a second writer in (see {@link JournalLock} for why).
+ * deleting them does not let a second writer in (see {@link JournalLock} for why).
  *
  * <p>Tools that write to a journal ({@code tandem journal import}) take the same lock for the
  * duration of their write, so neither an engine nor a second import can interleave records with

@@ -66,6 +66,9 @@ public interface LibC {
 
     int open(String path, int flags);
 
+    /** {@code flock(2)}: a lock on the open file description's inode (directories too). */
+    int flock(int fd, int operation);
+
     int setns(int fd, int nstype);
 
     int sched_setaffinity(int pid, @size_t long cpuSetSize, @intptr_t long cpuSet);

@@ -39,6 +39,12 @@ public final class LinuxConstants {
 
     /** {@code O_CLOEXEC}. */
     public static final int O_CLOEXEC = 0x80000;
+    /** {@code O_DIRECTORY}: open fails unless the path is a directory. */
+    public static final int O_DIRECTORY = 0x10000;
+    /** {@code flock(2)}: an exclusive lock. */
+    public static final int LOCK_EX = 2;
+    /** {@code flock(2)}: fail with EWOULDBLOCK (= EAGAIN) instead of waiting. */
+    public static final int LOCK_NB = 4;
 
     /** {@code CLONE_NEWNET} for setns. */
     public static final int CLONE_NEWNET = 0x40000000;
