@@ -1,9 +1,10 @@
 /*
  * udp-flood.c — small-packet UDP sender and counting sink for scripts/bench.
  *
- *   udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH]
+ *   udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH] [-r RATE]
  *       Connected UDP socket, sendmmsg() of BATCH datagrams of LEN payload
- *       bytes, as fast as possible for SECONDS. Prints on stdout:
+ *       bytes, as fast as possible for SECONDS, or RATE datagrams a second
+ *       (paced in 1 ms slots) when -r is given. Prints on stdout:
  *       "sent N errors E seconds S".
  *   udp-flood flows -d ADDR -r RATE [-l LEN] [-t SECONDS]
  *       New flows at a steady RATE per second: each datagram goes to the next
@@ -52,12 +53,12 @@ static double now_s(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH]\n"
+    fprintf(out, "usage: udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH] [-r RATE]\n"
                  "       udp-flood flows -d ADDR -r RATE [-l LEN] [-t SECONDS]\n"
                  "       udp-flood sink [-p PORT] [-t MAX_SECONDS]\n");
 }
 
-static int do_send(const char *dst, const char *port, int len, double secs, int batch)
+static int do_send(const char *dst, const char *port, int len, double secs, int batch, long rate)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
     struct addrinfo *ai;
@@ -85,10 +86,22 @@ static int do_send(const char *dst, const char *port, int len, double secs, int 
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    uint64_t sent = 0, errors = 0;
+    uint64_t sent = 0, errors = 0, next = 0;
     double t0 = now_s(), deadline = t0 + secs, t = t0;
     while (!stop && t < deadline) {
-        int n = sendmmsg(fd, msgs, (unsigned)batch, 0);
+        unsigned want = (unsigned)batch;
+        if (rate > 0) { /* paced: what is due by now, at most a batch at a time */
+            uint64_t due = (uint64_t)((t - t0) * (double)rate);
+            if (next >= due) {
+                struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000};
+                nanosleep(&nap, NULL);
+                t = now_s();
+                continue;
+            }
+            if (due - next < want) want = (unsigned)(due - next);
+            next += want;
+        }
+        int n = sendmmsg(fd, msgs, want, 0);
         if (n < 0) {
             if (errno != EINTR) {
                 errors++;
@@ -256,7 +269,11 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        return do_send(dst, port, len, secs > 0 ? secs : 10, batch);
+        if (rate < 0 || rate > 10000000) {
+            usage(stderr);
+            return 2;
+        }
+        return do_send(dst, port, len, secs > 0 ? secs : 10, batch, rate);
     }
     if (strcmp(mode, "flows") == 0) {
         if (dst == NULL || len < 1 || len > MAX_LEN || rate < 1 || rate > 10000000) {

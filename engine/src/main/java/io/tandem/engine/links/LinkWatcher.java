@@ -39,6 +39,7 @@ public final class LinkWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long events;
+    private volatile long malformed;
     private volatile long resolutions;
 
     /**
@@ -97,23 +98,44 @@ public final class LinkWatcher implements AutoCloseable {
         }
     }
 
-    /** Counts the RTM_NEWLINK / RTM_DELLINK messages in one datagram. */
+    /** Counts the RTM_NEWLINK / RTM_DELLINK messages in one datagram; a malformed one is counted too. */
     private int linkMessages(final UnsafeBuffer buffer, final int length, final NlMsgHdrFlyweight header) {
+        final int found = countLinkMessages(buffer, length, header);
+        if (found < 0) {
+            malformed++; // the messages before the damage still count: the rules are re-resolved anyway
+            events += -found - 1;
+            return -found - 1;
+        }
+        events += found;
+        return found;
+    }
+
+    /**
+     * The RTM_NEWLINK / RTM_DELLINK messages among the netlink messages of one datagram of
+     * {@code length} bytes: their count, or {@code -(count + 1)} when the datagram does not end on a
+     * whole message (a length below the header's, or past the datagram's end). Never reads outside
+     * {@code [0, length)} of {@code buffer}.
+     */
+    static int countLinkMessages(final UnsafeBuffer buffer, final int length, final NlMsgHdrFlyweight header) {
         int found = 0;
         int offset = 0;
         while (offset + NlMsgHdrFlyweight.LENGTH <= length) {
             header.wrap(buffer, offset);
             final int len = header.messageLength();
-            if (len < NlMsgHdrFlyweight.LENGTH || offset + len > length) {
-                break;
+            if (len < NlMsgHdrFlyweight.LENGTH || len > length - offset) {
+                return -(found + 1);
             }
             if (header.type() == NetlinkConstants.RTM_NEWLINK || header.type() == NetlinkConstants.RTM_DELLINK) {
                 found++;
             }
             offset += (len + 3) & ~3;
         }
-        events += found;
-        return found;
+        return offset < length ? -(found + 1) : found; // trailing bytes shorter than a header
+    }
+
+    /** Datagrams from the kernel that did not end on a whole netlink message. */
+    public long malformed() {
+        return malformed;
     }
 
     /** Link events seen. */

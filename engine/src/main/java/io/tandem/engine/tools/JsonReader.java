@@ -9,11 +9,17 @@ import java.util.Map;
  * A small strict JSON reader for the export format: objects, arrays, strings (with the standard
  * escapes), integers, decimals, true/false/null. Values become {@link Map}, {@link List},
  * {@link String}, {@link Long} (integers), {@link Double} (decimals), {@link Boolean} or null.
- * Anything else fails with an {@link IllegalArgumentException} that gives the column.
+ * Anything else fails with an {@link IllegalArgumentException} that gives the column, and so does
+ * nesting deeper than {@link #MAX_DEPTH} (the reader recurses, and its input comes from files and
+ * clients: {@code tandem journal import}, {@code tandem states load}, the admin socket's answers).
  */
 public final class JsonReader {
+    /** Objects and arrays nested deeper than this are refused (the export format nests 2 deep). */
+    public static final int MAX_DEPTH = 32;
+
     private final String s;
     private int i;
+    private int depth;
 
     private JsonReader(final String s) {
         this.s = s;
@@ -38,6 +44,19 @@ public final class JsonReader {
     private Object value() {
         space();
         final char c = peek();
+        if ((c == '{' || c == '[') && ++depth > MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH);
+        }
+        try {
+            return valueAt(c);
+        } finally {
+            if (c == '{' || c == '[') {
+                depth--;
+            }
+        }
+    }
+
+    private Object valueAt(final char c) {
         if (c == '{') {
             i++;
             final Map<String, Object> m = new LinkedHashMap<>();
