@@ -174,6 +174,9 @@ public final class EngineJournal implements AutoCloseable {
         registry.counter("tandem_journal_sent_without_journal", "Records the journal could not take (suspended or"
                 + " ring full) that still reached the pfsync agent through the urgent lane: the peers have them,"
                 + " this node's journal does not").group(COUNTER_GROUP).read(h::sentWithoutJournal);
+        registry.counter("tandem_journal_lost", "Records the journal could not take that the pfsync agent needed and"
+                + " the urgent lane could not take either: changes neither journaled nor sent to the peers")
+                .group(COUNTER_GROUP).read(h::lostToPeers);
         registry.counter("tandem_journal_failures", "Journal appends that failed (Chronicle Queue errors)")
                 .group(COUNTER_GROUP).read(h::failed);
         registry.gauge("tandem_journal_suspended", "1 while the journal is suspended because the disk is nearly full")

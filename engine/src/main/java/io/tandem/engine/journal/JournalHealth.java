@@ -24,6 +24,7 @@ public final class JournalHealth {
     private long written;
     private long dropped;
     private long sentWithoutJournal;
+    private long lostToPeers;
     private long failed;
     private volatile String lastFailure;
 
@@ -51,6 +52,10 @@ public final class JournalHealth {
         sentWithoutJournal++;
     }
 
+    void countLostToPeers() {
+        lostToPeers++;
+    }
+
     void countFailed(final Throwable t) {
         failed++;
         if (lastFailure == null) {
@@ -69,6 +74,14 @@ public final class JournalHealth {
     /** Dropped records that still reached the sync agent (by the urgent lane): the peers have them. */
     public long sentWithoutJournal() {
         return sentWithoutJournal;
+    }
+
+    /**
+     * Dropped records the sync agent needed that did not fit in the urgent lane either: changes
+     * neither journaled nor sent to the peers (with sync on).
+     */
+    public long lostToPeers() {
+        return lostToPeers;
     }
 
     public long failed() {

@@ -277,11 +277,14 @@ public final class JournalRecorder implements StateChangeListener {
             return true;
         }
         health.countDropped();
-        if (laned || lane != null && forPeers() && lane.offer(stagingBuffer, 0)) {
+        final boolean forPeers = laned || forPeers();
+        if (laned || forPeers && lane != null && lane.offer(stagingBuffer, 0)) {
             sequence++; // the journal has a gap here: the tools see the record as lost, which it is to recovery
             if (!laned) {
                 health.countSentWithoutJournal();
             }
+        } else if (forPeers && lane != null) {
+            health.countLostToPeers(); // neither journaled nor sent: the peers never learn of this change
         }
         return false;
     }

@@ -78,23 +78,33 @@ final class BulkRequester {
         }
     }
 
-    /** A BUS record (only the first of a section counts, as FreeBSD). */
-    void onBus(final int creatorid, final long endtime, final int status, final long now) {
+    /**
+     * A BUS record (only the first of a section counts, as FreeBSD).
+     *
+     * @return true when it completed the bulk update this node asked for (in sync now)
+     */
+    boolean onBus(final int creatorid, final long endtime, final int status, final long now) {
         if (!requesting) {
-            return; // FreeBSD accepts BUS only while a request is outstanding
+            return false; // FreeBSD accepts BUS only while a request is outstanding
         }
         lastProgressMillis = now;
         if (status != PfsyncConstants.PFSYNC_BUS_END) {
-            return;
+            return false;
         }
         if (now / 1000 - endtime >= firstRequestMillis / 1000 - 1) {
             requesting = false;
             inSync = true;
             log.println(String.format("tandem: pfsync: bulk update from %08x complete: in sync (%d states)",
                     creatorid, statesReceived));
-        } else {
-            endsRejected++;
+            return true;
         }
+        endsRejected++;
+        return false;
+    }
+
+    /** When this node first asked for the bulk update. */
+    long firstRequestMillis() {
+        return firstRequestMillis;
     }
 
     boolean requesting() {

@@ -224,7 +224,11 @@ final class FrameIngress {
 
         @Override
         public void onBus(final int creatorid, final long endtime, final int status) {
-            requester.onBus(creatorid, endtime, status, now);
+            if (requester.onBus(creatorid, endtime, status, now)) {
+                // After the bulk's states (same ring, in order): reconcile what it did not contain.
+                mapping.fromIdentity(JournalRecordType.UPDATE, creatorid, 0, 0, requester.firstRequestMillis(), inbound);
+                inbox.offer(PeerInbox.BULK_END, inboundBuffer, 0);
+            }
         }
     }
 }

@@ -54,6 +54,11 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *   <li>REQUEST (UPD_REQ for one state): the state is journaled again, marked to be sent in full at
  *       once; unknown ids count {@code badstate}.</li>
  *   <li>CLEAR (CLR): every state of that creator (on that interface, when one is named) is removed.</li>
+ *   <li>REQUEST for one of our own states that we no longer hold: answered with DEL_C (our ids are
+ *       never reused, so it is gone), so a peer that missed our DEL_C drops its copy.</li>
+ *   <li>BULK_END (the bulk update asked for at start is complete): the states nobody told us about
+ *       since we asked are reconciled with the sender, a bounded slice per duty cycle
+ *       ({@link #reconcileStep}).</li>
  * </ul>
  * Every change is journaled with the peer as its origin, so the sync agent does not echo it — only
  * records marked {@link SyncHints#REPLY} go back out. Failure policy: a full ring drops the message
@@ -72,6 +77,15 @@ public final class PeerInbox {
     public static final int REQUEST = 4;
     /** CLR: creatorid, and in the ifindex field the local interface (0 = every interface). */
     public static final int CLEAR = 5;
+    /**
+     * The bulk update this node asked for at start is complete: creatorid = the peer that sent it,
+     * wall time = when we first asked. Starts the reconciliation ({@link #reconcileStep}).
+     */
+    public static final int BULK_END = 6;
+
+    /** Slots examined, and states acted on, per duty cycle by the reconciliation after a bulk update. */
+    static final int RECONCILE_SLOTS_PER_CYCLE = 4096;
+    static final int RECONCILE_ACTIONS_PER_CYCLE = 256;
 
     /** Identities of peers' states that lost a collision here, remembered this long. */
     static final int REMEMBERED = 256;
@@ -123,6 +137,13 @@ public final class PeerInbox {
     private long collisionsLost;
     private long collisionsRepeated;
     private long removedReports;
+    private long answeredGone;
+    private long reconcileAsked;
+    private long reconcileAnnounced;
+    /** Reconciliation after a bulk update: next slot, the bulk's sender, when we asked (-1 = none running). */
+    private int reconcileCursor = -1;
+    private int reconcilePeer;
+    private long reconcileSinceMillis;
 
     /** Sync thread: hands one message over; false (counted) when the ring is full. */
     public boolean offer(final int kind, final UnsafeBuffer source, final int offset) {
@@ -202,6 +223,9 @@ public final class PeerInbox {
         if (messages < limit) {
             messages += ring.read(handler, limit - messages);
         }
+        if (reconcileCursor >= 0) {
+            reconcileStep();
+        }
         return acks + messages;
     }
 
@@ -225,6 +249,11 @@ public final class PeerInbox {
                 case DELETE -> delete();
                 case REQUEST -> request();
                 case CLEAR -> clear();
+                case BULK_END -> {
+                    reconcileCursor = 0;
+                    reconcilePeer = record.creatorId();
+                    reconcileSinceMillis = record.wallTimeMillis();
+                }
                 case COMPRESSED -> update(false);
                 default -> update(true);
             }
@@ -249,6 +278,12 @@ public final class PeerInbox {
         final int slot = table.findById(record.creatorId(), record.id());
         if (slot < 0) {
             badState++;
+            if (record.creatorId() == table.creatorId() && recorder != null) {
+                // One of our own states that we no longer hold: its ids are never reused, so it is gone
+                // for good — say so (DEL_C), so that a peer that missed our DEL_C drops its copy.
+                answeredGone++;
+                recorder.onSyncDelete(record.creatorId(), record.id());
+            }
             return;
         }
         answered++;
@@ -372,6 +407,57 @@ public final class PeerInbox {
                 recorder.onUpdate(table, slot, SyncHints.REPLY | SyncHints.IMMEDIATE); // what we knew, once
             }
         }
+    }
+
+    /**
+     * After the bulk update this node asked for at start: the states nobody has told us about since we
+     * asked may be stale — recovered from our journal, while a peer removed them and its DEL_C went
+     * unheard. The bulk's sender holds every state it created, so each of its states it did not send
+     * is asked for (UPD_REQ: it answers with the state, or with DEL_C when it is gone); each of ours
+     * created before we asked is announced in full (a peer that removed it lately refuses it and
+     * answers DEL_C; one that never had it imports it). Other nodes' states are left to their
+     * creators. Bounded per duty cycle ({@link #RECONCILE_SLOTS_PER_CYCLE} slots,
+     * {@link #RECONCILE_ACTIONS_PER_CYCLE} records).
+     */
+    private void reconcileStep() {
+        final int own = table.creatorId();
+        final int n = table.capacity();
+        int examined = 0;
+        int acted = 0;
+        int slot = reconcileCursor;
+        for (; slot < n && examined < RECONCILE_SLOTS_PER_CYCLE && acted < RECONCILE_ACTIONS_PER_CYCLE; slot++) {
+            examined++;
+            if (!table.isLive(slot) || policy.peerSyncMillis(slot) >= reconcileSinceMillis) {
+                continue;
+            }
+            final int creator = table.creatorId(slot);
+            if (creator == reconcilePeer && creator != own) {
+                reconcileAsked++;
+                acted++;
+                if (recorder != null) {
+                    recorder.onSyncRequest(creator, table.id(slot));
+                }
+            } else if (creator == own && table.creationMillis(slot) < reconcileSinceMillis) {
+                reconcileAnnounced++;
+                acted++;
+                reply(slot, SyncHints.FULL);
+            }
+        }
+        reconcileCursor = slot < n ? slot : -1;
+    }
+
+    /** States asked for (UPD_REQ) and announced (full UPD) by the reconciliation after a bulk update. */
+    public long reconcileAsked() {
+        return reconcileAsked;
+    }
+
+    public long reconcileAnnounced() {
+        return reconcileAnnounced;
+    }
+
+    /** Peers' requests for one of our states that is gone, answered with DEL_C. */
+    public long answeredGone() {
+        return answeredGone;
     }
 
     /** Journals our version of a state to be sent to the peers (an answer or a correction). */

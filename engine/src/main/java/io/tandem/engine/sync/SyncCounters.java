@@ -92,11 +92,19 @@ public final class SyncCounters {
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("dropped").label("result", "dropped")
                 .read(inbox::dropped);
         final String requests = "Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered"
-                + " (a peer's UPD_REQ answered with the full state)";
+                + " (a peer's UPD_REQ answered with the full state), answered_gone (asked for one of our states that is"
+                + " gone: DEL_C), reconcile_asked and reconcile_announced (after the bulk update asked for at start:"
+                + " the sender's states it did not send, asked for; ours, announced in full)";
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("requested").label("kind", "asked")
                 .read(inbox::requested);
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("answered").label("kind", "answered")
                 .read(inbox::answered);
+        r.counter("tandem_pfsync_requests", requests).group(INBOX).key("answered_gone").label("kind", "answered_gone")
+                .read(inbox::answeredGone);
+        r.counter("tandem_pfsync_requests", requests).group(INBOX).key("reconcile_asked").label("kind", "reconcile_asked")
+                .read(inbox::reconcileAsked);
+        r.counter("tandem_pfsync_requests", requests).group(INBOX).key("reconcile_announced")
+                .label("kind", "reconcile_announced").read(inbox::reconcileAnnounced);
         r.counter("tandem_pfsync_corrections", "Stale peer updates (behind what we had reported) answered with our"
                 + " version at once; at most one a second per state").group(INBOX).key("corrections")
                 .read(inbox::corrections);

@@ -367,6 +367,11 @@ public final class SyncPolicy implements StateSyncHooks {
         reportedAtMillis[slot] = nowMillis;
     }
 
+    /** When a pfsync peer last created, updated or answered about this state (0 = never, since it was made here or recovered). */
+    public long peerSyncMillis(final int slot) {
+        return peerSyncMillis[slot];
+    }
+
     /** Marks a state as just created or updated by a pfsync peer (pf's pfsync_time): split-path detection. */
     public void markPeerUpdate(final int slot, final long nowMillis) {
         peerSyncMillis[slot] = nowMillis;

@@ -272,6 +272,49 @@ class PeerInboxTest {
         assertTrue(table.findById(PEER, 5) >= 0);
     }
 
+    /** A request for one of our own states that is gone is answered with DEL_C; another node's, only counted. */
+    @Test
+    void aRequestForOneOfOurStatesThatIsGoneIsAnsweredWithADelete() {
+        message.clear().creatorId(LOCAL).id(99);
+        offer(PeerInbox.REQUEST);
+        assertEquals(1, inbox.answeredGone());
+        assertEquals(List.of("sync_delete 0 1"), journaled());
+        message.clear().creatorId(0x33333333).id(99);
+        offer(PeerInbox.REQUEST);
+        assertEquals(1, inbox.answeredGone());
+        assertEquals(2, inbox.badState());
+        assertEquals(List.of(), journaled());
+    }
+
+    /**
+     * After the bulk update asked for at start: the sender's states it did not send are asked for,
+     * ours made before we asked are announced in full, the rest is left alone.
+     */
+    @Test
+    void theBulkUpdateAskedForAtStartIsReconciledWithTheTable() {
+        // Recovered from our journal at start (nothing heard about them since): the peer's, ours, a third node's.
+        for (final int[] s : new int[][] {{PEER, 1}, {LOCAL, 2}, {0x33333333, 3}, {PEER, 4}}) {
+            udpState(s[0], s[1], 3000 + s[1], 2, 2);
+            message.creationMillis(NOW - 60_000);
+            table.restore(message, -1, NOW - 60_000, true);
+        }
+        journaled();
+        final long asked = NOW + 1000;
+        udpState(PEER, 4, 3004, 2, 2); // the bulk brings the peer's state 4 (not 1: it is gone there)
+        message.type(JournalRecordType.UPDATE.code());
+        offer(PeerInbox.STATE, asked + 500);
+        journaled();
+        message.clear().creatorId(PEER).wallTimeMillis(asked);
+        offer(PeerInbox.BULK_END, asked + 600);
+        assertEquals(1, inbox.reconcileAsked());
+        assertEquals(1, inbox.reconcileAnnounced());
+        assertEquals(List.of("sync_request 0 0", "update " + (SyncHints.REPLY | SyncHints.FULL) + " 0"), journaled(),
+                "this node's own initiative (origin rule), sent by the sync agent");
+        assertEquals(4, table.size(), "nothing is removed on its own: the peer answers");
+        inbox.drain(table, recorder, asked + 700, 100);
+        assertEquals(List.of(), journaled(), "done after one pass");
+    }
+
     /** A peer's state that merely expired here leaves no tombstone: the creator refreshing it is right. */
     @Test
     void aPeersStateThatExpiredHereIsImportedAgain() {

@@ -131,7 +131,7 @@ class SyncAgentDutyCycleTest {
         assertEquals(2, sent.oacts[PfsyncConstants.ACT_BUS], "BUS START and BUS END");
         assertEquals(1, sent.oacts[PfsyncConstants.ACT_UPD_1400]);
         assertEquals(1, b.agent.stats().iacts[PfsyncConstants.ACT_UPD_1400]);
-        assertEquals(1, b.drainInbox(), "the state reached B's inbox");
+        assertEquals(2, b.drainInbox(), "the state reached B's inbox, then BULK_END (reconcile)");
         assertEquals(1, b.table.size());
         assertEquals(0, a.agent.stats().oerrors + b.agent.stats().oerrors);
         assertEquals(a.transport.framesSent, a.agent.stats().opackets, "every frame sent counted once");
@@ -142,6 +142,7 @@ class SyncAgentDutyCycleTest {
         startBoth();
         cycles(3); // the bulk requests of the start, answered (two empty tables)
         final long insBefore = b.agent.stats().iacts[PfsyncConstants.ACT_INS_1400];
+        b.drainInbox(); // the start's BULK_END
 
         final long now = System.currentTimeMillis();
         a.writer.record().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_RULE)

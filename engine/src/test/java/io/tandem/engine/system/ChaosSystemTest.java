@@ -40,9 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       Tandem, /proc/net/netfilter/nfnetlink_queue) on both firewalls, fwB's summed over its lives;</li>
  *   <li><b>states diverged</b>: identities or half states that differ between the two tables after
  *       the settle time;</li>
- *   <li><b>records lost</b>: state changes that reached neither the journal nor the peers (journal
- *       drops less those sent without the journal, the urgent lane's drops, the peer inbox's drops),
- *       and states fwA held before its final kill that its own journal did not give back.</li>
+ *   <li><b>records lost</b>: state changes that reached neither the journal nor the peers
+ *       ({@code tandem_journal_lost_total}), peers' messages dropped by a full inbox, and states fwA
+ *       held before its final kill that its own journal did not give back.</li>
  * </ul>
  * Short connections that failed while fwB was down (their packets cross a firewall without an engine,
  * and the NFQUEUE rule drops them) are reported beside these, as are the records that were not
@@ -198,6 +198,10 @@ class ChaosSystemTest {
             final String m = a.metrics();
             final double journalDropped = ClusterNode.sample(m, "tandem_journal_dropped_total ");
             final double sentWithout = ClusterNode.sample(m, "tandem_journal_sent_without_journal_total ");
+            double lostToPeers = 0;
+            for (final ClusterNode n : new ClusterNode[] {a, b}) {
+                lostToPeers += n.sum("tandem_journal_lost_total ");
+            }
             double inboxDropped = 0;
             for (final ClusterNode n : new ClusterNode[] {a, b}) {
                 inboxDropped += n.sum("tandem_pfsync_peer_states_total{result=\"dropped\"");
@@ -210,7 +214,7 @@ class ChaosSystemTest {
             final Set<String> afterRecovery = ids(a);
             final Set<String> missing = new TreeSet<>(beforeKill);
             missing.removeAll(afterRecovery);
-            final long recordsLost = Math.round(journalDropped - sentWithout + inboxDropped) + missing.size();
+            final long recordsLost = Math.round(lostToPeers + inboxDropped) + missing.size();
             final long packetsLost = queueDropsA + queueDropsB;
             final int resets = (transferReset ? 1 : 0) + heldReset;
 
@@ -226,10 +230,13 @@ class ChaosSystemTest {
                     "  packets lost to engine:   " + packetsLost + " (kernel queue drops: fwA " + queueDropsA + ", fwB "
                         + queueDropsB + ")",
                     "  states diverged:          " + diverged + (diverged == 0 ? "" : "\n" + diff[0].indent(4)),
-                    "  records lost:             " + recordsLost + " (journal drops " + Math.round(journalDropped)
-                        + " less " + Math.round(sentWithout) + " sent to peers without the journal, peer inbox drops "
-                        + Math.round(inboxDropped) + ", states missing after fwA's kill and recovery " + missing.size()
-                        + " of " + beforeKill.size() + ", recovered " + recovered + ")",
+                    "  records lost:             " + recordsLost + " (changes neither journaled nor sent to the peers "
+                        + Math.round(lostToPeers) + ", peer inbox drops " + Math.round(inboxDropped)
+                        + ", states missing after fwA's kill and recovery " + missing.size() + " of " + beforeKill.size()
+                        + ", recovered " + recovered + ")",
+                    "  not journaled while fwA's disk was full: " + Math.round(journalDropped) + " records, "
+                        + Math.round(sentWithout) + " of them sent to the peers without the journal (the rest were"
+                        + " peers' own changes)",
                     "  beside the goals: short connections " + shortOk.get() + " made, " + shortFailed.get()
                         + " failed (fwB down or a flood's refusals); ping: " + pingSummary);
             System.out.println(report);
