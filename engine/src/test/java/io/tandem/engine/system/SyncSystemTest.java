@@ -390,11 +390,15 @@ class SyncSystemTest {
     private static Map<String, Object> waitForState(final Path sock, final int port, final int seconds,
             final String what) throws Exception {
         final List<Map<String, Object>> found = new ArrayList<>();
-        waitFor(() -> {
-            found.clear();
-            found.addAll(states(sock, port));
-            return !found.isEmpty() && (Long) ((Map<?, ?>) found.get(0).get("dst_peer")).get("state") == 4;
-        }, seconds, what);
+        try {
+            waitFor(() -> {
+                found.clear();
+                found.addAll(states(sock, port));
+                return !found.isEmpty() && (Long) ((Map<?, ?>) found.get(0).get("dst_peer")).get("state") == 4;
+            }, seconds, what);
+        } catch (final AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; states for port " + port + ": " + found, e);
+        }
         return found.get(0);
     }
 }
