@@ -453,18 +453,7 @@ public final class StateTable {
 
     /** Removes a live state now, counting {@code reason}; its slot's generation is bumped. */
     public void remove(final int slot, final StateRemoveReason reason) {
-        assert onOwnerThread();
-        if (!store.live[slot]) {
-            throw new IllegalStateException("slot not live: " + slot);
-        }
-        if ((store.stateFlags[slot] & PFSTATE_ACK) != 0) {
-            heldListener.heldStateRemoved(this, slot);
-            store.stateFlags[slot] &= ~PFSTATE_ACK;
-        }
-        listener.onRemove(this, slot, reason);
-        sync.removed(slot, reason);
-        release(slot);
-        counters.increment(reason.counter());
+        removeLive(slot, reason, true);
     }
 
     /**
@@ -475,6 +464,11 @@ public final class StateTable {
      * The sync hooks are ({@link StateSyncHooks#removed}): a peer's late report of it is refused.
      */
     public void removeCleared(final int slot, final StateRemoveReason reason) {
+        removeLive(slot, reason, false);
+    }
+
+    /** Removes a live state: a held first packet dropped, the listener told (or not), tombstone, count. */
+    private void removeLive(final int slot, final StateRemoveReason reason, final boolean tellListener) {
         assert onOwnerThread();
         if (!store.live[slot]) {
             throw new IllegalStateException("slot not live: " + slot);
@@ -483,7 +477,10 @@ public final class StateTable {
             heldListener.heldStateRemoved(this, slot);
             store.stateFlags[slot] &= ~PFSTATE_ACK;
         }
-        sync.removed(slot, reason); // a tombstone, as for any flushed state
+        if (tellListener) {
+            listener.onRemove(this, slot, reason);
+        }
+        sync.removed(slot, reason); // a tombstone for a flushed state, cleared or not
         release(slot);
         counters.increment(reason.counter());
     }

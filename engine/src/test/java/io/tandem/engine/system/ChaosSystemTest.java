@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -185,7 +183,7 @@ class ChaosSystemTest {
             final String[] diff = {""};
             try {
                 ClusterNode.waitFor(() -> {
-                    diff[0] = diff(table(a), table(b));
+                    diff[0] = ClusterNode.diff(a.halfStates(5201, 5203), b.halfStates(5201, 5203));
                     return diff[0].isEmpty();
                 }, 20, "the tables converge");
             } catch (final AssertionError e) {
@@ -206,12 +204,12 @@ class ChaosSystemTest {
             for (final ClusterNode n : new ClusterNode[] {a, b}) {
                 inboxDropped += n.sum("tandem_pfsync_peer_states_total{result=\"dropped\"");
             }
-            final Set<String> beforeKill = ids(a);
+            final Set<String> beforeKill = a.identities(5201, 5203);
             a.kill();
             a.start();
             final Matcher rec = Pattern.compile("recovered (\\d+) states").matcher(a.logText());
             final int recovered = rec.find() ? Integer.parseInt(rec.group(1)) : -1;
-            final Set<String> afterRecovery = ids(a);
+            final Set<String> afterRecovery = a.identities(5201, 5203);
             final Set<String> missing = new TreeSet<>(beforeKill);
             missing.removeAll(afterRecovery);
             final long recordsLost = Math.round(lostToPeers + inboxDropped) + missing.size();
@@ -259,45 +257,5 @@ class ChaosSystemTest {
     private static long queueDrops(final String fw) {
         final long[] row = Lab.procQueueRow(fw, QUEUE);
         return row == null ? 0 : row[5] + row[6];
-    }
-
-    private static Set<String> ids(final ClusterNode n) throws Exception {
-        final Set<String> out = new TreeSet<>();
-        for (final Map<String, Object> s : n.states(-1)) {
-            final long port = (Long) s.get("dport");
-            if (port == 5201 || port == 5203) {
-                out.add(s.get("creatorid") + "/" + s.get("id"));
-            }
-        }
-        return out;
-    }
-
-    /** identity → "proto sport>dport src-state/dst-state" for every TCP state of the test's ports. */
-    private static Map<String, String> table(final ClusterNode n) throws Exception {
-        final Map<String, String> out = new TreeMap<>();
-        for (final Map<String, Object> s : n.states(-1)) {
-            final long port = (Long) s.get("dport");
-            if (port == 5201 || port == 5203) {
-                out.put(s.get("creatorid") + "/" + s.get("id"), s.get("proto") + " " + s.get("sport") + ">" + port
-                        + " " + ClusterNode.map(s.get("src_peer")).get("state") + "/"
-                        + ClusterNode.map(s.get("dst_peer")).get("state"));
-            }
-        }
-        return out;
-    }
-
-    private static String diff(final Map<String, String> a, final Map<String, String> b) {
-        final List<String> d = new ArrayList<>();
-        a.forEach((k, v) -> {
-            if (!v.equals(b.get(k))) {
-                d.add("fwA " + k + " " + v + " / fwB " + b.get(k));
-            }
-        });
-        b.forEach((k, v) -> {
-            if (!a.containsKey(k)) {
-                d.add("fwB only " + k + " " + v);
-            }
-        });
-        return String.join("\n", d);
     }
 }

@@ -164,6 +164,44 @@ final class ClusterNode {
         return out;
     }
 
+    /** The identities ("creatorid/id") of the states whose destination port is one of {@code ports} (all when none). */
+    java.util.Set<String> identities(final int... ports) throws Exception {
+        return new java.util.TreeSet<>(halfStates(ports).keySet());
+    }
+
+    /**
+     * identity → "proto sport&gt;dport src-state/dst-state timeout" of the states whose destination port is
+     * one of {@code ports} (every state when none given): what two converged tables hold alike.
+     */
+    Map<String, String> halfStates(final int... ports) throws Exception {
+        final Map<String, String> out = new java.util.TreeMap<>();
+        for (final Map<String, Object> s : states(-1)) {
+            final long dport = (Long) s.get("dport");
+            if (ports.length == 0 || java.util.Arrays.stream(ports).anyMatch(p -> p == dport)) {
+                out.put(s.get("creatorid") + "/" + s.get("id"), s.get("proto") + " " + s.get("sport") + ">" + dport
+                        + " " + map(s.get("src_peer")).get("state") + "/" + map(s.get("dst_peer")).get("state") + " "
+                        + s.get("timeout"));
+            }
+        }
+        return out;
+    }
+
+    /** How two {@link #halfStates} maps differ, a line per state ("" when they are the same). */
+    static String diff(final Map<String, String> a, final Map<String, String> b) {
+        final List<String> d = new ArrayList<>();
+        a.forEach((k, v) -> {
+            if (!v.equals(b.get(k))) {
+                d.add("fwA " + k + " " + v + " / fwB " + b.get(k));
+            }
+        });
+        b.forEach((k, v) -> {
+            if (!a.containsKey(k)) {
+                d.add("fwB only " + k + " " + v);
+            }
+        });
+        return String.join("\n", d);
+    }
+
     /** A JSON object inside a parsed JSON object. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> map(final Object o) {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -81,10 +80,11 @@ class DiskFullSystemTest {
                     "-p", "5201", "-t", "60", "-b", "20M");
             final List<Process> held = new ArrayList<>();
             hold(lab, held, 2);
-            ClusterNode.waitFor(() -> ids(a).size() >= 4 && ids(b).containsAll(ids(a)), 15,
+            ClusterNode.waitFor(() -> a.identities(5201, 5203).size() >= 4
+                    && b.identities(5201, 5203).containsAll(a.identities(5201, 5203)), 15,
                     "both firewalls hold the first connections' states");
 
-            final Set<String> beforeFull = ids(a);
+            final Set<String> beforeFull = a.identities(5201, 5203);
             // Fill the journal's disk to 32 MiB free, below the 64 MiB reserve.
             final long free = free(journal);
             final Path filler = journal.resolve("filler");
@@ -95,10 +95,12 @@ class DiskFullSystemTest {
 
             final double droppedBefore = a.sample("tandem_journal_dropped_total ");
             hold(lab, held, 3); // new connections while the journal cannot take their records
-            ClusterNode.waitFor(() -> ids(a).size() >= beforeFull.size() + 3, 15, "fwA made the new connections' states");
-            final Set<String> madeWhileFull = new TreeSet<>(ids(a));
+            ClusterNode.waitFor(() -> a.identities(5201, 5203).size() >= beforeFull.size() + 3, 15,
+                    "fwA made the new connections' states");
+            final Set<String> madeWhileFull = new TreeSet<>(a.identities(5201, 5203));
             madeWhileFull.removeAll(beforeFull);
-            ClusterNode.waitFor(() -> ids(b).containsAll(ids(a)), 15, "pfsync goes on: fwB has them all");
+            ClusterNode.waitFor(() -> b.identities(5201, 5203).containsAll(a.identities(5201, 5203)), 15,
+                    "pfsync goes on: fwB has them all");
             assertTrue(a.sample("tandem_journal_dropped_total ") > droppedBefore, "records were not journaled");
             assertTrue(a.sample("tandem_journal_sent_without_journal_total ") > 0,
                     "they reached the sync agent by the lane");
@@ -109,7 +111,7 @@ class DiskFullSystemTest {
             // Free the disk: the journal resumes and its snapshot writes every state again.
             Files.delete(filler);
             Lab.waitForText(a.log, "journal: resumed", 10);
-            final Set<String> beforeKill = ids(a);
+            final Set<String> beforeKill = a.identities(5201, 5203);
             Thread.sleep(5000); // two snapshot passes (set journal snapshot 2)
             a.kill();
             a.start();
@@ -120,7 +122,7 @@ class DiskFullSystemTest {
                     + " %d recovered from the journal%n", beforeKill.size(), madeWhileFull.size(), recovered);
             assertTrue(recovered >= beforeKill.size(), "every state recovered from fwA's own journal: " + recovered
                     + " of " + beforeKill + "\n" + a.logText());
-            ClusterNode.waitFor(() -> ids(a).containsAll(beforeKill), 10, "fwA holds them all again");
+            ClusterNode.waitFor(() -> a.identities(5201, 5203).containsAll(beforeKill), 10, "fwA holds them all again");
 
             assertTrue(iperf.waitFor(90, TimeUnit.SECONDS), "iperf3 finished");
             assertEquals(0, iperf.exitValue(), "the transfer was never reset:\n" + Files.readString(tmp.resolve("iperf.txt")));
@@ -143,17 +145,5 @@ class DiskFullSystemTest {
         final long usable = Files.getFileStore(dir).getUsableSpace();
         assertTrue(usable > RESERVE + (40L << 20), "the tmpfs has room above the reserve: " + usable);
         return usable;
-    }
-
-    /** The identities (creatorid/id) of the states for the test's TCP ports. */
-    private static Set<String> ids(final ClusterNode n) throws Exception {
-        final Set<String> out = new TreeSet<>();
-        for (final Map<String, Object> s : n.states(-1)) {
-            final long port = (Long) s.get("dport");
-            if (port == 5201 || port == 5203) {
-                out.add(s.get("creatorid") + "/" + s.get("id"));
-            }
-        }
-        return out;
     }
 }

@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,16 +87,16 @@ class FlappingPeerSystemTest {
                         + " 5203"));
                 Thread.sleep(200);
             }
-            ClusterNode.waitFor(() -> ids(a).size() >= HELD + 2 && ids(b).containsAll(ids(a)), 15,
+            ClusterNode.waitFor(() -> a.identities(5201, 5203).size() >= HELD + 2 && b.identities(5201, 5203).containsAll(a.identities(5201, 5203)), 15,
                     "both firewalls hold the held connections' and the transfer's states");
 
             final StringBuilder report = new StringBuilder();
             for (int k = 1; k <= kills; k++) {
                 final long cycle = System.nanoTime();
-                final Set<String> before = ids(a);
+                final Set<String> before = a.identities(5201, 5203);
                 b.kill();
                 Thread.sleep(1000);
-                final Set<String> survivor = ids(a);
+                final Set<String> survivor = a.identities(5201, 5203);
                 assertTrue(survivor.containsAll(before), "kill " + k + ": fwA lost no state; before " + before
                         + ", after " + survivor);
                 final long down = System.nanoTime();
@@ -107,7 +105,7 @@ class FlappingPeerSystemTest {
                 ClusterNode.waitFor(() -> b.logText().contains("complete: in sync"), 20,
                         "kill " + k + ": the restarted fwB completes its bulk update");
                 final long inSync = System.nanoTime();
-                ClusterNode.waitFor(() -> ids(b).containsAll(ids(a)), 10,
+                ClusterNode.waitFor(() -> b.identities(5201, 5203).containsAll(a.identities(5201, 5203)), 10,
                         "kill " + k + ": fwB holds every state fwA holds");
                 report.append(String.format(" [%d: up %.1f s, in sync %.1f s, holds fwA's states %.1f s]", k,
                         (up - down) / 1e9, (inSync - down) / 1e9, (System.nanoTime() - down) / 1e9));
@@ -129,21 +127,9 @@ class FlappingPeerSystemTest {
             final String pings = Files.readString(tmp.resolve("ping.txt"));
             System.out.println("flapping peer: " + pings.lines().filter(l -> l.contains("packet loss")).findFirst()
                     .orElse("(no ping summary)"));
-            ClusterNode.waitFor(() -> ids(a).equals(ids(b)), 15, "the tables hold the same identities");
+            ClusterNode.waitFor(() -> a.identities(5201, 5203).equals(b.identities(5201, 5203)), 15, "the tables hold the same identities");
             assertEquals(0, a.stop(), a.logText());
             assertEquals(0, b.stop(), b.logText());
         }
-    }
-
-    /** The identities (creatorid/id) of the states for the test's TCP ports. */
-    private static Set<String> ids(final ClusterNode n) throws Exception {
-        final Set<String> out = new TreeSet<>();
-        for (final Map<String, Object> s : n.states(-1)) {
-            final long port = (Long) s.get("dport");
-            if (port == 5201 || port == 5203) {
-                out.add(s.get("creatorid") + "/" + s.get("id"));
-            }
-        }
-        return out;
     }
 }

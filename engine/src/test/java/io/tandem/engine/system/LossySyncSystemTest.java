@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -101,9 +98,9 @@ class LossySyncSystemTest {
             final long stopped = System.nanoTime();
             try {
                 ClusterNode.waitFor(() -> {
-                    final Map<String, String> onA = table(a);
-                    final Map<String, String> onB = table(b);
-                    last[0] = diff(onA, onB);
+                    final Map<String, String> onA = a.halfStates();
+                    final Map<String, String> onB = b.halfStates();
+                    last[0] = ClusterNode.diff(onA, onB);
                     return last[0].isEmpty() && !onA.isEmpty();
                 }, 15, "fwA and fwB converge");
             } catch (final AssertionError e) {
@@ -111,7 +108,7 @@ class LossySyncSystemTest {
                         + last[0], e);
             }
             System.out.printf("lossy sync %d%%: %d states on each firewall, the same %d ms after traffic stopped%n",
-                    lossPercent, table(a).size(), (System.nanoTime() - stopped) / 1_000_000);
+                    lossPercent, a.halfStates().size(), (System.nanoTime() - stopped) / 1_000_000);
             assertTrue(iperf.ok(), iperf.output());
             if (lossPercent <= 10) {
                 assertTrue(connected >= 27, "nearly every short connection completed across the split path: " + connected);
@@ -121,31 +118,4 @@ class LossySyncSystemTest {
         }
     }
 
-    /** identity → "proto sport>dport src-state/dst-state timeout" for every live state. */
-    private static Map<String, String> table(final ClusterNode n) throws Exception {
-        final Map<String, String> out = new TreeMap<>();
-        {
-            for (final Map<String, Object> s : n.states(-1)) {
-                out.put(s.get("creatorid") + "/" + s.get("id"), s.get("proto") + " " + s.get("sport") + ">"
-                        + s.get("dport") + " " + ClusterNode.map(s.get("src_peer")).get("state") + "/"
-                        + ClusterNode.map(s.get("dst_peer")).get("state") + " " + s.get("timeout"));
-            }
-        }
-        return out;
-    }
-
-    private static String diff(final Map<String, String> a, final Map<String, String> b) {
-        final List<String> d = new ArrayList<>();
-        a.forEach((k, v) -> {
-            if (!v.equals(b.get(k))) {
-                d.add("fwA " + k + " " + v + " / fwB " + b.get(k));
-            }
-        });
-        b.forEach((k, v) -> {
-            if (!a.containsKey(k)) {
-                d.add("fwB only " + k + " " + v);
-            }
-        });
-        return String.join("\n", d);
-    }
 }
