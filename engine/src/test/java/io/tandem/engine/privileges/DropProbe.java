@@ -18,6 +18,7 @@ public final class DropProbe {
     }
 
     public static void main(final String[] args) throws Exception {
+        preloadProjectClasses();
         final CountDownLatch switched = new CountDownLatch(1);
         final String[] before = new String[1];
         final Thread early = new Thread(() -> {
@@ -28,6 +29,7 @@ public final class DropProbe {
                 before[0] = "before " + e;
             }
         }, "probe-before");
+        early.setDaemon(true); // a failure of main must end the probe, not leave it waiting
         early.start();
         final PrivilegeDrop drop;
         try {
@@ -48,6 +50,32 @@ public final class DropProbe {
         System.out.println(self("starter-released"));
         System.out.println(inNewThread("late"));
         System.out.flush();
+    }
+
+    /**
+     * Loads every project class found in class-path directories while still root: after the switch the
+     * user may not read them (a clone in a mode-0700 temporary directory, as CI makes). Jars are not
+     * affected: the JVM keeps them open. The engine itself runs from its jar.
+     */
+    private static void preloadProjectClasses() throws IOException {
+        final ClassLoader loader = DropProbe.class.getClassLoader();
+        for (final String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            final Path root = Path.of(entry);
+            if (!Files.isDirectory(root.resolve("io/tandem"))) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.walk(root.resolve("io/tandem"))) {
+                for (final Path f : (Iterable<Path>) files.filter(x -> x.toString().endsWith(".class"))::iterator) {
+                    final String rel = root.relativize(f).toString();
+                    final String name = rel.substring(0, rel.length() - ".class".length()).replace('/', '.');
+                    try {
+                        Class.forName(name, false, loader);
+                    } catch (final ClassNotFoundException | LinkageError e) {
+                        // not loadable on its own (e.g. a test needing absent jars): not needed by the probe
+                    }
+                }
+            }
+        }
     }
 
     private static String inNewThread(final String name) throws InterruptedException {

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.tandem.nativeio.libc.Posix;
 import io.tandem.nativeio.libc.ThreadCapabilities;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -77,11 +79,20 @@ class PrivilegeDropTest {
     /** Runs {@link DropProbe} for {@code user} in a new JVM with this test's class path; its output lines. */
     static List<String> probe(final String user) throws Exception {
         final String java = ProcessHandle.current().info().command().orElse("java");
-        final Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                DropProbe.class.getName(), user).redirectErrorStream(true).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the probe ends");
-        final String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), text);
-        return text.lines().filter(l -> !l.isBlank()).toList();
+        final Path output = Files.createTempFile("drop-probe", ".txt");
+        try {
+            final Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    DropProbe.class.getName(), user).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            final boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly();
+            }
+            final String text = Files.readString(output, StandardCharsets.UTF_8);
+            assertTrue(ended, "the probe ends: " + text);
+            assertEquals(0, p.exitValue(), text);
+            return text.lines().filter(l -> !l.isBlank()).toList();
+        } finally {
+            Files.deleteIfExists(output);
+        }
     }
 }
