@@ -24,7 +24,8 @@ Usage: iptables-install.sh [--queue N | --balance A:B] [--bypass] [--chain CHAIN
                            [--comment TAG] [--family 4|6|both] [--append] [--dry-run]
 
   --queue N       queue number, 0..65535 (default 0); must match `set queue` in tandem.conf
-  --balance A:B   spread over queues A..B (--queue-balance; one engine queue each)
+  --balance A:B   spread over queues A..B (--queue-balance); each queue needs its own
+                  reader: a Tandem engine binds one queue (no multi-queue mode yet)
   --bypass        add --queue-bypass: with no engine bound, packets pass unfiltered
                   (fail-open). Without it, no engine means no traffic (fail-closed).
                   See docs/operations.md before choosing.
