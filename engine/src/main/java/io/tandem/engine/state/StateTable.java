@@ -20,7 +20,8 @@ import java.util.function.IntConsumer;
  *
  * <p><b>Parts.</b> This class is the table's one entry point and life cycle; the work is done by:
  * <ul>
- * <li>{@link StateStore} — the fields, structure of arrays by slot, the free stack, generations;</li>
+ * <li>{@link StateStore} — the fields: the hot ones packed into one 128-byte record per slot, the
+ *     cold ones in arrays by slot; the free stack, generations;</li>
  * <li>{@link StateIndex} — forward and backward keys in a keyed open-addressing hash (NPF's
  *     {@code npf_conndb}), and {@code (creatorid, id) → slot};</li>
  * <li>{@link TcpTracker} — pf's per-packet checks: {@code pf_tcp_track_full()}, SINGLE/MULTIPLE
@@ -45,9 +46,10 @@ import java.util.function.IntConsumer;
  * One read comes from other threads: {@link #size()}, a plain int read by the metrics scrape as a
  * gauge (it may be a moment stale, never torn).
  *
- * <p><b>Memory bound.</b> Fixed at construction, in the parts: 171 bytes per slot in the store, about
- * 84 in the two indexes and 9 in the tracker — about 264 bytes per state, 26 MB for pf's default
- * 100,000 states — plus 4 bytes per rule; the sync policy adds its own (see there). Nothing on the
+ * <p><b>Memory bound.</b> Fixed at construction, in the parts: 182 bytes per slot in the store (128 of
+ * them the packed record) and about 84 in the two indexes — about 266 bytes per state, 27 MB for pf's
+ * default 100,000 states — plus 4 bytes per rule; the sync policy adds its own (see there). The
+ * capacity is at most {@code 2^27 - 1} states (the records are one Java array). Nothing on the
  * packet path allocates.
  *
  * <p><b>Failure policy.</b> No exceptions on the packet path. A full table, a duplicate key or a
