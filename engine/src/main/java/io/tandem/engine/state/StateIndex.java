@@ -122,6 +122,12 @@ final class StateIndex {
         return id ^ (creator * 0x9E3779B97F4A7C15L);
     }
 
+    /** The 32-bit hash (an entry's fingerprint) of a key, as {@link #find} computes it (tests). */
+    int hashOf(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        return (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
+    }
+
     private long hash(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
         long h = seed0;
