@@ -29,10 +29,17 @@ import java.util.Arrays;
  * are exactly those of the earlier structure of arrays. The 32- and 8-bit fields are read with a
  * shift and written with a mask through the static accessors below, which take the record array
  * and a base the caller computes once per packet; they are tiny, so the JIT inlines them on the
- * deep packet path. {@link #PAD} (6 longs) puts record 0 on a 128-byte boundary when the array's
- * data starts 16 bytes past one, which is where G1 puts a humongous array (one larger than half a
- * region, as the record array is for any table over a few thousand states); for a smaller array the
- * records may straddle a third line, and everything is in cache at that size anyway.
+ * deep packet path (checked with {@code -XX:+PrintInlining}: C2 inlines every one of them into
+ * {@code trackTcp} and {@code track}).
+ *
+ * <p><b>Alignment.</b> HotSpot places an array on an 8-byte boundary only, so whether a record
+ * starts on a cache line depends on where the GC put the array (all records share the array's
+ * offset, as the stride is 128). {@link #PAD} (6 longs) aligns the records when the array's data
+ * starts 16 bytes past a 128-byte boundary, which is where G1 puts a humongous array; under
+ * {@code -XX:+UseParallelGC} ({@code scripts/tandem}, the benchmarks) the offset is whatever the
+ * GC gives, and a misaligned record spans three lines instead of two. The three are adjacent and
+ * fetched in parallel once the slot is known, so this costs bandwidth more than latency; a short
+ * test of PAD 0..7 in the benchmark showed differences within the machine's noise.
  *
  * <p><b>Cold fields</b> stay in arrays by slot: liveness, generation, rule, direction, the
  * cluster-wide name {@code (creatorid, id)}, creation time, the re-learning count, and per half
