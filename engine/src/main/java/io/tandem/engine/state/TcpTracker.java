@@ -211,21 +211,32 @@ final class TcpTracker {
                 break;
         }
         if (result == PASS) {
-            final int dirIndex = forward ? 0 : 1;
-            r[b + StateStore.W_PACKETS + dirIndex]++;
-            r[b + StateStore.W_BYTES + dirIndex] += p.ipLength;
-            int here = StateStore.here(r, b) | (forward ? SEEN_SRC : SEEN_DST);
-            if (proto == DecodedPacket.PROTO_TCP && (p.tcpFlags & DecodedPacket.TH_ACK) != 0) {
-                final int ack = (int) p.ack - seqDiff(slot, r, b, d);
-                final int bit = forward ? ACK_SEEN_SRC : ACK_SEEN_DST;
-                if ((here & bit) == 0 || seqGt(ack, StateStore.lastAck(r, b, s))) {
-                    StateStore.setLastAck(r, b, s, ack);
-                    here |= bit;
-                }
-            }
-            StateStore.setHere(r, b, here);
+            passed(slot, r, b, p, forward, proto == DecodedPacket.PROTO_TCP);
         }
         return result;
+    }
+
+    /**
+     * After {@link StateTable#PASS}: the per-direction counters, what passed here, and the highest ack
+     * the sender sent. (Apart from {@link #track} to keep that small enough for the JIT to inline.)
+     */
+    private void passed(final int slot, final long[] r, final int b, final DecodedPacket p, final boolean forward,
+            final boolean tcp) {
+        final int dirIndex = forward ? 0 : 1;
+        r[b + StateStore.W_PACKETS + dirIndex]++;
+        r[b + StateStore.W_BYTES + dirIndex] += p.ipLength;
+        int here = StateStore.here(r, b) | (forward ? SEEN_SRC : SEEN_DST);
+        if (tcp && (p.tcpFlags & DecodedPacket.TH_ACK) != 0) {
+            final int s = forward ? PEER_SRC : PEER_DST;
+            final int d = forward ? PEER_DST : PEER_SRC;
+            final int ack = (int) p.ack - seqDiff(slot, r, b, d);
+            final int bit = forward ? ACK_SEEN_SRC : ACK_SEEN_DST;
+            if ((here & bit) == 0 || seqGt(ack, StateStore.lastAck(r, b, s))) {
+                StateStore.setLastAck(r, b, s, ack);
+                here |= bit;
+            }
+        }
+        StateStore.setHere(r, b, here);
     }
 
     /**
