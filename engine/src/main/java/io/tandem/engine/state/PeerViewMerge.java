@@ -40,44 +40,49 @@ final class PeerViewMerge {
      * @return {@link StateTable#MERGE_DERIVED} when this node concluded more than the peer's record says
      */
     int merge(final int slot, final StateHalves v, final boolean swapped, final long nowMillis) {
-        final boolean tcp = st.proto[slot] == DecodedPacket.PROTO_TCP;
+        final long[] r = st.rec;
+        final int b = StateStore.base(slot);
+        final boolean tcp = StateStore.proto(r, b) == DecodedPacket.PROTO_TCP;
         if (tcp) {
-            mergeScaling(slot, v, swapped ? 1 : 0);
+            mergeScaling(r, b, v, swapped ? 1 : 0);
         }
         for (int half = 0; half < 2; half++) {
             final int h = swapped ? 1 - half : half;
-            final int i = slot * 2 + half;
             final int theirs = v.peerState(h);
-            if (stateRank(theirs) > stateRank(st.peerState[i])) {
-                st.peerState[i] = (byte) theirs;
+            if (stateRank(theirs) > stateRank(StateStore.peerState(r, b, half))) {
+                StateStore.setPeerState(r, b, half, theirs);
             }
             if (tcp) {
-                mergeWindows(i, theirs, (int) v.seqLo(h), (int) v.seqHi(h));
+                mergeWindows(r, b, half, theirs, (int) v.seqLo(h), (int) v.seqHi(h));
             }
-            if (v.maxWin(h) > st.maxWin[i]) {
-                st.maxWin[i] = v.maxWin(h);
+            if (v.maxWin(h) > StateStore.maxWin(r, b, half)) {
+                StateStore.setMaxWin(r, b, half, v.maxWin(h));
             }
-            if (st.mss[i] == 0) {
-                st.mss[i] = v.mss(h);
+            if (st.mss[slot * 2 + half] == 0) {
+                st.mss[slot * 2 + half] = v.mss(h);
             }
         }
         final int result = tcp ? tracker.lateAcks(slot) : 0;
-        st.lastActivityMillis[slot] = nowMillis;
-        st.timeoutClass[slot] = (byte) (tcp ? TcpTracker.tcpTimeoutClass(st.peerState[slot * 2], st.peerState[slot * 2 + 1])
-                : laterClass(st.timeoutClass[slot], v.timeoutClass()));
+        StateStore.setLastActivity(r, b, nowMillis);
+        StateStore.setTimeoutClass(r, b, tcp
+                ? TcpTracker.tcpTimeoutClass(StateStore.peerState(r, b, 0), StateStore.peerState(r, b, 1))
+                : laterClass(StateStore.timeoutClass(r, b), v.timeoutClass()));
         return result;
     }
 
     /** A half's sequence numbers from a peer that knows them (its SYN was seen there): each the further. */
-    private void mergeWindows(final int i, final int theirState, final int lo, final int hi) {
+    private static void mergeWindows(final long[] r, final int b, final int i, final int theirState, final int lo,
+            final int hi) {
         if (theirState < TCPS_SYN_SENT || lo == 0) {
             return; // the peer has not seen this half's SYN either
         }
-        if (st.seqLo[i] == 0 || seqGt(lo, st.seqLo[i])) {
-            st.seqLo[i] = lo;
+        final int seqLo = StateStore.seqLo(r, b, i);
+        if (seqLo == 0 || seqGt(lo, seqLo)) {
+            StateStore.setSeqLo(r, b, i, lo);
         }
-        if (hi != 0 && hi != 1 && (st.seqHi[i] == 0 || st.seqHi[i] == 1 || seqGt(hi, st.seqHi[i]))) {
-            st.seqHi[i] = hi;
+        final int seqHi = StateStore.seqHi(r, b, i);
+        if (hi != 0 && hi != 1 && (seqHi == 0 || seqHi == 1 || seqGt(hi, seqHi))) {
+            StateStore.setSeqHi(r, b, i, hi);
         }
     }
 
@@ -87,21 +92,22 @@ final class PeerViewMerge {
      * known, and it dropped the initiator's shift as pf does), drop ours and unscale the initiator's
      * max_win the way pf_tcp_track_full() does.
      */
-    private void mergeScaling(final int slot, final StateHalves v, final int theirSrc) {
-        final int s = slot * 2;
-        final int d = s + 1;
+    private static void mergeScaling(final long[] r, final int b, final StateHalves v, final int theirSrc) {
+        final int s = 0;
+        final int d = 1;
         final int theirDst = 1 - theirSrc;
         final int srcScale = v.wscale(theirSrc);
         final int dstScale = v.wscale(theirDst);
-        if (st.wscale[d] != 0) {
+        if (StateStore.wscale(r, b, d) != 0) {
             return;
         }
-        if ((dstScale & PF_WSCALE_FLAG) != 0 && (st.wscale[s] & PF_WSCALE_FLAG) != 0) {
-            st.wscale[d] = (byte) dstScale;
-        } else if (dstScale == 0 && srcScale == 0 && st.wscale[s] != 0
+        final int ourSrcScale = StateStore.wscale(r, b, s);
+        if ((dstScale & PF_WSCALE_FLAG) != 0 && (ourSrcScale & PF_WSCALE_FLAG) != 0) {
+            StateStore.setWscale(r, b, d, dstScale);
+        } else if (dstScale == 0 && srcScale == 0 && ourSrcScale != 0
                 && v.peerState(theirDst) >= TCPS_SYN_SENT && v.seqLo(theirDst) != 0) {
-            st.maxWin[s] = Math.min(TCP_MAXWIN, st.maxWin[s] << (st.wscale[s] & PF_WSCALE_MASK));
-            st.wscale[s] = 0;
+            StateStore.setMaxWin(r, b, s, Math.min(TCP_MAXWIN, StateStore.maxWin(r, b, s) << (ourSrcScale & PF_WSCALE_MASK)));
+            StateStore.setWscale(r, b, s, 0);
         }
     }
 

@@ -67,7 +67,9 @@ final class StateExpiry {
 
     /** The state's deadline: last activity plus its class's timeout, adaptively scaled. */
     long expiresAtMillis(final int slot) {
-        return store.lastActivityMillis[slot] + timeouts.scaledSeconds(store.timeoutClass[slot], store.size()) * 1000L;
+        final long[] r = store.rec;
+        final int b = StateStore.base(slot);
+        return StateStore.lastActivity(r, b) + timeouts.scaledSeconds(StateStore.timeoutClass(r, b), store.size()) * 1000L;
     }
 
     /**

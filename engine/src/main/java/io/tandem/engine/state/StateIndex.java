@@ -10,8 +10,11 @@ import org.agrona.collections.Long2LongHashMap;
  * <p><b>Key index.</b> Each live state has two entries in one open-addressing hash index, like
  * NPF's {@code c_forw_entry}/{@code c_back_entry}: the forward key (the 5-tuple as the initiator sent
  * it) and the backward key (the reply as it appears on the wire: addresses and ports swapped); a
- * self-keyed state (same address and port at both ends) has one. An entry is {@code slot << 1 | side}
- * (side 0 forward, 1 backward) with its 32-bit hash alongside. The index has a power-of-two size of
+ * self-keyed state (same address and port at both ends) has one. An entry is one {@code long}: the
+ * key's 32-bit hash (the fingerprint) in the high half and {@code slot << 1 | side} (side 0 forward,
+ * 1 backward) in the low half, {@link #EMPTY_WORD} for none. A probe reads one word per candidate and
+ * goes to the slot's record in the {@link StateStore} only when the fingerprint matches, so a lookup
+ * at the usual load touches one line of the index and the record's lines. The index has a power-of-two size of
  * at least {@code 2 * capacity / 0.7} entries (two entries per state at load ≤ 0.7), linear probing
  * and backward-shift deletion, so there are no tombstones and probe lengths do not degrade with
  * churn. Keys are family, protocol, both addresses, both ports and the interface index (0 in a
@@ -23,7 +26,7 @@ import org.agrona.collections.Long2LongHashMap;
  * <p><b>Identity index.</b> {@code (creatorid, id) → slot}, for pfsync messages that name a state
  * only by its identity (Agrona's open-addressing {@link Long2LongHashMap}, sized once).
  *
- * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> 8 bytes per key-index entry and
+ * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> 8 bytes per key-index entry (one long) and
  * 16 per identity-index entry, both sized to powers of two at construction: 4.2 MB each for
  * 100,000 states (about 84 bytes per state together). Nothing
  * allocates after construction. <b>Failure policy:</b> none needed: a miss is -1 ({@link #EMPTY}),
@@ -32,11 +35,14 @@ import org.agrona.collections.Long2LongHashMap;
 final class StateIndex {
     /** No entry. */
     static final int EMPTY = -1;
+    /** An empty index word (its low half, -1, is never an entry: slots are below 2^27). */
+    static final long EMPTY_WORD = -1L;
     private static final double MAX_LOAD = 0.7;
 
     private final StateStore store;
-    private final int[] index;
-    private final int[] indexHash;
+    private final long[] rec;
+    /** Per entry: hash in the high 32 bits, {@code slot << 1 | side} in the low 32. */
+    private final long[] index;
     private final int mask;
     private final long seed0;
     private final long seed1;
@@ -44,6 +50,7 @@ final class StateIndex {
 
     StateIndex(final StateStore store) {
         this.store = store;
+        this.rec = store.rec;
         final SecureRandom random = new SecureRandom();
         this.seed0 = random.nextLong();
         this.seed1 = random.nextLong() | 1L;
@@ -52,9 +59,8 @@ final class StateIndex {
         if (indexSize < wanted) {
             indexSize <<= 1;
         }
-        index = new int[indexSize];
-        indexHash = new int[indexSize];
-        java.util.Arrays.fill(index, EMPTY);
+        index = new long[indexSize];
+        java.util.Arrays.fill(index, EMPTY_WORD);
         mask = indexSize - 1;
         idIndex = new Long2LongHashMap(Math.max(16, store.capacity * 2), 0.65f, -1L);
     }
@@ -67,14 +73,18 @@ final class StateIndex {
     int find(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
         final int h = (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
+        final long fingerprint = (long) h << 32;
+        final long keyWord = StateStore.keyWord(fam, protocol, ifKey);
+        final long[] idx = index;
         int i = h & mask;
         while (true) {
-            final int entry = index[i];
-            if (entry == EMPTY) {
+            final long w = idx[i];
+            if (w == EMPTY_WORD) {
                 return EMPTY;
             }
-            if (indexHash[i] == h && entryMatches(entry, fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB)) {
-                return entry;
+            if ((w & 0xFFFF_FFFF_0000_0000L) == fingerprint
+                    && entryMatches((int) w, keyWord, aHi, aLo, bHi, bLo, portA, portB)) {
+                return (int) w;
             }
             i = (i + 1) & mask;
         }
@@ -112,6 +122,12 @@ final class StateIndex {
         return id ^ (creator * 0x9E3779B97F4A7C15L);
     }
 
+    /** The 32-bit hash (an entry's fingerprint) of a key, as {@link #find} computes it (tests). */
+    int hashOf(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        return (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
+    }
+
     private long hash(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
         long h = seed0;
@@ -135,62 +151,77 @@ final class StateIndex {
         return Long.rotateLeft(x, 23) * 0x9e3779b97f4a7c15L;
     }
 
-    private boolean entryMatches(final int entry, final int fam, final int protocol, final int ifKey,
-            final long aHi, final long aLo, final long bHi, final long bLo, final int portA, final int portB) {
-        final StateStore s = store;
-        final int slot = entry >>> 1;
-        if (s.family[slot] != (byte) fam || s.proto[slot] != (byte) protocol || s.ifindex[slot] != ifKey) {
+    /**
+     * The record of the entry's slot has this key on the entry's side. {@code keyWord} is
+     * {@link StateStore#keyWord}: family and protocol compare as bytes, as they are stored.
+     */
+    private boolean entryMatches(final int entry, final long keyWord, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        final long[] r = rec;
+        final int b = StateStore.base(entry >>> 1);
+        if ((r[b + StateStore.W_KEY] & StateStore.KEY_MASK) != keyWord) {
             return false;
         }
         if ((entry & 1) == 0) {
-            return s.srcLo[slot] == aLo && s.dstLo[slot] == bLo && s.srcHi[slot] == aHi && s.dstHi[slot] == bHi
-                && s.srcPort[slot] == portA && s.dstPort[slot] == portB;
+            return r[b + StateStore.W_SRC_LO] == aLo && r[b + StateStore.W_DST_LO] == bLo
+                && r[b + StateStore.W_SRC_HI] == aHi && r[b + StateStore.W_DST_HI] == bHi
+                && r[b + StateStore.W_PORTS] == StateStore.ports(portA, portB);
         }
-        return s.dstLo[slot] == aLo && s.srcLo[slot] == bLo && s.dstHi[slot] == aHi && s.srcHi[slot] == bHi
-            && s.dstPort[slot] == portA && s.srcPort[slot] == portB;
+        return r[b + StateStore.W_DST_LO] == aLo && r[b + StateStore.W_SRC_LO] == bLo
+            && r[b + StateStore.W_DST_HI] == aHi && r[b + StateStore.W_SRC_HI] == bHi
+            && r[b + StateStore.W_PORTS] == StateStore.ports(portB, portA);
     }
 
     /** Hash of a slot's forward (side 0) or backward (side 1) key. */
     private int slotHash(final int slot, final int side) {
-        final StateStore s = store;
+        final long[] r = rec;
+        final int b = StateStore.base(slot);
+        final int fam = StateStore.family(r, b);
+        final int protocol = StateStore.proto(r, b) & 0xff;
+        final int ifKey = StateStore.ifindex(r, b);
+        final int sPort = StateStore.srcPort(r, b);
+        final int dPort = StateStore.dstPort(r, b);
         if (side == 0) {
-            return (int) hash(s.family[slot], s.proto[slot] & 0xff, s.ifindex[slot], s.srcHi[slot], s.srcLo[slot],
-                s.dstHi[slot], s.dstLo[slot], s.srcPort[slot], s.dstPort[slot]);
+            return (int) hash(fam, protocol, ifKey, r[b + StateStore.W_SRC_HI], r[b + StateStore.W_SRC_LO],
+                r[b + StateStore.W_DST_HI], r[b + StateStore.W_DST_LO], sPort, dPort);
         }
-        return (int) hash(s.family[slot], s.proto[slot] & 0xff, s.ifindex[slot], s.dstHi[slot], s.dstLo[slot],
-            s.srcHi[slot], s.srcLo[slot], s.dstPort[slot], s.srcPort[slot]);
+        return (int) hash(fam, protocol, ifKey, r[b + StateStore.W_DST_HI], r[b + StateStore.W_DST_LO],
+            r[b + StateStore.W_SRC_HI], r[b + StateStore.W_SRC_LO], dPort, sPort);
     }
 
     private void insertSide(final int slot, final int side) {
         final int h = slotHash(slot, side);
         int i = h & mask;
-        while (index[i] != EMPTY) {
+        while (index[i] != EMPTY_WORD) {
             i = (i + 1) & mask;
         }
-        index[i] = (slot << 1) | side;
-        indexHash[i] = h;
+        index[i] = ((long) h << 32) | ((slot << 1) | side);
     }
 
     /** Removes an entry and closes the gap by shifting later entries of the run back (no tombstones). */
     private void deleteSide(final int slot, final int side) {
         final int entry = (slot << 1) | side;
         int i = slotHash(slot, side) & mask;
-        while (index[i] != entry) {
-            assert index[i] != EMPTY : "index entry missing";
+        while ((int) index[i] != entry) {
+            assert index[i] != EMPTY_WORD : "index entry missing";
             i = (i + 1) & mask;
         }
         int hole = i;
         int j = (i + 1) & mask;
-        while (index[j] != EMPTY) {
-            final int home = indexHash[j] & mask;
+        while (index[j] != EMPTY_WORD) {
+            final int home = (int) (index[j] >>> 32) & mask;
             // Move j into the hole unless its home lies cyclically in (hole, j].
             if (((j - home) & mask) >= ((j - hole) & mask)) {
                 index[hole] = index[j];
-                indexHash[hole] = indexHash[j];
                 hole = j;
             }
             j = (j + 1) & mask;
         }
-        index[hole] = EMPTY;
+        index[hole] = EMPTY_WORD;
+    }
+
+    /** The raw index word at {@code i} (tests). */
+    long word(final int i) {
+        return index[i];
     }
 }

@@ -20,7 +20,8 @@ import java.util.function.IntConsumer;
  *
  * <p><b>Parts.</b> This class is the table's one entry point and life cycle; the work is done by:
  * <ul>
- * <li>{@link StateStore} — the fields, structure of arrays by slot, the free stack, generations;</li>
+ * <li>{@link StateStore} — the fields: the hot ones packed into one 128-byte record per slot, the
+ *     cold ones in arrays by slot; the free stack, generations;</li>
  * <li>{@link StateIndex} — forward and backward keys in a keyed open-addressing hash (NPF's
  *     {@code npf_conndb}), and {@code (creatorid, id) → slot};</li>
  * <li>{@link TcpTracker} — pf's per-packet checks: {@code pf_tcp_track_full()}, SINGLE/MULTIPLE
@@ -45,9 +46,10 @@ import java.util.function.IntConsumer;
  * One read comes from other threads: {@link #size()}, a plain int read by the metrics scrape as a
  * gauge (it may be a moment stale, never torn).
  *
- * <p><b>Memory bound.</b> Fixed at construction, in the parts: 171 bytes per slot in the store, about
- * 84 in the two indexes and 9 in the tracker — about 264 bytes per state, 26 MB for pf's default
- * 100,000 states — plus 4 bytes per rule; the sync policy adds its own (see there). Nothing on the
+ * <p><b>Memory bound.</b> Fixed at construction, in the parts: 182 bytes per slot in the store (128 of
+ * them the packed record) and about 84 in the two indexes — about 266 bytes per state, 27 MB for pf's
+ * default 100,000 states — plus 4 bytes per rule; the sync policy adds its own (see there). The
+ * capacity is at most {@code 2^27 - 1} states (the records are one Java array). Nothing on the
  * packet path allocates.
  *
  * <p><b>Failure policy.</b> No exceptions on the packet path. A full table, a duplicate key or a
@@ -217,7 +219,7 @@ public final class StateTable {
             counters.increment(StateCounter.MISMATCH_BAD_ICMP_ERROR);
             return -1;
         }
-        if (store.proto[slot] == DecodedPacket.PROTO_TCP && !tracker.quoteInWindow(slot, quotedForward, p.innerSeq)) {
+        if (store.proto(slot) == DecodedPacket.PROTO_TCP && !tracker.quoteInWindow(slot, quotedForward, p.innerSeq)) {
             counters.increment(StateCounter.MISMATCH_BAD_ICMP_ERROR);
             return -1;
         }
@@ -306,8 +308,8 @@ public final class StateTable {
         }
         if (existing != EMPTY) {
             final int old = existing >>> 1;
-            if (st.proto[old] == DecodedPacket.PROTO_TCP
-                    && st.peerState[old * 2] >= TCPS_FIN_WAIT_2 && st.peerState[old * 2 + 1] >= TCPS_FIN_WAIT_2) {
+            if (st.proto(old) == DecodedPacket.PROTO_TCP
+                    && st.peerState(old, PEER_SRC) >= TCPS_FIN_WAIT_2 && st.peerState(old, PEER_DST) >= TCPS_FIN_WAIT_2) {
                 remove(old, StateRemoveReason.REUSED);
             } else {
                 counters.increment(StateCounter.INSERT_FAILED_DUPLICATE);
@@ -319,28 +321,22 @@ public final class StateTable {
         if (slotWatcher != null) {
             slotWatcher.allocated(slot);
         }
-        st.family[slot] = (byte) p.family;
-        st.proto[slot] = (byte) p.protocol;
-        st.srcHi[slot] = p.srcHi;
-        st.srcLo[slot] = p.srcLo;
-        st.dstHi[slot] = p.dstHi;
-        st.dstLo[slot] = p.dstLo;
-        st.srcPort[slot] = p.srcPort;
-        st.dstPort[slot] = p.dstPort;
-        st.ifindex[slot] = ifKey;
+        st.setKey(slot, p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort);
         st.direction[slot] = (byte) dir;
         st.creatorIds[slot] = creatorId;
         st.ids[slot] = ++nextId;
         st.creationMillis[slot] = nowMillis;
-        st.lastActivityMillis[slot] = nowMillis;
-        st.packets[slot * 2] = 1;
-        st.packets[slot * 2 + 1] = 0;
-        st.bytes[slot * 2] = p.ipLength;
-        st.bytes[slot * 2 + 1] = 0;
+        final long[] r = st.rec;
+        final int b = StateStore.base(slot);
+        r[b + StateStore.W_LAST_ACTIVITY] = nowMillis;
+        r[b + StateStore.W_PACKETS] = 1;
+        r[b + StateStore.W_PACKETS + 1] = 0;
+        r[b + StateStore.W_BYTES] = p.ipLength;
+        r[b + StateStore.W_BYTES + 1] = 0;
         tracker.start(slot, p);
         index.insert(slot);
         if (deferred) {
-            st.stateFlags[slot] = PFSTATE_ACK;
+            StateStore.setStateFlags(r, b, PFSTATE_ACK);
         }
         sync.created(slot, nowMillis);
         listener.onInsert(this, slot);
@@ -401,30 +397,23 @@ public final class StateTable {
         if (slotWatcher != null) {
             slotWatcher.allocated(slot);
         }
-        st.family[slot] = (byte) af;
-        st.proto[slot] = (byte) protocol;
-        st.srcHi[slot] = sHi;
-        st.srcLo[slot] = sLo;
-        st.dstHi[slot] = dHi;
-        st.dstLo[slot] = dLo;
-        st.srcPort[slot] = sPort;
-        st.dstPort[slot] = dPort;
-        st.ifindex[slot] = ifKey;
+        st.setKey(slot, af, protocol, ifKey, sHi, sLo, dHi, dLo, sPort, dPort);
         st.direction[slot] = (byte) state.direction();
         st.creatorIds[slot] = state.creatorId();
         st.ids[slot] = state.id();
         st.creationMillis[slot] = state.creationMillis();
-        st.lastActivityMillis[slot] = lastActivity;
-        st.timeoutClass[slot] = (byte) expiry.knownTimeoutClass(protocol, state.timeoutClass());
+        final long[] r = st.rec;
+        final int b = StateStore.base(slot);
+        r[b + StateStore.W_LAST_ACTIVITY] = lastActivity;
+        StateStore.setTimeoutClass(r, b, expiry.knownTimeoutClass(protocol, state.timeoutClass()));
         for (int i = 0; i < 2; i++) {
-            st.packets[slot * 2 + i] = state.packets(i);
-            st.bytes[slot * 2 + i] = state.bytes(i);
+            r[b + StateStore.W_PACKETS + i] = state.packets(i);
+            r[b + StateStore.W_BYTES + i] = state.bytes(i);
             restorePeer(slot, i, state.seqLo(i), state.seqHi(i), state.seqDiff(i), state.maxWin(i), state.mss(i),
                     state.peerState(i), state.wscale(i), keepWindows);
         }
-        st.resync[slot] = protocol == DecodedPacket.PROTO_TCP;
+        tracker.restored(slot, protocol == DecodedPacket.PROTO_TCP);
         st.resyncPackets[slot] = RESYNC_PACKETS;
-        tracker.restored(slot);
         sync.restored(slot, lastActivity);
         index.insert(slot);
         return slot;
@@ -440,15 +429,16 @@ public final class StateTable {
             final boolean keepWindows) {
         assert onOwnerThread();
         final StateStore st = store;
-        final int i = slot * 2 + peer;
-        final boolean clear = st.proto[slot] == DecodedPacket.PROTO_TCP && !keepWindows;
-        st.seqLo[i] = clear ? 0 : (int) seqLoValue;
-        st.seqHi[i] = clear ? 1 : (int) seqHiValue;
-        st.seqDiff[i] = (int) seqDiffValue;
-        st.maxWin[i] = maxWinValue;
-        st.mss[i] = mssValue;
-        st.peerState[i] = (byte) state;
-        st.wscale[i] = (byte) wscaleValue;
+        final long[] r = st.rec;
+        final int b = StateStore.base(slot);
+        final boolean clear = StateStore.proto(r, b) == DecodedPacket.PROTO_TCP && !keepWindows;
+        StateStore.setSeqLo(r, b, peer, clear ? 0 : (int) seqLoValue);
+        StateStore.setSeqHi(r, b, peer, clear ? 1 : (int) seqHiValue);
+        st.setSeqDiff(slot, peer, (int) seqDiffValue);
+        StateStore.setMaxWin(r, b, peer, maxWinValue);
+        st.mss[slot * 2 + peer] = mssValue;
+        StateStore.setPeerState(r, b, peer, state);
+        StateStore.setWscale(r, b, peer, wscaleValue);
     }
 
     /** Removes a live state now, counting {@code reason}; its slot's generation is bumped. */
@@ -473,9 +463,10 @@ public final class StateTable {
         if (!store.live[slot]) {
             throw new IllegalStateException("slot not live: " + slot);
         }
-        if ((store.stateFlags[slot] & PFSTATE_ACK) != 0) {
+        final int b = StateStore.base(slot);
+        if ((StateStore.stateFlags(store.rec, b) & PFSTATE_ACK) != 0) {
             heldListener.heldStateRemoved(this, slot);
-            store.stateFlags[slot] &= ~PFSTATE_ACK;
+            StateStore.setStateFlags(store.rec, b, StateStore.stateFlags(store.rec, b) & ~PFSTATE_ACK);
         }
         if (tellListener) {
             listener.onRemove(this, slot, reason);
@@ -522,18 +513,22 @@ public final class StateTable {
         assert onOwnerThread();
         final StateStore st = store;
         assert st.live[slot];
-        final int before = st.peerState[slot * 2] << 16 | st.peerState[slot * 2 + 1] << 8 | st.timeoutClass[slot];
-        final int sender = slot * 2 + (forward ? PEER_SRC : PEER_DST);
-        final int maxWinBefore = st.maxWin[sender];
-        final int result = tracker.track(slot, p, forward, nowMillis);
+        final long[] r = st.rec;
+        final int b = StateStore.base(slot);
+        final int before = StateStore.peerState(r, b, PEER_SRC) << 16 | StateStore.peerState(r, b, PEER_DST) << 8
+                | StateStore.timeoutClass(r, b);
+        final int sender = forward ? PEER_SRC : PEER_DST;
+        final int maxWinBefore = StateStore.maxWin(r, b, sender);
+        final int result = tracker.track(slot, b, p, forward, nowMillis);
         if (result == STATE_REUSED) {
             remove(slot, StateRemoveReason.REUSED);
             return result;
         }
-        if (before != (st.peerState[slot * 2] << 16 | st.peerState[slot * 2 + 1] << 8 | st.timeoutClass[slot])) {
+        if (before != (StateStore.peerState(r, b, PEER_SRC) << 16 | StateStore.peerState(r, b, PEER_DST) << 8
+                | StateStore.timeoutClass(r, b))) {
             listener.onUpdate(this, slot, sync.changed(slot, nowMillis));
         } else if (result == PASS) {
-            final int hints = sync.updated(slot, nowMillis, st.maxWin[sender] > maxWinBefore);
+            final int hints = sync.updated(slot, nowMillis, StateStore.maxWin(r, b, sender) > maxWinBefore);
             if (hints != StateSyncHooks.NO_REPORT) {
                 listener.onUpdate(this, slot, hints);
             }
@@ -597,13 +592,15 @@ public final class StateTable {
      */
     public void trustWindows(final int slot) {
         assert onOwnerThread();
-        store.resync[slot] = false;
+        tracker.endResync(slot);
     }
 
     /** Sets or clears {@link PfConstants#PFSTATE_ACK}: the deferral of the state's first packet starts or ends. */
     public void deferred(final int slot, final boolean held) {
         assert onOwnerThread();
-        store.stateFlags[slot] = (byte) (held ? store.stateFlags[slot] | PFSTATE_ACK : store.stateFlags[slot] & ~PFSTATE_ACK);
+        final int b = StateStore.base(slot);
+        final int flags = StateStore.stateFlags(store.rec, b);
+        StateStore.setStateFlags(store.rec, b, held ? flags | PFSTATE_ACK : flags & ~PFSTATE_ACK);
     }
 
     /**
@@ -742,45 +739,45 @@ public final class StateTable {
 
     /** pf's {@code state_flags}: {@link PfConstants#PFSTATE_ACK} while the state's first packet is held (deferral). */
     public int stateFlags(final int slot) {
-        return store.stateFlags[slot] & 0xff;
+        return StateStore.stateFlags(store.rec, StateStore.base(slot)) & 0xff;
     }
 
     public int family(final int slot) {
-        return store.family[slot];
+        return store.family(slot);
     }
 
     public int protocol(final int slot) {
-        return store.proto[slot] & 0xff;
+        return store.proto(slot) & 0xff;
     }
 
     public long srcHi(final int slot) {
-        return store.srcHi[slot];
+        return store.rec[StateStore.base(slot) + StateStore.W_SRC_HI];
     }
 
     public long srcLo(final int slot) {
-        return store.srcLo[slot];
+        return store.rec[StateStore.base(slot) + StateStore.W_SRC_LO];
     }
 
     public long dstHi(final int slot) {
-        return store.dstHi[slot];
+        return store.rec[StateStore.base(slot) + StateStore.W_DST_HI];
     }
 
     public long dstLo(final int slot) {
-        return store.dstLo[slot];
+        return store.rec[StateStore.base(slot) + StateStore.W_DST_LO];
     }
 
     /** Initiator's port (ICMP echo: the identifier). */
     public int srcPort(final int slot) {
-        return store.srcPort[slot];
+        return StateStore.srcPort(store.rec, StateStore.base(slot));
     }
 
     public int dstPort(final int slot) {
-        return store.dstPort[slot];
+        return StateStore.dstPort(store.rec, StateStore.base(slot));
     }
 
     /** Bound interface index; 0 for floating states (always 0 in a floating table). */
     public int ifindex(final int slot) {
-        return store.ifindex[slot];
+        return StateStore.ifindex(store.rec, StateStore.base(slot));
     }
 
     /** Creating rule number, -1 for none (pfsync writes 0xffffffff). */
@@ -807,31 +804,31 @@ public final class StateTable {
 
     /** pf's {@code state->expire}: time of the last activity that refreshed the state. */
     public long lastActivityMillis(final int slot) {
-        return store.lastActivityMillis[slot];
+        return store.rec[StateStore.base(slot) + StateStore.W_LAST_ACTIVITY];
     }
 
     /** {@code PFTM_*} index ({@link StateTimeouts}). */
     public int timeoutClass(final int slot) {
-        return store.timeoutClass[slot];
+        return store.timeoutClass(slot);
     }
 
     /** Packets passed: {@code dirIndex} 0 = sent by the initiator, 1 = by the responder (pf's packets[0/1]). */
     public long packets(final int slot, final int dirIndex) {
-        return store.packets[slot * 2 + dirIndex];
+        return store.rec[StateStore.base(slot) + StateStore.W_PACKETS + dirIndex];
     }
 
     public long bytes(final int slot, final int dirIndex) {
-        return store.bytes[slot * 2 + dirIndex];
+        return store.rec[StateStore.base(slot) + StateStore.W_BYTES + dirIndex];
     }
 
     /** Highest sequence number sent, plus one ({@link #PEER_SRC} or {@link #PEER_DST}), unsigned. */
     public long seqLo(final int slot, final int peer) {
-        return Integer.toUnsignedLong(store.seqLo[slot * 2 + peer]);
+        return Integer.toUnsignedLong(StateStore.seqLo(store.rec, StateStore.base(slot), peer));
     }
 
     /** Highest sequence number the other end acknowledged plus its window, unsigned. */
     public long seqHi(final int slot, final int peer) {
-        return Integer.toUnsignedLong(store.seqHi[slot * 2 + peer]);
+        return Integer.toUnsignedLong(StateStore.seqHi(store.rec, StateStore.base(slot), peer));
     }
 
     /** Sequence number modulator; always 0 (no modulation here), kept for pfsync. */
@@ -841,7 +838,7 @@ public final class StateTable {
 
     /** Largest window seen from this peer, unscaled. */
     public int maxWin(final int slot, final int peer) {
-        return store.maxWin[slot * 2 + peer];
+        return StateStore.maxWin(store.rec, StateStore.base(slot), peer);
     }
 
     public int mss(final int slot, final int peer) {
@@ -850,11 +847,11 @@ public final class StateTable {
 
     /** {@code TCPS_*} for TCP, {@code PFUDPS_*}/{@code PFOTHERS_*} otherwise, 0 for ICMP. */
     public int peerState(final int slot, final int peer) {
-        return store.peerState[slot * 2 + peer];
+        return store.peerState(slot, peer);
     }
 
     /** {@link PfConstants#PF_WSCALE_FLAG} | shift, or 0. */
     public int wscale(final int slot, final int peer) {
-        return store.wscale[slot * 2 + peer] & 0xff;
+        return StateStore.wscale(store.rec, StateStore.base(slot), peer) & 0xff;
     }
 }

@@ -38,11 +38,17 @@ import io.tandem.engine.decode.DecodedPacket;
  * <p><b>Split paths.</b> When the two directions of a connection cross different firewalls, the
  * bounds pf takes from the other direction's packets lag behind; the tracker widens them to what the
  * packets seen here prove (theory in docs/pfsync.md). For that it keeps, per state, which halves
- * passed here and the highest ack each half sent ({@link #seenHere}, {@link #lastAck}), and asks the
- * table's {@link StateSyncHooks} whether a state is on a split path.
+ * passed here and the highest ack each half sent (the {@code here} bits and last acks of the
+ * {@link StateStore}'s record), and asks the table's {@link StateSyncHooks} whether a state is on a
+ * split path.
  *
- * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> 9 bytes per slot (the seen
- * flags and two last acks), fixed at construction. <b>Failure policy:</b> a packet that fails the
+ * <p><b>Access.</b> Every field is read and written in the state's record through
+ * {@link StateStore}'s static accessors, given the record array and the record's base, computed
+ * once per packet by the table; halves are 0 (src) and 1 (dst), {@code sh} the sender's and
+ * {@code dh} the other's.
+ *
+ * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> none of its own: the seen
+ * bits and the two last acks are in the store's record. <b>Failure policy:</b> a packet that fails the
  * checks is a {@code DROP_*} result, counted under its reason; nothing throws on the packet path.
  *
  * <p><b>Deliberate differences from pf</b>: no sequence-number modulation, scrub or synproxy
@@ -50,10 +56,10 @@ import io.tandem.engine.decode.DecodedPacket;
  * half but sends no RST.
  */
 final class TcpTracker {
-    /** {@link #seenHere}: a packet sent by the initiator (src) passed here; by the responder (dst). */
+    /** Record {@code here} bits: a packet sent by the initiator (src) passed here; by the responder (dst). */
     static final int SEEN_SRC = 1;
     static final int SEEN_DST = 2;
-    /** {@link #seenHere}: a packet with an ACK sent by the src (or dst) half passed here. */
+    /** Record {@code here} bits: a packet with an ACK sent by the src (or dst) half passed here. */
     static final int ACK_SEEN_SRC = 4;
     static final int ACK_SEEN_DST = 8;
     /**
@@ -63,24 +69,16 @@ final class TcpTracker {
     static final int SPLIT_WINDOWS = 2;
 
     private final StateStore st;
+    private final long[] rec;
     private final StateCounters counters;
     private final boolean normalizeTcpFlags;
-    /** Per slot: which halves this node has passed packets (and ACKs) from. */
-    private final byte[] seenHere;
-    /**
-     * Per half: the highest ack number this node saw the half send. On a split path the other half's
-     * SYN or FIN may be known here only later, from the peer, when pf's ACK-driven transitions have
-     * already been missed; {@link #lateAcks} applies them then.
-     */
-    private final int[] lastAck;
     private StateSyncHooks sync = StateSyncHooks.NONE;
 
     TcpTracker(final StateStore store, final StateCounters counters, final boolean normalizeTcpFlags) {
         this.st = store;
+        this.rec = store.rec;
         this.counters = counters;
         this.normalizeTcpFlags = normalizeTcpFlags;
-        this.seenHere = new byte[store.capacity];
-        this.lastAck = new int[store.capacity * 2];
     }
 
     void sync(final StateSyncHooks hooks) {
@@ -89,69 +87,81 @@ final class TcpTracker {
 
     /**
      * pf_create_state(): the halves and timeout class of a new state from its first packet, sent by
-     * the initiator; counts the insert by protocol.
+     * the initiator; counts the insert by protocol. The slot was just allocated (record cleared).
      */
     void start(final int slot, final DecodedPacket p) {
-        final int s = slot * 2;
-        final int d = s + 1;
-        seenHere[slot] = SEEN_SRC;
+        final long[] r = rec;
+        final int b = StateStore.base(slot);
+        StateStore.setHere(r, b, (StateStore.here(r, b) & ~0x0f) | SEEN_SRC);
         switch (p.protocol) {
             case DecodedPacket.PROTO_TCP:
-                initTcp(p, s, d);
-                st.timeoutClass[slot] = StateTimeouts.TCP_FIRST_PACKET;
+                initTcp(slot, r, b, p);
+                StateStore.setTimeoutClass(r, b, StateTimeouts.TCP_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_TCP);
                 break;
             case DecodedPacket.PROTO_UDP:
-                st.peerState[s] = PFUDPS_SINGLE;
-                st.peerState[d] = PFUDPS_NO_TRAFFIC;
-                st.timeoutClass[slot] = StateTimeouts.UDP_FIRST_PACKET;
+                StateStore.setPeerState(r, b, PEER_SRC, PFUDPS_SINGLE);
+                StateStore.setPeerState(r, b, PEER_DST, PFUDPS_NO_TRAFFIC);
+                StateStore.setTimeoutClass(r, b, StateTimeouts.UDP_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_UDP);
                 break;
             case DecodedPacket.PROTO_ICMP:
             case DecodedPacket.PROTO_ICMPV6:
                 // pf sets no half states for ICMP; only the timeout class.
-                st.timeoutClass[slot] = StateTimeouts.ICMP_FIRST_PACKET;
+                StateStore.setTimeoutClass(r, b, StateTimeouts.ICMP_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_ICMP);
                 break;
             default:
-                st.peerState[s] = PFOTHERS_SINGLE;
-                st.peerState[d] = PFOTHERS_NO_TRAFFIC;
-                st.timeoutClass[slot] = StateTimeouts.OTHER_FIRST_PACKET;
+                StateStore.setPeerState(r, b, PEER_SRC, PFOTHERS_SINGLE);
+                StateStore.setPeerState(r, b, PEER_DST, PFOTHERS_NO_TRAFFIC);
+                StateStore.setTimeoutClass(r, b, StateTimeouts.OTHER_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_OTHER);
                 break;
         }
     }
 
-    /** A restored state: nothing has passed here yet. */
-    void restored(final int slot) {
-        seenHere[slot] = 0;
+    /** A restored state: nothing has passed here yet; {@code resync}: its halves re-learn their windows. */
+    void restored(final int slot, final boolean resync) {
+        final long[] r = rec;
+        final int b = StateStore.base(slot);
+        StateStore.setHere(r, b, (StateStore.here(r, b) & StateStore.MODULATED) | (resync ? StateStore.RESYNC : 0));
+    }
+
+    /** Ends the sloppy re-learning of a recovered state's windows. */
+    void endResync(final int slot) {
+        final long[] r = rec;
+        final int b = StateStore.base(slot);
+        StateStore.setHere(r, b, StateStore.here(r, b) & ~StateStore.RESYNC);
     }
 
     /** pf_create_state() for TCP: the initiator's half from its first packet, the responder's empty. */
-    private void initTcp(final DecodedPacket p, final int s, final int d) {
+    private void initTcp(final int slot, final long[] r, final int b, final DecodedPacket p) {
         final int flags = p.tcpFlags;
-        st.seqLo[s] = (int) p.seq;
-        int hi = st.seqLo[s] + p.payloadLength + 1;
+        final int s = PEER_SRC;
+        final int d = PEER_DST;
+        StateStore.setSeqLo(r, b, s, (int) p.seq);
+        int hi = StateStore.seqLo(r, b, s) + p.payloadLength + 1;
         if ((flags & DecodedPacket.TH_SYN) != 0) {
             hi++;
-            st.wscale[s] = (byte) wscaleOption(p);
+            StateStore.setWscale(r, b, s, wscaleOption(p));
         }
         int win = Math.max(p.window, 1);
-        if ((st.wscale[s] & PF_WSCALE_MASK) != 0) {
+        final int ws = StateStore.wscale(r, b, s);
+        if ((ws & PF_WSCALE_MASK) != 0) {
             // Keep max_win in unscaled units, rounding up, as pf.
-            final int shift = st.wscale[s] & PF_WSCALE_MASK;
+            final int shift = ws & PF_WSCALE_MASK;
             win = (win + (1 << shift) - 1) >>> shift;
         }
-        st.maxWin[s] = win;
+        StateStore.setMaxWin(r, b, s, win);
         if ((flags & DecodedPacket.TH_FIN) != 0) {
             hi++;
         }
-        st.seqHi[s] = hi;
-        st.mss[s] = p.mss;
-        st.peerState[s] = TCPS_SYN_SENT;
-        st.seqHi[d] = 1;
-        st.maxWin[d] = 1;
-        st.peerState[d] = TCPS_CLOSED;
+        StateStore.setSeqHi(r, b, s, hi);
+        st.mss[slot * 2 + s] = p.mss;
+        StateStore.setPeerState(r, b, s, TCPS_SYN_SENT);
+        StateStore.setSeqHi(r, b, d, 1);
+        StateStore.setMaxWin(r, b, d, 1);
+        StateStore.setPeerState(r, b, d, TCPS_CLOSED);
     }
 
     /** pf_get_wscale(): 0 when absent, else PF_WSCALE_FLAG with the shift clamped to 14. */
@@ -162,51 +172,71 @@ final class TcpTracker {
         return PF_WSCALE_FLAG | Math.min(p.wscale, TCP_MAX_WINSHIFT);
     }
 
+    /** The half's {@code seqdiff}: 0 unless the record says {@link StateStore#MODULATED}. */
+    private int seqDiff(final int slot, final long[] r, final int b, final int h) {
+        return (StateStore.here(r, b) & StateStore.MODULATED) == 0 ? 0 : st.seqDiff[slot * 2 + h];
+    }
+
     /**
      * Checks a packet against its state and advances the state, as pf's {@code pf_test_state_*};
      * on {@link StateTable#PASS} also the per-direction counters and what passed here.
      *
+     * @param b the slot's record base, {@link StateStore#base}
      * @return {@link StateTable#PASS}, a {@code DROP_*} code, or {@link StateTable#STATE_REUSED}
      *         (the caller removes the state)
      */
-    int track(final int slot, final DecodedPacket p, final boolean forward, final long nowMillis) {
-        final int s = slot * 2 + (forward ? PEER_SRC : PEER_DST);
-        final int d = slot * 2 + (forward ? PEER_DST : PEER_SRC);
+    int track(final int slot, final int b, final DecodedPacket p, final boolean forward, final long nowMillis) {
+        final long[] r = rec;
+        final int s = forward ? PEER_SRC : PEER_DST;
+        final int d = forward ? PEER_DST : PEER_SRC;
         final int result;
-        switch (st.proto[slot]) {
+        final byte proto = StateStore.proto(r, b);
+        switch (proto) {
             case DecodedPacket.PROTO_TCP:
-                result = trackTcp(slot, p, s, d, nowMillis);
+                result = trackTcp(slot, r, b, p, s, d, nowMillis);
                 break;
             case DecodedPacket.PROTO_UDP:
-                trackSingleMultiple(slot, s, d, nowMillis, StateTimeouts.UDP_SINGLE, StateTimeouts.UDP_MULTIPLE);
+                trackSingleMultiple(r, b, s, d, nowMillis, StateTimeouts.UDP_SINGLE, StateTimeouts.UDP_MULTIPLE);
                 result = PASS;
                 break;
             case DecodedPacket.PROTO_ICMP:
             case DecodedPacket.PROTO_ICMPV6:
-                st.lastActivityMillis[slot] = nowMillis;
-                st.timeoutClass[slot] = StateTimeouts.ICMP_ERROR_REPLY;
+                StateStore.setLastActivity(r, b, nowMillis);
+                StateStore.setTimeoutClass(r, b, StateTimeouts.ICMP_ERROR_REPLY);
                 result = PASS;
                 break;
             default:
-                trackSingleMultiple(slot, s, d, nowMillis, StateTimeouts.OTHER_SINGLE, StateTimeouts.OTHER_MULTIPLE);
+                trackSingleMultiple(r, b, s, d, nowMillis, StateTimeouts.OTHER_SINGLE, StateTimeouts.OTHER_MULTIPLE);
                 result = PASS;
                 break;
         }
         if (result == PASS) {
-            final int dirIndex = forward ? 0 : 1;
-            st.packets[slot * 2 + dirIndex]++;
-            st.bytes[slot * 2 + dirIndex] += p.ipLength;
-            seenHere[slot] |= (byte) (forward ? SEEN_SRC : SEEN_DST);
-            if (st.proto[slot] == DecodedPacket.PROTO_TCP && (p.tcpFlags & DecodedPacket.TH_ACK) != 0) {
-                final int ack = (int) p.ack - st.seqDiff[d];
-                final int bit = forward ? ACK_SEEN_SRC : ACK_SEEN_DST;
-                if ((seenHere[slot] & bit) == 0 || seqGt(ack, lastAck[s])) {
-                    lastAck[s] = ack;
-                    seenHere[slot] |= (byte) bit;
-                }
-            }
+            passed(slot, r, b, p, forward, proto == DecodedPacket.PROTO_TCP);
         }
         return result;
+    }
+
+    /**
+     * After {@link StateTable#PASS}: the per-direction counters, what passed here, and the highest ack
+     * the sender sent. (Apart from {@link #track} to keep that small enough for the JIT to inline.)
+     */
+    private void passed(final int slot, final long[] r, final int b, final DecodedPacket p, final boolean forward,
+            final boolean tcp) {
+        final int dirIndex = forward ? 0 : 1;
+        r[b + StateStore.W_PACKETS + dirIndex]++;
+        r[b + StateStore.W_BYTES + dirIndex] += p.ipLength;
+        int here = StateStore.here(r, b) | (forward ? SEEN_SRC : SEEN_DST);
+        if (tcp && (p.tcpFlags & DecodedPacket.TH_ACK) != 0) {
+            final int s = forward ? PEER_SRC : PEER_DST;
+            final int d = forward ? PEER_DST : PEER_SRC;
+            final int ack = (int) p.ack - seqDiff(slot, r, b, d);
+            final int bit = forward ? ACK_SEEN_SRC : ACK_SEEN_DST;
+            if ((here & bit) == 0 || seqGt(ack, StateStore.lastAck(r, b, s))) {
+                StateStore.setLastAck(r, b, s, ack);
+                here |= bit;
+            }
+        }
+        StateStore.setHere(r, b, here);
     }
 
     /**
@@ -215,25 +245,30 @@ final class TcpTracker {
      * <= seqhi}.
      */
     boolean quoteInWindow(final int slot, final boolean quotedForward, final long innerSeq) {
-        final int x = slot * 2 + (quotedForward ? PEER_SRC : PEER_DST); // sender of the quote
-        final int y = slot * 2 + (quotedForward ? PEER_DST : PEER_SRC);
-        final int dws = st.wscale[x] != 0 && st.wscale[y] != 0 ? st.wscale[y] & PF_WSCALE_MASK : 0;
-        final int seq = (int) innerSeq - st.seqDiff[x];
-        return seqGeq(st.seqHi[x], seq) && seqGeq(seq, st.seqLo[x] - (st.maxWin[y] << dws));
+        final long[] r = rec;
+        final int b = StateStore.base(slot);
+        final int x = quotedForward ? PEER_SRC : PEER_DST; // sender of the quote
+        final int y = quotedForward ? PEER_DST : PEER_SRC;
+        final int wsY = StateStore.wscale(r, b, y);
+        final int dws = StateStore.wscale(r, b, x) != 0 && wsY != 0 ? wsY & PF_WSCALE_MASK : 0;
+        final int seq = (int) innerSeq - seqDiff(slot, r, b, x);
+        return seqGeq(StateStore.seqHi(r, b, x), seq)
+            && seqGeq(seq, StateStore.seqLo(r, b, x) - (StateStore.maxWin(r, b, y) << dws));
     }
 
     /** pf_test_state_udp() and pf_test_state_other(): the sender is at least SINGLE; an answer makes the other MULTIPLE. */
-    private void trackSingleMultiple(final int slot, final int s, final int d, final long nowMillis,
+    private static void trackSingleMultiple(final long[] r, final int b, final int s, final int d, final long nowMillis,
             final int singleClass, final int multipleClass) {
-        if (st.peerState[s] < PFUDPS_SINGLE) {
-            st.peerState[s] = PFUDPS_SINGLE;
+        if (StateStore.peerState(r, b, s) < PFUDPS_SINGLE) {
+            StateStore.setPeerState(r, b, s, PFUDPS_SINGLE);
         }
-        if (st.peerState[d] == PFUDPS_SINGLE) {
-            st.peerState[d] = PFUDPS_MULTIPLE;
+        if (StateStore.peerState(r, b, d) == PFUDPS_SINGLE) {
+            StateStore.setPeerState(r, b, d, PFUDPS_MULTIPLE);
         }
-        st.lastActivityMillis[slot] = nowMillis;
-        st.timeoutClass[slot] = (byte) (st.peerState[s] == PFUDPS_MULTIPLE && st.peerState[d] == PFUDPS_MULTIPLE
-            ? multipleClass : singleClass);
+        StateStore.setLastActivity(r, b, nowMillis);
+        StateStore.setTimeoutClass(r, b,
+            StateStore.peerState(r, b, s) == PFUDPS_MULTIPLE && StateStore.peerState(r, b, d) == PFUDPS_MULTIPLE
+                ? multipleClass : singleClass);
     }
 
     /**
@@ -255,23 +290,19 @@ final class TcpTracker {
      * <li>Anything else drops. A mismatch while both halves are SYN_SENT resets the sender's half
      *     (pf also sends a RST there; we do not).
      * </ol>
+     * {@code s} and {@code d} are the sender's and the other's half (0 or 1).
      */
-    private int trackTcp(final int slot, final DecodedPacket p, final int s, final int d, final long nowMillis) {
-        final StateStore st = this.st;
+    private int trackTcp(final int slot, final long[] r, final int b, final DecodedPacket p, final int s, final int d,
+            final long nowMillis) {
         final int flags = p.tcpFlags;
         final boolean syn = (flags & DecodedPacket.TH_SYN) != 0;
         final boolean fin = (flags & DecodedPacket.TH_FIN) != 0;
         final boolean rst = (flags & DecodedPacket.TH_RST) != 0;
         final boolean hasAck = (flags & DecodedPacket.TH_ACK) != 0;
-        final int[] seqLo = st.seqLo;
-        final int[] seqHi = st.seqHi;
-        final int[] maxWin = st.maxWin;
-        final byte[] peerState = st.peerState;
-        final byte[] wscale = st.wscale;
 
         // pf_test_state_tcp(): a new SYN on a connection closed in both directions starts over.
         if ((flags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK)) == DecodedPacket.TH_SYN
-                && peerState[s] >= TCPS_FIN_WAIT_2 && peerState[d] >= TCPS_FIN_WAIT_2) {
+                && StateStore.peerState(r, b, s) >= TCPS_FIN_WAIT_2 && StateStore.peerState(r, b, d) >= TCPS_FIN_WAIT_2) {
             return STATE_REUSED;
         }
         if (normalizeTcpFlags && badFlags(flags)) {
@@ -282,9 +313,9 @@ final class TcpTracker {
         int win = p.window;
         int sws;
         int dws;
-        if (wscale[s] != 0 && wscale[d] != 0 && !syn) {
-            sws = wscale[s] & PF_WSCALE_MASK;
-            dws = wscale[d] & PF_WSCALE_MASK;
+        if (StateStore.wscale(r, b, s) != 0 && StateStore.wscale(r, b, d) != 0 && !syn) {
+            sws = StateStore.wscale(r, b, s) & PF_WSCALE_MASK;
+            dws = StateStore.wscale(r, b, d) & PF_WSCALE_MASK;
         } else {
             sws = 0;
             dws = 0;
@@ -294,22 +325,23 @@ final class TcpTracker {
         int seq = origSeq;
         int end;
         int dataEnd;
-        if (seqLo[s] == 0) {
+        if (StateStore.seqLo(r, b, s) == 0) {
             // First packet from this end: set up its half.
             end = seq + p.payloadLength;
             if (syn) {
                 end++;
-                if ((wscale[d] & PF_WSCALE_FLAG) != 0) {
-                    wscale[s] = (byte) wscaleOption(p);
-                    if ((wscale[s] & PF_WSCALE_FLAG) != 0) {
+                if ((StateStore.wscale(r, b, d) & PF_WSCALE_FLAG) != 0) {
+                    StateStore.setWscale(r, b, s, wscaleOption(p));
+                    if ((StateStore.wscale(r, b, s) & PF_WSCALE_FLAG) != 0) {
                         // Both sides offered scaling: remove the scale from this initial window.
-                        sws = wscale[s] & PF_WSCALE_MASK;
+                        sws = StateStore.wscale(r, b, s) & PF_WSCALE_MASK;
                         win = (win + (1 << sws) - 1) >>> sws;
-                        dws = wscale[d] & PF_WSCALE_MASK;
+                        dws = StateStore.wscale(r, b, d) & PF_WSCALE_MASK;
                     } else {
                         // No scaling after all: undo the scaling of the other side's window.
-                        maxWin[d] = Math.min(TCP_MAXWIN, maxWin[d] << (wscale[d] & PF_WSCALE_MASK));
-                        wscale[d] = 0;
+                        StateStore.setMaxWin(r, b, d, Math.min(TCP_MAXWIN,
+                            StateStore.maxWin(r, b, d) << (StateStore.wscale(r, b, d) & PF_WSCALE_MASK)));
+                        StateStore.setWscale(r, b, d, 0);
                     }
                 }
             }
@@ -317,20 +349,21 @@ final class TcpTracker {
             if (fin) {
                 end++;
             }
-            seqLo[s] = seq;
-            if (peerState[s] < TCPS_SYN_SENT) {
-                peerState[s] = TCPS_SYN_SENT;
+            StateStore.setSeqLo(r, b, s, seq);
+            if (StateStore.peerState(r, b, s) < TCPS_SYN_SENT) {
+                StateStore.setPeerState(r, b, s, TCPS_SYN_SENT);
             }
-            if (st.mss[s] == 0 && syn) {
-                st.mss[s] = p.mss;
+            if (st.mss[slot * 2 + s] == 0 && syn) {
+                st.mss[slot * 2 + s] = p.mss;
             }
             // Slide the window: seqhi may have been set before (state picked up late).
-            final int w = Math.max(1, maxWin[d] << dws);
-            if (seqHi[s] == 1 || seqGeq(end + w, seqHi[s])) {
-                seqHi[s] = end + w;
+            final int w = Math.max(1, StateStore.maxWin(r, b, d) << dws);
+            final int seqHiS = StateStore.seqHi(r, b, s);
+            if (seqHiS == 1 || seqGeq(end + w, seqHiS)) {
+                StateStore.setSeqHi(r, b, s, end + w);
             }
-            if (win > maxWin[s]) {
-                maxWin[s] = win;
+            if (win > StateStore.maxWin(r, b, s)) {
+                StateStore.setMaxWin(r, b, s, win);
             }
         } else {
             end = seq + p.payloadLength;
@@ -343,35 +376,39 @@ final class TcpTracker {
             }
         }
 
-        final boolean dKnown = peerState[d] >= TCPS_SYN_SENT; // d sent its SYN (seen here or told by a peer)
-        if (st.resync[slot]) {
-            final int rawAck = (int) p.ack - st.seqDiff[d];
-            return trackRecovered(slot, s, d, win, sws, end, hasAck ? rawAck : seqLo[d],
-                    hasAck ? dKnown : seqLo[d] != 0, hasAck, fin, rst, nowMillis);
+        final int seqLoD = StateStore.seqLo(r, b, d);
+        final boolean dKnown = StateStore.peerState(r, b, d) >= TCPS_SYN_SENT; // d sent its SYN (seen here or told by a peer)
+        final int here = StateStore.here(r, b);
+        final int diffD = (here & StateStore.MODULATED) == 0 ? 0 : st.seqDiff[slot * 2 + d];
+        if ((here & StateStore.RESYNC) != 0) {
+            final int rawAck = (int) p.ack - diffD;
+            return trackRecovered(slot, r, b, s, d, win, sws, end, hasAck ? rawAck : seqLoD,
+                    hasAck ? dKnown : seqLoD != 0, hasAck, fin, rst, nowMillis);
         }
-        int ack = (int) p.ack - st.seqDiff[d];
+        int ack = (int) p.ack - diffD;
         boolean checkAck = true;
         if (!hasAck) {
-            ack = seqLo[d]; // let it pass the ack skew check
+            ack = seqLoD; // let it pass the ack skew check
         } else if ((ack == 0 && (flags & (DecodedPacket.TH_ACK | DecodedPacket.TH_RST))
                 == (DecodedPacket.TH_ACK | DecodedPacket.TH_RST)) || !dKnown) {
-            ack = seqLo[d]; // broken stacks and FIN|ACK after a SYN timeout: nothing to acknowledge
-        } else if (seqLo[d] == 0) {
+            ack = seqLoD; // broken stacks and FIN|ACK after a SYN timeout: nothing to acknowledge
+        } else if (seqLoD == 0) {
             checkAck = false; // split path: d's state came from a peer before its sequence numbers did
         }
         // The ack is a position in d's sequence space (so it may move d's seqhi) unless it was replaced
         // by a seqlo that is not known yet. pf also moves seqhi by a replaced 0; that would leave a
         // meaningless seqhi which breaks pf's own "seqhi == 1: not set" test when d's SYN is seen later.
-        final boolean ackUsable = dKnown && (ack != seqLo[d] || seqLo[d] != 0);
+        final boolean ackUsable = dKnown && (ack != seqLoD || seqLoD != 0);
 
+        final int seqLoS = StateStore.seqLo(r, b, s);
         if (seq == end) {
             // Ease sequencing restrictions on packets without data.
-            seq = seqLo[s];
+            seq = seqLoS;
             end = seq;
             dataEnd = seq;
         }
 
-        final int ackskew = seqLo[d] - ack;
+        final int ackskew = seqLoD - ack;
         // Split path (theory in docs/pfsync.md): when d's packets do not all pass here, the bounds pf takes
         // from d's packets lag behind, so each is widened to the limit that what this node sees proves.
         // (1) d acknowledges at most what s sent (seqlo[s]) and offers at most its largest window, so s
@@ -381,76 +418,84 @@ final class TcpTracker {
         //     of s's largest windows beyond d's seqlo.
         // Both stay within one or two windows of the connection's live sequence numbers, so a blind
         // (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
-        int hiBound = seqHi[s];
+        final int seqHiS = StateStore.seqHi(r, b, s);
+        final int seqHiD = StateStore.seqHi(r, b, d);
+        final int maxWinD = StateStore.maxWin(r, b, d);
+        int hiBound = seqHiS;
         boolean ackAhead = ackskew >= -MAXACKWINDOW;
         // In a cluster every state may take a split path at any moment (a route moves, a node fails
         // over and back), and a node cannot tell at once that the other direction stopped passing here,
         // so with sync on the widened bounds always apply; alone, a node checks exactly as pf.
-        final boolean remote = sync.clusterChecks() || (seenHere[slot] & (d == slot * 2 ? SEEN_SRC : SEEN_DST)) == 0
+        final boolean remote = sync.clusterChecks() || (here & (d == PEER_SRC ? SEEN_SRC : SEEN_DST)) == 0
                 || sync.splitPath(slot, nowMillis);
         if (dKnown && remote) {
-            final int widened = seqLo[s] + splitReach(maxWin[d], dws);
+            final int widened = seqLoS + splitReach(maxWinD, dws);
             if (seqGt(widened, hiBound)) {
                 hiBound = widened;
             }
-            if (!ackAhead && (seqHi[d] != 1 && seqGeq(seqHi[d], ack)
-                    || seqLo[d] != 0 && seqGeq(seqLo[d] + splitReach(maxWin[s], sws), ack))) {
+            if (!ackAhead && (seqHiD != 1 && seqGeq(seqHiD, ack)
+                    || seqLoD != 0 && seqGeq(seqLoD + splitReach(StateStore.maxWin(r, b, s), sws), ack))) {
                 ackAhead = true; // (3), or: d sent at most the reach of (1) beyond its seqlo, so s acks no more
             }
         }
 
         if (seqGeq(hiBound, dataEnd)                                      // last octet inside the other's window
-                && seqGeq(seq, seqLo[s] - (maxWin[d] << dws))             // retransmit: at most a window back
+                && seqGeq(seq, seqLoS - (maxWinD << dws))                 // retransmit: at most a window back
                 && (!checkAck || (ackAhead                                // acking at most one window back
                         && ackskew <= (MAXACKWINDOW << sws)))             // acking at most one window forward
-                && (!rst || origSeq == seqLo[s] || origSeq == seqLo[s] + 1 || origSeq + 1 == seqLo[s])) {
-            advanceWindows(s, d, win, sws, end, ack, ackUsable);
-            if (syn && peerState[s] < TCPS_SYN_SENT) {
-                peerState[s] = TCPS_SYN_SENT;
+                && (!rst || origSeq == seqLoS || origSeq == seqLoS + 1 || origSeq + 1 == seqLoS)) {
+            advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
+            int stateS = StateStore.peerState(r, b, s);
+            int stateD = StateStore.peerState(r, b, d);
+            if (syn && stateS < TCPS_SYN_SENT) {
+                stateS = TCPS_SYN_SENT;
             }
-            if (fin && peerState[s] < TCPS_CLOSING) {
-                peerState[s] = TCPS_CLOSING;
+            if (fin && stateS < TCPS_CLOSING) {
+                stateS = TCPS_CLOSING;
             }
             if (hasAck) {
-                if (peerState[d] == TCPS_SYN_SENT) {
-                    peerState[d] = TCPS_ESTABLISHED;
-                } else if (peerState[d] == TCPS_CLOSING) {
-                    peerState[d] = TCPS_FIN_WAIT_2;
+                if (stateD == TCPS_SYN_SENT) {
+                    stateD = TCPS_ESTABLISHED;
+                } else if (stateD == TCPS_CLOSING) {
+                    stateD = TCPS_FIN_WAIT_2;
                 }
             }
             if (rst) {
-                peerState[s] = TCPS_TIME_WAIT;
-                peerState[d] = TCPS_TIME_WAIT;
+                stateS = TCPS_TIME_WAIT;
+                stateD = TCPS_TIME_WAIT;
             }
-            st.lastActivityMillis[slot] = nowMillis;
-            st.timeoutClass[slot] = (byte) tcpTimeoutClass(peerState[s], peerState[d]);
+            StateStore.setPeerState(r, b, s, stateS);
+            StateStore.setPeerState(r, b, d, stateD);
+            StateStore.setLastActivity(r, b, nowMillis);
+            StateStore.setTimeoutClass(r, b, tcpTimeoutClass(stateS, stateD));
             return PASS;
         }
         // Loose window forward: beyond seqhi, or on a split path whose other half is not known here yet
         // (its SYN-ACK crossed the peer, whose update is on its way), beyond what s itself sent — pf's
         // MAXACKWINDOW slides along with s, so the first flights after the handshake pass meanwhile.
-        final int looseHi = remote && !dKnown && seqGt(seqLo[s], seqHi[s]) ? seqLo[s] : seqHi[s];
-        if ((peerState[d] < TCPS_SYN_SENT || peerState[d] >= TCPS_FIN_WAIT_2 || peerState[s] >= TCPS_FIN_WAIT_2)
+        final int looseHi = remote && !dKnown && seqGt(seqLoS, seqHiS) ? seqLoS : seqHiS;
+        final int stateS = StateStore.peerState(r, b, s);
+        final int stateD = StateStore.peerState(r, b, d);
+        if ((stateD < TCPS_SYN_SENT || stateD >= TCPS_FIN_WAIT_2 || stateS >= TCPS_FIN_WAIT_2)
                 && seqGeq(looseHi + MAXACKWINDOW, dataEnd)                // within a window forward
-                && seqGeq(seq, seqLo[s] - MAXACKWINDOW)) {                // within a window backward
+                && seqGeq(seq, seqLoS - MAXACKWINDOW)) {                  // within a window backward
             // Loose: shotgunned SYNs, connections picked up late, stray packets after close.
             // The timer is not refreshed, so a flood cannot keep the state alive.
-            advanceWindows(s, d, win, sws, end, ack, ackUsable);
-            if (fin && peerState[s] < TCPS_CLOSING) {
-                peerState[s] = TCPS_CLOSING;
+            advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
+            if (fin && stateS < TCPS_CLOSING) {
+                StateStore.setPeerState(r, b, s, TCPS_CLOSING);
             }
             if (rst) {
-                peerState[s] = TCPS_TIME_WAIT;
-                peerState[d] = TCPS_TIME_WAIT;
+                StateStore.setPeerState(r, b, s, TCPS_TIME_WAIT);
+                StateStore.setPeerState(r, b, d, TCPS_TIME_WAIT);
             }
             return PASS;
         }
-        final int base = slot * 2;
-        if (peerState[base + PEER_SRC] == TCPS_SYN_SENT && peerState[base + PEER_DST] == TCPS_SYN_SENT) {
+        if (StateStore.peerState(r, b, PEER_SRC) == TCPS_SYN_SENT && StateStore.peerState(r, b, PEER_DST) == TCPS_SYN_SENT) {
             // Handshake mismatch: forget this half so that its next packet starts it again.
-            seqLo[s] = 0;
-            seqHi[s] = 1;
-            maxWin[s] = 1;
+            StateStore.setSeqLo(r, b, s, 0);
+            StateStore.setSeqHi(r, b, s, 1);
+            StateStore.setMaxWin(r, b, s, 1);
         }
         if (rst) {
             counters.increment(StateCounter.MISMATCH_BAD_RST);
@@ -468,40 +513,44 @@ final class TcpTracker {
      * retransmissions out of order. Once both halves have been seen and the grace count is spent, pf's
      * full checks resume.
      */
-    private int trackRecovered(final int slot, final int s, final int d, final int win, final int sws, final int end,
-            final int ack, final boolean ackUsable, final boolean hasAck, final boolean fin, final boolean rst,
-            final long nowMillis) {
-        final byte[] peerState = st.peerState;
-        advanceWindows(s, d, win, sws, end, ack, ackUsable);
-        if (fin && peerState[s] < TCPS_CLOSING) {
-            peerState[s] = TCPS_CLOSING;
+    private int trackRecovered(final int slot, final long[] r, final int b, final int s, final int d, final int win,
+            final int sws, final int end, final int ack, final boolean ackUsable, final boolean hasAck, final boolean fin,
+            final boolean rst, final long nowMillis) {
+        advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
+        int stateS = StateStore.peerState(r, b, s);
+        int stateD = StateStore.peerState(r, b, d);
+        if (fin && stateS < TCPS_CLOSING) {
+            stateS = TCPS_CLOSING;
         }
-        if (hasAck && peerState[d] == TCPS_CLOSING) {
-            peerState[d] = TCPS_FIN_WAIT_2;
+        if (hasAck && stateD == TCPS_CLOSING) {
+            stateD = TCPS_FIN_WAIT_2;
         }
         if (rst) {
-            peerState[s] = TCPS_TIME_WAIT;
-            peerState[d] = TCPS_TIME_WAIT;
+            stateS = TCPS_TIME_WAIT;
+            stateD = TCPS_TIME_WAIT;
         }
-        st.lastActivityMillis[slot] = nowMillis;
-        st.timeoutClass[slot] = (byte) tcpTimeoutClass(peerState[s], peerState[d]);
-        if (--st.resyncPackets[slot] <= 0 && st.seqLo[s] != 0 && st.seqLo[d] != 0) {
-            st.resync[slot] = false;
+        StateStore.setPeerState(r, b, s, stateS);
+        StateStore.setPeerState(r, b, d, stateD);
+        StateStore.setLastActivity(r, b, nowMillis);
+        StateStore.setTimeoutClass(r, b, tcpTimeoutClass(stateS, stateD));
+        if (--st.resyncPackets[slot] <= 0 && StateStore.seqLo(r, b, s) != 0 && StateStore.seqLo(r, b, d) != 0) {
+            StateStore.setHere(r, b, StateStore.here(r, b) & ~StateStore.RESYNC);
         }
         return PASS;
     }
 
-    private void advanceWindows(final int s, final int d, final int win, final int sws, final int end,
-            final int ack, final boolean ackUsable) {
-        if (st.maxWin[s] < win) {
-            st.maxWin[s] = win;
+    private static void advanceWindows(final long[] r, final int b, final int s, final int d, final int win,
+            final int sws, final int end, final int ack, final boolean ackUsable) {
+        if (StateStore.maxWin(r, b, s) < win) {
+            StateStore.setMaxWin(r, b, s, win);
         }
-        if (seqGt(end, st.seqLo[s])) {
-            st.seqLo[s] = end;
+        if (seqGt(end, StateStore.seqLo(r, b, s))) {
+            StateStore.setSeqLo(r, b, s, end);
         }
         final int scaled = win << sws;
-        if (ackUsable && (st.seqHi[d] == 1 || seqGeq(ack + scaled, st.seqHi[d]))) {
-            st.seqHi[d] = ack + Math.max(scaled, 1);
+        final int seqHiD = StateStore.seqHi(r, b, d);
+        if (ackUsable && (seqHiD == 1 || seqGeq(ack + scaled, seqHiD))) {
+            StateStore.setSeqHi(r, b, d, ack + Math.max(scaled, 1));
         }
     }
 
@@ -519,23 +568,26 @@ final class TcpTracker {
      * @return {@link StateTable#MERGE_DERIVED} when a transition was made, else 0
      */
     int lateAcks(final int slot) {
-        if ((seenHere[slot] & (ACK_SEEN_SRC | ACK_SEEN_DST)) == 0) {
+        final long[] r = rec;
+        final int b = StateStore.base(slot);
+        if ((StateStore.here(r, b) & (ACK_SEEN_SRC | ACK_SEEN_DST)) == 0) {
             return 0;
         }
-        return lateAckTransition(slot, ACK_SEEN_SRC, slot * 2, slot * 2 + 1)
-                | lateAckTransition(slot, ACK_SEEN_DST, slot * 2 + 1, slot * 2);
+        return lateAckTransition(r, b, ACK_SEEN_SRC, PEER_SRC, PEER_DST)
+                | lateAckTransition(r, b, ACK_SEEN_DST, PEER_DST, PEER_SRC);
     }
 
-    private int lateAckTransition(final int slot, final int bit, final int acker, final int acked) {
-        if ((seenHere[slot] & bit) == 0 || st.seqLo[acked] == 0 || !seqGeq(lastAck[acker], st.seqLo[acked])) {
+    private static int lateAckTransition(final long[] r, final int b, final int bit, final int acker, final int acked) {
+        if ((StateStore.here(r, b) & bit) == 0 || StateStore.seqLo(r, b, acked) == 0
+                || !seqGeq(StateStore.lastAck(r, b, acker), StateStore.seqLo(r, b, acked))) {
             return 0;
         }
-        if (st.peerState[acked] == TCPS_SYN_SENT) {
-            st.peerState[acked] = TCPS_ESTABLISHED;
+        if (StateStore.peerState(r, b, acked) == TCPS_SYN_SENT) {
+            StateStore.setPeerState(r, b, acked, TCPS_ESTABLISHED);
             return MERGE_DERIVED;
         }
-        if (st.peerState[acked] == TCPS_CLOSING) {
-            st.peerState[acked] = TCPS_FIN_WAIT_2;
+        if (StateStore.peerState(r, b, acked) == TCPS_CLOSING) {
+            StateStore.setPeerState(r, b, acked, TCPS_FIN_WAIT_2);
             return MERGE_DERIVED;
         }
         return 0;

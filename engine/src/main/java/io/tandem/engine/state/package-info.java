@@ -1,10 +1,10 @@
 /**
- * Connection state: pf's states kept in a fixed-capacity, structure-of-arrays table owned by one
- * PacketAgent.
+ * Connection state: pf's states kept in a fixed-capacity table of packed per-slot records owned by
+ * one PacketAgent.
  *
  * <p>{@link io.tandem.engine.state.StateTable} is the table's entry point; as NPF splits its
  * connection tracking, the work is done by package-private parts: {@code StateStore} (the fields by
- * slot, the free stack), {@code StateIndex} (forward and backward keys in an open-addressing hash
+ * slot: a 128-byte record of the hot ones, arrays of the cold ones; the free stack), {@code StateIndex} (forward and backward keys in an open-addressing hash
  * with a secret seed, and pfsync identities), {@code TcpTracker} (pf's {@code pf_tcp_track_full()}
  * and SINGLE/MULTIPLE states for UDP/ICMP/other, with split-path bounds), {@code StateExpiry}
  * (pf's timeout classes, {@link io.tandem.engine.state.StateTimeouts}, in a bounded incremental
