@@ -19,7 +19,8 @@
  *       on stderr once listening.
  *   latency connect -d ADDR [-p PORT] [-n COUNT] [-g GAP_MS]
  *       COUNT connect() calls (default 300), GAP_MS apart (default 5), each on a new socket
- *       closed with an RST (SO_LINGER 0: no TIME_WAIT, so every connect is a new flow).
+ *       closed with an RST (SO_LINGER 0: no TIME_WAIT, so every connect is a new flow). A connect
+ *       that takes over 2 s counts as failed; when the first 5 all fail it stops there.
  *       Times each connect() (SYN out to SYN-ACK in) with CLOCK_MONOTONIC. Prints one JSON
  *       object: {"connects":N,"failed":F,"p50_us":..,"p90_us":..,"p99_us":..,"max_us":..}
  *
@@ -283,7 +284,7 @@ static int connect_times(const char *addr, int port, int count, int gap_ms)
             failed++;
             continue;
         }
-        struct timeval tv = { 3, 0 };
+        struct timeval tv = { 2, 0 };
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         struct linger lg = { 1, 0 };
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -294,6 +295,11 @@ static int connect_times(const char *addr, int port, int count, int gap_ms)
             failed++;
         }
         close(fd);
+        if (n == 0 && failed >= 5) {
+            fprintf(stderr, "latency: the first %ld connects to %s:%d failed (%s); giving up\n", failed, addr, port,
+                    strerror(errno));
+            break;
+        }
     }
     qsort(t, n, sizeof *t, cmp_i64);
     printf("{\"connects\":%zu,\"failed\":%ld,", n, failed);
