@@ -17,12 +17,13 @@
  *   latency accept [-p PORT] [-t MAX_SECONDS]
  *       TCP listener on 0.0.0.0:PORT that accepts and closes, for 'connect'. "accept ready"
  *       on stderr once listening.
- *   latency connect -d ADDR [-p PORT] [-n COUNT] [-g GAP_MS]
+ *   latency connect -d ADDR [-p PORT] [-n COUNT] [-g GAP_MS] [-v]
  *       COUNT connect() calls (default 300), GAP_MS apart (default 5), each on a new socket
  *       closed with an RST (SO_LINGER 0: no TIME_WAIT, so every connect is a new flow). A connect
  *       that takes over 2 s counts as failed; when the first 5 all fail it stops there.
  *       Times each connect() (SYN out to SYN-ACK in) with CLOCK_MONOTONIC. Prints one JSON
  *       object: {"connects":N,"failed":F,"p50_us":..,"p90_us":..,"p99_us":..,"max_us":..}
+ *       With -v, also one line per connect on stderr: wall-clock milliseconds and microseconds.
  *
  * Every loop is bounded in time. Build: gcc -O2 -Wall -o latency latency.c
  */
@@ -70,7 +71,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: latency probe-sink [-p PORT] [-t MAX_SECONDS]\n"
                  "       latency probe-send -d ADDR [-p PORT] [-r PER_SECOND] [-n COUNT]\n"
                  "       latency accept [-p PORT] [-t MAX_SECONDS]\n"
-                 "       latency connect -d ADDR [-p PORT] [-n COUNT] [-g GAP_MS]\n");
+                 "       latency connect -d ADDR [-p PORT] [-n COUNT] [-g GAP_MS] [-v]\n");
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -261,6 +262,8 @@ static int accept_loop(int port, int max_s)
     return 0;
 }
 
+static int verbose;
+
 static int connect_times(const char *addr, int port, int count, int gap_ms)
 {
     struct sockaddr_in sa;
@@ -291,6 +294,10 @@ static int connect_times(const char *addr, int port, int count, int gap_ms)
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
         if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
             t[n++] = (int64_t)(clock_ns(CLOCK_MONOTONIC) - t0);
+            if (verbose) {
+                fprintf(stderr, "%llu %.1f\n", (unsigned long long)(clock_ns(CLOCK_REALTIME) / 1000000ull),
+                        (double)t[n - 1] / 1000.0);
+            }
         } else {
             failed++;
         }
@@ -318,7 +325,7 @@ int main(int argc, char **argv)
     const char *mode = argv[1], *addr = NULL;
     int port = 5400, rate = 1000, count = -1, max_s = 120, gap_ms = 5, opt;
     optind = 2;
-    while ((opt = getopt(argc, argv, "d:p:r:n:t:g:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:p:r:n:t:g:vh")) != -1) {
         switch (opt) {
         case 'd': addr = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -326,6 +333,7 @@ int main(int argc, char **argv)
         case 'n': count = atoi(optarg); break;
         case 't': max_s = atoi(optarg); break;
         case 'g': gap_ms = atoi(optarg); break;
+        case 'v': verbose = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
