@@ -66,7 +66,7 @@ public final class ConfigReload {
 
     private final Source source;
     private final InterfaceResolver interfaces;
-    private final PacketThreadMailbox<FilterReload> mailbox;
+    private final List<PacketThreadMailbox<FilterReload>> mailboxes;
     private final PrintStream log;
     private volatile TandemConfig running;
     private volatile long succeeded;
@@ -77,10 +77,19 @@ public final class ConfigReload {
 
     public ConfigReload(final TandemConfig running, final Source source, final InterfaceResolver interfaces,
             final PacketThreadMailbox<FilterReload> mailbox, final PrintStream log) {
+        this(running, source, interfaces, List.of(mailbox), log);
+    }
+
+    /**
+     * A reload applied to every queue thread's mailbox ({@code set queue FIRST:LAST}): each gets the same
+     * rules with counters of its own ({@link Ruleset#withOwnCounters}).
+     */
+    public ConfigReload(final TandemConfig running, final Source source, final InterfaceResolver interfaces,
+            final List<PacketThreadMailbox<FilterReload>> mailboxes, final PrintStream log) {
         this.running = running;
         this.source = source;
         this.interfaces = interfaces;
-        this.mailbox = mailbox;
+        this.mailboxes = List.copyOf(mailboxes);
         this.log = log;
         this.lastSuccessMillis = System.currentTimeMillis();
     }
@@ -125,12 +134,17 @@ public final class ConfigReload {
         for (final String warning : ruleset.warnings()) {
             log.println("tandem: warning: " + warning);
         }
-        final FilterReload reload = new FilterReload(ruleset, StateTimeouts.of(next.timeouts()),
-                next.malformedPolicy() == TandemConfig.MalformedPolicy.PASS);
         try {
-            final String summary = mailbox.apply(reload, APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            String summary = null;
+            for (int i = 0; i < mailboxes.size(); i++) {
+                final FilterReload reload = new FilterReload(i == 0 ? ruleset : ruleset.withOwnCounters(),
+                        StateTimeouts.of(next.timeouts()), next.malformedPolicy() == TandemConfig.MalformedPolicy.PASS);
+                final String done = mailboxes.get(i).apply(reload, APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                summary = summary == null ? done : summary;
+            }
             running = next;
-            return new Outcome(true, "reloaded " + next.source() + ": " + summary);
+            return new Outcome(true, "reloaded " + next.source() + ": " + summary
+                    + (mailboxes.size() > 1 ? " (the first of " + mailboxes.size() + " queue threads; each reloaded)" : ""));
         } catch (final PacketThreadMailbox.ReloadException e) {
             return refused(current, e.getMessage());
         } catch (final InterruptedException e) {
@@ -187,9 +201,12 @@ public final class ConfigReload {
         }
         final List<String> changes = next.interfaceChanges(now);
         try {
-            mailbox.apply(new FilterReload(next, StateTimeouts.of(config.timeouts()),
-                    config.malformedPolicy() == TandemConfig.MalformedPolicy.PASS, true),
-                    APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            for (int i = 0; i < mailboxes.size(); i++) {
+                mailboxes.get(i).apply(new FilterReload(i == 0 ? next : next.withOwnCounters(),
+                        StateTimeouts.of(config.timeouts()),
+                        config.malformedPolicy() == TandemConfig.MalformedPolicy.PASS, true),
+                        APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            }
         } catch (final PacketThreadMailbox.ReloadException e) {
             log.println("tandem: re-resolving interfaces failed: " + e.getMessage());
             return false;

@@ -3,12 +3,16 @@ package io.tandem.engine.assembly;
 import io.tandem.engine.control.ControlServer;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.packet.StateLoadMailbox;
+import io.tandem.engine.shard.FlowOwner;
 import io.tandem.engine.tools.JsonReader;
 import io.tandem.engine.tools.RecordFormatter;
 import io.tandem.engine.tools.StateJsonCodec;
 import io.tandem.engine.tools.StateLoadReport;
 import io.tandem.engine.tools.StateLoadReport.Reason;
 import java.io.IOException;
+import java.util.List;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,21 +34,42 @@ final class StatesLoadRequest {
     /** How long the packet thread may take for one batch (it waits for room in the journal's ring). */
     static final long BATCH_TIMEOUT_MILLIS = 10_000;
 
-    private final StateLoadMailbox loads;
+    /** One queue thread's mailbox and the batch being filled for it. */
+    private static final class Target {
+        final StateLoadMailbox loads;
+        final int[] lineOf = new int[StateLoadMailbox.BATCH];
+        final long[] ids = new long[StateLoadMailbox.BATCH];
+        final int[] creators = new int[StateLoadMailbox.BATCH];
+        int n;
+
+        Target(final StateLoadMailbox loads) {
+            this.loads = loads;
+        }
+    }
+
+    private final List<Target> targets;
     private final LongSupplier clock;
-    private final int[] lineOf = new int[StateLoadMailbox.BATCH];
-    private final long[] ids = new long[StateLoadMailbox.BATCH];
-    private final int[] creators = new int[StateLoadMailbox.BATCH];
+    /** Each line is parsed here, then copied into the batch of the queue thread that owns its flow. */
+    private final JournalRecordFlyweight scratch = new JournalRecordFlyweight();
+    private final UnsafeBuffer scratchBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
 
     StatesLoadRequest(final StateLoadMailbox loads, final LongSupplier clock) {
-        this.loads = loads;
+        this(List.of(loads), clock);
+    }
+
+    /** Over several queue threads ({@code set queue FIRST:LAST}): each state goes to its flow's owner ({@link FlowOwner}). */
+    StatesLoadRequest(final List<StateLoadMailbox> loads, final LongSupplier clock) {
+        this.targets = loads.stream().map(Target::new).toList();
         this.clock = clock;
     }
 
     /** Loads the body's states; the report's message is the answer. */
     StateLoadReport run(final String source, final ControlServer.Body body) throws IOException, InterruptedException {
-        synchronized (loads) { // one load at a time owns the batch's records (StateLoadMailbox#awaitIdle)
-            loads.awaitIdle(BATCH_TIMEOUT_MILLIS);
+        synchronized (this) { // one load at a time owns the batches' records (StateLoadMailbox#awaitIdle)
+            for (final Target t : targets) {
+                t.loads.awaitIdle(BATCH_TIMEOUT_MILLIS);
+                t.n = 0;
+            }
             return load(source, body);
         }
     }
@@ -52,7 +77,6 @@ final class StatesLoadRequest {
     private StateLoadReport load(final String source, final ControlServer.Body body)
             throws IOException, InterruptedException {
         final StateLoadReport report = new StateLoadReport(source.isEmpty() ? "-" : source);
-        int n = 0;
         int lineNumber = 0;
         String line;
         while ((line = body.next()) != null) {
@@ -65,16 +89,26 @@ final class StatesLoadRequest {
             if (line.isBlank()) {
                 continue;
             }
-            if (parse(line, lineNumber, loads.record(n), report)) {
-                n++;
-                if (n == StateLoadMailbox.BATCH) {
-                    apply(n, report);
-                    n = 0;
+            final JournalRecordFlyweight r = scratch.wrap(scratchBuffer, 0).clear();
+            if (parse(line, lineNumber, r, report)) {
+                final Target t = targets.get(FlowOwner.of(r.af(), r.proto(), r.srcHi(), r.srcLo(), r.dstHi(),
+                        r.dstLo(), r.srcPort(), r.dstPort(), targets.size()));
+                final JournalRecordFlyweight into = t.loads.record(t.n);
+                ((MutableDirectBuffer) into.buffer()).putBytes(into.offset(), scratchBuffer, 0,
+                        JournalRecordFlyweight.LENGTH);
+                t.lineOf[t.n] = lineNumber;
+                t.ids[t.n] = r.id();
+                t.creators[t.n] = r.creatorId();
+                t.n++;
+                if (t.n == StateLoadMailbox.BATCH) {
+                    apply(t, report);
                 }
             }
         }
-        if (n > 0) {
-            apply(n, report);
+        for (final Target t : targets) {
+            if (t.n > 0) {
+                apply(t, report);
+            }
         }
         return report;
     }
@@ -105,30 +139,23 @@ final class StatesLoadRequest {
             report.count(Reason.EXPIRED, lineNumber, "");
             return false;
         }
-        final int i = indexOf(r);
-        lineOf[i] = lineNumber;
-        ids[i] = r.id();
-        creators[i] = r.creatorId();
         return true;
     }
 
-    /** The batch index the record was parsed into. */
-    private static int indexOf(final JournalRecordFlyweight r) {
-        return r.offset() / JournalRecordFlyweight.LENGTH;
-    }
-
-    private void apply(final int n, final StateLoadReport report) throws InterruptedException {
-        final int[] results = loads.apply(n, BATCH_TIMEOUT_MILLIS);
+    private static void apply(final Target t, final StateLoadReport report) throws InterruptedException {
+        final int n = t.n;
+        t.n = 0;
+        final int[] results = t.loads.apply(n, BATCH_TIMEOUT_MILLIS);
         for (int i = 0; i < n; i++) {
-            final String state = "state " + RecordFormatter.hex16(ids[i]) + "/" + RecordFormatter.hex8(creators[i]);
+            final String state = "state " + RecordFormatter.hex16(t.ids[i]) + "/" + RecordFormatter.hex8(t.creators[i]);
             switch (results[i]) {
                 case StateLoadMailbox.LOADED -> report.loaded();
-                case StateLoadMailbox.COLLISION_ID -> report.count(Reason.COLLISION_ID, lineOf[i],
+                case StateLoadMailbox.COLLISION_ID -> report.count(Reason.COLLISION_ID, t.lineOf[i],
                         state + " is live here already (same id and creator)");
-                case StateLoadMailbox.COLLISION_KEY -> report.count(Reason.COLLISION_KEY, lineOf[i],
+                case StateLoadMailbox.COLLISION_KEY -> report.count(Reason.COLLISION_KEY, t.lineOf[i],
                         state + ": a live state has its key");
-                case StateLoadMailbox.TABLE_FULL -> report.count(Reason.TABLE_FULL, lineOf[i], state);
-                default -> report.count(Reason.NOT_JOURNALED, lineOf[i], state);
+                case StateLoadMailbox.TABLE_FULL -> report.count(Reason.TABLE_FULL, t.lineOf[i], state);
+                default -> report.count(Reason.NOT_JOURNALED, t.lineOf[i], state);
             }
         }
     }

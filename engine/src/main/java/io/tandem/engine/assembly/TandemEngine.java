@@ -22,6 +22,8 @@ import io.tandem.engine.privileges.PrivilegeException;
 import io.tandem.engine.rules.InterfaceResolver;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.service.SystemdNotifier;
+import io.tandem.engine.shard.QueueShards;
+import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.sync.RawPfsyncTransport;
@@ -80,6 +82,9 @@ public final class TandemEngine implements AutoCloseable {
     private final PacketCounters counters;
     private final PeerInbox peerInbox;
     private final PacketAgent packetAgent;
+    /** One agent per queue of {@code set queue}; the first is {@link #packetAgent}. */
+    private final List<PacketAgent> packetAgents;
+    private final QueueShards shards;
     private MetricsServer metricsServer;
     private MetricsServer.Port metricsPort;
     private ControlServer controlServer;
@@ -92,7 +97,7 @@ public final class TandemEngine implements AutoCloseable {
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
             final EngineJournal journal, final int creatorId, final FrameAuthenticator authenticator,
-            final PacketCounters counters, final PeerInbox peerInbox, final PacketAgent packetAgent) {
+            final PeerInbox peerInbox, final List<PacketAgent> packetAgents, final QueueShards shards) {
         this.config = config;
         this.log = log;
         this.stopRequested = stopRequested;
@@ -100,9 +105,11 @@ public final class TandemEngine implements AutoCloseable {
         this.journal = journal;
         this.creatorId = creatorId;
         this.authenticator = authenticator;
-        this.counters = counters;
         this.peerInbox = peerInbox;
-        this.packetAgent = packetAgent;
+        this.packetAgents = List.copyOf(packetAgents);
+        this.packetAgent = packetAgents.get(0);
+        this.counters = packetAgent.counters();
+        this.shards = shards;
     }
 
     /**
@@ -132,6 +139,12 @@ public final class TandemEngine implements AutoCloseable {
             final PrivilegeDrop privileges) throws EngineException {
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final AgentFailure failure = new AgentFailure(log, stopRequested::countDown);
+        if (config.queueCount() > 1 && (config.journalDir() != null || config.syncInterface() != null)) {
+            throw new EngineException("set queue " + config.valueText(io.tandem.engine.config.ConfigOption.QUEUE)
+                    + ": several queues do not journal or sync yet; with more than one queue set `set journal dir"
+                    + " none` and no `set sync interface` (docs/operations.md, \"Several queues\")",
+                    EngineException.USAGE);
+        }
         if (config.syncInterface() != null && config.journalDir() == null) {
             throw new EngineException("pfsync (set sync interface) needs the journal: it sends the changes the"
                     + " journal records; set `set journal dir`", EngineException.USAGE);
@@ -174,11 +187,29 @@ public final class TandemEngine implements AutoCloseable {
             closeBound(control, metricsPort);
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
-        final PacketCounters counters = new PacketCounters(config.queue());
         final PeerInbox peerInbox = config.syncInterface() == null ? null : new PeerInbox();
-        final PacketAgent agent = new PacketAgent(packetSettingsOf(config),
-                PacketFilter.fromConfig(config, ruleset, counters, creatorId), counters).journal(journal)
-                .peerInbox(peerInbox);
+        final int queues = config.queueCount();
+        final QueueShards shards;
+        try {
+            shards = queues > 1 ? new QueueShards(queues) : null;
+        } catch (final RuntimeException e) {
+            closeBound(control, metricsPort);
+            throw new EngineException("cannot create the queue threads' doorbells: " + e.getMessage(),
+                    EngineException.FAILURE, e);
+        }
+        final java.util.ArrayList<PacketAgent> agents = new java.util.ArrayList<>();
+        for (int i = 0; i < queues; i++) {
+            final PacketAgentSettings settings = packetSettingsOf(config).forQueueIndex(i);
+            final PacketCounters counters = new PacketCounters(settings.queue());
+            final PacketAgent a = new PacketAgent(settings, PacketFilter.fromConfig(config,
+                    i == 0 ? ruleset : ruleset.withOwnCounters(), counters, creatorId, i, queues), counters)
+                    .journal(journal).peerInbox(peerInbox);
+            if (shards != null) {
+                a.shards(shards.links(i));
+            }
+            agents.add(a);
+        }
+        final PacketAgent agent = agents.get(0);
         if (peerInbox != null) {
             SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
             if (config.syncDefer()) {
@@ -186,7 +217,7 @@ public final class TandemEngine implements AutoCloseable {
             }
         }
         final TandemEngine engine = new TandemEngine(config, log, stopRequested, failure, journal, creatorId,
-                authenticator, counters, peerInbox, agent);
+                authenticator, peerInbox, agents, shards);
         engine.controlServer = control;
         engine.metricsPort = metricsPort;
         engine.privileges = privileges;
@@ -226,9 +257,13 @@ public final class TandemEngine implements AutoCloseable {
      * @throws EngineException the queue cannot be bound, the sync socket cannot open
      */
     public void start() throws EngineException, InterruptedException {
-        packetAgent.start(failure);
+        for (final PacketAgent a : packetAgents) {
+            a.start(failure);
+        }
         try {
-            packetAgent.awaitStarted(30, TimeUnit.SECONDS);
+            for (final PacketAgent a : packetAgents) {
+                a.awaitStarted(30, TimeUnit.SECONDS);
+            }
         } catch (final RuntimeException e) {
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
@@ -237,7 +272,7 @@ public final class TandemEngine implements AutoCloseable {
         }
         privileges.releaseStarterCapabilities();
         if (metricsPort != null) {
-            metricsServer = new MetricsServer(List.of(packetAgent), journal);
+            metricsServer = new MetricsServer(packetAgents, journal);
             metricsServer.start(metricsPort);
             metricsPort = null;
             if (syncAgent != null) {
@@ -246,7 +281,7 @@ public final class TandemEngine implements AutoCloseable {
             AgentLiveness.register(metricsServer.counters(), failure.heartbeats());
         }
         if (controlServer != null) {
-            controlServer.serveStates(packetAgent.snapshots());
+            controlServer.serveStates(packetAgents.stream().map(PacketAgent::snapshots).toList());
             registerStateTransfer(controlServer);
             if (syncAgent != null) {
                 controlServer.register("sync", syncAgent::statusJson);
@@ -265,7 +300,7 @@ public final class TandemEngine implements AutoCloseable {
                     + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
         }
         systemd = SystemdNotifier.fromEnvironment(log); // a no-op unless started by systemd (Type=notify)
-        systemd.ready("filtering queue " + config.queue());
+        systemd.ready("filtering queue " + config.valueText(io.tandem.engine.config.ConfigOption.QUEUE));
         systemd.startWatchdog(failure.heartbeats(), failure::failed);
         log.flush();
     }
@@ -278,13 +313,16 @@ public final class TandemEngine implements AutoCloseable {
      */
     private void registerStateTransfer(final ControlServer server) {
         server.registerLines("states dump", out -> {
-            final int n = packetAgent.dumps().dump(
-                    r -> out.line(io.tandem.engine.tools.StateJsonWriter.EXPORT.object(r, 0)), 5_000);
+            int n = 0;
+            for (final PacketAgent a : packetAgents) {
+                n += a.dumps().dump(r -> out.line(io.tandem.engine.tools.StateJsonWriter.EXPORT.object(r, 0)), 5_000);
+            }
             log.println("tandem: states dump: " + n + (n == 1 ? " state" : " states") + " written");
             log.flush();
             return n;
         });
-        final StatesLoadRequest loader = new StatesLoadRequest(packetAgent.loads(), System::currentTimeMillis);
+        final StatesLoadRequest loader = new StatesLoadRequest(
+                packetAgents.stream().map(PacketAgent::loads).toList(), System::currentTimeMillis);
         server.registerWithBody("states load", (words, body) -> {
             final io.tandem.engine.tools.StateLoadReport report = loader.run(words, body);
             log.println("tandem: " + report.message());
@@ -313,7 +351,8 @@ public final class TandemEngine implements AutoCloseable {
      * request; the caller connects {@code SIGHUP} to {@link ConfigReload#reload}.
      */
     public ConfigReload enableReload(final ConfigReload.Source source, final InterfaceResolver interfaces) {
-        reload = new ConfigReload(config, source, interfaces, packetAgent.reloads(), log);
+        reload = new ConfigReload(config, source, interfaces,
+                packetAgents.stream().map(PacketAgent::reloads).toList(), log);
         if (controlServer != null) {
             controlServer.register("reload", () -> reload.reload().json());
             controlServer.registerWithArguments("kill", words -> stateCommand(() -> StateCommand.parseKill(words)));
@@ -344,7 +383,12 @@ public final class TandemEngine implements AutoCloseable {
             return new ConfigReload.Outcome(false, e.getMessage()).json();
         }
         try {
-            final String done = packetAgent.stateCommands().apply(command, 5, TimeUnit.SECONDS);
+            String done = null;
+            for (final PacketAgent a : packetAgents) {
+                final String one = a.stateCommands().apply(command, 5, TimeUnit.SECONDS);
+                done = packetAgents.size() == 1 ? one
+                        : (done == null ? "" : done + "; ") + "queue " + a.settings().queue() + ": " + one;
+            }
             log.println("tandem: " + done);
             log.flush();
             return new ConfigReload.Outcome(true, done).json();
@@ -388,12 +432,16 @@ public final class TandemEngine implements AutoCloseable {
         if (syncAgent != null) {
             syncAgent.close();
         }
-        packetAgent.stop();
-        if (!packetAgent.awaitStopped(10, TimeUnit.SECONDS)) {
-            log.println("tandem: the packet thread did not stop within 10 s");
-            return EngineException.FAILURE;
+        for (final PacketAgent a : packetAgents) {
+            a.stop();
         }
-        log.println("tandem: stopped: " + summary(counters));
+        for (final PacketAgent a : packetAgents) {
+            if (!a.awaitStopped(10, TimeUnit.SECONDS)) {
+                log.println("tandem: the packet thread " + a.roleName() + " did not stop within 10 s");
+                return EngineException.FAILURE;
+            }
+        }
+        log.println("tandem: stopped: " + summary(packetAgents.stream().map(PacketAgent::counters).toList()));
         log.flush();
         return failure.failed() ? EngineException.FAILURE : 0;
     }
@@ -407,13 +455,20 @@ public final class TandemEngine implements AutoCloseable {
         if (syncAgent != null) {
             syncAgent.close();
         }
-        packetAgent.stop();
+        for (final PacketAgent a : packetAgents) {
+            a.stop();
+        }
         try {
-            if (packetAgent.threadId() >= 0 && !packetAgent.awaitStopped(10, TimeUnit.SECONDS)) {
-                log.println("tandem: the packet thread did not stop within 10 s");
+            for (final PacketAgent a : packetAgents) {
+                if (a.threadId() >= 0 && !a.awaitStopped(10, TimeUnit.SECONDS)) {
+                    log.println("tandem: the packet thread " + a.roleName() + " did not stop within 10 s");
+                }
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (shards != null) {
+            shards.close();
         }
         if (metricsServer != null) {
             metricsServer.close();
@@ -438,6 +493,11 @@ public final class TandemEngine implements AutoCloseable {
 
     public PacketAgent packetAgent() {
         return packetAgent;
+    }
+
+    /** Every queue's agent, in queue order (one unless {@code set queue FIRST:LAST}). */
+    public List<PacketAgent> packetAgents() {
+        return packetAgents;
     }
 
     /** The sync agent, or null without sync (or before {@link #start}). */
@@ -488,7 +548,9 @@ public final class TandemEngine implements AutoCloseable {
     private String describe() {
         final TandemConfig c = config;
         final NfQueueSession s = packetAgent.session(); // null for a queue a test injected
-        return "bound queue " + c.queue()
+        final int n = packetAgents.size();
+        return "bound queue " + c.valueText(io.tandem.engine.config.ConfigOption.QUEUE)
+                + (n > 1 ? " (" + n + " packet threads, each owning its share of the flows)" : "")
                 + " (copy range " + c.copyRange()
                 + ", maxlen " + c.queueMaxlen()
                 + (s == null ? ", not an NFQUEUE socket: " + packetAgent.packetQueue()
@@ -497,8 +559,9 @@ public final class TandemEngine implements AutoCloseable {
                         + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective")
                 + ", batch " + c.batch()
                 + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
-                + ", cpu " + (c.cpu() < 0 ? "any" : Integer.toString(c.cpu()))
-                + "); states: limit " + c.limitStates() + ", " + (c.statesIfBound() ? "if-bound" : "floating")
+                + ", cpu " + (c.cpu() < 0 ? "any" : n > 1 ? c.cpu() + "-" + (c.cpu() + n - 1) : Integer.toString(c.cpu()))
+                + "); states: limit " + c.limitStates() + (n > 1 ? " (" + packetAgent.states().capacity()
+                        + " per thread)" : "") + ", " + (c.statesIfBound() ? "if-bound" : "floating")
                 + ", creatorid " + String.format("%08x", packetAgent.states().creatorId())
                 + "; metrics " + (metricsServer == null ? "off" : "on http://" + c.metricsAddress() + "/metrics")
                 + "; control " + (controlServer == null ? "off" : controlServer.path());
@@ -515,12 +578,23 @@ public final class TandemEngine implements AutoCloseable {
 
     /** The one-line summary printed at exit. */
     public static String summary(final PacketCounters c) {
-        return c.get(PacketCounter.PACKETS_RECEIVED) + " packets, "
-                + c.get(PacketCounter.VERDICT_ACCEPT) + " accepted, "
-                + c.get(PacketCounter.VERDICT_DROP) + " dropped, "
-                + c.totalDecodeFailures() + " malformed, "
-                + c.totalNetlinkErrors() + " netlink errors, "
-                + c.get(PacketCounter.PACKET_ID_GAP_PACKETS) + " lost to overruns, "
-                + c.get(PacketCounter.STATE_MATCH_PASS) + " passed by state";
+        return summary(List.of(c));
+    }
+
+    /** The one-line summary printed at exit, summed over the queues. */
+    public static String summary(final List<PacketCounters> queues) {
+        long received = 0, accepted = 0, dropped = 0, malformed = 0, netlink = 0, lost = 0, byState = 0;
+        for (final PacketCounters c : queues) {
+            received += c.get(PacketCounter.PACKETS_RECEIVED);
+            accepted += c.get(PacketCounter.VERDICT_ACCEPT);
+            dropped += c.get(PacketCounter.VERDICT_DROP);
+            malformed += c.totalDecodeFailures();
+            netlink += c.totalNetlinkErrors();
+            lost += c.get(PacketCounter.PACKET_ID_GAP_PACKETS);
+            byState += c.get(PacketCounter.STATE_MATCH_PASS);
+        }
+        return received + " packets, " + accepted + " accepted, " + dropped + " dropped, " + malformed + " malformed, "
+                + netlink + " netlink errors, " + lost + " lost to overruns, " + byState + " passed by state"
+                + (queues.size() > 1 ? " (" + queues.size() + " queues)" : "");
     }
 }

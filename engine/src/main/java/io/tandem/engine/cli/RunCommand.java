@@ -88,17 +88,32 @@ final class RunCommand implements Callable<Integer> {
             return TandemMain.EXIT_FAILURE;
         }
         if (!noRuleCheck) {
-            final IptablesRuleCheck.Result rules = IptablesRuleCheck.check(parsed.queue());
+            final String queues = parsed.valueText(io.tandem.engine.config.ConfigOption.QUEUE);
+            IptablesRuleCheck.Result rules = IptablesRuleCheck.Result.FOUND;
+            int missing = -1;
+            for (int q = parsed.queue(); q < parsed.queue() + parsed.queueCount(); q++) {
+                final IptablesRuleCheck.Result r = IptablesRuleCheck.check(q);
+                if (r == IptablesRuleCheck.Result.MISSING) {
+                    rules = r;
+                    missing = q;
+                    break;
+                }
+                if (r == IptablesRuleCheck.Result.UNKNOWN) {
+                    rules = r;
+                    break;
+                }
+            }
             if (rules == IptablesRuleCheck.Result.MISSING) {
-                err.println("tandem: no iptables or ip6tables rule sends packets to queue " + parsed.queue()
-                        + "; add one, before the engine and fail-closed: `deploy/iptables-install.sh --queue "
-                        + parsed.queue() + "` (under systemd: tandem-rules.service; docs/operations.md,"
+                err.println("tandem: no iptables or ip6tables rule sends packets to queue " + missing
+                        + "; add one, before the engine and fail-closed: `deploy/iptables-install.sh "
+                        + (parsed.queueCount() > 1 ? "--balance " : "--queue ") + queues
+                        + "` (under systemd: tandem-rules.service; docs/operations.md,"
                         + " \"Install order\"), or start with --no-rule-check");
                 return TandemMain.EXIT_FAILURE;
             }
             if (rules == IptablesRuleCheck.Result.UNKNOWN) {
                 err.println("tandem: warning: could not run iptables-save to check that a rule feeds queue "
-                        + parsed.queue());
+                        + queues);
             }
         }
         err.flush();
@@ -153,8 +168,10 @@ final class RunCommand implements Callable<Integer> {
             }
             reload.set(engine.enableReload(() -> applyShortcuts(config.load()), Interfaces::indexOf));
             if (!engine.awaitStop(NO_TRAFFIC_WARNING_SECONDS, TimeUnit.SECONDS)
-                    && engine.counters().get(PacketCounter.PACKETS_RECEIVED) == 0) {
-                log.println("tandem: warning: no packet arrived on queue " + parsed.queue() + " in "
+                    && engine.packetAgents().stream().mapToLong(a -> a.counters().get(PacketCounter.PACKETS_RECEIVED))
+                            .sum() == 0) {
+                log.println("tandem: warning: no packet arrived on queue "
+                        + parsed.valueText(io.tandem.engine.config.ConfigOption.QUEUE) + " in "
                         + NO_TRAFFIC_WARNING_SECONDS + " s; check that an iptables rule matches the traffic"
                         + " (iptables -vnL shows the NFQUEUE rule's counters)");
                 log.flush();

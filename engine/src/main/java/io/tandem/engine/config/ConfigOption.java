@@ -21,10 +21,12 @@ import java.util.List;
  * PFTM order, so {@link #pftmIndex()} gives the index the state engine uses.
  */
 public enum ConfigOption {
-    QUEUE("queue", Kind.UINT, 0, 65535, 0, null,
-            "NFQUEUE number to bind (the --queue-num of the iptables NFQUEUE target)."),
+    QUEUE("queue", Kind.QUEUES, 0, 65535, 0, null,
+            "NFQUEUE number to bind (the --queue-num of the iptables NFQUEUE target), or FIRST:LAST for one packet "
+            + "thread per queue (the --queue-balance FIRST:LAST range), states shared out among them by flow."),
     CPU("cpu", Kind.CPU, 0, 4095, -1, null,
-            "CPU the packet thread is pinned to, or none to let the scheduler choose."),
+            "CPU the packet thread is pinned to (with several queues: the first queue's; queue FIRST+i's thread on "
+            + "CPU N+i), or none to let the scheduler choose."),
     METRICS("metrics", Kind.HOSTPORT, 0, 0, 0, "127.0.0.1:9108",
             "Address of the Prometheus /metrics endpoint (literal IP address and port), or none to disable it."),
     COPY_RANGE("copy-range", Kind.UINT, 64, 65531, 256, null,
@@ -143,7 +145,7 @@ public enum ConfigOption {
             "State count at which timeouts reach 0; default 120% of limit states. 0/0 disables scaling.");
 
     /** Value syntaxes. */
-    public enum Kind { UINT, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME, ADDRESS, USER }
+    public enum Kind { UINT, QUEUES, SECONDS, CPU, HOSTPORT, BOOL, SIZE, CHOICE, IFLIST, PATH, NAME, ADDRESS, USER }
 
     private static final ConfigOption[] VALUES = values();
     /** A user name as useradd(8) accepts one by default; at most 32 characters. */
@@ -283,6 +285,8 @@ public enum ConfigOption {
                 return (acceptsHex() ? "N | 0xHEX (" : "N (") + min + ".." + max + ")";
             case SECONDS:
                 return "seconds (" + min + ".." + max + ")";
+            case QUEUES:
+                return "N | FIRST:LAST (" + min + ".." + max + ", at most " + MAX_QUEUES + " queues)";
             case CPU:
                 return "N (" + min + ".." + max + ") | none";
             case HOSTPORT:
@@ -313,6 +317,9 @@ public enum ConfigOption {
         switch (kind) {
             case CPU:
                 return value < 0 ? "none" : Long.toString(value);
+            case QUEUES:
+                return queueFirst(value) == queueLast(value) ? Long.toString(queueFirst(value))
+                        : queueFirst(value) + ":" + queueLast(value);
             case HOSTPORT:
             case PATH:
             case NAME:
@@ -366,6 +373,9 @@ public enum ConfigOption {
             case UINT:
             case SECONDS:
                 values[i] = number(c.next());
+                return;
+            case QUEUES:
+                values[i] = queues(c.next());
                 return;
             case CPU:
                 if (c.accept("none")) {
@@ -497,6 +507,45 @@ public enum ConfigOption {
             sb.append(' ');
         }
         sb.append(t.text());
+    }
+
+    /** Most queues one engine binds (one packet thread each). */
+    public static final int MAX_QUEUES = 64;
+
+    /** The first queue of a {@code set queue} value ({@code FIRST | LAST << 16}). */
+    public static int queueFirst(final long value) {
+        return (int) (value & 0xFFFF);
+    }
+
+    /** The last queue of a {@code set queue} value; equal to the first for a single queue. */
+    public static int queueLast(final long value) {
+        return (int) (value >>> 16) == 0 ? queueFirst(value) : (int) ((value >>> 16) & 0xFFFF);
+    }
+
+    /** {@code N} or {@code FIRST:LAST}, stored as {@code FIRST | LAST << 16} (LAST 0 for a single queue). */
+    private long queues(final Token t) throws RuleSyntaxException {
+        final String text = t.kind() == Token.Kind.WORD ? t.text() : "";
+        final int colon = text.indexOf(':');
+        if (colon < 0) {
+            return number(t);
+        }
+        final long first = RuleParser.number(text.substring(0, colon));
+        final long last = RuleParser.number(text.substring(colon + 1));
+        if (first < 0 || last < 0) {
+            throw new RuleSyntaxException(t, "expected N or FIRST:LAST (queue numbers) for " + name + ", got "
+                    + t.describe());
+        }
+        checkRange(t, first);
+        checkRange(t, last);
+        if (last < first) {
+            throw new RuleSyntaxException(t, name + " " + text + ": the last queue is below the first (write "
+                    + last + ":" + first + ")");
+        }
+        if (last - first + 1 > MAX_QUEUES) {
+            throw new RuleSyntaxException(t, name + " " + text + ": " + (last - first + 1) + " queues; at most "
+                    + MAX_QUEUES + " (one packet thread each)");
+        }
+        return first == last ? first : first | last << 16;
     }
 
     private long number(final Token t) throws RuleSyntaxException {

@@ -114,9 +114,15 @@ public final class TandemConfig {
         return o.format(value(o), texts[o.ordinal()]);
     }
 
-    /** {@code set queue}: NFQUEUE number. */
+    /** {@code set queue}: the NFQUEUE number, or the first of a FIRST:LAST range. */
     public int queue() {
-        return (int) value(ConfigOption.QUEUE);
+        return ConfigOption.queueFirst(value(ConfigOption.QUEUE));
+    }
+
+    /** How many queues {@code set queue} names: 1, or LAST - FIRST + 1 for a range (one packet thread each). */
+    public int queueCount() {
+        final long v = value(ConfigOption.QUEUE);
+        return ConfigOption.queueLast(v) - ConfigOption.queueFirst(v) + 1;
     }
 
     /** {@code set cpu}: CPU to pin the packet thread to, or -1 for none. */

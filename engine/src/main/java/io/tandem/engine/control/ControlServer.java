@@ -309,6 +309,21 @@ public final class ControlServer implements AutoCloseable {
         handlers.put("states", out -> states(snapshots, out));
     }
 
+    /**
+     * Adds {@code states} over several queue threads' tables ({@code set queue FIRST:LAST}): each table
+     * read through its own mailbox in turn; a flow lives in one table only, so nothing is listed twice.
+     */
+    public void serveStates(final java.util.List<StateSnapshotMailbox> tables) {
+        final java.util.List<StateSnapshotMailbox> all = java.util.List.copyOf(tables);
+        handlers.put("states", out -> {
+            int n = 0;
+            for (final StateSnapshotMailbox m : all) {
+                n += states(m, out);
+            }
+            return n;
+        });
+    }
+
     // ---- the selector thread: accept, read requests, enforce deadlines ----
 
     /** A connection still sending its request; owned by the selector thread. */

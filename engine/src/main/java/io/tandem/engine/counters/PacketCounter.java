@@ -32,6 +32,14 @@ public enum PacketCounter {
     PACKET_ID_GAP_PACKETS("tandem_packet_id_gap_packets", "Packets missing from the id sequence in all gaps"),
     RECEIVE_ERRORS("tandem_receive_errors", "recvmmsg failures other than EAGAIN, EINTR and ENOBUFS"),
     OTHER_MESSAGES("tandem_other_netlink_messages", "Netlink messages that were neither packets nor errors"),
+    HANDOFF_SENT("tandem_handoffs", "result", "sent",
+            "Packets received on this queue whose flow another queue's thread owns (set queue FIRST:LAST): sent = "
+            + "handed to the owner, which decides them; refused = its hand-off ring was full, the packet was dropped"),
+    HANDOFF_REFUSED("tandem_handoffs", "result", "refused",
+            "Packets received on this queue whose flow another queue's thread owns (set queue FIRST:LAST): sent = "
+            + "handed to the owner, which decides them; refused = its hand-off ring was full, the packet was dropped"),
+    HANDOFF_DECIDED("tandem_handoffs_decided", "Packets received on another queue that this queue's thread decided "
+            + "because it owns their flows (set queue FIRST:LAST)"),
     DUTY_CYCLES("tandem_duty_cycles", "Duty cycles of the packet thread that did work"),
     DUTY_CYCLE_NANOS("tandem_duty_cycle_nanos", "Time spent in duty cycles that did work, nanoseconds");
 

@@ -11,6 +11,7 @@ import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
+import io.tandem.engine.shard.QueueShards;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.state.StateTable;
@@ -58,6 +59,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
  * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
  * threads never touch the state table.
+ *
+ * <p>Several queues ({@code set queue FIRST:LAST}, {@link #shards}): one agent per queue, each with its
+ * own state table, owning the flows {@link io.tandem.engine.shard.FlowOwner} assigns it. A packet
+ * whose flow another agent owns is decoded here, handed to the owner ({@link QueueShards}) and held
+ * in this queue (as a deferred packet is: no VERDICT_BATCH while any is out) until the owner's
+ * verdict comes back; each duty cycle also decides the packets the others handed to this agent and
+ * releases the verdicts they sent back, and rings the doorbells of the agents it posted to. So
+ * every flow's packets are decided by one thread against one table, whichever queue the kernel put
+ * them on.
  *
  * <p>Memory bound: everything on the packet path is allocated before the first receive; after
  * warm-up a cycle allocates nothing. Failure policy: setup errors end the agent and are reported by
@@ -108,6 +118,11 @@ public final class PacketAgent implements Agent {
     private int deferLimit;
     private long deferTimeoutMillis;
     private Doorbell doorbell;
+    private boolean ownDoorbell;
+    private QueueShards.Links shards;
+    private final QueueShards.Decider handedOffDecider = this::decideHandedOff;
+    private final long[] lostReturns = new long[1];
+    private QueueShards.VerdictSink returnedVerdicts;
     private EngineJournal journal;
     private JournalRecorder recorder;
     private PeerInbox inbox;
@@ -148,6 +163,20 @@ public final class PacketAgent implements Agent {
     public PacketAgent journal(final EngineJournal engineJournal) {
         this.journal = engineJournal;
         return this;
+    }
+
+    /**
+     * One of several queue agents ({@code set queue FIRST:LAST}): this agent owns the flows
+     * {@code links} assigns it and hands the others' packets over. Call before {@link #start()}.
+     */
+    public PacketAgent shards(final QueueShards.Links links) {
+        this.shards = links;
+        return this;
+    }
+
+    /** This agent's index among the queue agents, 0 when it is the only one. */
+    public int shardIndex() {
+        return shards == null ? 0 : shards.index();
     }
 
     /** Applies state learned from pfsync peers (drained every duty cycle). Call before {@link #start()}. */
@@ -318,8 +347,15 @@ public final class PacketAgent implements Agent {
             queue = queueFactory.get();
             batcher = new VerdictBatcher(queue, new NfqVerdictEncoder(64 * 1024), counters,
                     settings.queue(), settings.batchVerdicts());
+            returnedVerdicts = batcher::release;
+            if (shards != null) {
+                doorbell = shards.doorbell();
+            }
             if (inbox != null) {
-                doorbell = Doorbell.open();
+                if (doorbell == null) {
+                    doorbell = Doorbell.open();
+                    ownDoorbell = true;
+                }
                 inbox.wakeup(doorbell::ring);
                 if (deferLimit > 0) {
                     deferrals = new DeferredVerdicts(batcher, filter.states(), deferLimit, deferTimeoutMillis);
@@ -348,8 +384,10 @@ public final class PacketAgent implements Agent {
                 }
                 batcher.flush();
                 queue.close();
-                if (doorbell != null) {
+                if (inbox != null) {
                     inbox.wakeup(null);
+                }
+                if (ownDoorbell) {
                     doorbell.close();
                 }
             }
@@ -394,6 +432,11 @@ public final class PacketAgent implements Agent {
         if (inbox != null) {
             inbox.reportDue(now, TRAILING_REPORTS_PER_CYCLE);
         }
+        int crossQueue = 0;
+        if (shards != null) {
+            crossQueue = shards.decideHandedOff(handedOffDecider, PEER_UPDATES_PER_CYCLE, lostReturns)
+                    + shards.releaseReturned(returnedVerdicts);
+        }
         snapshots.serve(filter.states(), now);
         bulkSnapshots.serve(filter.states(), now);
         dumps.serve(filter.states(), now);
@@ -409,6 +452,9 @@ public final class PacketAgent implements Agent {
                 onDatagram(q.datagram(i), q.length(i), truncated);
             }
             batcher.flush();
+            if (shards != null) {
+                shards.ringPosted();
+            }
             counters.increment(PacketCounter.RECEIVE_CALLS);
             counters.increment(PacketCounter.DUTY_CYCLES);
             counters.add(PacketCounter.DUTY_CYCLE_NANOS, System.nanoTime() - start);
@@ -417,7 +463,11 @@ public final class PacketAgent implements Agent {
         final int errno = -received;
         if (errno == EAGAIN) {
             batcher.flush();
-            if (peerMessages == 0) { // peers' messages waiting (a bulk update): no nap between batches
+            if (shards != null) {
+                shards.ringPosted();
+            }
+            // peers' messages waiting (a bulk update), or other queues' packets and verdicts: no nap
+            if (peerMessages == 0 && crossQueue == 0) {
                 idle(q);
             }
         } else if (errno == ENOBUFS) {
@@ -495,12 +545,41 @@ public final class PacketAgent implements Agent {
             batcher.add(id, malformedVerdict);
             return;
         }
+        if (shards != null) {
+            final int owner = shards.owner(packet);
+            if (owner != shards.index()) {
+                if (shards.handOff(owner, packet, id, parser.hook(), parser.indev(), parser.outdev(), parser.capLen())) {
+                    counters.increment(PacketCounter.HANDOFF_SENT);
+                    batcher.hold();
+                } else {
+                    counters.increment(PacketCounter.HANDOFF_REFUSED);
+                    batcher.add(id, VerdictBatcher.DROP);
+                }
+                return;
+            }
+        }
         final int verdict = filter.decide(packet, parser.hook(), parser.indev(), parser.outdev(), parser.capLen(), now);
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), id, System.nanoTime());
         } else {
             batcher.add(id, verdict);
         }
+    }
+
+    /**
+     * A packet another queue's agent received, for a flow this agent owns: decided against this table;
+     * the verdict goes back to that agent. (No deferral with several queues: a HOLD cannot happen.)
+     */
+    private int decideHandedOff(final io.tandem.engine.decode.DecodedPacket p, final int hook, final int indev,
+            final int outdev, final long bytes) {
+        counters.increment(PacketCounter.HANDOFF_DECIDED);
+        final int verdict = filter.decide(p, hook, indev, outdev, bytes, now);
+        return verdict == PacketFilter.HOLD ? VerdictBatcher.ACCEPT : verdict;
+    }
+
+    /** Verdicts a bug left without a ring to return on (always 0; see {@link QueueShards}). */
+    public long lostReturns() {
+        return lostReturns[0];
     }
 
     /** Expires states in slices sized so that the table is swept once per timeout interval. */

@@ -40,6 +40,15 @@ public record PacketAgentSettings(
         }
     }
 
+    /**
+     * The settings of the {@code index}-th queue of a {@code set queue FIRST:LAST} range: queue FIRST+index,
+     * pinned (when {@code set cpu N}) to CPU N+index.
+     */
+    public PacketAgentSettings forQueueIndex(final int index) {
+        return new PacketAgentSettings(queue + index, cpu < 0 ? cpu : cpu + index, copyRange, queueMaxLength,
+                failOpen, gso, receiveBuffer, batchSize, batchVerdicts, acceptMalformed, netns);
+    }
+
     /** The same settings in another network namespace (tests run the agent inside the lab). */
     public PacketAgentSettings inNamespace(final String namespace) {
         return new PacketAgentSettings(queue, cpu, copyRange, queueMaxLength, failOpen, gso, receiveBuffer,

@@ -85,9 +85,20 @@ public final class PacketFilter {
     /** As {@link #fromConfig(TandemConfig, Ruleset, PacketCounters)} with a given creator id (the journal's). */
     public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
             final int creatorId) {
-        final StateTable states = new StateTable(config.limitStates(), Math.max(1, ruleset.size()),
+        return fromConfig(config, ruleset, counters, creatorId, 0, 1);
+    }
+
+    /**
+     * The filter of the {@code index}-th of {@code count} queue threads ({@code set queue FIRST:LAST}): its
+     * table holds its share of {@code set limit states} (the limit divided among the threads, rounded up)
+     * and numbers its states from its own id range ({@link StateIds#queueBase}).
+     */
+    public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
+            final int creatorId, final int index, final int count) {
+        final int limit = (int) ((config.limitStates() + (long) count - 1) / count);
+        final StateTable states = new StateTable(limit, Math.max(1, ruleset.size()),
                 config.statesIfBound(), true, StateTimeouts.of(config.timeouts()), creatorId,
-                StateIds.initialBase(System.currentTimeMillis()), new StateCounters());
+                StateIds.queueBase(StateIds.initialBase(System.currentTimeMillis()), index), new StateCounters());
         return new PacketFilter(ruleset, states, counters);
     }
 

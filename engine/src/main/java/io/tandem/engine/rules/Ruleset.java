@@ -213,6 +213,21 @@ public final class Ruleset {
         return new Ruleset(rules, resolver);
     }
 
+    /**
+     * The same rules, interfaces resolved as here, with counters of its own: the ruleset of another queue
+     * thread ({@code set queue FIRST:LAST}), since each thread writes its own rules' counters.
+     */
+    public Ruleset withOwnCounters() {
+        return new Ruleset(rules, name -> {
+            for (int i = 0; i < size; i++) {
+                if (name.equals(ifname[i])) {
+                    return ifindex[i];
+                }
+            }
+            return 0;
+        });
+    }
+
     /** Number of rules. */
     public int size() {
         return size;

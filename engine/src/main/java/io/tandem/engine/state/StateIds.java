@@ -21,6 +21,18 @@ public final class StateIds {
     private StateIds() {
     }
 
+    /** Bits of the counter part each queue thread's range spans ({@code set queue FIRST:LAST}). */
+    public static final int QUEUE_RANGE_BITS = 26;
+
+    /**
+     * The base of the {@code index}-th queue thread's ids: {@code base + index << 26}, so up to 64 threads
+     * share the 32-bit counter part, each numbering about 67 million states per run before it reaches the
+     * next thread's range (the bound above becomes 2^26 per thread). Index 0 keeps {@code base}.
+     */
+    public static long queueBase(final long base, final int index) {
+        return base + ((long) index << QUEUE_RANGE_BITS);
+    }
+
     /** {@code (wallClockMillis / 1000) << 32}: the id base for a run started at that time. */
     public static long initialBase(final long wallClockMillis) {
         return (wallClockMillis / 1000L) << 32;

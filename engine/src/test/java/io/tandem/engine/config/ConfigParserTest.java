@@ -3,6 +3,7 @@ package io.tandem.engine.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.rules.Rule;
@@ -95,6 +96,9 @@ class ConfigParserTest {
         return Stream.of(
                 Arguments.of("set queue 258", "set queue 258"),
                 Arguments.of("set queue 0", ""),
+                Arguments.of("set queue 0:1", "set queue 0:1"),
+                Arguments.of("set queue 4:7", "set queue 4:7"),
+                Arguments.of("set queue 3:3", "set queue 3"),
                 Arguments.of("set cpu 3", "set cpu 3"),
                 Arguments.of("set cpu none", ""),
                 Arguments.of("set metrics none", "set metrics none"),
@@ -223,6 +227,20 @@ class ConfigParserTest {
     void crlfLineEndings() throws ConfigException {
         final TandemConfig c = ConfigParser.parse("w.conf", "set queue 1\r\npass \\\r\n all\r\n");
         assertEquals("set queue 1\npass all flags S/SA keep state\n", c.toNormalizedText());
+    }
+
+    @Test
+    void queueRangesGiveTheFirstQueueAndTheCountAndRefuseWhatCannotBeBound() throws ConfigException {
+        final TandemConfig c = ConfigParser.parse("q.conf", "set queue 4:7\n");
+        assertEquals(4, c.queue());
+        assertEquals(4, c.queueCount());
+        assertEquals(1, ConfigParser.parse("q.conf", "set queue 9\n").queueCount());
+        for (final String bad : new String[] {"set queue 2:1", "set queue 0:64", "set queue 1:x", "set queue :3",
+                "set queue 0:65536"}) {
+            final ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("q.conf", bad + "\n"),
+                    bad);
+            assertTrue(e.getMessage().contains("queue"), bad + ": " + e.getMessage());
+        }
     }
 
     @Test
