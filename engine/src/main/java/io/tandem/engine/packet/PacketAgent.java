@@ -441,7 +441,9 @@ public final class PacketAgent implements Agent {
         bulkSnapshots.serve(filter.states(), now);
         dumps.serve(filter.states(), now);
         loads.serve(filter.states(), recorder);
-        final int received = q.receive();
+        // Several queues: receive only when the batch fits with every owner; else the packets wait in the
+        // kernel queue while the owners catch up (this cycle still decided and released theirs).
+        final int received = shards == null || shards.roomForBatch(settings.batchSize()) ? q.receive() : -EAGAIN;
         if (received > 0) {
             final long start = System.nanoTime();
             for (int i = 0; i < received; i++) {

@@ -14,9 +14,11 @@ import io.tandem.nativeio.libc.Doorbell;
  * and verdicts and the consumer of the incoming ones, so every ring keeps one writer per side. A
  * thread hands off a packet only while fewer than {@link #RING} of its packets are out with that
  * owner, so the owner's verdict ring back can never be full. Doorbells are rung once per duty cycle
- * per thread posted to ({@link Links#ringPosted}), not per packet. Memory bound: N × (N − 1) rings of
- * {@link #RING} slots (about 0.4 MB each). Failure policy: a hand-off that does not fit is refused
- * (the caller drops and counts the packet); nothing here blocks.
+ * per thread posted to ({@link Links#ringPosted}), not per packet. A thread receives a batch only
+ * when the whole batch would fit with every owner ({@link Links#roomForBatch}), so a slow owner
+ * leaves packets waiting in the kernel queue rather than refused. Memory bound: N × (N − 1) rings of
+ * {@link #RING} slots (about 0.4 MB each). Failure policy: a hand-off that does not fit anyway is
+ * refused (the caller drops and counts the packet); nothing here blocks.
  */
 public final class QueueShards implements AutoCloseable {
     /** Slots of each hand-off ring and verdict ring. */
@@ -111,6 +113,20 @@ public final class QueueShards implements AutoCloseable {
         /** Whether another packet may go to {@code owner} now (fewer than {@link #RING} out with it). */
         public boolean mayHandOff(final int owner) {
             return outstanding[owner] < RING;
+        }
+
+        /**
+         * Whether a whole receive batch of {@code batch} packets could be handed to any owner now. When it
+         * could not, the thread leaves the packets in the kernel queue (the place for a backlog) until the
+         * owners have caught up, instead of receiving packets it would have to refuse.
+         */
+        public boolean roomForBatch(final int batch) {
+            for (int o = 0; o < count; o++) {
+                if (o != self && outstanding[o] + batch > RING) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Hands the packet to {@code owner}; false when its ring is full or too many are out with it. */
