@@ -139,11 +139,10 @@ public final class TandemEngine implements AutoCloseable {
             final PrivilegeDrop privileges) throws EngineException {
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final AgentFailure failure = new AgentFailure(log, stopRequested::countDown);
-        if (config.queueCount() > 1 && (config.journalDir() != null || config.syncInterface() != null)) {
+        if (config.queueCount() > 1 && config.syncInterface() != null) {
             throw new EngineException("set queue " + config.valueText(io.tandem.engine.config.ConfigOption.QUEUE)
-                    + ": several queues do not journal or sync yet; with more than one queue set `set journal dir"
-                    + " none` and no `set sync interface` (docs/operations.md, \"Several queues\")",
-                    EngineException.USAGE);
+                    + ": several queues do not run pfsync yet; use one queue with `set sync interface`"
+                    + " (docs/operations.md, \"Several queues\")", EngineException.USAGE);
         }
         if (config.syncInterface() != null && config.journalDir() == null) {
             throw new EngineException("pfsync (set sync interface) needs the journal: it sends the changes the"
@@ -178,7 +177,7 @@ public final class TandemEngine implements AutoCloseable {
             if (config.journalDir() != null) {
                 journal = EngineJournal.open(Path.of(config.journalDir()), config.journalRoll(),
                         config.journalRetention(), config.journalSnapshotSeconds(), (int) config.hostId(), creatorId,
-                        log, failure);
+                        log, failure, config.queueCount());
                 creatorId = journal.creatorId();
             }
             authenticator = keys == null ? null : new FrameAuthenticator(keys, creatorId, config.syncAuthRequire(),

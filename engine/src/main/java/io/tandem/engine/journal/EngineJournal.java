@@ -42,22 +42,29 @@ public final class EngineJournal implements AutoCloseable {
     private final JournalLock lock;
     private final JournalRepair.Report repair;
     private final Journal journal;
-    private final JournalRing ring;
+    /** One in-flight ring per queue thread ({@code set queue FIRST:LAST}); one with one queue. */
+    private final java.util.List<JournalRing> rings;
+    private final int threads;
     private final JournalHealth health;
     private final JournalAgent agent;
     private final int snapshotSeconds;
     private final long leftoversDrained;
-    private volatile JournalRecorder recorder;
+    private final JournalRecorder[] recorders;
+    private final JournalRecovery.Result[] recoveries;
     private volatile JournalRecovery.Result recovery;
 
     private EngineJournal(final JournalDirectory directory, final JournalLock lock, final JournalRepair.Report repair,
-            final Journal journal, final JournalRing ring, final JournalHealth health, final JournalAgent agent,
-            final int snapshotSeconds, final long leftoversDrained) {
+            final Journal journal, final java.util.List<JournalRing> rings, final int threads,
+            final JournalHealth health, final JournalAgent agent, final int snapshotSeconds,
+            final long leftoversDrained) {
         this.directory = directory;
         this.lock = lock;
         this.repair = repair;
         this.journal = journal;
-        this.ring = ring;
+        this.rings = java.util.List.copyOf(rings);
+        this.threads = threads;
+        this.recorders = new JournalRecorder[threads];
+        this.recoveries = new JournalRecovery.Result[threads];
         this.health = health;
         this.agent = agent;
         this.snapshotSeconds = snapshotSeconds;
@@ -84,6 +91,19 @@ public final class EngineJournal implements AutoCloseable {
     public static EngineJournal open(final Path dir, final String roll, final int retention, final int snapshotSeconds,
             final int configuredCreatorId, final int randomCreatorId, final PrintStream log, final AgentFailure failure)
             throws JournalException {
+        return open(dir, roll, retention, snapshotSeconds, configuredCreatorId, randomCreatorId, log, failure, 1);
+    }
+
+    /**
+     * Opens the journal for an engine of {@code threads} queue threads ({@code set queue FIRST:LAST}): one
+     * in-flight ring each ({@link JournalRing#fileName}); rings a previous run with more threads left behind
+     * are drained too.
+     *
+     * @throws JournalException with a one-line explanation (not a journal, another node's, in use)
+     */
+    public static EngineJournal open(final Path dir, final String roll, final int retention, final int snapshotSeconds,
+            final int configuredCreatorId, final int randomCreatorId, final PrintStream log, final AgentFailure failure,
+            final int threads) throws JournalException {
         JournalLock lock = null;
         try {
             try {
@@ -111,9 +131,12 @@ public final class EngineJournal implements AutoCloseable {
                         + " records (" + repair.bytesSkipped() + " bytes) after it skipped");
             }
             final Journal journal = Journal.openForWriting(d, roll);
-            final JournalRing ring = JournalRing.open(dir, RING_CAPACITY);
+            final java.util.List<JournalRing> rings = new java.util.ArrayList<>();
+            for (int i = 0; i < threads || Files.exists(dir.resolve(JournalRing.fileName(i))); i++) {
+                rings.add(JournalRing.open(dir, RING_CAPACITY, i));
+            }
             final JournalHealth health = new JournalHealth(dir, DISK_RESERVE_BYTES);
-            final JournalAgent agent = new JournalAgent(journal, ring, health,
+            final JournalAgent agent = new JournalAgent(journal, rings, health,
                     new JournalRetention(dir, retention, journal.queue().rollCycle()), log);
             agent.start(failure);
             final long drained;
@@ -123,7 +146,7 @@ public final class EngineJournal implements AutoCloseable {
                 agent.close();
                 throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
             }
-            return new EngineJournal(d, lock, repair, journal, ring, health, agent, snapshotSeconds, drained);
+            return new EngineJournal(d, lock, repair, journal, rings, threads, health, agent, snapshotSeconds, drained);
         } catch (final IOException e) {
             closeQuietly(lock);
             throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
@@ -213,7 +236,12 @@ public final class EngineJournal implements AutoCloseable {
 
     /** The recorder (null before {@link #recoverInto}); the packet thread calls its snapshot slices. */
     public JournalRecorder recorder() {
-        return recorder;
+        return recorder(0);
+    }
+
+    /** Queue thread {@code index}'s recorder (null before its {@link #recoverInto}). */
+    public synchronized JournalRecorder recorder(final int index) {
+        return recorders[index];
     }
 
     /**
@@ -221,24 +249,63 @@ public final class EngineJournal implements AutoCloseable {
      * journal every later change through a recorder installed as the table's listener.
      */
     public JournalRecovery.Result recoverInto(final StateTable table, final long nowMillis) {
-        final JournalRecovery.Result r = JournalRecovery.recover(journal, table);
-        final JournalRecorder rec = new JournalRecorder(ring, health, directory.creatorId(), snapshotSeconds,
-                r.lastSequence(), r.lastEpoch());
-        rec.started(nowMillis);
-        rec.urgentLane(urgentLane);
+        return recoverInto(table, nowMillis, 0);
+    }
+
+    /**
+     * As above for queue thread {@code index} ({@code set queue FIRST:LAST}), on that thread: its table gets
+     * the recovered states whose flows it owns; its recorder writes to its own ring. Only the first thread
+     * writes the START record and feeds the urgent lane (the lane has one producer; pfsync is not run with
+     * several queues).
+     */
+    public JournalRecovery.Result recoverInto(final StateTable table, final long nowMillis, final int index) {
+        final JournalRecovery.Result r = JournalRecovery.recover(journal, table, index, threads);
+        final JournalRecorder rec = new JournalRecorder(rings.get(index), health, directory.creatorId(),
+                snapshotSeconds, r.lastSequence(), r.lastEpoch(), index, threads);
+        if (index == 0) {
+            rec.started(nowMillis);
+            rec.urgentLane(urgentLane);
+        }
         table.setListener(rec);
-        recorder = rec;
-        recovery = r;
+        synchronized (this) {
+            recorders[index] = rec;
+            recoveries[index] = r;
+            recovery = combined();
+        }
         return r;
+    }
+
+    /** The recoveries of every queue thread so far as one result (states and records summed). */
+    private JournalRecovery.Result combined() {
+        long read = 0;
+        long skipped = 0;
+        int restored = 0;
+        int refused = 0;
+        long elapsed = 0;
+        JournalRecovery.Result first = null;
+        for (final JournalRecovery.Result r : recoveries) {
+            if (r != null) {
+                first = first == null ? r : first;
+                read += r.recordsRead();
+                skipped += r.recordsSkipped();
+                restored += r.statesRestored();
+                refused += r.statesRefused();
+                elapsed = Math.max(elapsed, r.elapsedMillis());
+            }
+        }
+        return new JournalRecovery.Result(read, skipped, restored, refused, first.epochReplayed(), first.lastSequence(),
+                first.lastEpoch(), elapsed, first.fromCompleteEpoch());
     }
 
     @Override
     public void close() {
         agent.close();
-        try {
-            ring.close();
-        } catch (final IOException e) {
-            // best effort
+        for (final JournalRing ring : rings) {
+            try {
+                ring.close();
+            } catch (final IOException e) {
+                // best effort
+            }
         }
         journal.close();
         closeQuietly(lock);

@@ -32,7 +32,8 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private static final long RETENTION_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Journal journal;
-    private final JournalRing ring;
+    /** One ring per queue thread; drained in turn. */
+    private final java.util.List<JournalRing> rings;
     private final JournalHealth health;
     private final JournalRetention retention;
     private final PrintStream log;
@@ -47,8 +48,14 @@ public final class JournalAgent implements Agent, AutoCloseable {
 
     public JournalAgent(final Journal journal, final JournalRing ring, final JournalHealth health,
             final JournalRetention retention, final PrintStream log) {
+        this(journal, java.util.List.of(ring), health, retention, log);
+    }
+
+    /** A journal thread draining the rings of several queue threads ({@code set queue FIRST:LAST}). */
+    public JournalAgent(final Journal journal, final java.util.List<JournalRing> rings, final JournalHealth health,
+            final JournalRetention retention, final PrintStream log) {
         this.journal = journal;
-        this.ring = ring;
+        this.rings = java.util.List.copyOf(rings);
         this.health = health;
         this.retention = retention;
         this.log = log;
@@ -87,11 +94,13 @@ public final class JournalAgent implements Agent, AutoCloseable {
             writer = new JournalWriter(journal, health, 0);
             long n = 0;
             int drained;
-            while ((drained = ring.drainTo(writer, DRAIN_LIMIT)) > 0) {
-                n += drained;
+            for (final JournalRing ring : rings) {
+                while ((drained = ring.drainTo(writer, DRAIN_LIMIT)) > 0) {
+                    n += drained;
+                }
+                ring.consumer(Thread.currentThread());
             }
             drainedAtStart = n;
-            ring.consumer(Thread.currentThread());
             nextHealth = System.nanoTime();
             nextRetention = System.nanoTime() + RETENTION_PERIOD_NANOS;
         } catch (final RuntimeException e) {
@@ -107,7 +116,10 @@ public final class JournalAgent implements Agent, AutoCloseable {
         if (!running || startFailure != null) {
             throw AgentThreads.STOP;
         }
-        final int drained = ring.drainTo(writer, DRAIN_LIMIT);
+        int drained = 0;
+        for (int i = 0; i < rings.size(); i++) {
+            drained += rings.get(i).drainTo(writer, DRAIN_LIMIT);
+        }
         if (writer.takeUrgent()) {
             journal.urgentAppended();
         }
@@ -130,8 +142,10 @@ public final class JournalAgent implements Agent, AutoCloseable {
         try {
             if (writer != null) {
                 try {
-                    while (ring.drainTo(writer, DRAIN_LIMIT) > 0) {
-                        // the last records of a clean stop
+                    for (final JournalRing ring : rings) {
+                        while (ring.drainTo(writer, DRAIN_LIMIT) > 0) {
+                            // the last records of a clean stop
+                        }
                     }
                 } finally {
                     writer.close();

@@ -22,9 +22,10 @@ public final class JournalHealth {
     private final long reserveBytes;
     private volatile boolean suspended;
     private long written;
+    /** Drops counted outside a recorder (the journal thread's own writer). */
     private long dropped;
-    private long sentWithoutJournal;
-    private long lostToPeers;
+    /** Each recorder's counts: one packet thread writes each (several with {@code set queue FIRST:LAST}). */
+    private final java.util.List<RecorderCounts> recorders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long failed;
     private volatile String lastFailure;
 
@@ -48,12 +49,18 @@ public final class JournalHealth {
         dropped++;
     }
 
-    void countSentWithoutJournal() {
-        sentWithoutJournal++;
+    /** The counts of one more recorder (one packet thread), read by the sums below. */
+    RecorderCounts newRecorderCounts() {
+        final RecorderCounts c = new RecorderCounts();
+        recorders.add(c);
+        return c;
     }
 
-    void countLostToPeers() {
-        lostToPeers++;
+    /** What one recorder could not journal; written only by its packet thread. */
+    static final class RecorderCounts {
+        long dropped;
+        long sentWithoutJournal;
+        long lostToPeers;
     }
 
     void countFailed(final Throwable t) {
@@ -68,12 +75,20 @@ public final class JournalHealth {
     }
 
     public long dropped() {
-        return dropped;
+        long n = dropped;
+        for (final RecorderCounts c : recorders) {
+            n += c.dropped;
+        }
+        return n;
     }
 
     /** Dropped records that still reached the sync agent (by the urgent lane): the peers have them. */
     public long sentWithoutJournal() {
-        return sentWithoutJournal;
+        long n = 0;
+        for (final RecorderCounts c : recorders) {
+            n += c.sentWithoutJournal;
+        }
+        return n;
     }
 
     /**
@@ -81,7 +96,11 @@ public final class JournalHealth {
      * neither journaled nor sent to the peers (with sync on).
      */
     public long lostToPeers() {
-        return lostToPeers;
+        long n = 0;
+        for (final RecorderCounts c : recorders) {
+            n += c.lostToPeers;
+        }
+        return n;
     }
 
     public long failed() {
@@ -108,7 +127,7 @@ public final class JournalHealth {
             suspended = false;
             log.println("tandem: journal: resumed, " + free + " bytes free on " + dir);
         }
-        final long d = dropped;
+        final long d = dropped();
         final long f = failed;
         if (d != reportedDropped || f != reportedFailed) {
             log.println("tandem: journal: " + (d - reportedDropped) + " records dropped, " + (f - reportedFailed)

@@ -47,7 +47,12 @@ public final class JournalRecorder implements StateChangeListener {
     private final long snapshotIntervalMillis;
     private final int creatorId;
 
+    private final JournalHealth.RecorderCounts counts;
+    /** This recorder's queue thread and how many there are ({@code set queue FIRST:LAST}); 0 and 1 for one queue. */
+    private final int threadIndex;
+    private final int threads;
     private UrgentRecordLane lane;
+    /** The last sequence number this recorder used; it numbers {@code lastSequence + index + 1}, then every {@code threads}-th. */
     private long sequence;
     private long epoch;
     private int originKind = ORIGIN_RULE;
@@ -62,12 +67,38 @@ public final class JournalRecorder implements StateChangeListener {
      */
     public JournalRecorder(final JournalRing ring, final JournalHealth health, final int creatorId,
             final int snapshotSeconds, final long lastSequence, final long lastEpoch) {
+        this(ring, health, creatorId, snapshotSeconds, lastSequence, lastEpoch, 0, 1);
+    }
+
+    /**
+     * The recorder of queue thread {@code threadIndex} of {@code threads} ({@code set queue FIRST:LAST}):
+     * its own ring; sequence numbers interleaved with the other threads' (this one uses
+     * {@code lastSequence + threadIndex + 1}, then every {@code threads}-th), so they stay unique; its
+     * epoch markers name the thread and the number of threads ({@link #epochThread}, {@link #epochThreads}),
+     * so recovery finds a complete epoch of every thread.
+     */
+    public JournalRecorder(final JournalRing ring, final JournalHealth health, final int creatorId,
+            final int snapshotSeconds, final long lastSequence, final long lastEpoch, final int threadIndex,
+            final int threads) {
         this.ring = ring;
         this.health = health;
+        this.counts = health.newRecorderCounts();
         this.creatorId = creatorId;
         this.snapshotIntervalMillis = snapshotSeconds * 1000L;
-        this.sequence = lastSequence;
+        this.threadIndex = threadIndex;
+        this.threads = Math.max(1, threads);
+        this.sequence = lastSequence + threadIndex + 1 - this.threads;
         this.epoch = lastEpoch;
+    }
+
+    /** The queue thread an EPOCH_START or EPOCH_END belongs to (its rule field; 0 in journals of one queue). */
+    public static int epochThread(final JournalRecordFlyweight r) {
+        return Math.max(0, r.rule());
+    }
+
+    /** How many queue threads the run that wrote an epoch marker had (its origin field; 0, read as 1, before). */
+    public static int epochThreads(final JournalRecordFlyweight r) {
+        return Math.max(1, r.origin());
     }
 
     @Override
@@ -208,7 +239,8 @@ public final class JournalRecorder implements StateChangeListener {
                 Math.max(1, capacity * Math.min(elapsed, snapshotIntervalMillis) / snapshotIntervalMillis));
         if (snapshotCursor < 0) {
             epoch++;
-            header(JournalRecordType.EPOCH_START, now).creatorId(creatorId).epoch(epoch);
+            header(JournalRecordType.EPOCH_START, now).creatorId(creatorId).epoch(epoch).rule(threadIndex)
+                    .origin(threads);
             if (!commit()) {
                 return;
             }
@@ -227,7 +259,8 @@ public final class JournalRecorder implements StateChangeListener {
             snapshotCursor++;
         }
         if (snapshotCursor >= capacity) {
-            header(JournalRecordType.EPOCH_END, now).creatorId(creatorId).epoch(epoch);
+            header(JournalRecordType.EPOCH_END, now).creatorId(creatorId).epoch(epoch).rule(threadIndex)
+                    .origin(threads);
             record.packetId(epochStartSequence & 0xFFFF_FFFFL).queue((int) (epochStartSequence >>> 32));
             commit();
             snapshotCursor = -1;
@@ -261,7 +294,7 @@ public final class JournalRecorder implements StateChangeListener {
      */
     private boolean commit() {
         final boolean suspended = health.suspended();
-        record.sequence(sequence + 1).seal(crc);
+        record.sequence(sequence + threads).seal(crc);
         final boolean urgent = (record.syncHints() & (SyncHints.IMMEDIATE | SyncHints.ACK)) != 0;
         // The lane gets its copy first, so the sync agent never reads the record from the journal before
         // the lane (it skips, by sequence number, what the lane gave it). A lane copy uses up its
@@ -270,21 +303,21 @@ public final class JournalRecorder implements StateChangeListener {
                 && ((record.syncHints() & SyncHints.ACK) != 0 || (record.stateFlags() & PfConstants.PFSTATE_ACK) != 0)
                 && lane.offer(stagingBuffer, 0);
         if (!suspended && ring.offer(stagingBuffer, 0)) {
-            sequence++;
+            sequence += threads;
             if (urgent) {
                 ring.wakeConsumer(); // the sync agent is waiting for this one: no 200 µs nap on the way
             }
             return true;
         }
-        health.countDropped();
+        counts.dropped++;
         final boolean forPeers = laned || forPeers();
         if (laned || forPeers && lane != null && lane.offer(stagingBuffer, 0)) {
-            sequence++; // the journal has a gap here: the tools see the record as lost, which it is to recovery
+            sequence += threads; // the journal has a gap here: the tools see the record as lost, which it is to recovery
             if (!laned) {
-                health.countSentWithoutJournal();
+                counts.sentWithoutJournal++;
             }
         } else if (forPeers && lane != null) {
-            health.countLostToPeers(); // neither journaled nor sent: the peers never learn of this change
+            counts.lostToPeers++; // neither journaled nor sent: the peers never learn of this change
         }
         return false;
     }

@@ -1,5 +1,6 @@
 package io.tandem.engine.journal;
 
+import io.tandem.engine.shard.FlowOwner;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 
@@ -29,12 +30,29 @@ public final class JournalRecovery {
     }
 
     public static Result recover(final Journal journal, final StateTable table) {
+        return recover(journal, table, 0, 1);
+    }
+
+    /**
+     * Recovery for queue thread {@code thread} of {@code threads} ({@code set queue FIRST:LAST}): the
+     * same replay, keeping only the states whose flows the thread owns ({@link FlowOwner}). The replay
+     * starts at the earliest of the last complete epochs of every queue thread of the run that wrote
+     * the journal's last epoch marker (each thread snapshots its own table), so every live state has a
+     * record after it, whichever thread wrote it and however many threads this run has.
+     */
+    public static Result recover(final Journal journal, final StateTable table, final int thread, final int threads) {
         final long start = System.nanoTime();
         long lastSequence = 0;
         long lastEpoch = 0;
         long startIndex = -1;
-        long epochEnded = -1;
         long skipped = 0;
+        int needed = -1; // threads of the run whose epochs are looked for (from the last epoch marker)
+        final long[] ended = new long[io.tandem.engine.config.ConfigOption.MAX_QUEUES];
+        final long[] startAt = new long[ended.length];
+        java.util.Arrays.fill(ended, -1);
+        java.util.Arrays.fill(startAt, -1);
+        int found = 0;
+        long epochEnded = -1;
         try (JournalReader back = JournalReader.backwardFromEnd(journal)) {
             JournalReadStatus st;
             while ((st = back.next()) != JournalReadStatus.END) {
@@ -48,14 +66,33 @@ public final class JournalRecovery {
                         || type == JournalRecordType.SNAPSHOT.code() || type == JournalRecordType.START.code()) {
                     lastEpoch = Math.max(lastEpoch, r.epoch());
                 }
-                if (type == JournalRecordType.EPOCH_END.code() && epochEnded < 0) {
-                    epochEnded = r.epoch();
-                } else if (type == JournalRecordType.EPOCH_START.code() && epochEnded >= 0 && r.epoch() == epochEnded) {
-                    startIndex = back.index();
-                    break;
+                if (type != JournalRecordType.EPOCH_START.code() && type != JournalRecordType.EPOCH_END.code()) {
+                    continue;
+                }
+                final int t = JournalRecorder.epochThread(r);
+                if (needed < 0) {
+                    needed = Math.min(ended.length, JournalRecorder.epochThreads(r));
+                }
+                if (t >= needed) {
+                    continue;
+                }
+                if (type == JournalRecordType.EPOCH_END.code() && ended[t] < 0) {
+                    ended[t] = r.epoch();
+                } else if (type == JournalRecordType.EPOCH_START.code() && startAt[t] < 0 && ended[t] >= 0
+                        && r.epoch() == ended[t]) {
+                    startAt[t] = back.index();
+                    startIndex = back.index(); // reading backwards: the earliest so far
+                    epochEnded = Math.max(epochEnded, ended[t]);
+                    if (++found == needed) {
+                        break;
+                    }
                 }
             }
             skipped += back.skippedTotal();
+        }
+        if (found < needed || needed < 0) {
+            startIndex = -1; // some thread has no complete epoch: replay everything
+            epochEnded = -1;
         }
 
         long read = 0;
@@ -76,6 +113,10 @@ public final class JournalRecovery {
                 final int type = r.type();
                 if (type == JournalRecordType.INSERT.code() || type == JournalRecordType.UPDATE.code()
                         || type == JournalRecordType.SNAPSHOT.code()) {
+                    if (threads > 1 && FlowOwner.of(r.af(), r.proto(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(),
+                            r.srcPort(), r.dstPort(), threads) != thread) {
+                        continue; // another queue thread's flow
+                    }
                     if (put(table, r) < 0) {
                         refused++;
                     }

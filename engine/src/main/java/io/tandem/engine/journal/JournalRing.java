@@ -46,7 +46,20 @@ public final class JournalRing implements AutoCloseable {
      * records; a ring of another size is recreated only when it is empty.
      */
     public static JournalRing open(final Path dir, final int capacityPowerOfTwo) throws IOException {
-        final Path file = dir.resolve(FILE);
+        return open(dir, capacityPowerOfTwo, 0);
+    }
+
+    /**
+     * The file of the ring of queue thread {@code index} ({@code set queue FIRST:LAST}): {@value #FILE} for
+     * the first (and only, with one queue), {@code inflight-INDEX.ring} for the others.
+     */
+    public static String fileName(final int index) {
+        return index == 0 ? FILE : "inflight-" + index + ".ring";
+    }
+
+    /** Opens (creating it if needed) the ring of queue thread {@code index}. */
+    public static JournalRing open(final Path dir, final int capacityPowerOfTwo, final int index) throws IOException {
+        final Path file = dir.resolve(fileName(index));
         final long size = (long) capacityPowerOfTwo + RingBufferDescriptor.TRAILER_LENGTH;
         final FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);

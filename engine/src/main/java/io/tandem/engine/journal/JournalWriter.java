@@ -30,9 +30,17 @@ public final class JournalWriter implements AutoCloseable {
     private final ExcerptAppender appender;
     private final JournalHealth health;
     private long sequence;
-    private long epochStartIndex = -1;
-    private long epochStarted = -1;
-    private long recoveryPointIndex = -1;
+    /** Per queue thread ({@code set queue FIRST:LAST}; index 0 alone with one queue): its open epoch and last complete one. */
+    private final long[] epochStartIndex = filled(-1);
+    private final long[] epochStarted = filled(-1);
+    private final long[] completeStartIndex = filled(-1);
+    private int epochThreads = 1;
+
+    private static long[] filled(final long v) {
+        final long[] a = new long[io.tandem.engine.config.ConfigOption.MAX_QUEUES];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
 
     public JournalWriter(final Journal journal, final JournalHealth health, final long firstSequence) {
         this.appender = journal.queue().createAppender();
@@ -80,11 +88,17 @@ public final class JournalWriter implements AutoCloseable {
             urgent = true;
         }
         final int type = record.type();
-        if (type == JournalRecordType.EPOCH_START.code()) {
-            epochStartIndex = appender.lastIndexAppended();
-            epochStarted = record.epoch();
-        } else if (type == JournalRecordType.EPOCH_END.code() && record.epoch() == epochStarted) {
-            recoveryPointIndex = epochStartIndex;
+        if (type == JournalRecordType.EPOCH_START.code() || type == JournalRecordType.EPOCH_END.code()) {
+            final int t = JournalRecorder.epochThread(record);
+            if (t < epochStarted.length) {
+                epochThreads = Math.min(epochStarted.length, JournalRecorder.epochThreads(record));
+                if (type == JournalRecordType.EPOCH_START.code()) {
+                    epochStartIndex[t] = appender.lastIndexAppended();
+                    epochStarted[t] = record.epoch();
+                } else if (record.epoch() == epochStarted[t]) {
+                    completeStartIndex[t] = epochStartIndex[t];
+                }
+            }
         }
         return true;
     }
@@ -101,10 +115,18 @@ public final class JournalWriter implements AutoCloseable {
 
     /**
      * Chronicle index of the start of the last complete snapshot epoch this writer appended (where
-     * recovery would begin), or -1; retention keeps everything from its roll cycle on.
+     * recovery would begin; with several queue threads, the earliest of their last complete epochs'
+     * starts), or -1; retention keeps everything from its roll cycle on.
      */
     public long recoveryPointIndex() {
-        return recoveryPointIndex;
+        long min = Long.MAX_VALUE;
+        for (int t = 0; t < epochThreads; t++) { // every queue thread's last complete epoch: the earliest start
+            if (completeStartIndex[t] < 0) {
+                return -1;
+            }
+            min = Math.min(min, completeStartIndex[t]);
+        }
+        return min;
     }
 
     /** Index of the last record appended (Chronicle index), for epoch bookkeeping. */

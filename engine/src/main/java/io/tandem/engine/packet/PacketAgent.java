@@ -341,8 +341,8 @@ public final class PacketAgent implements Agent {
                 CpuAffinity.pinCurrentThread(settings.cpu());
             }
             if (journal != null) {
-                journal.recoverInto(filter.states(), System.currentTimeMillis());
-                recorder = journal.recorder();
+                journal.recoverInto(filter.states(), System.currentTimeMillis(), shardIndex());
+                recorder = journal.recorder(shardIndex());
             }
             queue = queueFactory.get();
             batcher = new VerdictBatcher(queue, new NfqVerdictEncoder(64 * 1024), counters,

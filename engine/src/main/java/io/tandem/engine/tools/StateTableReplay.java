@@ -1,5 +1,7 @@
 package io.tandem.engine.tools;
 
+import io.tandem.engine.shard.FlowOwner;
+
 import io.tandem.engine.journal.JournalException;
 import io.tandem.engine.journal.JournalReadStatus;
 import io.tandem.engine.journal.JournalRecordFlyweight;
@@ -31,13 +33,18 @@ import org.agrona.concurrent.UnsafeBuffer;
  * epoch) thus disappear exactly as they would on restart. An epoch that never ends (the engine
  * stopped, or a hole restarted the pass) is dropped at the next EPOCH_START.
  *
+ * With several queue threads ({@code set queue FIRST:LAST}) each snapshots its own table, and its
+ * epoch markers name it: each thread's epoch has its own shadow, and at its EPOCH_END only the states
+ * whose flows that thread owns ({@link FlowOwner}) are replaced, as recovery restores them.
+ *
  * <p>Memory bound: one 256-byte copy of the last record per live state, twice while an epoch is
  * open; in insertion order.
  */
 public final class StateTableReplay {
     private Map<Key, byte[]> states = new LinkedHashMap<>();
-    private Map<Key, byte[]> shadow;
-    private long shadowEpoch;
+    /** Per queue thread (rule field of the epoch markers; 0 with one queue): the open epoch's shadow and its number. */
+    private final Map<Integer, Map<Key, byte[]>> shadows = new java.util.HashMap<>();
+    private final Map<Integer, Long> shadowEpochs = new java.util.HashMap<>();
     private long completeEpoch = -1;
     private long applied;
     private boolean damaged;
@@ -69,20 +76,34 @@ public final class StateTableReplay {
         applied++;
         final int type = r.type();
         if (type == JournalRecordType.EPOCH_START.code()) {
-            shadow = new LinkedHashMap<>();
-            shadowEpoch = r.epoch();
+            final int t = JournalRecorder.epochThread(r);
+            shadows.put(t, new LinkedHashMap<>());
+            shadowEpochs.put(t, r.epoch());
             return;
         }
         if (type == JournalRecordType.EPOCH_END.code()) {
-            if (shadow != null && shadowEpoch == r.epoch()) {
-                states = shadow;
-                shadow = null;
+            final int t = JournalRecorder.epochThread(r);
+            final int threads = JournalRecorder.epochThreads(r);
+            final Map<Key, byte[]> shadow = shadows.get(t);
+            if (shadow != null && shadowEpochs.get(t) == r.epoch()) {
+                if (threads == 1) {
+                    states = shadow;
+                } else {
+                    // Queue thread t snapshotted its own flows: they are replaced, the other threads' stay.
+                    states.values().removeIf(b -> owner(b, threads) == t);
+                    shadow.forEach((k, b) -> {
+                        if (owner(b, threads) == t) {
+                            states.put(k, b.clone());
+                        }
+                    });
+                }
+                shadows.remove(t);
                 completeEpoch = r.epoch();
             }
             return;
         }
         apply(states, r);
-        if (shadow != null) {
+        for (final Map<Key, byte[]> shadow : shadows.values()) {
             apply(shadow, r);
         }
     }
@@ -108,6 +129,13 @@ public final class StateTableReplay {
                 table.clear();
             }
         }
+    }
+
+    /** The queue thread (of {@code threads}) that owned the flow of a recorded state ({@link FlowOwner}). */
+    private static int owner(final byte[] bytes, final int threads) {
+        final JournalRecordFlyweight r = new JournalRecordFlyweight().wrap(new UnsafeBuffer(bytes), 0);
+        return FlowOwner.of(r.af(), r.proto(), r.srcHi(), r.srcLo(), r.dstHi(), r.dstLo(), r.srcPort(), r.dstPort(),
+                threads);
     }
 
     /** The last complete snapshot epoch the table was rebuilt from, or -1 (replayed from the start). */
