@@ -198,6 +198,85 @@ class MultiQueueSystemTest {
         }
     }
 
+    /**
+     * The journal with two queues: connections from 4 client addresses to 4 server addresses, held open
+     * across a restart of the engine; each queue thread recovers the flows it owns (from both threads'
+     * snapshot epochs) and the connections carry on — with {@code block all}, a reply that found no state
+     * would be dropped.
+     */
+    @Test
+    void aRestartWithTwoQueuesRecoversEveryThreadsFlowsFromTheJournal() throws Exception {
+        Lab.lab("up", "--queue", QUEUES);
+        final int addresses = 4;
+        for (int i = 0; i < addresses; i++) {
+            assertTrue(Lab.exec(Lab.CLIENT, 5, "ip", "addr", "add", "198.18.1." + (20 + i) + "/24", "dev", "br0").ok());
+            assertTrue(Lab.exec(Lab.SERVER, 5, "ip", "addr", "add", "198.18.2." + (20 + i) + "/24", "dev", "br0").ok());
+        }
+        final Path conf = tmp.resolve("fwA.conf");
+        final Path socket = tmp.resolve("fwA.sock");
+        final Path go = tmp.resolve("go");
+        Lab.run(5, "chmod", "755", tmp.toString());
+        Files.writeString(conf, String.join("\n",
+                "set queue " + QUEUES,
+                "set cpu 0",
+                "set journal dir \"" + tmp.resolve("journal") + "\"",
+                "set journal snapshot 1",
+                "set metrics none",
+                "set control \"" + socket + "\"",
+                RULES));
+        // Open every connection, echo a line, say so, wait for the go file, echo a second line on each.
+        final String holder = String.join("\n",
+                "import os, socket, sys, time",
+                "n = int(sys.argv[1]); conns = []",
+                "for i in range(n):",
+                "    for j in range(n):",
+                "        t = socket.create_connection(('198.18.2.%d' % (20 + j), 5203), timeout=30,"
+                        + " source_address=('198.18.1.%d' % (20 + i), 0))",
+                "        f = t.makefile('rwb'); f.write(b'one\\n'); f.flush(); assert f.readline() == b'one\\n'",
+                "        conns.append((t, f))",
+                "print('ready %d' % len(conns), flush=True)",
+                "while not os.path.exists(sys.argv[2]): time.sleep(0.1)",
+                "ok = 0",
+                "for t, f in conns:",
+                "    try:",
+                "        f.write(b'two\\n'); f.flush(); ok += f.readline() == b'two\\n'",
+                "    except OSError as e:",
+                "        print('lost', e, flush=True)",
+                "print('ok %d/%d' % (ok, len(conns)), flush=True)");
+        try (Lab lab = new Lab()) {
+            final Path log1 = tmp.resolve("fwA-1.log");
+            final Process first = lab.spawn(Lab.FW_A, log1, Lab.root().resolve("scripts/tandem").toString(), "run",
+                    "--set", "user none", "-f", conf.toString());
+            ClusterNode.waitFor(() -> Files.exists(log1) && Files.readString(log1).contains("bound queue"), 30,
+                    "the engine binds its queues (" + log1 + ")");
+            lab.spawn(Lab.SERVER, tmp.resolve("server.log"), "/usr/bin/python3", "-c", SERVER,
+                    Integer.toString(addresses));
+            Thread.sleep(1000);
+            final Path clientLog = tmp.resolve("client.log");
+            lab.spawn(Lab.CLIENT, clientLog, "/usr/bin/python3", "-c", holder, Integer.toString(addresses),
+                    go.toString());
+            ClusterNode.waitFor(() -> Files.exists(clientLog) && Files.readString(clientLog).contains("ready 16"), 30,
+                    "16 connections open (" + clientLog + ")");
+            assertEquals(16, ClusterNode.states(socket, 5203).size());
+            Thread.sleep(2500); // a complete snapshot epoch of each thread (set journal snapshot 1)
+            Lab.run(5, "kill", "-TERM", Long.toString(first.pid()));
+            assertTrue(first.waitFor(15, java.util.concurrent.TimeUnit.SECONDS), "the engine stops");
+            assertEquals(0, first.exitValue(), Files.readString(log1));
+
+            final Path log2 = tmp.resolve("fwA-2.log");
+            lab.spawn(Lab.FW_A, log2, Lab.root().resolve("scripts/tandem").toString(), "run",
+                    "--set", "user none", "-f", conf.toString());
+            ClusterNode.waitFor(() -> Files.exists(log2) && Files.readString(log2).contains("bound queue"), 30,
+                    "the engine binds its queues again (" + log2 + ")");
+            final String restarted = Files.readString(log2);
+            assertTrue(restarted.matches("(?s).*recovered (1[6-9]|[2-9][0-9]) states.*"), restarted);
+            assertEquals(16, ClusterNode.states(socket, 5203).size(), "both threads' tables hold their flows again");
+            Files.writeString(go, "go");
+            ClusterNode.waitFor(() -> Files.readString(clientLog).contains("ok "), 60, "the second lines");
+            assertTrue(Files.readString(clientLog).contains("ok 16/16"), Files.readString(clientLog) + restarted);
+        }
+    }
+
     /** The command, run on CPU {@code cpu} (taskset) when it is given. */
     private static String[] pinned(final String cpu, final String... command) {
         if (cpu == null) {
