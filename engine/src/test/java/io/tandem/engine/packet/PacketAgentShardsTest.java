@@ -131,6 +131,47 @@ class PacketAgentShardsTest {
         }
     }
 
+    /**
+     * Over a million packets through two agents, half of them handed to the other one and their verdicts
+     * sent back: once warm, the test thread (which runs both duty cycles) allocates nothing.
+     */
+    @Test
+    void handingPacketsOverAndTheirVerdictsBackAllocatesNothing() throws Exception {
+        try (QueueShards shards = new QueueShards(2)) {
+            final List<PacketAgent> agents = agents(shards, true);
+            agents.forEach(PacketAgent::onStart);
+            final byte[][][] batches = new byte[2][64][];
+            for (int q = 0; q < 2; q++) {
+                for (int i = 0; i < 64; i++) { // 16 flows, each arriving on both queues: about half cross over
+                    batches[q][i] = request(QUEUES[q], i + 1, 20_000 + i % 16);
+                }
+            }
+            final Runnable work = () -> {
+                for (int round = 0; round < 8000; round++) { // 8,000 x 128 = 1,024,000 packets
+                    for (int q = 0; q < 2; q++) {
+                        for (final byte[] m : batches[q]) {
+                            queues.get(q).offer(m);
+                        }
+                    }
+                    for (int k = 0; k < 2; k++) { // receive and hand over; decide the other's; release
+                        agents.get(0).doWork();
+                        agents.get(1).doWork();
+                    }
+                    queues.get(0).clearSent();
+                    queues.get(1).clearSent();
+                }
+            };
+            work.run();
+            final io.tandem.engine.testing.AllocationMeter meter = new io.tandem.engine.testing.AllocationMeter();
+            assertEquals(0, meter.measure(3, work), "a round of 1,024,000 packets allocated: " + meter.rounds());
+            final long packets = sum(PacketCounter.PACKETS_RECEIVED);
+            assertEquals(sum(PacketCounter.PACKETS_RECEIVED), sum(PacketCounter.VERDICT_ACCEPT),
+                    "every packet answered on its own queue");
+            assertTrue(sum(PacketCounter.HANDOFF_SENT) > packets / 4, "a good share crossed over");
+            agents.forEach(PacketAgent::onClose);
+        }
+    }
+
     /** Runs both agents until every offered packet has its verdict on its own queue; checks each verdict. */
     private void drive(final List<PacketAgent> agents, final List<Map<Long, Integer>> expected) {
         for (int round = 0; round < 1000; round++) {
