@@ -32,7 +32,8 @@ class JournalRecorderTest {
         return new StateTable(capacity, 4, false, true, StateTimeouts.of(t), CREATOR, 1L << 40, new StateCounters());
     }
 
-    private static void udp(final DecodedPacket p, final int i, final boolean reply) {
+    /** A UDP packet of flow {@code i} (client 198.18.x.y:10000+, server 198.18.2.10:53), or its reply. */
+    static void udp(final DecodedPacket p, final int i, final boolean reply) {
         p.reset();
         p.family = DecodedPacket.FAMILY_INET;
         p.protocol = DecodedPacket.PROTO_UDP;

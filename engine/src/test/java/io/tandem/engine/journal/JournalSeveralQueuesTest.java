@@ -41,17 +41,7 @@ class JournalSeveralQueuesTest {
     }
 
     private static void udp(final DecodedPacket p, final int i, final boolean reply) {
-        p.reset();
-        p.family = DecodedPacket.FAMILY_INET;
-        p.protocol = DecodedPacket.PROTO_UDP;
-        p.l4Offset = 20;
-        p.ipLength = 100;
-        final long a = 0xC6120100L + (i >>> 8 & 0xff) * 256 + (i & 0xff);
-        final long b = 0xC612020AL;
-        p.srcLo = reply ? b : a;
-        p.dstLo = reply ? a : b;
-        p.srcPort = reply ? 53 : 10000 + (i & 0x3fff);
-        p.dstPort = reply ? 10000 + (i & 0x3fff) : 53;
+        JournalRecorderTest.udp(p, i, reply);
     }
 
     @Test

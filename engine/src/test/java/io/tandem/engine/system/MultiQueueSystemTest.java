@@ -133,12 +133,7 @@ class MultiQueueSystemTest {
      * the outcome.
      */
     private void exchange(final int addresses, final String clientCpu, final String serverCpu) throws Exception {
-        for (int i = 0; i < addresses; i++) {
-            final Lab.Result c = Lab.exec(Lab.CLIENT, 5, "ip", "addr", "add", "198.18.1." + (20 + i) + "/24", "dev", "br0");
-            assertTrue(c.ok(), c.output());
-            final Lab.Result s = Lab.exec(Lab.SERVER, 5, "ip", "addr", "add", "198.18.2." + (20 + i) + "/24", "dev", "br0");
-            assertTrue(s.ok(), s.output());
-        }
+        addAddresses(addresses);
         final Path conf = tmp.resolve("fwA.conf");
         final Path log = tmp.resolve("fwA.log");
         final Path socket = tmp.resolve("fwA.sock");
@@ -208,10 +203,7 @@ class MultiQueueSystemTest {
     void aRestartWithTwoQueuesRecoversEveryThreadsFlowsFromTheJournal() throws Exception {
         Lab.lab("up", "--queue", QUEUES);
         final int addresses = 4;
-        for (int i = 0; i < addresses; i++) {
-            assertTrue(Lab.exec(Lab.CLIENT, 5, "ip", "addr", "add", "198.18.1." + (20 + i) + "/24", "dev", "br0").ok());
-            assertTrue(Lab.exec(Lab.SERVER, 5, "ip", "addr", "add", "198.18.2." + (20 + i) + "/24", "dev", "br0").ok());
-        }
+        addAddresses(addresses);
         final Path conf = tmp.resolve("fwA.conf");
         final Path socket = tmp.resolve("fwA.sock");
         final Path go = tmp.resolve("go");
@@ -274,6 +266,16 @@ class MultiQueueSystemTest {
             Files.writeString(go, "go");
             ClusterNode.waitFor(() -> Files.readString(clientLog).contains("ok "), 60, "the second lines");
             assertTrue(Files.readString(clientLog).contains("ok 16/16"), Files.readString(clientLog) + restarted);
+        }
+    }
+
+    /** Client addresses 198.18.1.20.. and server addresses 198.18.2.20.., {@code n} of each (lab namespaces). */
+    private static void addAddresses(final int n) {
+        for (int i = 0; i < n; i++) {
+            final Lab.Result c = Lab.exec(Lab.CLIENT, 5, "ip", "addr", "add", "198.18.1." + (20 + i) + "/24", "dev", "br0");
+            assertTrue(c.ok(), c.output());
+            final Lab.Result s = Lab.exec(Lab.SERVER, 5, "ip", "addr", "add", "198.18.2." + (20 + i) + "/24", "dev", "br0");
+            assertTrue(s.ok(), s.output());
         }
     }
 
