@@ -259,12 +259,16 @@ public final class TandemEngine implements AutoCloseable {
         for (final PacketAgent a : packetAgents) {
             a.start(failure);
         }
-        try {
-            for (final PacketAgent a : packetAgents) {
+        for (final PacketAgent a : packetAgents) {
+            try {
                 a.awaitStarted(30, TimeUnit.SECONDS);
+            } catch (final RuntimeException e) {
+                // With several queues, say which thread failed (its CPU is set cpu + its index).
+                throw new EngineException(packetAgents.size() == 1 ? e.getMessage()
+                        : "queue " + a.settings().queue() + (a.settings().cpu() < 0 ? "" : " (its thread on CPU "
+                                + a.settings().cpu() + ": set cpu " + config.cpu() + " + " + a.shardIndex() + ")")
+                                + ": " + e.getMessage(), EngineException.FAILURE, e);
             }
-        } catch (final RuntimeException e) {
-            throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
         if (peerInbox != null) {
             startSync();
