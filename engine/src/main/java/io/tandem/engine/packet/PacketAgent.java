@@ -494,10 +494,16 @@ public final class PacketAgent implements Agent {
                 timeout = (int) Math.min(timeout, (next + 999_999) / 1_000_000);
             }
         }
+        if (shards != null && !shards.aboutToWait()) {
+            return; // another queue thread posted meanwhile
+        }
         if (doorbell != null) {
             doorbell.await(q.fd(), timeout);
         } else {
             q.poll(timeout);
+        }
+        if (shards != null) {
+            shards.awake();
         }
     }
 

@@ -28,12 +28,15 @@ public final class QueueShards implements AutoCloseable {
     private final PacketHandoff[][] handoffs; // [from][to]
     private final VerdictReturns[][] returns; // [owner][receiver]
     private final Doorbell[] doorbells;
+    /** 1 while thread i waits in poll (or is about to): only then is its doorbell worth a system call. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray waiting;
 
     public QueueShards(final int count) {
         this.count = count;
         handoffs = new PacketHandoff[count][count];
         returns = new VerdictReturns[count][count];
         doorbells = new Doorbell[count];
+        waiting = new java.util.concurrent.atomic.AtomicIntegerArray(count);
         for (int a = 0; a < count; a++) {
             for (int b = 0; b < count; b++) {
                 if (a != b) {
@@ -204,14 +207,48 @@ public final class QueueShards implements AutoCloseable {
             return done;
         }
 
-        /** Rings the doorbell of every thread this one posted packets or verdicts to since the last call. */
+        /**
+         * Rings the doorbell of every thread this one posted packets or verdicts to since the last call, if
+         * that thread waits (or is about to): a busy thread sees the rings in its next duty cycle anyway,
+         * so it costs no system call. The full fence orders the rings' published tails before the read of
+         * the flag; {@link #aboutToWait} orders the flag before its read of the rings, so one of the two
+         * sides always sees the other (a Dekker pair).
+         */
         public void ringPosted() {
+            boolean fenced = false;
             for (int i = 0; i < count; i++) {
                 if (posted[i]) {
                     posted[i] = false;
-                    doorbells[i].ring();
+                    if (!fenced) {
+                        java.lang.invoke.VarHandle.fullFence();
+                        fenced = true;
+                    }
+                    if (waiting.get(i) != 0) {
+                        doorbells[i].ring();
+                    }
                 }
             }
+        }
+
+        /**
+         * Before this thread waits in poll: marks it waiting, then looks once more for packets or verdicts
+         * the others posted. False when there are some: do not wait (a poster that did not see the mark
+         * did not ring). Call {@link #awake} after the wait.
+         */
+        public boolean aboutToWait() {
+            waiting.set(self, 1);
+            for (int other = 0; other < count; other++) {
+                if (other != self && (handoffs[other][self].available() > 0 || returns[other][self].available() > 0)) {
+                    waiting.set(self, 0);
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** After the wait: posters need not ring any more. */
+        public void awake() {
+            waiting.set(self, 0);
         }
     }
 }
