@@ -460,6 +460,11 @@ public final class PacketAgent implements Agent {
             counters.increment(PacketCounter.RECEIVE_CALLS);
             counters.increment(PacketCounter.DUTY_CYCLES);
             counters.add(PacketCounter.DUTY_CYCLE_NANOS, System.nanoTime() - start);
+            if (received < settings.batchSize() && peerMessages == 0 && crossQueue == 0) {
+                // A short batch emptied the socket: wait in poll now (it returns at once if packets came
+                // meanwhile) rather than spend a recvmmsg that would only say EAGAIN.
+                idle(q);
+            }
             return received;
         }
         final int errno = -received;
