@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
  * Meanwhile SIGHUP reloads the configuration from the same file and options ({@link ConfigReload}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Bind the NFQUEUE given by `set queue` and filter packets by the ruleset until SIGTERM or",
+        description = {"Bind the NFQUEUE given by `set queue` (N, or FIRST:LAST for one packet thread per queue, with",
+            "iptables --queue-balance FIRST:LAST) and filter packets by the ruleset until SIGTERM or",
             "SIGINT, which stop receiving, flush the verdicts already decided, unbind the queue and exit 0.",
             "Needs CAP_NET_ADMIN (root). Started as root, it binds its sockets, then runs as the user of",
             "`set user` (default tandem; `set user none` keeps root) with only CAP_NET_ADMIN, and CAP_NET_RAW",
@@ -49,10 +50,12 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     private ConfigOptions config;
 
-    @Option(names = "--queue", paramLabel = "N", description = "Shortcut for --set \"queue N\".")
-    private Integer queue;
+    @Option(names = "--queue", paramLabel = "N|FIRST:LAST",
+            description = "Shortcut for --set \"queue N\" (FIRST:LAST: one packet thread per queue of the range).")
+    private String queue;
 
-    @Option(names = "--cpu", paramLabel = "N", description = "Shortcut for --set \"cpu N\": pin the packet thread.")
+    @Option(names = "--cpu", paramLabel = "N",
+            description = "Shortcut for --set \"cpu N\": pin the packet thread (with several queues, the i-th on N+i).")
     private Integer cpu;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT|none",
