@@ -135,13 +135,7 @@ public final class ConfigReload {
             log.println("tandem: warning: " + warning);
         }
         try {
-            String summary = null;
-            for (int i = 0; i < mailboxes.size(); i++) {
-                final FilterReload reload = new FilterReload(i == 0 ? ruleset : ruleset.withOwnCounters(),
-                        StateTimeouts.of(next.timeouts()), next.malformedPolicy() == TandemConfig.MalformedPolicy.PASS);
-                final String done = mailboxes.get(i).apply(reload, APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-                summary = summary == null ? done : summary;
-            }
+            final String summary = applyToEveryThread(next, ruleset, false);
             running = next;
             return new Outcome(true, "reloaded " + next.source() + ": " + summary
                     + (mailboxes.size() > 1 ? " (the first of " + mailboxes.size() + " queue threads; each reloaded)" : ""));
@@ -201,12 +195,7 @@ public final class ConfigReload {
         }
         final List<String> changes = next.interfaceChanges(now);
         try {
-            for (int i = 0; i < mailboxes.size(); i++) {
-                mailboxes.get(i).apply(new FilterReload(i == 0 ? next : next.withOwnCounters(),
-                        StateTimeouts.of(config.timeouts()),
-                        config.malformedPolicy() == TandemConfig.MalformedPolicy.PASS, true),
-                        APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            }
+            applyToEveryThread(config, next, true);
         } catch (final PacketThreadMailbox.ReloadException e) {
             log.println("tandem: re-resolving interfaces failed: " + e.getMessage());
             return false;
@@ -218,6 +207,22 @@ public final class ConfigReload {
         log.println("tandem: interfaces changed (" + String.join(", ", changes) + "): rules re-resolved");
         log.flush();
         return true;
+    }
+
+    /**
+     * Hands {@code ruleset} (the first thread's; each other thread gets a copy with counters of its own) and
+     * {@code config}'s timeouts and malformed policy to every queue thread; returns the first thread's summary.
+     */
+    private String applyToEveryThread(final TandemConfig config, final Ruleset ruleset, final boolean relink)
+            throws PacketThreadMailbox.ReloadException, InterruptedException {
+        String summary = null;
+        for (int i = 0; i < mailboxes.size(); i++) {
+            final String done = mailboxes.get(i).apply(new FilterReload(i == 0 ? ruleset : ruleset.withOwnCounters(),
+                    StateTimeouts.of(config.timeouts()), config.malformedPolicy() == TandemConfig.MalformedPolicy.PASS,
+                    relink), APPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            summary = summary == null ? done : summary;
+        }
+        return summary;
     }
 
     /** Times an interface change re-resolved the rules. */

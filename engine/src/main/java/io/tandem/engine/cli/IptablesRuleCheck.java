@@ -2,6 +2,8 @@ package io.tandem.engine.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,8 +14,10 @@ import java.util.regex.Pattern;
  * waiting silently for packets that never come. Setup time only.
  */
 final class IptablesRuleCheck {
-    /** The answer: rules found, none found, or the tools could not tell. */
-    enum Result { FOUND, MISSING, UNKNOWN }
+    /** {@link #firstMissing}: every queue has a rule. */
+    static final int NONE_MISSING = -1;
+    /** {@link #firstMissing}: neither iptables-save nor ip6tables-save could be run. */
+    static final int UNKNOWN = Integer.MIN_VALUE;
 
     private static final Pattern NFQUEUE = Pattern.compile(
             "-j NFQUEUE(?<opts>[^\\n]*)");
@@ -23,19 +27,29 @@ final class IptablesRuleCheck {
     private IptablesRuleCheck() {
     }
 
-    static Result check(final int queue) {
-        boolean anyToolWorked = false;
+    /**
+     * The first of the {@code count} queues from {@code first} that no NFQUEUE rule targets,
+     * {@link #NONE_MISSING} when every one has a rule, or {@link #UNKNOWN} when neither tool could be run.
+     * The tools run once for the whole range.
+     */
+    static int firstMissing(final int first, final int count) {
+        final List<String> outputs = new ArrayList<>();
         for (final String tool : new String[] {"iptables-save", "ip6tables-save"}) {
             final String out = run(tool);
-            if (out == null) {
-                continue;
-            }
-            anyToolWorked = true;
-            if (mentionsQueue(out, queue)) {
-                return Result.FOUND;
+            if (out != null) {
+                outputs.add(out);
             }
         }
-        return anyToolWorked ? Result.MISSING : Result.UNKNOWN;
+        if (outputs.isEmpty()) {
+            return UNKNOWN;
+        }
+        for (int q = first; q < first + count; q++) {
+            final int queue = q;
+            if (outputs.stream().noneMatch(out -> mentionsQueue(out, queue))) {
+                return q;
+            }
+        }
+        return NONE_MISSING;
     }
 
     /** True when an NFQUEUE rule in the iptables-save text targets {@code queue}. */

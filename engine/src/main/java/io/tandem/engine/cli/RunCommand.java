@@ -92,21 +92,8 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!noRuleCheck) {
             final String queues = parsed.valueText(io.tandem.engine.config.ConfigOption.QUEUE);
-            IptablesRuleCheck.Result rules = IptablesRuleCheck.Result.FOUND;
-            int missing = -1;
-            for (int q = parsed.queue(); q < parsed.queue() + parsed.queueCount(); q++) {
-                final IptablesRuleCheck.Result r = IptablesRuleCheck.check(q);
-                if (r == IptablesRuleCheck.Result.MISSING) {
-                    rules = r;
-                    missing = q;
-                    break;
-                }
-                if (r == IptablesRuleCheck.Result.UNKNOWN) {
-                    rules = r;
-                    break;
-                }
-            }
-            if (rules == IptablesRuleCheck.Result.MISSING) {
+            final int missing = IptablesRuleCheck.firstMissing(parsed.queue(), parsed.queueCount());
+            if (missing >= 0) {
                 err.println("tandem: no iptables or ip6tables rule sends packets to queue " + missing
                         + "; add one, before the engine and fail-closed: `deploy/iptables-install.sh "
                         + (parsed.queueCount() > 1 ? "--balance " : "--queue ") + queues
@@ -114,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
                         + " \"Install order\"), or start with --no-rule-check");
                 return TandemMain.EXIT_FAILURE;
             }
-            if (rules == IptablesRuleCheck.Result.UNKNOWN) {
+            if (missing == IptablesRuleCheck.UNKNOWN) {
                 err.println("tandem: warning: could not run iptables-save to check that a rule feeds queue "
                         + queues);
             }

@@ -121,7 +121,6 @@ public final class PacketAgent implements Agent {
     private boolean ownDoorbell;
     private QueueShards.Links shards;
     private final QueueShards.Decider handedOffDecider = this::decideHandedOff;
-    private final long[] lostReturns = new long[1];
     private QueueShards.VerdictSink returnedVerdicts;
     private EngineJournal journal;
     private JournalRecorder recorder;
@@ -434,7 +433,7 @@ public final class PacketAgent implements Agent {
         }
         int crossQueue = 0;
         if (shards != null) {
-            crossQueue = shards.decideHandedOff(handedOffDecider, PEER_UPDATES_PER_CYCLE, lostReturns)
+            crossQueue = shards.decideHandedOff(handedOffDecider, PEER_UPDATES_PER_CYCLE)
                     + shards.releaseReturned(returnedVerdicts);
         }
         snapshots.serve(filter.states(), now);
@@ -588,11 +587,6 @@ public final class PacketAgent implements Agent {
         counters.increment(PacketCounter.HANDOFF_DECIDED);
         final int verdict = filter.decide(p, hook, indev, outdev, bytes, now);
         return verdict == PacketFilter.HOLD ? VerdictBatcher.ACCEPT : verdict;
-    }
-
-    /** Verdicts a bug left without a ring to return on (always 0; see {@link QueueShards}). */
-    public long lostReturns() {
-        return lostReturns[0];
     }
 
     /** Expires states in slices sized so that the table is swept once per timeout interval. */

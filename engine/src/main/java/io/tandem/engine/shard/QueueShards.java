@@ -143,22 +143,15 @@ public final class QueueShards implements AutoCloseable {
             return true;
         }
 
-        /** Packets this thread handed off whose verdicts have not come back. */
-        public int outstanding() {
-            int n = 0;
-            for (final int o : outstanding) {
-                n += o;
-            }
-            return n;
-        }
-
         /**
          * Decides the packets the other threads handed to this one (at most {@code budget}) and sends each
          * verdict back to the thread that received the packet.
          *
-         * @return packets decided; a verdict that found its ring full (a bug) is counted in {@code lost[0]}
+         * @return packets decided
+         * @throws IllegalStateException a verdict found its ring full, which the bound on packets out with
+         *     an owner rules out: a bug, which ends the thread (and the engine) by the failure policy
          */
-        public int decideHandedOff(final Decider decider, final int budget, final long[] lost) {
+        public int decideHandedOff(final Decider decider, final int budget) {
             int done = 0;
             for (int from = 0; from < count && done < budget; from++) {
                 if (from == self) {
@@ -175,7 +168,7 @@ public final class QueueShards implements AutoCloseable {
                     final int verdict = decider.decide(in.packet(slot), in.hook(slot), in.indev(slot),
                             in.outdev(slot), in.length(slot));
                     if (!back.offer(in.packetId(slot), verdict)) {
-                        lost[0]++;
+                        throw new IllegalStateException("the verdict ring back to queue thread " + from + " is full");
                     }
                 }
                 in.advance(n);

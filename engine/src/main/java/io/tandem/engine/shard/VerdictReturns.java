@@ -14,8 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * most {@link #capacity()} packets that have not come back ({@link QueueShards.Links#mayHandOff}), and
  * each comes back once. Producer: the owning queue thread; consumer: the receiving queue thread.
  * Memory bound: {@code capacity} longs. Failure policy: should the ring be full anyway (a bug),
- * {@link #offer} returns false and the caller counts it; the packet then stays in the kernel queue
- * until the queue is unbound, or fail-open.
+ * {@link #offer} returns false and the caller fails loudly ({@link QueueShards.Links#decideHandedOff}).
  */
 public final class VerdictReturns {
     private final long[] entries;
