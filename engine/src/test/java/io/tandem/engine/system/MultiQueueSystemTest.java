@@ -146,10 +146,7 @@ class MultiQueueSystemTest {
                 "set control \"" + socket + "\"",
                 RULES));
         try (Lab lab = new Lab()) {
-            lab.spawn(Lab.FW_A, log, Lab.root().resolve("scripts/tandem").toString(), "run", "--set", "user none",
-                    "-f", conf.toString());
-            ClusterNode.waitFor(() -> Files.exists(log) && Files.readString(log).contains("bound queue"), 30,
-                    "the engine binds its queues (" + log + ")");
+            startEngine(lab, conf, log);
             lab.spawn(Lab.SERVER, tmp.resolve("server.log"), pinned(serverCpu, "/usr/bin/python3", "-c", SERVER,
                     Integer.toString(addresses)));
             Thread.sleep(1000);
@@ -196,8 +193,9 @@ class MultiQueueSystemTest {
     /**
      * The journal with two queues: connections from 4 client addresses to 4 server addresses, held open
      * across a restart of the engine; each queue thread recovers the flows it owns (from both threads'
-     * snapshot epochs) and the connections carry on — with {@code block all}, a reply that found no state
-     * would be dropped.
+     * snapshot epochs), then survives a dump, flush and load of its states and a reload, and the
+     * connections carry on — with {@code block all}, a reply that found no state would be dropped. A kill
+     * by host reaches both threads.
      */
     @Test
     void aRestartWithTwoQueuesRecoversEveryThreadsFlowsFromTheJournal() throws Exception {
@@ -237,10 +235,7 @@ class MultiQueueSystemTest {
                 "print('ok %d/%d' % (ok, len(conns)), flush=True)");
         try (Lab lab = new Lab()) {
             final Path log1 = tmp.resolve("fwA-1.log");
-            final Process first = lab.spawn(Lab.FW_A, log1, Lab.root().resolve("scripts/tandem").toString(), "run",
-                    "--set", "user none", "-f", conf.toString());
-            ClusterNode.waitFor(() -> Files.exists(log1) && Files.readString(log1).contains("bound queue"), 30,
-                    "the engine binds its queues (" + log1 + ")");
+            final Process first = startEngine(lab, conf, log1);
             lab.spawn(Lab.SERVER, tmp.resolve("server.log"), "/usr/bin/python3", "-c", SERVER,
                     Integer.toString(addresses));
             Thread.sleep(1000);
@@ -256,17 +251,52 @@ class MultiQueueSystemTest {
             assertEquals(0, first.exitValue(), Files.readString(log1));
 
             final Path log2 = tmp.resolve("fwA-2.log");
-            lab.spawn(Lab.FW_A, log2, Lab.root().resolve("scripts/tandem").toString(), "run",
-                    "--set", "user none", "-f", conf.toString());
-            ClusterNode.waitFor(() -> Files.exists(log2) && Files.readString(log2).contains("bound queue"), 30,
-                    "the engine binds its queues again (" + log2 + ")");
+            startEngine(lab, conf, log2);
             final String restarted = Files.readString(log2);
             assertTrue(restarted.matches("(?s).*recovered (1[6-9]|[2-9][0-9]) states.*"), restarted);
             assertEquals(16, ClusterNode.states(socket, 5203).size(), "both threads' tables hold their flows again");
+
+            // The admin commands over both threads: dump, flush, load (each state to its owner: a state in
+            // the other table would not meet its flow's packets), reload.
+            final Path dump = tmp.resolve("states.jsonl");
+            final Lab.Result dumped = tandem("states", "dump", dump.toString(), "--socket", socket.toString());
+            assertTrue(dumped.ok(), dumped.output());
+            assertEquals(16, Files.readAllLines(dump).stream().filter(l -> l.contains("\"dport\":5203")).count());
+            final Lab.Result flushed = tandem("flush", "states", "--socket", socket.toString());
+            assertTrue(flushed.ok() && flushed.output().contains("queue 320:") && flushed.output().contains("queue 321:"),
+                    flushed.output());
+            assertEquals(0, ClusterNode.states(socket, -1).size(), "both tables flushed");
+            final Lab.Result loaded = tandem("states", "load", dump.toString(), "--socket", socket.toString());
+            assertTrue(loaded.ok(), loaded.output());
+            assertEquals(16, ClusterNode.states(socket, 5203).size(), "loaded back");
+            final Lab.Result reloaded = tandem("reload", "--socket", socket.toString());
+            assertTrue(reloaded.ok() && reloaded.output().contains("each reloaded"), reloaded.output());
+
             Files.writeString(go, "go");
             ClusterNode.waitFor(() -> Files.readString(clientLog).contains("ok "), 60, "the second lines");
             assertTrue(Files.readString(clientLog).contains("ok 16/16"), Files.readString(clientLog) + restarted);
+            final Lab.Result killed = tandem("kill", "host", "198.18.1.20", "--socket", socket.toString());
+            assertTrue(killed.ok() && killed.output().contains("queue 320:") && killed.output().contains("queue 321:"),
+                    killed.output());
+            assertEquals(12, ClusterNode.states(socket, 5203).size(), "the 4 connections of 198.18.1.20 killed");
         }
+    }
+
+    /** Starts the engine in tdm-fwA ({@code scripts/tandem run}) and waits until it has bound its queues. */
+    private static Process startEngine(final Lab lab, final Path conf, final Path log) throws Exception {
+        final Process p = lab.spawn(Lab.FW_A, log, Lab.root().resolve("scripts/tandem").toString(), "run",
+                "--set", "user none", "-f", conf.toString());
+        ClusterNode.waitFor(() -> Files.exists(log) && Files.readString(log).contains("bound queue"), 30,
+                "the engine binds its queues (" + log + ")");
+        return p;
+    }
+
+    /** {@code scripts/tandem ARGS...} (an admin command). */
+    private static Lab.Result tandem(final String... args) {
+        final String[] cmd = new String[args.length + 1];
+        cmd[0] = Lab.root().resolve("scripts/tandem").toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        return Lab.run(30, cmd);
     }
 
     /** Client addresses 198.18.1.20.. and server addresses 198.18.2.20.., {@code n} of each (lab namespaces). */
