@@ -24,7 +24,10 @@ import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.service.SystemdNotifier;
 import io.tandem.engine.shard.QueueShards;
 import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.state.StateIds;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.PeerInboxes;
+import io.tandem.engine.verdict.DeferralTotals;
 import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.sync.RawPfsyncTransport;
 import io.tandem.engine.sync.SyncAgent;
@@ -80,7 +83,8 @@ public final class TandemEngine implements AutoCloseable {
     private final int creatorId;
     private final FrameAuthenticator authenticator;
     private final PacketCounters counters;
-    private final PeerInbox peerInbox;
+    /** The queue threads' peer inboxes behind their router, or null without sync. */
+    private final PeerInboxes peerInbox;
     private final PacketAgent packetAgent;
     /** One agent per queue of {@code set queue}; the first is {@link #packetAgent}. */
     private final List<PacketAgent> packetAgents;
@@ -97,7 +101,7 @@ public final class TandemEngine implements AutoCloseable {
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
             final EngineJournal journal, final int creatorId, final FrameAuthenticator authenticator,
-            final PeerInbox peerInbox, final List<PacketAgent> packetAgents, final QueueShards shards) {
+            final PeerInboxes peerInbox, final List<PacketAgent> packetAgents, final QueueShards shards) {
         this.config = config;
         this.log = log;
         this.stopRequested = stopRequested;
@@ -139,11 +143,6 @@ public final class TandemEngine implements AutoCloseable {
             final PrivilegeDrop privileges) throws EngineException {
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final AgentFailure failure = new AgentFailure(log, stopRequested::countDown);
-        if (config.queueCount() > 1 && config.syncInterface() != null) {
-            throw new EngineException("set queue " + config.valueText(io.tandem.engine.config.ConfigOption.QUEUE)
-                    + ": several queues do not run pfsync yet; use one queue with `set sync interface`"
-                    + " (docs/operations.md, \"Several queues\")", EngineException.USAGE);
-        }
         if (config.syncInterface() != null && config.journalDir() == null) {
             throw new EngineException("pfsync (set sync interface) needs the journal: it sends the changes the"
                     + " journal records; set `set journal dir`", EngineException.USAGE);
@@ -186,8 +185,13 @@ public final class TandemEngine implements AutoCloseable {
             closeBound(control, metricsPort);
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
-        final PeerInbox peerInbox = config.syncInterface() == null ? null : new PeerInbox();
         final int queues = config.queueCount();
+        final long idBase = StateIds.initialBase(System.currentTimeMillis());
+        final List<PeerInbox> inboxes = new java.util.ArrayList<>();
+        for (int i = 0; config.syncInterface() != null && i < queues; i++) {
+            inboxes.add(new PeerInbox());
+        }
+        final PeerInboxes peerInbox = inboxes.isEmpty() ? null : new PeerInboxes(inboxes, creatorId, idBase);
         final QueueShards shards;
         try {
             shards = queues > 1 ? new QueueShards(queues) : null;
@@ -201,18 +205,19 @@ public final class TandemEngine implements AutoCloseable {
             final PacketAgentSettings settings = packetSettingsOf(config).forQueueIndex(i);
             final PacketCounters counters = new PacketCounters(settings.queue());
             final PacketAgent a = new PacketAgent(settings, PacketFilter.fromConfig(config,
-                    i == 0 ? ruleset : ruleset.withOwnCounters(), counters, creatorId, i, queues), counters)
-                    .journal(journal).peerInbox(peerInbox);
+                    i == 0 ? ruleset : ruleset.withOwnCounters(), counters, creatorId, i, queues, idBase), counters)
+                    .journal(journal).peerInbox(peerInbox == null ? null : peerInbox.inbox(i));
             if (shards != null) {
                 a.shards(shards.links(i));
             }
             agents.add(a);
         }
-        final PacketAgent agent = agents.get(0);
         if (peerInbox != null) {
-            SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
-            if (config.syncDefer()) {
-                agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
+            for (final PacketAgent agent : agents) {
+                SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
+                if (config.syncDefer()) {
+                    agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
+                }
             }
         }
         final TandemEngine engine = new TandemEngine(config, log, stopRequested, failure, journal, creatorId,
@@ -279,7 +284,7 @@ public final class TandemEngine implements AutoCloseable {
             metricsServer.start(metricsPort);
             metricsPort = null;
             if (syncAgent != null) {
-                metricsServer.registerSync(syncAgent, peerInbox);
+                metricsServer.registerSync(syncAgent);
             }
             AgentLiveness.register(metricsServer.counters(), failure.heartbeats());
         }
@@ -336,8 +341,9 @@ public final class TandemEngine implements AutoCloseable {
 
     private void startSync() throws EngineException, InterruptedException {
         final SyncSettings settings = syncSettingsOf(config, creatorId, authenticator);
-        syncAgent = new SyncAgent(journal.journal(), peerInbox, packetAgent.bulkSnapshots(), settings, log)
-                .urgentLane(journal.urgentLane())
+        syncAgent = new SyncAgent(journal.journal(), peerInbox,
+                packetAgents.stream().map(PacketAgent::bulkSnapshots).toList(), settings, log)
+                .urgentLanes(journal.urgentLanes())
                 .transport(() -> RawPfsyncTransport.open(settings.ifname, settings.peer));
         try {
             syncAgent.start(failure);
@@ -345,7 +351,9 @@ public final class TandemEngine implements AutoCloseable {
             syncAgent = null;
             throw new EngineException(e.getMessage(), EngineException.FAILURE, e);
         }
-        syncAgent.deferrals(packetAgent.deferrals());
+        if (packetAgent.deferrals() != null) {
+            syncAgent.deferrals(DeferralTotals.of(packetAgents.stream().map(PacketAgent::deferrals).toList()));
+        }
     }
 
     /**

@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
  * {@link #bytesSkippedAtDamage()}).
  */
 public final class EngineJournal implements AutoCloseable {
-    private final UrgentRecordLane urgentLane = new UrgentRecordLane();
     public static final String LOCK_FILE = "engine.lock";
     /** Ring size: 16k records. */
     public static final int RING_CAPACITY = 4 << 20;
@@ -51,6 +50,14 @@ public final class EngineJournal implements AutoCloseable {
     private final long leftoversDrained;
     private final JournalRecorder[] recorders;
     private final JournalRecovery.Result[] recoveries;
+    /** One urgent lane per queue thread (each lane has one producer: that thread's recorder). */
+    private final UrgentRecordLane[] urgentLanes;
+    /**
+     * The journal's last sequence number as the first queue thread to recover found it: every recorder
+     * numbers from it (interleaved), although a thread that recovers later may already read a record
+     * another one wrote meanwhile (thread 0's START), which would make two threads use one number.
+     */
+    private long startSequence = -1;
     private volatile JournalRecovery.Result recovery;
 
     private EngineJournal(final JournalDirectory directory, final JournalLock lock, final JournalRepair.Report repair,
@@ -65,6 +72,10 @@ public final class EngineJournal implements AutoCloseable {
         this.threads = threads;
         this.recorders = new JournalRecorder[threads];
         this.recoveries = new JournalRecovery.Result[threads];
+        this.urgentLanes = new UrgentRecordLane[threads];
+        for (int i = 0; i < threads; i++) {
+            urgentLanes[i] = new UrgentRecordLane();
+        }
         this.health = health;
         this.agent = agent;
         this.snapshotSeconds = snapshotSeconds;
@@ -229,9 +240,14 @@ public final class EngineJournal implements AutoCloseable {
         return recovery;
     }
 
-    /** The direct lane from the recorder to the sync agent for the records deferral waits on. */
+    /** The direct lane from the (first) recorder to the sync agent for the records deferral waits on. */
     public UrgentRecordLane urgentLane() {
-        return urgentLane;
+        return urgentLanes[0];
+    }
+
+    /** Every queue thread's urgent lane, in thread order: the sync agent drains them all. */
+    public java.util.List<UrgentRecordLane> urgentLanes() {
+        return java.util.List.of(urgentLanes);
     }
 
     /** The recorder (null before {@link #recoverInto}); the packet thread calls its snapshot slices. */
@@ -254,18 +270,25 @@ public final class EngineJournal implements AutoCloseable {
 
     /**
      * As above for queue thread {@code index} ({@code set queue FIRST:LAST}), on that thread: its table gets
-     * the recovered states whose flows it owns; its recorder writes to its own ring. Only the first thread
-     * writes the START record and feeds the urgent lane (the lane has one producer; pfsync is not run with
-     * several queues).
+     * the recovered states whose flows it owns; its recorder writes to its own ring and feeds its own urgent
+     * lane ({@link #urgentLanes}). Only the first thread writes the START record. Every recorder numbers
+     * its records from the same last sequence number (the first recovery's), interleaved.
      */
     public JournalRecovery.Result recoverInto(final StateTable table, final long nowMillis, final int index) {
         final JournalRecovery.Result r = JournalRecovery.recover(journal, table, index, threads);
+        final long firstSequence;
+        synchronized (this) {
+            if (startSequence < 0) {
+                startSequence = r.lastSequence();
+            }
+            firstSequence = startSequence;
+        }
         final JournalRecorder rec = new JournalRecorder(rings.get(index), health, directory.creatorId(),
-                snapshotSeconds, r.lastSequence(), r.lastEpoch(), index, threads);
+                snapshotSeconds, firstSequence, r.lastEpoch(), index, threads);
         if (index == 0) {
             rec.started(nowMillis);
-            rec.urgentLane(urgentLane);
         }
+        rec.urgentLane(urgentLanes[index]);
         table.setListener(rec);
         synchronized (this) {
             recorders[index] = rec;

@@ -18,9 +18,8 @@ import io.prometheus.client.Collector;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.packet.PacketAgent;
 import io.tandem.engine.packet.PacketAgentCounters;
-import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.SyncAgent;
-import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.engine.verdict.DeferralStats;
 import io.tandem.nativeio.nfqueue.NfQueueProcStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -215,10 +214,8 @@ public final class MetricsServer implements AutoCloseable {
      * The sync agent's counters ({@code sync.SyncCounters}: pfsync statistics, its inbox's, deferral),
      * included in this endpoint's registry, and the deferral's hold-time histogram; call once sync has
      * started and been given the deferral.
-     *
-     * @param inbox unused: the agent's registry already reads its inbox (kept for the callers)
      */
-    public void registerSync(final SyncAgent sync, final PeerInbox inbox) {
+    public void registerSync(final SyncAgent sync) {
         counters.include(sync.counters());
         if (sync.deferrals() != null) {
             registry.getPrometheusRegistry().register(new HoldTimeCollector(sync.deferrals()));
@@ -227,9 +224,9 @@ public final class MetricsServer implements AutoCloseable {
 
     /** The hold time of deferred first packets as a Prometheus histogram (seconds). */
     private static final class HoldTimeCollector extends Collector {
-        private final DeferredVerdicts d;
+        private final DeferralStats d;
 
-        HoldTimeCollector(final DeferredVerdicts d) {
+        HoldTimeCollector(final DeferralStats d) {
             this.d = d;
         }
 
@@ -240,8 +237,8 @@ public final class MetricsServer implements AutoCloseable {
             long cumulative = 0;
             for (int b = 0; b < d.holdBuckets(); b++) {
                 cumulative += d.holdBucket(b);
-                final String le = b < DeferredVerdicts.BUCKET_MICROS.length
-                        ? Collector.doubleToGoString(DeferredVerdicts.BUCKET_MICROS[b] / 1e6) : "+Inf";
+                final String le = b < DeferralStats.BUCKET_MICROS.length
+                        ? Collector.doubleToGoString(DeferralStats.BUCKET_MICROS[b] / 1e6) : "+Inf";
                 samples.add(new MetricFamilySamples.Sample(name + "_bucket", List.of("le"), List.of(le), cumulative));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", List.of(), List.of(), cumulative));

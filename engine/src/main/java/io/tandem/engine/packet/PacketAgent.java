@@ -65,7 +65,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * whose flow another agent owns is decoded here, handed to the owner ({@link QueueShards}) and held
  * in this queue (as a deferred packet is: no VERDICT_BATCH while any is out) until the owner's
  * verdict comes back; each duty cycle also decides the packets the others handed to this agent and
- * releases the verdicts they sent back, and rings the doorbells of the agents it posted to. So
+ * releases the verdicts they sent back, and rings the doorbells of the agents it posted to. A handed
+ * packet whose new state is deferred (pfsync) is held by the owner's {@link DeferredVerdicts}, and its
+ * verdict goes back when the peer acknowledges the state ({@link QueueShards.Links#returnVerdict}). So
  * every flow's packets are decided by one thread against one table, whichever queue the kernel put
  * them on.
  *
@@ -357,7 +359,8 @@ public final class PacketAgent implements Agent {
                 }
                 inbox.wakeup(doorbell::ring);
                 if (deferLimit > 0) {
-                    deferrals = new DeferredVerdicts(batcher, filter.states(), deferLimit, deferTimeoutMillis);
+                    deferrals = new DeferredVerdicts(shards == null ? batcher : new HeldAcrossQueues(batcher, shards),
+                            filter.states(), deferLimit, deferTimeoutMillis);
                     filter.deferFirstPackets(deferrals);
                 }
             }
@@ -580,13 +583,47 @@ public final class PacketAgent implements Agent {
 
     /**
      * A packet another queue's agent received, for a flow this agent owns: decided against this table;
-     * the verdict goes back to that agent. (No deferral with several queues: a HOLD cannot happen.)
+     * the verdict goes back to that agent — at once, or, when the packet's new state is deferred (pfsync),
+     * when the deferral releases it ({@link HeldAcrossQueues}).
      */
     private int decideHandedOff(final io.tandem.engine.decode.DecodedPacket p, final int hook, final int indev,
-            final int outdev, final long bytes) {
+            final int outdev, final long bytes, final long packetId, final int receiver) {
         counters.increment(PacketCounter.HANDOFF_DECIDED);
         final int verdict = filter.decide(p, hook, indev, outdev, bytes, now);
-        return verdict == PacketFilter.HOLD ? VerdictBatcher.ACCEPT : verdict;
+        if (verdict == PacketFilter.HOLD) {
+            deferrals.hold(filter.heldSlot(), packetId, receiver, System.nanoTime());
+            return QueueShards.HELD;
+        }
+        return verdict;
+    }
+
+    /**
+     * Where the deferral of an agent with other queue agents sends verdicts: a packet of its own queue to
+     * its batcher; a packet another agent handed over back to that agent ({@link QueueShards.Links#returnVerdict}).
+     */
+    private static final class HeldAcrossQueues implements io.tandem.engine.verdict.HeldVerdictSink {
+        private final VerdictBatcher own;
+        private final QueueShards.Links shards;
+
+        HeldAcrossQueues(final VerdictBatcher own, final QueueShards.Links shards) {
+            this.own = own;
+            this.shards = shards;
+        }
+
+        @Override
+        public void hold() {
+            own.hold();
+        }
+
+        @Override
+        public void release(final long packetId, final int verdict) {
+            own.release(packetId, verdict);
+        }
+
+        @Override
+        public void releaseTo(final int receiver, final long packetId, final int verdict) {
+            shards.returnVerdict(receiver, packetId, verdict);
+        }
     }
 
     /** Expires states in slices sized so that the table is swept once per timeout interval. */

@@ -91,14 +91,22 @@ public final class PacketFilter {
     /**
      * The filter of the {@code index}-th of {@code count} queue threads ({@code set queue FIRST:LAST}): its
      * table holds its share of {@code set limit states} (the limit divided among the threads, rounded up)
-     * and numbers its states from its own id range ({@link StateIds#queueBase}).
+     * and its ids interleave with the other threads' ({@link StateTable#idSequence}, {@link StateIds#threadOf}).
      */
     public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
             final int creatorId, final int index, final int count) {
+        return fromConfig(config, ruleset, counters, creatorId, index, count,
+                StateIds.initialBase(System.currentTimeMillis()));
+    }
+
+    /** As above with the run's id base ({@link StateIds#initialBase}), the same for every queue thread. */
+    public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
+            final int creatorId, final int index, final int count, final long idBase) {
         final int limit = (int) ((config.limitStates() + (long) count - 1) / count);
         final StateTable states = new StateTable(limit, Math.max(1, ruleset.size()),
                 config.statesIfBound(), true, StateTimeouts.of(config.timeouts()), creatorId,
-                StateIds.queueBase(StateIds.initialBase(System.currentTimeMillis()), index), new StateCounters());
+                idBase, new StateCounters());
+        states.idSequence(index, count);
         return new PacketFilter(ruleset, states, counters);
     }
 

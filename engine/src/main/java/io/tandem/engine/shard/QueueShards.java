@@ -13,7 +13,8 @@ import io.tandem.nativeio.libc.Doorbell;
  * its own {@link Links}, which is owned by that thread: it is the producer of its outgoing hand-offs
  * and verdicts and the consumer of the incoming ones, so every ring keeps one writer per side. A
  * thread hands off a packet only while fewer than {@link #RING} of its packets are out with that
- * owner, so the owner's verdict ring back can never be full. Doorbells are rung once per duty cycle
+ * owner, so the owner's verdict ring back can never be full — a packet the owner holds for pfsync
+ * deferral stays counted until its verdict goes back ({@link Links#returnVerdict}). Doorbells are rung once per duty cycle
  * per thread posted to ({@link Links#ringPosted}), not per packet. A thread receives a batch only
  * when the whole batch would fit with every owner ({@link Links#roomForBatch}), so a slow owner
  * leaves packets waiting in the kernel queue rather than refused. Memory bound: N × (N − 1) rings of
@@ -73,10 +74,16 @@ public final class QueueShards implements AutoCloseable {
         }
     }
 
-    /** How a queue thread decides a packet handed to it (its {@code PacketFilter}); answers NF_DROP or NF_ACCEPT. */
+    /** A {@link Decider}'s answer: the packet is held (pfsync deferral); its verdict follows by {@link Links#returnVerdict}. */
+    public static final int HELD = -1;
+
+    /**
+     * How a queue thread decides a packet handed to it (its {@code PacketFilter}): NF_DROP, NF_ACCEPT, or
+     * {@link #HELD} when it holds the packet (pfsync deferral) and sends the verdict back later.
+     */
     @FunctionalInterface
     public interface Decider {
-        int decide(DecodedPacket packet, int hook, int indev, int outdev, long bytes);
+        int decide(DecodedPacket packet, int hook, int indev, int outdev, long bytes, long packetId, int receiver);
     }
 
     /** Where a queue thread's returned verdicts go (its verdict batcher's release). */
@@ -166,8 +173,8 @@ public final class QueueShards implements AutoCloseable {
                 for (int k = 0; k < n; k++) {
                     final int slot = in.slot(k);
                     final int verdict = decider.decide(in.packet(slot), in.hook(slot), in.indev(slot),
-                            in.outdev(slot), in.length(slot));
-                    if (!back.offer(in.packetId(slot), verdict)) {
+                            in.outdev(slot), in.length(slot), in.packetId(slot), from);
+                    if (verdict != HELD && !back.offer(in.packetId(slot), verdict)) {
                         throw new IllegalStateException("the verdict ring back to queue thread " + from + " is full");
                     }
                 }
@@ -176,6 +183,19 @@ public final class QueueShards implements AutoCloseable {
                 done += n;
             }
             return done;
+        }
+
+        /**
+         * The verdict of a packet {@code receiver} handed to this thread, which held it ({@link #HELD}):
+         * back to the receiver. The packet still counts as out with this thread there, so the ring has room.
+         *
+         * @throws IllegalStateException the ring is full, which the bound rules out (a bug: the thread ends)
+         */
+        public void returnVerdict(final int receiver, final long packetId, final int verdict) {
+            if (!returns[self][receiver].offer(packetId, verdict)) {
+                throw new IllegalStateException("the verdict ring back to queue thread " + receiver + " is full");
+            }
+            posted[receiver] = true;
         }
 
         /** Gives every verdict the owners sent back to {@code sink}; returns how many. */

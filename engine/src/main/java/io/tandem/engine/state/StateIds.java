@@ -21,16 +21,18 @@ public final class StateIds {
     private StateIds() {
     }
 
-    /** Bits of the counter part each queue thread's range spans ({@code set queue FIRST:LAST}). */
-    public static final int QUEUE_RANGE_BITS = 26;
-
     /**
-     * The base of the {@code index}-th queue thread's ids: {@code base + index << 26}, so up to 64 threads
-     * share the 32-bit counter part, each numbering about 67 million states per run before it reaches the
-     * next thread's range (the bound above becomes 2^26 per thread). Index 0 keeps {@code base}.
+     * Which of {@code threads} queue threads ({@code set queue FIRST:LAST}) numbered the id {@code id} of
+     * this node's creatorid: the threads' tables share one base and interleave the counter part
+     * ({@link StateTable#idSequence}: thread i of N numbers {@code base + i + 1}, then every N-th), so the
+     * counter part modulo N names the thread, and the bound above (2^32 states per run) holds for all of
+     * them together. Meaningful for ids numbered by a run with the same number of threads.
      */
-    public static long queueBase(final long base, final int index) {
-        return base + ((long) index << QUEUE_RANGE_BITS);
+    public static int threadOf(final long id, final int threads) {
+        if (threads <= 1) {
+            return 0;
+        }
+        return (int) (((id & 0xFFFF_FFFFL) - 1 + threads) % threads);
     }
 
     /** {@code (wallClockMillis / 1000) << 32}: the id base for a run started at that time. */

@@ -116,6 +116,7 @@ public final class StateTable {
     private final PeerViewMerge peerMerge;
 
     private long nextId;
+    private int idStride = 1;
     private StateChangeListener listener = StateChangeListener.NONE;
     private HeldStateListener heldListener = (table, slot) -> { };
     private StateSyncHooks sync = StateSyncHooks.NONE;
@@ -324,7 +325,7 @@ public final class StateTable {
         st.setKey(slot, p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort);
         st.direction[slot] = (byte) dir;
         st.creatorIds[slot] = creatorId;
-        st.ids[slot] = ++nextId;
+        st.ids[slot] = nextId += idStride;
         st.creationMillis[slot] = nowMillis;
         final long[] r = st.rec;
         final int b = StateStore.base(slot);
@@ -674,6 +675,19 @@ public final class StateTable {
     /** This node's creator id, written into every state it creates. */
     public int creatorId() {
         return creatorId;
+    }
+
+    /**
+     * Numbers this table's states as the {@code index}-th of {@code count} queue threads' tables
+     * ({@link StateIds#threadOf}): {@code idBase + index + 1}, then every {@code count}-th. Call before the
+     * first state is created.
+     */
+    public void idSequence(final int index, final int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("id sequence " + index + " of " + count);
+        }
+        this.nextId = nextId + index + 1 - count;
+        this.idStride = count;
     }
 
     public int capacity() {

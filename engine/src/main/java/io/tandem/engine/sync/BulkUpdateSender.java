@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  * <p>Theory of operation. Owned by the sync thread and driven by {@link #step} once per loop, so a
  * bulk never blocks the rest of sync (local changes keep flowing, frames keep being received). It
  * reads the table through its own snapshot mailbox, a chunk of up to 4,096 states at a time, which
- * the packet thread fills in one duty cycle (bounded work; this is the packet-path cost of a bulk).
+ * the packet thread fills in one duty cycle (bounded work; this is the packet-path cost of a bulk);
+ * with several queue threads, each thread's table through its mailbox, one after the other.
  * Pacing is by whole frames: at most {@code framesPerSecond}, with a burst of at most 16 frames.
  * A request during a bulk restarts nothing (FreeBSD continues its circle too); the END answers the
  * first request, and a requester whose own request came later retries. An empty table sends START
@@ -25,7 +26,10 @@ final class BulkUpdateSender {
     private static final long CHUNK_TIMEOUT_MILLIS = 5000;
     private static final int BURST_FRAMES = 16;
 
-    private final StateSnapshotMailbox mailbox;
+    /** Every queue thread's snapshot mailbox: the bulk reads their tables one after the other. */
+    private final java.util.List<StateSnapshotMailbox> mailboxes;
+    private StateSnapshotMailbox mailbox;
+    private int table;
     private final PfsyncFrameEncoder encoder;
     private final SyncOutbox formats;
     private final PfsyncStateMapping mapping;
@@ -46,9 +50,10 @@ final class BulkUpdateSender {
     private long lastBulkMillis;
     private String abortReason;
 
-    BulkUpdateSender(final StateSnapshotMailbox mailbox, final PfsyncFrameEncoder encoder, final SyncOutbox formats,
+    BulkUpdateSender(final java.util.List<StateSnapshotMailbox> mailboxes, final PfsyncFrameEncoder encoder, final SyncOutbox formats,
             final PfsyncStateMapping mapping, final int creatorId, final int framesPerSecond) {
-        this.mailbox = mailbox;
+        this.mailboxes = java.util.List.copyOf(mailboxes);
+        this.mailbox = this.mailboxes.get(0);
         this.encoder = encoder;
         this.formats = formats;
         this.mapping = mapping;
@@ -69,6 +74,8 @@ final class BulkUpdateSender {
         tokens = BURST_FRAMES;
         lastStepNanos = System.nanoTime();
         bus(PfsyncConstants.PFSYNC_BUS_START, now, sender);
+        table = 0;
+        mailbox = mailboxes.get(0);
         mailbox.post(0);
         postedMillis = now;
     }
@@ -101,7 +108,11 @@ final class BulkUpdateSender {
             final long[] rows = mailbox.rows();
             final int n = mailbox.rowCount();
             if (row >= n) {
-                final int next = mailbox.nextFrom();
+                int next = mailbox.nextFrom();
+                if (next < 0 && table + 1 < mailboxes.size()) {
+                    mailbox = mailboxes.get(++table); // the next queue thread's table, from its start
+                    next = 0;
+                }
                 if (next < 0) {
                     bus(PfsyncConstants.PFSYNC_BUS_END, now, sender);
                     active = false;

@@ -18,7 +18,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What peers tell this node: a received pfsync frame checked, decoded and turned into
- * {@link PeerInbox} messages for the packet thread (spec C.1, C.5).
+ * {@link PeerInbox} messages for the packet thread that holds each state ({@link PeerInboxes}; spec C.1, C.5).
  *
  * <p>Theory of operation. {@link #acceptFrame} takes one received IPv4 packet, header included, and
  * checks in the order of spec C.1 and W.12: header complete ({@code hdrops}), arrived on the sync
@@ -40,7 +40,7 @@ final class FrameIngress {
     private final SyncPeers peers;
     private final PfsyncFrameDecoder decoder;
     private final PfsyncStateMapping mapping;
-    private final PeerInbox inbox;
+    private final PeerInboxes inbox;
     private final FrameAuthenticator auth;
     private final BulkRequester requester;
     private final BulkUpdateSender bulk;
@@ -55,7 +55,7 @@ final class FrameIngress {
     private volatile long acksForOthers;
 
     FrameIngress(final PfsyncStats stats, final SyncPeers peers, final PfsyncStateMapping mapping,
-            final PeerInbox inbox, final FrameAuthenticator auth, final BulkRequester requester,
+            final PeerInboxes inbox, final FrameAuthenticator auth, final BulkRequester requester,
             final BulkUpdateSender bulk, final int ownCreatorId) {
         this.stats = stats;
         this.peers = peers;

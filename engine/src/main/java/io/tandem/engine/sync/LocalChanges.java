@@ -40,7 +40,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * as {@link #agedRecords()}.
  *
  * <p>Owner: the sync thread. Memory bound: the outbox, one record of scratch space and
- * {@link #LANE_SEQUENCES} remembered sequence numbers. Failure policy: none needed; a record of an
+ * {@link #LANE_SEQUENCES} remembered sequence numbers per lane. Failure policy: none needed; a record of an
  * unknown type is ignored.
  */
 final class LocalChanges {
@@ -58,10 +58,17 @@ final class LocalChanges {
     private final JournalRecordFlyweight agedCopy = new JournalRecordFlyweight().wrap(agedBuffer, 0);
     private long agedRecords;
     private final MessageHandler laneHandler = this::onLaneRecord;
-    /** Journal sequence numbers of records taken from the lane, oldest first. */
-    private final long[] laneSequences = new long[LANE_SEQUENCES];
-    private int laneHead;
-    private int laneCount;
+    /**
+     * Per lane (queue thread), the journal sequence numbers of records taken from it, oldest first. The
+     * threads' sequence numbers interleave (thread i of N uses every N-th), and the journal brings each
+     * thread's records in order, so a journal record is matched against the lane whose numbers are
+     * congruent to its own modulo N.
+     */
+    private long[][] laneSequences = new long[1][LANE_SEQUENCES];
+    private int[] laneHead = new int[1];
+    private int[] laneCount = new int[1];
+    private int lanesWaiting;
+    private int currentLane;
     private long now;
     private IntConsumer sender;
 
@@ -70,11 +77,22 @@ final class LocalChanges {
         this.ownCreatorId = ownCreatorId;
     }
 
-    /** Takes what the lane holds; returns how many records. */
-    int readLane(final UrgentRecordLane lane, final long nowMillis, final IntConsumer frameSender) {
+    /** Takes what every queue thread's lane holds (lane i is thread i's); returns how many records. */
+    int readLanes(final java.util.List<UrgentRecordLane> lanes, final long nowMillis, final IntConsumer frameSender) {
         this.now = nowMillis;
         this.sender = frameSender;
-        return lane == null ? 0 : lane.drain(laneHandler, LANE_SEQUENCES);
+        if (lanes.size() != laneHead.length && !lanes.isEmpty()) {
+            laneSequences = new long[lanes.size()][LANE_SEQUENCES]; // once, at the first call
+            laneHead = new int[lanes.size()];
+            laneCount = new int[lanes.size()];
+            lanesWaiting = 0;
+        }
+        int n = 0;
+        for (int i = 0; i < lanes.size(); i++) {
+            currentLane = i;
+            n += lanes.get(i).drain(laneHandler, LANE_SEQUENCES);
+        }
+        return n;
     }
 
     /** Reads up to a loop's worth of journal records; returns how many were read. */
@@ -89,7 +107,7 @@ final class LocalChanges {
             }
             n++;
             final JournalRecordFlyweight r = reader.record();
-            if (laneCount > 0 && takenFromLane(r.sequence())) {
+            if (lanesWaiting > 0 && takenFromLane(r.sequence())) {
                 continue;
             }
             accept(r, nowMillis, frameSender);
@@ -102,24 +120,39 @@ final class LocalChanges {
             return;
         }
         laneRecord.wrap(buffer, index);
-        if (laneCount == LANE_SEQUENCES) {
-            laneHead = (laneHead + 1) % LANE_SEQUENCES; // forget the oldest: at worst it is sent twice
-            laneCount--;
+        final int l = currentLane;
+        if (laneCount[l] == LANE_SEQUENCES) {
+            laneHead[l] = (laneHead[l] + 1) % LANE_SEQUENCES; // forget the oldest: at worst it is sent twice
+            laneCount[l]--;
+            lanesWaiting--;
         }
-        laneSequences[(laneHead + laneCount++) % LANE_SEQUENCES] = laneRecord.sequence();
+        laneSequences[l][(laneHead[l] + laneCount[l]++) % LANE_SEQUENCES] = laneRecord.sequence();
+        lanesWaiting++;
         accept(laneRecord, now, sender);
     }
 
-    /** True when the journal reached a record already taken from the lane (older entries are dropped). */
-    private boolean takenFromLane(final long sequence) {
-        while (laneCount > 0 && laneSequences[laneHead] < sequence) {
-            laneHead = (laneHead + 1) % LANE_SEQUENCES;
-            laneCount--;
-        }
-        if (laneCount > 0 && laneSequences[laneHead] == sequence) {
-            laneHead = (laneHead + 1) % LANE_SEQUENCES;
-            laneCount--;
-            return true;
+    /**
+     * True when the journal reached a record already taken from its thread's lane (that lane's older
+     * entries are dropped: the journal has passed them).
+     */
+    boolean takenFromLane(final long sequence) {
+        final int lanes = laneHead.length;
+        for (int l = 0; l < lanes; l++) {
+            if (laneCount[l] == 0 || (lanes > 1 && Math.floorMod(laneSequences[l][laneHead[l]] - sequence, lanes) != 0)) {
+                continue; // empty, or another thread's numbers
+            }
+            while (laneCount[l] > 0 && laneSequences[l][laneHead[l]] < sequence) {
+                laneHead[l] = (laneHead[l] + 1) % LANE_SEQUENCES;
+                laneCount[l]--;
+                lanesWaiting--;
+            }
+            if (laneCount[l] > 0 && laneSequences[l][laneHead[l]] == sequence) {
+                laneHead[l] = (laneHead[l] + 1) % LANE_SEQUENCES;
+                laneCount[l]--;
+                lanesWaiting--;
+                return true;
+            }
+            return false;
         }
         return false;
     }

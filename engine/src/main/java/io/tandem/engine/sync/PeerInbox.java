@@ -82,6 +82,12 @@ public final class PeerInbox {
      * wall time = when we first asked. Starts the reconciliation ({@link #reconcileStep}).
      */
     public static final int BULK_END = 6;
+    /**
+     * Added to COMPRESSED, DELETE or REQUEST by the {@link PeerInboxes router} when it does not know which
+     * queue thread holds the state and sends the message to every thread: a thread that does not hold
+     * it does nothing (no {@code badstate}, no request, no answer).
+     */
+    public static final int QUIET = 0x100;
 
     /** Slots examined, and states acted on, per duty cycle by the reconciliation after a bulk update. */
     static final int RECONCILE_SLOTS_PER_CYCLE = 4096;
@@ -110,6 +116,8 @@ public final class PeerInbox {
     private final long[] rememberedIds = new long[REMEMBERED];
     private final long[] rememberedAt = new long[REMEMBERED];
     private int rememberNext;
+    /** The message being applied was sent to every thread: an unknown state is another thread's. */
+    private boolean quiet;
 
     private volatile Runnable wakeup = () -> { };
 
@@ -239,8 +247,10 @@ public final class PeerInbox {
         }
     }
 
-    private void apply(final int kind, final MutableDirectBuffer buffer, final int index, final int length) {
+    private void apply(final int kindAndFlags, final MutableDirectBuffer buffer, final int index, final int length) {
         record.wrap(buffer, index);
+        final int kind = kindAndFlags & ~QUIET;
+        quiet = (kindAndFlags & QUIET) != 0;
         if (recorder != null) {
             recorder.beginPeer(record.origin());
         }
@@ -267,7 +277,9 @@ public final class PeerInbox {
     private void delete() {
         final int slot = table.findById(record.creatorId(), record.id());
         if (slot < 0) {
-            badState++;
+            if (!quiet) {
+                badState++;
+            }
             return;
         }
         table.remove(slot, StateRemoveReason.FLUSHED);
@@ -277,6 +289,9 @@ public final class PeerInbox {
     private void request() {
         final int slot = table.findById(record.creatorId(), record.id());
         if (slot < 0) {
+            if (quiet) {
+                return;
+            }
             badState++;
             if (record.creatorId() == table.creatorId() && recorder != null) {
                 // One of our own states that we no longer hold: its ids are never reused, so it is gone
@@ -306,6 +321,9 @@ public final class PeerInbox {
         final int creator = record.creatorId();
         final int slot = table.findById(creator, record.id());
         if (slot < 0) {
+            if (quiet) {
+                return; // another thread's
+            }
             if (record.type() != JournalRecordType.INSERT.code() && policy.removedRecently(creator, record.id(), now)) {
                 // A report that crossed our removal (or a peer that missed our DEL_C): deletion wins.
                 // An INS is not a report but an announcement — the peer creates the state now (or an

@@ -11,7 +11,7 @@ import io.tandem.engine.sync.auth.FrameAuthenticator;
 import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
 import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.nativeio.ipraw.Ipv6Address;
-import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.engine.verdict.DeferralStats;
 import io.tandem.nativeio.libc.Doorbell;
 import io.tandem.nativeio.libc.NetNamespace;
 import java.io.PrintStream;
@@ -42,9 +42,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       INS_ACK), then new journal records;</li>
  *   <li>sends the {@link SyncOutbox} when it is due: at once when asked, else {@code flushDelayMillis}
  *       after its first message (pf's 1-second timer), and whenever a frame is full;</li>
- *   <li>receives frames ({@link FrameIngress}: checks, authentication, decoding, inbox messages) while
- *       the inbox has room for a whole frame's records, so a burst (a bulk update) waits in the
- *       socket's 8 MiB receive buffer instead of being dropped, and rings the packet thread's doorbell.</li>
+ *   <li>receives frames ({@link FrameIngress}: checks, authentication, decoding, inbox messages — with
+ *       several queue threads, each to the inbox of the thread that holds the state: {@link PeerInboxes})
+ *       while every inbox has room for a whole frame's records, so a burst (a bulk update) waits in the
+ *       socket's 8 MiB receive buffer instead of being dropped, and rings the doorbells of the packet threads it gave messages to.</li>
  * </ol>
  * Every frame leaves through {@link FrameEgress}; with {@code set sync auth hmac-sha256} it carries the
  * W.12 trailer. Idle: wait up to 10
@@ -59,7 +60,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private static final int MAX_FRAME_RECORDS = 128;
 
     private final Journal journal;
-    private final PeerInbox inbox;
+    private final PeerInboxes inbox;
     private final SyncSettings settings;
     private final PrintStream log;
     private final PfsyncStats stats = new PfsyncStats();
@@ -78,8 +79,8 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private final CounterRegistry counters = new CounterRegistry();
     private Supplier<PfsyncTransport> transportFactory;
 
-    private UrgentRecordLane lane;
-    private volatile DeferredVerdicts deferrals;
+    private java.util.List<UrgentRecordLane> lanes = java.util.List.of();
+    private volatile DeferralStats deferrals;
     private Doorbell doorbell;
 
     private final CountDownLatch started = new CountDownLatch(1);
@@ -94,6 +95,15 @@ public final class SyncAgent implements Agent, AutoCloseable {
 
     public SyncAgent(final Journal journal, final PeerInbox inbox, final StateSnapshotMailbox bulkMailbox,
             final SyncSettings settings, final PrintStream log) {
+        this(journal, PeerInboxes.of(inbox), java.util.List.of(bulkMailbox), settings, log);
+    }
+
+    /**
+     * The sync agent of several queue threads ({@code set queue FIRST:LAST}): peers' messages go to the
+     * thread that holds each state ({@link PeerInboxes}); a bulk update reads every thread's table in turn.
+     */
+    public SyncAgent(final Journal journal, final PeerInboxes inbox, final java.util.List<StateSnapshotMailbox> bulkMailboxes,
+            final SyncSettings settings, final PrintStream log) {
         this.journal = journal;
         this.inbox = inbox;
         this.settings = settings;
@@ -106,7 +116,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
                 auth == null ? 0 : FrameAuthenticator.TRAILER_LENGTH);
         this.sender = new FrameEgress(encoder, auth, stats, settings.mtu, settings.peer, log);
         this.outbox = new SyncOutbox(encoder, settings.format, mapping);
-        this.bulk = new BulkUpdateSender(bulkMailbox, encoder, outbox, mapping, settings.creatorId,
+        this.bulk = new BulkUpdateSender(bulkMailboxes, encoder, outbox, mapping, settings.creatorId,
                 settings.bulkFramesPerSecond);
         this.requester = new BulkRequester(encoder, log);
         this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId);
@@ -134,9 +144,9 @@ public final class SyncAgent implements Agent, AutoCloseable {
     public long stat(final PfsyncStats.Counter c) {
         final long v = stats.get(c);
         if (c == PfsyncStats.Counter.STALE) {
-            return v + inbox.stale();
+            return v + inbox.sum(PeerInbox::stale);
         }
-        return c == PfsyncStats.Counter.BADSTATE ? v + inbox.badState() : v;
+        return c == PfsyncStats.Counter.BADSTATE ? v + inbox.sum(PeerInbox::badState) : v;
     }
 
     public SyncPeers peers() {
@@ -191,7 +201,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
             reader = JournalReader.resumable(journal, "pfsync");
             doorbell = Doorbell.open();
             journal.onUrgentAppend(doorbell::ring);
-            if (lane != null) {
+            for (final UrgentRecordLane lane : lanes) {
                 lane.doorbell(doorbell::ring);
             }
         } catch (final RuntimeException e) {
@@ -226,7 +236,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
         if (aborted != null) {
             log.println("tandem: pfsync: bulk update aborted: " + aborted);
         }
-        work += changes.readLane(lane, now, sender);
+        work += changes.readLanes(lanes, now, sender);
         work += changes.readJournal(reader, now, sender);
         if (outbox.due(now, settings.flushDelayMillis)) {
             work += outbox.flush(now, sender);
@@ -250,7 +260,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
                 reader.close();
             }
             journal.onUrgentAppend(null);
-            if (lane != null) {
+            for (final UrgentRecordLane lane : lanes) {
                 lane.doorbell(null);
             }
             if (doorbell != null) {
@@ -342,12 +352,20 @@ public final class SyncAgent implements Agent, AutoCloseable {
 
     /** Takes the records deferral waits on straight from the recorder too. Call before {@link #start()}. */
     public SyncAgent urgentLane(final UrgentRecordLane l) {
-        this.lane = l;
+        return urgentLanes(l == null ? java.util.List.of() : java.util.List.of(l));
+    }
+
+    /** As {@link #urgentLane}, from every queue thread's recorder (one lane each, in thread order). */
+    public SyncAgent urgentLanes(final java.util.List<UrgentRecordLane> l) {
+        this.lanes = java.util.List.copyOf(l);
         return this;
     }
 
-    /** The packet thread's held first packets, for the status view (set once the packet agent started). */
-    public void deferrals(final DeferredVerdicts held) {
+    /**
+     * The packet threads' held first packets ({@link io.tandem.engine.verdict.DeferralTotals} over several),
+     * for the status view and counters (set once the packet agents started).
+     */
+    public void deferrals(final DeferralStats held) {
         if (held == null || held == deferrals) {
             return;
         }
@@ -358,8 +376,8 @@ public final class SyncAgent implements Agent, AutoCloseable {
         SyncCounters.registerDeferral(counters, held, this, inbox);
     }
 
-    /** The held first packets given by {@link #deferrals(DeferredVerdicts)}, or null without deferral. */
-    public DeferredVerdicts deferrals() {
+    /** The held first packets given by {@link #deferrals(DeferralStats)}, or null without deferral. */
+    public DeferralStats deferrals() {
         return deferrals;
     }
 

@@ -5,7 +5,7 @@ import io.tandem.engine.sync.auth.AuthResult;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
 import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncStats;
-import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.engine.verdict.DeferralStats;
 import java.util.Locale;
 
 /**
@@ -33,14 +33,14 @@ public final class SyncCounters {
     public static final String AUTH = "pfsync.auth";
     /** Peers' messages the packet thread applied: the status' {@code inbox}. */
     public static final String INBOX = "pfsync.inbox";
-    /** Deferral: the status' {@code deferral} ({@link DeferredVerdicts#COUNTER_GROUP}). */
-    public static final String DEFERRAL = DeferredVerdicts.COUNTER_GROUP;
+    /** Deferral: the status' {@code deferral} ({@link DeferralStats#COUNTER_GROUP}). */
+    public static final String DEFERRAL = DeferralStats.COUNTER_GROUP;
 
     private SyncCounters() {
     }
 
     /** Adds {@code sync}'s counters and those of its {@code inbox}. */
-    static void register(final CounterRegistry r, final SyncAgent sync, final PeerInbox inbox) {
+    static void register(final CounterRegistry r, final SyncAgent sync, final PeerInboxes inbox) {
         r.gauge("tandem_pfsync_in_sync", "1 once the start-up bulk update completed (or its requests gave up), as"
                 + " FreeBSD's pfsync reports itself in sync").group(GROUP).key("in_sync").read(() -> sync.inSync() ? 1 : 0);
         r.counter("tandem_pfsync_bulk_requests_sent", "Bulk update requests (UPD_REQ 0/0) sent, retries included")
@@ -78,54 +78,57 @@ public final class SyncCounters {
         final String applied = "Peer states applied: imported, merged, deleted, cleared, refused, dropped (inbox full),"
                 + " removed_here (a report of a state removed here lately: refused and answered with DEL_C)";
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("imported").label("result", "imported")
-                .read(inbox::imported);
+                .read(() -> inbox.sum(PeerInbox::imported));
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("merged").label("result", "merged")
-                .read(inbox::merged);
+                .read(() -> inbox.sum(PeerInbox::merged));
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("deleted").label("result", "deleted")
-                .read(inbox::deleted);
+                .read(() -> inbox.sum(PeerInbox::deleted));
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("cleared").label("result", "cleared")
-                .read(inbox::cleared);
+                .read(() -> inbox.sum(PeerInbox::cleared));
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("refused").label("result", "refused")
-                .read(inbox::refused);
+                .read(() -> inbox.sum(PeerInbox::refused));
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("removed_here").label("result", "removed_here")
-                .read(inbox::removedReports);
+                .read(() -> inbox.sum(PeerInbox::removedReports));
         r.counter("tandem_pfsync_peer_states", applied).group(INBOX).key("dropped").label("result", "dropped")
-                .read(inbox::dropped);
+                .read(() -> inbox.sum(PeerInbox::dropped));
         final String requests = "Single-state requests: asked (a peer updated a state we lack; UPD_REQ sent), answered"
                 + " (a peer's UPD_REQ answered with the full state), answered_gone (asked for one of our states that is"
                 + " gone: DEL_C), reconcile_asked and reconcile_announced (after the bulk update asked for at start:"
                 + " the sender's states it did not send, asked for; ours, announced in full)";
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("requested").label("kind", "asked")
-                .read(inbox::requested);
+                .read(() -> inbox.sum(PeerInbox::requested));
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("answered").label("kind", "answered")
-                .read(inbox::answered);
+                .read(() -> inbox.sum(PeerInbox::answered));
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("answered_gone").label("kind", "answered_gone")
-                .read(inbox::answeredGone);
+                .read(() -> inbox.sum(PeerInbox::answeredGone));
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("reconcile_asked").label("kind", "reconcile_asked")
-                .read(inbox::reconcileAsked);
+                .read(() -> inbox.sum(PeerInbox::reconcileAsked));
         r.counter("tandem_pfsync_requests", requests).group(INBOX).key("reconcile_announced")
-                .label("kind", "reconcile_announced").read(inbox::reconcileAnnounced);
+                .label("kind", "reconcile_announced").read(() -> inbox.sum(PeerInbox::reconcileAnnounced));
+        r.counter("tandem_pfsync_routed_to_every_thread", "Peers' messages naming a state by identity that no queue"
+                + " thread was known to hold (set queue FIRST:LAST), sent to every thread; the holder acted on it")
+                .group(INBOX).key("routed_to_every_thread").read(inbox::broadcasts);
         r.counter("tandem_pfsync_corrections", "Stale peer updates (behind what we had reported) answered with our"
                 + " version at once; at most one a second per state").group(INBOX).key("corrections")
-                .read(inbox::corrections);
+                .read(() -> inbox.sum(PeerInbox::corrections));
         final String collisions = "Peers' states for a connection this node holds under another identity: won (ours"
                 + " kept and sent back once), lost (ours gave way to the peer's), repeated (the loser sent again,"
                 + " ignored)";
         r.counter("tandem_pfsync_collisions", collisions).group(INBOX).key("collisions_won").label("result", "won")
-                .read(inbox::collisionsWon);
+                .read(() -> inbox.sum(PeerInbox::collisionsWon));
         r.counter("tandem_pfsync_collisions", collisions).group(INBOX).key("collisions_lost").label("result", "lost")
-                .read(inbox::collisionsLost);
+                .read(() -> inbox.sum(PeerInbox::collisionsLost));
         r.counter("tandem_pfsync_collisions", collisions).group(INBOX).key("collisions_repeated")
-                .label("result", "repeated").read(inbox::collisionsRepeated);
+                .label("result", "repeated").read(() -> inbox.sum(PeerInbox::collisionsRepeated));
     }
 
-    /** Adds the deferral's counters ({@link DeferredVerdicts#registerCounters}) and the acknowledgements lost on the way. */
-    static void registerDeferral(final CounterRegistry r, final DeferredVerdicts d, final SyncAgent sync,
-            final PeerInbox inbox) {
+    /** Adds the deferral's counters ({@link DeferralStats#registerCounters}) and the acknowledgements lost on the way. */
+    static void registerDeferral(final CounterRegistry r, final DeferralStats d, final SyncAgent sync,
+            final PeerInboxes inbox) {
         d.registerCounters(r);
-        r.counter("tandem_pfsync_deferral_unmatched_acks", DeferredVerdicts.UNMATCHED_ACKS_HELP).group(DEFERRAL)
+        r.counter("tandem_pfsync_deferral_unmatched_acks", DeferralStats.UNMATCHED_ACKS_HELP).group(DEFERRAL)
                 .key("acks_for_others").label("kind", "other_creator").read(sync::acksForOthers);
-        r.counter("tandem_pfsync_deferral_unmatched_acks", DeferredVerdicts.UNMATCHED_ACKS_HELP).group(DEFERRAL)
-                .key("acks_lost").label("kind", "queue_full").read(inbox::acksDropped);
+        r.counter("tandem_pfsync_deferral_unmatched_acks", DeferralStats.UNMATCHED_ACKS_HELP).group(DEFERRAL)
+                .key("acks_lost").label("kind", "queue_full").read(() -> inbox.sum(PeerInbox::acksDropped));
     }
 }

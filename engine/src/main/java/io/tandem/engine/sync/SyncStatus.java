@@ -3,7 +3,7 @@ package io.tandem.engine.sync;
 import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.counters.CounterRegistry.Meter;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
-import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.engine.verdict.DeferralStats;
 import java.util.List;
 
 /**
@@ -71,7 +71,7 @@ public final class SyncStatus {
         }
         b.append("},\"inbox\":");
         object(b, counters.group(SyncCounters.INBOX));
-        final DeferredVerdicts d = agent.deferrals();
+        final DeferralStats d = agent.deferrals();
         if (d != null) {
             b.append(",\"deferral\":{\"timeout_ms\":").append(d.timeoutMillis());
             for (final Meter m : counters.group(SyncCounters.DEFERRAL)) {

@@ -1,6 +1,5 @@
 package io.tandem.engine.verdict;
 
-import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.state.HeldStateListener;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTable;
@@ -15,7 +14,10 @@ import io.tandem.engine.state.SyncHints;
  * {@link VerdictBatcher} it drives; nothing here is touched by another thread. {@link #hold} takes a
  * packet whose state was just created with {@link PfConstants#PFSTATE_ACK} (the journal's INSERT carries
  * the flag, and the sync agent sends that INS at once with PFSTATE_ACK set). The packet stays in the
- * kernel queue: NFQUEUE needs only its id to give the verdict later. It leaves by exactly one of:
+ * kernel queue: NFQUEUE needs only its id to give the verdict later. With several queue threads the
+ * packet may have arrived on another thread's queue and been handed to this one, which owns its flow:
+ * that thread holds it in its queue, and its verdict goes back there ({@link HeldVerdictSink#releaseTo}).
+ * It leaves by exactly one of:
  * <ul>
  *   <li>{@link #releaseAcknowledged} — a peer acknowledged the state: its INS_ACK, a peer's update of
  *       the state, or a peer's own state for the connection that won a collision. Accepted;</li>
@@ -37,28 +39,11 @@ import io.tandem.engine.state.SyncHints;
  * Releasing out of order leaves a hole that the head skips. Failure policy: nothing throws on the
  * packet path; every release is counted by its reason, and the hold time goes into a histogram.
  */
-public final class DeferredVerdicts implements HeldStateListener {
-    /** Histogram bucket upper bounds of the hold time, in microseconds (the last bucket is +Inf). */
-    public static final long[] BUCKET_MICROS = {50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 50_000,
-        100_000, 1_000_000};
-
-    /** Why a held packet left; the index of {@link #released}. */
-    public enum Release {
-        ACK("ack"), PACKET("packet"), TIMEOUT("timeout"), LIMIT("limit"), DROPPED("dropped"), SHUTDOWN("shutdown");
-
-        private final String label;
-
-        Release(final String label) {
-            this.label = label;
-        }
-
-        public String label() {
-            return label;
-        }
-    }
-
+public final class DeferredVerdicts implements HeldStateListener, DeferralStats {
     private static final Release[] RELEASES = Release.values();
     private static final int NONE = -1;
+    /** A held packet that arrived on this thread's own queue. */
+    public static final int OWN_QUEUE = -1;
 
     private final HeldVerdictSink sink;
     private final StateTable table;
@@ -69,6 +54,8 @@ public final class DeferredVerdicts implements HeldStateListener {
     private final int[] generations;
     private final long[] packetIds;
     private final long[] heldAtNanos;
+    /** The queue thread that received the held packet and answers it, or {@link #OWN_QUEUE}. */
+    private final int[] receivers;
     /** Per state slot: its entry in the ring, or {@link #NONE}. */
     private final int[] entryOfSlot;
     private int head;
@@ -102,6 +89,7 @@ public final class DeferredVerdicts implements HeldStateListener {
         generations = new int[limit];
         packetIds = new long[limit];
         heldAtNanos = new long[limit];
+        receivers = new int[limit];
         entryOfSlot = new int[table.capacity()];
         java.util.Arrays.fill(entryOfSlot, NONE);
         table.setHeldStateListener(this);
@@ -112,6 +100,14 @@ public final class DeferredVerdicts implements HeldStateListener {
      * When {@code limit} packets are already held, the oldest is released first.
      */
     public void hold(final int slot, final long packetId, final long nowNanos) {
+        hold(slot, packetId, OWN_QUEUE, nowNanos);
+    }
+
+    /**
+     * As above for a packet queue thread {@code receiver} received and handed to this one: its verdict goes
+     * back there ({@link HeldVerdictSink#releaseTo}); that thread holds it in its queue meanwhile.
+     */
+    public void hold(final int slot, final long packetId, final int receiver, final long nowNanos) {
         while (used == limit) {
             if (packetIds[head] != NONE) {
                 finish(head, VerdictBatcher.ACCEPT, Release.LIMIT, nowNanos); // moves the head on
@@ -124,11 +120,14 @@ public final class DeferredVerdicts implements HeldStateListener {
         generations[e] = table.generation(slot);
         packetIds[e] = packetId;
         heldAtNanos[e] = nowNanos;
+        receivers[e] = receiver;
         entryOfSlot[slot] = e;
         used++;
         held++;
         deferred++;
-        sink.hold();
+        if (receiver == OWN_QUEUE) {
+            sink.hold();
+        }
     }
 
     /** A peer acknowledged the state: release its packet (accept). False when nothing of it was held. */
@@ -208,7 +207,11 @@ public final class DeferredVerdicts implements HeldStateListener {
                 table.announce(slot, SyncHints.FULL | SyncHints.IMMEDIATE);
             }
         }
-        sink.release(packetIds[e], verdict);
+        if (receivers[e] == OWN_QUEUE) {
+            sink.release(packetIds[e], verdict);
+        } else {
+            sink.releaseTo(receivers[e], packetIds[e], verdict);
+        }
         packetIds[e] = NONE;
         held--;
         released[why.ordinal()]++;
@@ -234,97 +237,48 @@ public final class DeferredVerdicts implements HeldStateListener {
         }
     }
 
-    /** Packets held now. */
+    @Override
     public int held() {
         return held;
     }
 
+    @Override
     public int limit() {
         return limit;
     }
 
+    @Override
     public long timeoutMillis() {
         return timeoutNanos / 1_000_000L;
     }
 
-    /** First packets held since start. */
+    @Override
     public long deferred() {
         return deferred;
     }
 
-    /** Held packets released (or dropped) for {@code why}. */
+    @Override
     public long released(final Release why) {
         return released[why.ordinal()];
     }
 
-    /** Acknowledgements (INS_ACK naming one of our states) that found no packet held: late, or duplicates. */
+    @Override
     public long acksWithoutHold() {
         return acksWithoutHold;
     }
 
-    /** The group of the deferral entries in a {@link CounterRegistry} ({@code tandem sync} shows it as "deferral"). */
-    public static final String COUNTER_GROUP = "pfsync.deferral";
-
-    /** Help of {@code tandem_pfsync_deferral_unmatched_acks}, whose series the sync agent and its inbox also feed. */
-    public static final String UNMATCHED_ACKS_HELP = "Acknowledgements that released nothing: no_hold (our state, nothing"
-            + " held: late or duplicate), other_creator (another node's state), queue_full (lost between threads)";
-
-    /**
-     * Adds the deferral counters to {@code registry}, keyed as {@code tandem sync} shows them: the limit,
-     * packets held now, held since start, releases by reason, and acknowledgements that found nothing
-     * held. (The hold-time histogram is exported by the metrics endpoint from {@link #holdBucket}.)
-     */
-    public void registerCounters(final CounterRegistry registry) {
-        registry.gauge("tandem_pfsync_defer_limit", "Most first packets held at once (set sync defer-limit)")
-                .group(COUNTER_GROUP).key("defer_limit").read(this::limit);
-        registry.gauge("tandem_pfsync_deferred_held", "First packets held now")
-                .group(COUNTER_GROUP).key("held").read(this::held);
-        registry.counter("tandem_pfsync_deferred", "First packets held until a peer acknowledged their new state (pfsync deferral)")
-                .group(COUNTER_GROUP).key("deferred").read(this::deferred);
-        for (final Release r : RELEASES) {
-            registry.counter("tandem_pfsync_deferral_releases", "Held first packets by how they left: ack (a peer"
-                    + " acknowledged the state), packet (a later packet of the state passed), timeout, limit (the oldest,"
-                    + " to hold a new one), dropped (the state was removed), shutdown")
-                    .group(COUNTER_GROUP).key(r.label()).label("reason", r.label()).read(() -> released(r));
-        }
-        registry.counter("tandem_pfsync_deferral_unmatched_acks", UNMATCHED_ACKS_HELP)
-                .group(COUNTER_GROUP).key("acks_without_hold").label("kind", "no_hold").read(this::acksWithoutHold);
-    }
-
-    /** Hold-time histogram: count in bucket {@code b} (upper bound {@link #BUCKET_MICROS}[b], the last +Inf). */
+    @Override
     public long holdBucket(final int b) {
         return holdBuckets[b];
     }
 
+    @Override
     public int holdBuckets() {
         return holdBuckets.length;
     }
 
+    @Override
     public long holdNanosSum() {
         return holdNanosSum;
-    }
-
-    /**
-     * The hold time below which a fraction {@code q} of released packets stayed, in microseconds, read
-     * from the histogram: the upper bound of the bucket holding that rank (-1 when none was held, and
-     * {@code Long.MAX_VALUE} for the +Inf bucket).
-     */
-    public long holdQuantileMicros(final double q) {
-        long total = 0;
-        for (final long c : holdBuckets) {
-            total += c;
-        }
-        if (total == 0) {
-            return -1;
-        }
-        final long rank = (long) Math.ceil(q * total);
-        long seen = 0;
-        for (int b = 0; b < holdBuckets.length; b++) {
-            seen += holdBuckets[b];
-            if (seen >= rank) {
-                return b < BUCKET_MICROS.length ? BUCKET_MICROS[b] : Long.MAX_VALUE;
-            }
-        }
-        return Long.MAX_VALUE;
     }
 }

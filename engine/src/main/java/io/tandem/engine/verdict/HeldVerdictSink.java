@@ -10,4 +10,12 @@ public interface HeldVerdictSink {
 
     /** A held packet gets its verdict. */
     void release(long packetId, int verdict);
+
+    /**
+     * A held packet that another queue thread received and handed to this one ({@code set queue
+     * FIRST:LAST}) gets its verdict: it goes back to {@code receiver}, which answers it on its queue.
+     */
+    default void releaseTo(final int receiver, final long packetId, final int verdict) {
+        throw new IllegalStateException("a handed-over packet held without other queue threads");
+    }
 }

@@ -7,7 +7,6 @@ import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.shard.FlowOwner;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
-import io.tandem.engine.state.StateIds;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 import io.tandem.engine.tools.StateTableReplay;
@@ -36,8 +35,10 @@ class JournalSeveralQueuesTest {
         final long[] t = StateTimeouts.defaultSeconds(capacity);
         t[StateTimeouts.ADAPTIVE_START] = 0;
         t[StateTimeouts.ADAPTIVE_END] = 0;
-        return new StateTable(capacity, 4, false, true, StateTimeouts.of(t), CREATOR,
-                StateIds.queueBase(1L << 40, thread), new StateCounters());
+        final StateTable table = new StateTable(capacity, 4, false, true, StateTimeouts.of(t), CREATOR,
+                1L << 40, new StateCounters());
+        table.idSequence(thread, 2);
+        return table;
     }
 
     private static void udp(final DecodedPacket p, final int i, final boolean reply) {
@@ -142,5 +143,27 @@ class JournalSeveralQueuesTest {
             out.add(t.id(s));
         }
         return out;
+    }
+
+    /**
+     * The queue threads recover one after the other (each on its own thread, at start); the first writes
+     * the START record, which the journal thread may append before a later thread reads the journal. Every
+     * recorder must still number from the same last sequence number, or two threads would use one number.
+     */
+    @Test
+    void threadsThatRecoverAfterTheStartRecordStillNumberApart(@TempDir final Path dir) throws Exception {
+        try (EngineJournal journal = EngineJournal.open(dir, "hourly", 10, 60, 0, CREATOR, System.err,
+                new io.tandem.engine.agent.AgentFailure(System.err), 2)) {
+            journal.recoverInto(table(64, 0), System.currentTimeMillis(), 0);
+            final long deadline = System.currentTimeMillis() + 10_000;
+            while (journal.health().written() < 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(5); // the journal thread appends thread 0's START record
+            }
+            assertEquals(1, journal.health().written(), "START is in the journal before thread 1 recovers");
+            journal.recoverInto(table(64, 1), System.currentTimeMillis(), 1);
+            final long zero = journal.recorder(0).sequence();
+            final long one = journal.recorder(1).sequence();
+            assertEquals(1, Math.floorMod(one - zero, 2), "interleaved: " + zero + ", " + one);
+        }
     }
 }

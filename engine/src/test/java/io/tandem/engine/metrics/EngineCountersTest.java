@@ -33,7 +33,7 @@ class EngineCountersTest {
     void everyEntryIsAValidUniqueSeries(@TempDir final Path tmp) throws Exception {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
-            m.registerSync(f.sync, f.inbox);
+            m.registerSync(f.sync);
             final Set<String> ids = new HashSet<>();
             final Set<String> groups = new TreeSet<>();
             for (final Meter e : m.counters().meters()) {
@@ -52,7 +52,7 @@ class EngineCountersTest {
     void theScrapeHasEveryEntryAndNothingElse(@TempDir final Path tmp) throws Exception {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
-            m.registerSync(f.sync, f.inbox);
+            m.registerSync(f.sync);
             f.prime();
             final String scrape = m.scrape();
             final List<String> lines = List.of(scrape.split("\n"));

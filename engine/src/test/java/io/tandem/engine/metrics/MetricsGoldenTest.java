@@ -21,7 +21,7 @@ class MetricsGoldenTest {
     void namesLabelsAndHelpAreUnchanged(@TempDir final Path tmp) throws Exception {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
-            m.registerSync(f.sync, f.inbox);
+            m.registerSync(f.sync);
             f.registerAgents(m);
             assertGolden("metrics-shape.golden", String.join("\n", MetricsFixture.shape(m.scrape())));
         }
@@ -31,7 +31,7 @@ class MetricsGoldenTest {
     void eachSeriesReadsItsOwnCounter(@TempDir final Path tmp) throws Exception {
         try (MetricsFixture f = new MetricsFixture(tmp.resolve("journal"));
                 MetricsServer m = new MetricsServer(List.of(f.agent), f.journal)) {
-            m.registerSync(f.sync, f.inbox);
+            m.registerSync(f.sync);
             f.registerAgents(m);
             f.prime();
             final List<String> values = new ArrayList<>();

@@ -44,7 +44,7 @@ class BulkUpdateSenderTest {
 
     private BulkUpdateSender sender(final int framesPerSecond) {
         final PfsyncStateMapping mapping = new PfsyncStateMapping(1400);
-        return new BulkUpdateSender(mailbox, encoder, new SyncOutbox(encoder, 1400, mapping), mapping, OWN,
+        return new BulkUpdateSender(java.util.List.of(mailbox), encoder, new SyncOutbox(encoder, 1400, mapping), mapping, OWN,
                 framesPerSecond);
     }
 

@@ -74,9 +74,9 @@ class ClusterConvergencePropertyTest {
             outbox = new SyncOutbox(encoder, 1400, mapping);
             changes = new LocalChanges(outbox, creator);
             final PfsyncStats stats = new PfsyncStats();
-            final BulkUpdateSender bulk = new BulkUpdateSender(new StateSnapshotMailbox(), encoder, outbox, mapping,
+            final BulkUpdateSender bulk = new BulkUpdateSender(java.util.List.of(new StateSnapshotMailbox()), encoder, outbox, mapping,
                     creator, 1000);
-            ingress = new FrameIngress(stats, new SyncPeers(), mapping, inbox, null,
+            ingress = new FrameIngress(stats, new SyncPeers(), mapping, PeerInboxes.of(inbox), null,
                     new BulkRequester(encoder, QUIET), bulk, creator);
             this.encoderRef = encoder;
         }

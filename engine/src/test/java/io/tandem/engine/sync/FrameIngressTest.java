@@ -53,7 +53,7 @@ class FrameIngressTest {
     private final PfsyncStateMapping mapping = new PfsyncStateMapping(1400);
     private final PfsyncFrameEncoder ownEncoder = new PfsyncFrameEncoder(1500);
     private final BulkRequester requester = new BulkRequester(ownEncoder, QUIET);
-    private final BulkUpdateSender bulk = new BulkUpdateSender(new StateSnapshotMailbox(), ownEncoder,
+    private final BulkUpdateSender bulk = new BulkUpdateSender(java.util.List.of(new StateSnapshotMailbox()), ownEncoder,
             new SyncOutbox(ownEncoder, 1400, mapping), mapping, OWN, 5000);
     private final StateTable table = new StateTable(64, 4, false, true, StateTimeouts.defaults(64), OWN, 0,
             new StateCounters());
@@ -61,7 +61,7 @@ class FrameIngressTest {
     private final List<Integer> sent = new ArrayList<>();
 
     private FrameIngress ingress(final FrameAuthenticator auth) {
-        final FrameIngress in = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, OWN);
+        final FrameIngress in = new FrameIngress(stats, peers, mapping, PeerInboxes.of(inbox), auth, requester, bulk, OWN);
         in.syncInterface(SYNC_IF);
         return in;
     }

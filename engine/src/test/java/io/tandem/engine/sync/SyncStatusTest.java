@@ -139,7 +139,7 @@ class SyncStatusTest {
         assertEquals(FREEBSD_STATS, new ArrayList<>(object(s, "stats").keySet()));
         assertEquals(ACTIONS, new ArrayList<>(object(s, "actions").keySet()));
         assertEquals(List.of("imported", "merged", "deleted", "cleared", "refused", "removed_here", "dropped", "requested",
-                "answered", "answered_gone", "reconcile_asked", "reconcile_announced", "corrections", "collisions_won",
+                "answered", "answered_gone", "reconcile_asked", "reconcile_announced", "routed_to_every_thread", "corrections", "collisions_won",
                 "collisions_lost", "collisions_repeated"),
                 new ArrayList<>(object(s, "inbox").keySet()));
     }

@@ -38,6 +38,12 @@ final class ClusterNode {
     /** As above, with /metrics bound to {@code metricsHost} (an address of the firewall's namespace). */
     ClusterNode(final Lab lab, final Path dir, final String name, final int queue, final String extra,
             final String metricsHost) throws Exception {
+        this(lab, dir, name, Integer.toString(queue), extra, metricsHost);
+    }
+
+    /** With {@code set queue QUEUES}: N, or FIRST:LAST for one packet thread per queue. */
+    ClusterNode(final Lab lab, final Path dir, final String name, final String queues, final String extra,
+            final String metricsHost) throws Exception {
         this.lab = lab;
         this.name = name;
         this.namespace = "tdm-fw" + name;
@@ -47,7 +53,7 @@ final class ClusterNode {
         this.log = dir.resolve("fw" + name + ".log");
         this.socket = dir.resolve("fw" + name + ".sock");
         Files.writeString(conf, extra + String.join("\n",
-                "set queue " + queue,
+                "set queue " + queues,
                 "set metrics \"" + metricsHost + ":" + metricsPort + "\"",
                 "set control \"" + socket + "\"",
                 "set journal dir \"" + dir.resolve("journal-" + name) + "\"",

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiQueueSystemTest {
     private static final String QUEUES = "320:321";
     private static final int ADDRESSES = 8;
-    private static final String RULES = String.join("\n",
+    static final String RULES = String.join("\n",
             "block all",
             "pass proto { icmp icmp6 } from 198.18.1.0/24",
             "pass proto tcp from 198.18.1.0/24 to port 5203",
@@ -40,7 +40,7 @@ class MultiQueueSystemTest {
             "pass proto udp from 198.18.1.0/24 to port 5204",
             "");
     /** TCP and UDP echo on every address (Debian's python3, in tdm-server). */
-    private static final String SERVER = String.join("\n",
+    static final String SERVER = String.join("\n",
             "import socket, socketserver, sys, threading",
             "class T(socketserver.ThreadingTCPServer):",
             "    allow_reuse_address = True; daemon_threads = True",
@@ -59,7 +59,7 @@ class MultiQueueSystemTest {
             "threading.Thread(target=T6(('::', 5203), E).serve_forever).start()",
             "T(('0.0.0.0', 5203), E).serve_forever()");
     /** From every client address to every server address: a TCP connection with 3 echoed lines, a UDP echo. */
-    private static final String CLIENT = String.join("\n",
+    static final String CLIENT = String.join("\n",
             "import socket, sys",
             "n = int(sys.argv[1]); ok = 0; total = 0",
             "for i in range(n):",
@@ -300,7 +300,7 @@ class MultiQueueSystemTest {
     }
 
     /** Client addresses 198.18.1.20.. and server addresses 198.18.2.20.., {@code n} of each (lab namespaces). */
-    private static void addAddresses(final int n) {
+    static void addAddresses(final int n) {
         for (int i = 0; i < n; i++) {
             final Lab.Result c = Lab.exec(Lab.CLIENT, 5, "ip", "addr", "add", "198.18.1." + (20 + i) + "/24", "dev", "br0");
             assertTrue(c.ok(), c.output());

@@ -202,4 +202,51 @@ class DeferredVerdictsTest {
             assertEquals(held.deferred() / 4, held.released(r), r + ": every way out was taken");
         }
     }
+
+    /**
+     * Several queue threads: a first packet another thread received and handed over is held here, in the
+     * owner's deferral, but answered by its receiver — its verdict goes back there ({@code releaseTo}),
+     * never into this queue's batcher, and it does not stop this queue's batching.
+     */
+    @Test
+    void aPacketHandedOverByAnotherQueueThreadGoesBackToItWhenReleased() {
+        final List<String> returned = new ArrayList<>();
+        final DeferredVerdicts owner = new DeferredVerdicts(new HeldVerdictSink() {
+            @Override
+            public void hold() {
+                batcher.hold();
+            }
+
+            @Override
+            public void release(final long packetId, final int verdict) {
+                batcher.release(packetId, verdict);
+            }
+
+            @Override
+            public void releaseTo(final int receiver, final long packetId, final int verdict) {
+                returned.add(receiver + " " + packetId + " " + (verdict == VerdictBatcher.ACCEPT ? "accept" : "drop"));
+            }
+        }, table, 3, 20);
+        final int handed = newState();
+        final int dropped = newState();
+        final int own = newState();
+        owner.hold(handed, 51, 1, T0);
+        owner.hold(dropped, 52, 1, T0);
+        owner.hold(own, 53, T0);
+        batcher.add(54, VerdictBatcher.ACCEPT);
+        batcher.add(55, VerdictBatcher.ACCEPT);
+        assertEquals(List.of("V 54 accept", "V 55 accept"), flushed(), "one packet of this queue is held: no batch");
+        assertTrue(owner.releaseAcknowledged(handed, T0 + MS));
+        table.remove(dropped, StateRemoveReason.EXPIRED);
+        assertEquals(List.of("1 51 accept", "1 52 drop"), returned, "to the receiving thread, as pf would answer");
+        assertEquals(List.of(), flushed(), "nothing of theirs in this queue");
+        owner.releaseAcknowledged(own, T0 + MS);
+        assertEquals(List.of("V 53 accept"), flushed());
+        batcher.add(56, VerdictBatcher.ACCEPT);
+        batcher.add(57, VerdictBatcher.ACCEPT);
+        assertEquals(List.of("B 57 accept"), flushed(), "nothing of this queue held: batching again");
+        assertEquals(3, owner.deferred());
+        assertEquals(2, owner.released(DeferredVerdicts.Release.ACK));
+        assertEquals(1, owner.released(DeferredVerdicts.Release.DROPPED));
+    }
 }

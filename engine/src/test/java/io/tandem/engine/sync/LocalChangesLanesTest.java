@@ -1,0 +1,69 @@
+package io.tandem.engine.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.UrgentRecordLane;
+import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
+import java.util.List;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The urgent lanes of several queue threads: the sync agent sends a record it took from a lane at once
+ * and skips it when the journal brings it later. The threads' sequence numbers interleave and the
+ * journal thread drains their rings in turn, so the journal brings one thread's records in order but
+ * not the threads' in order of sequence number: each journal record must be matched against its own
+ * thread's lane, or records would be sent twice (or, matched against another lane, that lane's
+ * entries dropped early).
+ */
+class LocalChangesLanesTest {
+    private static final int C = 0x0A0B0C0D;
+    private static final long NOW = 1_700_000_000_000L;
+
+    private final LocalChanges changes = new LocalChanges(
+            new SyncOutbox(new PfsyncFrameEncoder(1500), 1301, new PfsyncStateMapping()), C);
+
+    private static void offer(final UrgentRecordLane lane, final long sequence) {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        new JournalRecordFlyweight().wrap(b, 0).clear().type(JournalRecordType.INSERT.code()).creatorId(C)
+                .id(sequence).sequence(sequence).wallTimeMillis(NOW);
+        assertTrue(lane.offer(b, 0));
+    }
+
+    @Test
+    void eachJournalRecordIsMatchedAgainstItsOwnThreadsLane() {
+        final UrgentRecordLane thread0 = new UrgentRecordLane();
+        final UrgentRecordLane thread1 = new UrgentRecordLane();
+        // Sequence numbers after 100, two threads: thread 0 numbers 101, 103, ...; thread 1 102, 104, ...
+        offer(thread0, 101);
+        offer(thread0, 105);
+        offer(thread1, 102);
+        offer(thread1, 104);
+        offer(thread1, 108);
+        assertEquals(5, changes.readLanes(List.of(thread0, thread1), NOW, l -> { }));
+        // The journal thread drained thread 1's ring first: 102, 104, 106 (not in the lane), 108; then thread 0's.
+        assertTrue(changes.takenFromLane(102));
+        assertTrue(changes.takenFromLane(104));
+        assertFalse(changes.takenFromLane(106));
+        assertTrue(changes.takenFromLane(108));
+        assertTrue(changes.takenFromLane(101), "thread 0's lane was not touched by thread 1's higher numbers");
+        assertFalse(changes.takenFromLane(103));
+        assertTrue(changes.takenFromLane(105));
+        assertFalse(changes.takenFromLane(105), "each once");
+    }
+
+    @Test
+    void withOneLaneTheJournalPassesWhatItLost() {
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        offer(lane, 7);
+        offer(lane, 9);
+        changes.readLanes(List.of(lane), NOW, l -> { });
+        assertFalse(changes.takenFromLane(8), "a record the lane did not take");
+        assertTrue(changes.takenFromLane(9), "7 never reached the journal (its ring was full): passed over");
+        assertFalse(changes.takenFromLane(7));
+    }
+}
