@@ -45,7 +45,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * batcher and the {@link PacketCounters}. Each duty cycle takes up to {@code batch} messages with
  * one non-blocking receive (NFQUEUE: one {@code recvmmsg}), walks every netlink message in every
  * datagram (packets, and NLMSG_ERROR answers to earlier verdicts, which the kernel interleaves with
- * packets), decides each packet, and ends with one {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
+ * packets), decodes each packet, then decides them in order — with a large table, after prefetching
+ * their state lookups so that the cache misses overlap ({@link ReceivedBatch}) — and ends with one
+ * {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
  * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is
  * part of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): it is a
  * {@code poll(2)} on the queue socket and the sync doorbell, woken by a packet or a peer's message,
@@ -104,7 +106,8 @@ public final class PacketAgent implements Agent {
     private final PacketCounters counters;
     private long expireIntervalMillis;
     private final PacketDecoder decoder = new PacketDecoder();
-    private final DecodedPacket packet = new DecodedPacket();
+    /** The cycle's received packets, decoded, then prefetched and decided in order ({@link ReceivedBatch}). */
+    private final ReceivedBatch received = new ReceivedBatch();
     private final NfqPacketParser parser = new NfqPacketParser();
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -455,6 +458,7 @@ public final class PacketAgent implements Agent {
                 }
                 onDatagram(q.datagram(i), q.length(i), truncated);
             }
+            decideReceived();
             batcher.flush();
             if (shards != null) {
                 shards.ringPosted();
@@ -535,7 +539,7 @@ public final class PacketAgent implements Agent {
                     if ((parser.attributesSeen() & PACKET_HDR_SEEN) != 0) {
                         // The header was readable: answer the packet so it does not sit in the queue.
                         accountPacketId(parser.packetId());
-                        batcher.add(parser.packetId(), malformedVerdict);
+                        answered(parser.packetId(), malformedVerdict);
                     }
                     break;
             }
@@ -554,16 +558,55 @@ public final class PacketAgent implements Agent {
         counters.add(PacketCounter.BYTES_RECEIVED, parser.capLen());
 
         final DecodeResult result = decoder.decode(buffer, parser.payloadOffset(), parser.payloadLength(),
-                parser.capLen(), parser.hwProtocol(), packet);
+                parser.capLen(), parser.hwProtocol(), received.next());
         if (result != DecodeResult.OK) {
             counters.incrementDecodeFailure(result);
-            batcher.add(id, malformedVerdict);
+            answered(id, malformedVerdict);
             return;
         }
+        received.decoded(id, parser.hook(), parser.indev(), parser.outdev(), parser.capLen());
+        if (received.full()) {
+            decideReceived();
+        }
+    }
+
+    /** A packet whose verdict is known before the batch is decided: it keeps its place in the verdict order. */
+    private void answered(final long id, final int verdict) {
+        received.answered(id, verdict);
+        if (received.full()) {
+            decideReceived();
+        }
+    }
+
+    /**
+     * Decides the packets received so far, in order: with a large table, their index words and
+     * records are prefetched first ({@link ReceivedBatch#prefetch}).
+     */
+    private void decideReceived() {
+        final int n = received.size();
+        if (n == 0) {
+            return;
+        }
+        received.prefetchIfLarge(filter.states());
+        for (int k = 0; k < n; k++) {
+            final int fixed = received.verdict(k);
+            if (fixed != ReceivedBatch.UNDECIDED) {
+                batcher.add(received.id(k), fixed);
+            } else {
+                decide(received.packet(k), received.id(k), received.hook(k), received.indev(k), received.outdev(k),
+                        received.length(k));
+            }
+        }
+        received.clear();
+    }
+
+    /** One decoded packet of this queue: handed to the thread that owns its flow, or decided here. */
+    private void decide(final DecodedPacket packet, final long id, final int hook,
+            final int indev, final int outdev, final long length) {
         if (shards != null) {
             final int owner = shards.owner(packet);
             if (owner != shards.index()) {
-                if (shards.handOff(owner, packet, id, parser.hook(), parser.indev(), parser.outdev(), parser.capLen())) {
+                if (shards.handOff(owner, packet, id, hook, indev, outdev, length)) {
                     counters.increment(PacketCounter.HANDOFF_SENT);
                     batcher.hold();
                 } else {
@@ -573,7 +616,7 @@ public final class PacketAgent implements Agent {
                 return;
             }
         }
-        final int verdict = filter.decide(packet, parser.hook(), parser.indev(), parser.outdev(), parser.capLen(), now);
+        final int verdict = filter.decide(packet, hook, indev, outdev, length, now);
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), id, System.nanoTime());
         } else {
@@ -586,7 +629,7 @@ public final class PacketAgent implements Agent {
      * the verdict goes back to that agent — at once, or, when the packet's new state is deferred (pfsync),
      * when the deferral releases it ({@link HeldAcrossQueues}).
      */
-    private int decideHandedOff(final io.tandem.engine.decode.DecodedPacket p, final int hook, final int indev,
+    private int decideHandedOff(final DecodedPacket p, final int hook, final int indev,
             final int outdev, final long bytes, final long packetId, final int receiver) {
         counters.increment(PacketCounter.HANDOFF_DECIDED);
         final int verdict = filter.decide(p, hook, indev, outdev, bytes, now);

@@ -90,6 +90,39 @@ final class StateIndex {
         }
     }
 
+    /** The key's hash as {@link #find} computes it (the first step of a lookup; reads no table memory). */
+    int hashKey(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        return (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
+    }
+
+    /**
+     * Brings into the cache what lookups of the keys with these hashes will read: first the index word
+     * at each home position, then the record each names if its fingerprint matches (both lines). Two
+     * tight loops of independent loads, so that many misses are in flight at once. Changes nothing.
+     */
+    void prefetch(final int[] hashes, final int n) {
+        final long[] idx = index;
+        final int m = mask;
+        long sum = 0;
+        for (int k = 0; k < n; k++) {
+            sum += idx[hashes[k] & m];
+        }
+        final long[] r = rec;
+        for (int k = 0; k < n; k++) {
+            final int h = hashes[k];
+            final long w = idx[h & m];
+            if ((w >>> 32) == (h & 0xFFFF_FFFFL) && w != EMPTY_WORD) {
+                final int b = StateStore.base((int) w >>> 1);
+                sum += r[b] + r[b + 8];
+            }
+        }
+        touched = sum;
+    }
+
+    /** What the last prefetch read, kept so that its reads are not optimised away. */
+    long touched;
+
     /** Enters a slot whose key and identity are set: both keys (one if self-keyed) and its identity. */
     void insert(final int slot) {
         insertSide(slot, 0);

@@ -389,4 +389,74 @@ class PacketAgentDutyCycleTest {
         assertEquals(1, a.states().size());
         a.onClose();
     }
+
+    /**
+     * With a large table the agent decodes a receive batch first and prefetches its lookups
+     * ({@link ReceivedBatch}) before deciding: the verdicts still leave in packet order, with an
+     * undecodable packet and a blocked one in the middle of the batch, and a warm cycle still allocates
+     * nothing.
+     */
+    @Test
+    void withALargeTableTheBatchIsPrefetchedYetDecidedInOrderWithoutAllocating() {
+        final int flows = ReceivedBatch.PREFETCH_MIN_STATES + 1000;
+        final TandemConfig config = config("set limit states " + (flows + 1000) + "\n" + RULES);
+        counters = new PacketCounters(QUEUE);
+        final PacketFilter filter = PacketFilter.fromConfig(config,
+                config.compileRuleset(PacketFilterFixtures::ifindexOf), counters);
+        queue = new InMemoryPacketQueue(64, 4096);
+        final PacketAgent a = new PacketAgent(new PacketAgentSettings(QUEUE, -1, 0xFFFF, 1024, false, false,
+                1 << 20, 64, true, false, null), filter, counters).queue(queue::open);
+        a.onStart();
+        final byte[][] first = new byte[flows][];
+        long id = 0;
+        for (int f = 0; f < flows; f++) {
+            first[f] = NfqMessages.packet(QUEUE, ++id, FORWARD, LAN, WAN,
+                    PacketBuilder.ipv4("10.0.1." + (f >>> 14), S4).udp(1024 + (f & 0x3FFF), 53).payload(20).build());
+            queue.offer(first[f]);
+            if (f % 64 == 63) {
+                a.doWork();
+            }
+        }
+        a.doWork();
+        assertEquals(flows, a.states().size());
+        queue.clearSent();
+        final long base = id;
+        for (int k = 0; k < 8; k++) {
+            if (k == 2) {
+                queue.offer(udp(++id, 1001, 99)); // blocked: no rule, no state
+            } else if (k == 5) {
+                queue.offer(NfqMessages.packet(QUEUE, ++id, FORWARD, LAN, WAN, new byte[] {0x45, 0, 0})); // malformed
+            } else {
+                queue.offer(NfqMessages.packet(QUEUE, ++id, FORWARD, LAN, WAN,
+                        PacketBuilder.ipv4("10.0.1." + (k * 4000 >>> 14), S4).udp(1024 + (k * 4000 & 0x3FFF), 53)
+                                .payload(20).build()));
+            }
+        }
+        assertEquals(8, a.doWork());
+        assertEquals(List.of(batchUpTo(base + 2, ACCEPT), single(base + 3, DROP), batchUpTo(base + 5, ACCEPT),
+                single(base + 6, DROP), batchUpTo(base + 8, ACCEPT)), queue.verdicts(QUEUE));
+        assertEquals(6, count(PacketCounter.STATE_MATCH_PASS), "the six passed by their states");
+
+        final byte[][] batch = new byte[64][];
+        final Runnable rounds = () -> {
+            for (int round = 0; round < 100; round++) {
+                for (int k = 0; k < batch.length; k++) {
+                    queue.offer(batch[k]);
+                }
+                if (a.doWork() != batch.length) {
+                    throw new AssertionError("a batch of " + batch.length + " expected");
+                }
+                queue.clearSent();
+            }
+        };
+        for (int k = 0; k < batch.length; k++) {
+            batch[k] = first[k * 397 % flows];
+        }
+        for (int warm = 0; warm < 50; warm++) {
+            rounds.run();
+        }
+        final AllocationMeter meter = new AllocationMeter();
+        assertEquals(0, meter.measure(5, rounds), "decode all → prefetch → decide allocates: " + meter.rounds());
+        a.onClose();
+    }
 }

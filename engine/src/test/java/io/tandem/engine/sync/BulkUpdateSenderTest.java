@@ -111,6 +111,40 @@ class BulkUpdateSenderTest {
         assertTrue(partial <= 2, "full frames, but for the last of each chunk: " + partial);
     }
 
+    /**
+     * Several queue threads ({@code set queue FIRST:LAST}): one bulk reads every thread's table through its
+     * own mailbox, one after the other, between one BUS START and one BUS END.
+     */
+    @Test
+    void aBulkOfSeveralQueueThreadsSendsEveryTablesStatesBetweenOneStartAndOneEnd() {
+        final StateSnapshotMailbox second = new StateSnapshotMailbox();
+        final PfsyncStateMapping mapping = new PfsyncStateMapping(1400);
+        final BulkUpdateSender bulk = new BulkUpdateSender(List.of(mailbox, second), encoder,
+                new SyncOutbox(encoder, 1400, mapping), mapping, OWN, 1_000_000);
+        final StateTable t0 = new StateTable(8192, 4, false, true, StateTimeouts.defaults(8192), OWN, 0,
+                new StateCounters());
+        t0.idSequence(0, 2);
+        UdpStates.add(t0, StateSnapshotMailbox.CHUNK + 10, T0);
+        final StateTable t1 = new StateTable(8192, 4, false, true, StateTimeouts.defaults(8192), OWN, 0,
+                new StateCounters());
+        t1.idSequence(1, 2);
+        UdpStates.add(t1, 3000, T0);
+        bulk.request(T0, this::send);
+        for (int i = 0; i < 100_000 && bulk.active(); i++) {
+            mailbox.serve(t0, T0);
+            second.serve(t1, T0);
+            bulk.step(T0 + 1000, this::send);
+        }
+        assertFalse(bulk.active(), "the bulk ends");
+        final int states = StateSnapshotMailbox.CHUNK + 10 + 3000;
+        assertEquals(states, ids.size(), "every state of both tables once");
+        assertEquals(states, recorder.states, "and none twice");
+        assertEquals(states, bulk.lastBulkStates());
+        assertEquals("BUS " + PfsyncConstants.PFSYNC_BUS_START, frames.get(0));
+        assertEquals("BUS " + PfsyncConstants.PFSYNC_BUS_END, frames.get(frames.size() - 1));
+        assertEquals(2, frames.stream().filter(f -> f.startsWith("BUS")).count(), "one START, one END");
+    }
+
     @Test
     void framesArePacedAfterABurstOfSixteen() {
         final BulkUpdateSender bulk = sender(1);

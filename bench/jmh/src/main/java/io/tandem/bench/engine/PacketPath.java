@@ -5,15 +5,16 @@ import io.tandem.engine.config.ConfigParser;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.decode.DecodeResult;
-import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.decode.PacketDecoder;
 import io.tandem.engine.packet.PacketFilter;
+import io.tandem.engine.packet.ReceivedBatch;
 import io.tandem.engine.verdict.VerdictBatcher;
 
 /**
- * What PacketAgent does with one queued packet, minus the netlink receive and send: decode into a
- * reused {@link DecodedPacket}, {@link PacketFilter#decide} (state lookup and pf tracking first,
- * the ruleset on a miss, state creation for {@code keep state}), then the verdict into the
+ * What PacketAgent does with a batch of queued packets, minus the netlink receive and send: decode
+ * each into the {@link ReceivedBatch}, then — with a large table, after prefetching the batch's state
+ * lookups — {@link PacketFilter#decide} each in order (state lookup and pf tracking first,
+ * the ruleset on a miss, state creation for {@code keep state}), and its verdict into the
  * {@link VerdictRun}. Packets arrive on the FORWARD hook (the firewall case: a miss crosses the
  * rules {@code in} on the input interface and {@code out} on the output interface).
  *
@@ -34,7 +35,7 @@ public final class PacketPath {
     static final int QUEUE = 0;
 
     private final PacketDecoder decoder = new PacketDecoder();
-    private final DecodedPacket packet = new DecodedPacket();
+    private final ReceivedBatch batch = new ReceivedBatch();
     private final PacketFilter filter;
     private final VerdictRun verdicts = new VerdictRun(QUEUE);
 
@@ -68,27 +69,58 @@ public final class PacketPath {
         return PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), new PacketCounters(queue));
     }
 
-    /** One packet through decode, decide and verdict; returns the verdict. */
-    int process(final TcpPacketWriter p) {
-        final int verdict;
-        if (decoder.decode(p.buffer(), 0, p.capturedLength(), p.ipLength(), PacketDecoder.ETH_P_IP, packet)
+    /**
+     * One packet decoded into the receive batch, as the agent does; it is decided with the rest of the
+     * batch at {@link #endOfBatch} (or here, when the batch is full).
+     */
+    void process(final TcpPacketWriter p) {
+        final long id = ++packetId;
+        if (decoder.decode(p.buffer(), 0, p.capturedLength(), p.ipLength(), PacketDecoder.ETH_P_IP, batch.next())
                 == DecodeResult.OK) {
-            verdict = filter.decide(packet, HOOK_FORWARD, IN_DEV, OUT_DEV, p.ipLength(), now);
+            batch.decoded(id, HOOK_FORWARD, IN_DEV, OUT_DEV, p.ipLength());
         } else {
             decodeFailures++;
-            verdict = VerdictBatcher.DROP;
+            batch.answered(id, VerdictBatcher.DROP);
         }
-        if (verdict != VerdictBatcher.ACCEPT) {
-            notAccepted++;
+        if (batch.full()) {
+            decideBatch();
         }
-        verdicts.add(++packetId, verdict);
-        return verdict;
     }
 
-    /** End of a receive batch: close the verdict run, then advance the clock by {@code tickMillis}. */
-    void endOfBatch(final long tickMillis) {
+    /**
+     * The agent's {@code decideReceived}: with a large table the batch's lookups are prefetched
+     * ({@link ReceivedBatch#prefetchIfLarge}), then each packet is decided in order and its verdict added
+     * to the run. Returns the packets accepted.
+     */
+    private int decideBatch() {
+        batch.prefetchIfLarge(filter.states());
+        int accepted = 0;
+        for (int k = 0, n = batch.size(); k < n; k++) {
+            int verdict = batch.verdict(k);
+            if (verdict == ReceivedBatch.UNDECIDED) {
+                verdict = filter.decide(batch.packet(k), batch.hook(k), batch.indev(k), batch.outdev(k),
+                        batch.length(k), now);
+            }
+            if (verdict == VerdictBatcher.ACCEPT) {
+                accepted++;
+            } else {
+                notAccepted++;
+            }
+            verdicts.add(batch.id(k), verdict);
+        }
+        batch.clear();
+        return accepted;
+    }
+
+    /**
+     * End of a receive batch: decide it, close the verdict run, then advance the clock by
+     * {@code tickMillis}. Returns the batch's packets accepted.
+     */
+    int endOfBatch(final long tickMillis) {
+        final int accepted = decideBatch();
         verdicts.endOfBatch();
         now += tickMillis;
+        return accepted;
     }
 
     /** One slice of the expiry sweep, as the agent runs at the start of a duty cycle. */

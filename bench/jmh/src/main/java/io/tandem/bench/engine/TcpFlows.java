@@ -116,8 +116,8 @@ final class TcpFlows {
         path.requireAllAccepted("handshakes of " + flows + " flows");
     }
 
-    /** Sends the next data segment of the replay through {@code path}; returns the verdict. */
-    int next(final PacketPath path) {
+    /** Sends the next data segment of the replay into {@code path}'s batch. */
+    void next(final PacketPath path) {
         final int p = position;
         position = p + 1 == 2 * flows ? 0 : p + 1;
         if (p < flows) {
@@ -125,13 +125,14 @@ final class TcpFlows {
             clientSeq[p] = (seq + PAYLOAD) & SEQ_MASK;
             toServer.addresses(clientAddress(p), SERVER_ADDRESS).ports(clientPort(p), SERVER_PORT)
                 .sequence((int) seq, (int) serverSeq[p]);
-            return path.process(toServer);
+            path.process(toServer);
+            return;
         }
         final int f = p - flows;
         final long seq = serverSeq[f];
         serverSeq[f] = (seq + PAYLOAD) & SEQ_MASK;
         toClient.addresses(SERVER_ADDRESS, clientAddress(f)).ports(SERVER_PORT, clientPort(f))
             .sequence((int) seq, (int) clientSeq[f]);
-        return path.process(toClient);
+        path.process(toClient);
     }
 }
