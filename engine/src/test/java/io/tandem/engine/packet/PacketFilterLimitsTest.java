@@ -111,6 +111,37 @@ class PacketFilterLimitsTest {
         expect(ACCEPT, h.localOut(new Tcp(C4, 40001, S4, 80, 10, 2).syn(), WAN), "after expiry: room again");
     }
 
+    /**
+     * Several queue threads ({@code set queue FIRST:LAST}): each thread's table holds the limit divided
+     * among them (rounded up), and a rule's {@code (max N)} counts the states of the table it is in, so
+     * per thread: each thread's copy of the rule admits N.
+     */
+    @Test
+    void withSeveralQueueThreadsTheStateLimitIsDividedAndAMaxCountsPerThread() throws Exception {
+        final io.tandem.engine.config.TandemConfig config = io.tandem.engine.config.ConfigParser.parse("t.conf",
+                "set limit states 1001\nblock all\npass out proto udp to port 53 keep state (max 2)\n");
+        final io.tandem.engine.rules.Ruleset rules = config.compileRuleset(PacketFilterFixtures::ifindexOf);
+        final PacketFilter first = PacketFilter.fromConfig(config, rules, new io.tandem.engine.counters.PacketCounters(0),
+                7, 0, 2);
+        final PacketFilter second = PacketFilter.fromConfig(config, rules.withOwnCounters(),
+                new io.tandem.engine.counters.PacketCounters(1), 7, 1, 2);
+        assertEquals(501, first.states().capacity(), "1001 states over two threads: 501 each");
+        assertEquals(501, second.states().capacity());
+        final io.tandem.engine.decode.PacketDecoder decoder = new io.tandem.engine.decode.PacketDecoder();
+        final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
+        int port = 1000;
+        for (final PacketFilter f : new PacketFilter[] {first, second}) {
+            for (int k = 0; k < 3; k++) {
+                final byte[] bytes = udpOut(++port);
+                assertEquals(io.tandem.engine.decode.DecodeResult.OK, decoder.decode(new org.agrona.concurrent.UnsafeBuffer(bytes), 0,
+                        bytes.length, bytes.length, 0, p));
+                expect(k < 2 ? ACCEPT : DROP, f.decide(p, PacketFilterFixtures.LOCAL_OUT, 0, WAN, bytes.length,
+                        PacketFilterFixtures.T0), "state " + (k + 1) + " of this thread's copy of the rule");
+            }
+            assertEquals(2, f.states().size());
+        }
+    }
+
     // ---- if-bound ---------------------------------------------------------------------------------
 
     static Stream<Arguments> interfacePairs() {
