@@ -30,6 +30,12 @@ public final class NfQueuePacketQueue implements PacketQueue {
         this.session = session;
         this.socket = session.socket();
         this.batch = session.batch();
+        try {
+            socket.setReceiveTimeout(PacketAgent.IDLE_POLL_MILLIS);
+        } catch (final RuntimeException e) {
+            session.close();
+            throw e;
+        }
     }
 
     /** Opens and binds the queue of {@code settings} in the calling thread's network namespace. */
@@ -52,6 +58,12 @@ public final class NfQueuePacketQueue implements PacketQueue {
     @Override
     public int receive() {
         return batch.receive(session.fd(), false);
+    }
+
+    /** One {@code recvmmsg} with {@code MSG_WAITFORONE}, limited by the socket's {@code SO_RCVTIMEO} (set at open). */
+    @Override
+    public int receiveWaiting() {
+        return batch.receive(session.fd(), true);
     }
 
     @Override

@@ -47,11 +47,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * datagram (packets, and NLMSG_ERROR answers to earlier verdicts, which the kernel interleaves with
  * packets), decodes each packet, then decides them in order — with a large table, after prefetching
  * their state lookups so that the cache misses overlap ({@link ReceivedBatch}) — and ends with one
- * {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits in {@code poll} for at
- * most {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is
- * part of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): it is a
- * {@code poll(2)} on the queue socket and the sync doorbell, woken by a packet or a peer's message,
- * and bounded by the next held packet's timeout, which no IdleStrategy can express.
+ * {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits for at most
+ * {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is part
+ * of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): with sync on
+ * or several queues it is a {@code poll(2)} on the queue socket and the doorbell, woken by a packet, a
+ * peer's message or another queue thread, and bounded by the next held packet's timeout, which no
+ * IdleStrategy can express; otherwise only a packet can wake the thread, and the next cycle's receive
+ * waits itself ({@code recvmmsg} with {@code MSG_WAITFORONE}, limited by {@code SO_RCVTIMEO}): one
+ * system call per wake-up instead of two.
  *
  * <p>Decision: {@link PacketFilter} — state lookup and pf's TCP tracking first, the ruleset on a
  * miss (a forwarded packet crosses it {@code in} on its input interface and {@code out} on its
@@ -131,6 +134,8 @@ public final class PacketAgent implements Agent {
     private JournalRecorder recorder;
     private PeerInbox inbox;
     private long lastPacketId;
+    /** The last cycle found the queue empty: this cycle's receive waits ({@link PacketQueue#receiveWaiting}). */
+    private boolean waitInReceive;
     private long now;
     private long lastExpireMillis;
     private int malformedVerdict;
@@ -448,8 +453,14 @@ public final class PacketAgent implements Agent {
         loads.serve(filter.states(), recorder);
         // Several queues: receive only when the batch fits with every owner; else the packets wait in the
         // kernel queue while the owners catch up (this cycle still decided and released theirs).
-        final int received = shards == null || shards.roomForBatch(settings.batchSize()) ? q.receive() : -EAGAIN;
+        final boolean waiting = waitInReceive;
+        waitInReceive = false;
+        final int received = shards != null && !shards.roomForBatch(settings.batchSize()) ? -EAGAIN
+                : waiting ? q.receiveWaiting() : q.receive();
         if (received > 0) {
+            if (waiting) {
+                now = System.currentTimeMillis(); // the receive may have waited up to IDLE_POLL_MILLIS
+            }
             final long start = System.nanoTime();
             for (int i = 0; i < received; i++) {
                 final boolean truncated = q.truncated(i);
@@ -467,7 +478,7 @@ public final class PacketAgent implements Agent {
             counters.increment(PacketCounter.DUTY_CYCLES);
             counters.add(PacketCounter.DUTY_CYCLE_NANOS, System.nanoTime() - start);
             if (received < settings.batchSize() && peerMessages == 0 && crossQueue == 0) {
-                // A short batch emptied the socket: wait in poll now (it returns at once if packets came
+                // A short batch emptied the socket: wait now (it returns at once if packets came
                 // meanwhile) rather than spend a recvmmsg that would only say EAGAIN.
                 idle(q);
             }
@@ -498,6 +509,12 @@ public final class PacketAgent implements Agent {
      * waiting in the inbox) ends the wait too.
      */
     private void idle(final PacketQueue q) {
+        if (doorbell == null) {
+            // Nothing but a packet can wake this thread (no sync, one queue): wait in the next cycle's
+            // receive itself, one system call per wake-up instead of a poll and a receive.
+            waitInReceive = true;
+            return;
+        }
         int timeout = IDLE_POLL_MILLIS;
         if (deferrals != null) {
             final long next = deferrals.nanosToNextTimeout(System.nanoTime());

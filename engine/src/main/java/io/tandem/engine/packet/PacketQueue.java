@@ -17,8 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * verdicts, anything else); the agent walks and parses them itself. The verdicts of one batch leave
  * through {@link #send} (the {@link NetlinkSender} the {@code VerdictBatcher} flushes into): a buffer
  * of concatenated VERDICT and VERDICT_BATCH messages, one call per flush. When nothing is queued the
- * agent waits for the next datagram with {@link #poll}, or, with sync on, in a poll over {@link #fd}
- * and its doorbell together. {@link #close} releases the queue; for NFQUEUE that unbinds it, which
+ * agent waits for the next datagram in its next receive ({@link #receiveWaiting}), or, with sync on or
+ * several queues, in a poll over {@link #fd} and its doorbell together. {@link #close} releases the queue; for NFQUEUE that unbinds it, which
  * drops whatever the kernel still holds for it, so the agent flushes its verdicts first.
  *
  * <p>Memory bound: whatever the implementation preallocates at open (for NFQUEUE: batch × slot bytes
@@ -36,6 +36,17 @@ public interface PacketQueue extends NetlinkSender, AutoCloseable {
      *     when nothing is queued)
      */
     int receive();
+
+    /**
+     * As {@link #receive}, but waits up to {@link PacketAgent#IDLE_POLL_MILLIS} for the first datagram
+     * ({@code -EAGAIN} when none came): the agent's wait when nothing else can wake it (no sync doorbell,
+     * no other queue threads), one system call instead of a {@link #poll} and a receive. By default
+     * exactly those two.
+     */
+    default int receiveWaiting() {
+        final int ready = poll(PacketAgent.IDLE_POLL_MILLIS);
+        return ready < 0 ? ready : receive();
+    }
 
     /** The slot holding datagram {@code i} of the last {@link #receive}; its bytes start at offset 0. */
     UnsafeBuffer datagram(int i);

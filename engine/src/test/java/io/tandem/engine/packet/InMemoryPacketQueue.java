@@ -36,6 +36,7 @@ final class InMemoryPacketQueue implements PacketQueue {
     private final ArrayDeque<Integer> receiveErrors = new ArrayDeque<>();
     private int sendErrno;
     private int polls;
+    private int waitingReceives;
     private int lastPollTimeout = Integer.MIN_VALUE;
     private volatile Thread openedOn;
     private volatile Thread closedOn;
@@ -104,6 +105,17 @@ final class InMemoryPacketQueue implements PacketQueue {
 
     synchronized int polls() {
         return polls;
+    }
+
+    /** Receives that were to wait for the first datagram ({@link #receiveWaiting}; here they do not wait). */
+    synchronized int waitingReceives() {
+        return waitingReceives;
+    }
+
+    @Override
+    public synchronized int receiveWaiting() {
+        waitingReceives++;
+        return receive();
     }
 
     synchronized int lastPollTimeout() {

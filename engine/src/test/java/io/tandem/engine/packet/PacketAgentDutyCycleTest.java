@@ -148,7 +148,7 @@ class PacketAgentDutyCycleTest {
     }
 
     @Test
-    void aCycleTakesAtMostTheBatchSizeAndAnEmptyQueueIsWaitedOnInPoll() {
+    void aCycleTakesAtMostTheBatchSizeAndAnEmptyQueueIsWaitedOnInTheNextReceive() {
         final PacketAgent a = agent(true, false, 4, 4096);
         a.onStart();
         for (int id = 1; id <= 6; id++) {
@@ -156,18 +156,21 @@ class PacketAgentDutyCycleTest {
         }
 
         assertEquals(4, a.doWork(), "the first batch: the batch size");
-        assertEquals(0, queue.polls(), "a full batch: no wait, more may be queued");
         assertEquals(2, a.doWork(), "then the rest");
+        assertEquals(0, queue.waitingReceives(), "a full batch: no wait, more may be queued");
         assertEquals(List.of(batchUpTo(4, ACCEPT)), queue.verdictsOfSend(0, QUEUE));
         assertEquals(List.of(batchUpTo(6, ACCEPT)), queue.verdictsOfSend(1, QUEUE));
-        assertEquals(1, queue.polls(), "a short batch emptied the queue: the agent waits in poll at once, without"
-                + " a receive that would only say EAGAIN");
 
         assertEquals(0, a.doWork(), "nothing queued (EAGAIN)");
-        assertEquals(2, queue.polls(), "the agent waited for the next packet");
-        assertEquals(PacketAgent.IDLE_POLL_MILLIS, queue.lastPollTimeout());
+        assertEquals(1, queue.waitingReceives(), "a short batch emptied the queue: the next receive waited for a"
+                + " packet (recvmmsg with MSG_WAITFORONE), without a receive that would only say EAGAIN");
+        assertEquals(0, a.doWork());
+        assertEquals(2, queue.waitingReceives(), "and so does every receive while nothing comes");
+        assertEquals(0, queue.polls(), "no poll: without sync and other queues only a packet can wake the thread");
         assertEquals(2, queue.sends(), "an empty flush sends nothing");
         assertEquals(0, count(PacketCounter.RECEIVE_ERRORS), "EAGAIN is not an error");
+        queue.offer(udp(7, 1007, 53));
+        assertEquals(1, a.doWork(), "a packet ends the wait");
         a.onClose();
     }
 
@@ -179,10 +182,10 @@ class PacketAgentDutyCycleTest {
 
         assertEquals(0, a.doWork(), "the failed receive handled nothing, and did not end the agent");
         assertEquals(1, count(PacketCounter.RECEIVE_ERRORS));
-        assertEquals(1, queue.polls(), "after an error the agent waits instead of spinning");
 
         queue.failNextReceive(InMemoryPacketQueue.ENOBUFS);
         assertEquals(0, a.doWork());
+        assertEquals(1, queue.waitingReceives(), "after an error the agent waits instead of spinning");
         assertEquals(1, count(PacketCounter.ENOBUFS), "a socket overrun has its own counter");
         assertEquals(1, count(PacketCounter.RECEIVE_ERRORS));
 

@@ -18,6 +18,8 @@ public final class LinuxConstants {
     public static final int SO_RCVBUF = 8;
     /** {@code SO_RCVBUFFORCE}: needs CAP_NET_ADMIN, ignores {@code rmem_max}. */
     public static final int SO_RCVBUFFORCE = 33;
+    /** {@code SO_RCVTIMEO} (x86-64 and arm64: a {@code struct timeval} of two longs): a blocking receive's limit. */
+    public static final int SO_RCVTIMEO = 20;
 
     /** {@code MSG_DONTWAIT}: this call only, do not block. */
     public static final int MSG_DONTWAIT = 0x40;

@@ -40,7 +40,9 @@ public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
     public static final int POLLFD_REVENTS_OFFSET = POLLFD_EVENTS_OFFSET + 2;
     /** {@code sizeof(struct pollfd)}. */
     public static final int POLLFD_LENGTH = POLLFD_REVENTS_OFFSET + 2;
-    private static final int SCRATCH_LENGTH = POLLFD_OFFSET + POLLFD_LENGTH;
+    /** {@code struct timeval} for {@code SO_RCVTIMEO}: {@code long tv_sec} @0, {@code long tv_usec} @8. */
+    private static final int TIMEVAL_OFFSET = (POLLFD_OFFSET + POLLFD_LENGTH + 7) & ~7;
+    private static final int SCRATCH_LENGTH = TIMEVAL_OFFSET + 16;
 
     private final LibC libc = Syscalls.libc();
     private final UnsafeBuffer scratch = OffHeap.allocate(SCRATCH_LENGTH);
@@ -197,6 +199,19 @@ public final class NetlinkSocket implements AutoCloseable, NetlinkSender {
         scratch.putInt(OPTION_VALUE_OFFSET, value, HOST_ORDER);
         Syscalls.check(libc.setsockopt(fd, level, option, scratch.addressOffset() + OPTION_VALUE_OFFSET, 4), what,
             hint);
+    }
+
+    /**
+     * Limits how long a blocking receive waits ({@code SO_RCVTIMEO}); after it, the receive returns
+     * {@code -EAGAIN}. 0 waits without limit.
+     *
+     * @throws NativeException the kernel refused the option
+     */
+    public void setReceiveTimeout(final int millis) {
+        scratch.putLong(TIMEVAL_OFFSET, millis / 1000, HOST_ORDER);
+        scratch.putLong(TIMEVAL_OFFSET + 8, (millis % 1000) * 1000L, HOST_ORDER);
+        Syscalls.check(libc.setsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_RCVTIMEO,
+            scratch.addressOffset() + TIMEVAL_OFFSET, 16), "setsockopt(SOL_SOCKET, SO_RCVTIMEO, " + millis + " ms)", null);
     }
 
     /**

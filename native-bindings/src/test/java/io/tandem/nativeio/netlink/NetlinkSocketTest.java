@@ -59,6 +59,26 @@ class NetlinkSocketTest {
         }
     }
 
+    /**
+     * A waiting receive (MSG_WAITFORONE) on a socket with SO_RCVTIMEO returns the datagram when one comes,
+     * and EAGAIN when none came within the timeout, instead of blocking for ever.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void aWaitingReceiveEndsWithTheReceiveTimeout() {
+        try (NetlinkSocket socket = NetlinkSocket.open(NetlinkConstants.NETLINK_NETFILTER)) {
+            socket.setReceiveTimeout(20);
+            final RecvmmsgBatch batch = new RecvmmsgBatch(4, 512);
+            assertEquals(-LinuxConstants.EAGAIN, batch.receive(socket.fd(), true), "nothing came: the timeout ends it");
+            final UnsafeBuffer request = OffHeap.allocate(64);
+            new NlMsgHdrFlyweight().wrap(request, 0).messageLength(20).type(0x0300 | 0x7f)
+                .flags(NetlinkConstants.NLM_F_REQUEST | NetlinkConstants.NLM_F_ACK).seq(78).pid(0);
+            request.putInt(16, 0, ByteOrder.BIG_ENDIAN);
+            assertEquals(20, socket.send(request, 20));
+            assertEquals(1, batch.receive(socket.fd(), true), "the answer is received");
+        }
+    }
+
     @Test
     void recvmmsgReportsTruncation() {
         try (NetlinkSocket socket = NetlinkSocket.open(NetlinkConstants.NETLINK_NETFILTER)) {
