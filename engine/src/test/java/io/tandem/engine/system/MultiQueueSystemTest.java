@@ -252,6 +252,8 @@ class MultiQueueSystemTest {
 
             final Path log2 = tmp.resolve("fwA-2.log");
             startEngine(lab, conf, log2);
+            // The recovery line follows the start line ("bound queue ..."): wait for it too.
+            ClusterNode.waitFor(() -> Files.readString(log2).contains("recovered"), 30, "the recovery line (" + log2 + ")");
             final String restarted = Files.readString(log2);
             assertTrue(restarted.matches("(?s).*recovered (1[6-9]|[2-9][0-9]) states.*"), restarted);
             assertEquals(16, ClusterNode.states(socket, 5203).size(), "both threads' tables hold their flows again");
