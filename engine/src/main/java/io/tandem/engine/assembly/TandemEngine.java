@@ -187,11 +187,8 @@ public final class TandemEngine implements AutoCloseable {
         }
         final int queues = config.queueCount();
         final long idBase = StateIds.initialBase(System.currentTimeMillis());
-        final List<PeerInbox> inboxes = new java.util.ArrayList<>();
-        for (int i = 0; config.syncInterface() != null && i < queues; i++) {
-            inboxes.add(new PeerInbox());
-        }
-        final PeerInboxes peerInbox = inboxes.isEmpty() ? null : new PeerInboxes(inboxes, creatorId, idBase);
+        final PeerInboxes peerInbox = config.syncInterface() == null ? null
+                : new PeerInboxes(java.util.stream.Stream.generate(PeerInbox::new).limit(queues).toList(), creatorId, idBase);
         final QueueShards shards;
         try {
             shards = queues > 1 ? new QueueShards(queues) : null;

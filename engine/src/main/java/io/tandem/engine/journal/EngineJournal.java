@@ -240,12 +240,10 @@ public final class EngineJournal implements AutoCloseable {
         return recovery;
     }
 
-    /** The direct lane from the (first) recorder to the sync agent for the records deferral waits on. */
-    public UrgentRecordLane urgentLane() {
-        return urgentLanes[0];
-    }
-
-    /** Every queue thread's urgent lane, in thread order: the sync agent drains them all. */
+    /**
+     * The direct lanes from the recorders to the sync agent for the records deferral waits on: every queue
+     * thread's, in thread order; the sync agent drains them all.
+     */
     public java.util.List<UrgentRecordLane> urgentLanes() {
         return java.util.List.of(urgentLanes);
     }

@@ -505,8 +505,9 @@ public final class PacketAgent implements Agent {
 
     /**
      * Waits for the next packet, at most {@link #IDLE_POLL_MILLIS} and no longer than the oldest held
-     * packet's timeout; with sync on, the sync thread's doorbell (a peer's acknowledgement or update
-     * waiting in the inbox) ends the wait too.
+     * packet's timeout; the doorbell (sync: a peer's acknowledgement or update waiting in the inbox;
+     * several queues: another thread's hand-offs or verdicts) ends the wait too. Without a doorbell the
+     * wait is the next cycle's receive.
      */
     private void idle(final PacketQueue q) {
         if (doorbell == null) {
@@ -525,11 +526,7 @@ public final class PacketAgent implements Agent {
         if (shards != null && !shards.aboutToWait()) {
             return; // another queue thread posted meanwhile
         }
-        if (doorbell != null) {
-            doorbell.await(q.fd(), timeout);
-        } else {
-            q.poll(timeout);
-        }
+        doorbell.await(q.fd(), timeout);
         if (shards != null) {
             shards.awake();
         }

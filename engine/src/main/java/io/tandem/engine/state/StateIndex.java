@@ -90,12 +90,6 @@ final class StateIndex {
         }
     }
 
-    /** The key's hash as {@link #find} computes it (the first step of a lookup; reads no table memory). */
-    int hashKey(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
-            final long bHi, final long bLo, final int portA, final int portB) {
-        return (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
-    }
-
     /**
      * Brings into the cache what lookups of the keys with these hashes will read: first the index word
      * at each home position, then the record each names if its fingerprint matches (both lines). Two
@@ -155,7 +149,10 @@ final class StateIndex {
         return id ^ (creator * 0x9E3779B97F4A7C15L);
     }
 
-    /** The 32-bit hash (an entry's fingerprint) of a key, as {@link #find} computes it (tests). */
+    /**
+     * The 32-bit hash (an entry's fingerprint) of a key, as {@link #find} computes it: the first step of a
+     * lookup, which reads no table memory ({@link #prefetch}; tests).
+     */
     int hashOf(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
         return (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);

@@ -191,7 +191,7 @@ public final class StateTable {
      * {@link #prefetch}; reads no table memory.
      */
     public int lookupHash(final DecodedPacket p, final int ifindex) {
-        return index.hashKey(p.family, p.protocol, ifBound ? ifindex : 0, p.srcHi, p.srcLo, p.dstHi, p.dstLo,
+        return index.hashOf(p.family, p.protocol, ifBound ? ifindex : 0, p.srcHi, p.srcLo, p.dstHi, p.dstLo,
                 p.srcPort, p.dstPort);
     }
 

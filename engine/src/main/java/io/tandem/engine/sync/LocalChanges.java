@@ -67,7 +67,6 @@ final class LocalChanges {
     private long[][] laneSequences = new long[1][LANE_SEQUENCES];
     private int[] laneHead = new int[1];
     private int[] laneCount = new int[1];
-    private int lanesWaiting;
     private int currentLane;
     private long now;
     private IntConsumer sender;
@@ -85,7 +84,6 @@ final class LocalChanges {
             laneSequences = new long[lanes.size()][LANE_SEQUENCES]; // once, at the first call
             laneHead = new int[lanes.size()];
             laneCount = new int[lanes.size()];
-            lanesWaiting = 0;
         }
         int n = 0;
         for (int i = 0; i < lanes.size(); i++) {
@@ -107,7 +105,7 @@ final class LocalChanges {
             }
             n++;
             final JournalRecordFlyweight r = reader.record();
-            if (lanesWaiting > 0 && takenFromLane(r.sequence())) {
+            if (takenFromLane(r.sequence())) {
                 continue;
             }
             accept(r, nowMillis, frameSender);
@@ -124,10 +122,8 @@ final class LocalChanges {
         if (laneCount[l] == LANE_SEQUENCES) {
             laneHead[l] = (laneHead[l] + 1) % LANE_SEQUENCES; // forget the oldest: at worst it is sent twice
             laneCount[l]--;
-            lanesWaiting--;
         }
         laneSequences[l][(laneHead[l] + laneCount[l]++) % LANE_SEQUENCES] = laneRecord.sequence();
-        lanesWaiting++;
         accept(laneRecord, now, sender);
     }
 
@@ -144,12 +140,10 @@ final class LocalChanges {
             while (laneCount[l] > 0 && laneSequences[l][laneHead[l]] < sequence) {
                 laneHead[l] = (laneHead[l] + 1) % LANE_SEQUENCES;
                 laneCount[l]--;
-                lanesWaiting--;
             }
             if (laneCount[l] > 0 && laneSequences[l][laneHead[l]] == sequence) {
                 laneHead[l] = (laneHead[l] + 1) % LANE_SEQUENCES;
                 laneCount[l]--;
-                lanesWaiting--;
                 return true;
             }
             return false;

@@ -350,12 +350,10 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return n;
     }
 
-    /** Takes the records deferral waits on straight from the recorder too. Call before {@link #start()}. */
-    public SyncAgent urgentLane(final UrgentRecordLane l) {
-        return urgentLanes(l == null ? java.util.List.of() : java.util.List.of(l));
-    }
-
-    /** As {@link #urgentLane}, from every queue thread's recorder (one lane each, in thread order). */
+    /**
+     * Takes the records deferral waits on straight from the recorders too: every queue thread's lane, in
+     * thread order. Call before {@link #start()}.
+     */
     public SyncAgent urgentLanes(final java.util.List<UrgentRecordLane> l) {
         this.lanes = java.util.List.copyOf(l);
         return this;
