@@ -24,12 +24,25 @@ import org.agrona.collections.Long2LongHashMap;
  * keyed mix, not SipHash). The keys themselves are read from the {@link StateStore}.
  *
  * <p><b>Identity index.</b> {@code (creatorid, id) → slot}, for pfsync messages that name a state
- * only by its identity (Agrona's open-addressing {@link Long2LongHashMap}, sized once).
+ * only by its identity, in two parts:
+ * <ul>
+ *   <li><b>The recent window</b> holds the states this table numbered itself in this run
+ *       ({@link #insertCreated}): their ids are {@code firstId + k * stride} for the k-th creation
+ *       ({@link StateTable#idSequence}), so the window is an array of slots by {@code k} modulo its size
+ *       (a power of two, at least the capacity). Creations write it in order, one int after the other,
+ *       so a flood of new flows does not pay a random cache miss per state to be found by identity,
+ *       as it does in a hash map. An entry is cleared when its state goes; when the window comes round
+ *       to an entry still in use (a state that outlived {@code window} later creations), that state moves
+ *       to the map first. A hit is checked against the slot's stored identity and liveness.</li>
+ *   <li><b>The map</b> (Agrona's open-addressing {@link Long2LongHashMap}, sized once) holds every
+ *       other state: restored from the journal, imported from a peer, and own states moved out of the
+ *       window.</li>
+ * </ul>
  *
- * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> 8 bytes per key-index entry (one long) and
- * 16 per identity-index entry, both sized to powers of two at construction: 4.2 MB each for
- * 100,000 states (about 84 bytes per state together). Nothing
- * allocates after construction. <b>Failure policy:</b> none needed: a miss is -1 ({@link #EMPTY}),
+ * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> 8 bytes per key-index entry (one long),
+ * 16 per identity-map entry and 4 per window entry, all sized to powers of two at construction: 4.2 MB
+ * each for the key index and the map and 0.5 MB for the window for 100,000 states (about 89 bytes per
+ * state together). Nothing allocates after construction. <b>Failure policy:</b> none needed: a miss is -1 ({@link #EMPTY}),
  * a missing entry on delete is an assertion (a programming error).
  */
 final class StateIndex {
@@ -47,6 +60,14 @@ final class StateIndex {
     private final long seed0;
     private final long seed1;
     private final Long2LongHashMap idIndex;
+    /** The recent window: slot of own creation {@code k} at {@code k & windowMask}, or {@link #EMPTY}. */
+    private final int[] window;
+    private final int windowMask;
+    private int ownCreator;
+    private long firstId;
+    private long idStride = 1;
+    /** Own creations numbered so far ({@code k} of the next one). */
+    private long created;
 
     StateIndex(final StateStore store) {
         this.store = store;
@@ -63,6 +84,24 @@ final class StateIndex {
         java.util.Arrays.fill(index, EMPTY_WORD);
         mask = indexSize - 1;
         idIndex = new Long2LongHashMap(Math.max(16, store.capacity * 2), 0.65f, -1L);
+        final int windowSize = Integer.highestOneBit(store.capacity) == store.capacity
+            ? store.capacity : Integer.highestOneBit(store.capacity) << 1;
+        window = new int[windowSize];
+        java.util.Arrays.fill(window, EMPTY);
+        windowMask = windowSize - 1;
+    }
+
+    /**
+     * How this table numbers the states it creates: creator {@code creator}, ids {@code first},
+     * {@code first + stride}, ... ({@link StateTable#idSequence}). Called before the first creation.
+     */
+    void ownIds(final int creator, final long first, final int stride) {
+        if (created != 0) {
+            throw new IllegalStateException("own ids are set before the first state is created");
+        }
+        this.ownCreator = creator;
+        this.firstId = first;
+        this.idStride = stride;
     }
 
     int size() {
@@ -117,13 +156,43 @@ final class StateIndex {
     /** What the last prefetch read, kept so that its reads are not optimised away. */
     long touched;
 
-    /** Enters a slot whose key and identity are set: both keys (one if self-keyed) and its identity. */
+    /**
+     * Enters a slot whose key and identity are set, an identity this table did not number now (restored,
+     * imported): both keys (one if self-keyed) and the identity in the map.
+     */
     void insert(final int slot) {
+        insertKeys(slot);
+        idIndex.put(idKey(store.creatorIds[slot], store.ids[slot]), slot);
+    }
+
+    /**
+     * The id of this table's next own state ({@link #ownIds}); {@link #insertCreated} enters it.
+     */
+    long nextOwnId() {
+        return firstId + created * idStride;
+    }
+
+    /**
+     * Enters a slot this table has just created, whose id is {@link #nextOwnId()}: both keys and the
+     * identity in the recent window, moving the state the window held there, if still live, to the map.
+     */
+    void insertCreated(final int slot) {
+        assert store.ids[slot] == nextOwnId() && store.creatorIds[slot] == ownCreator : "not the next own id";
+        insertKeys(slot);
+        final int at = (int) created & windowMask;
+        final int outlived = window[at];
+        if (outlived != EMPTY) {
+            idIndex.put(idKey(store.creatorIds[outlived], store.ids[outlived]), outlived);
+        }
+        window[at] = slot;
+        created++;
+    }
+
+    private void insertKeys(final int slot) {
         insertSide(slot, 0);
         if (!store.selfKeyed(slot)) {
             insertSide(slot, 1);
         }
-        idIndex.put(idKey(store.creatorIds[slot], store.ids[slot]), slot);
     }
 
     /** Takes a live slot's entries out (before the store frees it). */
@@ -132,17 +201,45 @@ final class StateIndex {
         if (!store.selfKeyed(slot)) {
             deleteSide(slot, 1);
         }
-        idIndex.remove(idKey(store.creatorIds[slot], store.ids[slot]));
+        final int at = windowPosition(store.creatorIds[slot], store.ids[slot]);
+        if (at >= 0 && window[at] == slot) {
+            window[at] = EMPTY;
+        } else {
+            idIndex.remove(idKey(store.creatorIds[slot], store.ids[slot]));
+        }
     }
 
     /** The slot of the live state with this pfsync identity, or -1. */
     int findById(final int creator, final long id) {
+        final int at = windowPosition(creator, id);
+        if (at >= 0 && window[at] != EMPTY && isLive(window[at], creator, id)) {
+            return window[at];
+        }
         final long slot = idIndex.get(idKey(creator, id));
-        if (slot < 0 || !store.live[(int) slot] || store.ids[(int) slot] != id
-                || store.creatorIds[(int) slot] != creator) {
+        return slot >= 0 && isLive((int) slot, creator, id) ? (int) slot : -1;
+    }
+
+    private boolean isLive(final int slot, final int creator, final long id) {
+        return store.live[slot] && store.ids[slot] == id && store.creatorIds[slot] == creator;
+    }
+
+    /**
+     * Where the recent window would hold this identity: one of this table's ids among its last
+     * {@code window} creations; else -1.
+     */
+    private int windowPosition(final int creator, final long id) {
+        if (creator != ownCreator || created == 0) {
             return -1;
         }
-        return (int) slot;
+        final long offset = id - firstId;
+        if (offset < 0 || idStride != 1 && offset % idStride != 0) {
+            return -1;
+        }
+        final long k = idStride == 1 ? offset : offset / idStride;
+        if (k >= created || k < created - window.length) {
+            return -1;
+        }
+        return (int) k & windowMask;
     }
 
     private static long idKey(final int creator, final long id) {

@@ -115,8 +115,8 @@ public final class StateTable {
     private final StateExpiry expiry;
     private final PeerViewMerge peerMerge;
 
-    private long nextId;
-    private int idStride = 1;
+    /** Own ids are {@code idBase + 1, idBase + 2, ...}, or interleaved ({@link #idSequence}). */
+    private final long idBase;
     private StateChangeListener listener = StateChangeListener.NONE;
     private HeldStateListener heldListener = (table, slot) -> { };
     private StateSyncHooks sync = StateSyncHooks.NONE;
@@ -150,12 +150,13 @@ public final class StateTable {
         this.ifBound = ifBound;
         this.timeouts = timeouts;
         this.creatorId = creatorId;
-        this.nextId = idBase;
+        this.idBase = idBase;
         this.counters = counters;
         this.index = new StateIndex(store);
         this.tracker = new TcpTracker(store, counters, normalizeTcpFlags);
         this.expiry = new StateExpiry(store, timeouts, counters);
         this.peerMerge = new PeerViewMerge(store, tracker);
+        this.index.ownIds(creatorId, idBase + 1, 1);
     }
 
     // =========================================================================================
@@ -322,10 +323,11 @@ public final class StateTable {
             return FAIL_FULL;
         }
         final int ifKey = ifBound ? ifIndex : 0;
-        int existing = index.find(p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort);
-        if (existing == EMPTY) {
-            existing = index.find(p.family, p.protocol, ifKey, p.dstHi, p.dstLo, p.srcHi, p.srcLo, p.dstPort, p.srcPort);
-        }
+        // One probe finds a state holding this connection either way round: every state has both its
+        // keys in the index (a self-keyed one's two keys are the same), so a state whose key is the
+        // reverse of this packet's has this packet's key as its other one.
+        final int existing = index.find(p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort,
+                p.dstPort);
         if (existing != EMPTY) {
             final int old = existing >>> 1;
             if (st.proto(old) == DecodedPacket.PROTO_TCP
@@ -344,7 +346,7 @@ public final class StateTable {
         st.setKey(slot, p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort);
         st.direction[slot] = (byte) dir;
         st.creatorIds[slot] = creatorId;
-        st.ids[slot] = nextId += idStride;
+        st.ids[slot] = index.nextOwnId();
         st.creationMillis[slot] = nowMillis;
         final long[] r = st.rec;
         final int b = StateStore.base(slot);
@@ -354,7 +356,7 @@ public final class StateTable {
         r[b + StateStore.W_BYTES] = p.ipLength;
         r[b + StateStore.W_BYTES + 1] = 0;
         tracker.start(slot, p);
-        index.insert(slot);
+        index.insertCreated(slot);
         if (deferred) {
             StateStore.setStateFlags(r, b, PFSTATE_ACK);
         }
@@ -408,8 +410,7 @@ public final class StateTable {
             counters.increment(StateCounter.INSERT_FAILED_FULL);
             return FAIL_FULL;
         }
-        if (index.find(af, protocol, ifKey, sHi, sLo, dHi, dLo, sPort, dPort) != EMPTY
-                || index.find(af, protocol, ifKey, dHi, dLo, sHi, sLo, dPort, sPort) != EMPTY) {
+        if (index.find(af, protocol, ifKey, sHi, sLo, dHi, dLo, sPort, dPort) != EMPTY) { // either way round, as in create
             counters.increment(StateCounter.INSERT_FAILED_DUPLICATE);
             return FAIL_DUPLICATE;
         }
@@ -705,8 +706,7 @@ public final class StateTable {
         if (count < 1 || index < 0 || index >= count) {
             throw new IllegalArgumentException("id sequence " + index + " of " + count);
         }
-        this.nextId = nextId + index + 1 - count;
-        this.idStride = count;
+        this.index.ownIds(creatorId, idBase + index + 1, count);
     }
 
     public int capacity() {
