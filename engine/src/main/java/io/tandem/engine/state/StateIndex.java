@@ -18,10 +18,15 @@ import org.agrona.collections.Long2LongHashMap;
  * at least {@code 2 * capacity / 0.7} entries (two entries per state at load ≤ 0.7), linear probing
  * and backward-shift deletion, so there are no tombstones and probe lengths do not degrade with
  * churn. Keys are family, protocol, both addresses, both ports and the interface index (0 in a
- * floating table: the caller passes the key's interface). The hash is a 64-bit multiply-xorshift mix
- * of the key words keyed by two secret 64-bit seeds drawn from {@link SecureRandom} at
- * construction, so a remote sender cannot aim collisions at a chain without knowing the seeds (a
- * keyed mix, not SipHash). The keys themselves are read from the {@link StateStore}.
+ * floating table: the caller passes the key's interface). The hash is UMAC's NH over the key's six
+ * 64-bit words — per word {@code (lo32 + k) * (hi32 + k')}, each addition modulo 2^32, the products
+ * summed modulo 2^64 — with twelve secret 32-bit keys drawn from {@link SecureRandom} at
+ * construction, then MurmurHash3's 64-bit finaliser to spread the sum. NH is 2^-32-almost-universal:
+ * two distinct keys give the same sum for at most a 2^-32 share of the secret keys, so a remote sender
+ * who does not know them cannot aim collisions at a chain. The six products do not depend on one
+ * another, so a hash costs a multiply's latency plus the finaliser's, about a quarter of the chain of
+ * six dependent multiply-xorshift rounds it replaces. The keys themselves are read from the
+ * {@link StateStore}.
  *
  * <p><b>Identity index.</b> {@code (creatorid, id) → slot}, for pfsync messages that name a state
  * only by its identity, in two parts:
@@ -51,14 +56,26 @@ final class StateIndex {
     /** An empty index word (its low half, -1, is never an entry: slots are below 2^27). */
     static final long EMPTY_WORD = -1L;
     private static final double MAX_LOAD = 0.7;
+    private static final long LOW32 = 0xFFFF_FFFFL;
 
     private final StateStore store;
     private final long[] rec;
     /** Per entry: hash in the high 32 bits, {@code slot << 1 | side} in the low 32. */
     private final long[] index;
     private final int mask;
-    private final long seed0;
-    private final long seed1;
+    /** NH's secret keys, two 32-bit ones per key word (zero-extended). */
+    private final long k0;
+    private final long k1;
+    private final long k2;
+    private final long k3;
+    private final long k4;
+    private final long k5;
+    private final long k6;
+    private final long k7;
+    private final long k8;
+    private final long k9;
+    private final long k10;
+    private final long k11;
     private final Long2LongHashMap idIndex;
     /** The recent window: slot of own creation {@code k} at {@code k & windowMask}, or {@link #EMPTY}. */
     private final int[] window;
@@ -73,8 +90,18 @@ final class StateIndex {
         this.store = store;
         this.rec = store.rec;
         final SecureRandom random = new SecureRandom();
-        this.seed0 = random.nextLong();
-        this.seed1 = random.nextLong() | 1L;
+        this.k0 = random.nextInt() & LOW32;
+        this.k1 = random.nextInt() & LOW32;
+        this.k2 = random.nextInt() & LOW32;
+        this.k3 = random.nextInt() & LOW32;
+        this.k4 = random.nextInt() & LOW32;
+        this.k5 = random.nextInt() & LOW32;
+        this.k6 = random.nextInt() & LOW32;
+        this.k7 = random.nextInt() & LOW32;
+        this.k8 = random.nextInt() & LOW32;
+        this.k9 = random.nextInt() & LOW32;
+        this.k10 = random.nextInt() & LOW32;
+        this.k11 = random.nextInt() & LOW32;
         final long wanted = (long) Math.ceil(2L * store.capacity / MAX_LOAD);
         int indexSize = Integer.highestOneBit((int) Math.min(wanted, 1 << 30));
         if (indexSize < wanted) {
@@ -257,25 +284,21 @@ final class StateIndex {
 
     private long hash(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
-        long h = seed0;
-        h = mix(h, ((long) fam << 56) | ((long) protocol << 48) | ((long) (portA & 0xffff) << 16) | (portB & 0xffff));
-        h = mix(h, ifKey);
-        h = mix(h, aHi);
-        h = mix(h, aLo);
-        h = mix(h, bHi);
-        h = mix(h, bLo);
-        h ^= seed1;
-        h *= 0xbf58476d1ce4e5b9L;
-        h ^= h >>> 31;
-        h *= 0x94d049bb133111ebL;
-        h ^= h >>> 29;
+        final long w0 = ((long) fam << 56) | ((long) protocol << 48) | ((long) (portA & 0xffff) << 16) | (portB & 0xffff);
+        long h = nh(w0, k0, k1) + nh(ifKey & LOW32, k2, k3)
+            + nh(aHi, k4, k5) + nh(aLo, k6, k7)
+            + nh(bHi, k8, k9) + nh(bLo, k10, k11);
+        h ^= h >>> 33; // MurmurHash3's fmix64
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
         return h;
     }
 
-    private long mix(final long h, final long word) {
-        long x = (h ^ word) * seed1;
-        x ^= x >>> 32;
-        return Long.rotateLeft(x, 23) * 0x9e3779b97f4a7c15L;
+    /** NH of one word: {@code (lo32(w) + ka mod 2^32) * (hi32(w) + kb mod 2^32)}, a 64-bit product. */
+    private static long nh(final long word, final long ka, final long kb) {
+        return ((word + ka) & LOW32) * (((word >>> 32) + kb) & LOW32);
     }
 
     /**
