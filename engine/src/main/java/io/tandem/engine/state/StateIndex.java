@@ -7,17 +7,21 @@ import org.agrona.collections.Long2LongHashMap;
  * The two indexes of a {@link StateTable}: by key, like NPF's connection database
  * ({@code npf_conndb.c}), and by pfsync identity {@code (creatorid, id)}.
  *
- * <p><b>Key index.</b> Each live state has two entries in one open-addressing hash index, like
- * NPF's {@code c_forw_entry}/{@code c_back_entry}: the forward key (the 5-tuple as the initiator sent
- * it) and the backward key (the reply as it appears on the wire: addresses and ports swapped); a
- * self-keyed state (same address and port at both ends) has one. An entry is one {@code long}: the
- * key's 32-bit hash (the fingerprint) in the high half and {@code slot << 1 | side} (side 0 forward,
- * 1 backward) in the low half, {@link #EMPTY_WORD} for none. A probe reads one word per candidate and
- * goes to the slot's record in the {@link StateStore} only when the fingerprint matches, so a lookup
- * at the usual load touches one line of the index and the record's lines. The index has a power-of-two size of
- * at least {@code 2 * capacity / 0.7} entries (two entries per state at load ≤ 0.7), linear probing
- * and backward-shift deletion, so there are no tombstones and probe lengths do not degrade with
- * churn. Keys are family, protocol, both addresses, both ports and the interface index (0 in a
+ * <p><b>Key index.</b> Each live state has one entry in an open-addressing hash index, found from
+ * either direction of its connection: the hash is <em>symmetric</em>, computed over the key with its
+ * two ends (address and port) in a canonical order, so the forward key (the 5-tuple as the initiator
+ * sent it) and the backward key (the reply: addresses and ports swapped) hash alike, where NPF keeps two
+ * entries ({@code c_forw_entry}/{@code c_back_entry}). A lookup compares the record's key with the
+ * packet's both ways round and answers which way matched. One entry per state halves the index and
+ * the random memory writes of a state's creation and removal. An entry is one {@code long}: the
+ * symmetric 32-bit hash (the fingerprint) in the high half and {@code slot << 1} in the low half,
+ * {@link #EMPTY_WORD} for none; {@link #find} answers {@code slot << 1 | side} (side 0 forward,
+ * 1 backward; a self-keyed state, same address and port at both ends, matches forward). A probe reads
+ * one word per candidate and goes to the slot's record in the {@link StateStore} only when the
+ * fingerprint matches, so a lookup at the usual load touches one line of the index and the record's
+ * lines. The index has a power-of-two size of at least {@code capacity / 0.7} entries (load ≤ 0.7),
+ * linear probing and backward-shift deletion, so there are no tombstones and probe lengths do not
+ * degrade with churn. Keys are family, protocol, both addresses, both ports and the interface index (0 in a
  * floating table: the caller passes the key's interface). The hash is UMAC's NH over the key's six
  * 64-bit words — per word {@code (lo32 + k) * (hi32 + k')}, each addition modulo 2^32, the products
  * summed modulo 2^64 — with twelve secret 32-bit keys drawn from {@link SecureRandom} at
@@ -45,9 +49,9 @@ import org.agrona.collections.Long2LongHashMap;
  * </ul>
  *
  * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> 8 bytes per key-index entry (one long),
- * 16 per identity-map entry and 4 per window entry, all sized to powers of two at construction: 4.2 MB
- * each for the key index and the map and 0.5 MB for the window for 100,000 states (about 89 bytes per
- * state together). Nothing allocates after construction. <b>Failure policy:</b> none needed: a miss is -1 ({@link #EMPTY}),
+ * 16 per identity-map entry and 4 per window entry, all sized to powers of two at construction: for
+ * 100,000 states 2.1 MB for the key index, 4.2 MB for the map and 0.5 MB for the window (about 68 bytes
+ * per state together). Nothing allocates after construction. <b>Failure policy:</b> none needed: a miss is -1 ({@link #EMPTY}),
  * a missing entry on delete is an assertion (a programming error).
  */
 final class StateIndex {
@@ -102,7 +106,7 @@ final class StateIndex {
         this.k9 = random.nextInt() & LOW32;
         this.k10 = random.nextInt() & LOW32;
         this.k11 = random.nextInt() & LOW32;
-        final long wanted = (long) Math.ceil(2L * store.capacity / MAX_LOAD);
+        final long wanted = (long) Math.ceil(store.capacity / MAX_LOAD);
         int indexSize = Integer.highestOneBit((int) Math.min(wanted, 1 << 30));
         if (indexSize < wanted) {
             indexSize <<= 1;
@@ -148,9 +152,11 @@ final class StateIndex {
             if (w == EMPTY_WORD) {
                 return EMPTY;
             }
-            if ((w & 0xFFFF_FFFF_0000_0000L) == fingerprint
-                    && entryMatches((int) w, keyWord, aHi, aLo, bHi, bLo, portA, portB)) {
-                return (int) w;
+            if ((w & 0xFFFF_FFFF_0000_0000L) == fingerprint) {
+                final int side = matchingSide((int) w >>> 1, keyWord, aHi, aLo, bHi, bLo, portA, portB);
+                if (side >= 0) {
+                    return (int) w | side;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -215,19 +221,19 @@ final class StateIndex {
         created++;
     }
 
+    /** The slot's one key-index entry, found from both directions (the class comment). */
     private void insertKeys(final int slot) {
-        insertSide(slot, 0);
-        if (!store.selfKeyed(slot)) {
-            insertSide(slot, 1);
+        final int h = slotHash(slot);
+        int i = h & mask;
+        while (index[i] != EMPTY_WORD) {
+            i = (i + 1) & mask;
         }
+        index[i] = ((long) h << 32) | (slot << 1);
     }
 
     /** Takes a live slot's entries out (before the store frees it). */
     void delete(final int slot) {
-        deleteSide(slot, 0);
-        if (!store.selfKeyed(slot)) {
-            deleteSide(slot, 1);
-        }
+        deleteKeys(slot);
         final int at = windowPosition(store.creatorIds[slot], store.ids[slot]);
         if (at >= 0 && window[at] == slot) {
             window[at] = EMPTY;
@@ -284,10 +290,18 @@ final class StateIndex {
 
     private long hash(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
-        final long w0 = ((long) fam << 56) | ((long) protocol << 48) | ((long) (portA & 0xffff) << 16) | (portB & 0xffff);
+        // The two ends in canonical order (lower address, then lower port, first), so both directions agree.
+        final boolean swap = aHi != bHi ? aHi > bHi : aLo != bLo ? aLo > bLo : (portA & 0xffff) > (portB & 0xffff);
+        final long xHi = swap ? bHi : aHi;
+        final long xLo = swap ? bLo : aLo;
+        final long yHi = swap ? aHi : bHi;
+        final long yLo = swap ? aLo : bLo;
+        final int xPort = swap ? portB : portA;
+        final int yPort = swap ? portA : portB;
+        final long w0 = ((long) fam << 56) | ((long) protocol << 48) | ((long) (xPort & 0xffff) << 16) | (yPort & 0xffff);
         long h = nh(w0, k0, k1) + nh(ifKey & LOW32, k2, k3)
-            + nh(aHi, k4, k5) + nh(aLo, k6, k7)
-            + nh(bHi, k8, k9) + nh(bLo, k10, k11);
+            + nh(xHi, k4, k5) + nh(xLo, k6, k7)
+            + nh(yHi, k8, k9) + nh(yLo, k10, k11);
         h ^= h >>> 33; // MurmurHash3's fmix64
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
@@ -302,56 +316,44 @@ final class StateIndex {
     }
 
     /**
-     * The record of the entry's slot has this key on the entry's side. {@code keyWord} is
-     * {@link StateStore#keyWord}: family and protocol compare as bytes, as they are stored.
+     * Which way round the record of {@code slot} holds this key: 0 as its forward key (initiator
+     * first), 1 as its backward key, -1 neither. {@code keyWord} is {@link StateStore#keyWord}: family
+     * and protocol compare as bytes, as they are stored.
      */
-    private boolean entryMatches(final int entry, final long keyWord, final long aHi, final long aLo,
+    private int matchingSide(final int slot, final long keyWord, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
         final long[] r = rec;
-        final int b = StateStore.base(entry >>> 1);
+        final int b = StateStore.base(slot);
         if ((r[b + StateStore.W_KEY] & StateStore.KEY_MASK) != keyWord) {
-            return false;
+            return -1;
         }
-        if ((entry & 1) == 0) {
-            return r[b + StateStore.W_SRC_LO] == aLo && r[b + StateStore.W_DST_LO] == bLo
+        final long ports = r[b + StateStore.W_PORTS];
+        if (r[b + StateStore.W_SRC_LO] == aLo && r[b + StateStore.W_DST_LO] == bLo
                 && r[b + StateStore.W_SRC_HI] == aHi && r[b + StateStore.W_DST_HI] == bHi
-                && r[b + StateStore.W_PORTS] == StateStore.ports(portA, portB);
+                && ports == StateStore.ports(portA, portB)) {
+            return 0;
         }
-        return r[b + StateStore.W_DST_LO] == aLo && r[b + StateStore.W_SRC_LO] == bLo
-            && r[b + StateStore.W_DST_HI] == aHi && r[b + StateStore.W_SRC_HI] == bHi
-            && r[b + StateStore.W_PORTS] == StateStore.ports(portB, portA);
+        if (r[b + StateStore.W_DST_LO] == aLo && r[b + StateStore.W_SRC_LO] == bLo
+                && r[b + StateStore.W_DST_HI] == aHi && r[b + StateStore.W_SRC_HI] == bHi
+                && ports == StateStore.ports(portB, portA)) {
+            return 1;
+        }
+        return -1;
     }
 
-    /** Hash of a slot's forward (side 0) or backward (side 1) key. */
-    private int slotHash(final int slot, final int side) {
+    /** The symmetric hash of a slot's key (its forward and backward key hash alike). */
+    private int slotHash(final int slot) {
         final long[] r = rec;
         final int b = StateStore.base(slot);
-        final int fam = StateStore.family(r, b);
-        final int protocol = StateStore.proto(r, b) & 0xff;
-        final int ifKey = StateStore.ifindex(r, b);
-        final int sPort = StateStore.srcPort(r, b);
-        final int dPort = StateStore.dstPort(r, b);
-        if (side == 0) {
-            return (int) hash(fam, protocol, ifKey, r[b + StateStore.W_SRC_HI], r[b + StateStore.W_SRC_LO],
-                r[b + StateStore.W_DST_HI], r[b + StateStore.W_DST_LO], sPort, dPort);
-        }
-        return (int) hash(fam, protocol, ifKey, r[b + StateStore.W_DST_HI], r[b + StateStore.W_DST_LO],
-            r[b + StateStore.W_SRC_HI], r[b + StateStore.W_SRC_LO], dPort, sPort);
+        return (int) hash(StateStore.family(r, b), StateStore.proto(r, b) & 0xff, StateStore.ifindex(r, b),
+            r[b + StateStore.W_SRC_HI], r[b + StateStore.W_SRC_LO], r[b + StateStore.W_DST_HI], r[b + StateStore.W_DST_LO],
+            StateStore.srcPort(r, b), StateStore.dstPort(r, b));
     }
 
-    private void insertSide(final int slot, final int side) {
-        final int h = slotHash(slot, side);
-        int i = h & mask;
-        while (index[i] != EMPTY_WORD) {
-            i = (i + 1) & mask;
-        }
-        index[i] = ((long) h << 32) | ((slot << 1) | side);
-    }
-
-    /** Removes an entry and closes the gap by shifting later entries of the run back (no tombstones). */
-    private void deleteSide(final int slot, final int side) {
-        final int entry = (slot << 1) | side;
-        int i = slotHash(slot, side) & mask;
+    /** Removes the slot's entry and closes the gap by shifting later entries of the run back (no tombstones). */
+    private void deleteKeys(final int slot) {
+        final int entry = slot << 1;
+        int i = slotHash(slot) & mask;
         while ((int) index[i] != entry) {
             assert index[i] != EMPTY_WORD : "index entry missing";
             i = (i + 1) & mask;

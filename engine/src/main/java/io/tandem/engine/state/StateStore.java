@@ -235,14 +235,6 @@ final class StateStore {
         r[b + W_KEY] = (r[b + W_KEY] & ~KEY_MASK) | keyWord(fam, protocol, ifKey);
     }
 
-    /** A state whose backward key equals its forward key (same address and port at both ends). */
-    boolean selfKeyed(final int slot) {
-        final long[] r = rec;
-        final int b = base(slot);
-        return r[b + W_SRC_HI] == r[b + W_DST_HI] && r[b + W_SRC_LO] == r[b + W_DST_LO]
-            && srcPort(r, b) == dstPort(r, b);
-    }
-
     /** Sets a half's {@code seqdiff} and the record's {@link #MODULATED} bit accordingly. */
     void setSeqDiff(final int slot, final int peer, final int value) {
         seqDiff[slot * 2 + peer] = value;
