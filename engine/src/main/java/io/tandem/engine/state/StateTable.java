@@ -22,7 +22,8 @@ import java.util.function.IntConsumer;
  * <ul>
  * <li>{@link StateStore} — the fields: the hot ones packed into one 128-byte record per slot, the
  *     cold ones in arrays by slot; the free stack, generations;</li>
- * <li>{@link StateIndex} — forward and backward keys in a keyed open-addressing hash (NPF's
+ * <li>{@link StateIndex} — one entry per state, found by its forward or backward key, in a keyed
+ *     symmetric open-addressing hash (NPF's
  *     {@code npf_conndb}), and {@code (creatorid, id) → slot};</li>
  * <li>{@link TcpTracker} — pf's per-packet checks: {@code pf_tcp_track_full()}, SINGLE/MULTIPLE
  *     for UDP and others, split-path bounds (NPF's {@code npf_state_tcp.c});</li>

@@ -4,8 +4,8 @@
  *
  * <p>{@link io.tandem.engine.state.StateTable} is the table's entry point; as NPF splits its
  * connection tracking, the work is done by package-private parts: {@code StateStore} (the fields by
- * slot: a 128-byte record of the hot ones, arrays of the cold ones; the free stack), {@code StateIndex} (forward and backward keys in an open-addressing hash
- * under secret keys (UMAC's NH), and pfsync identities), {@code TcpTracker} (pf's {@code pf_tcp_track_full()}
+ * slot: a 128-byte record of the hot ones, arrays of the cold ones; the free stack), {@code StateIndex} (one entry per state, found from both directions, in an
+ * open-addressing hash, symmetric and under secret keys (UMAC's NH), and pfsync identities), {@code TcpTracker} (pf's {@code pf_tcp_track_full()}
  * and SINGLE/MULTIPLE states for UDP/ICMP/other, with split-path bounds), {@code StateExpiry}
  * (pf's timeout classes, {@link io.tandem.engine.state.StateTimeouts}, in a bounded incremental
  * sweep) and {@code PeerViewMerge} (a pfsync peer's view merged field by field). pfsync's policy —
