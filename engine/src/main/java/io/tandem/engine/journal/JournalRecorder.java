@@ -305,7 +305,9 @@ public final class JournalRecorder implements StateChangeListener {
         if (!suspended && ring.offer(stagingBuffer, 0)) {
             sequence += threads;
             if (urgent) {
-                ring.wakeConsumer(); // the sync agent is waiting for this one: no 200 µs nap on the way
+                ring.wakeConsumer(); // the sync agent is waiting for this one: no idle park on the way
+            } else {
+                ring.wakeConsumerIfFilling();
             }
             return true;
         }

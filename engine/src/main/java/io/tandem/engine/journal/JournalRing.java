@@ -34,11 +34,16 @@ public final class JournalRing implements AutoCloseable {
     private final MappedByteBuffer mapped;
     private final OneToOneRingBuffer ring;
     private volatile Thread consumerThread;
+    /** The consumer is parked or about to park ({@link #consumerParked}); read by the producer. */
+    private volatile boolean consumerParked;
+    /** The fill (bytes) at which a producer wakes a parked consumer: a quarter of the ring. */
+    private final int wakeFill;
 
     private JournalRing(final FileChannel channel, final MappedByteBuffer mapped) {
         this.channel = channel;
         this.mapped = mapped;
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(mapped));
+        this.wakeFill = ring.capacity() / 4;
     }
 
     /**
@@ -94,6 +99,27 @@ public final class JournalRing implements AutoCloseable {
         final Thread t = consumerThread;
         if (t != null) {
             java.util.concurrent.locks.LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Consumer side: the journal thread is about to park ({@code true}) or has woken ({@code false}), so
+     * that {@link #wakeConsumerIfFilling} knows whether an unpark is needed.
+     */
+    public void consumerParked(final boolean parked) {
+        this.consumerParked = parked;
+    }
+
+    /**
+     * Producer side, after an ordinary record: wakes a parked journal thread once a quarter of the ring
+     * is waiting, so that a burst does not fill the ring during the thread's idle park. Below that the
+     * records wait for the park's end (they are durable in the ring already); the check is one volatile
+     * read while the consumer is awake.
+     */
+    public void wakeConsumerIfFilling() {
+        if (consumerParked && ring.size() >= wakeFill) {
+            consumerParked = false; // one unpark per park
+            wakeConsumer();
         }
     }
 
