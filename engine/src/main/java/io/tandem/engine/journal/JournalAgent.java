@@ -19,8 +19,9 @@ import org.agrona.concurrent.IdleStrategy;
  * left in the ring (in order, so recovery sees every acknowledged change), then counts down
  * {@link #awaitReady}; {@link #close} asks it to stop, and {@link #onClose} drains the ring once more.
  * Idle strategy ({@link ParkUntilWoken}): when a cycle found nothing, the thread parks for up to
- * {@value #IDLE_PARK_MILLIS} ms (every record is already durable in the ring's mapped file, so an
- * ordinary record may wait that long for Chronicle). A packet thread unparks it at once for a record
+ * 1 ms while records keep coming, and for up to {@value #IDLE_PARK_MILLIS} ms once 20 cycles in a row
+ * found nothing (every record is already durable in the ring's mapped file, so an ordinary record
+ * may wait that long for Chronicle). A packet thread unparks it at once for a record
  * the sync agent must send at once (sync hints IMMEDIATE or ACK), after which the journal's
  * urgent-append listener (the sync agent's doorbell) is rung, and for ordinary records once a quarter
  * of its ring is waiting ({@link JournalRing#wakeConsumerIfFilling}), so a burst never fills the ring
@@ -34,6 +35,10 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private static final int DRAIN_LIMIT = 1024;
     static final int IDLE_PARK_MILLIS = 10;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MILLIS);
+    /** The park while records keep coming: as short as before, so a busy journal never falls behind. */
+    private static final long BUSY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Empty cycles after the last record before the park lengthens to {@link #IDLE_PARK_NANOS}. */
+    private static final int BUSY_PARKS = 20;
     private static final long HEALTH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETENTION_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -78,17 +83,23 @@ public final class JournalAgent implements Agent, AutoCloseable {
     }
 
     /**
-     * Parks the journal thread after a cycle that found nothing, up to {@link #IDLE_PARK_NANOS}, with
+     * Parks the journal thread after a cycle that found nothing, 1 ms while records keep coming and up
+     * to {@link #IDLE_PARK_NANOS} once the rings stayed empty for {@link #BUSY_PARKS} cycles, with
      * every ring told ({@link JournalRing#consumerParked}) so that a filling ring's producer unparks it.
      * A record offered between the last drain and the park waits for the park's end, or for the
      * producer's next record; an urgent one unparks regardless (the permit ends the park at once).
      */
     private final class ParkUntilWoken implements IdleStrategy {
+        /** Empty cycles in a row; the park lengthens after {@link #BUSY_PARKS} of them. */
+        private int emptyCycles;
+
         @Override
         public void idle(final int workCount) {
-            if (workCount <= 0) {
-                idle();
+            if (workCount > 0) {
+                emptyCycles = 0;
+                return;
             }
+            idle();
         }
 
         @Override
@@ -96,7 +107,7 @@ public final class JournalAgent implements Agent, AutoCloseable {
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(true);
             }
-            LockSupport.parkNanos(IDLE_PARK_NANOS);
+            LockSupport.parkNanos(emptyCycles++ < BUSY_PARKS ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(false);
             }
@@ -104,6 +115,7 @@ public final class JournalAgent implements Agent, AutoCloseable {
 
         @Override
         public void reset() {
+            emptyCycles = 0;
         }
 
         @Override
