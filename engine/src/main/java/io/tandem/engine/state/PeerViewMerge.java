@@ -64,7 +64,7 @@ final class PeerViewMerge {
         }
         final int result = tcp ? tracker.lateAcks(slot) : 0;
         StateStore.setLastActivity(r, b, nowMillis);
-        StateStore.setTimeoutClass(r, b, tcp
+        st.changeTimeoutClass(r, b, tcp
                 ? TcpTracker.tcpTimeoutClass(StateStore.peerState(r, b, 0), StateStore.peerState(r, b, 1))
                 : laterClass(StateStore.timeoutClass(r, b), v.timeoutClass()));
         return result;

@@ -15,7 +15,12 @@ import io.tandem.engine.decode.DecodedPacket;
  *
  * <p><b>Sweep.</b> A cursor walks the slots, at most {@code budget} per {@link #expire} call and
  * wrapping at the end, so no call pauses in proportion to the table size; the caller (the packet
- * agent) sizes the budget so that the whole table is examined once per pf {@code interval}.
+ * agent) sizes the budget so that the whole table is examined once per pf {@code interval}. A state
+ * the sweep finds alive gets an expiry hint ({@link StateStore#expiryHint}): its deadline in whole
+ * seconds. Until the hint has passed, later sweeps skip the state without reading its record — a
+ * packet only moves the deadline later, and whatever could move it earlier (a new timeout class, new
+ * timeout values) resets the hint. While adaptive scaling shortens the timeouts (more states than
+ * {@code adaptive.start}) the hints are not trusted and every record is read, as before.
  *
  * <p><b>Owner.</b> The table's packet thread. <b>Memory bound:</b> a cursor; the timeout values
  * live in {@link StateTimeouts}. <b>Failure policy:</b> a timeout class this engine does not have
@@ -45,10 +50,19 @@ final class StateExpiry {
         final int n = Math.max(0, Math.min(budget, capacity));
         int removed = 0;
         int c = cursor;
+        // Hints hold while the deadlines cannot move earlier: not while adaptive scaling shortens them.
+        final boolean useHints = !timeouts.scaling(store.size());
+        final int nowHint = StateStore.hintSeconds(nowMillis);
+        final int[] hints = store.expiryHint;
         for (int i = 0; i < n; i++) {
-            if (store.live[c] && expiresAtMillis(c) <= nowMillis) {
-                table.remove(c, StateRemoveReason.EXPIRED);
-                removed++;
+            if (store.live[c] && (!useHints || hints[c] <= nowHint)) {
+                final long deadline = expiresAtMillis(c);
+                if (deadline <= nowMillis) {
+                    table.remove(c, StateRemoveReason.EXPIRED);
+                    removed++;
+                } else {
+                    hints[c] = StateStore.hintSeconds(deadline);
+                }
             }
             c++;
             if (c == capacity) {
@@ -63,6 +77,7 @@ final class StateExpiry {
     /** New timeout values (a reload); deadlines follow at once, as they are computed on demand. */
     void timeouts(final StateTimeouts values) {
         this.timeouts = values;
+        java.util.Arrays.fill(store.expiryHint, StateStore.CHECK_NOW); // a timeout may have become shorter
     }
 
     /** The state's deadline: last activity plus its class's timeout, adaptively scaled. */

@@ -54,10 +54,10 @@ import java.util.Arrays;
  * bumps its generation (so {@code (slot, generation)} names one state, spec G.6), drops its rule
  * count and pushes it back.
  *
- * <p><b>Memory bound.</b> Fixed at construction: 182 bytes per slot — the 128-byte record, 50 of
+ * <p><b>Memory bound.</b> Fixed at construction: 186 bytes per slot — the 128-byte record, 50 of
  * cold fields (liveness 1, generation 4, rule 4, direction 1, creatorid 4, id 8, creation 8,
- * re-learning count 4, two mss and two seqdiff 16) and 4 of free stack — plus 4 bytes per rule: about
- * 18 MB for pf's default 100,000 states. (The structure of arrays took 171 here plus 9 in the
+ * re-learning count 4, two mss and two seqdiff 16), 4 of expiry hint and 4 of free stack — plus 4
+ * bytes per rule: about 19 MB for pf's default 100,000 states. (The structure of arrays took 171 here plus 9 in the
  * tracker, which now keeps its bits and last acks in the record.) The record array is one Java
  * array of {@code PAD + capacity * STRIDE} longs, so the capacity is at most {@link #MAX_CAPACITY}
  * (2^27 - 1, 16 GiB of records).
@@ -121,6 +121,19 @@ final class StateStore {
     final int[] creatorIds;
     final long[] ids;
     final long[] creationMillis;
+    /**
+     * Per slot, for the expiry sweep ({@link StateExpiry}): a time in {@link #hintSeconds} before which
+     * the state cannot expire, or {@link #CHECK_NOW}. The sweep reads this compact array and goes to a
+     * record only when its hint has passed, so long-lived states cost it 4 bytes each, not a cache line.
+     * Valid while the state's deadline can only move later: a packet moves last activity forward; a
+     * change of timeout class ({@link #changeTimeoutClass}), a new slot and new timeout values reset it.
+     */
+    final int[] expiryHint;
+    /** An expiry hint that says nothing: the sweep reads the record. */
+    static final int CHECK_NOW = Integer.MIN_VALUE;
+    /** Hints count seconds from 2020-01-01 (so that an int lasts until 2088). */
+    private static final long HINT_EPOCH_SECONDS = 1_577_836_800L;
+
     /** Per half, {@code slot * 2 + peer}. */
     final int[] mss;
     /** Per half, {@code slot * 2 + peer}; 32-bit modular. Read only when the record says {@link #MODULATED}. */
@@ -152,6 +165,7 @@ final class StateStore {
         mss = new int[capacity * 2];
         seqDiff = new int[capacity * 2];
         resyncPackets = new int[capacity];
+        expiryHint = new int[capacity];
         freeSlots = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             freeSlots[i] = capacity - 1 - i; // lowest slot on top
@@ -186,6 +200,7 @@ final class StateStore {
         rule[slot] = ruleNumber;
         final int b = base(slot);
         Arrays.fill(rec, b, b + STRIDE, 0L);
+        expiryHint[slot] = CHECK_NOW;
         mss[slot * 2] = 0;
         mss[slot * 2 + 1] = 0;
         seqDiff[slot * 2] = 0;
@@ -297,6 +312,23 @@ final class StateStore {
 
     static void setTimeoutClass(final long[] r, final int b, final int value) {
         r[b + W_KEY] = withByte(r[b + W_KEY], SHIFT_TIMEOUT, value);
+    }
+
+    /**
+     * Sets the timeout class of the live state whose record is at {@code b}; a change resets its expiry
+     * hint, as the new class may be shorter. Every class change of a live state goes through here.
+     */
+    void changeTimeoutClass(final long[] r, final int b, final int value) {
+        if (timeoutClass(r, b) != (byte) value) {
+            setTimeoutClass(r, b, value);
+            expiryHint[(b - PAD) / STRIDE] = CHECK_NOW;
+        }
+    }
+
+    /** {@code millis} (wall clock) as an expiry hint: whole seconds, rounded down, clamped to an int. */
+    static int hintSeconds(final long millis) {
+        final long s = Math.floorDiv(millis, 1000L) - HINT_EPOCH_SECONDS;
+        return s >= Integer.MAX_VALUE ? Integer.MAX_VALUE : s <= CHECK_NOW + 1 ? CHECK_NOW + 1 : (int) s;
     }
 
     /** pf's {@code state_flags}; {@link PfConstants#PFSTATE_ACK} while the state's first packet is held. */

@@ -127,6 +127,13 @@ public final class StateTimeouts {
      * pf's {@code pf_state_expires()} in seconds: the timeout of {@code timeoutClass} after
      * adaptive scaling for {@code states} live states. 0 means "already expired".
      */
+    /** Adaptive scaling shortens the timeouts at this many states ({@link #scaledSeconds} below the values). */
+    public boolean scaling(final long states) {
+        final long start = values[ADAPTIVE_START];
+        final long end = values[ADAPTIVE_END];
+        return end != 0 && states > start && start < end;
+    }
+
     public long scaledSeconds(final int timeoutClass, final long states) {
         final long timeout = values[timeoutClass];
         final long start = values[ADAPTIVE_START];

@@ -96,25 +96,25 @@ final class TcpTracker {
         switch (p.protocol) {
             case DecodedPacket.PROTO_TCP:
                 initTcp(slot, r, b, p);
-                StateStore.setTimeoutClass(r, b, StateTimeouts.TCP_FIRST_PACKET);
+                st.changeTimeoutClass(r, b, StateTimeouts.TCP_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_TCP);
                 break;
             case DecodedPacket.PROTO_UDP:
                 StateStore.setPeerState(r, b, PEER_SRC, PFUDPS_SINGLE);
                 StateStore.setPeerState(r, b, PEER_DST, PFUDPS_NO_TRAFFIC);
-                StateStore.setTimeoutClass(r, b, StateTimeouts.UDP_FIRST_PACKET);
+                st.changeTimeoutClass(r, b, StateTimeouts.UDP_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_UDP);
                 break;
             case DecodedPacket.PROTO_ICMP:
             case DecodedPacket.PROTO_ICMPV6:
                 // pf sets no half states for ICMP; only the timeout class.
-                StateStore.setTimeoutClass(r, b, StateTimeouts.ICMP_FIRST_PACKET);
+                st.changeTimeoutClass(r, b, StateTimeouts.ICMP_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_ICMP);
                 break;
             default:
                 StateStore.setPeerState(r, b, PEER_SRC, PFOTHERS_SINGLE);
                 StateStore.setPeerState(r, b, PEER_DST, PFOTHERS_NO_TRAFFIC);
-                StateStore.setTimeoutClass(r, b, StateTimeouts.OTHER_FIRST_PACKET);
+                st.changeTimeoutClass(r, b, StateTimeouts.OTHER_FIRST_PACKET);
                 counters.increment(StateCounter.INSERTS_OTHER);
                 break;
         }
@@ -202,7 +202,7 @@ final class TcpTracker {
             case DecodedPacket.PROTO_ICMP:
             case DecodedPacket.PROTO_ICMPV6:
                 StateStore.setLastActivity(r, b, nowMillis);
-                StateStore.setTimeoutClass(r, b, StateTimeouts.ICMP_ERROR_REPLY);
+                st.changeTimeoutClass(r, b, StateTimeouts.ICMP_ERROR_REPLY);
                 result = PASS;
                 break;
             default:
@@ -257,7 +257,7 @@ final class TcpTracker {
     }
 
     /** pf_test_state_udp() and pf_test_state_other(): the sender is at least SINGLE; an answer makes the other MULTIPLE. */
-    private static void trackSingleMultiple(final long[] r, final int b, final int s, final int d, final long nowMillis,
+    private void trackSingleMultiple(final long[] r, final int b, final int s, final int d, final long nowMillis,
             final int singleClass, final int multipleClass) {
         if (StateStore.peerState(r, b, s) < PFUDPS_SINGLE) {
             StateStore.setPeerState(r, b, s, PFUDPS_SINGLE);
@@ -266,7 +266,7 @@ final class TcpTracker {
             StateStore.setPeerState(r, b, d, PFUDPS_MULTIPLE);
         }
         StateStore.setLastActivity(r, b, nowMillis);
-        StateStore.setTimeoutClass(r, b,
+        st.changeTimeoutClass(r, b,
             StateStore.peerState(r, b, s) == PFUDPS_MULTIPLE && StateStore.peerState(r, b, d) == PFUDPS_MULTIPLE
                 ? multipleClass : singleClass);
     }
@@ -467,7 +467,7 @@ final class TcpTracker {
             StateStore.setPeerState(r, b, s, stateS);
             StateStore.setPeerState(r, b, d, stateD);
             StateStore.setLastActivity(r, b, nowMillis);
-            StateStore.setTimeoutClass(r, b, tcpTimeoutClass(stateS, stateD));
+            st.changeTimeoutClass(r, b, tcpTimeoutClass(stateS, stateD));
             return PASS;
         }
         // Loose window forward: beyond seqhi, or on a split path whose other half is not known here yet
@@ -532,7 +532,7 @@ final class TcpTracker {
         StateStore.setPeerState(r, b, s, stateS);
         StateStore.setPeerState(r, b, d, stateD);
         StateStore.setLastActivity(r, b, nowMillis);
-        StateStore.setTimeoutClass(r, b, tcpTimeoutClass(stateS, stateD));
+        st.changeTimeoutClass(r, b, tcpTimeoutClass(stateS, stateD));
         if (--st.resyncPackets[slot] <= 0 && StateStore.seqLo(r, b, s) != 0 && StateStore.seqLo(r, b, d) != 0) {
             StateStore.setHere(r, b, StateStore.here(r, b) & ~StateStore.RESYNC);
         }
