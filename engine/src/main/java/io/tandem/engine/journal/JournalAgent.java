@@ -107,7 +107,11 @@ public final class JournalAgent implements Agent, AutoCloseable {
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(true);
             }
-            LockSupport.parkNanos(emptyCycles++ < BUSY_PARKS ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
+            final boolean busy = emptyCycles < BUSY_PARKS;
+            if (busy) {
+                emptyCycles++; // stops counting there: an idle journal parks the long way for good
+            }
+            LockSupport.parkNanos(busy ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(false);
             }
