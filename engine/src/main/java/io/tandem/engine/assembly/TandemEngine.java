@@ -178,6 +178,9 @@ public final class TandemEngine implements AutoCloseable {
                         config.journalRetention(), config.journalSnapshotSeconds(), (int) config.hostId(), creatorId,
                         log, failure, config.queueCount());
                 creatorId = journal.creatorId();
+                if (config.syncInterface() != null) {
+                    journal.feedsPeers(); // the sync thread reads ordinary changes from the journal: no long naps
+                }
             }
             authenticator = keys == null ? null : new FrameAuthenticator(keys, creatorId, config.syncAuthRequire(),
                     config.syncAuthMaxSkewSeconds() * 1000L, FrameAuthenticator::systemWallClockMicros);

@@ -83,6 +83,15 @@ public final class EngineJournal implements AutoCloseable {
     }
 
     /**
+     * The sync thread reads this node's ordinary changes from the journal (pfsync on): the journal
+     * thread then never takes its long idle park, so those changes reach the peers as soon as before
+     * ({@link JournalAgent#feedsPeers}).
+     */
+    public void feedsPeers() {
+        agent.feedsPeers();
+    }
+
+    /**
      * Opens the journal for this engine.
      *
      * @throws JournalException with a one-line explanation (not a journal, another node's, in use)

@@ -21,7 +21,8 @@ import org.agrona.concurrent.IdleStrategy;
  * Idle strategy ({@link ParkUntilWoken}): when a cycle found nothing, the thread parks for up to
  * 1 ms while records keep coming, and for up to {@value #IDLE_PARK_MILLIS} ms once 20 cycles in a row
  * found nothing (every record is already durable in the ring's mapped file, so an ordinary record
- * may wait that long for Chronicle). A packet thread unparks it at once for a record
+ * may wait that long for Chronicle). With pfsync on ({@link #feedsPeers}) the sync thread reads
+ * ordinary changes from the journal, and the park stays at 1 ms. A packet thread unparks it at once for a record
  * the sync agent must send at once (sync hints IMMEDIATE or ACK), after which the journal's
  * urgent-append listener (the sync agent's doorbell) is rung, and for ordinary records once a quarter
  * of its ring is waiting ({@link JournalRing#wakeConsumerIfFilling}), so a burst never fills the ring
@@ -51,6 +52,8 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** pfsync on: the sync thread reads ordinary changes from the journal, so the park stays short. */
+    private volatile boolean feedsPeers;
     private volatile long drainedAtStart;
     private volatile RuntimeException startFailure;
     private JournalWriter writer;
@@ -111,7 +114,7 @@ public final class JournalAgent implements Agent, AutoCloseable {
             if (busy) {
                 emptyCycles++; // stops counting there: an idle journal parks the long way for good
             }
-            LockSupport.parkNanos(busy ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
+            LockSupport.parkNanos(busy || feedsPeers ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(false);
             }
@@ -126,6 +129,15 @@ public final class JournalAgent implements Agent, AutoCloseable {
         public String alias() {
             return "park-until-woken";
         }
+    }
+
+    /**
+     * The sync thread reads this node's ordinary changes (those not woken for) from the journal: park
+     * 1 ms at most, never the idle {@value #IDLE_PARK_MILLIS} ms, so they reach the peers as soon as
+     * before the long park existed.
+     */
+    public void feedsPeers() {
+        this.feedsPeers = true;
     }
 
     @Override
