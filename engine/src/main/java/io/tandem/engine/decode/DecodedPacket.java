@@ -6,7 +6,8 @@ package io.tandem.engine.decode;
  *
  * <p>Theory of operation: one instance per PacketAgent, owned by the packet thread and reused for
  * every packet, so decoding allocates nothing. Fields are public and plain for speed; only the
- * decoder writes them, and only {@link #reset()} clears them. Addresses are held as two longs,
+ * decoder writes them, and only {@link #reset()} (or, before each decode, {@link #clearForDecode()})
+ * clears them. Addresses are held as two longs,
  * big-endian order folded into numbers: IPv4 uses {@code srcLo}/{@code dstLo} (the address in the
  * low 32 bits) with {@code srcHi}/{@code dstHi} zero; IPv6 uses bits 127..64 in {@code *Hi} and
  * 63..0 in {@code *Lo}. Comparing and hashing addresses therefore never touches a byte array.
@@ -113,8 +114,58 @@ public final class DecodedPacket {
     /** Sequence number of a quoted TCP header, for pf's check of ICMP errors against the window. */
     public long innerSeq;
 
-    /** Clears every field; called by the decoder before it starts. */
+    /** {@link #written}: the decoder wrote the fragment fields. */
+    static final int WROTE_FRAGMENT = 1;
+    /** {@link #written}: the decoder walked TCP options (mss, wscale, sackPermitted, timestamps). */
+    static final int WROTE_TCP_OPTIONS = 2;
+    /** {@link #written}: the decoder wrote the ICMP fields (and maybe the quoted packet's). */
+    static final int WROTE_ICMP = 4;
+
+    /**
+     * Which optional groups of fields the decoder wrote for the packet held now (the {@code WROTE_}
+     * bits), so that {@link #clearForDecode} clears only those: most packets carry no ICMP quote and
+     * no fragment header, and the stores of clearing them were a measurable part of decoding. The
+     * decoder sets a bit before it writes the first field of its group; {@link #reset} clears all.
+     */
+    int written;
+
+    /** A packet with every field clear, as after {@link #reset} (wscale -1, no transport header). */
+    public DecodedPacket() {
+        reset();
+    }
+
+    /** Clears every field, whoever wrote it. */
     public void reset() {
+        clearCore();
+        clearFragment();
+        clearTcpOptions();
+        clearIcmp();
+        written = 0;
+    }
+
+    /**
+     * What the decoder calls before it starts: clears the fields every decode may write, and the
+     * optional groups only where the last decode wrote them ({@link #written}). Equivalent to
+     * {@link #reset} as long as only the decoder writes the optional groups, as on the packet path.
+     */
+    void clearForDecode() {
+        clearCore();
+        final int w = written;
+        if (w != 0) {
+            if ((w & WROTE_FRAGMENT) != 0) {
+                clearFragment();
+            }
+            if ((w & WROTE_TCP_OPTIONS) != 0) {
+                clearTcpOptions();
+            }
+            if ((w & WROTE_ICMP) != 0) {
+                clearIcmp();
+            }
+            written = 0;
+        }
+    }
+
+    private void clearCore() {
         family = 0;
         protocol = 0;
         srcHi = srcLo = dstHi = dstLo = 0;
@@ -126,21 +177,30 @@ public final class DecodedPacket {
         tos = 0;
         dontFragment = false;
         ipOptions = false;
-        fragment = false;
-        firstFragment = false;
-        fragmentOffset = 0;
-        moreFragments = false;
         fragmentId = 0;
         srcPort = dstPort = 0;
         tcpFlags = 0;
         seq = ack = 0;
         window = 0;
         payloadLength = 0;
+    }
+
+    private void clearFragment() {
+        fragment = false;
+        firstFragment = false;
+        fragmentOffset = 0;
+        moreFragments = false;
+    }
+
+    private void clearTcpOptions() {
         mss = 0;
         wscale = -1;
         sackPermitted = false;
         hasTimestamp = false;
         tsVal = tsEcr = 0;
+    }
+
+    private void clearIcmp() {
         icmpType = icmpCode = icmpId = 0;
         icmpError = false;
         innerFamily = 0;
@@ -150,7 +210,6 @@ public final class DecodedPacket {
         innerSeq = 0;
     }
 
-    /** True when the transport header was decoded (ports, flags, ICMP type are valid). */
     /**
      * Makes this packet a copy of {@code o}, field by field (no allocation): how a packet received on one
      * queue is handed to the queue thread that owns its flow ({@code packet.PacketHandoff}). A field
@@ -202,8 +261,10 @@ public final class DecodedPacket {
         innerSrcPort = o.innerSrcPort;
         innerDstPort = o.innerDstPort;
         innerSeq = o.innerSeq;
+        written = o.written;
     }
 
+    /** True when the transport header was decoded (ports, flags, ICMP type are valid). */
     public boolean hasTransportHeader() {
         return l4Offset >= 0;
     }

@@ -110,7 +110,7 @@ public final class PacketDecoder {
         final int originalLength,
         final int hwProtocol,
         final DecodedPacket out) {
-        out.reset();
+        out.clearForDecode();
         final DecodeResult result = decodeL3(buffer, offset, capturedLength, originalLength, hwProtocol, out);
         resultCounts[result.ordinal()]++;
         return result;
@@ -215,6 +215,7 @@ public final class PacketDecoder {
             if (more && (fragmentLength & 7) != 0) {
                 return DecodeResult.BAD_FRAGMENT;
             }
+            out.written |= DecodedPacket.WROTE_FRAGMENT;
             out.fragment = true;
             out.fragmentOffset = fragmentOffset;
             out.moreFragments = more;
@@ -336,6 +337,7 @@ public final class PacketDecoder {
                         if (more && (fragmentLength & 7) != 0) {
                             return DecodeResult.BAD_FRAGMENT;
                         }
+                        out.written |= DecodedPacket.WROTE_FRAGMENT;
                         out.fragment = true;
                         out.fragmentOffset = fragmentOffset;
                         out.moreFragments = more;
@@ -457,6 +459,7 @@ public final class PacketDecoder {
     /** Walks TCP options in {@code [20, headerLength)}; false on a bogus length. */
     private static boolean walkTcpOptions(
         final DirectBuffer buffer, final int headerIndex, final int headerLength, final DecodedPacket out) {
+        out.written |= DecodedPacket.WROTE_TCP_OPTIONS;
         int position = TcpHeaderFlyweight.OPTIONS_OFFSET;
         while (position < headerLength) {
             final int index = headerIndex + position;
@@ -552,6 +555,7 @@ public final class PacketDecoder {
         }
         final IcmpHeaderFlyweight ih = icmp.wrap(buffer, base + l4);
         final int type = ih.type();
+        out.written |= DecodedPacket.WROTE_ICMP;
         out.icmpType = type;
         out.icmpCode = ih.code();
         final byte kind = kinds[type];

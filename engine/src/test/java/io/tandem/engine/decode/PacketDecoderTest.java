@@ -748,4 +748,38 @@ class PacketDecoderTest {
             }
         }
     }
+
+    /**
+     * The decoder clears only the optional field groups (fragment, TCP options, ICMP and its quote)
+     * that it wrote for the packet before: every seed packet, decoded after every other into one
+     * reused packet, must read exactly as decoded into a fresh one.
+     */
+    @Test
+    void decodingIntoAUsedPacketGivesTheFieldsOfAFreshOne() {
+        final List<byte[]> inputs = new ArrayList<>(PacketDecoderFuzzSeeds.seeds().values());
+        final DecodedPacket reused = new DecodedPacket();
+        int pairs = 0;
+        for (final byte[] before : inputs) {
+            for (final byte[] after : inputs) {
+                decodeSeed(before, reused);
+                final DecodeResult result = decodeSeed(after, reused);
+                final DecodedPacket fresh = new DecodedPacket();
+                assertEquals(result, decodeSeed(after, fresh));
+                PacketDecoderFuzzTest.assertSameFields(fresh, reused);
+                pairs++;
+            }
+        }
+        assertEquals(inputs.size() * inputs.size(), pairs);
+        assertTrue(inputs.size() >= 10, "the seeds cover the field groups");
+    }
+
+    /** Decodes a fuzz seed (control header, then the packet) as the fuzz target does, whole. */
+    private DecodeResult decodeSeed(final byte[] seed, final DecodedPacket into) {
+        final int offset = seed[0] & 0x0F;
+        final int hw = new int[] {0, PacketDecoder.ETH_P_IP, PacketDecoder.ETH_P_IPV6, 0x0806}[seed[1] & 3];
+        final int length = seed.length - PacketDecoderFuzzTest.HEADER;
+        final byte[] buffer = new byte[offset + length];
+        System.arraycopy(seed, PacketDecoderFuzzTest.HEADER, buffer, offset, length);
+        return decoder.decode(new UnsafeBuffer(buffer), offset, length, length, hw, into);
+    }
 }
