@@ -670,7 +670,9 @@ public final class PacketDecoder {
                 srcPort = udp.wrap(buffer, base + l4).sourcePort();
                 dstPort = udp.destinationPort();
                 if (protocol == DecodedPacket.PROTO_TCP) {
-                    seq = tcp.wrap(buffer, base + l4).sequence();
+                    // Only 8 bytes are quoted, less than the TCP flyweight's fixed header: a checked read.
+                    seq = buffer.getInt(base + l4 + TcpHeaderFlyweight.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN)
+                        & 0xFFFF_FFFFL;
                 }
                 break;
             case DecodedPacket.PROTO_ICMP:

@@ -1,6 +1,5 @@
 package io.tandem.engine.decode.header;
 
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 
 /**
@@ -54,30 +53,34 @@ public final class Ipv4HeaderFlyweight {
     /** Router alert (RFC 2113); like pf, not counted as an "other" option. */
     public static final int OPTION_ROUTER_ALERT = 148;
 
-    private DirectBuffer buffer;
-    private int offset;
+    private final FixedHeaderReader header = new FixedHeaderReader();
 
+    /**
+     * Points at the header at {@code offset}; its fixed {@value #MIN_LENGTH} bytes must lie inside
+     * {@code buffer}, and the getters below read only those.
+     *
+     * @throws IndexOutOfBoundsException when they do not
+     */
     public Ipv4HeaderFlyweight wrap(final DirectBuffer buffer, final int offset) {
-        this.buffer = buffer;
-        this.offset = offset;
+        header.wrap(buffer, offset, MIN_LENGTH, "IPv4");
         return this;
     }
 
     public DirectBuffer buffer() {
-        return buffer;
+        return header.buffer();
     }
 
     public int offset() {
-        return offset;
+        return header.offset();
     }
 
     public int version() {
-        return (buffer.getByte(offset + VERSION_IHL_OFFSET) >> 4) & 0xF;
+        return (header.u8(VERSION_IHL_OFFSET) >> 4) & 0xF;
     }
 
     /** Header length field in 4-byte words. */
     public int ihl() {
-        return buffer.getByte(offset + VERSION_IHL_OFFSET) & 0xF;
+        return header.u8(VERSION_IHL_OFFSET) & 0xF;
     }
 
     /** Header length in bytes ({@code ihl() * 4}). */
@@ -86,20 +89,20 @@ public final class Ipv4HeaderFlyweight {
     }
 
     public int tos() {
-        return buffer.getByte(offset + TOS_OFFSET) & 0xFF;
+        return header.u8(TOS_OFFSET);
     }
 
     public int totalLength() {
-        return buffer.getShort(offset + TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(TOTAL_LENGTH_OFFSET);
     }
 
     public int identification() {
-        return buffer.getShort(offset + IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(IDENTIFICATION_OFFSET);
     }
 
     /** The 16-bit flags and fragment-offset word. */
     public int flagsAndFragmentOffset() {
-        return buffer.getShort(offset + FLAGS_FRAGMENT_OFFSET_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(FLAGS_FRAGMENT_OFFSET_OFFSET);
     }
 
     public boolean dontFragment() {
@@ -116,24 +119,24 @@ public final class Ipv4HeaderFlyweight {
     }
 
     public int ttl() {
-        return buffer.getByte(offset + TTL_OFFSET) & 0xFF;
+        return header.u8(TTL_OFFSET);
     }
 
     public int protocol() {
-        return buffer.getByte(offset + PROTOCOL_OFFSET) & 0xFF;
+        return header.u8(PROTOCOL_OFFSET);
     }
 
     public int checksum() {
-        return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(CHECKSUM_OFFSET);
     }
 
     /** Source address as an unsigned 32-bit number. */
     public long sourceAddress() {
-        return buffer.getInt(offset + SOURCE_ADDRESS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return header.u32(SOURCE_ADDRESS_OFFSET);
     }
 
     /** Destination address as an unsigned 32-bit number. */
     public long destinationAddress() {
-        return buffer.getInt(offset + DESTINATION_ADDRESS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return header.u32(DESTINATION_ADDRESS_OFFSET);
     }
 }

@@ -1,6 +1,5 @@
 package io.tandem.engine.decode.header;
 
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 
 /**
@@ -61,44 +60,48 @@ public final class TcpHeaderFlyweight {
     public static final int OPTION_SACK_BLOCK_LENGTH = 8;
     public static final int OPTION_TIMESTAMP_LENGTH = 10;
 
-    private DirectBuffer buffer;
-    private int offset;
+    private final FixedHeaderReader header = new FixedHeaderReader();
 
+    /**
+     * Points at the header at {@code offset}; its fixed {@value #MIN_LENGTH} bytes must lie inside
+     * {@code buffer}, and the getters below read only those.
+     *
+     * @throws IndexOutOfBoundsException when they do not
+     */
     public TcpHeaderFlyweight wrap(final DirectBuffer buffer, final int offset) {
-        this.buffer = buffer;
-        this.offset = offset;
+        header.wrap(buffer, offset, MIN_LENGTH, "TCP");
         return this;
     }
 
     public DirectBuffer buffer() {
-        return buffer;
+        return header.buffer();
     }
 
     public int offset() {
-        return offset;
+        return header.offset();
     }
 
     public int sourcePort() {
-        return buffer.getShort(offset + SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(SOURCE_PORT_OFFSET);
     }
 
     public int destinationPort() {
-        return buffer.getShort(offset + DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(DESTINATION_PORT_OFFSET);
     }
 
     /** Sequence number as an unsigned 32-bit number. */
     public long sequence() {
-        return buffer.getInt(offset + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return header.u32(SEQUENCE_OFFSET);
     }
 
     /** Acknowledgement number as an unsigned 32-bit number. */
     public long acknowledgment() {
-        return buffer.getInt(offset + ACKNOWLEDGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return header.u32(ACKNOWLEDGMENT_OFFSET);
     }
 
     /** Data offset field in 4-byte words. */
     public int dataOffset() {
-        return (buffer.getByte(offset + DATA_OFFSET_OFFSET) >> 4) & 0xF;
+        return (header.u8(DATA_OFFSET_OFFSET) >> 4) & 0xF;
     }
 
     /** Header length in bytes ({@code dataOffset() * 4}). */
@@ -108,18 +111,18 @@ public final class TcpHeaderFlyweight {
 
     /** The eight flag bits CWR..FIN (byte 13). */
     public int flags() {
-        return buffer.getByte(offset + FLAGS_OFFSET) & 0xFF;
+        return header.u8(FLAGS_OFFSET);
     }
 
     public int window() {
-        return buffer.getShort(offset + WINDOW_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(WINDOW_OFFSET);
     }
 
     public int checksum() {
-        return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(CHECKSUM_OFFSET);
     }
 
     public int urgentPointer() {
-        return buffer.getShort(offset + URGENT_POINTER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return header.u16(URGENT_POINTER_OFFSET);
     }
 }

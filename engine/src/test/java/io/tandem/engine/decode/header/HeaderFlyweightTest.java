@@ -3,8 +3,10 @@ package io.tandem.engine.decode.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -144,5 +146,40 @@ class HeaderFlyweightTest {
         assertEquals(0xABCD, ih.identifier());
         assertEquals(2, ih.sequence());
         assertEquals(0xABCD0002L, ih.restOfHeader());
+    }
+
+    /**
+     * The IPv4 and TCP flyweights read their fixed fields without a check per read, so wrap checks that
+     * the whole fixed header lies inside the buffer; reads then give the same numbers on heap and
+     * off-heap buffers.
+     */
+    @Test
+    void fixedHeadersMustFitWhereTheyAreWrapped() {
+        final UnsafeBuffer twenty = new UnsafeBuffer(new byte[20]);
+        new TcpHeaderFlyweight().wrap(twenty, 0);
+        new Ipv4HeaderFlyweight().wrap(twenty, 0);
+        assertThrows(IndexOutOfBoundsException.class, () -> new TcpHeaderFlyweight().wrap(twenty, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> new Ipv4HeaderFlyweight().wrap(twenty, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> new TcpHeaderFlyweight().wrap(twenty, -1));
+        assertThrows(IndexOutOfBoundsException.class,
+            () -> new Ipv4HeaderFlyweight().wrap(new UnsafeBuffer(new byte[19]), 0));
+
+        final int[] tcp = {0xC3, 0x50, 0x01, 0xBB, 0x80, 0x00, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0xFE, 0x50, 0x12,
+            0xFA, 0xF0, 0x12, 0x34, 0x00, 0x07};
+        final UnsafeBuffer heap = at(5, tcp);
+        final UnsafeBuffer direct = new UnsafeBuffer(ByteBuffer.allocateDirect(heap.capacity()));
+        direct.putBytes(0, heap, 0, heap.capacity());
+        for (final UnsafeBuffer b : new UnsafeBuffer[] {heap, direct}) {
+            final TcpHeaderFlyweight th = new TcpHeaderFlyweight().wrap(b, 5);
+            assertEquals(50000, th.sourcePort());
+            assertEquals(443, th.destinationPort());
+            assertEquals(0x8000_0001L, th.sequence());
+            assertEquals(0xFFFF_FFFEL, th.acknowledgment());
+            assertEquals(20, th.headerLength());
+            assertEquals(0x12, th.flags());
+            assertEquals(0xFAF0, th.window());
+            assertEquals(0x1234, th.checksum());
+            assertEquals(7, th.urgentPointer());
+        }
     }
 }
