@@ -601,14 +601,14 @@ public final class PacketAgent implements Agent {
         if (n == 0) {
             return;
         }
-        received.prefetchIfLarge(filter.states());
+        received.prefetchLookups(filter.states());
         for (int k = 0; k < n; k++) {
             final int fixed = received.verdict(k);
             if (fixed != ReceivedBatch.UNDECIDED) {
                 batcher.add(received.id(k), fixed);
             } else {
                 decide(received.packet(k), received.id(k), received.hook(k), received.indev(k), received.outdev(k),
-                        received.length(k));
+                        received.length(k), received.keyHash(k));
             }
         }
         received.clear();
@@ -616,7 +616,7 @@ public final class PacketAgent implements Agent {
 
     /** One decoded packet of this queue: handed to the thread that owns its flow, or decided here. */
     private void decide(final DecodedPacket packet, final long id, final int hook,
-            final int indev, final int outdev, final long length) {
+            final int indev, final int outdev, final long length, final long keyHash) {
         if (shards != null) {
             final int owner = shards.owner(packet);
             if (owner != shards.index()) {
@@ -630,7 +630,7 @@ public final class PacketAgent implements Agent {
                 return;
             }
         }
-        final int verdict = filter.decide(packet, hook, indev, outdev, length, now);
+        final int verdict = filter.decide(packet, hook, indev, outdev, length, now, keyHash);
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), id, System.nanoTime());
         } else {

@@ -179,9 +179,20 @@ public final class PacketFilter {
      */
     public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes,
             final long now) {
+        return decide(p, hook, indev, outdev, bytes, now, StateTable.NO_KEY_HASH);
+    }
+
+    /**
+     * {@link #decide(DecodedPacket, int, int, int, long, long)} with the hash of the packet's key that
+     * {@link ReceivedBatch#prefetch} took ({@link StateTable#lookupHash} on {@code indev}), so that the
+     * lookup does not hash it again; {@link StateTable#NO_KEY_HASH} when there is none. Used for the
+     * floating-state lookup only (with if-bound states each crossing hashes its own interface).
+     */
+    public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes,
+            final long now, final long keyHash) {
         heldSlot = NO_STATE;
         deferThis = defer && hook == HOOK_FORWARD && !multicastOrBroadcast(p);
-        final int verdict = decideCrossings(p, hook, indev, outdev, bytes, now);
+        final int verdict = decideCrossings(p, hook, indev, outdev, bytes, now, keyHash);
         if (heldSlot != NO_STATE && verdict != VerdictBatcher.ACCEPT) {
             states.deferred(heldSlot, false); // if-bound: a later crossing dropped it after all
             heldSlot = NO_STATE;
@@ -200,7 +211,7 @@ public final class PacketFilter {
     private boolean deferThis;
 
     private int decideCrossings(final DecodedPacket p, final int hook, final int indev, final int outdev,
-            final long bytes, final long now) {
+            final long bytes, final long now, final long keyHash) {
         final boolean inbound = hook == HOOK_PRE_ROUTING || hook == HOOK_LOCAL_IN;
         if (states.ifBound()) {
             // if-bound: every crossing looks only for states bound to its own interface, as pf does.
@@ -213,7 +224,7 @@ public final class PacketFilter {
                     == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
         }
         // Floating states (pf's default) match on any interface: one lookup covers both crossings.
-        final int byState = stateCheck(p, 0, now);
+        final int byState = stateCheck(p, 0, now, keyHash);
         if (byState != NO_STATE) {
             return byState == CROSS_DROP ? VerdictBatcher.DROP : VerdictBatcher.ACCEPT;
         }
@@ -230,7 +241,7 @@ public final class PacketFilter {
 
     /** One crossing with if-bound states: the states bound to this interface first, then the rules. */
     private int crossing(final DecodedPacket p, final int direction, final int ifindex, final long bytes, final long now) {
-        final int byState = stateCheck(p, ifindex, now);
+        final int byState = stateCheck(p, ifindex, now, StateTable.NO_KEY_HASH);
         return byState != NO_STATE ? byState : cross(p, direction, ifindex, bytes, now);
     }
 
@@ -238,7 +249,7 @@ public final class PacketFilter {
      * pf_test_state_*: the state of the packet (or, for an ICMP error, of the packet it quotes)
      * decides, or {@link #NO_STATE} when there is none (or a SYN reused a closed connection's ports).
      */
-    private int stateCheck(final DecodedPacket p, final int ifindex, final long now) {
+    private int stateCheck(final DecodedPacket p, final int ifindex, final long now, final long keyHash) {
         if (p.icmpError) {
             if (states.lookupIcmpError(p, ifindex) >= 0) {
                 counters.increment(PacketCounter.ICMP_ERROR_RELATED);
@@ -249,7 +260,7 @@ public final class PacketFilter {
         if (!p.hasTransportHeader()) {
             return NO_STATE;
         }
-        final int slot = states.lookup(p, ifindex);
+        final int slot = states.lookup(p, ifindex, keyHash);
         if (slot < 0) {
             return NO_STATE;
         }

@@ -14,8 +14,10 @@ import io.tandem.engine.state.StateTable;
  * it already has ({@link #answered}), so that verdicts still leave in packet order. Then
  * {@link #prefetch} reads, for every decoded packet, the index word at its key's home position, and
  * after that every record those words name: independent loads, which the CPU runs in parallel. Then
- * the thread decides the entries in order, and finds them in the cache. The prefetch changes
- * nothing; a key that is not at its home position (a collision, a miss) is simply not warmed.
+ * the thread decides the entries in order, and finds them in the cache; each lookup reuses the key
+ * hash the prefetch took ({@link #keyHash}), so the prefetch costs only its loads. The prefetch
+ * changes nothing; a key that is not at its home position (a collision, a miss) is simply not
+ * warmed. Even with a thousand states it pays: their records no longer fit the first-level cache.
  *
  * <p>Owner: the packet thread. Memory bound: {@link #CAPACITY} decoded packets and their metadata,
  * allocated at construction; nothing is allocated per packet. Failure policy: none needed; the caller
@@ -35,6 +37,8 @@ public final class ReceivedBatch {
     private final long[] lengths = new long[CAPACITY];
     private final int[] verdicts = new int[CAPACITY];
     private final int[] hashes = new int[CAPACITY];
+    /** Each entry's key hash as {@link #prefetch} took it (unsigned), or {@link StateTable#NO_KEY_HASH}. */
+    private final long[] keyHashes = new long[CAPACITY];
     private int count;
 
     public ReceivedBatch() {
@@ -57,6 +61,7 @@ public final class ReceivedBatch {
         outdevs[k] = outdev;
         lengths[k] = length;
         verdicts[k] = UNDECIDED;
+        keyHashes[k] = StateTable.NO_KEY_HASH;
     }
 
     /** A packet whose verdict is known already (it did not decode): an entry that keeps its place in order. */
@@ -79,14 +84,12 @@ public final class ReceivedBatch {
     }
 
     /**
-     * Live states from which {@link #prefetchIfLarge} prefetches: below it the table (128 bytes a state)
-     * sits in the caches, and the prefetch would only cost its hashing.
+     * {@link #prefetch} when the table holds any state and the batch more than one packet. The hashes
+     * it takes are not extra work: the lookups reuse them ({@link #keyHash}). Even a small table gains:
+     * its records (two cache lines a state) outgrow the first-level cache at a few hundred states.
      */
-    public static final int PREFETCH_MIN_STATES = 32_768;
-
-    /** {@link #prefetch} when the table holds at least {@link #PREFETCH_MIN_STATES} states and the batch more than one packet. */
-    public void prefetchIfLarge(final StateTable table) {
-        if (count > 1 && table.size() >= PREFETCH_MIN_STATES) {
+    public void prefetchLookups(final StateTable table) {
+        if (count > 1 && table.size() > 0) {
             prefetch(table);
         }
     }
@@ -96,7 +99,9 @@ public final class ReceivedBatch {
         int m = 0;
         for (int k = 0; k < count; k++) {
             if (verdicts[k] == UNDECIDED) {
-                hashes[m++] = table.lookupHash(packets[k], indevs[k]);
+                final int h = table.lookupHash(packets[k], indevs[k]);
+                hashes[m++] = h;
+                keyHashes[k] = h & 0xFFFF_FFFFL;
             }
         }
         table.prefetch(hashes, m);
@@ -124,6 +129,15 @@ public final class ReceivedBatch {
 
     public long length(final int k) {
         return lengths[k];
+    }
+
+    /**
+     * The hash of the entry's key that {@link #prefetch} took for {@code table} (unsigned), for
+     * {@link io.tandem.engine.packet.PacketFilter#decide(DecodedPacket, int, int, int, long, long, long)};
+     * {@link StateTable#NO_KEY_HASH} when the batch was not prefetched. Valid for that table only.
+     */
+    public long keyHash(final int k) {
+        return keyHashes[k];
     }
 
     /** The entry's verdict if it has one already, else {@link #UNDECIDED}. */

@@ -142,7 +142,14 @@ final class StateIndex {
     /** The entry ({@code slot << 1 | side}) whose key this is, or {@link #EMPTY}. */
     int find(final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
             final long bHi, final long bLo, final int portA, final int portB) {
-        final int h = (int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB);
+        return find((int) hash(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB), fam, protocol, ifKey,
+            aHi, aLo, bHi, bLo, portA, portB);
+    }
+
+    /** {@link #find} of a key whose hash ({@link #hashOf}) the caller computed already. */
+    int find(final int h, final int fam, final int protocol, final int ifKey, final long aHi, final long aLo,
+            final long bHi, final long bLo, final int portA, final int portB) {
+        assert h == hashOf(fam, protocol, ifKey, aHi, aLo, bHi, bLo, portA, portB) : "not this key's hash";
         final long fingerprint = (long) h << 32;
         final long keyWord = StateStore.keyWord(fam, protocol, ifKey);
         final long[] idx = index;

@@ -160,6 +160,9 @@ public final class StateTable {
         this.index.ownIds(creatorId, idBase + 1, 1);
     }
 
+    /** {@link #lookup(DecodedPacket, int, long)}: the caller has no hash of the key. */
+    public static final long NO_KEY_HASH = -1;
+
     // =========================================================================================
     // Lookup
     // =========================================================================================
@@ -173,12 +176,23 @@ public final class StateTable {
      * direction (in/out) consistency: the caller may compare {@link #direction(int)} if it wants to.
      */
     public int lookup(final DecodedPacket p, final int ifindex) {
+        return lookup(p, ifindex, NO_KEY_HASH);
+    }
+
+    /**
+     * {@link #lookup(DecodedPacket, int)} with the key's hash, when the caller has it already: the
+     * {@link #lookupHash} of this packet on this interface, taken for {@link #prefetch} (as an unsigned
+     * number), or {@link #NO_KEY_HASH}.
+     */
+    public int lookup(final DecodedPacket p, final int ifindex, final long keyHash) {
         if (p.icmpError) {
             return -1;
         }
         counters.increment(StateCounter.LOOKUPS);
         final int ifKey = ifBound ? ifindex : 0;
-        final int entry = index.find(p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo,
+        final int h = keyHash >= 0 ? (int) keyHash
+            : index.hashOf(p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort);
+        final int entry = index.find(h, p.family, p.protocol, ifKey, p.srcHi, p.srcLo, p.dstHi, p.dstLo,
             p.srcPort, p.dstPort);
         if (entry == EMPTY) {
             return -1;

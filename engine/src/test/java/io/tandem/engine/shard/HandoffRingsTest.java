@@ -62,6 +62,7 @@ class HandoffRingsTest {
             if (Modifier.isStatic(f.getModifiers())) {
                 continue;
             }
+            f.setAccessible(true); // the decoder's package-private marks are copied too
             if (f.getType() == int.class) {
                 f.setInt(a, n++);
             } else if (f.getType() == long.class) {
@@ -76,6 +77,7 @@ class HandoffRingsTest {
         b.copyFrom(a);
         for (final Field f : DecodedPacket.class.getDeclaredFields()) {
             if (!Modifier.isStatic(f.getModifiers())) {
+                f.setAccessible(true);
                 assertEquals(f.get(a), f.get(b), f.getName());
             }
         }

@@ -88,18 +88,18 @@ public final class PacketPath {
     }
 
     /**
-     * The agent's {@code decideReceived}: with a large table the batch's lookups are prefetched
-     * ({@link ReceivedBatch#prefetchIfLarge}), then each packet is decided in order and its verdict added
+     * The agent's {@code decideReceived}: when the table holds states the batch's lookups are prefetched
+     * ({@link ReceivedBatch#prefetchLookups}), then each packet is decided in order and its verdict added
      * to the run. Returns the packets accepted.
      */
     private int decideBatch() {
-        batch.prefetchIfLarge(filter.states());
+        batch.prefetchLookups(filter.states());
         int accepted = 0;
         for (int k = 0, n = batch.size(); k < n; k++) {
             int verdict = batch.verdict(k);
             if (verdict == ReceivedBatch.UNDECIDED) {
                 verdict = filter.decide(batch.packet(k), batch.hook(k), batch.indev(k), batch.outdev(k),
-                        batch.length(k), now);
+                        batch.length(k), now, batch.keyHash(k));
             }
             if (verdict == VerdictBatcher.ACCEPT) {
                 accepted++;

@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The engine's per-packet cost on one core: decode → {@code PacketFilter.decide} → verdict
  * encoding, for receive batches of {@value #BATCH} packets, as PacketAgent runs them (one clock
- * read, one verdict run closed per batch; the batch decoded first and, with 32,768 states or more,
- * its state lookups prefetched before it is decided: {@code ReceivedBatch}). One JMH operation is
+ * read, one verdict run closed per batch; the batch decoded first and, when the table holds states,
+ * its state lookups prefetched before it is decided, each lookup reusing the hash the prefetch took:
+ * {@code ReceivedBatch}). One JMH operation is
  * one packet.
  *
  * <p>Theory of operation. Three workloads, each with its own {@link State} (one per benchmark
