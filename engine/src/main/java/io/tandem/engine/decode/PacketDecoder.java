@@ -442,7 +442,7 @@ public final class PacketDecoder {
         if (l4 + headerLength > end) {
             return DecodeResult.TRUNCATED_TCP_HEADER;
         }
-        if (headerLength > TcpHeaderFlyweight.MIN_LENGTH && !walkTcpOptions(buffer, base + l4, headerLength, out)) {
+        if (headerLength > TcpHeaderFlyweight.MIN_LENGTH && !walkTcpOptions(th.readableUpTo(headerLength), headerLength, out)) {
             return DecodeResult.BAD_TCP_OPTIONS;
         }
         out.srcPort = th.sourcePort();
@@ -458,12 +458,11 @@ public final class PacketDecoder {
 
     /** Walks TCP options in {@code [20, headerLength)}; false on a bogus length. */
     private static boolean walkTcpOptions(
-        final DirectBuffer buffer, final int headerIndex, final int headerLength, final DecodedPacket out) {
+        final TcpHeaderFlyweight th, final int headerLength, final DecodedPacket out) {
         out.written |= DecodedPacket.WROTE_TCP_OPTIONS;
         int position = TcpHeaderFlyweight.OPTIONS_OFFSET;
         while (position < headerLength) {
-            final int index = headerIndex + position;
-            final int kind = buffer.getByte(index) & 0xFF;
+            final int kind = th.byteAt(position);
             if (kind == TcpHeaderFlyweight.OPTION_EOL) {
                 break;
             }
@@ -474,7 +473,7 @@ public final class PacketDecoder {
             if (position + 1 >= headerLength) {
                 return false;
             }
-            final int length = buffer.getByte(index + 1) & 0xFF;
+            final int length = th.byteAt(position + 1);
             if (length < 2 || length > headerLength - position) {
                 return false;
             }
@@ -483,13 +482,13 @@ public final class PacketDecoder {
                     if (length != TcpHeaderFlyweight.OPTION_MSS_LENGTH) {
                         return false;
                     }
-                    out.mss = buffer.getShort(index + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                    out.mss = th.u16At(position + 2);
                     break;
                 case TcpHeaderFlyweight.OPTION_WSCALE:
                     if (length != TcpHeaderFlyweight.OPTION_WSCALE_LENGTH) {
                         return false;
                     }
-                    out.wscale = buffer.getByte(index + 2) & 0xFF; // as given; the tracker clamps to 14
+                    out.wscale = th.byteAt(position + 2); // as given; the tracker clamps to 14
                     break;
                 case TcpHeaderFlyweight.OPTION_SACK_PERMITTED:
                     if (length != TcpHeaderFlyweight.OPTION_SACK_PERMITTED_LENGTH) {
@@ -508,8 +507,8 @@ public final class PacketDecoder {
                         return false;
                     }
                     out.hasTimestamp = true;
-                    out.tsVal = buffer.getInt(index + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-                    out.tsEcr = buffer.getInt(index + 6, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+                    out.tsVal = th.u32At(position + 2);
+                    out.tsEcr = th.u32At(position + 6);
                     break;
                 default:
                     break;

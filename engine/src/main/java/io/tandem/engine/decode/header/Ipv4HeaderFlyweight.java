@@ -53,7 +53,7 @@ public final class Ipv4HeaderFlyweight {
     /** Router alert (RFC 2113); like pf, not counted as an "other" option. */
     public static final int OPTION_ROUTER_ALERT = 148;
 
-    private final FixedHeaderReader header = new FixedHeaderReader();
+    private final HeaderReader header = new HeaderReader();
 
     /**
      * Points at the header at {@code offset}; its fixed {@value #MIN_LENGTH} bytes must lie inside

@@ -60,7 +60,7 @@ public final class TcpHeaderFlyweight {
     public static final int OPTION_SACK_BLOCK_LENGTH = 8;
     public static final int OPTION_TIMESTAMP_LENGTH = 10;
 
-    private final FixedHeaderReader header = new FixedHeaderReader();
+    private final HeaderReader header = new HeaderReader();
 
     /**
      * Points at the header at {@code offset}; its fixed {@value #MIN_LENGTH} bytes must lie inside
@@ -124,5 +124,32 @@ public final class TcpHeaderFlyweight {
 
     public int urgentPointer() {
         return header.u16(URGENT_POINTER_OFFSET);
+    }
+
+    /**
+     * Makes the whole header of {@code headerLength} bytes, options included, readable through
+     * {@link #byteAt}, {@link #u16At} and {@link #u32At}, for a walk of the options that keeps each
+     * read inside the header (as {@code PacketDecoder} does).
+     *
+     * @throws IndexOutOfBoundsException when those bytes do not all lie inside the buffer
+     */
+    public TcpHeaderFlyweight readableUpTo(final int headerLength) {
+        header.extend(headerLength, "TCP");
+        return this;
+    }
+
+    /** The unsigned byte at {@code position} from the header's start, inside {@link #readableUpTo}. */
+    public int byteAt(final int position) {
+        return header.u8(position);
+    }
+
+    /** The big-endian 16-bit number at {@code position}, inside {@link #readableUpTo}. */
+    public int u16At(final int position) {
+        return header.u16(position);
+    }
+
+    /** The big-endian 32-bit number at {@code position}, inside {@link #readableUpTo}. */
+    public long u32At(final int position) {
+        return header.u32(position);
     }
 }

@@ -182,4 +182,33 @@ class HeaderFlyweightTest {
             assertEquals(7, th.urgentPointer());
         }
     }
+
+    /** Options are read only inside the header length made readable, which must fit in the buffer. */
+    @Test
+    void tcpOptionsAreReadInsideTheCheckedHeaderOnly() {
+        final int[] bytes = new int[32];
+        bytes[12] = 0x80; // data offset 8: 32 bytes
+        bytes[20] = 1;
+        bytes[21] = 1;
+        bytes[22] = 8;
+        bytes[23] = 10;
+        bytes[24] = 0x12;
+        bytes[25] = 0x34;
+        bytes[26] = 0x56;
+        bytes[27] = 0x78;
+        bytes[28] = 0x9A;
+        bytes[29] = 0xBC;
+        bytes[30] = 0xDE;
+        bytes[31] = 0xF0;
+        final UnsafeBuffer b = at(2, bytes);
+        final TcpHeaderFlyweight th = new TcpHeaderFlyweight().wrap(b, 2).readableUpTo(32);
+        assertEquals(8, th.byteAt(22));
+        assertEquals(0x1234_5678L, th.u32At(24));
+        assertEquals(0x9ABC, th.u16At(28));
+        assertEquals(0x9ABC_DEF0L, th.u32At(28));
+        assertThrows(IndexOutOfBoundsException.class, () -> new TcpHeaderFlyweight().wrap(b, 2).readableUpTo(33));
+        // Beyond what was made readable: refused while assertions are on (the tests run with -ea).
+        assertThrows(AssertionError.class, () -> new TcpHeaderFlyweight().wrap(b, 2).readableUpTo(24).u32At(24));
+        assertThrows(AssertionError.class, () -> new TcpHeaderFlyweight().wrap(b, 2).byteAt(20));
+    }
 }
