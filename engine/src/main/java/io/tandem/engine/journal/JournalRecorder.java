@@ -217,6 +217,11 @@ public final class JournalRecorder implements StateChangeListener {
         this.lane = l;
     }
 
+    /** Whether records the sync agent needs also go to an urgent lane ({@link #urgentLane}). */
+    public boolean feedsUrgentLane() {
+        return lane != null;
+    }
+
     /** Writes a START record (engine started; creatorid). */
     public void started(final long now) {
         header(JournalRecordType.START, now).creatorId(creatorId).epoch(epoch);

@@ -1,6 +1,7 @@
 package io.tandem.engine.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.sync.SyncPolicy;
@@ -205,6 +206,23 @@ class JournalRecorderTest {
             final JournalRecovery.Result r = journal.recoverInto(recovered, System.currentTimeMillis());
             assertEquals(50, r.statesRestored());
             assertEquals(CREATOR, journal.creatorId(), "the node keeps its creatorid");
+        }
+    }
+
+    /**
+     * The urgent lane is fed only when a sync thread drains it (pfsync on, {@link EngineJournal#feedsPeers}):
+     * a lane nobody drains fills, and then every record the ring drops was counted as lost to peers.
+     */
+    @Test
+    void recordersFeedTheUrgentLaneOnlyWhenTheSyncThreadReadsIt(@TempDir final Path dir) throws Exception {
+        try (EngineJournal alone = EngineJournal.open(dir.resolve("alone"), "hourly", 10, 60, 0, 1, System.err)) {
+            alone.recoverInto(table(16), System.currentTimeMillis());
+            assertFalse(alone.recorder().feedsUrgentLane(), "without pfsync nothing drains a lane");
+        }
+        try (EngineJournal synced = EngineJournal.open(dir.resolve("synced"), "hourly", 10, 60, 0, 2, System.err)) {
+            synced.feedsPeers();
+            synced.recoverInto(table(16), System.currentTimeMillis());
+            assertTrue(synced.recorder().feedsUrgentLane());
         }
     }
 
