@@ -208,24 +208,39 @@ public final class PacketDecoder {
         final int fragmentOffset = ip.fragmentOffset();
         final boolean more = ip.moreFragments();
         if (fragmentOffset != 0 || more) {
-            final int fragmentLength = totalLength - headerLength;
-            if (fragmentOffset + fragmentLength > IP_MAXPACKET) {
-                return DecodeResult.BAD_FRAGMENT;
+            final DecodeResult fragment = ipv4Fragment(fragmentOffset, more, totalLength - headerLength, out);
+            if (fragment != null) {
+                return fragment;
             }
-            if (more && (fragmentLength & 7) != 0) {
-                return DecodeResult.BAD_FRAGMENT;
-            }
-            out.written |= DecodedPacket.WROTE_FRAGMENT;
-            out.fragment = true;
-            out.fragmentOffset = fragmentOffset;
-            out.moreFragments = more;
-            if (fragmentOffset != 0) {
-                out.payloadLength = fragmentLength;
-                return DecodeResult.OK;
-            }
-            out.firstFragment = true;
         }
         return decodeTransport(buffer, base, headerLength, Math.min(totalLength, captured), totalLength, out);
+    }
+
+    /**
+     * An IPv4 fragment's fields (apart from {@link #decodeIpv4}, to keep that small enough for the JIT to
+     * inline): {@link DecodeResult#BAD_FRAGMENT} when it would end beyond 65,535 bytes or a fragment
+     * that is not the last carries a length not a multiple of 8; {@link DecodeResult#OK} for a later
+     * fragment, which has no transport header; null for a first fragment, whose transport header is
+     * decoded next.
+     */
+    private static DecodeResult ipv4Fragment(final int fragmentOffset, final boolean more, final int fragmentLength,
+            final DecodedPacket out) {
+        if (fragmentOffset + fragmentLength > IP_MAXPACKET) {
+            return DecodeResult.BAD_FRAGMENT;
+        }
+        if (more && (fragmentLength & 7) != 0) {
+            return DecodeResult.BAD_FRAGMENT;
+        }
+        out.written |= DecodedPacket.WROTE_FRAGMENT;
+        out.fragment = true;
+        out.fragmentOffset = fragmentOffset;
+        out.moreFragments = more;
+        if (fragmentOffset != 0) {
+            out.payloadLength = fragmentLength;
+            return DecodeResult.OK;
+        }
+        out.firstFragment = true;
+        return null;
     }
 
     /** Walks IPv4 options in {@code [20, headerLength)}; false when one is malformed. */
