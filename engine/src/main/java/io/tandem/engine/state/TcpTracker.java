@@ -193,7 +193,10 @@ final class TcpTracker {
         final byte proto = StateStore.proto(r, b);
         switch (proto) {
             case DecodedPacket.PROTO_TCP:
-                result = trackTcp(slot, r, b, p, s, d, nowMillis);
+                // Kept out of trackTcp, which is too large for the JIT to inline, so that it inlines.
+                result = (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_FIN | DecodedPacket.TH_RST
+                        | DecodedPacket.TH_ACK)) == DecodedPacket.TH_ACK && trackEstablished(slot, r, b, p, s, d, nowMillis)
+                        ? PASS : trackTcp(slot, r, b, p, s, d, nowMillis);
                 break;
             case DecodedPacket.PROTO_UDP:
                 trackSingleMultiple(r, b, s, d, nowMillis, StateTimeouts.UDP_SINGLE, StateTimeouts.UDP_MULTIPLE);
@@ -218,9 +221,10 @@ final class TcpTracker {
 
     /**
      * After {@link StateTable#PASS}: the per-direction counters, what passed here, and the highest ack
-     * the sender sent. (Apart from {@link #track} to keep that small enough for the JIT to inline.)
+     * the sender sent. (Apart from {@link #track} to keep that small enough for the JIT to inline;
+     * package-private for {@code TcpTrackerFastPathTest}.)
      */
-    private void passed(final int slot, final long[] r, final int b, final DecodedPacket p, final boolean forward,
+    void passed(final int slot, final long[] r, final int b, final DecodedPacket p, final boolean forward,
             final boolean tcp) {
         final int dirIndex = forward ? 0 : 1;
         r[b + StateStore.W_PACKETS + dirIndex]++;
@@ -290,9 +294,11 @@ final class TcpTracker {
      * <li>Anything else drops. A mismatch while both halves are SYN_SENT resets the sender's half
      *     (pf also sends a RST there; we do not).
      * </ol>
-     * {@code s} and {@code d} are the sender's and the other's half (0 or 1).
+     * {@code s} and {@code d} are the sender's and the other's half (0 or 1). The common case goes
+     * through {@link #trackEstablished} first (see {@link #track}); package-private for
+     * {@code TcpTrackerFastPathTest}, which compares the two.
      */
-    private int trackTcp(final int slot, final long[] r, final int b, final DecodedPacket p, final int s, final int d,
+    int trackTcp(final int slot, final long[] r, final int b, final DecodedPacket p, final int s, final int d,
             final long nowMillis) {
         final int flags = p.tcpFlags;
         final boolean syn = (flags & DecodedPacket.TH_SYN) != 0;
@@ -408,41 +414,9 @@ final class TcpTracker {
             dataEnd = seq;
         }
 
-        final int ackskew = seqLoD - ack;
-        // Split path (theory in docs/pfsync.md): when d's packets do not all pass here, the bounds pf takes
-        // from d's packets lag behind, so each is widened to the limit that what this node sees proves.
-        // (1) d acknowledges at most what s sent (seqlo[s]) and offers at most its largest window, so s
-        //     sends at most SPLIT_WINDOWS of d's largest windows beyond seqlo[s];
-        // (3) s acknowledges at most what d sent, and d sends within the window s offered: seqhi[d],
-        //     which this node computes from s's own packets; and, by (1) for d, at most SPLIT_WINDOWS
-        //     of s's largest windows beyond d's seqlo.
-        // Both stay within one or two windows of the connection's live sequence numbers, so a blind
-        // (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
-        final int seqHiS = StateStore.seqHi(r, b, s);
-        final int seqHiD = StateStore.seqHi(r, b, d);
-        final int maxWinD = StateStore.maxWin(r, b, d);
-        int hiBound = seqHiS;
-        boolean ackAhead = ackskew >= -MAXACKWINDOW;
-        // In a cluster every state may take a split path at any moment (a route moves, a node fails
-        // over and back), and a node cannot tell at once that the other direction stopped passing here,
-        // so with sync on the widened bounds always apply; alone, a node checks exactly as pf.
-        final boolean remote = sync.clusterChecks() || (here & (d == PEER_SRC ? SEEN_SRC : SEEN_DST)) == 0
-                || sync.splitPath(slot, nowMillis);
-        if (dKnown && remote) {
-            final int widened = seqLoS + splitReach(maxWinD, dws);
-            if (seqGt(widened, hiBound)) {
-                hiBound = widened;
-            }
-            if (!ackAhead && (seqHiD != 1 && seqGeq(seqHiD, ack)
-                    || seqLoD != 0 && seqGeq(seqLoD + splitReach(StateStore.maxWin(r, b, s), sws), ack))) {
-                ackAhead = true; // (3), or: d sent at most the reach of (1) beyond its seqlo, so s acks no more
-            }
-        }
-
-        if (seqGeq(hiBound, dataEnd)                                      // last octet inside the other's window
-                && seqGeq(seq, seqLoS - (maxWinD << dws))                 // retransmit: at most a window back
-                && (!checkAck || (ackAhead                                // acking at most one window back
-                        && ackskew <= (MAXACKWINDOW << sws)))             // acking at most one window forward
+        // Split paths widen the bounds (see inWindow).
+        final boolean remote = remote(slot, here, d, nowMillis);
+        if (inWindow(r, b, s, d, seq, dataEnd, ack, checkAck, sws, dws, dKnown && remote)
                 && (!rst || origSeq == seqLoS || origSeq == seqLoS + 1 || origSeq + 1 == seqLoS)) {
             advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
             int stateS = StateStore.peerState(r, b, s);
@@ -473,6 +447,7 @@ final class TcpTracker {
         // Loose window forward: beyond seqhi, or on a split path whose other half is not known here yet
         // (its SYN-ACK crossed the peer, whose update is on its way), beyond what s itself sent — pf's
         // MAXACKWINDOW slides along with s, so the first flights after the handshake pass meanwhile.
+        final int seqHiS = StateStore.seqHi(r, b, s);
         final int looseHi = remote && !dKnown && seqGt(seqLoS, seqHiS) ? seqLoS : seqHiS;
         final int stateS = StateStore.peerState(r, b, s);
         final int stateD = StateStore.peerState(r, b, d);
@@ -503,6 +478,104 @@ final class TcpTracker {
         }
         counters.increment(StateCounter.MISMATCH_OUT_OF_WINDOW);
         return DROP_OUT_OF_WINDOW;
+    }
+
+    /**
+     * The common case of {@link #trackTcp} in fewer steps: a segment with ACK and without SYN, FIN or
+     * RST, of a state whose halves are both ESTABLISHED with known sequence numbers, tracked as usual
+     * (not {@link StateStore#RESYNC}, not {@link StateStore#MODULATED}), whose timeout class is
+     * tcp.established already. For such a segment pf's checks reduce to the window check and the
+     * window advance: the state-reuse and flag checks cannot refuse it, the ack is the packet's own,
+     * and neither the half states nor the timeout class can change. Decides exactly as the full path
+     * ({@code TcpTrackerFastPathTest} compares the two on random segments).
+     *
+     * @return true when the segment passed and the state advanced; false, having changed nothing, when
+     *         the state is not such a state or the segment fails the window check (the full path then
+     *         decides it and counts a drop)
+     */
+    boolean trackEstablished(final int slot, final long[] r, final int b, final DecodedPacket p, final int s,
+            final int d, final long nowMillis) {
+        if (StateStore.peerState(r, b, s) != TCPS_ESTABLISHED || StateStore.peerState(r, b, d) != TCPS_ESTABLISHED
+                || StateStore.timeoutClass(r, b) != StateTimeouts.TCP_ESTABLISHED) {
+            return false;
+        }
+        final int here = StateStore.here(r, b);
+        final int seqLoS = StateStore.seqLo(r, b, s);
+        if ((here & (StateStore.RESYNC | StateStore.MODULATED)) != 0 || seqLoS == 0 || StateStore.seqLo(r, b, d) == 0) {
+            return false;
+        }
+        final int wsS = StateStore.wscale(r, b, s);
+        final int wsD = StateStore.wscale(r, b, d);
+        final boolean scaled = wsS != 0 && wsD != 0;
+        final int sws = scaled ? wsS & PF_WSCALE_MASK : 0;
+        final int dws = scaled ? wsD & PF_WSCALE_MASK : 0;
+        int seq = (int) p.seq;
+        int end = seq + p.payloadLength;
+        if (seq == end) {
+            seq = seqLoS; // no data: judged at seqlo
+            end = seqLoS;
+        }
+        final int ack = (int) p.ack;
+        if (!inWindow(r, b, s, d, seq, end, ack, true, sws, dws, remote(slot, here, d, nowMillis))) {
+            return false;
+        }
+        advanceWindows(r, b, s, d, p.window, sws, end, ack, true);
+        StateStore.setLastActivity(r, b, nowMillis);
+        return true;
+    }
+
+    /**
+     * True when the other half's packets may not all pass here, so that the bounds pf takes from them
+     * lag behind and {@link #inWindow} widens them: always in a cluster (every state may take a split
+     * path at any moment: a route moves, a node fails over and back, and a node cannot tell at once
+     * that the other direction stopped passing here); alone, when no packet of the other half passed
+     * here or a peer updated the state recently.
+     */
+    private boolean remote(final int slot, final int here, final int d, final long nowMillis) {
+        return sync.clusterChecks() || (here & (d == PEER_SRC ? SEEN_SRC : SEEN_DST)) == 0
+                || sync.splitPath(slot, nowMillis);
+    }
+
+    /**
+     * pf's main window check of {@code pf_tcp_track_full()} for a segment of half {@code s}, without
+     * its RST rule: the last octet inside the other's window; at most one window of retransmission;
+     * the ack at most one window back and ({@code MAXACKWINDOW << sws}) forward, unless
+     * {@code checkAck} is false.
+     *
+     * <p>With {@code widen} (split path; theory in docs/pfsync.md), the bounds pf takes from d's
+     * packets, which lag behind when d's packets do not all pass here, are widened to the limit that
+     * what this node sees proves:
+     * (1) d acknowledges at most what s sent (seqlo[s]) and offers at most its largest window, so s
+     *     sends at most SPLIT_WINDOWS of d's largest windows beyond seqlo[s];
+     * (3) s acknowledges at most what d sent, and d sends within the window s offered: seqhi[d],
+     *     which this node computes from s's own packets; and, by (1) for d, at most SPLIT_WINDOWS
+     *     of s's largest windows beyond d's seqlo.
+     * Both stay within one or two windows of the connection's live sequence numbers, so a blind
+     * (off-path) packet is still refused; RSTs keep pf's exact check against seqlo[s].
+     */
+    private static boolean inWindow(final long[] r, final int b, final int s, final int d, final int seq,
+            final int dataEnd, final int ack, final boolean checkAck, final int sws, final int dws, final boolean widen) {
+        final int seqLoS = StateStore.seqLo(r, b, s);
+        final int seqLoD = StateStore.seqLo(r, b, d);
+        final int maxWinD = StateStore.maxWin(r, b, d);
+        final int ackskew = seqLoD - ack;
+        int hiBound = StateStore.seqHi(r, b, s);
+        boolean ackAhead = ackskew >= -MAXACKWINDOW;
+        if (widen) {
+            final int widened = seqLoS + splitReach(maxWinD, dws);
+            if (seqGt(widened, hiBound)) {
+                hiBound = widened;
+            }
+            final int seqHiD = StateStore.seqHi(r, b, d);
+            if (!ackAhead && (seqHiD != 1 && seqGeq(seqHiD, ack)
+                    || seqLoD != 0 && seqGeq(seqLoD + splitReach(StateStore.maxWin(r, b, s), sws), ack))) {
+                ackAhead = true; // (3), or: d sent at most the reach of (1) beyond its seqlo, so s acks no more
+            }
+        }
+        return seqGeq(hiBound, dataEnd)                                   // last octet inside the other's window
+                && seqGeq(seq, seqLoS - (maxWinD << dws))                 // retransmit: at most a window back
+                && (!checkAck || (ackAhead                                // acking at most one window back
+                        && ackskew <= (MAXACKWINDOW << sws)));            // acking at most one window forward
     }
 
     /**
