@@ -538,6 +538,7 @@ public final class TandemEngine implements AutoCloseable {
                 c.batch(),
                 c.verdictMode() == TandemConfig.VerdictMode.BATCH,
                 c.malformedPolicy() == TandemConfig.MalformedPolicy.PASS,
+                c.busyPollMicros(),
                 null);
     }
 
@@ -570,6 +571,7 @@ public final class TandemEngine implements AutoCloseable {
                         + ", rcvbuf " + s.effectiveReceiveBuffer() + " bytes effective")
                 + ", batch " + c.batch()
                 + ", verdicts " + (c.verdictMode() == TandemConfig.VerdictMode.BATCH ? "batch" : "single")
+                + (c.busyPollMicros() > 0 ? ", busy-poll " + c.busyPollMicros() + " us" : "")
                 + ", cpu " + (c.cpu() < 0 ? "any" : n > 1 ? c.cpu() + "-" + (c.cpu() + n - 1) : Integer.toString(c.cpu()))
                 + "); states: limit " + c.limitStates() + (n > 1 ? " (" + packetAgent.states().capacity()
                         + " per thread)" : "") + ", " + (c.statesIfBound() ? "if-bound" : "floating")

@@ -43,6 +43,10 @@ public enum ConfigOption {
             "Packets read per receive call."),
     VERDICT("verdict", Kind.CHOICE, 0, 1, 0, "batch single",
             "batch: coalesce verdicts into NFQNL_MSG_VERDICT_BATCH messages; single: one verdict per packet."),
+    BUSY_POLL("busy-poll", Kind.UINT, 0, 1_000_000, 0, null,
+            "Microseconds a packet thread keeps polling its queue, without sleeping, after the last packet or "
+            + "message it handled: a packet arriving meanwhile is taken at once instead of waking the thread, "
+            + "at the cost of that CPU being busy meanwhile; 0 sleeps as soon as the queue is empty."),
     MALFORMED("malformed", Kind.CHOICE, 0, 1, 0, "drop pass",
             "Verdict for packets that fail to decode."),
     SKIP("skip", Kind.IFLIST, 0, 0, 0, "",

@@ -270,6 +270,11 @@ public final class TandemConfig {
         return (int) value(ConfigOption.RCVBUF);
     }
 
+    /** {@code set busy-poll}: microseconds a packet thread polls without sleeping after its last work. */
+    public int busyPollMicros() {
+        return (int) value(ConfigOption.BUSY_POLL);
+    }
+
     /** {@code set batch}: packets per receive call. */
     public int batch() {
         return (int) value(ConfigOption.BATCH);

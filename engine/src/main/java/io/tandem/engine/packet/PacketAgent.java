@@ -54,7 +54,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * peer's message or another queue thread, and bounded by the next held packet's timeout, which no
  * IdleStrategy can express; otherwise only a packet can wake the thread, and the next cycle's receive
  * waits itself ({@code recvmmsg} with {@code MSG_WAITFORONE}, limited by {@code SO_RCVTIMEO}): one
- * system call per wake-up instead of two.
+ * system call per wake-up instead of two. With {@code set busy-poll USEC} the thread does not wait
+ * until USEC have passed since it last handled a packet (or a peer's message, or another queue's
+ * hand-off): it polls, cycle after cycle, so that a packet arriving meanwhile is taken without the
+ * wake-up of a sleeping thread (tens of microseconds on a virtual machine), and keeps its CPU busy.
  *
  * <p>Decision: {@link PacketFilter} — state lookup and pf's TCP tracking first, the ruleset on a
  * miss (a forwarded packet crosses it {@code in} on its input interface and {@code out} on its
@@ -136,6 +139,9 @@ public final class PacketAgent implements Agent {
     private long lastPacketId;
     /** The last cycle found the queue empty: this cycle's receive waits ({@link PacketQueue#receiveWaiting}). */
     private boolean waitInReceive;
+    /** {@code set busy-poll} in nanoseconds, and when this thread last handled a packet or a message. */
+    private final long busyPollNanos;
+    private long lastWorkNanos;
     private long now;
     private long lastExpireMillis;
     private int malformedVerdict;
@@ -146,6 +152,7 @@ public final class PacketAgent implements Agent {
 
     public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
+        this.busyPollNanos = settings.busyPollMicros() * 1_000L;
         this.filter = filter;
         this.counters = counters;
         this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
@@ -436,6 +443,9 @@ public final class PacketAgent implements Agent {
         }
         final int peerMessages = inbox == null ? 0
                 : inbox.drain(filter.states(), recorder, deferrals, now, nowNanos, PEER_UPDATES_PER_CYCLE);
+        if (peerMessages > 0) {
+            lastWorkNanos = nowNanos;
+        }
         if (deferrals != null) {
             deferrals.expire(nowNanos);
         }
@@ -457,6 +467,9 @@ public final class PacketAgent implements Agent {
         waitInReceive = false;
         final int received = shards != null && !shards.roomForBatch(settings.batchSize()) ? -EAGAIN
                 : waiting ? q.receiveWaiting() : q.receive();
+        if (received > 0 || crossQueue > 0) {
+            lastWorkNanos = nowNanos;
+        }
         if (received > 0) {
             if (waiting) {
                 now = System.currentTimeMillis(); // the receive may have waited up to IDLE_POLL_MILLIS
@@ -510,6 +523,9 @@ public final class PacketAgent implements Agent {
      * wait is the next cycle's receive.
      */
     private void idle(final PacketQueue q) {
+        if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
+            return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
+        }
         if (doorbell == null) {
             // Nothing but a packet can wake this thread (no sync, one queue): wait in the next cycle's
             // receive itself, one system call per wake-up instead of a poll and a receive.

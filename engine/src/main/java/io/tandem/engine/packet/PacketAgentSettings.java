@@ -15,6 +15,8 @@ package io.tandem.engine.packet;
  * @param batchSize      messages per recvmmsg call
  * @param batchVerdicts  VERDICT_BATCH for runs of equal verdicts (else one VERDICT per packet)
  * @param acceptMalformed verdict for packets that fail to decode: accept (true) or drop (false)
+ * @param busyPollMicros how long the thread keeps polling, without sleeping, after its last work
+ *                       ({@code set busy-poll}; 0: it sleeps as soon as the queue is empty)
  * @param netns          network namespace (a name under /run/netns) the packet thread enters before
  *                       opening its socket, or null to stay where the process is
  */
@@ -29,6 +31,7 @@ public record PacketAgentSettings(
         int batchSize,
         boolean batchVerdicts,
         boolean acceptMalformed,
+        int busyPollMicros,
         String netns) {
 
     public PacketAgentSettings {
@@ -38,6 +41,9 @@ public record PacketAgentSettings(
         if (batchSize < 1 || batchSize > 1024) {
             throw new IllegalArgumentException("batch " + batchSize + " out of range 1..1024");
         }
+        if (busyPollMicros < 0 || busyPollMicros > 1_000_000) {
+            throw new IllegalArgumentException("busy-poll " + busyPollMicros + " out of range 0..1000000");
+        }
     }
 
     /**
@@ -46,12 +52,12 @@ public record PacketAgentSettings(
      */
     public PacketAgentSettings forQueueIndex(final int index) {
         return new PacketAgentSettings(queue + index, cpu < 0 ? cpu : cpu + index, copyRange, queueMaxLength,
-                failOpen, gso, receiveBuffer, batchSize, batchVerdicts, acceptMalformed, netns);
+                failOpen, gso, receiveBuffer, batchSize, batchVerdicts, acceptMalformed, busyPollMicros, netns);
     }
 
     /** The same settings in another network namespace (tests run the agent inside the lab). */
     public PacketAgentSettings inNamespace(final String namespace) {
         return new PacketAgentSettings(queue, cpu, copyRange, queueMaxLength, failOpen, gso, receiveBuffer,
-                batchSize, batchVerdicts, acceptMalformed, namespace);
+                batchSize, batchVerdicts, acceptMalformed, busyPollMicros, namespace);
     }
 }

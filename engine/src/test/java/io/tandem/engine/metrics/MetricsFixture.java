@@ -40,7 +40,7 @@ final class MetricsFixture implements AutoCloseable {
                 "set queue 7\nset limit states 64\nblock all\npass proto { icmp icmp6 } no state\npass proto tcp\n");
         ruleset = config.compileRuleset(name -> 0);
         filter = PacketFilter.fromConfig(config, ruleset, counters);
-        agent = new PacketAgent(new PacketAgentSettings(7, -1, 256, 8192, true, true, 8 << 20, 64, true, false, null),
+        agent = new PacketAgent(new PacketAgentSettings(7, -1, 256, 8192, true, true, 8 << 20, 64, true, false, 0, null),
                 filter, counters);
         journal = EngineJournal.open(journalDir, "hourly", 10, 60, 0, 1, QUIET);
         final SyncSettings s = new SyncSettings();

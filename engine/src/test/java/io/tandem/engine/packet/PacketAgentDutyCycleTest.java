@@ -55,12 +55,17 @@ class PacketAgentDutyCycleTest {
 
     private PacketAgent agent(final boolean batchVerdicts, final boolean acceptMalformed, final int batch,
             final int slotSize) {
+        return agent(batchVerdicts, acceptMalformed, batch, slotSize, 0);
+    }
+
+    private PacketAgent agent(final boolean batchVerdicts, final boolean acceptMalformed, final int batch,
+            final int slotSize, final int busyPollMicros) {
         final TandemConfig config = config(RULES);
         counters = new PacketCounters(QUEUE);
         final PacketFilter filter = PacketFilter.fromConfig(config,
                 config.compileRuleset(PacketFilterFixtures::ifindexOf), counters);
         final PacketAgentSettings settings = new PacketAgentSettings(QUEUE, -1, 0xFFFF, 1024, false, false,
-                1 << 20, batch, batchVerdicts, acceptMalformed, null);
+                1 << 20, batch, batchVerdicts, acceptMalformed, busyPollMicros, null);
         queue = new InMemoryPacketQueue(batch, slotSize);
         return new PacketAgent(settings, filter, counters).queue(queue::open);
     }
@@ -171,6 +176,27 @@ class PacketAgentDutyCycleTest {
         assertEquals(0, count(PacketCounter.RECEIVE_ERRORS), "EAGAIN is not an error");
         queue.offer(udp(7, 1007, 53));
         assertEquals(1, a.doWork(), "a packet ends the wait");
+        a.onClose();
+    }
+
+    @Test
+    void withBusyPollTheQueueIsPolledWithoutWaitingUntilBusyPollHasPassedSinceTheLastPacket() throws Exception {
+        final PacketAgent a = agent(true, false, 4, 4096, 1_000_000); // one second, the largest
+        a.onStart();
+        queue.offer(udp(1, 1001, 53));
+        assertEquals(1, a.doWork());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(0, a.doWork(), "nothing queued (EAGAIN)");
+        }
+        assertEquals(0, queue.waitingReceives(), "within busy-poll of the last packet no receive waits");
+        queue.offer(udp(2, 1002, 53));
+        assertEquals(1, a.doWork(), "a packet is taken by the next poll");
+
+        Thread.sleep(1_100);
+        assertEquals(0, a.doWork(), "busy-poll has passed: this cycle finds the queue empty and stops polling");
+        assertEquals(0, a.doWork());
+        assertEquals(1, queue.waitingReceives(), "and the next receive waits for a packet, as without busy-poll");
+        assertEquals(0, count(PacketCounter.RECEIVE_ERRORS));
         a.onClose();
     }
 
@@ -408,7 +434,7 @@ class PacketAgentDutyCycleTest {
                 config.compileRuleset(PacketFilterFixtures::ifindexOf), counters);
         queue = new InMemoryPacketQueue(64, 4096);
         final PacketAgent a = new PacketAgent(new PacketAgentSettings(QUEUE, -1, 0xFFFF, 1024, false, false,
-                1 << 20, 64, true, false, null), filter, counters).queue(queue::open);
+                1 << 20, 64, true, false, 0, null), filter, counters).queue(queue::open);
         a.onStart();
         final byte[][] first = new byte[flows][];
         long id = 0;

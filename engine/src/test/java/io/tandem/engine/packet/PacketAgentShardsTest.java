@@ -50,7 +50,7 @@ class PacketAgentShardsTest {
             final PacketFilter filter = PacketFilter.fromConfig(config,
                     config.compileRuleset(PacketFilterFixtures::ifindexOf), c, 0x1234, i, QUEUES.length);
             final PacketAgentSettings settings = new PacketAgentSettings(QUEUES[0], -1, 0xFFFF, 1024, false, false,
-                    1 << 20, 64, batchVerdicts, false, null).forQueueIndex(i);
+                    1 << 20, 64, batchVerdicts, false, 0, null).forQueueIndex(i);
             final InMemoryPacketQueue q = new InMemoryPacketQueue(64, 4096);
             queues.add(q);
             counters.add(c);

@@ -64,7 +64,7 @@ class MetricsSystemTest {
         final Ruleset ruleset = config.compileRuleset(name -> 0);
         final PacketCounters counters = new PacketCounters(QUEUE);
         final PacketAgent agent = new PacketAgent(new PacketAgentSettings(QUEUE, -1, 256, 8192, true, true,
-                8 << 20, 64, true, false, Lab.FW_A), PacketFilter.fromConfig(config, ruleset, counters), counters);
+                8 << 20, 64, true, false, 0, Lab.FW_A), PacketFilter.fromConfig(config, ruleset, counters), counters);
         try (MetricsServer metrics = new MetricsServer(List.of(agent)); Lab lab = new Lab()) {
             metrics.start("127.0.0.1:0");
             agent.start();

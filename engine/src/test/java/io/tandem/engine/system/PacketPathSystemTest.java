@@ -99,7 +99,7 @@ class PacketPathSystemTest {
         final Ruleset ruleset = config.compileRuleset(name -> 0);
         final PacketAgentSettings settings = new PacketAgentSettings(config.queue(), -1, config.copyRange(),
                 config.queueMaxlen(), config.failOpen(), config.gso(), config.rcvbuf(), config.batch(),
-                config.verdictMode() == TandemConfig.VerdictMode.BATCH, false, Lab.FW_A);
+                config.verdictMode() == TandemConfig.VerdictMode.BATCH, false, config.busyPollMicros(), Lab.FW_A);
         final PacketCounters counters = new PacketCounters(QUEUE);
         agent = new PacketAgent(settings, PacketFilter.fromConfig(config, ruleset, counters), counters).journal(journal);
         agent.start();

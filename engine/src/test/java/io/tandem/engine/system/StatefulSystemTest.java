@@ -73,7 +73,7 @@ class StatefulSystemTest {
         final TandemConfig config = ConfigParser.parse("stateful.conf", rules).withOverride("queue " + QUEUE);
         final Ruleset ruleset = config.compileRuleset(name -> 0);
         final PacketCounters counters = new PacketCounters(QUEUE);
-        agent = new PacketAgent(new PacketAgentSettings(QUEUE, -1, 256, 8192, false, true, 8 << 20, 64, true, false,
+        agent = new PacketAgent(new PacketAgentSettings(QUEUE, -1, 256, 8192, false, true, 8 << 20, 64, true, false, 0,
                 Lab.FW_A), PacketFilter.fromConfig(config, ruleset, counters), counters);
         agent.start();
         agent.awaitStarted(20, TimeUnit.SECONDS);
