@@ -208,7 +208,7 @@ public final class PacketDecoder {
         final int fragmentOffset = ip.fragmentOffset();
         final boolean more = ip.moreFragments();
         if (fragmentOffset != 0 || more) {
-            final DecodeResult fragment = ipv4Fragment(fragmentOffset, more, totalLength - headerLength, out);
+            final DecodeResult fragment = fragmentFields(fragmentOffset, more, totalLength - headerLength, out);
             if (fragment != null) {
                 return fragment;
             }
@@ -217,13 +217,13 @@ public final class PacketDecoder {
     }
 
     /**
-     * An IPv4 fragment's fields (apart from {@link #decodeIpv4}, to keep that small enough for the JIT to
-     * inline): {@link DecodeResult#BAD_FRAGMENT} when it would end beyond 65,535 bytes or a fragment
-     * that is not the last carries a length not a multiple of 8; {@link DecodeResult#OK} for a later
-     * fragment, which has no transport header; null for a first fragment, whose transport header is
-     * decoded next.
+     * A fragment's fields, IPv4 or IPv6 (apart from {@link #decodeIpv4}, to keep that small enough for
+     * the JIT to inline): {@link DecodeResult#BAD_FRAGMENT} when it would end beyond 65,535 bytes or a
+     * fragment that is not the last carries a length not a multiple of 8; {@link DecodeResult#OK} for a
+     * later fragment, which has no transport header; null for a first fragment, whose transport header
+     * is decoded next.
      */
-    private static DecodeResult ipv4Fragment(final int fragmentOffset, final boolean more, final int fragmentLength,
+    private static DecodeResult fragmentFields(final int fragmentOffset, final boolean more, final int fragmentLength,
             final DecodedPacket out) {
         if (fragmentOffset + fragmentLength > IP_MAXPACKET) {
             return DecodeResult.BAD_FRAGMENT;
@@ -345,23 +345,14 @@ public final class PacketDecoder {
                     final boolean more = frag.moreFragments();
                     out.fragmentId = frag.identification();
                     if (fragmentOffset != 0 || more) {
-                        final int fragmentLength = ipLength - position - Ipv6FragmentHeaderFlyweight.LENGTH;
-                        if (fragmentOffset + fragmentLength > IP_MAXPACKET) {
-                            return DecodeResult.BAD_FRAGMENT;
+                        final DecodeResult fragment = fragmentFields(fragmentOffset, more,
+                                ipLength - position - Ipv6FragmentHeaderFlyweight.LENGTH, out);
+                        if (fragment == DecodeResult.OK) {
+                            out.protocol = frag.nextHeader(); // a later fragment: its protocol, no header to read
                         }
-                        if (more && (fragmentLength & 7) != 0) {
-                            return DecodeResult.BAD_FRAGMENT;
+                        if (fragment != null) {
+                            return fragment;
                         }
-                        out.written |= DecodedPacket.WROTE_FRAGMENT;
-                        out.fragment = true;
-                        out.fragmentOffset = fragmentOffset;
-                        out.moreFragments = more;
-                        if (fragmentOffset != 0) {
-                            out.protocol = frag.nextHeader();
-                            out.payloadLength = fragmentLength;
-                            return DecodeResult.OK;
-                        }
-                        out.firstFragment = true;
                     }
                     break;
                 }
