@@ -179,7 +179,7 @@ public final class TandemEngine implements AutoCloseable {
                         log, failure, config.queueCount());
                 creatorId = journal.creatorId();
                 if (config.syncInterface() != null) {
-                    journal.feedsPeers(); // the sync thread reads ordinary changes from the journal: no long naps
+                    journal.feedsPeers(); // the recorders also feed the urgent lanes, which the sync thread drains
                 }
             }
             authenticator = keys == null ? null : new FrameAuthenticator(keys, creatorId, config.syncAuthRequire(),

@@ -83,16 +83,14 @@ public final class EngineJournal implements AutoCloseable {
     }
 
     /**
-     * The sync thread reads this node's ordinary changes from the journal (pfsync on): the journal
-     * thread then never takes its long idle park, so those changes reach the peers as soon as before
-     * ({@link JournalAgent#feedsPeers}), and each queue thread's recorder also feeds its urgent lane
-     * ({@link #urgentLanes}), which the sync thread drains. Without it no recorder feeds a lane: no
+     * The sync thread reads this node's ordinary changes from the journal (pfsync on): each queue
+     * thread's recorder then also feeds its urgent lane ({@link #urgentLanes}), which the sync thread
+     * drains. Without it no recorder feeds a lane: no
      * thread would drain it, and once full it would count every record the ring dropped as lost to
      * peers that do not exist. Call before the queue threads start ({@link #recoverInto}).
      */
     public void feedsPeers() {
         peersFed = true;
-        agent.feedsPeers();
     }
 
     /** {@link #feedsPeers} was called: the recorders feed the urgent lanes. */

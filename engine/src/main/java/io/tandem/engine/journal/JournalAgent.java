@@ -3,6 +3,7 @@ package io.tandem.engine.journal;
 import io.tandem.engine.agent.AgentFailure;
 import io.tandem.engine.agent.AgentThreads;
 import java.io.PrintStream;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -18,28 +19,25 @@ import org.agrona.concurrent.IdleStrategy;
  * {@link #onStart} creates the Chronicle appender on that thread and first drains what a previous run
  * left in the ring (in order, so recovery sees every acknowledged change), then counts down
  * {@link #awaitReady}; {@link #close} asks it to stop, and {@link #onClose} drains the ring once more.
- * Idle strategy ({@link ParkUntilWoken}): when a cycle found nothing, the thread parks for up to
- * 1 ms while records keep coming, and for up to {@value #IDLE_PARK_MILLIS} ms once 20 cycles in a row
- * found nothing (every record is already durable in the ring's mapped file, so an ordinary record
- * may wait that long for Chronicle). With pfsync on ({@link #feedsPeers}) the sync thread reads
- * ordinary changes from the journal, and the park stays at 1 ms. A packet thread unparks it at once for a record
- * the sync agent must send at once (sync hints IMMEDIATE or ACK), after which the journal's
- * urgent-append listener (the sync agent's doorbell) is rung, and for ordinary records once a quarter
- * of its ring is waiting ({@link JournalRing#wakeConsumerIfFilling}), so a burst never fills the ring
- * while the thread sleeps. An idle journal thread thus wakes 100 times a second, not 1,000 (it parked
- * 1 ms before: on a 50,000 packets/s run that idle loop was an eighth of the engine's CPU time). Failure policy: append failures are counted by the
+ * Idle strategy ({@link ParkUntilWoken}): when a cycle found nothing, the thread parks for 1 ms, twice,
+ * in case records keep coming (a busy journal drains every millisecond and nobody wakes it), then sleeps
+ * until a record comes: the packet thread that puts ordinary records into a ring wakes it once per duty
+ * cycle ({@link JournalRing#wakeConsumerIfAsleep}), a record the sync agent must send at once (sync hints
+ * IMMEDIATE or ACK) wakes it at once, after which the journal's urgent-append listener (the sync agent's
+ * doorbell) is rung, and a short park ends early once a quarter of a ring waits
+ * ({@link JournalRing#wakeConsumerIfFilling}), so a burst never fills the ring. The sleep ends by itself
+ * only for the disk check, once a second: an idle engine's journal thread wakes once a second, not 100
+ * (10-ms park) or 1,000 times (1-ms park, with pfsync on) as it did. Failure policy: append failures are counted by the
  * writer and the thread carries on; anything else thrown from a duty cycle ends the agent and,
  * through its {@link AgentFailure}, the engine (exit 1): acknowledged changes would otherwise pile up
  * unjournaled.
  */
 public final class JournalAgent implements Agent, AutoCloseable {
     private static final int DRAIN_LIMIT = 1024;
-    static final int IDLE_PARK_MILLIS = 10;
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MILLIS);
-    /** The park while records keep coming: as short as before, so a busy journal never falls behind. */
+    /** The park while records may keep coming: short, so a busy journal never falls behind. */
     private static final long BUSY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** Empty cycles after the last record before the park lengthens to {@link #IDLE_PARK_NANOS}. */
-    private static final int BUSY_PARKS = 20;
+    /** Empty cycles after the last record, each followed by a short park, before the thread sleeps until the next record. */
+    static final int BUSY_PARKS = 2;
     private static final long HEALTH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETENTION_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -52,8 +50,6 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
-    /** pfsync on: the sync thread reads ordinary changes from the journal, so the park stays short. */
-    private volatile boolean feedsPeers;
     private volatile long drainedAtStart;
     private volatile RuntimeException startFailure;
     private JournalWriter writer;
@@ -86,14 +82,16 @@ public final class JournalAgent implements Agent, AutoCloseable {
     }
 
     /**
-     * Parks the journal thread after a cycle that found nothing, 1 ms while records keep coming and up
-     * to {@link #IDLE_PARK_NANOS} once the rings stayed empty for {@link #BUSY_PARKS} cycles, with
-     * every ring told ({@link JournalRing#consumerParked}) so that a filling ring's producer unparks it.
-     * A record offered between the last drain and the park waits for the park's end, or for the
-     * producer's next record; an urgent one unparks regardless (the permit ends the park at once).
+     * After a cycle that found nothing: parks 1 ms for each of the first {@link #BUSY_PARKS} empty cycles
+     * (every ring told, {@link JournalRing#consumerParked}, so that a filling ring's producer unparks it),
+     * then sleeps until a record comes or the disk check is due. Before sleeping it tells every ring
+     * ({@link JournalRing#consumerAsleep}), fences, and looks at the rings once more; a producer publishes,
+     * fences, then looks at the flag ({@link JournalRing#wakeConsumerIfAsleep}), so one of the two always
+     * sees the other and no record waits for the sleep's end. An urgent record's unpark ends either wait
+     * at once (the permit), and so does {@link #close}.
      */
     private final class ParkUntilWoken implements IdleStrategy {
-        /** Empty cycles in a row; the park lengthens after {@link #BUSY_PARKS} of them. */
+        /** Empty cycles in a row, counted up to {@link #BUSY_PARKS}. */
         private int emptyCycles;
 
         @Override
@@ -107,16 +105,31 @@ public final class JournalAgent implements Agent, AutoCloseable {
 
         @Override
         public void idle() {
-            for (int i = 0; i < rings.size(); i++) {
-                rings.get(i).consumerParked(true);
+            if (emptyCycles < BUSY_PARKS) {
+                emptyCycles++;
+                for (int i = 0; i < rings.size(); i++) {
+                    rings.get(i).consumerParked(true);
+                }
+                LockSupport.parkNanos(BUSY_PARK_NANOS);
+                for (int i = 0; i < rings.size(); i++) {
+                    rings.get(i).consumerParked(false);
+                }
+                return;
             }
-            final boolean busy = emptyCycles < BUSY_PARKS;
-            if (busy) {
-                emptyCycles++; // stops counting there: an idle journal parks the long way for good
-            }
-            LockSupport.parkNanos(busy || feedsPeers ? BUSY_PARK_NANOS : IDLE_PARK_NANOS);
             for (int i = 0; i < rings.size(); i++) {
-                rings.get(i).consumerParked(false);
+                rings.get(i).consumerAsleep(true);
+            }
+            VarHandle.fullFence();
+            boolean waiting = !running;
+            for (int i = 0; i < rings.size(); i++) {
+                waiting |= rings.get(i).size() > 0;
+            }
+            if (!waiting) {
+                final long untilHealth = nextHealth - System.nanoTime();
+                LockSupport.parkNanos(Math.min(Math.max(untilHealth, 0), HEALTH_PERIOD_NANOS));
+            }
+            for (int i = 0; i < rings.size(); i++) {
+                rings.get(i).consumerAsleep(false);
             }
         }
 
@@ -129,15 +142,6 @@ public final class JournalAgent implements Agent, AutoCloseable {
         public String alias() {
             return "park-until-woken";
         }
-    }
-
-    /**
-     * The sync thread reads this node's ordinary changes (those not woken for) from the journal: park
-     * 1 ms at most, never the idle {@value #IDLE_PARK_MILLIS} ms, so they reach the peers as soon as
-     * before the long park existed.
-     */
-    public void feedsPeers() {
-        this.feedsPeers = true;
     }
 
     @Override
@@ -228,6 +232,9 @@ public final class JournalAgent implements Agent, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        for (final JournalRing ring : rings) {
+            ring.wakeConsumer(); // out of its sleep now, not at the next disk check
+        }
         try {
             stopped.await(10, TimeUnit.SECONDS);
         } catch (final InterruptedException e) {

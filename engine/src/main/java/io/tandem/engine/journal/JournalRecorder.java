@@ -60,6 +60,8 @@ public final class JournalRecorder implements StateChangeListener {
     private int snapshotCursor = -1;
     private long lastSliceMillis;
     private long epochStartSequence;
+    /** An ordinary record went into the ring since the last {@link #wakeJournal}. */
+    private boolean offeredOrdinary;
 
     /**
      * @param lastSequence the last sequence number in the journal (records continue after it)
@@ -293,6 +295,18 @@ public final class JournalRecorder implements StateChangeListener {
     }
 
     /**
+     * Once per duty cycle, before the packet thread may sleep: when the cycle put ordinary records into
+     * the ring, wakes a journal thread that sleeps until records come ({@link JournalRing#wakeConsumerIfAsleep};
+     * one fence per such cycle, none otherwise). Urgent records wake it on their own, at once.
+     */
+    public void wakeJournal() {
+        if (offeredOrdinary) {
+            offeredOrdinary = false;
+            ring.wakeConsumerIfAsleep();
+        }
+    }
+
+    /**
      * Seals and hands the staging record to the ring; false (counted) when the journal could not take
      * it. A record the sync agent acts on then still reaches it, by the lane ({@link #forPeers}): a
      * journal suspended for lack of disk, or a full ring, must not stop pfsync.
@@ -313,6 +327,7 @@ public final class JournalRecorder implements StateChangeListener {
                 ring.wakeConsumer(); // the sync agent is waiting for this one: no idle park on the way
             } else {
                 ring.wakeConsumerIfFilling();
+                offeredOrdinary = true;
             }
             return true;
         }

@@ -36,6 +36,11 @@ public final class JournalRing implements AutoCloseable {
     private volatile Thread consumerThread;
     /** The consumer is parked or about to park ({@link #consumerParked}); read by the producer. */
     private volatile boolean consumerParked;
+    /**
+     * The consumer is in its long sleep, or about to be ({@link #consumerAsleep}): the first record
+     * wakes it ({@link #wakeConsumerIfAsleep}).
+     */
+    private volatile boolean consumerAsleep;
     /** The fill (bytes) at which a producer wakes a parked consumer: a quarter of the ring. */
     private final int wakeFill;
 
@@ -112,13 +117,38 @@ public final class JournalRing implements AutoCloseable {
 
     /**
      * Producer side, after an ordinary record: wakes a parked journal thread once a quarter of the ring
-     * is waiting, so that a burst does not fill the ring during the thread's idle park. Below that the
+     * is waiting, so that a burst does not fill the ring during the thread's short park. Below that the
      * records wait for the park's end (they are durable in the ring already); the check is one volatile
      * read while the consumer is awake.
      */
     public void wakeConsumerIfFilling() {
         if (consumerParked && ring.size() >= wakeFill) {
             consumerParked = false; // one unpark per park
+            wakeConsumer();
+        }
+    }
+
+    /**
+     * Consumer side: the journal thread is about to sleep until a record comes ({@code true}), or has
+     * woken ({@code false}). Before it sleeps it must see the ring still empty <i>after</i> this store
+     * ({@link #size}): either it sees a record offered meanwhile, or that record's producer sees this
+     * flag in {@link #wakeConsumerIfAsleep} (both sides store, fence, then read — no wake-up is lost).
+     */
+    public void consumerAsleep(final boolean asleep) {
+        this.consumerAsleep = asleep;
+    }
+
+    /**
+     * Producer side, once per duty cycle in which it offered ordinary records, before the packet thread
+     * may itself sleep: wakes a journal thread that sleeps until a record comes. The full fence orders
+     * the records' publication before the read of the flag (the mirror of the consumer's order), so a
+     * record is never left waiting for the end of the consumer's long sleep; it costs one fence per
+     * such cycle, none per record.
+     */
+    public void wakeConsumerIfAsleep() {
+        java.lang.invoke.VarHandle.fullFence();
+        if (consumerAsleep) {
+            consumerAsleep = false; // one unpark per sleep
             wakeConsumer();
         }
     }

@@ -484,6 +484,9 @@ public final class PacketAgent implements Agent {
             }
             decideReceived();
             batcher.flush();
+            if (recorder != null) {
+                recorder.wakeJournal();
+            }
             if (shards != null) {
                 shards.ringPosted();
             }
@@ -523,6 +526,9 @@ public final class PacketAgent implements Agent {
      * wait is the next cycle's receive.
      */
     private void idle(final PacketQueue q) {
+        if (recorder != null) {
+            recorder.wakeJournal(); // this cycle's ordinary records, before this thread may sleep
+        }
         if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
             return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
         }

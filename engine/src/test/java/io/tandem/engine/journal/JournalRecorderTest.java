@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JournalRecorderTest {
     private static final int CREATOR = 0x0c0ffee0;
 
-    private static StateTable table(final int capacity) {
+    static StateTable table(final int capacity) {
         final long[] t = StateTimeouts.defaultSeconds(capacity);
         t[StateTimeouts.ADAPTIVE_START] = 0;
         t[StateTimeouts.ADAPTIVE_END] = 0;

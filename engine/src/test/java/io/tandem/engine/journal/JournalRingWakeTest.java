@@ -14,9 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How the packet thread wakes an idle journal thread ({@link JournalRing#wakeConsumerIfFilling}): not
- * for ordinary records while less than a quarter of the ring waits (they wait for the end of the
- * journal thread's park), at once when a burst passes a quarter, and not while the thread is awake.
+ * How the packet thread wakes an idle journal thread. In a short park ({@link JournalRing#wakeConsumerIfFilling}):
+ * not for ordinary records while less than a quarter of the ring waits (they wait for the end of the
+ * park), at once when a burst passes a quarter, and not while the thread is awake. In its sleep until
+ * the next record ({@link JournalRing#wakeConsumerIfAsleep}, once per duty cycle with records; the
+ * recorder's {@link JournalRecorder#wakeJournal}): at the first record, and only once.
  */
 class JournalRingWakeTest {
     private static final int RING = 1 << 16;
@@ -68,5 +70,90 @@ class JournalRingWakeTest {
         consumer.join(10_000);
         assertFalse(consumer.isAlive());
         assertEquals(offered, ring.size() / perRecord);
+    }
+
+    /**
+     * A journal thread asleep until the next record is woken by the producer's end-of-cycle check after
+     * one record, not by the per-record check of a short park; the check needs a record: a cycle
+     * without one leaves it asleep.
+     */
+    @Test
+    void aSleepingJournalThreadIsWokenByTheFirstRecordsCycle(@TempDir final Path dir) throws Exception {
+        final JournalRing ring = JournalRing.open(dir, RING);
+        final JournalHealth health = new JournalHealth(dir, 0);
+        final JournalRecorder recorder = new JournalRecorder(ring, health, 0x0c0ffee0, 1, 0, 0);
+        final io.tandem.engine.state.StateTable table = JournalRecorderTest.table(64);
+        table.setListener(recorder);
+        final CountDownLatch asleep = new CountDownLatch(1);
+        final CountDownLatch woke = new CountDownLatch(1);
+        final AtomicInteger returns = new AtomicInteger();
+        final Thread consumer = new Thread(() -> {
+            // Sleep as the journal thread does: flag, fence, look again, then wait (here: for a minute).
+            ring.consumerAsleep(true);
+            java.lang.invoke.VarHandle.fullFence();
+            asleep.countDown();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ring.size() == 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(60));
+                returns.incrementAndGet();
+            }
+            ring.consumerAsleep(false);
+            woke.countDown();
+        }, "journal-stand-in");
+        ring.consumer(consumer);
+        consumer.start();
+        assertTrue(asleep.await(10, TimeUnit.SECONDS));
+
+        recorder.wakeJournal(); // a cycle without records
+        Thread.sleep(300);
+        assertEquals(0, returns.get(), "woken by a cycle that offered nothing");
+
+        final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
+        JournalRecorderTest.udp(p, 1, false);
+        table.create(p, 0, io.tandem.engine.state.PfConstants.PF_IN, 0, 1_000_000); // one ordinary record
+        Thread.sleep(300);
+        assertEquals(0, returns.get(), "an ordinary record alone woke it (the check is once per cycle)");
+        assertTrue(ring.size() > 0);
+
+        recorder.wakeJournal();
+        assertTrue(woke.await(10, TimeUnit.SECONDS), "not woken with " + ring.size() + " bytes waiting");
+        consumer.join(10_000);
+        assertFalse(consumer.isAlive());
+        assertEquals(1, returns.get());
+    }
+
+    /** A journal thread that is awake gets no unpark from the end-of-cycle check (no stray permit, no system call). */
+    @Test
+    void anAwakeJournalThreadIsNotUnparked(@TempDir final Path dir) throws Exception {
+        final JournalRing ring = JournalRing.open(dir, RING);
+        final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), 0x0c0ffee0, 1, 0, 0);
+        final io.tandem.engine.state.StateTable table = JournalRecorderTest.table(64);
+        table.setListener(recorder);
+        final CountDownLatch checked = new CountDownLatch(1);
+        final CountDownLatch parking = new CountDownLatch(1);
+        final AtomicInteger returns = new AtomicInteger();
+        final Thread consumer = new Thread(() -> {
+            try {
+                checked.await();
+            } catch (final InterruptedException e) {
+                return;
+            }
+            parking.countDown();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(60)); // returns at once if the check left a permit
+            returns.incrementAndGet();
+        }, "journal-stand-in");
+        ring.consumer(consumer);
+        consumer.start();
+        final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
+        JournalRecorderTest.udp(p, 1, false);
+        table.create(p, 0, io.tandem.engine.state.PfConstants.PF_IN, 0, 1_000_000);
+        recorder.wakeJournal();
+        checked.countDown();
+        assertTrue(parking.await(10, TimeUnit.SECONDS));
+        Thread.sleep(300);
+        assertEquals(0, returns.get(), "the awake thread was unparked");
+        LockSupport.unpark(consumer);
+        consumer.join(10_000);
+        assertEquals(1, returns.get());
     }
 }
