@@ -194,6 +194,11 @@ public final class EngineJournal implements AutoCloseable {
         return directory.path();
     }
 
+    /** Queue thread {@code index}'s in-flight ring (tests). */
+    JournalRing ring(final int index) {
+        return rings.get(index);
+    }
+
     /** The Chronicle Queue (readers such as the sync agent create their own tailers on it). */
     public Journal journal() {
         return journal;

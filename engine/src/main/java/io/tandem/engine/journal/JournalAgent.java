@@ -85,7 +85,8 @@ public final class JournalAgent implements Agent, AutoCloseable {
      * After a cycle that found nothing: parks 1 ms for each of the first {@link #BUSY_PARKS} empty cycles
      * (every ring told, {@link JournalRing#consumerParked}, so that a filling ring's producer unparks it),
      * then sleeps until a record comes or the disk check is due. Before sleeping it tells every ring
-     * ({@link JournalRing#consumerAsleep}), fences, and looks at the rings once more; a producer publishes,
+     * ({@link JournalRing#consumerAsleep}, and {@link JournalRing#consumerParked} too, so that a
+     * ring filling within one producer cycle — a mass kill, a state load — still wakes it), fences, and looks at the rings once more; a producer publishes,
      * fences, then looks at the flag ({@link JournalRing#wakeConsumerIfAsleep}), so one of the two always
      * sees the other and no record waits for the sleep's end. An urgent record's unpark ends either wait
      * at once (the permit), and so does {@link #close}.
@@ -117,6 +118,7 @@ public final class JournalAgent implements Agent, AutoCloseable {
                 return;
             }
             for (int i = 0; i < rings.size(); i++) {
+                rings.get(i).consumerParked(true); // a ring filling within one producer cycle still wakes it
                 rings.get(i).consumerAsleep(true);
             }
             VarHandle.fullFence();
@@ -130,6 +132,7 @@ public final class JournalAgent implements Agent, AutoCloseable {
             }
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerAsleep(false);
+                rings.get(i).consumerParked(false);
             }
         }
 

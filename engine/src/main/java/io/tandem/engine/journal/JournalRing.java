@@ -153,6 +153,15 @@ public final class JournalRing implements AutoCloseable {
         }
     }
 
+    /** The consumer's flags as the producer sees them (tests). */
+    boolean isConsumerParked() {
+        return consumerParked;
+    }
+
+    boolean isConsumerAsleep() {
+        return consumerAsleep;
+    }
+
     /** Bytes waiting; the producer skips optional records (snapshots) when this is high. */
     public int size() {
         return ring.size();

@@ -156,4 +156,30 @@ class JournalRingWakeTest {
         consumer.join(10_000);
         assertEquals(1, returns.get());
     }
+
+    /**
+     * The journal thread itself: idle, it goes to sleep until the next record, and while asleep it is
+     * also parked as far as the producer's quarter-full check goes, so a ring filling within one
+     * producer cycle (a mass kill, a state load) wakes it before the cycle ends.
+     */
+    @Test
+    void anIdleJournalThreadSleepsAndAFillingRingCanStillWakeIt(@TempDir final Path dir) throws Exception {
+        try (EngineJournal journal = EngineJournal.open(dir, "hourly", 10, 60, 0, 1, System.err)) {
+            final JournalRing ring = journal.ring(0);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            boolean sampled = false;
+            boolean parked = false;
+            while (!sampled && System.nanoTime() < deadline) {
+                // A consistent sample: asleep before and after reading the other flag.
+                if (ring.isConsumerAsleep()) {
+                    parked = ring.isConsumerParked();
+                    sampled = ring.isConsumerAsleep();
+                } else {
+                    Thread.sleep(1);
+                }
+            }
+            assertTrue(sampled, "the idle journal thread never went to sleep");
+            assertTrue(parked, "asleep but not parked: a ring filling within one cycle could not wake it");
+        }
+    }
 }
