@@ -11,6 +11,7 @@ import io.tandem.engine.privileges.PrivilegeDrop;
 import io.tandem.engine.privileges.PrivilegeException;
 import io.tandem.nativeio.libc.Interfaces;
 import io.tandem.nativeio.libc.ThreadCapabilities;
+import io.tandem.nativeio.libc.SignalDisposition;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -131,6 +132,16 @@ final class RunCommand implements Callable<Integer> {
         try (engine) {
             // SIGHUP reloads (pfctl -f); before the engine runs it is ignored, not the JVM's exit 129.
             final AtomicReference<ConfigReload> reload = new AtomicReference<>();
+            // Under nohup SIGHUP arrives ignored, and the JVM would then never call the handler: a
+            // reload by SIGHUP would silently do nothing. Set it back to default first, as C daemons do.
+            try {
+                if (SignalDisposition.unignore(SignalDisposition.SIGHUP)) {
+                    log.println("tandem: SIGHUP was ignored by this process (inherited, e.g. from nohup); "
+                            + "it reloads the configuration all the same");
+                }
+            } catch (final RuntimeException | LinkageError e) {
+                log.println("tandem: warning: cannot read SIGHUP's disposition: " + e.getMessage());
+            }
             if (!SignalHandlers.install(() -> {
                 final ConfigReload r = reload.get();
                 if (r == null) {
@@ -139,7 +150,8 @@ final class RunCommand implements Callable<Integer> {
                     r.reload();
                 }
             }, "HUP")) {
-                log.println("tandem: warning: SIGHUP cannot be handled on this JVM; reload with `tandem reload`");
+                log.println("tandem: warning: SIGHUP cannot be handled (ignored by this process, or not on this JVM);"
+                        + " reload with `tandem reload`");
             }
             if (!SignalHandlers.install(engine::requestStop, "TERM", "INT")) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

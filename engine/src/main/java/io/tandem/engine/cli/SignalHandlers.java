@@ -20,7 +20,8 @@ final class SignalHandlers {
     /**
      * Runs {@code action} on a JVM signal thread when any of the named signals arrives.
      *
-     * @return false when signal handling is not available on this JVM
+     * @return false when signal handling is not available on this JVM, or a signal is ignored by the
+     *     process (then the JVM installs no handler for it; see {@code SignalDisposition})
      */
     static boolean install(final Runnable action, final String... signals) {
         try {
@@ -45,11 +46,14 @@ final class SignalHandlers {
             final Object handler = Proxy.newProxyInstance(
                     SignalHandlers.class.getClassLoader(), new Class<?>[] {handlerClass}, invocation);
             final Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+            final Object ignored = handlerClass.getField("SIG_IGN").get(null);
+            boolean installed = true;
             for (final String name : signals) {
                 final Object signal = signalClass.getConstructor(String.class).newInstance(name);
-                handle.invoke(null, signal, handler);
+                // A signal the process ignores: the JVM answers SIG_IGN and installs nothing.
+                installed &= handle.invoke(null, signal, handler) != ignored;
             }
-            return true;
+            return installed;
         } catch (final ReflectiveOperationException | RuntimeException e) {
             return false;
         }

@@ -130,6 +130,40 @@ class ReloadSystemTest {
         assertTrue(out.contains("tandem: reload failed: changed option limit states"), out);
     }
 
+    /**
+     * Started under {@code nohup}, the engine inherits SIGHUP ignored; the JVM alone would then never
+     * call its handler. The engine sets it back to default and says so, and SIGHUP reloads.
+     */
+    @Test
+    void sighupReloadsUnderNohup(@TempDir final Path tmp) throws Exception {
+        final Path conf = tmp.resolve("tandem.conf");
+        write(conf, tmp, "pass all\n");
+        final Path log = tmp.resolve("tandem.log");
+        final Process engine = new ProcessBuilder("ip", "netns", "exec", Lab.FW_A, "nohup", tandem(), "run",
+                "--set", "user none", "-f", conf.toString(), "--queue", Integer.toString(QUEUE))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Lab.waitForText(log, "bound queue " + QUEUE, 30);
+            Lab.waitForText(log, "control " + tmp.resolve("tandem.sock"), 30);
+            assertTrue(Files.readString(log).contains("tandem: SIGHUP was ignored by this process"), Files.readString(log));
+            write(conf, tmp, "set timeout tcp.established 3600\npass all\n");
+            // The handler is installed once the engine runs; until then SIGHUP is logged as ignored.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(log).contains("tandem: reloaded " + conf) && System.nanoTime() < deadline) {
+                assertTrue(Lab.run(10, "kill", "-HUP", Long.toString(engine.pid())).ok());
+                Thread.sleep(500);
+            }
+            assertTrue(Files.readString(log).contains("tandem: reloaded " + conf), Files.readString(log));
+            assertTrue(engine.isAlive(), Files.readString(log));
+        } finally {
+            Lab.run(10, "kill", "-TERM", Long.toString(engine.pid()));
+            if (!engine.waitFor(20, TimeUnit.SECONDS)) {
+                engine.destroyForcibly();
+            }
+        }
+        assertEquals(0, engine.exitValue(), Files.readString(log));
+    }
+
     private static boolean connects(final int port) {
         return Lab.exec(Lab.CLIENT, 20, "nc", "-z", "-w", "2", Lab.SERVER_V4, Integer.toString(port)).ok();
     }

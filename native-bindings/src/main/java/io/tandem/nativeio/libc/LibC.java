@@ -97,4 +97,7 @@ public interface LibC {
 
     /** {@code prctl(2)} with its four optional arguments; per-thread options act on the calling thread. */
     int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    /** sigaction(2): {@code act} and {@code oldAct} point at glibc's {@code struct sigaction} (or are 0). */
+    int sigaction(int signal, @intptr_t long act, @intptr_t long oldAct);
 }
