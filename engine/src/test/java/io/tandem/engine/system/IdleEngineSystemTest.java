@@ -1,0 +1,107 @@
+package io.tandem.engine.system;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An idle cluster node's journal thread wakes for records, not for a timer: two engines with pfsync
+ * (deferral on) carry a few TCP connections, then sit idle; over 5 s the journal thread of each must
+ * wait at most 50 times (its once-a-second disk check and the odd snapshot record: 11 and 15 in the
+ * first runs; the sync thread's reads of the journal do not wake it). Before it slept until a record
+ * came it parked 1 ms at a time with pfsync on: about 5,000 times in 5 s. The packet and sync threads'
+ * counts are printed (each still wakes every 10 ms for its housekeeping: about 500), not asserted.
+ * Counts from /proc/PID/task/TID/status ({@code voluntary_ctxt_switches}), a count, not a time.
+ */
+@Tag("system")
+class IdleEngineSystemTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void needsRoot() {
+        assumeTrue(Lab.isRoot(), "system tests need root");
+        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
+    }
+
+    @AfterEach
+    void labDown() {
+        Lab.lab("down", "--kill");
+    }
+
+    @Test
+    void anIdleNodesJournalThreadWakesForRecordsNotForATimer() throws Exception {
+        Lab.lab("up", "--queue", "340", "--layout", "split");
+        Lab.run(5, "chmod", "755", tmp.toString());
+        try (Lab lab = new Lab()) {
+            final String rules = "block all\npass proto tcp from 198.18.1.0/24 to port 5202\n";
+            final ClusterNode a = new ClusterNode(lab, tmp, "A", 340, "set sync peer \"198.18.3.2\"\n" + rules);
+            final ClusterNode b = new ClusterNode(lab, tmp, "B", 340, "set sync peer \"198.18.3.1\"\n" + rules);
+            a.start();
+            b.start();
+            lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5202 >/dev/null; done");
+            Thread.sleep(500);
+            for (int i = 0; i < 5; i++) {
+                assertTrue(Lab.exec(Lab.CLIENT, 20, "nc", "-z", "-w", "2", Lab.SERVER_V4, "5202").ok(),
+                        "connect " + i + " through the split path");
+            }
+            Thread.sleep(2000); // the connections' records are journaled and synced; then nothing happens
+            final Map<String, Long> beforeA = switches(a.pid());
+            final Map<String, Long> beforeB = switches(b.pid());
+            Thread.sleep(5000);
+            final Map<String, Long> afterA = switches(a.pid());
+            final Map<String, Long> afterB = switches(b.pid());
+            final String counts = "fwA " + delta(beforeA, afterA) + "; fwB " + delta(beforeB, afterB);
+            System.out.println("idle cluster, thread waits in 5 s: " + counts);
+            for (final Map<String, Long> d : java.util.List.of(delta(beforeA, afterA), delta(beforeB, afterB))) {
+                assertTrue(d.containsKey("tandem-journal"), counts);
+                assertTrue(d.get("tandem-journal") <= 50, "the idle journal thread woke on a timer: " + counts);
+            }
+            a.stop();
+            b.stop();
+        }
+    }
+
+    /** Per thread name (tandem-*), voluntary context switches (waits) so far. */
+    private static Map<String, Long> switches(final long pid) throws Exception {
+        final Map<String, Long> out = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (final Path task : (Iterable<Path>) tasks::iterator) {
+                final String name;
+                final String status;
+                try {
+                    name = Files.readString(task.resolve("comm")).trim();
+                    status = Files.readString(task.resolve("status"));
+                } catch (final java.io.IOException gone) {
+                    continue; // a thread that ended meanwhile
+                }
+                if (!name.startsWith("tandem-")) {
+                    continue;
+                }
+                long n = 0;
+                for (final String line : status.split("\n")) {
+                    if (line.startsWith("voluntary_ctxt_switches:")) { // each one a wait: a wake-up follows
+                        n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+                out.merge(name, n, Long::sum);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Long> delta(final Map<String, Long> before, final Map<String, Long> after) {
+        final Map<String, Long> d = new TreeMap<>();
+        after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
+        return d;
+    }
+}
