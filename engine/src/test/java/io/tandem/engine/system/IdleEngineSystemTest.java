@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An idle cluster node's journal thread wakes for records, not for a timer: two engines with pfsync
  * (deferral on) carry a few TCP connections, then sit idle; over 5 s the journal thread of each must
- * wait at most 50 times (its once-a-second disk check and the odd snapshot record: 11 and 15 in the
- * first runs; the sync thread's reads of the journal do not wake it). Before it slept until a record
+ * wait at most 50 times (its once-a-second disk check and the odd record, each wake-up followed by two
+ * 1-ms parks, so three waits: 11 to 20 in the first runs; the sync thread's reads of the journal do
+ * not wake it). Before it slept until a record
  * came it parked 1 ms at a time with pfsync on: about 5,000 times in 5 s. The packet and sync threads'
  * counts are printed (each still wakes every 10 ms for its housekeeping: about 500), not asserted.
  * Counts from /proc/PID/task/TID/status ({@code voluntary_ctxt_switches}), a count, not a time.
