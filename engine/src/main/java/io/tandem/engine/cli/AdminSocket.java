@@ -21,7 +21,7 @@ import java.util.List;
 /**
  * The client side of the engine's admin socket, shared by the commands that ask a running engine
  * ({@code tandem states}, {@code tandem sync}): finds the socket (--socket, the {@code set control}
- * of -f FILE, or the default), sends one request line and collects the answer lines up to
+ * of -f CONFIG, or the default: {@link AdminSocketOptions}), sends one request line and collects the answer lines up to
  * {@code end N}. Errors are printed as one line each; null means "failed, exit code set". An
  * answer is checked before it is handed on: every line a JSON object, and {@code end N} counting
  * them; an {@code error} line or a malformed answer is a failure (exit 1), never an exception.

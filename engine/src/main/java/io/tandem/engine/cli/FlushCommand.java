@@ -1,9 +1,8 @@
 package io.tandem.engine.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -17,11 +16,8 @@ import picocli.CommandLine.Spec;
             "Exit status: 0 done; 1 the engine refused or cannot be reached; 2 bad command line.",
             "Example: tandem flush states --socket /run/tandem/tandem.sock"})
 final class FlushCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
-    private Path file;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Parameters(arity = "1", paramLabel = "states", description = "What to flush: `states`.")
     private String what;
@@ -31,7 +27,7 @@ final class FlushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), socket, file,
+        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), engine,
                 "flush " + what);
     }
 }

@@ -1,10 +1,9 @@
 package io.tandem.engine.cli;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -22,11 +21,8 @@ import picocli.CommandLine.Spec;
             "cannot be reached; 2 bad command line.",
             "Examples: tandem kill host 10.0.0.0/24 192.0.2.10    tandem kill label \"web servers\""})
 final class KillCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
-    private Path file;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Parameters(arity = "2..*", paramLabel = "WHAT", description = "host A [B] | id ID[/CREATORID] | rule N | label TEXT")
     private List<String> what;
@@ -36,7 +32,7 @@ final class KillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), socket, file,
+        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), engine,
                 "kill " + String.join(" ", what));
     }
 }

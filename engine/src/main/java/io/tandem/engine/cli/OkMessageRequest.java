@@ -15,15 +15,15 @@ final class OkMessageRequest {
     private OkMessageRequest() {
     }
 
-    static int run(final PrintWriter out, final PrintWriter err, final Path socket, final Path file, final String request) {
-        return run(out, err, socket, file, request, null);
+    static int run(final PrintWriter out, final PrintWriter err, final AdminSocketOptions options, final String request) {
+        return run(out, err, options, request, null);
     }
 
-    /** As {@link #run(PrintWriter, PrintWriter, Path, Path, String)}, the request followed by {@code body}. */
-    static int run(final PrintWriter out, final PrintWriter err, final Path socket, final Path file, final String request,
+    /** As {@link #run(PrintWriter, PrintWriter, AdminSocketOptions, String)}, the request followed by {@code body}. */
+    static int run(final PrintWriter out, final PrintWriter err, final AdminSocketOptions options, final String request,
             final java.io.InputStream body) {
         final AdminSocket admin = new AdminSocket();
-        final Path path = admin.path(socket, file, err);
+        final Path path = options.resolve(admin, err);
         final List<String> lines = path == null ? null : body == null ? admin.request(path, request, err)
                 : admin.request(path, request, body, err);
         if (lines == null) {

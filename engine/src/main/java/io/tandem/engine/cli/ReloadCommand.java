@@ -1,9 +1,8 @@
 package io.tandem.engine.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /**
@@ -20,17 +19,14 @@ import picocli.CommandLine.Spec;
             "when the new configuration is in force, 1 when it was refused or the engine cannot be reached.",
             "Sending SIGHUP to the engine (`systemctl reload tandem`) does the same; its answer goes to the log."})
 final class ReloadCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
-    private Path file;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Spec
     private picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), socket, file, "reload");
+        return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), engine, "reload");
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -22,17 +23,14 @@ import picocli.CommandLine.Spec;
             + " outbound), each peer's state in the same order,"
             + " sequence windows and window scaling, age, time to expiry, packets and bytes each way, the rule"
             + " that created it, and its pfsync identity (id, creatorid).",
-            "The engine is reached through its admin socket: --socket, or the `set control` of -f FILE,"
+            "The engine is reached through its admin socket: --socket, or the `set control` of -f CONFIG,"
             + " or the default /run/tandem/tandem.sock.",
             "`tandem states dump FILE` writes a consistent snapshot of the table; `tandem states load FILE` puts"
             + " exported states into the running engine (see their --help).",
             "Exit status: 0 listed; 1 the engine cannot be reached or its answer is malformed; 2 bad command line."})
 final class StatesCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
-    private Path file;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Option(names = "--json", description = "Print a JSON array, one object per state (fields named as in pfsync_state).")
     private boolean json;
@@ -45,7 +43,7 @@ final class StatesCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         final AdminSocket admin = new AdminSocket();
-        final Path path = admin.path(socket, file, err);
+        final Path path = engine.resolve(admin, err);
         final List<String> lines = path == null ? null : admin.request(path, "states", err);
         if (lines == null) {
             return admin.exitCode();

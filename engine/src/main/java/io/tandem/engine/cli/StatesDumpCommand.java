@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -37,11 +38,8 @@ import picocli.CommandLine.Spec;
             "Examples: tandem states dump /root/states.jsonl",
             "          tandem states dump - | ssh new-fw tandem states load -"})
 final class StatesDumpCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "CONFIG", description = "Read the socket path from this configuration.")
-    private Path config;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Option(names = "--force", description = "Replace FILE if it exists.")
     private boolean force;
@@ -58,7 +56,7 @@ final class StatesDumpCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final AdminSocket admin = new AdminSocket();
         if ("-".equals(target)) {
-            final Path path = admin.path(socket, config, err);
+            final Path path = engine.resolve(admin, err);
             if (path == null || !admin.stream(path, "states dump", null, out::println, err)) {
                 out.flush();
                 return path == null ? admin.exitCode() : TandemMain.EXIT_FAILURE;
@@ -71,7 +69,7 @@ final class StatesDumpCommand implements Callable<Integer> {
             err.println("tandem: " + target + " exists; use --force to replace it");
             return TandemMain.EXIT_USAGE;
         }
-        final Path path = admin.path(socket, config, err);
+        final Path path = engine.resolve(admin, err);
         if (path == null) {
             return admin.exitCode();
         }

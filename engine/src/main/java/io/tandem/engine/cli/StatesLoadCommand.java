@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -27,11 +27,8 @@ import picocli.CommandLine.Spec;
             "Examples: tandem states load /root/states.jsonl",
             "          ssh old-fw tandem states dump - | tandem states load -"})
 final class StatesLoadCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "CONFIG", description = "Read the socket path from this configuration.")
-    private Path config;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The states to load, or - for standard input.")
     private String source;
@@ -43,7 +40,7 @@ final class StatesLoadCommand implements Callable<Integer> {
     public Integer call() {
         final String name = source.replaceAll("[\\p{Cntrl}\\s]", "?");
         try (InputStream in = "-".equals(source) ? System.in : Files.newInputStream(Path.of(source))) {
-            return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), socket, config,
+            return OkMessageRequest.run(spec.commandLine().getOut(), spec.commandLine().getErr(), engine,
                     "states load " + name, in);
         } catch (final IOException e) {
             spec.commandLine().getErr().println("tandem: cannot read " + source + ": " + e.getMessage());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -21,15 +22,12 @@ import picocli.CommandLine.Spec;
             + " address, creatorids seen in their records, frames, time since the last frame); FreeBSD's pfsync"
             + " statistics under the names `netstat -s -p pfsync` uses on a FreeBSD peer, with records in and out"
             + " per action; and what the packet thread did with the peers' messages.",
-            "The engine is reached through its admin socket: --socket, or the `set control` of -f FILE,"
+            "The engine is reached through its admin socket: --socket, or the `set control` of -f CONFIG,"
             + " or the default /run/tandem/tandem.sock. Exit status 1 when the engine cannot be reached or runs"
             + " without sync."})
 final class SyncCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the socket path from this configuration.")
-    private Path file;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "The engine's admin socket.")
-    private Path socket;
+    @Mixin
+    private AdminSocketOptions engine;
 
     @Option(names = "--json", description = "Print the status as one JSON object.")
     private boolean json;
@@ -42,7 +40,7 @@ final class SyncCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         final AdminSocket admin = new AdminSocket();
-        final Path path = admin.path(socket, file, err);
+        final Path path = engine.resolve(admin, err);
         final List<String> lines = path == null ? null : admin.request(path, "sync", err);
         if (lines == null) {
             return admin.exitCode();
