@@ -126,10 +126,19 @@ final class ClusterNode {
         return total;
     }
 
+    /** {@code tandem ARGS --socket SOCKET}: an admin command against this node, at most 60 s. */
+    Lab.Result admin(final String... args) {
+        final String[] cmd = new String[args.length + 3];
+        cmd[0] = Lab.root().resolve("scripts/tandem").toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        cmd[args.length + 1] = "--socket";
+        cmd[args.length + 2] = socket.toString();
+        return Lab.run(60, cmd);
+    }
+
     /** {@code tandem sync --json}. */
     Map<String, Object> sync() throws Exception {
-        final Lab.Result r = Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "sync", "--socket",
-                socket.toString(), "--json");
+        final Lab.Result r = admin("sync", "--json");
         if (!r.ok()) {
             throw new java.io.IOException("tandem sync: " + r.output());
         }
@@ -138,8 +147,7 @@ final class ClusterNode {
 
     /** {@code tandem sync}, as an operator reads it. */
     String syncText() {
-        return Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "sync", "--socket", socket.toString())
-                .output();
+        return admin("sync").output();
     }
 
     /** The states whose destination port is {@code port} ({@code tandem states --json}). */

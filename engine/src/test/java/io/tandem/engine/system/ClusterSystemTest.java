@@ -3,7 +3,6 @@ package io.tandem.engine.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tandem.engine.tools.JsonReader;
 import java.nio.file.Files;
@@ -11,9 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one multicast sync segment. Captures of the sync link go to engine/target/sync-captures/.
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class ClusterSystemTest {
     private static final int QUEUE = 259;
     private static final Path CAPTURES = Lab.root().resolve("engine/target/sync-captures");
@@ -39,17 +38,6 @@ class ClusterSystemTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     private ClusterNode[] pair(final Lab lab, final String extra) throws Exception {
         Lab.run(5, "chmod", "755", tmp.toString());

@@ -2,7 +2,6 @@ package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A flapping peer (issue #14, "lossy and flapping sync"): on the split layout (client via fwA, server
@@ -29,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tables hold the same identities. While fwB is down its NFQUEUE rule has no listener and the kernel
  * drops what crosses it (no {@code --queue-bypass}): the connections ride that out by retransmission.
  */
+@ExtendWith(LabPerTest.class)
 class FlappingPeerSystemTest {
     private static final int QUEUE = 265;
     private static final int HELD = 4;
@@ -41,17 +40,6 @@ class FlappingPeerSystemTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     /** Three kills, 30 s: in scripts/test. */
     @Test

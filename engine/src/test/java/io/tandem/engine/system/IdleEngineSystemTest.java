@@ -1,17 +1,15 @@
 package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An idle cluster node's journal thread wakes for records, not for a timer: two engines with pfsync
@@ -24,20 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Counts from /proc/PID/task/TID/status ({@code voluntary_ctxt_switches}), a count, not a time.
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class IdleEngineSystemTest {
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     @Test
     void anIdleNodesJournalThreadWakesForRecordsNotForATimer() throws Exception {

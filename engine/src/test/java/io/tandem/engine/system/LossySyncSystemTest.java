@@ -2,16 +2,13 @@ package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * pfsync over a lossy sync link (issue #14, "lossy and flapping sync"): both firewalls drop a share
@@ -26,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the answer arrives there; at 30% loss some fail (the client's SYN retry comes after the two-second
  * {@code nc} timeout here), so only the 10% run requires nearly all of them.
  */
+@ExtendWith(LabPerTest.class)
 class LossySyncSystemTest {
     private static final int QUEUE = 262;
     private static final String RULES = String.join("\n",
@@ -34,17 +32,6 @@ class LossySyncSystemTest {
             "pass proto { icmp icmp6 }",
             "pass proto tcp from 198.18.1.0/24 to port { 5201 5203 }",
             "");
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     /** In scripts/test (tag system). */
     @Test

@@ -2,17 +2,15 @@ package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The product's promise with several queues on each firewall: the split path (client via fwA, server
@@ -25,23 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * the client's side only, a reply passes fwB only if fwB's owning thread holds the state fwA made.
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class MultiQueueClusterSystemTest {
     private static final String QUEUES = "330:331";
     private static final int ADDRESSES = 4;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     @Test
     void theSplitPathWorksWithTwoQueuesOnEachFirewall() throws Exception {

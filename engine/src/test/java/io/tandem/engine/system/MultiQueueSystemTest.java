@@ -10,11 +10,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two queues on one firewall, as an operator runs them: {@code iptables -j NFQUEUE --queue-balance
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one state, and {@code tandem states} lists each once.
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class MultiQueueSystemTest {
     private static final String QUEUES = "320:321";
     private static final int ADDRESSES = 8;
@@ -92,17 +92,6 @@ class MultiQueueSystemTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     @Test
     void everyFlowIsDecidedAgainstOneTableWhicheverQueueItsPacketsArriveOn() throws Exception {

@@ -2,15 +2,12 @@ package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code tandem kill} and {@code tandem flush states} on a two-firewall cluster, as pfctl -k and
@@ -22,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * DEL_C re-imported it. Removed states now leave a tombstone ({@code sync.RemovedStates}).
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class StateCommandsSystemTest {
     private static final int QUEUE = 264;
     private static final String RULES = String.join("\n",
@@ -33,26 +31,6 @@ class StateCommandsSystemTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
-
-    private static Lab.Result tandem(final ClusterNode n, final String... args) {
-        final String[] cmd = new String[args.length + 3];
-        cmd[0] = Lab.root().resolve("scripts/tandem").toString();
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        cmd[args.length + 1] = "--socket";
-        cmd[args.length + 2] = n.socket.toString();
-        return Lab.run(30, cmd);
-    }
 
     private static void hold(final Lab lab, final int connections) throws Exception {
         for (int i = 0; i < connections; i++) {
@@ -74,15 +52,15 @@ class StateCommandsSystemTest {
             ClusterNode.waitFor(() -> a.states(5203).size() == 3 && b.states(5203).size() == 3, 15,
                     "three connections' states on both firewalls");
 
-            final Lab.Result bad = tandem(a, "kill", "host", "198.18.1.300");
+            final Lab.Result bad = a.admin("kill", "host", "198.18.1.300");
             assertEquals(1, bad.exit(), bad.output());
             assertTrue(bad.output().contains("is not an IPv4 address"), bad.output());
-            final Lab.Result none = tandem(a, "kill", "host", "203.0.113.0/24");
+            final Lab.Result none = a.admin("kill", "host", "203.0.113.0/24");
             assertEquals(0, none.exit(), none.output());
             assertTrue(none.output().contains("0 states removed"), none.output());
             assertEquals(3, a.states(5203).size(), "nothing removed");
 
-            final Lab.Result kill = tandem(a, "kill", "host", "198.18.1.0/24", Lab.SERVER_V4);
+            final Lab.Result kill = a.admin("kill", "host", "198.18.1.0/24", Lab.SERVER_V4);
             assertEquals(0, kill.exit(), kill.output());
             assertTrue(kill.output().contains("3 states removed"), kill.output());
             assertEquals(0, a.states(5203).size(), "gone on fwA");
@@ -91,7 +69,7 @@ class StateCommandsSystemTest {
             hold(lab, 2);
             ClusterNode.waitFor(() -> a.states(5203).size() == 2 && b.states(5203).size() == 2, 15,
                     "two new connections' states on both firewalls");
-            final Lab.Result flush = tandem(b, "flush", "states");
+            final Lab.Result flush = b.admin("flush", "states");
             assertEquals(0, flush.exit(), flush.output());
             assertTrue(b.states(-1).isEmpty(), "fwB's table is empty");
             ClusterNode.waitFor(() -> a.states(5203).isEmpty(), 10, "fwB's flush reached fwA");

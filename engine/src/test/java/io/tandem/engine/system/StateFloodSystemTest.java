@@ -2,16 +2,14 @@ package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A state flood (issue #14): a two-firewall cluster with {@code set limit states 2000} is offered ten
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * flows. fwB receives every admitted state by pfsync and drains too.
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class StateFloodSystemTest {
     private static final int QUEUE = 267;
     private static final int LIMIT = 2000;
@@ -41,17 +40,6 @@ class StateFloodSystemTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
 
     @Test
     void tenTimesTheLimitInNewFlowsPerSecondLeavesEstablishedFlowsPassing() throws Exception {

@@ -2,7 +2,6 @@ package io.tandem.engine.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tandem.engine.tools.JsonReader;
 import java.nio.file.Files;
@@ -12,11 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Moving a state table and flushing it cluster-wide, on a two-firewall cluster (split paths):
@@ -33,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dtandem.test.excludedGroups= -Dtest=StateTransferSystemTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Tag("system")
+@ExtendWith(LabPerTest.class)
 class StateTransferSystemTest {
     private static final int QUEUE = 269;
     private static final String RULES = String.join("\n",
@@ -44,26 +43,6 @@ class StateTransferSystemTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void needsRoot() {
-        assumeTrue(Lab.isRoot(), "system tests need root");
-        assertTrue(Files.exists(Lab.root().resolve("engine/target/tandem.jar")), "build the jar first");
-    }
-
-    @AfterEach
-    void labDown() {
-        Lab.lab("down", "--kill");
-    }
-
-    private static Lab.Result tandem(final ClusterNode n, final String... args) {
-        final String[] cmd = new String[args.length + 3];
-        cmd[0] = Lab.root().resolve("scripts/tandem").toString();
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        cmd[args.length + 1] = "--socket";
-        cmd[args.length + 2] = n.socket.toString();
-        return Lab.run(60, cmd);
-    }
 
     private static void hold(final Lab lab, final int connections) throws Exception {
         for (int i = 0; i < connections; i++) {
@@ -114,17 +93,17 @@ class StateTransferSystemTest {
             final Set<String> before = identities(a.states(5203));
 
             final Path file = tmp.resolve("fwA-states.jsonl");
-            final Lab.Result dump = tandem(a, "states", "dump", file.toString());
+            final Lab.Result dump = a.admin("states", "dump", file.toString());
             assertEquals(0, dump.exit(), dump.output());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
             assertEquals(before, identitiesInFile(file), "the dump holds fwA's states");
-            final Lab.Result again = tandem(a, "states", "dump", file.toString());
+            final Lab.Result again = a.admin("states", "dump", file.toString());
             assertEquals(2, again.exit(), "an existing FILE is refused without --force: " + again.output());
 
             // Replace fwA: stop it, empty fwB (the peer would otherwise hand everything back by bulk
             // update), and start a fresh engine in fwA's place with a journal of its own.
             assertEquals(0, a.stop(), a.logText());
-            final Lab.Result flushB = tandem(b, "flush", "states");
+            final Lab.Result flushB = b.admin("flush", "states");
             assertEquals(0, flushB.exit(), flushB.output());
             assertTrue(b.states(5203).isEmpty(), "fwB emptied");
             final Path freshDir = Files.createDirectory(tmp.resolve("fresh"));
@@ -132,20 +111,20 @@ class StateTransferSystemTest {
                     "set sync peer \"198.18.3.2\"\n" + RULES).start();
             assertTrue(fresh.states(5203).isEmpty(), "a fresh engine starts empty");
 
-            final Lab.Result load = tandem(fresh, "states", "load", file.toString());
+            final Lab.Result load = fresh.admin("states", "load", file.toString());
             assertEquals(0, load.exit(), load.output());
             assertTrue(load.output().contains(before.size() + " states loaded"), load.output());
             assertEquals(before, identities(fresh.states(5203)), "the same states, with the same identities");
             ClusterNode.waitFor(() -> identities(b.states(5203)).equals(before), 15,
                     "the loaded states announced to fwB (INS)");
 
-            final Lab.Result twice = tandem(fresh, "states", "load", file.toString());
+            final Lab.Result twice = fresh.admin("states", "load", file.toString());
             assertEquals(1, twice.exit(), twice.output());
             assertTrue(twice.output().contains("collision_id"), "a second load collides, never merges: "
                     + twice.output());
             assertEquals(before, identities(fresh.states(5203)));
 
-            final Lab.Result kill = tandem(fresh, "kill", "label", "held");
+            final Lab.Result kill = fresh.admin("kill", "label", "held");
             assertEquals(0, kill.exit(), kill.output());
             assertTrue(kill.output().contains(before.size() + " states removed"), kill.output());
             ClusterNode.waitFor(() -> b.states(5203).isEmpty(), 10, "the kill by label reached fwB");
@@ -164,7 +143,7 @@ class StateTransferSystemTest {
             hold(lab, 3);
             ClusterNode.waitFor(() -> a.states(5203).size() == 3 && b.states(5203).size() == 3, 15,
                     "three connections' states on both firewalls");
-            final Lab.Result flush = tandem(a, "flush", "states");
+            final Lab.Result flush = a.admin("flush", "states");
             assertEquals(0, flush.exit(), flush.output());
             assertTrue(flush.output().contains("CLR sent for creator"), flush.output());
             assertTrue(a.states(-1).isEmpty(), "fwA's table is empty");
