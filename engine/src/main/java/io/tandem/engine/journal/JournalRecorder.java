@@ -117,7 +117,7 @@ public final class JournalRecorder implements StateChangeListener {
         commit();
     }
 
-    /** An INSERT carrying sync hints (a peer's state imported with PFSTATE_ACK asks for an INS_ACK). */
+    /** An INSERT carrying sync hints ({@link SyncHints}). */
     public void onInsert(final StateTable table, final int slot, final int syncHints) {
         state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
         record.syncHints(syncHints);
@@ -314,12 +314,12 @@ public final class JournalRecorder implements StateChangeListener {
     private boolean commit() {
         final boolean suspended = health.suspended();
         record.sequence(sequence + threads).seal(crc);
-        final boolean urgent = (record.syncHints() & (SyncHints.IMMEDIATE | SyncHints.ACK)) != 0;
+        final boolean urgent = (record.syncHints() & SyncHints.IMMEDIATE) != 0;
         // The lane gets its copy first, so the sync agent never reads the record from the journal before
         // the lane (it skips, by sequence number, what the lane gave it). A lane copy uses up its
         // sequence number even if the ring then drops the record.
         final boolean laned = !suspended && urgent && lane != null && record.type() == JournalRecordType.INSERT.code()
-                && ((record.syncHints() & SyncHints.ACK) != 0 || (record.stateFlags() & PfConstants.PFSTATE_ACK) != 0)
+                && (record.stateFlags() & PfConstants.PFSTATE_ACK) != 0
                 && lane.offer(stagingBuffer, 0);
         if (!suspended && ring.offer(stagingBuffer, 0)) {
             sequence += threads;
@@ -346,7 +346,7 @@ public final class JournalRecorder implements StateChangeListener {
 
     /**
      * True for a record the sync agent sends something for: a local change, our answer to a peer
-     * (REPLY), a peer's state to acknowledge (ACK), a request or a repeated deletion. Peers' changes
+     * (REPLY), a request or a repeated deletion. Peers' changes
      * (never echoed) and snapshot records are not.
      */
     private boolean forPeers() {
@@ -358,6 +358,6 @@ public final class JournalRecorder implements StateChangeListener {
                 && type != JournalRecordType.DELETE.code() && type != JournalRecordType.CLEAR.code()) {
             return false;
         }
-        return record.originKind() == ORIGIN_RULE || (record.syncHints() & (SyncHints.REPLY | SyncHints.ACK)) != 0;
+        return record.originKind() == ORIGIN_RULE || (record.syncHints() & SyncHints.REPLY) != 0;
     }
 }

@@ -83,8 +83,7 @@ public final class JournalWriter implements AutoCloseable {
             return false;
         }
         health.countWritten();
-        if ((record.syncHints() & (io.tandem.engine.state.SyncHints.IMMEDIATE | io.tandem.engine.state.SyncHints.ACK))
-                != 0) {
+        if ((record.syncHints() & io.tandem.engine.state.SyncHints.IMMEDIATE) != 0) {
             urgent = true;
         }
         final int type = record.type();

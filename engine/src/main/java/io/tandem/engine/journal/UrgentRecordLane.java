@@ -9,9 +9,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 /**
  * The records a deferred first packet waits for, handed from the packet thread straight to the sync
  * agent as well as through the journal: the INSERT of a state whose first packet is held (its INS goes
- * out at once) and the INSERT of a peer's state that asked for an acknowledgement (INS_ACK goes out at
- * once). A held packet waits one sync round trip, and the journal's path (ring → journal thread →
- * Chronicle Queue → tailer) would add two thread wake-ups at each end.
+ * out at once). A held packet waits one sync round trip, and the journal's path (ring → journal thread →
+ * Chronicle Queue → tailer) would add two thread wake-ups. (The peer's INS_ACK does not wait for a
+ * record: its sync thread answers on arrival, {@code sync.FrameIngress}.)
  *
  * <p>Theory of operation. The {@link JournalRecorder} copies such a record, after sealing it with its
  * journal sequence number, into this single-producer single-consumer ring and rings the consumer's

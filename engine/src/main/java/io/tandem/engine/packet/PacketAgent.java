@@ -63,7 +63,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * miss (a forwarded packet crosses it {@code in} on its input interface and {@code out} on its
  * output interface), state creation for {@code keep state} rules. A packet that fails to decode gets
  * the configured malformed policy (default drop) and is counted under its {@link DecodeResult}
- * reason. Every duty cycle also runs a slice of the expiry sweep (sized so that the whole table is
+ * reason. With pfsync, the peers' messages are applied a bounded number per cycle, except that
+ * before deciding what a receive (or another queue's hand-off) brought, the thread applies every
+ * peer's INS its sync thread has already answered with INS_ACK ({@link PeerInbox#applyAcknowledged}):
+ * a reply to the packet that peer held finds the state. Every duty cycle also runs a slice of the expiry sweep (sized so that the whole table is
  * examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
  * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
  * threads never touch the state table.
@@ -474,6 +477,9 @@ public final class PacketAgent implements Agent {
             if (waiting) {
                 now = System.currentTimeMillis(); // the receive may have waited up to IDLE_POLL_MILLIS
             }
+            if (inbox != null) {
+                inbox.applyAcknowledged(); // peers' INS we already acknowledged: in the table before their replies
+            }
             final long start = System.nanoTime();
             for (int i = 0; i < received; i++) {
                 final boolean truncated = q.truncated(i);
@@ -668,6 +674,9 @@ public final class PacketAgent implements Agent {
     private int decideHandedOff(final DecodedPacket p, final int hook, final int indev,
             final int outdev, final long bytes, final long packetId, final int receiver) {
         counters.increment(PacketCounter.HANDOFF_DECIDED);
+        if (inbox != null) {
+            inbox.applyAcknowledged(); // as for a packet received here: the hand-off came after its INS_ACK
+        }
         final int verdict = filter.decide(p, hook, indev, outdev, bytes, now);
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), packetId, receiver, System.nanoTime());

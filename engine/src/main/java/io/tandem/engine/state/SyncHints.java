@@ -15,8 +15,8 @@ public final class SyncHints {
     public static final int FULL = 0x02;
     /** Send even though the change came from a peer: our version answers a stale update or a request. */
     public static final int REPLY = 0x04;
-    /** A peer's INS carried PFSTATE_ACK (its first packet is deferred): answer with INS_ACK at once. */
-    public static final int ACK = 0x08;
+    // 0x08 was ACK: a peer's INS asked for INS_ACK, which the sync agent sent when it read the record. Journals
+    // written before 2026-12-05 may carry it; the sync thread now answers the INS when it arrives (FrameIngress).
 
     private SyncHints() {
     }

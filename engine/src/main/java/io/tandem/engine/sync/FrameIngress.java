@@ -2,6 +2,7 @@ package io.tandem.engine.sync;
 
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.sync.auth.AuthResult;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
 import io.tandem.engine.sync.wire.PfsyncClrFlyweight;
@@ -26,13 +27,22 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@code badauth}, before a single record is read), then the decoder (version, lengths, sections,
  * records). {@link #acceptFrame6} does the same for an IPv6 payload (FreeBSD's {@code pfsync6_input}).
  * Each valid record becomes a message: full states (INS, UPD) and UPD_C, DEL_C, CLR and single-state
- * UPD_REQ go to the inbox; an INS_ACK naming one of our states goes to the inbox's acknowledgement
+ * UPD_REQ go to the inbox; an INS with PFSTATE_ACK (the peer holds its first packet) is answered with
+ * INS_ACK ({@link Acknowledger}) as soon as it is in the inbox, the inbox's thread applying it before it
+ * decides any packet received afterwards ({@link PeerInbox#applyAcknowledged}) — where FreeBSD answers
+ * after importing the state, which here would cost two more hand-offs between threads; an INS_ACK naming one of our states goes to the inbox's acknowledgement
  * lane (another node's is counted and left alone); UPD_REQ 0/0 starts a bulk update
  * ({@link BulkUpdateSender}); BUS goes to the {@link BulkRequester}. Owner: the sync thread. Memory
  * bound: one 256-byte staging record. Failure policy: every bad frame or record is counted under
  * FreeBSD's pfsyncstats names and skipped; nothing a peer sends throws.
  */
 final class FrameIngress {
+    /** Queues INS_ACK(id, creatorid) for the peers, to go out at once (the sync agent's outbox). */
+    @FunctionalInterface
+    interface Acknowledger {
+        void acknowledge(long id, int creatorId);
+    }
+
     /** Offset of {@code len} (u16, big-endian) in the pfsync header. */
     private static final int PFSYNC_LEN_OFFSET = 2;
 
@@ -45,6 +55,7 @@ final class FrameIngress {
     private final BulkRequester requester;
     private final BulkUpdateSender bulk;
     private final int ownCreatorId;
+    private final Acknowledger acknowledger;
     private final UnsafeBuffer inboundBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
     private final JournalRecordFlyweight inbound = new JournalRecordFlyweight().wrap(inboundBuffer, 0);
     private final Receiver receiver = new Receiver();
@@ -56,7 +67,7 @@ final class FrameIngress {
 
     FrameIngress(final PfsyncStats stats, final SyncPeers peers, final PfsyncStateMapping mapping,
             final PeerInboxes inbox, final FrameAuthenticator auth, final BulkRequester requester,
-            final BulkUpdateSender bulk, final int ownCreatorId) {
+            final BulkUpdateSender bulk, final int ownCreatorId, final Acknowledger acknowledger) {
         this.stats = stats;
         this.peers = peers;
         this.decoder = new PfsyncFrameDecoder(stats);
@@ -66,6 +77,7 @@ final class FrameIngress {
         this.requester = requester;
         this.bulk = bulk;
         this.ownCreatorId = ownCreatorId;
+        this.acknowledger = acknowledger;
     }
 
     /** The sync interface's index: frames that arrive elsewhere are {@code badif}. */
@@ -170,7 +182,13 @@ final class FrameIngress {
                     || action == PfsyncConstants.ACT_INS_1500;
             peers.creator(s.creatorid());
             mapping.fromState(insert, s, now, inbound);
-            inbox.offer(PeerInbox.STATE, inboundBuffer, 0);
+            if (insert && (s.stateFlags() & PfConstants.PFSTATE_ACK) != 0) {
+                if (inbox.offerAcknowledged(inboundBuffer, 0)) {
+                    acknowledger.acknowledge(inbound.id(), inbound.creatorId());
+                }
+            } else {
+                inbox.offer(PeerInbox.STATE, inboundBuffer, 0);
+            }
             requester.onState(now);
         }
 

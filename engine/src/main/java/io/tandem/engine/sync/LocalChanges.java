@@ -24,7 +24,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Changes that came from a peer are never echoed, except those the packet thread marked
  * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision). A local
  * CLEAR (a flush) goes out at once as a CLR of the creator it names, after everything queued before it.
- * {@link SyncHints#ACK} queues an INS_ACK; a SYNC_DELETE record queues DEL_C again for a state a peer
+ * (INS_ACKs do not come from records: {@link FrameIngress} answers a peer's INS on arrival.) A SYNC_DELETE record queues DEL_C again for a state a peer
  * still reports after we removed it; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
  * from the lane are remembered by journal sequence number and skipped when the journal brings them.
@@ -173,11 +173,6 @@ final class LocalChanges {
                 outbox.offerDelete(r.id(), r.creatorId(), now);
             }
             return;
-        }
-        if ((hints & SyncHints.ACK) != 0 && type == JournalRecordType.INSERT.code()
-                && !outbox.offerInsAck(r.id(), r.creatorId(), now)) {
-            outbox.flush(now, sender);
-            outbox.offerInsAck(r.id(), r.creatorId(), now);
         }
         if (type == JournalRecordType.CLEAR.code()) {
             if (local && r.creatorId() != 0) {

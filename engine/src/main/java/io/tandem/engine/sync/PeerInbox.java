@@ -60,6 +60,13 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *       since we asked are reconciled with the sender, a bounded slice per duty cycle
  *       ({@link #reconcileStep}).</li>
  * </ul>
+ * A peer's INS that asks for an acknowledgement (PFSTATE_ACK: its first packet is held there) is
+ * {@link #offerAcknowledged offered acknowledged}: the sync thread answers it with INS_ACK as soon as
+ * the message is in the ring, before this thread has imported it. What makes that answer true is
+ * {@link #applyAcknowledged}: before deciding a packet it received (or another queue handed it), the
+ * packet thread applies every message up to the last acknowledged one, whatever its per-cycle limit.
+ * The peer's reply to the released packet is sent after our INS_ACK left, so it is received here
+ * after that INS was in the ring, and is decided after the state is in the table.
  * Every change is journaled with the peer as its origin, so the sync agent does not echo it — only
  * records marked {@link SyncHints#REPLY} go back out. Failure policy: a full ring drops the message
  * and counts it (an acknowledgement lost this way leaves its packet to the deferral timeout);
@@ -131,6 +138,9 @@ public final class PeerInbox {
     // Counters: dropped and acksDropped are written by the sync thread; the rest by the packet thread.
     private volatile long dropped;
     private volatile long acksDropped;
+    /** Ring position just past the last message the sync thread acknowledged to a peer (sync thread writes). */
+    private volatile long acknowledgedThrough;
+    private long acknowledgedApplied;
     private long imported;
     private long merged;
     private long deleted;
@@ -160,6 +170,45 @@ public final class PeerInbox {
         }
         dropped++;
         return false;
+    }
+
+    /**
+     * Sync thread: hands over a message the sync thread will acknowledge to the peer before this
+     * inbox's thread applies it (a peer's INS with PFSTATE_ACK); the packet thread then applies it
+     * before deciding any packet it receives afterwards ({@link #applyAcknowledged}). False (counted,
+     * and not to be acknowledged) when the ring is full.
+     */
+    public boolean offerAcknowledged(final int kind, final UnsafeBuffer source, final int offset) {
+        if (!offer(kind, source, offset)) {
+            return false;
+        }
+        acknowledgedThrough = ring.producerPosition(); // volatile: published after the message itself
+        return true;
+    }
+
+    /**
+     * Packet thread, after {@link #drain} in the same duty cycle and before deciding packets received
+     * (or handed over) since: applies every message up to and including the last one the sync thread
+     * acknowledged, beyond the cycle's limit if need be (at most the ring's content). Two volatile reads
+     * when there is nothing to apply.
+     *
+     * @return messages applied
+     */
+    public int applyAcknowledged() {
+        final long through = acknowledgedThrough;
+        if (table == null || ring.consumerPosition() >= through) {
+            return 0;
+        }
+        int applied = 0;
+        while (ring.consumerPosition() < through) {
+            final int n = ring.read(handler, 1); // one at a time: stop at the acknowledged one
+            if (n == 0) {
+                break; // cannot happen: the acknowledged messages were published before the position
+            }
+            applied += n;
+        }
+        acknowledgedApplied += applied;
+        return applied;
     }
 
     /**
@@ -416,7 +465,7 @@ public final class PeerInbox {
         policy.markPeerUpdate(slot, now);
         imported++;
         if (recorder != null) {
-            recorder.onInsert(table, slot, (record.syncHints() & SyncHints.ACK) != 0 ? SyncHints.ACK : 0);
+            recorder.onInsert(table, slot, 0); // an INS_ACK it asked for went out when it arrived (FrameIngress)
         }
         if (gaveWay) {
             policy.mergeFromPeer(slot, ours, swapped, now);
@@ -579,6 +628,11 @@ public final class PeerInbox {
     /** Acknowledgements lost to a full acknowledgement ring (their packets wait for the timeout). */
     public long acksDropped() {
         return acksDropped;
+    }
+
+    /** Messages applied ahead of the per-cycle limit because the sync thread had acknowledged them. */
+    public long acknowledgedApplied() {
+        return acknowledgedApplied;
     }
 
     public long imported() {

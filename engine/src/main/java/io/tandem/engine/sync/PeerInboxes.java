@@ -99,12 +99,7 @@ public final class PeerInboxes {
         }
         record.wrap(source, offset);
         switch (kind) {
-            case PeerInbox.STATE -> {
-                final int owner = FlowOwner.of(record.af(), record.proto(), record.srcHi(), record.srcLo(),
-                        record.dstHi(), record.dstLo(), record.srcPort(), record.dstPort(), threads);
-                learn(record.creatorId(), record.id(), owner);
-                post(owner, kind, source, offset);
-            }
+            case PeerInbox.STATE -> post(stateOwner(source, offset), kind, source, offset);
             case PeerInbox.COMPRESSED, PeerInbox.DELETE, PeerInbox.REQUEST -> {
                 final int t = threadOf(record.creatorId(), record.id());
                 if (t >= 0) {
@@ -123,6 +118,31 @@ public final class PeerInboxes {
                 }
             }
         }
+    }
+
+    /**
+     * Sync thread: a peer's INS that asks for INS_ACK, to the thread that will hold its state, marked so
+     * that thread applies it before deciding any packet received afterwards
+     * ({@link PeerInbox#offerAcknowledged}).
+     *
+     * @return true when the message is in that thread's inbox: the caller may acknowledge it now
+     */
+    public boolean offerAcknowledged(final UnsafeBuffer source, final int offset) {
+        final int owner = stateOwner(source, offset);
+        offered[owner] = true;
+        return inboxes[owner].offerAcknowledged(PeerInbox.STATE, source, offset);
+    }
+
+    /** The thread that holds (or will hold) the state of a full record, learned for its identity. */
+    private int stateOwner(final UnsafeBuffer source, final int offset) {
+        if (threads == 1) {
+            return 0;
+        }
+        record.wrap(source, offset);
+        final int owner = FlowOwner.of(record.af(), record.proto(), record.srcHi(), record.srcLo(), record.dstHi(),
+                record.dstLo(), record.srcPort(), record.dstPort(), threads);
+        learn(record.creatorId(), record.id(), owner);
+        return owner;
     }
 
     /** Sync thread: a peer acknowledged one of our states (INS_ACK): to the thread that holds it. */

@@ -137,7 +137,7 @@ final class PfsyncStateMapping {
         return proto == PfsyncConstants.IPPROTO_ICMP || proto == PfsyncConstants.IPPROTO_ICMPV6;
     }
 
-    /** A peer's full state (INS or UPD, any format) as an inbox record; PFSTATE_ACK becomes {@link SyncHints#ACK}. */
+    /** A peer's full state (INS or UPD, any format) as an inbox record. */
     void fromState(final boolean insert, final PfsyncStateRecord s, final long now, final JournalRecordFlyweight out) {
         final int af = PfsyncConstants.linuxAf(s.af());
         final int srcSlot = initiatorSlot(s.direction());
@@ -156,7 +156,6 @@ final class PfsyncStateMapping {
         out.creationMillis(now - s.creation() * 1000)
                 .expireAtMillis(s.expire() == 0 ? 0 : now + s.expire() * 1000)
                 .counters(s.packets(0), s.packets(1), s.bytes(0), s.bytes(1))
-                .syncHints((s.stateFlags() & PfConstants.PFSTATE_ACK) != 0 ? SyncHints.ACK : 0)
                 .seal(crc);
     }
 

@@ -119,7 +119,8 @@ public final class SyncAgent implements Agent, AutoCloseable {
         this.bulk = new BulkUpdateSender(bulkMailboxes, encoder, outbox, mapping, settings.creatorId,
                 settings.bulkFramesPerSecond);
         this.requester = new BulkRequester(encoder, log);
-        this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId);
+        this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId,
+                this::acknowledge);
         this.changes = new LocalChanges(outbox, settings.creatorId);
         this.status = new SyncStatus(this);
         SyncCounters.register(counters, this, inbox);
@@ -346,8 +347,19 @@ public final class SyncAgent implements Agent, AutoCloseable {
         }
         if (n > 0) {
             inbox.wake(); // the packet thread may be waiting for a packet; peers' messages are here
+            if (outbox.due(now, settings.flushDelayMillis)) {
+                outbox.flush(now, sender); // INS_ACKs: a peer holds a packet for each
+            }
         }
         return n;
+    }
+
+    /** A peer's INS asked for INS_ACK and is in the inbox ({@link FrameIngress}): queued to go out at once. */
+    private void acknowledge(final long id, final int creatorId) {
+        if (!outbox.offerInsAck(id, creatorId, now)) {
+            outbox.flush(now, sender);
+            outbox.offerInsAck(id, creatorId, now);
+        }
     }
 
     /**

@@ -15,6 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.agrona.concurrent.UnsafeBuffer;
+import io.tandem.engine.journal.JournalRecorder;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.agent.AgentThreads;
 import io.tandem.engine.assembly.TandemEngine;
 import io.tandem.engine.config.ConfigException;
@@ -46,6 +50,7 @@ import org.junit.jupiter.api.Test;
  */
 class PacketAgentDutyCycleTest {
     private static final int QUEUE = 7;
+    private static final int PEER = 0x22222222;
     private static final int ACCEPT = VerdictBatcher.ACCEPT;
     private static final int DROP = VerdictBatcher.DROP;
     private static final String RULES = String.join("\n", "block all", "pass proto udp to port 53", "");
@@ -311,6 +316,42 @@ class PacketAgentDutyCycleTest {
         assertEquals(1, held.released(DeferredVerdicts.Release.SHUTDOWN));
         assertEquals(1, queue.closes());
         assertEquals(0, queue.sendsAfterClose(), "every verdict went out before the queue closed");
+    }
+
+    /**
+     * The other half of answering a peer's INS on arrival (FrameIngress): the sync thread put the INS
+     * in the inbox behind more messages than a cycle applies, and acknowledged it; the peer then released
+     * its packet, and the reply (server → client, which no rule here passes) is received in this cycle.
+     * It must be decided after the INS is in the table. Without {@code applyAcknowledged} it is dropped.
+     */
+    @Test
+    void aReplyReceivedAfterThePeersInsWasAcknowledgedFindsItsState() {
+        final PeerInbox inbox = new PeerInbox();
+        final PacketAgent a = agent().peerInbox(inbox);
+        a.onStart();
+        assertEquals(0, a.doWork(), "an empty cycle: the inbox is attached to the table");
+        final UnsafeBuffer staging = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        final JournalRecordFlyweight m = new JournalRecordFlyweight().wrap(staging, 0);
+        for (int i = 0; i < 300; i++) { // more than a cycle applies: DEL_C of states nobody holds
+            m.clear().type(JournalRecordType.DELETE.code()).originKind(JournalRecorder.ORIGIN_PEER).creatorId(PEER)
+                    .id(1000 + i);
+            assertTrue(inbox.offer(PeerInbox.DELETE, staging, 0));
+        }
+        m.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
+                .creatorId(PEER).id(5).af(2).proto(17).direction(0).timeoutClass(8)
+                .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(1001, 53).rule(-1)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
+                .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
+        assertTrue(inbox.offerAcknowledged(PeerInbox.STATE, staging, 0));
+        queue.offer(NfqMessages.packet(QUEUE, 1, FORWARD, WAN, LAN,
+                PacketBuilder.ipv4(S4, C4).udp(53, 1001).payload(20).build()));
+
+        assertEquals(1, a.doWork());
+        assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE), "the reply passed by the peer's state");
+        assertEquals(1, count(PacketCounter.STATE_MATCH_PASS));
+        assertEquals(300 - 256 + 1, inbox.acknowledgedApplied(), "the rest of the DEL_Cs, then the INS");
+        assertTrue(a.states().findById(PEER, 5) >= 0);
+        a.onClose();
     }
 
     @Test

@@ -16,8 +16,12 @@ import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.decode.PacketBuilder;
 import io.tandem.engine.decode.PacketDecoder;
+import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
+import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.shard.FlowOwner;
 import io.tandem.engine.shard.QueueShards;
+import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.verdict.VerdictBatcher;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 class PacketAgentShardsTest {
     private static final int[] QUEUES = {7, 8};
+    private static final int PEER = 0x22222222;
     private static final String RULES = String.join("\n", "block all", "pass proto udp to port 53", "");
 
     private final List<InMemoryPacketQueue> queues = new ArrayList<>();
@@ -81,6 +86,53 @@ class PacketAgentShardsTest {
     @Test
     void batchedVerdictsNeverCoverAPacketStillOutWithItsOwner() throws Exception {
         runFlows(true);
+    }
+
+    /**
+     * A peer's INS the sync thread acknowledged sits in the owner's inbox behind more messages than a
+     * cycle applies, and the reply it announced arrives on the other queue, which hands it over: the
+     * owner applies the INS before deciding the hand-off, so the reply passes by the peer's state.
+     */
+    @Test
+    void aHandedOverReplyIsDecidedAfterThePeersAcknowledgedIns() throws Exception {
+        int sport = 20_000;
+        while (owner(sport) != 1) {
+            sport++;
+        }
+        try (QueueShards shards = new QueueShards(2)) {
+            final List<PacketAgent> agents = agents(shards, false);
+            final List<PeerInbox> inboxes = List.of(new PeerInbox(), new PeerInbox());
+            for (int i = 0; i < 2; i++) {
+                agents.get(i).peerInbox(inboxes.get(i)).onStart();
+                agents.get(i).doWork(); // attaches the inbox to the table
+            }
+            final UnsafeBuffer staging = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+            final JournalRecordFlyweight m = new JournalRecordFlyweight().wrap(staging, 0);
+            for (int i = 0; i < 300; i++) {
+                m.clear().type(JournalRecordType.DELETE.code()).originKind(JournalRecorder.ORIGIN_PEER)
+                        .creatorId(PEER).id(1000 + i);
+                assertTrue(inboxes.get(1).offer(PeerInbox.DELETE, staging, 0));
+            }
+            m.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
+                    .creatorId(PEER).id(5).af(2).proto(17).direction(0).timeoutClass(8)
+                    .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(sport, 53).rule(-1)
+                    .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
+                    .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
+            assertTrue(inboxes.get(1).offerAcknowledged(PeerInbox.STATE, staging, 0));
+            queues.get(0).offer(reply(QUEUES[0], 1, sport));
+
+            drive(agents, List.of(Map.of(1L, VerdictBatcher.ACCEPT), Map.of()));
+            assertEquals(1, counters.get(1).get(PacketCounter.HANDOFF_DECIDED), "decided by its owner");
+            assertEquals(1, counters.get(1).get(PacketCounter.STATE_MATCH_PASS), "by the peer's state");
+            agents.forEach(PacketAgent::onClose);
+        }
+    }
+
+    private static int owner(final int sport) {
+        final byte[] bytes = PacketBuilder.ipv4(C4, S4).udp(sport, 53).payload(20).build();
+        final DecodedPacket p = new DecodedPacket();
+        new PacketDecoder().decode(new UnsafeBuffer(bytes), 0, bytes.length, bytes.length, 0x0800, p);
+        return FlowOwner.of(p, 2);
     }
 
     private void runFlows(final boolean batchVerdicts) throws Exception {

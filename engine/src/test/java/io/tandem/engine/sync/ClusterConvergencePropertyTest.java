@@ -77,7 +77,9 @@ class ClusterConvergencePropertyTest {
             final BulkUpdateSender bulk = new BulkUpdateSender(java.util.List.of(new StateSnapshotMailbox()), encoder, outbox, mapping,
                     creator, 1000);
             ingress = new FrameIngress(stats, new SyncPeers(), mapping, PeerInboxes.of(inbox), null,
-                    new BulkRequester(encoder, QUIET), bulk, creator);
+                    new BulkRequester(encoder, QUIET), bulk, creator, (id, c) -> {
+                        throw new AssertionError("no node in this model holds a first packet");
+                    });
             this.encoderRef = encoder;
         }
 

@@ -1,5 +1,6 @@
 package io.tandem.engine.sync;
 
+import io.tandem.engine.state.PfConstants;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,11 +58,14 @@ class FrameIngressTest {
             new SyncOutbox(ownEncoder, 1400, mapping), mapping, OWN, 5000);
     private final StateTable table = new StateTable(64, 4, false, true, StateTimeouts.defaults(64), OWN, 0,
             new StateCounters());
+    /** The INS_ACKs this node queued, "creatorid/id". */
+    private final List<String> acknowledged = new ArrayList<>();
     /** Lengths of the frames this node sent in answer (a bulk update's first frame). */
     private final List<Integer> sent = new ArrayList<>();
 
     private FrameIngress ingress(final FrameAuthenticator auth) {
-        final FrameIngress in = new FrameIngress(stats, peers, mapping, PeerInboxes.of(inbox), auth, requester, bulk, OWN);
+        final FrameIngress in = new FrameIngress(stats, peers, mapping, PeerInboxes.of(inbox), auth, requester, bulk, OWN,
+                (id, creator) -> acknowledged.add(Long.toHexString(creator & 0xFFFF_FFFFL) + "/" + id));
         in.syncInterface(SYNC_IF);
         return in;
     }
@@ -482,6 +486,46 @@ class FrameIngressTest {
         assertEquals(PEER, table.creatorId(table.nextLive(0)));
         assertEquals(7, table.id(table.nextLive(0)));
         assertEquals(1, requester.statesReceived());
+    }
+
+    /**
+     * A peer's INS with PFSTATE_ACK (its first packet is held) is answered with INS_ACK as soon as it is
+     * in the inbox, marked for the packet thread to apply before it decides what it receives next; an
+     * INS without the flag, or an UPD with it, is not answered.
+     */
+    @Test
+    void anInsThatAsksForAnAckIsAnsweredOnArrivalAndMarkedForThePacketThread() {
+        final FrameIngress in = ingress(null);
+        final PfsyncStateValues held = udpState(7);
+        held.stateFlags = PfConstants.PFSTATE_ACK;
+        final PfsyncStateValues updated = udpState(8);
+        updated.stateFlags = PfConstants.PFSTATE_ACK;
+        receive(in, ipv4(pfsync(e -> {
+            e.beginSection(PfsyncConstants.ACT_INS_1400).appendState1400(held);
+            e.appendState1400(udpState(9));
+            e.beginSection(PfsyncConstants.ACT_UPD_1400).appendState1400(updated);
+        })));
+        assertEquals(List.of("22222222/7"), acknowledged);
+        assertEquals(0, inbox.drain(table, null, NOW, 0));
+        assertEquals(1, inbox.applyAcknowledged(), "the acknowledged INS, ahead of the others");
+        assertTrue(table.findById(PEER, 7) >= 0);
+        assertEquals(2, drain(), "the others in their turn");
+    }
+
+    @Test
+    void anInsThatFindsTheInboxFullIsNotAcknowledged() {
+        final FrameIngress in = ingress(null);
+        final PfsyncStateValues held = udpState(7);
+        held.stateFlags = PfConstants.PFSTATE_ACK;
+        final byte[] frame = ipv4(pfsync(e -> e.beginSection(PfsyncConstants.ACT_INS_1400).appendState1400(held)));
+        final UnsafeBuffer filler = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        while (inbox.offer(PeerInbox.DELETE, filler, 0)) {
+            // fill the ring
+        }
+        final long dropped = inbox.dropped();
+        receive(in, frame);
+        assertEquals(dropped + 1, inbox.dropped(), "the INS was dropped and counted");
+        assertEquals(List.of(), acknowledged, "so the peer is not told we hold it: its packet waits for the timeout");
     }
 
     @Test

@@ -84,14 +84,49 @@ class PeerInboxTest {
     }
 
     @Test
-    void aPeersStateIsImportedAndItsAckAnswered() {
+    void aPeersStateIsImportedAndJournaledAsThePeersChange() {
         udpState(PEER, 5, 1000, 2, 2);
-        message.syncHints(SyncHints.ACK);
         offer(PeerInbox.STATE);
         assertEquals(1, table.size());
         assertEquals(1, inbox.imported());
-        assertEquals(List.of("insert " + SyncHints.ACK + " 1"), journaled());
+        assertEquals(List.of("insert 0 1"), journaled(), "no hint: nothing for the sync agent to send");
         assertTrue(table.findById(PEER, 5) >= 0);
+    }
+
+    /**
+     * The promise behind answering a peer's INS on arrival: the packet thread applies every message up
+     * to the last acknowledged one before it decides the packets it received since, whatever the
+     * cycle's limit — here the acknowledged INS sits behind 10 messages and the cycle takes 2.
+     */
+    @Test
+    void anAcknowledgedInsertIsAppliedBeforeThePacketsReceivedAfterItBeyondTheCycleLimit() {
+        for (int i = 0; i < 10; i++) {
+            udpState(PEER, 100 + i, 2000 + i, 2, 2);
+            assertTrue(inbox.offer(PeerInbox.STATE, staging, 0));
+        }
+        udpState(PEER, 5, 1000, 1, 0);
+        assertTrue(inbox.offerAcknowledged(PeerInbox.STATE, staging, 0));
+        udpState(PEER, 200, 3000, 2, 2);
+        assertTrue(inbox.offer(PeerInbox.STATE, staging, 0)); // after the acknowledged one: may wait
+
+        assertEquals(2, inbox.drain(table, recorder, NOW, 2));
+        assertTrue(table.findById(PEER, 5) < 0, "not yet: behind the cycle's limit");
+        assertEquals(9, inbox.applyAcknowledged(), "the 8 before it, and itself");
+        assertTrue(table.findById(PEER, 5) >= 0, "in the table before any packet received after the INS_ACK");
+        assertTrue(table.findById(PEER, 200) < 0, "a message after the acknowledged one keeps its place");
+        assertEquals(9, inbox.acknowledgedApplied());
+        assertEquals(0, inbox.applyAcknowledged(), "nothing more owed");
+        assertEquals(1, inbox.drain(table, recorder, NOW, 100));
+        assertEquals(12, inbox.imported());
+    }
+
+    @Test
+    void withoutAnAcknowledgedMessageNothingIsAppliedAheadOfTheCycle() {
+        udpState(PEER, 5, 1000, 1, 0);
+        assertTrue(inbox.offer(PeerInbox.STATE, staging, 0));
+        assertEquals(0, inbox.drain(table, recorder, NOW, 0));
+        assertEquals(0, inbox.applyAcknowledged());
+        assertTrue(table.findById(PEER, 5) < 0);
     }
 
     @Test
