@@ -7,6 +7,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.UrgentRecordLane;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.SyncHints;
 import java.util.function.IntConsumer;
 import org.agrona.MutableDirectBuffer;
@@ -68,6 +69,8 @@ final class LocalChanges {
     private int[] laneHead = new int[1];
     private int[] laneCount = new int[1];
     private int currentLane;
+    /** The lanes {@link #readLanes} was last given. */
+    private java.util.List<UrgentRecordLane> lanes = java.util.List.of();
     private long now;
     private IntConsumer sender;
 
@@ -80,6 +83,7 @@ final class LocalChanges {
     int readLanes(final java.util.List<UrgentRecordLane> lanes, final long nowMillis, final IntConsumer frameSender) {
         this.now = nowMillis;
         this.sender = frameSender;
+        this.lanes = lanes;
         if (lanes.size() != laneHead.length && !lanes.isEmpty()) {
             laneSequences = new long[lanes.size()][LANE_SEQUENCES]; // once, at the first call
             laneHead = new int[lanes.size()];
@@ -104,13 +108,29 @@ final class LocalChanges {
                 continue;
             }
             n++;
-            final JournalRecordFlyweight r = reader.record();
-            if (takenFromLane(r.sequence())) {
-                continue;
-            }
-            accept(r, nowMillis, frameSender);
+            fromJournal(reader.record(), nowMillis, frameSender);
         }
         return n;
+    }
+
+    /**
+     * One journal record: skipped when its copy came by the lane, else accepted. A record with a lane
+     * copy can reach the journal reader before that copy reaches {@link #readLanes} (the packet thread
+     * put it in the lane, then the journal thread wrote it, both between this loop's lane read and its
+     * journal read): such a record — the INSERT of a held first packet — makes the lanes be read again
+     * before it is judged, so its INS goes out once.
+     */
+    void fromJournal(final JournalRecordFlyweight r, final long nowMillis, final IntConsumer frameSender) {
+        final long sequence = r.sequence();
+        if (takenFromLane(sequence)) {
+            return;
+        }
+        if (!lanes.isEmpty() && r.type() == JournalRecordType.INSERT.code()
+                && (r.stateFlags() & PfConstants.PFSTATE_ACK) != 0
+                && readLanes(lanes, nowMillis, frameSender) > 0 && takenFromLane(sequence)) {
+            return;
+        }
+        accept(r, nowMillis, frameSender);
     }
 
     private void onLaneRecord(final int type, final MutableDirectBuffer buffer, final int index, final int length) {

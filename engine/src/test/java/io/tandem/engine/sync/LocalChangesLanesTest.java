@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.UrgentRecordLane;
+import io.tandem.engine.state.PfConstants;
+import io.tandem.engine.state.SyncHints;
 import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
 import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -24,8 +26,37 @@ class LocalChangesLanesTest {
     private static final int C = 0x0A0B0C0D;
     private static final long NOW = 1_700_000_000_000L;
 
-    private final LocalChanges changes = new LocalChanges(
-            new SyncOutbox(new PfsyncFrameEncoder(1500), 1301, new PfsyncStateMapping()), C);
+    private final SyncOutbox outbox = new SyncOutbox(new PfsyncFrameEncoder(1500), 1301, new PfsyncStateMapping());
+    private final LocalChanges changes = new LocalChanges(outbox, C);
+
+    /** The INSERT of a state whose first packet is held (PFSTATE_ACK, sent at once), journal sequence {@code sequence}. */
+    private static UnsafeBuffer heldInsert(final long sequence) {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        new JournalRecordFlyweight().wrap(b, 0).clear().type(JournalRecordType.INSERT.code()).creatorId(C)
+                .id(sequence).sequence(sequence).wallTimeMillis(NOW).af(2).proto(17)
+                .stateFlags(PfConstants.PFSTATE_ACK).syncHints(SyncHints.IMMEDIATE);
+        return b;
+    }
+
+    /**
+     * The packet thread put a held packet's INSERT into its lane, then the journal thread wrote it, both
+     * after the sync loop read the lanes: the journal reader meets the record first. It must read the
+     * lanes again rather than send the INS now and once more when the lane copy comes (a second INS,
+     * which a peer answers with a second INS_ACK).
+     */
+    @Test
+    void aHeldInsertTheJournalBringsBeforeItsLaneCopyIsSentOnce() {
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        assertEquals(0, changes.readLanes(List.of(lane), NOW, l -> { }), "the loop read the empty lane");
+        assertTrue(lane.offer(heldInsert(5), 0));
+        changes.fromJournal(new JournalRecordFlyweight().wrap(heldInsert(5), 0), NOW, l -> { });
+        assertFalse(outbox.isEmpty(), "its INS is queued");
+        final int[] frames = {0};
+        outbox.flush(NOW, l -> frames[0]++);
+        assertEquals(1, frames[0]);
+        assertEquals(0, changes.readLanes(List.of(lane), NOW, l -> { }), "the lane copy was taken already");
+        assertTrue(outbox.isEmpty(), "no second INS");
+    }
 
     private static void offer(final UrgentRecordLane lane, final long sequence) {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
