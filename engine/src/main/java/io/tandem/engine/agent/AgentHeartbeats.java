@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Proof of life of the engine's agents: one counter per agent that its thread advances at every duty
  * cycle, idle ones included, so that a watcher can tell a quiet engine (an idle packet thread still
- * cycles at least every {@code IDLE_POLL_MILLIS}) from a hung one (a thread stuck inside a cycle, or
+ * cycles at least once a second, {@code PacketAgent.DEEP_IDLE_MILLIS}) from a hung one (a thread stuck inside a cycle, or
  * ended). The packet counters cannot tell: {@code DUTY_CYCLES} counts only cycles that received work.
  *
  * <p>Theory of operation. {@link AgentThreads#start} registers a {@link Beat} for every agent it starts

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * is added to their cycle, no clock is read there. The reader (the scrape thread) remembers, per beat, the count
  * it saw last and when it changed: a count that moved since the previous read is fresh; a count unchanged for
  * longer than {@link #STALL_SECONDS} is a stall, so the resolution is the scrape interval (every agent cycles at
- * least every few milliseconds when idle). Owner: any reader thread, serialised by a lock per beat. Memory: two
+ * least once a second when idle). Owner: any reader thread, serialised by a lock per beat. Memory: two
  * longs per agent. Life cycle: {@link #register} once the agents are started (the beats of agents started later
  * are not listed). Failure policy: none needed; it only reads.
  */

@@ -48,13 +48,18 @@ import org.agrona.concurrent.UnsafeBuffer;
  * packets), decodes each packet, then decides them in order — with a large table, after prefetching
  * their state lookups so that the cache misses overlap ({@link ReceivedBatch}) — and ends with one
  * {@code send} of all the cycle's verdicts. When nothing is queued it flushes and waits for at most
- * {@link #IDLE_POLL_MILLIS} ms, which also bounds how long {@link #stop()} takes. That wait is part
+ * {@link #IDLE_POLL_MILLIS} ms while its table holds states (their expiry slices, trailing reports and
+ * snapshot slices are due). That wait is part
  * of the duty cycle rather than an Agrona {@code IdleStrategy} (the runner's is a no-op): with sync on
  * or several queues it is a {@code poll(2)} on the queue socket and the doorbell, woken by a packet, a
  * peer's message or another queue thread, and bounded by the next held packet's timeout, which no
- * IdleStrategy can express; otherwise only a packet can wake the thread, and the next cycle's receive
+ * IdleStrategy can express; otherwise the next cycle's receive
  * waits itself ({@code recvmmsg} with {@code MSG_WAITFORONE}, limited by {@code SO_RCVTIMEO}): one
- * system call per wake-up instead of two. With {@code set busy-poll USEC} the thread does not wait
+ * system call per wake-up instead of two. A thread whose table is empty and that has had nothing to do
+ * for {@link #DEEP_IDLE_AFTER_NANOS} waits on the socket and the doorbell for up to
+ * {@link #DEEP_IDLE_MILLIS} (the watchdog's heartbeat): its mailboxes (reload, state commands, listings,
+ * dumps, loads) and {@link #stop()} ring the doorbell, so an idle engine wakes for a packet or a request,
+ * not for a timer. With {@code set busy-poll USEC} the thread does not wait
  * until USEC have passed since it last handled a packet (or a peer's message, or another queue's
  * hand-off): it polls, cycle after cycle, so that a packet arriving meanwhile is taken without the
  * wake-up of a sleeping thread (tens of microseconds on a virtual machine), and keeps its CPU busy.
@@ -91,8 +96,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * before the thread ends.
  */
 public final class PacketAgent implements Agent {
-    /** Longest wait for a packet before the loop looks at its stop flag again. */
+    /** Longest wait for a packet while the table holds states (their expiry, reports and snapshots are due). */
     public static final int IDLE_POLL_MILLIS = 10;
+    /**
+     * Longest wait of an idle thread whose table is empty: nothing is due but the heartbeat the systemd
+     * watchdog reads ({@link io.tandem.engine.agent.AgentLiveness#STALL_SECONDS}); a packet, a peer's
+     * message, another queue's hand-off, a request in a mailbox or {@link #stop()} ends it at once.
+     */
+    public static final int DEEP_IDLE_MILLIS = 1000;
+    /** How long a thread with an empty table must have had nothing to do before it waits that long. */
+    static final long DEEP_IDLE_AFTER_NANOS = 100_000_000L;
     /** Most state slots one duty cycle's expiry slice examines. */
     private static final int MAX_EXPIRE_BUDGET = 8192;
     private static final int MIN_EXPIRE_BUDGET = 16;
@@ -131,7 +144,9 @@ public final class PacketAgent implements Agent {
     private DeferredVerdicts deferrals;
     private int deferLimit;
     private long deferTimeoutMillis;
-    private Doorbell doorbell;
+    /** Volatile: {@link #stop()} rings it from another thread. */
+    private volatile Doorbell doorbell;
+    private int deepIdleMillis = DEEP_IDLE_MILLIS;
     private boolean ownDoorbell;
     private QueueShards.Links shards;
     private final QueueShards.Decider handedOffDecider = this::decideHandedOff;
@@ -255,6 +270,16 @@ public final class PacketAgent implements Agent {
     /** Asks the loop to end; it flushes verdicts and unbinds. Safe from any thread, idempotent. */
     public void stop() {
         running = false;
+        final Doorbell d = doorbell;
+        if (d != null) {
+            d.ring();
+        }
+    }
+
+    /** For tests: the longest wait of an idle thread with an empty table ({@link #DEEP_IDLE_MILLIS}). Before start. */
+    PacketAgent deepIdleMillis(final int millis) {
+        this.deepIdleMillis = millis;
+        return this;
     }
 
     /** Waits for the thread to finish its shutdown (flush, unbind, close). */
@@ -370,12 +395,19 @@ public final class PacketAgent implements Agent {
             if (shards != null) {
                 doorbell = shards.doorbell();
             }
+            if (doorbell == null) {
+                doorbell = Doorbell.open();
+                ownDoorbell = true;
+            }
+            final Runnable ring = doorbell::ring;
+            reloads.wakeup(ring);
+            stateCommands.wakeup(ring);
+            snapshots.wakeup(ring);
+            bulkSnapshots.wakeup(ring);
+            dumps.wakeup(ring);
+            loads.wakeup(ring);
             if (inbox != null) {
-                if (doorbell == null) {
-                    doorbell = Doorbell.open();
-                    ownDoorbell = true;
-                }
-                inbox.wakeup(doorbell::ring);
+                inbox.wakeup(ring);
                 if (deferLimit > 0) {
                     deferrals = new DeferredVerdicts(shards == null ? batcher : new HeldAcrossQueues(batcher, shards),
                             filter.states(), deferLimit, deferTimeoutMillis);
@@ -407,6 +439,12 @@ public final class PacketAgent implements Agent {
                 if (inbox != null) {
                     inbox.wakeup(null);
                 }
+                reloads.wakeup(null);
+                stateCommands.wakeup(null);
+                snapshots.wakeup(null);
+                bulkSnapshots.wakeup(null);
+                dumps.wakeup(null);
+                loads.wakeup(null);
                 if (ownDoorbell) {
                     doorbell.close();
                 }
@@ -526,25 +564,30 @@ public final class PacketAgent implements Agent {
     }
 
     /**
-     * Waits for the next packet, at most {@link #IDLE_POLL_MILLIS} and no longer than the oldest held
-     * packet's timeout; the doorbell (sync: a peer's acknowledgement or update waiting in the inbox;
-     * several queues: another thread's hand-offs or verdicts) ends the wait too. Without a doorbell the
-     * wait is the next cycle's receive.
+     * Waits for the next packet, at most {@link #IDLE_POLL_MILLIS} while the table holds states and no
+     * longer than the oldest held packet's timeout; the doorbell (sync: a peer's acknowledgement or update
+     * waiting in the inbox; several queues: another thread's hand-offs or verdicts; a mailbox request;
+     * {@link #stop()}) ends the wait too. With no sync and one queue the wait is the next cycle's receive.
+     * A thread whose table is empty and that has had nothing to do for {@link #DEEP_IDLE_AFTER_NANOS}
+     * waits up to {@link #DEEP_IDLE_MILLIS} on its socket and doorbell: an idle engine wakes for a packet
+     * or a request, not for a timer.
      */
     private void idle(final PacketQueue q) {
         if (recorder != null) {
             recorder.wakeJournal(); // this cycle's ordinary records, before this thread may sleep
         }
-        if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
+        final long sinceWork = System.nanoTime() - lastWorkNanos;
+        if (busyPollNanos > 0 && sinceWork < busyPollNanos) {
             return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
         }
-        if (doorbell == null) {
-            // Nothing but a packet can wake this thread (no sync, one queue): wait in the next cycle's
-            // receive itself, one system call per wake-up instead of a poll and a receive.
+        final boolean deep = sinceWork > DEEP_IDLE_AFTER_NANOS && filter.states().size() == 0;
+        if (!deep && inbox == null && shards == null) {
+            // Nothing but a packet (or a rare request) wakes this thread (no sync, one queue): wait in the
+            // next cycle's receive itself, one system call per wake-up instead of a poll and a receive.
             waitInReceive = true;
             return;
         }
-        int timeout = IDLE_POLL_MILLIS;
+        int timeout = deep ? deepIdleMillis : IDLE_POLL_MILLIS;
         if (deferrals != null) {
             final long next = deferrals.nanosToNextTimeout(System.nanoTime());
             if (next >= 0) {

@@ -47,6 +47,14 @@ public final class PacketThreadMailbox<T> {
 
     private final AtomicReference<Request<T>> pending = new AtomicReference<>();
 
+    /** The serving thread's doorbell, rung after each request is posted (the packet agent installs it). */
+    private volatile Runnable wakeup = () -> { };
+
+    /** Installs the serving thread's doorbell ({@code null}: none). */
+    public void wakeup(final Runnable doorbell) {
+        this.wakeup = doorbell == null ? () -> { } : doorbell;
+    }
+
     /**
      * Posts {@code request} and waits for the packet thread to carry it out.
      *
@@ -58,6 +66,7 @@ public final class PacketThreadMailbox<T> {
             throws ReloadException, InterruptedException {
         final Request<T> request = new Request<>(payload);
         pending.set(request);
+        wakeup.run();
         try {
             return request.done.get(timeout, unit);
         } catch (final TimeoutException e) {

@@ -86,6 +86,14 @@ public final class StateDumpMailbox implements StateSlotWatcher {
     private volatile long requestSeq;
     private volatile long answerSeq;
 
+    /** The serving thread's doorbell, rung after each request is posted (the packet agent installs it). */
+    private volatile Runnable wakeup = () -> { };
+
+    /** Installs the serving thread's doorbell ({@code null}: none). */
+    public void wakeup(final Runnable doorbell) {
+        this.wakeup = doorbell == null ? () -> { } : doorbell;
+    }
+
     /** @param capacity the state table's capacity (slots) */
     public StateDumpMailbox(final int capacity) {
         this.capacity = capacity;
@@ -247,6 +255,7 @@ public final class StateDumpMailbox implements StateSlotWatcher {
     private void post(final int kind) {
         requestKind = kind;
         requestSeq = ++readerSeq;
+        wakeup.run();
     }
 
     private void await(final long timeoutMillis) throws InterruptedException {

@@ -58,6 +58,14 @@ public final class StateLoadMailbox {
     private volatile long requestSeq;
     private volatile long answerSeq;
 
+    /** The serving thread's doorbell, rung after each request is posted (the packet agent installs it). */
+    private volatile Runnable wakeup = () -> { };
+
+    /** Installs the serving thread's doorbell ({@code null}: none). */
+    public void wakeup(final Runnable doorbell) {
+        this.wakeup = doorbell == null ? () -> { } : doorbell;
+    }
+
     /**
      * Loader, before its first {@link #record}: waits until the packet thread has finished any batch
      * (one a loader gave up on). A loader holds this mailbox's monitor from here to its last
@@ -89,6 +97,7 @@ public final class StateLoadMailbox {
         await(timeoutMillis); // a batch a previous loader gave up on
         count = n;
         requestSeq = ++readerSeq;
+        wakeup.run();
         await(timeoutMillis);
         return results;
     }

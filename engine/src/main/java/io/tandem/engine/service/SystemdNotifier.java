@@ -29,7 +29,7 @@ import java.util.function.BooleanSupplier;
  *     wakes every half of that interval and sends {@code WATCHDOG=1} only if every agent thread
  *     (packet, journal, sync) completed a duty cycle since its previous wake-up
  *     ({@link AgentHeartbeats.Watch#stalled()}) and the engine is not failing. An idle packet thread
- *     still cycles every few milliseconds (its poll is bounded), so silence means a thread is stuck or
+ *     still cycles at least once a second (its poll is bounded), so silence means a thread is stuck or
  *     gone; one line names it, the thread keeps watching (it pings again if the thread recovers in
  *     time), and after {@code WatchdogSec=} without a ping systemd kills the engine (SIGABRT) and
  *     {@code Restart=on-failure} starts it again, recovering the states from the journal.</li>

@@ -70,6 +70,14 @@ public final class StateSnapshotMailbox {
     private volatile long requestSeq;
     private volatile long answerSeq;
 
+    /** The serving thread's doorbell, rung after each request is posted (the packet agent installs it). */
+    private volatile Runnable wakeup = () -> { };
+
+    /** Installs the serving thread's doorbell ({@code null}: none). */
+    public void wakeup(final Runnable doorbell) {
+        this.wakeup = doorbell == null ? () -> { } : doorbell;
+    }
+
     /**
      * Called by the packet thread once per duty cycle: answers a pending request, if any.
      *
@@ -174,6 +182,7 @@ public final class StateSnapshotMailbox {
     public void post(final int from) {
         requestFrom = from;
         requestSeq = ++readerSeq;
+        wakeup.run();
     }
 
     /** True once the packet thread answered the last {@link #post}. */

@@ -103,6 +103,8 @@ final class InMemoryPacketQueue implements PacketQueue {
         sentLength = 0;
     }
 
+    private int receives;
+
     synchronized int polls() {
         return polls;
     }
@@ -139,8 +141,14 @@ final class InMemoryPacketQueue implements PacketQueue {
         return sendsAfterClose;
     }
 
+    /** Every receive so far, waiting or not: one per duty cycle of the agent. */
+    synchronized int receives() {
+        return receives;
+    }
+
     @Override
     public synchronized int receive() {
+        receives++;
         final Integer error = receiveErrors.poll();
         if (error != null) {
             return -error;

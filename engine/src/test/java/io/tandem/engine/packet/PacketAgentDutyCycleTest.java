@@ -209,14 +209,17 @@ class PacketAgentDutyCycleTest {
     void aReceiveErrorIsCountedAndTheAgentGoesOn() {
         final PacketAgent a = agent();
         a.onStart();
+        queue.offer(udp(7, 1007, 53)); // a state: the agent's waits are the short ones in the receive
+        assertEquals(1, a.doWork());
         queue.failNextReceive(InMemoryPacketQueue.EIO);
 
         assertEquals(0, a.doWork(), "the failed receive handled nothing, and did not end the agent");
         assertEquals(1, count(PacketCounter.RECEIVE_ERRORS));
 
+        final int waited = queue.waitingReceives();
         queue.failNextReceive(InMemoryPacketQueue.ENOBUFS);
         assertEquals(0, a.doWork());
-        assertEquals(1, queue.waitingReceives(), "after an error the agent waits instead of spinning");
+        assertEquals(waited + 1, queue.waitingReceives(), "after an error the agent waits instead of spinning");
         assertEquals(1, count(PacketCounter.ENOBUFS), "a socket overrun has its own counter");
         assertEquals(1, count(PacketCounter.RECEIVE_ERRORS));
 
@@ -224,9 +227,9 @@ class PacketAgentDutyCycleTest {
         assertEquals(0, a.doWork());
         assertEquals(1, count(PacketCounter.RECEIVE_ERRORS), "EINTR (a signal) is not an error");
 
-        queue.offer(udp(1, 1001, 53));
+        queue.offer(udp(8, 1001, 53));
         assertEquals(1, a.doWork(), "the next receive works as before");
-        assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE));
+        assertEquals(List.of(single(7, ACCEPT), single(8, ACCEPT)), queue.verdicts(QUEUE));
         a.onClose();
         assertEquals(1, queue.closes());
     }
@@ -352,6 +355,31 @@ class PacketAgentDutyCycleTest {
         assertEquals(300 - 256 + 1, inbox.acknowledgedApplied(), "the rest of the DEL_Cs, then the INS");
         assertTrue(a.states().findById(PEER, 5) >= 0);
         a.onClose();
+    }
+
+    /**
+     * An idle engine wakes for a packet or a request, not for a timer: an agent whose table is empty,
+     * on its own thread, stops cycling once it has had nothing to do for a while (its longest wait set
+     * to a minute here), and a request in a mailbox and {@link PacketAgent#stop()} each wake it (a
+     * packet does too, through its socket, which this in-memory queue does not have: the system test
+     * IdleEngineSystemTest covers it). Counts cycles (the queue's receives), not time.
+     */
+    @Test
+    void anIdleAgentWithAnEmptyTableSleepsUntilARequestOrStop() throws Exception {
+        final PacketAgent a = agent().deepIdleMillis(60_000);
+        a.start();
+        a.awaitStarted(10, TimeUnit.SECONDS);
+        Thread.sleep(300); // longer than DEEP_IDLE_AFTER_NANOS
+        final int before = queue.receives();
+        Thread.sleep(300);
+        assertTrue(queue.receives() - before <= 1, "asleep, not cycling: " + (queue.receives() - before));
+
+        final int asleep = queue.receives();
+        assertNotNull(a.stateCommands().apply(StateCommand.flush(), 10, TimeUnit.SECONDS), "a request wakes it");
+        assertTrue(queue.receives() - asleep <= 2, "one cycle for it: " + (queue.receives() - asleep));
+
+        a.stop();
+        assertTrue(a.awaitStopped(10, TimeUnit.SECONDS), "stop wakes it");
     }
 
     @Test

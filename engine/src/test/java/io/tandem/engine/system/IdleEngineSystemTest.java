@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
@@ -12,14 +13,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * An idle cluster node's journal thread wakes for records, not for a timer: two engines with pfsync
- * (deferral on) carry a few TCP connections, then sit idle; over 5 s the journal thread of each must
- * wait at most 50 times (its once-a-second disk check and the odd record, each wake-up followed by two
- * 1-ms parks, so three waits: 11 to 20 in the first runs; the sync thread's reads of the journal do
- * not wake it). Before it slept until a record
- * came it parked 1 ms at a time with pfsync on: about 5,000 times in 5 s. The packet and sync threads'
- * counts are printed (each still wakes every 10 ms for its housekeeping: about 500), not asserted.
- * Counts from /proc/PID/task/TID/status ({@code voluntary_ctxt_switches}), a count, not a time.
+ * An idle cluster node wakes for packets, records and requests, not for a timer: two engines with
+ * pfsync (deferral on) carry a few TCP connections, then sit idle.
+ * <ul>
+ * <li>With the connections' states still in the tables, over 5 s the journal thread of each must wait
+ *     at most 50 times (its once-a-second disk check and the odd record, each wake-up followed by two
+ *     1-ms parks, so three waits: 11 to 20 in the first runs; the sync thread's reads of the journal do
+ *     not wake it). Before it slept until a record came it parked 1 ms at a time with pfsync on: about
+ *     5,000 times in 5 s. The packet thread wakes every 10 ms meanwhile (its states' expiry, reports
+ *     and snapshots are due): printed, not asserted.</li>
+ * <li>After {@code tandem flush states} on both, the tables are empty: over the next 5 s the packet
+ *     thread of each must wait at most 50 times too (about one wait a second; about 500 when it woke
+ *     every 10 ms).</li>
+ * </ul>
+ * The sync threads' counts are printed (each still wakes every 10 ms: about 500). Counts from
+ * /proc/PID/task/TID/status ({@code voluntary_ctxt_switches}), a count, not a time.
  */
 @Tag("system")
 @ExtendWith(LabPerTest.class)
@@ -44,20 +52,38 @@ class IdleEngineSystemTest {
                         "connect " + i + " through the split path");
             }
             Thread.sleep(2000); // the connections' records are journaled and synced; then nothing happens
-            final Map<String, Long> beforeA = switches(a.pid());
-            final Map<String, Long> beforeB = switches(b.pid());
-            Thread.sleep(5000);
-            final Map<String, Long> afterA = switches(a.pid());
-            final Map<String, Long> afterB = switches(b.pid());
-            final String counts = "fwA " + delta(beforeA, afterA) + "; fwB " + delta(beforeB, afterB);
-            System.out.println("idle cluster, thread waits in 5 s: " + counts);
-            for (final Map<String, Long> d : java.util.List.of(delta(beforeA, afterA), delta(beforeB, afterB))) {
-                assertTrue(d.containsKey("tandem-journal"), counts);
-                assertTrue(d.get("tandem-journal") <= 50, "the idle journal thread woke on a timer: " + counts);
+            final List<Map<String, Long>> busy = waitsIn5s(a, b, "idle cluster");
+            for (final Map<String, Long> d : busy) {
+                assertTrue(d.get("tandem-journal") <= 50, "the idle journal thread woke on a timer: " + busy);
+            }
+
+            assertTrue(a.admin("flush", "states").ok());
+            assertTrue(b.admin("flush", "states").ok());
+            ClusterNode.waitFor(() -> a.states(-1).isEmpty() && b.states(-1).isEmpty(), 10, "both tables empty");
+            Thread.sleep(1000);
+            final List<Map<String, Long>> empty = waitsIn5s(a, b, "idle cluster, empty tables");
+            for (final Map<String, Long> d : empty) {
+                // comm holds 15 characters: tandem-queue-340 is tandem-queue-34
+                assertTrue(d.get("tandem-queue-34") <= 50, "the idle packet thread woke on a timer: " + empty);
+                assertTrue(d.get("tandem-journal") <= 50, "the idle journal thread woke on a timer: " + empty);
             }
             a.stop();
             b.stop();
         }
+    }
+
+    /** Each node's waits per thread over the next 5 s (fwA's, fwB's), printed under {@code what}. */
+    private static List<Map<String, Long>> waitsIn5s(final ClusterNode a, final ClusterNode b, final String what)
+            throws Exception {
+        final Map<String, Long> beforeA = switches(a.pid());
+        final Map<String, Long> beforeB = switches(b.pid());
+        Thread.sleep(5000);
+        final List<Map<String, Long>> d = List.of(delta(beforeA, switches(a.pid())), delta(beforeB, switches(b.pid())));
+        System.out.println(what + ", thread waits in 5 s: fwA " + d.get(0) + "; fwB " + d.get(1));
+        for (final Map<String, Long> node : d) {
+            assertTrue(node.containsKey("tandem-journal") && node.containsKey("tandem-queue-34"), "threads: " + d);
+        }
+        return d;
     }
 
     /** Per thread name (tandem-*), voluntary context switches (waits) so far. */
