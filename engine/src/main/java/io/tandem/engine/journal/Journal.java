@@ -22,6 +22,7 @@ public final class Journal implements AutoCloseable {
     private final JournalDirectory directory;
     private final SingleChronicleQueue queue;
     private volatile Runnable urgentListener = () -> { };
+    private volatile boolean tailerAsleep;
 
     private Journal(final JournalDirectory directory, final SingleChronicleQueue queue) {
         this.directory = directory;
@@ -58,15 +59,32 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Installs what the writer calls after appending records that a tailer must act on at once (sync
-     * hints IMMEDIATE or ACK): the sync agent's doorbell. Any thread may read it; one sets it.
+     * hint IMMEDIATE), and after appending any record while the tailer sleeps ({@link #tailerAsleep}):
+     * the sync agent's doorbell. Any thread may read it; one sets it.
      */
     public void onUrgentAppend(final Runnable listener) {
         this.urgentListener = listener == null ? () -> { } : listener;
     }
 
+    /**
+     * The tailer (the sync agent) says it is about to sleep long and must be woken by the next append
+     * ({@code true}), or is awake again. It sets the flag, then looks for records once more before it
+     * sleeps; the writer appends, then reads the flag ({@link #appended}): one of them sees the other.
+     */
+    public void tailerAsleep(final boolean asleep) {
+        this.tailerAsleep = asleep;
+    }
+
     /** Called by the writer's thread after an urgent record is in the queue. */
     void urgentAppended() {
         urgentListener.run();
+    }
+
+    /** Called by the writer's thread after records were appended: wakes a sleeping tailer. */
+    void appended() {
+        if (tailerAsleep) {
+            urgentListener.run();
+        }
     }
 
     @Override

@@ -23,8 +23,9 @@ import org.agrona.concurrent.IdleStrategy;
  * in case records keep coming (a busy journal drains every millisecond and nobody wakes it), then sleeps
  * until a record comes: the packet thread that puts ordinary records into a ring wakes it once per duty
  * cycle ({@link JournalRing#wakeConsumerIfAsleep}), a record the sync agent must send at once (sync hints
- * IMMEDIATE or ACK) wakes it at once, after which the journal's urgent-append listener (the sync agent's
- * doorbell) is rung, and a short park ends early once a quarter of a ring waits
+ * IMMEDIATE) wakes it at once, after which the journal's urgent-append listener (the sync agent's
+ * doorbell) is rung — after any append too while the sync agent sleeps ({@link Journal#tailerAsleep}) —
+ * and a short park ends early once a quarter of a ring waits
  * ({@link JournalRing#wakeConsumerIfFilling}), so a burst never fills the ring. The sleep ends by itself
  * only for the disk check, once a second: an idle engine's journal thread wakes once a second, not 100
  * (10-ms park) or 1,000 times (1-ms park, with pfsync on) as it did. Failure policy: append failures are counted by the
@@ -198,6 +199,8 @@ public final class JournalAgent implements Agent, AutoCloseable {
         }
         if (writer.takeUrgent()) {
             journal.urgentAppended();
+        } else if (drained > 0) {
+            journal.appended(); // a sleeping tailer (an idle sync agent) is woken by the first record
         }
         final long now = System.nanoTime();
         if (now - nextHealth >= 0) {

@@ -38,8 +38,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>retries the bulk update it asked for ({@link BulkRequester}) and advances one it is sending
  *       ({@link BulkUpdateSender});</li>
  *   <li>turns local changes into outbox messages ({@link LocalChanges}): first the records the
- *       {@link UrgentRecordLane} brought early (a deferred first packet waits for their INS or
- *       INS_ACK), then new journal records;</li>
+ *       {@link UrgentRecordLane} brought early (a deferred first packet waits for its INS), then new
+ *       journal records;</li>
  *   <li>sends the {@link SyncOutbox} when it is due: at once when asked, else {@code flushDelayMillis}
  *       after its first message (pf's 1-second timer), and whenever a frame is full;</li>
  *   <li>receives frames ({@link FrameIngress}: checks, authentication, decoding, inbox messages — with
@@ -51,13 +51,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  * W.12 trailer. Idle: wait up to 10
  * ms for a frame or the doorbell, which the journal thread and the lane ring when a record is to be sent
  * at once — a {@code poll(2)} inside the duty cycle (the runner's IdleStrategy is a no-op), since no
- * Agrona IdleStrategy can wait on a socket. Memory bound: the outbox's fixed arrays, one send buffer (in
+ * Agrona IdleStrategy can wait on a socket. With nothing due (the outbox empty, no bulk update sent or
+ * awaited) and nothing done for {@link #DEEP_IDLE_AFTER_NANOS}, the wait lasts up to
+ * {@link #DEEP_IDLE_MILLIS}: the journal thread then rings the doorbell after any append
+ * ({@link Journal#tailerAsleep}), and {@link #close()} rings it too, so an idle node's sync thread
+ * wakes for a frame or a record, not for a timer. Memory bound: the outbox's fixed arrays, one send buffer (in
  * {@link FrameEgress}) and one receive buffer. The status view is {@link SyncStatus}, a reader of these parts. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
  * peer sends can stop the thread; anything else thrown from a duty cycle ends the agent and, through
  * the {@link AgentFailure} it was started with, the engine (exit 1).
  */
 public final class SyncAgent implements Agent, AutoCloseable {
     private static final int MAX_FRAME_RECORDS = 128;
+    /** Longest wait with nothing due (the watchdog's heartbeat; a frame, a record or close() ends it). */
+    static final int DEEP_IDLE_MILLIS = 1000;
+    /** How long the thread must have had nothing to do before it waits that long. */
+    static final long DEEP_IDLE_AFTER_NANOS = 100_000_000L;
 
     private final Journal journal;
     private final PeerInboxes inbox;
@@ -81,7 +89,9 @@ public final class SyncAgent implements Agent, AutoCloseable {
 
     private java.util.List<UrgentRecordLane> lanes = java.util.List.of();
     private volatile DeferralStats deferrals;
-    private Doorbell doorbell;
+    /** Volatile: {@link #close()} rings it from another thread. */
+    private volatile Doorbell doorbell;
+    private long lastWorkNanos;
 
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile RuntimeException startFailure;
@@ -243,8 +253,17 @@ public final class SyncAgent implements Agent, AutoCloseable {
             work += outbox.flush(now, sender);
         }
         work += receive();
-        if (work == 0) {
+        if (work > 0) {
+            lastWorkNanos = System.nanoTime();
+        } else if (bulk.active() || !outbox.isEmpty() || requester.requesting()
+                || System.nanoTime() - lastWorkNanos < DEEP_IDLE_AFTER_NANOS) {
             poll(bulk.active() ? 1 : 10);
+        } else {
+            journal.tailerAsleep(true); // then one more look, so that a record appended meanwhile is not missed
+            if (changes.readLanes(lanes, now, sender) + changes.readJournal(reader, now, sender) == 0) {
+                poll(DEEP_IDLE_MILLIS);
+            }
+            journal.tailerAsleep(false);
         }
         return work;
     }
@@ -411,6 +430,10 @@ public final class SyncAgent implements Agent, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        final Doorbell d = doorbell;
+        if (d != null) {
+            d.ring();
+        }
         if (thread != null) {
             try {
                 stopped.await(5, TimeUnit.SECONDS);

@@ -182,4 +182,35 @@ class JournalRingWakeTest {
             assertTrue(parked, "asleep but not parked: a ring filling within one cycle could not wake it");
         }
     }
+
+    /**
+     * An idle sync agent sleeps on its doorbell for up to a second, so the journal thread must ring it
+     * after any record it appends while the agent says it sleeps ({@link Journal#tailerAsleep}), and
+     * only then: an ordinary record rings an asleep tailer and leaves an awake one alone.
+     */
+    @Test
+    void anAppendRingsTheTailerOnlyWhileItSleeps(@TempDir final Path dir) throws Exception {
+        try (EngineJournal journal = EngineJournal.open(dir, "hourly", 10, 60, 0, 1, System.err)) {
+            final java.util.concurrent.atomic.AtomicInteger rings = new java.util.concurrent.atomic.AtomicInteger();
+            journal.journal().onUrgentAppend(rings::incrementAndGet);
+            journal.recoverInto(new io.tandem.engine.state.StateTable(64, 4, false, true,
+                    io.tandem.engine.state.StateTimeouts.defaults(64), 1, 0, new io.tandem.engine.state.StateCounters()),
+                    System.currentTimeMillis());
+            final JournalRecorder recorder = journal.recorder(0);
+
+            recorder.onSyncRequest(7, 1); // an ordinary record, tailer awake
+            recorder.wakeJournal();
+            Thread.sleep(300); // the journal thread writes it (and would ring meanwhile, if it did)
+            assertEquals(0, rings.get(), "an awake tailer is not rung for an ordinary record");
+
+            journal.journal().tailerAsleep(true);
+            recorder.onSyncRequest(7, 2);
+            recorder.wakeJournal();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (rings.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, rings.get(), "a sleeping tailer is rung by the next append");
+        }
+    }
 }

@@ -14,6 +14,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * a constant off-heap word, so any number of threads may ring at once); {@link #await} polls the
  * other descriptor and the eventfd together and, when the doorbell rang, reads the counter back to 0,
  * so one wait consumes every ring that came before it. Owner of {@link #await}: one waiting thread.
+ * {@link #ring} and {@link #close} hold the doorbell's lock, so a ring from another thread never writes
+ * to a descriptor number that {@link #close} has released (and the kernel may have given to another file).
  * Memory bound: 32 off-heap bytes allocated at {@link #open}. Failure policy: {@link #open} throws
  * {@link NativeException}; ring and await never throw, never allocate once warm, and return a negative
  * errno on failure ({@code -EINTR} after a signal is normal).
@@ -50,9 +52,11 @@ public final class Doorbell implements AutoCloseable {
 
     /** Wakes the waiting thread (or makes its next wait return at once). Any thread; no allocation. */
     public void ring() {
-        final int f = fd;
-        if (f >= 0) {
-            libc.write(f, base + ONE_OFFSET, 8);
+        synchronized (this) { // not after close(): the descriptor number may already name another file
+            final int f = fd;
+            if (f >= 0) {
+                libc.write(f, base + ONE_OFFSET, 8);
+            }
         }
     }
 
@@ -90,7 +94,7 @@ public final class Doorbell implements AutoCloseable {
 
     /** Closes the eventfd; later rings do nothing and waits watch only the other descriptor. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         final int f = fd;
         if (f >= 0) {
             fd = -1;
