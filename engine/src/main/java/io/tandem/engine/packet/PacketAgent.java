@@ -71,8 +71,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * reason. With pfsync, the peers' messages are applied a bounded number per cycle, except that
  * before deciding what a receive (or another queue's hand-off) brought, the thread applies every
  * peer's INS its sync thread has already answered with INS_ACK ({@link PeerInbox#applyAcknowledged}):
- * a reply to the packet that peer held finds the state. Every duty cycle also runs a slice of the expiry sweep (sized so that the whole table is
- * examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
+ * a reply to the packet that peer held finds the state. Every duty cycle also runs a slice of the
+ * expiry sweep (sized so that the whole table is examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
  * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
  * threads never touch the state table.
  *
@@ -400,12 +400,7 @@ public final class PacketAgent implements Agent {
                 ownDoorbell = true;
             }
             final Runnable ring = doorbell::ring;
-            reloads.wakeup(ring);
-            stateCommands.wakeup(ring);
-            snapshots.wakeup(ring);
-            bulkSnapshots.wakeup(ring);
-            dumps.wakeup(ring);
-            loads.wakeup(ring);
+            mailboxesRing(ring);
             if (inbox != null) {
                 inbox.wakeup(ring);
                 if (deferLimit > 0) {
@@ -439,12 +434,7 @@ public final class PacketAgent implements Agent {
                 if (inbox != null) {
                     inbox.wakeup(null);
                 }
-                reloads.wakeup(null);
-                stateCommands.wakeup(null);
-                snapshots.wakeup(null);
-                bulkSnapshots.wakeup(null);
-                dumps.wakeup(null);
-                loads.wakeup(null);
+                mailboxesRing(null);
                 if (ownDoorbell) {
                     doorbell.close();
                 }
@@ -452,6 +442,16 @@ public final class PacketAgent implements Agent {
         } finally {
             stopped.countDown();
         }
+    }
+
+    /** Every mailbox of this thread rings {@code doorbell} after a request is posted ({@code null}: none). */
+    private void mailboxesRing(final Runnable doorbell) {
+        reloads.wakeup(doorbell);
+        stateCommands.wakeup(doorbell);
+        snapshots.wakeup(doorbell);
+        bulkSnapshots.wakeup(doorbell);
+        dumps.wakeup(doorbell);
+        loads.wakeup(doorbell);
     }
 
     /**
@@ -576,11 +576,12 @@ public final class PacketAgent implements Agent {
         if (recorder != null) {
             recorder.wakeJournal(); // this cycle's ordinary records, before this thread may sleep
         }
-        final long sinceWork = System.nanoTime() - lastWorkNanos;
-        if (busyPollNanos > 0 && sinceWork < busyPollNanos) {
+        if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
             return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
         }
-        final boolean deep = sinceWork > DEEP_IDLE_AFTER_NANOS && filter.states().size() == 0;
+        // The table first: a thread with states never waits long, and skips the clock read.
+        final boolean deep = filter.states().size() == 0
+                && System.nanoTime() - lastWorkNanos > DEEP_IDLE_AFTER_NANOS;
         if (!deep && inbox == null && shards == null) {
             // Nothing but a packet (or a rare request) wakes this thread (no sync, one queue): wait in the
             // next cycle's receive itself, one system call per wake-up instead of a poll and a receive.

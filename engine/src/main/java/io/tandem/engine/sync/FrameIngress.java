@@ -30,7 +30,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * UPD_REQ go to the inbox; an INS with PFSTATE_ACK (the peer holds its first packet) is answered with
  * INS_ACK ({@link Acknowledger}) as soon as it is in the inbox, the inbox's thread applying it before it
  * decides any packet received afterwards ({@link PeerInbox#applyAcknowledged}) — where FreeBSD answers
- * after importing the state, which here would cost two more hand-offs between threads; an INS_ACK naming one of our states goes to the inbox's acknowledgement
+ * after importing the state, which here would cost two more hand-offs between threads; an INS_ACK
+ * naming one of our states goes to the inbox's acknowledgement
  * lane (another node's is counted and left alone); UPD_REQ 0/0 starts a bulk update
  * ({@link BulkUpdateSender}); BUS goes to the {@link BulkRequester}. Owner: the sync thread. Memory
  * bound: one 256-byte staging record. Failure policy: every bad frame or record is counted under

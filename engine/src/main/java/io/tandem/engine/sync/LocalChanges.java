@@ -25,7 +25,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Changes that came from a peer are never echoed, except those the packet thread marked
  * {@link SyncHints#REPLY} (our version answering a stale update, a request, a collision). A local
  * CLEAR (a flush) goes out at once as a CLR of the creator it names, after everything queued before it.
- * (INS_ACKs do not come from records: {@link FrameIngress} answers a peer's INS on arrival.) A SYNC_DELETE record queues DEL_C again for a state a peer
+ * (INS_ACKs do not come from records: {@link FrameIngress} answers a peer's INS on arrival.) A
+ * SYNC_DELETE record queues DEL_C again for a state a peer
  * still reports after we removed it; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
  * from the lane are remembered by journal sequence number and skipped when the journal brings them.
