@@ -1,10 +1,11 @@
 /*
  * udp-flood.c — small-packet UDP sender and counting sink for scripts/bench.
  *
- *   udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH] [-r RATE]
+ *   udp-flood send -d ADDR [-p PORT] [-s SPORT] [-l LEN] [-t SECONDS] [-b BATCH] [-r RATE]
  *       Connected UDP socket, sendmmsg() of BATCH datagrams of LEN payload
  *       bytes, as fast as possible for SECONDS, or RATE datagrams a second
- *       (paced in 1 ms slots) when -r is given. Prints on stdout:
+ *       (paced in 1 ms slots) when -r is given. -s binds the source port, so
+ *       that successive runs continue one flow. Prints on stdout:
  *       "sent N errors E seconds S".
  *   udp-flood flows -d ADDR -r RATE [-l LEN] [-t SECONDS]
  *       New flows at a steady RATE per second: each datagram goes to the next
@@ -12,11 +13,17 @@
  *       (a socket's ports are used once before the next socket starts), so
  *       every datagram is a new 5-tuple for 3.2 million datagrams. Paced in
  *       1 ms slots. Prints "sent N errors E seconds S".
- *   udp-flood sink [-p PORT] [-t MAX_SECONDS]
+ *   udp-flood sink [-p PORT] [-t MAX_SECONDS] [-i USEC]
  *       Dual-stack socket bound to [::]:PORT, recvmmsg() loop counting
  *       datagrams until SIGTERM/SIGINT or MAX_SECONDS (default 120). Prints
  *       "sink ready" on stderr once bound, and on stdout at the end:
- *       "received N bytes B first_to_last S".
+ *       "received N bytes B first_to_last S". With -i the sink never waits in
+ *       the socket: it sleeps USEC microseconds, then drains the socket without
+ *       blocking. Whoever delivers a datagram to a waiting socket must wake its
+ *       reader (on another CPU: an inter-processor interrupt), and the kernel
+ *       charges that to the process that forwarded the datagram; a polling sink
+ *       keeps that lab-only cost (a real firewall forwards to a NIC) out of the
+ *       consumer's CPU time.
  *
  * Every loop is bounded in time. Build: gcc -O2 -Wall -o udp-flood udp-flood.c
  */
@@ -53,12 +60,12 @@ static double now_s(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: udp-flood send -d ADDR [-p PORT] [-l LEN] [-t SECONDS] [-b BATCH] [-r RATE]\n"
+    fprintf(out, "usage: udp-flood send -d ADDR [-p PORT] [-s SPORT] [-l LEN] [-t SECONDS] [-b BATCH] [-r RATE]\n"
                  "       udp-flood flows -d ADDR -r RATE [-l LEN] [-t SECONDS]\n"
-                 "       udp-flood sink [-p PORT] [-t MAX_SECONDS]\n");
+                 "       udp-flood sink [-p PORT] [-t MAX_SECONDS] [-i USEC]\n");
 }
 
-static int do_send(const char *dst, const char *port, int len, double secs, int batch, long rate)
+static int do_send(const char *dst, const char *port, int sport, int len, double secs, int batch, long rate)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
     struct addrinfo *ai;
@@ -68,8 +75,34 @@ static int do_send(const char *dst, const char *port, int len, double secs, int 
         return 1;
     }
     int fd = socket(ai->ai_family, SOCK_DGRAM, 0);
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-        perror("udp-flood: socket/connect");
+    if (fd < 0) {
+        perror("udp-flood: socket");
+        return 1;
+    }
+    if (sport > 0) {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_storage src;
+        memset(&src, 0, sizeof src);
+        socklen_t srclen;
+        if (ai->ai_family == AF_INET6) {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&src;
+            s6->sin6_family = AF_INET6;
+            s6->sin6_port = htons((uint16_t)sport);
+            srclen = sizeof *s6;
+        } else {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)&src;
+            s4->sin_family = AF_INET;
+            s4->sin_port = htons((uint16_t)sport);
+            srclen = sizeof *s4;
+        }
+        if (bind(fd, (struct sockaddr *)&src, srclen) < 0) {
+            perror("udp-flood: bind source port");
+            return 1;
+        }
+    }
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        perror("udp-flood: connect");
         return 1;
     }
     freeaddrinfo(ai);
@@ -182,7 +215,7 @@ static int do_flows(const char *dst, int len, double secs, long rate)
     return 0;
 }
 
-static int do_sink(const char *port, double max_secs)
+static int do_sink(const char *port, double max_secs, long poll_usec)
 {
     int fd = socket(AF_INET6, SOCK_DGRAM, 0);
     if (fd < 0) {
@@ -215,9 +248,13 @@ static int do_sink(const char *port, double max_secs)
     fflush(stderr);
     uint64_t received = 0, bytes = 0;
     double first = 0, last = 0, deadline = now_s() + max_secs;
+    const struct timespec nap = {.tv_sec = poll_usec / 1000000, .tv_nsec = (poll_usec % 1000000) * 1000};
     while (!stop && now_s() < deadline) {
-        int n = recvmmsg(fd, msgs, MAX_BATCH, MSG_WAITFORONE, NULL);
+        int n = recvmmsg(fd, msgs, MAX_BATCH, poll_usec > 0 ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
         if (n <= 0) {
+            if (poll_usec > 0) {
+                nanosleep(&nap, NULL);
+            }
             continue;
         }
         last = now_s();
@@ -244,17 +281,20 @@ int main(int argc, char **argv)
     }
     const char *mode = argv[1], *dst = NULL, *port = "5201";
     int len = 64, batch = 64, opt;
-    long rate = 0;
+    long rate = 0, poll_usec = 0;
+    int sport = 0;
     double secs = -1;
     optind = 2;
-    while ((opt = getopt(argc, argv, "d:p:l:t:b:r:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:p:s:l:t:b:r:i:h")) != -1) {
         switch (opt) {
         case 'd': dst = optarg; break;
         case 'p': port = optarg; break;
+        case 's': sport = atoi(optarg); break;
         case 'l': len = atoi(optarg); break;
         case 't': secs = atof(optarg); break;
         case 'b': batch = atoi(optarg); break;
         case 'r': rate = atol(optarg); break;
+        case 'i': poll_usec = atol(optarg); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -269,11 +309,11 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (rate < 0 || rate > 10000000) {
+        if (rate < 0 || rate > 10000000 || sport < 0 || sport > 65535) {
             usage(stderr);
             return 2;
         }
-        return do_send(dst, port, len, secs > 0 ? secs : 10, batch, rate);
+        return do_send(dst, port, sport, len, secs > 0 ? secs : 10, batch, rate);
     }
     if (strcmp(mode, "flows") == 0) {
         if (dst == NULL || len < 1 || len > MAX_LEN || rate < 1 || rate > 10000000) {
@@ -283,7 +323,11 @@ int main(int argc, char **argv)
         return do_flows(dst, len, secs > 0 ? secs : 10, rate);
     }
     if (strcmp(mode, "sink") == 0) {
-        return do_sink(port, secs > 0 ? secs : 120);
+        if (poll_usec < 0 || poll_usec > 1000000) {
+            usage(stderr);
+            return 2;
+        }
+        return do_sink(port, secs > 0 ? secs : 120, poll_usec);
     }
     usage(stderr);
     return 2;
