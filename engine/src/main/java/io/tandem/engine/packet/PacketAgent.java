@@ -55,11 +55,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * peer's message or another queue thread, and bounded by the next held packet's timeout, which no
  * IdleStrategy can express; otherwise the next cycle's receive
  * waits itself ({@code recvmmsg} with {@code MSG_WAITFORONE}, limited by {@code SO_RCVTIMEO}): one
- * system call per wake-up instead of two. A thread whose table is empty and that has had nothing to do
- * for {@link #DEEP_IDLE_AFTER_NANOS} waits on the socket and the doorbell for up to
- * {@link #DEEP_IDLE_MILLIS} (the watchdog's heartbeat): its mailboxes (reload, state commands, listings,
- * dumps, loads) and {@link #stop()} ring the doorbell, so an idle engine wakes for a packet or a request,
- * not for a timer. With {@code set busy-poll USEC} the thread does not wait
+ * system call per wake-up instead of two. A thread that has had nothing to do for
+ * {@link #QUIET_AFTER_MILLIS} waits on the socket and the doorbell instead: up to
+ * {@link #DEEP_IDLE_MILLIS} (the watchdog's heartbeat) when its table is empty, up to
+ * {@link #QUIET_IDLE_MILLIS} when it holds states (the expiry and snapshot slices grow with the time that
+ * passed), and no longer than its next trailing report to the peers. Its mailboxes (reload, state commands, listings,
+ * dumps, loads) and {@link #stop()} ring the doorbell, so an idle engine wakes for a packet or a
+ * request, and, with states, ten times a second. With {@code set busy-poll USEC} the thread does not wait
  * until USEC have passed since it last handled a packet (or a peer's message, or another queue's
  * hand-off): it polls, cycle after cycle, so that a packet arriving meanwhile is taken without the
  * wake-up of a sleeping thread (tens of microseconds on a virtual machine), and keeps its CPU busy.
@@ -96,7 +98,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * before the thread ends.
  */
 public final class PacketAgent implements Agent {
-    /** Longest wait for a packet while the table holds states (their expiry, reports and snapshots are due). */
+    /**
+     * Longest wait for a packet of a thread that was busy within {@link #QUIET_AFTER_MILLIS} while the table
+     * holds states (their expiry, reports and snapshots are due).
+     */
     public static final int IDLE_POLL_MILLIS = 10;
     /**
      * Longest wait of an idle thread whose table is empty: nothing is due but the heartbeat the systemd
@@ -104,9 +109,16 @@ public final class PacketAgent implements Agent {
      * message, another queue's hand-off, a request in a mailbox or {@link #stop()} ends it at once.
      */
     public static final int DEEP_IDLE_MILLIS = 1000;
-    /** How long a thread with an empty table must have had nothing to do before it waits that long. */
-    static final long DEEP_IDLE_AFTER_NANOS = 100_000_000L;
-    /** Most state slots one duty cycle's expiry slice examines. */
+    /**
+     * Longest wait of an idle thread whose table holds states: the states' expiry and the journal's
+     * snapshot go on in slices sized by the time that passed (the expiry's per-cycle bound grows with it
+     * too); the next trailing report to the peers and the next held packet's timeout bound the wait, and
+     * anything that arrives ends it at once.
+     */
+    public static final int QUIET_IDLE_MILLIS = 100;
+    /** How long a thread must have had nothing to do before it waits that long. */
+    static final long QUIET_AFTER_MILLIS = 100;
+    /** Most state slots one duty cycle's expiry slice examines, per {@link #IDLE_POLL_MILLIS} that passed. */
     private static final int MAX_EXPIRE_BUDGET = 8192;
     private static final int MIN_EXPIRE_BUDGET = 16;
     /** Most peer (pfsync) updates applied per duty cycle. */
@@ -147,6 +159,7 @@ public final class PacketAgent implements Agent {
     /** Volatile: {@link #stop()} rings it from another thread. */
     private volatile Doorbell doorbell;
     private int deepIdleMillis = DEEP_IDLE_MILLIS;
+    private long quietAfterMillis = QUIET_AFTER_MILLIS;
     private boolean ownDoorbell;
     private QueueShards.Links shards;
     private final QueueShards.Decider handedOffDecider = this::decideHandedOff;
@@ -160,6 +173,8 @@ public final class PacketAgent implements Agent {
     /** {@code set busy-poll} in nanoseconds, and when this thread last handled a packet or a message. */
     private final long busyPollNanos;
     private long lastWorkNanos;
+    /** {@link #lastWorkNanos} on the cycle's wall clock ({@link #now}), for the idle wait's choice. */
+    private long lastWorkMillis;
     private long now;
     private long lastExpireMillis;
     private int malformedVerdict;
@@ -274,6 +289,12 @@ public final class PacketAgent implements Agent {
         if (d != null) {
             d.ring();
         }
+    }
+
+    /** For tests: how long the thread must have had nothing to do before it waits longer. Before start. */
+    PacketAgent quietAfterMillis(final long millis) {
+        this.quietAfterMillis = millis;
+        return this;
     }
 
     /** For tests: the longest wait of an idle thread with an empty table ({@link #DEEP_IDLE_MILLIS}). Before start. */
@@ -486,6 +507,7 @@ public final class PacketAgent implements Agent {
                 : inbox.drain(filter.states(), recorder, deferrals, now, nowNanos, PEER_UPDATES_PER_CYCLE);
         if (peerMessages > 0) {
             lastWorkNanos = nowNanos;
+            lastWorkMillis = now;
         }
         if (deferrals != null) {
             deferrals.expire(nowNanos);
@@ -510,6 +532,7 @@ public final class PacketAgent implements Agent {
                 : waiting ? q.receiveWaiting() : q.receive();
         if (received > 0 || crossQueue > 0) {
             lastWorkNanos = nowNanos;
+            lastWorkMillis = now;
         }
         if (received > 0) {
             if (waiting) {
@@ -568,9 +591,10 @@ public final class PacketAgent implements Agent {
      * longer than the oldest held packet's timeout; the doorbell (sync: a peer's acknowledgement or update
      * waiting in the inbox; several queues: another thread's hand-offs or verdicts; a mailbox request;
      * {@link #stop()}) ends the wait too. With no sync and one queue the wait is the next cycle's receive.
-     * A thread whose table is empty and that has had nothing to do for {@link #DEEP_IDLE_AFTER_NANOS}
-     * waits up to {@link #DEEP_IDLE_MILLIS} on its socket and doorbell: an idle engine wakes for a packet
-     * or a request, not for a timer.
+     * A thread that has had nothing to do for {@link #QUIET_AFTER_MILLIS} waits on its socket and
+     * doorbell: up to {@link #DEEP_IDLE_MILLIS} with an empty table, up to {@link #QUIET_IDLE_MILLIS}
+     * with states, and no longer than its next trailing report to the peers. An idle engine wakes for a packet or a request,
+     * and for its states' slices ten times a second, not a hundred.
      */
     private void idle(final PacketQueue q) {
         if (recorder != null) {
@@ -579,16 +603,23 @@ public final class PacketAgent implements Agent {
         if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
             return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
         }
-        // The table first: a thread with states never waits long, and skips the clock read.
-        final boolean deep = filter.states().size() == 0
-                && System.nanoTime() - lastWorkNanos > DEEP_IDLE_AFTER_NANOS;
-        if (!deep && inbox == null && shards == null) {
+        // Nothing done for a while (by the cycle's clock, read at its start): wait longer, up to a second
+        // with an empty table, a tenth of one with states, and no longer than the next trailing report.
+        final boolean quiet = now - lastWorkMillis > quietAfterMillis;
+        final boolean deep = quiet && filter.states().size() == 0;
+        if (!quiet && inbox == null && shards == null) {
             // Nothing but a packet (or a rare request) wakes this thread (no sync, one queue): wait in the
             // next cycle's receive itself, one system call per wake-up instead of a poll and a receive.
             waitInReceive = true;
             return;
         }
-        int timeout = deep ? deepIdleMillis : IDLE_POLL_MILLIS;
+        int timeout = deep ? deepIdleMillis : quiet ? QUIET_IDLE_MILLIS : IDLE_POLL_MILLIS;
+        if (quiet && inbox != null) {
+            final long report = inbox.millisToNextReport(now);
+            if (report >= 0) {
+                timeout = (int) Math.min(timeout, report);
+            }
+        }
         if (deferrals != null) {
             final long next = deferrals.nanosToNextTimeout(System.nanoTime());
             if (next >= 0) {
@@ -764,8 +795,11 @@ public final class PacketAgent implements Agent {
         if (elapsed <= 0) {
             return;
         }
-        final long share = filter.states().capacity() * Math.min(elapsed, expireIntervalMillis) / expireIntervalMillis;
-        filter.expire(now, (int) Math.max(MIN_EXPIRE_BUDGET, Math.min(MAX_EXPIRE_BUDGET, share)));
+        final long span = Math.min(elapsed, expireIntervalMillis);
+        final long share = filter.states().capacity() * span / expireIntervalMillis;
+        // a long wait (QUIET_IDLE_MILLIS) may not slow the sweep: the bound grows with the time that passed
+        final long bound = MAX_EXPIRE_BUDGET * Math.max(1, span / IDLE_POLL_MILLIS);
+        filter.expire(now, (int) Math.max(MIN_EXPIRE_BUDGET, Math.min(bound, share)));
         lastExpireMillis = now;
     }
 

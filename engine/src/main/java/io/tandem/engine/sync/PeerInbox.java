@@ -248,6 +248,11 @@ public final class PeerInbox {
         return policy == null ? 0 : policy.reportDue(nowMillis, budget);
     }
 
+    /** Packet thread: {@link SyncPolicy#millisToNextReport}, -1 before the first {@link #drain}. */
+    public long millisToNextReport(final long nowMillis) {
+        return policy == null ? -1 : policy.millisToNextReport(nowMillis);
+    }
+
     /** Packet thread: applies up to {@code limit} messages (without deferral); returns how many. */
     public int drain(final StateTable states, final JournalRecorder journal, final long nowMillis, final int limit) {
         return drain(states, journal, null, nowMillis, System.nanoTime(), limit);

@@ -65,7 +65,12 @@ class PacketAgentDutyCycleTest {
 
     private PacketAgent agent(final boolean batchVerdicts, final boolean acceptMalformed, final int batch,
             final int slotSize, final int busyPollMicros) {
-        final TandemConfig config = config(RULES);
+        return agent(RULES, batchVerdicts, acceptMalformed, batch, slotSize, busyPollMicros);
+    }
+
+    private PacketAgent agent(final String conf, final boolean batchVerdicts, final boolean acceptMalformed,
+            final int batch, final int slotSize, final int busyPollMicros) {
+        final TandemConfig config = config(conf);
         counters = new PacketCounters(QUEUE);
         final PacketFilter filter = PacketFilter.fromConfig(config,
                 config.compileRuleset(PacketFilterFixtures::ifindexOf), counters);
@@ -77,6 +82,11 @@ class PacketAgentDutyCycleTest {
 
     private PacketAgent agent() {
         return agent(true, false, 64, 4096);
+    }
+
+    /** The default agent with {@code conf} as its whole configuration. */
+    private PacketAgent agent(final String conf) {
+        return agent(conf, true, false, 64, 4096, 0);
     }
 
     private static TandemConfig config(final String text) {
@@ -186,7 +196,8 @@ class PacketAgentDutyCycleTest {
 
     @Test
     void withBusyPollTheQueueIsPolledWithoutWaitingUntilBusyPollHasPassedSinceTheLastPacket() throws Exception {
-        final PacketAgent a = agent(true, false, 4, 4096, 1_000_000); // one second, the largest
+        // one second, the largest; and no longer wait after it (that is the next test's)
+        final PacketAgent a = agent(true, false, 4, 4096, 1_000_000).quietAfterMillis(60_000);
         a.onStart();
         queue.offer(udp(1, 1001, 53));
         assertEquals(1, a.doWork());
@@ -369,7 +380,7 @@ class PacketAgentDutyCycleTest {
         final PacketAgent a = agent().deepIdleMillis(60_000);
         a.start();
         a.awaitStarted(10, TimeUnit.SECONDS);
-        Thread.sleep(300); // longer than DEEP_IDLE_AFTER_NANOS
+        Thread.sleep(300); // longer than QUIET_AFTER_MILLIS
         final int before = queue.receives();
         Thread.sleep(300);
         assertTrue(queue.receives() - before <= 1, "asleep, not cycling: " + (queue.receives() - before));
@@ -380,6 +391,31 @@ class PacketAgentDutyCycleTest {
 
         a.stop();
         assertTrue(a.awaitStopped(10, TimeUnit.SECONDS), "stop wakes it");
+    }
+
+    /**
+     * With states in the table an idle agent still cycles, for their expiry and the journal's snapshot,
+     * but ten times a second ({@link PacketAgent#QUIET_IDLE_MILLIS}) once it has had nothing to do for
+     * {@link PacketAgent#QUIET_AFTER_MILLIS}, not a hundred, waiting on its socket and doorbell; and the expiry keeps its pace: a state whose timeout passed while the
+     * thread waited is purged within the purge interval (1 s here), as when it was busy.
+     */
+    @Test
+    void anIdleAgentWithStatesCyclesTenTimesASecondAndStillExpiresThem() throws Exception {
+        final PacketAgent a = agent(RULES + "set timeout { udp.first 1, udp.single 1, udp.multiple 1, interval 1 }\n");
+        a.start();
+        a.awaitStarted(10, TimeUnit.SECONDS);
+        queue.offer(udp(1, 1001, 53));
+        await(() -> queue.sends() == 1, "the verdict");
+        assertEquals(1, a.states().size(), "one state");
+        Thread.sleep(300); // longer than QUIET_AFTER_MILLIS
+        final int before = queue.receives();
+        Thread.sleep(500);
+        final int cycles = queue.receives() - before;
+        assertTrue(cycles <= 10, "about 5 cycles in 500 ms, not 50: " + cycles);
+        assertTrue(cycles >= 2, "still cycling for the states: " + cycles);
+        await(() -> a.states().size() == 0, "the state expired (1 s) and purged (interval 1 s)");
+        a.stop();
+        assertTrue(a.awaitStopped(10, TimeUnit.SECONDS));
     }
 
     @Test
