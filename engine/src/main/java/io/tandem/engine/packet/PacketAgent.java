@@ -58,10 +58,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * system call per wake-up instead of two. A thread that has had nothing to do for
  * {@link #QUIET_AFTER_MILLIS} waits on the socket and the doorbell instead: up to
  * {@link #DEEP_IDLE_MILLIS} (the watchdog's heartbeat) when its table is empty, up to
- * {@link #QUIET_IDLE_MILLIS} when it holds states (the expiry and snapshot slices grow with the time that
- * passed), and no longer than its next trailing report to the peers. Its mailboxes (reload, state commands, listings,
- * dumps, loads) and {@link #stop()} ring the doorbell, so an idle engine wakes for a packet or a
- * request, and, with states, ten times a second. With {@code set busy-poll USEC} the thread does not wait
+ * {@link #QUIET_IDLE_MILLIS} when it holds states (the expiry and snapshot slices grow with the time
+ * that passed), and no longer than its next trailing report to the peers. Its mailboxes (reload, state
+ * commands, listings, dumps, loads) and {@link #stop()} ring the doorbell, so an idle engine wakes for
+ * a packet or a request, and, with states, ten times a second. With {@code set busy-poll USEC} the thread does not wait
  * until USEC have passed since it last handled a packet (or a peer's message, or another queue's
  * hand-off): it polls, cycle after cycle, so that a packet arriving meanwhile is taken without the
  * wake-up of a sleeping thread (tens of microseconds on a virtual machine), and keeps its CPU busy.
@@ -593,8 +593,8 @@ public final class PacketAgent implements Agent {
      * {@link #stop()}) ends the wait too. With no sync and one queue the wait is the next cycle's receive.
      * A thread that has had nothing to do for {@link #QUIET_AFTER_MILLIS} waits on its socket and
      * doorbell: up to {@link #DEEP_IDLE_MILLIS} with an empty table, up to {@link #QUIET_IDLE_MILLIS}
-     * with states, and no longer than its next trailing report to the peers. An idle engine wakes for a packet or a request,
-     * and for its states' slices ten times a second, not a hundred.
+     * with states, and no longer than its next trailing report to the peers. An idle engine wakes for a
+     * packet or a request, and for its states' slices ten times a second, not a hundred.
      */
     private void idle(final PacketQueue q) {
         if (recorder != null) {

@@ -319,7 +319,8 @@ public final class SyncPolicy implements StateSyncHooks {
      * ends; 0 when it has already), or -1 when nothing is queued: how long the packet thread may wait.
      */
     public long millisToNextReport(final long nowMillis) {
-        return dirtyCount == 0 ? -1 : Math.max(0, dirtyQueuedMillis[dirtyHead] + SYNC_UPDATE_INTERVAL_MILLIS - nowMillis);
+        return dirtyCount == 0 ? -1
+                : Math.max(0, dirtyQueuedMillis[dirtyHead] + SYNC_UPDATE_INTERVAL_MILLIS - nowMillis);
     }
 
     /** Repeats of quiet states' last reports sent ({@link #SETTLE_REPEATS}). */
