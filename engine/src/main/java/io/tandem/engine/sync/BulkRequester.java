@@ -61,6 +61,14 @@ final class BulkRequester {
         }
     }
 
+    /** How long until {@link #tick} may act (retry or give up): -1 when not asking, else 0 or more. */
+    long millisToNextTick(final long now) {
+        if (!requesting) {
+            return -1;
+        }
+        return Math.max(0, RETRY_MILLIS - (now - Math.max(requestSentMillis, lastProgressMillis)));
+    }
+
     private void send(final long now, final IntConsumer sender) {
         encoder.beginFrame();
         encoder.beginSection(PfsyncConstants.ACT_UPD_REQ);

@@ -48,24 +48,27 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       socket's 8 MiB receive buffer instead of being dropped, and rings the doorbells of the packet threads it gave messages to.</li>
  * </ol>
  * Every frame leaves through {@link FrameEgress}; with {@code set sync auth hmac-sha256} it carries the
- * W.12 trailer. Idle: wait up to 10
- * ms for a frame or the doorbell, which the journal thread and the lane ring when a record is to be sent
- * at once — a {@code poll(2)} inside the duty cycle (the runner's IdleStrategy is a no-op), since no
- * Agrona IdleStrategy can wait on a socket. With nothing due (the outbox empty, no bulk update sent or
- * awaited) and nothing done for {@link #DEEP_IDLE_AFTER_NANOS}, the wait lasts up to
- * {@link #DEEP_IDLE_MILLIS}: the journal thread then rings the doorbell after any append
+ * W.12 trailer. Idle: wait up to 10 ms for a frame or the doorbell, which the journal thread and the
+ * lane ring when a record is to be sent at once — a {@code poll(2)} inside the duty cycle (the runner's
+ * IdleStrategy is a no-op), since no Agrona IdleStrategy can wait on a socket. With nothing done for
+ * {@link #DEEP_IDLE_AFTER_NANOS} and no bulk update being sent, the wait lasts until the next thing due
+ * on a clock (the outbox's flush, the bulk request's retry), at most {@link #DEEP_IDLE_MILLIS}
+ * ({@link #idleWaitMillis}): the journal thread then rings the doorbell after any append
  * ({@link Journal#tailerAsleep}), and {@link #close()} rings it too, so an idle node's sync thread
- * wakes for a frame or a record, not for a timer. Memory bound: the outbox's fixed arrays, one send buffer (in
- * {@link FrameEgress}) and one receive buffer. The status view is {@link SyncStatus}, a reader of these parts. Failure policy: send errors count {@code oerrors} (the first is logged); nothing a
- * peer sends can stop the thread; anything else thrown from a duty cycle ends the agent and, through
- * the {@link AgentFailure} it was started with, the engine (exit 1).
+ * wakes for a frame, a record or its own timer, not every 10 ms. Memory bound: the outbox's fixed
+ * arrays, one send buffer (in {@link FrameEgress}) and one receive buffer. The status view is
+ * {@link SyncStatus}, a reader of these parts. Failure policy: send errors count {@code oerrors} (the
+ * first is logged); nothing a peer sends can stop the thread; anything else thrown from a duty cycle
+ * ends the agent and, through the {@link AgentFailure} it was started with, the engine (exit 1).
  */
 public final class SyncAgent implements Agent, AutoCloseable {
     private static final int MAX_FRAME_RECORDS = 128;
     /** Longest wait with nothing due (the watchdog's heartbeat; a frame, a record or close() ends it). */
     static final int DEEP_IDLE_MILLIS = 1000;
-    /** How long the thread must have had nothing to do before it waits that long. */
-    static final long DEEP_IDLE_AFTER_NANOS = 100_000_000L;
+    /** The wait of a thread that did something lately (a frame or a record may follow at once). */
+    static final int IDLE_POLL_MILLIS = 10;
+    /** How long the thread must have had nothing to do before it waits longer (up to the next thing due). */
+    static final long DEEP_IDLE_AFTER_NANOS = 30_000_000L;
 
     private final Journal journal;
     private final PeerInboxes inbox;
@@ -255,17 +258,49 @@ public final class SyncAgent implements Agent, AutoCloseable {
         work += receive();
         if (work > 0) {
             lastWorkNanos = System.nanoTime();
-        } else if (bulk.active() || !outbox.isEmpty() || requester.requesting()
-                || System.nanoTime() - lastWorkNanos < DEEP_IDLE_AFTER_NANOS) {
-            poll(bulk.active() ? 1 : 10);
         } else {
-            journal.tailerAsleep(true); // then one more look, so that a record appended meanwhile is not missed
-            if (changes.readLanes(lanes, now, sender) + changes.readJournal(reader, now, sender) == 0) {
-                poll(DEEP_IDLE_MILLIS);
+            final int wait = idleWaitMillis(now, System.nanoTime());
+            if (wait <= IDLE_POLL_MILLIS) {
+                poll(wait);
+            } else {
+                journal.tailerAsleep(true); // then one more look, so that a record appended meanwhile is not missed
+                if (changes.readLanes(lanes, now, sender) + changes.readJournal(reader, now, sender) == 0) {
+                    poll(wait);
+                }
+                journal.tailerAsleep(false);
             }
-            journal.tailerAsleep(false);
         }
         return work;
+    }
+
+    /**
+     * How long a cycle that did nothing waits for a frame or the doorbell: 1 ms while a bulk update is
+     * being sent (its pacing), {@link #IDLE_POLL_MILLIS} while the thread did something in the last
+     * {@link #DEEP_IDLE_AFTER_NANOS}, else until the next thing due on a clock (the outbox's flush, the
+     * bulk request's retry), at most {@link #DEEP_IDLE_MILLIS}. A waiting outbox or an unanswered bulk
+     * request (a node started before its peer asks again every 5 s for a minute) no longer keeps the
+     * thread waking every 10 ms, and after a bit of work it polls for 30 ms, not 100.
+     *
+     * @param now      the cycle's wall clock (ms)
+     * @param nowNanos the monotonic clock (ns)
+     */
+    int idleWaitMillis(final long now, final long nowNanos) {
+        if (bulk.active()) {
+            return 1;
+        }
+        if (nowNanos - lastWorkNanos < DEEP_IDLE_AFTER_NANOS) {
+            return IDLE_POLL_MILLIS;
+        }
+        long wait = DEEP_IDLE_MILLIS;
+        final long flush = outbox.millisUntilDue(now, settings.flushDelayMillis);
+        if (flush >= 0) {
+            wait = Math.min(wait, flush);
+        }
+        final long retry = requester.millisToNextTick(now);
+        if (retry >= 0) {
+            wait = Math.min(wait, retry);
+        }
+        return (int) wait;
     }
 
     /** On the sync thread, last: send what the outbox holds, then close the tailer, doorbell and transport. */

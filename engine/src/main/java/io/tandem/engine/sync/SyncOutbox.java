@@ -76,6 +76,17 @@ final class SyncOutbox {
         return !isEmpty() && (immediate || now - firstQueuedMillis >= delayMillis);
     }
 
+    /**
+     * How long until {@link #due} turns true: -1 with nothing queued, 0 when already due, else the rest of
+     * the oldest message's {@code delayMillis}.
+     */
+    long millisUntilDue(final long now, final long delayMillis) {
+        if (isEmpty()) {
+            return -1;
+        }
+        return immediate ? 0 : Math.max(0, delayMillis - (now - firstQueuedMillis));
+    }
+
     /** Sends at the next {@link #due} check instead of waiting for the timer. */
     void requestImmediate() {
         immediate = true;

@@ -170,6 +170,47 @@ class SyncAgentDutyCycleTest {
     }
 
     @Test
+    void aNodeWhosePeerDoesNotAnswerWaitsForItsRetryNotTenMilliseconds() throws Exception {
+        final long before = System.currentTimeMillis();
+        startBoth(); // B's thread never runs: A's bulk request stays unanswered
+        final long after = System.currentTimeMillis();
+        final long quiet = System.nanoTime() + 2 * SyncAgent.DEEP_IDLE_AFTER_NANOS;
+        assertTrue(a.agent.requestingBulk());
+
+        assertEquals(SyncAgent.DEEP_IDLE_MILLIS, a.agent.idleWaitMillis(after, quiet),
+                "the retry is 5 s away: a full second's wait, not 10 ms");
+        final int nearRetry = a.agent.idleWaitMillis(before + BulkRequester.RETRY_MILLIS - 300, quiet);
+        assertTrue(nearRetry > 0 && nearRetry <= 300 + (after - before), "the retry bounds the wait: " + nearRetry);
+        assertEquals(0, a.agent.idleWaitMillis(after + BulkRequester.RETRY_MILLIS, quiet), "the retry is due");
+    }
+
+    @Test
+    void anIdleNodeWithAMessageInItsOutboxWaitsUntilTheFlushNotTenMilliseconds() throws Exception {
+        startBoth();
+        cycles(3); // the bulk requests of the start, answered: neither asks any more
+        assertTrue(a.agent.inSync() && b.agent.inSync());
+        final long now = System.currentTimeMillis();
+        a.writer.record().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_RULE)
+                .creatorId(A).id(8).af(2).proto(17).direction(1).timeoutClass(8)
+                .addresses(0, 0xC6120101L, 0, 0xC6120201L).ports(40_002, 53).rule(0)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 1, 0)
+                .creationMillis(now).expireAtMillis(now + 30_000).wallTimeMillis(now)
+                .syncHints(0); // no IMMEDIATE: it waits in the outbox for the flush delay (1 s)
+        assertTrue(a.writer.append());
+        assertTrue(a.agent.doWork() > 0, "the record read into the outbox");
+        assertEquals(0, a.agent.stats().oacts[PfsyncConstants.ACT_INS_1400], "not sent yet");
+        final long queued = System.currentTimeMillis();
+        assertEquals(SyncAgent.IDLE_POLL_MILLIS, a.agent.idleWaitMillis(queued, System.nanoTime()),
+                "it did something just now: a short wait, since more may follow at once");
+
+        final long quiet = System.nanoTime() + 2 * SyncAgent.DEEP_IDLE_AFTER_NANOS;
+        final int wait = a.agent.idleWaitMillis(queued + 400, quiet);
+        assertTrue(wait > 0 && wait <= 600 && wait >= 600 - (queued - now),
+                "the flush, 600 ms away, bounds the wait: " + wait);
+        assertEquals(0, a.agent.idleWaitMillis(queued + 1000, quiet), "the flush is due");
+    }
+
+    @Test
     void onCloseClosesTheTransport() throws Exception {
         startBoth();
         a.close();

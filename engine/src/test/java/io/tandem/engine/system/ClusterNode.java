@@ -126,6 +126,25 @@ final class ClusterNode {
         return total;
     }
 
+    /**
+     * For a failure message about drops: the non-zero metric lines that say why a packet was dropped
+     * (block rules' matches, decode failures, state and window-check counters, deferral), then the
+     * pfsync status.
+     */
+    String dropReport() {
+        final StringBuilder out = new StringBuilder();
+        for (final String line : metrics().split("\n")) {
+            final boolean why = line.startsWith("tandem_rule_packets_total") && line.contains("block")
+                    || line.startsWith("tandem_decode_failures_total")
+                    || line.startsWith("tandem_state_") && !line.startsWith("tandem_state_expire")
+                    || line.startsWith("tandem_pfsync_defer");
+            if (why && !line.endsWith(" 0") && !line.endsWith(" 0.0")) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.append(syncText()).toString();
+    }
+
     /** {@code tandem ARGS --socket SOCKET}: an admin command against this node, at most 60 s. */
     Lab.Result admin(final String... args) {
         final String[] cmd = new String[args.length + 3];

@@ -105,7 +105,7 @@ class ClusterSystemTest {
             }
 
             for (final ClusterNode node : n) {
-                assertEquals(0.0, drops(node), "fw" + node.name + " dropped nothing:\n" + node.syncText());
+                assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
                 assertEquals(0.0, node.sum("tandem_state_mismatches_total"), "no window check failed on fw"
                         + node.name);
             }
@@ -174,7 +174,7 @@ class ClusterSystemTest {
             // Two flows, 30 s: an update a second per flow and firewall is about 120 frames.
             assertTrue(frames < 200, "sync frames for one ping and one UDP flow in 30 s: " + frames);
             for (final ClusterNode node : n) {
-                assertEquals(0.0, drops(node), "fw" + node.name + " dropped nothing");
+                assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
                 assertEquals(0.0, node.sum("tandem_pfsync_collisions_total"), "with deferral no state is made twice");
             }
             for (final ClusterNode node : n) {
@@ -423,7 +423,7 @@ class ClusterSystemTest {
                 assertEquals((Long) d.get("deferred"), (Long) d.get("ack"), "fw" + node.name + ": " + d);
                 assertTrue((Long) d.get("acks_for_others") > 0 || (Long) d.get("deferred") == 0,
                         "fw" + node.name + " heard the acknowledgements meant for the others too: " + d);
-                assertEquals(0.0, drops(node), "fw" + node.name + " dropped nothing");
+                assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
             }
             for (final ClusterNode node : n) {
                 node.stop();

@@ -76,8 +76,8 @@ class MultiQueueClusterSystemTest {
                             "fw" + n.name + " received on queue " + q);
                 }
                 assertEquals(0.0, n.sum("tandem_verdicts_total{queue=\"330\",verdict=\"drop\"")
-                        + n.sum("tandem_verdicts_total{queue=\"331\",verdict=\"drop\""), "fw" + n.name
-                        + " dropped nothing:\n" + n.syncText());
+                        + n.sum("tandem_verdicts_total{queue=\"331\",verdict=\"drop\""), () -> "fw" + n.name
+                        + " dropped nothing:\n" + n.dropReport());
                 assertEquals(n.sum("tandem_handoffs_total{queue=\"330\",result=\"sent\"")
                         + n.sum("tandem_handoffs_total{queue=\"331\",result=\"sent\""),
                         n.sum("tandem_handoffs_decided_total"), "fw" + n.name + ": every packet handed over was decided");
