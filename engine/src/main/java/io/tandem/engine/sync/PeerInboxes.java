@@ -52,6 +52,8 @@ public final class PeerInboxes {
     private final byte[] cachedThreads;
     private final JournalRecordFlyweight record = new JournalRecordFlyweight();
     private final boolean[] offered;
+    /** An INS_ACK was offered since {@link #takeAckOffered} last looked. */
+    private boolean ackOffered;
     private volatile long broadcasts;
     private volatile long learned;
 
@@ -151,6 +153,17 @@ public final class PeerInboxes {
         final int to = t < 0 ? 0 : t;
         inboxes[to].offerAck(creator, id);
         offered[to] = true;
+        ackOffered = true;
+    }
+
+    /**
+     * Sync thread: true when an INS_ACK was offered since the last call (a packet thread holds a packet
+     * for it, so the caller rings the doorbells now, not after the rest of the frames waiting).
+     */
+    public boolean takeAckOffered() {
+        final boolean offeredAck = ackOffered;
+        ackOffered = false;
+        return offeredAck;
     }
 
     /** Sync thread: rings the doorbell of every thread that was given a message since the last call. */

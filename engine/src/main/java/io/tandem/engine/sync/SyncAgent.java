@@ -398,11 +398,20 @@ public final class SyncAgent implements Agent, AutoCloseable {
             } else {
                 acceptFrame(receiveBuffer, length, transport.lastInterfaceIndex(), transport.lastSourceAddress());
             }
+            // Held packets wait on acknowledgements, here and at the peer: answer this frame's INS and
+            // pass on its INS_ACKs now, not after up to 63 more frames (a burst of updates would delay
+            // them by a frame's decoding each)
+            if (outbox.hasInsAcks()) {
+                outbox.flush(now, sender);
+            }
+            if (inbox.takeAckOffered()) {
+                inbox.wake();
+            }
         }
         if (n > 0) {
             inbox.wake(); // the packet thread may be waiting for a packet; peers' messages are here
             if (outbox.due(now, settings.flushDelayMillis)) {
-                outbox.flush(now, sender); // INS_ACKs: a peer holds a packet for each
+                outbox.flush(now, sender); // requests and the like queued to go at once
             }
         }
         return n;

@@ -134,6 +134,11 @@ final class SyncOutbox {
         return true;
     }
 
+    /** True while INS_ACKs wait to be sent: each one's peer holds a packet until it arrives. */
+    boolean hasInsAcks() {
+        return ackCount > 0;
+    }
+
     boolean offerInsAck(final long id, final int creator, final long now) {
         if (ackCount == IDS) {
             return false;

@@ -1,6 +1,8 @@
 package io.tandem.engine.sync;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -18,6 +20,10 @@ final class InMemoryPfsyncTransport implements PfsyncTransport {
     private boolean closed;
     private int failWith;
     long framesSent;
+    /** Frames this end has received so far. */
+    long framesReceived;
+    /** For each frame this end sent: how many it had received by then (the order of answers and input). */
+    final List<Long> receivedAtSend = new ArrayList<>();
     int lastSentLength;
 
     private InMemoryPfsyncTransport(final int address) {
@@ -76,6 +82,7 @@ final class InMemoryPfsyncTransport implements PfsyncTransport {
         buffer.getBytes(0, packet, 20, length);
         other.arriving.add(packet);
         framesSent++;
+        receivedAtSend.add(framesReceived);
         return length;
     }
 
@@ -86,6 +93,7 @@ final class InMemoryPfsyncTransport implements PfsyncTransport {
             return 0;
         }
         buffer.putBytes(0, packet);
+        framesReceived++;
         lastSource = other.address;
         return packet.length;
     }

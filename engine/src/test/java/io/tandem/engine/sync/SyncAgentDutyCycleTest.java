@@ -9,6 +9,7 @@ import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalWriter;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateTable;
@@ -20,6 +21,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,6 +173,72 @@ class SyncAgentDutyCycleTest {
     }
 
     @Test
+    void anInsAskingForAnAcknowledgementIsAnsweredBeforeTheFramesBehindItAreRead() throws Exception {
+        startBoth();
+        cycles(3); // the bulk requests of the start, answered
+        b.drainInbox();
+        for (int i = 0; i < 3; i++) { // three frames: the first INS holds a packet on A, the others do not
+            insert(a, A, 20 + i, i == 0 ? PfConstants.PFSTATE_ACK : 0);
+            assertTrue(a.agent.doWork() > 0, "INS " + i + " sent in a frame of its own");
+        }
+        assertEquals(3, b.transport.pending());
+        final long receivedBefore = b.transport.framesReceived;
+        final int sentBefore = b.transport.receivedAtSend.size();
+
+        b.agent.doWork(); // reads all three frames in one cycle
+
+        assertEquals(receivedBefore + 3, b.transport.framesReceived);
+        assertEquals(1, b.agent.stats().oacts[PfsyncConstants.ACT_INS_ACK], "one INS_ACK");
+        assertEquals(sentBefore + 1, b.transport.receivedAtSend.size(), "one frame sent: the INS_ACK");
+        assertEquals(receivedBefore + 1, b.transport.receivedAtSend.get(sentBefore),
+                "sent as soon as the INS's frame was read, before the two frames behind it");
+    }
+
+    @Test
+    void anInsAckRingsThePacketThreadBeforeTheFramesBehindItAreRead() throws Exception {
+        startBoth();
+        cycles(3); // the bulk requests of the start, answered
+        b.drainInbox();
+        a.drainInbox();
+        insert(a, A, 30, PfConstants.PFSTATE_ACK); // A holds a first packet for it
+        assertTrue(a.agent.doWork() > 0, "A's INS sent");
+        assertTrue(b.agent.doWork() > 0, "B read it and acknowledged it");
+        insert(b, B, 31, 0); // then two frames of B's own changes follow the INS_ACK
+        assertTrue(b.agent.doWork() > 0);
+        insert(b, B, 32, 0);
+        assertTrue(b.agent.doWork() > 0);
+        assertEquals(3, a.transport.pending(), "the INS_ACK, then two INS frames");
+        final long receivedBefore = a.transport.framesReceived;
+        final List<Long> rungAt = new ArrayList<>();
+        a.inbox.wakeup(() -> rungAt.add(a.transport.framesReceived));
+
+        a.agent.doWork(); // reads all three frames in one cycle
+
+        assertEquals(receivedBefore + 3, a.transport.framesReceived);
+        assertEquals(1, a.agent.stats().iacts[PfsyncConstants.ACT_INS_ACK]);
+        assertTrue(!rungAt.isEmpty() && rungAt.get(0) == receivedBefore + 1,
+                "the packet thread's doorbell rung as soon as the INS_ACK's frame was read: " + rungAt);
+    }
+
+    /** Appends an INSERT of {@code creator}'s state {@code id} to be sent at once, with these state flags. */
+    private static void insert(final Node node, final int creator, final long id, final int stateFlags) {
+        insert(node, creator, id, stateFlags, SyncHints.IMMEDIATE);
+    }
+
+    /** Appends an INSERT of {@code creator}'s state {@code id} with these state flags and sync hints. */
+    private static void insert(final Node node, final int creator, final long id, final int stateFlags,
+                               final int hints) {
+        final long now = System.currentTimeMillis();
+        node.writer.record().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_RULE)
+                .creatorId(creator).id(id).af(2).proto(17).direction(1).timeoutClass(8).stateFlags(stateFlags)
+                .addresses(0, 0xC6120101L, 0, 0xC6120201L).ports(40_000 + (int) id, 53).rule(0)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 1, 0)
+                .creationMillis(now).expireAtMillis(now + 30_000).wallTimeMillis(now)
+                .syncHints(hints);
+        assertTrue(node.writer.append());
+    }
+
+    @Test
     void aNodeWhosePeerDoesNotAnswerWaitsForItsRetryNotTenMilliseconds() throws Exception {
         final long before = System.currentTimeMillis();
         startBoth(); // B's thread never runs: A's bulk request stays unanswered
@@ -190,13 +259,7 @@ class SyncAgentDutyCycleTest {
         cycles(3); // the bulk requests of the start, answered: neither asks any more
         assertTrue(a.agent.inSync() && b.agent.inSync());
         final long now = System.currentTimeMillis();
-        a.writer.record().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_RULE)
-                .creatorId(A).id(8).af(2).proto(17).direction(1).timeoutClass(8)
-                .addresses(0, 0xC6120101L, 0, 0xC6120201L).ports(40_002, 53).rule(0)
-                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 1, 0)
-                .creationMillis(now).expireAtMillis(now + 30_000).wallTimeMillis(now)
-                .syncHints(0); // no IMMEDIATE: it waits in the outbox for the flush delay (1 s)
-        assertTrue(a.writer.append());
+        insert(a, A, 8, 0, 0); // no IMMEDIATE: it waits in the outbox for the flush delay (1 s)
         assertTrue(a.agent.doWork() > 0, "the record read into the outbox");
         assertEquals(0, a.agent.stats().oacts[PfsyncConstants.ACT_INS_1400], "not sent yet");
         final long queued = System.currentTimeMillis();
