@@ -296,6 +296,9 @@ public final class PeerInbox {
             return;
         }
         final int slot = table.findById(buffer.getInt(index), buffer.getLong(index + 4));
+        if (slot >= 0) {
+            policy.insAcknowledged(slot); // the peers hold it: its repeats need not be full
+        }
         if (deferrals != null) {
             deferrals.releaseAcknowledged(slot, nowNanos);
         }

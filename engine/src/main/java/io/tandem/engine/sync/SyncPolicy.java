@@ -25,9 +25,10 @@ import io.tandem.engine.state.SyncHints;
  * until the interval ends ({@link #reportDue}), so no change stays unsent. It is reported at once
  * after {@code maxUpdates} updates of a TCP state, when a half's {@code seqlo} moved far
  * ({@link #REPORT_REACH_MIN}), or, on a split path, when {@code max_win} grew (the other node's window
- * checks lean on it). Once a state has been quiet for a second, its last report is repeated in full,
- * up to {@link #SETTLE_REPEATS} times over 11 s, until a peer's record shows it has it, so that a lost
- * frame does not leave the peers apart (pfsync itself never repeats).
+ * checks lean on it). Once a state has been quiet for a second, its last report is repeated in full
+ * (as UPD_C once a peer acknowledged its INS: {@link #insAcknowledged}), up to {@link #SETTLE_REPEATS}
+ * times over 11 s, until a peer's record shows it has it, so that a lost frame does not leave the
+ * peers apart (pfsync itself never repeats).
  *
  * <p><b>Split path.</b> A state a peer created or updated within {@link #SYNC_SPLIT_WINDOW_MILLIS} is on
  * a split path (pf's {@code pfsync_time} test); with sync updates on, the TCP tracker applies the
@@ -43,7 +44,7 @@ import io.tandem.engine.state.SyncHints;
  *
  * <p><b>Owner.</b> The table's packet thread, the single writer. <b>Life cycle:</b> {@link #of}
  * attaches one policy to a table, before its first state, and it lives as long as the table.
- * <b>Memory bound:</b> fixed at construction, 91 bytes per slot (times, counts, flags, the queue
+ * <b>Memory bound:</b> fixed at construction, 92 bytes per slot (times, counts, flags, the queue
  * entry, and per half the values of the last two reports): about 9 MB for 100,000 states, plus
  * {@link RemovedStates}' fixed 1.3 MB. Nothing
  * allocates after construction. <b>Failure policy:</b> none needed on the packet path; the FIFO holds
@@ -64,7 +65,8 @@ public final class SyncPolicy implements StateSyncHooks {
     /**
      * With sync updates on, every report is repeated up to this many times once the state has gone quiet
      * (a change in between is reported instead and starts the count again), in full
-     * ({@link SyncHints#FULL}), {@link #REPEAT_GAPS_MILLIS} apart: about 1, 2, 3, 5, 7 and 11 s after the
+     * ({@link SyncHints#FULL}; as UPD_C once a peer acknowledged the INS, {@link #insAcknowledged}),
+     * {@link #REPEAT_GAPS_MILLIS} apart: about 1, 2, 3, 5, 7 and 11 s after the
      * report (a longer gap may end up to a second late: the queue is checked each second). pfsync
      * sends each change once and a lost frame is never sent again, so without repeats a lost INS
      * leaves the state on one node and a lost last update leaves the peers' half states apart until
@@ -114,6 +116,8 @@ public final class SyncPolicy implements StateSyncHooks {
     private final boolean[] syncQueued;
     /** Per slot: repeats of the last report still to send ({@link #SETTLE_REPEATS}). */
     private final byte[] repeatsLeft;
+    /** Per slot: a peer acknowledged the state's INS (INS_ACK), so the peers hold it: repeats go compressed. */
+    private final boolean[] insAcknowledged;
     /** FIFO of dirty slots (slot | generation << 32) and when each was queued; at most one entry per slot. */
     private final long[] dirtyQueue;
     private final long[] dirtyQueuedMillis;
@@ -145,6 +149,7 @@ public final class SyncPolicy implements StateSyncHooks {
         syncDirty = new boolean[capacity];
         syncQueued = new boolean[capacity];
         repeatsLeft = new byte[capacity];
+        insAcknowledged = new boolean[capacity];
         dirtyQueue = new long[capacity];
         dirtyQueuedMillis = new long[capacity];
     }
@@ -259,6 +264,7 @@ public final class SyncPolicy implements StateSyncHooks {
     public void freed(final int slot) {
         syncQueued[slot] = false;
         repeatsLeft[slot] = 0;
+        insAcknowledged[slot] = false;
     }
 
     // ---- the packet agent and the inbox -------------------------------------------------------
@@ -302,7 +308,9 @@ public final class SyncPolicy implements StateSyncHooks {
                     repeatsLeft[slot]--;
                     syncReportedMillis[slot] = nowMillis;
                     markReported(slot, nowMillis);
-                    table.announce(slot, SyncHints.FULL); // the same values again, in full: idempotent at the peer
+                    // the same values again, idempotent at the peer: in full, unless a peer acknowledged the
+                    // INS, so that the peers hold the state and UPD_C carries all a repeat can change
+                    table.announce(slot, insAcknowledged[slot] ? 0 : SyncHints.FULL);
                     repeated++;
                     reported++;
                 }
@@ -376,6 +384,16 @@ public final class SyncPolicy implements StateSyncHooks {
         reportedAtMillis[slot] = nowMillis;
     }
 
+    /**
+     * A peer acknowledged this state's INS (INS_ACK, deferral): the peers hold it, so its repeats go
+     * as UPD_C, which carries every field a report can change (both halves, expiry, timeout), at a
+     * third of a full state's bytes. A peer that lost the state all the same asks for it (UPD_REQ) on
+     * the first UPD_C, and gets it in full. Packet thread.
+     */
+    public void insAcknowledged(final int slot) {
+        insAcknowledged[slot] = true;
+    }
+
     /** When a pfsync peer last created, updated or answered about this state (0 = never, since it was made here or recovered). */
     public long peerSyncMillis(final int slot) {
         return peerSyncMillis[slot];
@@ -444,6 +462,7 @@ public final class SyncPolicy implements StateSyncHooks {
         lastCorrectionMillis[slot] = 0;
         syncDirty[slot] = false;
         repeatsLeft[slot] = 0;
+        insAcknowledged[slot] = false;
         reportedAtMillis[slot] = 0;
         for (int i = slot * 2; i <= slot * 2 + 1; i++) {
             reportedSeqLo[i] = 0;

@@ -528,6 +528,29 @@ class PeerMergeTest {
     }
 
     @Test
+    void anAcknowledgedInsIsRepeatedCompressedAndTheMarkEndsWithItsState() {
+        final StateTable t = StatePackets.table(8);
+        SyncPolicy.of(t).enableSyncUpdates(128);
+        final Reports reports = new Reports();
+        t.setListener(reports);
+        final SyncPolicy p = SyncPolicy.of(t);
+        final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
+                PfConstants.PF_IN, 2, T0);
+        p.insAcknowledged(slot);
+        reports.hints.clear();
+        assertEquals(1, p.reportDue(T0 + 1000, 10));
+        assertEquals(List.of(0), reports.hints, "a peer holds the state: the repeat goes as UPD_C");
+
+        t.remove(slot, StateRemoveReason.FLUSHED);
+        final int next = t.create(StatePackets.tcp(A, A_PORT + 1, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
+                PfConstants.PF_IN, 2, T0 + 20_000);
+        reports.hints.clear();
+        assertEquals(1, p.reportDue(T0 + 21_000, 10));
+        assertEquals(List.of(SyncHints.FULL), reports.hints,
+                "a new state (slot " + next + ", the old one " + slot + ") is repeated in full until acknowledged");
+    }
+
+    @Test
     void aPeersRecordBehindOurReportDoesNotEndTheRepeats() {
         final StateTable t = StatePackets.table(8);
         SyncPolicy.of(t).enableSyncUpdates(128);

@@ -93,7 +93,41 @@ class PeerInboxTest {
         assertTrue(table.findById(PEER, 5) >= 0);
     }
 
+    /** One of our own UDP states, created here at {@code now} from source port {@code port}; its slot. */
+    private int ownUdpState(final int port, final long now) {
+        final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
+        p.family = io.tandem.engine.decode.DecodedPacket.FAMILY_INET;
+        p.protocol = io.tandem.engine.decode.DecodedPacket.PROTO_UDP;
+        p.srcLo = 0xC6120110L;
+        p.dstLo = 0xC612020AL;
+        p.l4Offset = 20;
+        p.srcPort = port;
+        p.dstPort = 53;
+        return table.create(p, 0, 0, PfConstants.PF_IN, 0, now, true);
+    }
+
     /**
+     * Once a peer acknowledged a state's INS the peers hold it, so its repeats go as UPD_C; a state
+     * whose INS no peer acknowledged is repeated in full, so that a peer that lost the INS gets it.
+     */
+    @Test
+    void aStateWhoseInsAPeerAcknowledgedIsRepeatedCompressedAnotherInFull() {
+        SyncPolicy.of(table).enableSyncUpdates(128);
+        inbox.drain(table, recorder, NOW, 100); // attaches the inbox to the table
+        final int acked = ownUdpState(9001, NOW);
+        final int notAcked = ownUdpState(9002, NOW);
+        journaled();
+        inbox.offerAck(LOCAL, table.id(acked));
+        inbox.drain(table, recorder, NOW + 1, 100);
+
+        assertEquals(2, inbox.reportDue(NOW + 1000, 10), "each INS repeated after a second of quiet");
+        final List<String> repeats = journaled();
+        assertEquals(List.of("update 0 0", "update " + SyncHints.FULL + " 0"), repeats,
+                "acknowledged: UPD_C (no hint); not acknowledged: full. Slots " + acked + ", " + notAcked);
+    }
+
+    /**
+     * The promise behind answering a peer's INS on arrival:    /**
      * The promise behind answering a peer's INS on arrival: the packet thread applies every message up
      * to the last acknowledged one before it decides the packets it received since, whatever the
      * cycle's limit — here the acknowledged INS sits behind 10 messages and the cycle takes 2.
