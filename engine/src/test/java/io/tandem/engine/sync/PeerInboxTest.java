@@ -3,6 +3,7 @@ package io.tandem.engine.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
@@ -95,9 +96,9 @@ class PeerInboxTest {
 
     /** One of our own UDP states, created here at {@code now} from source port {@code port}; its slot. */
     private int ownUdpState(final int port, final long now) {
-        final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
-        p.family = io.tandem.engine.decode.DecodedPacket.FAMILY_INET;
-        p.protocol = io.tandem.engine.decode.DecodedPacket.PROTO_UDP;
+        final DecodedPacket p = new DecodedPacket();
+        p.family = DecodedPacket.FAMILY_INET;
+        p.protocol = DecodedPacket.PROTO_UDP;
         p.srcLo = 0xC6120110L;
         p.dstLo = 0xC612020AL;
         p.l4Offset = 20;
@@ -417,15 +418,7 @@ class PeerInboxTest {
                     public void release(final long packetId, final int verdict) {
                     }
                 }, table, 8, 20);
-        final io.tandem.engine.decode.DecodedPacket own = new io.tandem.engine.decode.DecodedPacket();
-        own.family = io.tandem.engine.decode.DecodedPacket.FAMILY_INET;
-        own.protocol = io.tandem.engine.decode.DecodedPacket.PROTO_UDP;
-        own.srcLo = 0xC6120110L;
-        own.dstLo = 0xC612020AL;
-        own.l4Offset = 20;
-        own.srcPort = 9999;
-        own.dstPort = 53;
-        final int ownSlot = table.create(own, 0, 0, PfConstants.PF_IN, 0, NOW, true);
+        final int ownSlot = ownUdpState(9999, NOW);
         final long ownId = table.id(ownSlot);
         final UnsafeBuffer requestBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
         final JournalRecordFlyweight request = new JournalRecordFlyweight().wrap(requestBuffer, 0);
