@@ -291,16 +291,14 @@ public final class SyncAgent implements Agent, AutoCloseable {
         if (nowNanos - lastWorkNanos < DEEP_IDLE_AFTER_NANOS) {
             return IDLE_POLL_MILLIS;
         }
-        long wait = DEEP_IDLE_MILLIS;
         final long flush = outbox.millisUntilDue(now, settings.flushDelayMillis);
-        if (flush >= 0) {
-            wait = Math.min(wait, flush);
-        }
         final long retry = requester.millisToNextTick(now);
-        if (retry >= 0) {
-            wait = Math.min(wait, retry);
-        }
-        return (int) wait;
+        return (int) sooner(sooner(DEEP_IDLE_MILLIS, flush), retry);
+    }
+
+    /** {@code wait}, or {@code due} when that is sooner; a negative {@code due} means nothing is due. */
+    private static long sooner(final long wait, final long due) {
+        return due >= 0 ? Math.min(wait, due) : wait;
     }
 
     /** On the sync thread, last: send what the outbox holds, then close the tailer, doorbell and transport. */

@@ -6,7 +6,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /** Hand-filled {@link DecodedPacket} fixtures for state tests; the {@code set*} methods reuse a packet without allocating. */
-final class StatePackets {
+public final class StatePackets {
     static final long A = 0x0a000001L; // 10.0.0.1, the initiator
     static final long B = 0x0a000002L; // 10.0.0.2, the responder
     static final long R = 0x0a0000feL; // 10.0.0.254, a router sending ICMP errors
@@ -61,7 +61,7 @@ final class StatePackets {
         p.ipLength = 40 + len;
     }
 
-    static DecodedPacket udp(final long src, final int sport, final long dst, final int dport) {
+    public static DecodedPacket udp(final long src, final int sport, final long dst, final int dport) {
         final DecodedPacket p = new DecodedPacket();
         setUdp(p, src, sport, dst, dport);
         return p;

@@ -3,7 +3,6 @@ package io.tandem.engine.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.journal.JournalHealth;
 import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
@@ -11,6 +10,7 @@ import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.JournalRing;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StatePackets;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 import io.tandem.engine.state.SyncHints;
@@ -96,15 +96,7 @@ class PeerInboxTest {
 
     /** One of our own UDP states, created here at {@code now} from source port {@code port}; its slot. */
     private int ownUdpState(final int port, final long now) {
-        final DecodedPacket p = new DecodedPacket();
-        p.family = DecodedPacket.FAMILY_INET;
-        p.protocol = DecodedPacket.PROTO_UDP;
-        p.srcLo = 0xC6120110L;
-        p.dstLo = 0xC612020AL;
-        p.l4Offset = 20;
-        p.srcPort = port;
-        p.dstPort = 53;
-        return table.create(p, 0, 0, PfConstants.PF_IN, 0, now, true);
+        return table.create(StatePackets.udp(0xC6120110L, port, 0xC612020AL, 53), 0, 0, PfConstants.PF_IN, 0, now, true);
     }
 
     /**

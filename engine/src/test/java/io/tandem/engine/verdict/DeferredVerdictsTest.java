@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.counters.PacketCounters;
-import io.tandem.engine.decode.DecodedPacket;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateCounters;
+import io.tandem.engine.state.StatePackets;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -53,16 +53,8 @@ class DeferredVerdictsTest {
     }
 
     private int newState() {
-        final DecodedPacket p = new DecodedPacket();
-        p.family = DecodedPacket.FAMILY_INET;
-        p.protocol = DecodedPacket.PROTO_UDP;
-        p.srcLo = 0xC6120110L;
-        p.dstLo = 0xC612020AL;
-        p.l4Offset = 20;
-        p.srcPort = nextPort++;
-        p.dstPort = 53;
-        p.ipLength = 60;
-        return table.create(p, 0, 0, PfConstants.PF_IN, 0, T0 / MS, true);
+        return table.create(StatePackets.udp(0xC6120110L, nextPort++, 0xC612020AL, 53), 0, 0, PfConstants.PF_IN, 0,
+                T0 / MS, true);
     }
 
     private List<String> flushed() {
