@@ -48,7 +48,10 @@ public enum StateCounter {
     LOOKUP_HITS("tandem_state_lookup_hits", "State table lookups that found a state"),
     ICMP_ERROR_NO_STATE("tandem_state_icmp_error_unrelated",
             "ICMP errors whose quoted packet matched no state"),
-    EXPIRE_SLOTS_EXAMINED("tandem_state_expire_slots_examined", "Slots examined by the incremental expiry sweep");
+    EXPIRE_SLOTS_EXAMINED("tandem_state_expire_slots_examined", "Slots examined by the incremental expiry sweep"),
+    TAKEOVERS("tandem_state_takeovers",
+            "TCP states taken over from a peer that stopped reporting them: a packet ran ahead of the peer's last"
+                    + " report and its windows were re-learned (docs/pfsync.md, Takeover)");
 
     /** Gauge name for {@link StateTable#size()}. */
     public static final String STATES_GAUGE_NAME = "tandem_states";

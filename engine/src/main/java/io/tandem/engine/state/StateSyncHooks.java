@@ -28,6 +28,15 @@ public interface StateSyncHooks {
         }
 
         @Override
+        public boolean peerFellSilent(final int slot, final long nowMillis) {
+            return false;
+        }
+
+        @Override
+        public void tookOver(final int slot) {
+        }
+
+        @Override
         public void created(final int slot, final long nowMillis) {
         }
 
@@ -62,6 +71,19 @@ public interface StateSyncHooks {
 
     /** True when a peer updated (or created) the state recently (pf's {@code pfsync_time} test). */
     boolean splitPath(int slot, long nowMillis);
+
+    /**
+     * True when a peer has updated the state, but not for a while: if the connection now runs ahead of
+     * its last report, the peer that carried it stopped reporting (it failed, or failed open), and
+     * the tracker may take the state over ({@code TcpTracker}, "Takeover" in docs/pfsync.md).
+     */
+    boolean peerFellSilent(int slot, long nowMillis);
+
+    /**
+     * This node took the state over from its silent carrier and carries it now: {@link #peerFellSilent}
+     * is false until a peer updates the state again.
+     */
+    void tookOver(int slot);
 
     /** A state was created here and is being journaled as an INSERT: what the peers will be told. */
     void created(int slot, long nowMillis);

@@ -40,7 +40,8 @@ import io.tandem.engine.decode.DecodedPacket;
  * packets seen here prove (theory in docs/pfsync.md). For that it keeps, per state, which halves
  * passed here and the highest ack each half sent (the {@code here} bits and last acks of the
  * {@link StateStore}'s record), and asks the table's {@link StateSyncHooks} whether a state is on a
- * split path.
+ * split path. When a state's carrier stops reporting and the connection turns up here beyond every
+ * bound, the tracker takes the state over and re-learns its windows ({@link #takesOver}).
  *
  * <p><b>Access.</b> Every field is read and written in the state's record through
  * {@link StateStore}'s static accessors, given the record array and the record's base, computed
@@ -466,6 +467,14 @@ final class TcpTracker {
             }
             return PASS;
         }
+        if (!rst && !syn && hasAck && checkAck && dKnown && remote
+                && takesOver(slot, r, b, s, d, origSeq, origSeq + p.payloadLength, ack, nowMillis)) {
+            sync.tookOver(slot);
+            st.resyncPackets[slot] = StateTable.RESYNC_PACKETS;
+            StateStore.setHere(r, b, StateStore.here(r, b) | StateStore.RESYNC);
+            counters.increment(StateCounter.TAKEOVERS);
+            return trackRecovered(slot, r, b, s, d, win, sws, end, ack, ackUsable, hasAck, fin, false, nowMillis);
+        }
         if (StateStore.peerState(r, b, PEER_SRC) == TCPS_SYN_SENT && StateStore.peerState(r, b, PEER_DST) == TCPS_SYN_SENT) {
             // Handshake mismatch: forget this half so that its next packet starts it again.
             StateStore.setSeqLo(r, b, s, 0);
@@ -576,6 +585,34 @@ final class TcpTracker {
                 && seqGeq(seq, seqLoS - (maxWinD << dws))                 // retransmit: at most a window back
                 && (!checkAck || (ackAhead                                // acking at most one window back
                         && ackskew <= (MAXACKWINDOW << sws)));            // acking at most one window forward
+    }
+
+    /**
+     * Takeover (theory in docs/pfsync.md): a segment that failed the checks on an established state
+     * whose last peer report is old ({@link StateSyncHooks#peerFellSilent}) is the connection running
+     * ahead of a carrier that stopped reporting (it failed, or its queue failed open), when it is
+     * anchored on one axis: its own sequence number is within {@code MAXACKWINDOW} of its half's
+     * seqlo and its ack is ahead of what the other half is known to have sent, or its ack is within
+     * {@code MAXACKWINDOW} of the other half's seqlo and its data lies ahead. A packet off on both
+     * axes, or behind on either, is no evidence and is dropped.
+     */
+    private boolean takesOver(final int slot, final long[] r, final int b, final int s, final int d, final int seq,
+            final int dataEnd, final int ack, final long nowMillis) {
+        final int stateS = StateStore.peerState(r, b, s);
+        final int stateD = StateStore.peerState(r, b, d);
+        if (stateS < TCPS_ESTABLISHED || stateS >= TCPS_FIN_WAIT_2 || stateD < TCPS_ESTABLISHED
+                || stateD >= TCPS_FIN_WAIT_2 || !sync.peerFellSilent(slot, nowMillis)) {
+            return false;
+        }
+        final int seqLoS = StateStore.seqLo(r, b, s);
+        final int seqLoD = StateStore.seqLo(r, b, d);
+        return near(ack, seqLoD) && seqGt(dataEnd, seqLoS) || near(seq, seqLoS) && seqGt(ack, seqLoD);
+    }
+
+    /** Within {@code MAXACKWINDOW} of each other, either way (modulo 2^32). */
+    private static boolean near(final int a, final int b) {
+        final int diff = a - b;
+        return diff >= -MAXACKWINDOW && diff <= MAXACKWINDOW;
     }
 
     /**

@@ -55,6 +55,11 @@ public final class SyncPolicy implements StateSyncHooks {
     public static final long SYNC_UPDATE_INTERVAL_MILLIS = 1000;
     /** pf's split-path window: a state a peer updated this recently is reported on every local update. */
     public static final long SYNC_SPLIT_WINDOW_MILLIS = 2000;
+    /**
+     * A connection that runs beyond the split-path bounds of a state no peer updated for this long may
+     * be taken over ({@link #peerFellSilent}): the peer that carried it is taken to have failed.
+     */
+    public static final long TAKEOVER_QUIET_MILLIS = 100;
     /** A peer's update that is behind our last report is answered at most this often per state. */
     public static final long CORRECTION_INTERVAL_MILLIS = 1000;
     /**
@@ -190,6 +195,22 @@ public final class SyncPolicy implements StateSyncHooks {
     public boolean splitPath(final int slot, final long nowMillis) {
         final long t = peerSyncMillis[slot];
         return t != 0 && nowMillis - t < SYNC_SPLIT_WINDOW_MILLIS;
+    }
+
+    /**
+     * True when a peer updated the state once but not within {@link #TAKEOVER_QUIET_MILLIS}: a node
+     * carrying a busy connection reports it every few milliseconds, and any other it reports before its
+     * sender gets a window ahead, so a connection running ahead of a report this old lost its carrier.
+     */
+    @Override
+    public boolean peerFellSilent(final int slot, final long nowMillis) {
+        final long t = peerSyncMillis[slot];
+        return t != 0 && nowMillis - t >= TAKEOVER_QUIET_MILLIS;
+    }
+
+    @Override
+    public void tookOver(final int slot) {
+        peerSyncMillis[slot] = 0;
     }
 
     @Override

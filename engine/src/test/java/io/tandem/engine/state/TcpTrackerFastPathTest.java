@@ -49,6 +49,15 @@ class TcpTrackerFastPathTest {
         }
 
         @Override
+        public boolean peerFellSilent(final int slot, final long nowMillis) {
+            return false; // takeover is the full path's alone: the fast path never passes what it refuses
+        }
+
+        @Override
+        public void tookOver(final int slot) {
+        }
+
+        @Override
         public void created(final int slot, final long nowMillis) {
         }
 

@@ -91,7 +91,10 @@ class SyncSystemTest {
     /**
      * (b) failover: mid-transfer, the routes of client and server move from fwA to fwB (and, in the
      * second run, fwA is killed first); fwB passes the transfer by the state it learned from fwA,
-     * and iperf3 finishes without a reset and without a second-long stall.
+     * and iperf3 finishes without a reset and without a second-long stall. Killed, fwA's queue fails
+     * open (the lab's {@code --queue-bypass}) for 300 ms before the routes move, as a box whose engine
+     * crashed forwards until its routes are taken away: the transfer runs on unseen, far beyond fwA's
+     * last report, and fwB takes the state over (docs/pfsync.md, Takeover).
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "kill fwA first: {0}")
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
@@ -118,6 +121,7 @@ class SyncSystemTest {
                         "fwA sent UPD_C:\n" + metricsA);
                 if (killFwA) {
                     Lab.run(5, "kill", "-KILL", Long.toString(fwA.pid()));
+                    Thread.sleep(300);
                 }
                 Lab.lab("route", "client", "fwB");
                 Lab.lab("route", "server", "fwB");
@@ -135,10 +139,15 @@ class SyncSystemTest {
                 }
                 assertTrue(longestStall < 2, "no stall of a second or more (0.5 s intervals): " + longestStall
                         + "\nfwB: " + Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output().lines()
-                                .filter(l -> l.startsWith("tandem_state_mismatches") || l.startsWith("tandem_verdicts"))
+                                .filter(l -> l.startsWith("tandem_state_mismatches") || l.startsWith("tandem_verdicts")
+                                        || l.startsWith("tandem_state_takeovers"))
                                 .toList() + "\n" + Lab.run(30, Lab.root().resolve("scripts/tandem").toString(), "states",
                                         "--socket", tmp.resolve("fwB.sock").toString()).output() + "\n" + out);
                 final String metrics = Lab.exec(Lab.FW_B, 10, "curl", "-s", "127.0.0.1:9162/metrics").output();
+                System.out.println("failover (kill fwA: " + killFwA + "): fwB took over "
+                        + sample(metrics, "tandem_state_takeovers_total{queue=\"258\"") + " state(s), dropped "
+                        + sample(metrics, "tandem_state_mismatches_total{queue=\"258\",reason=\"out_of_window\"")
+                        + " out of window");
                 assertTrue(sample(metrics, "tandem_state_matches_total{queue=\"258\",result=\"pass\"") > 1000,
                         "fwB passed the moved transfer by state:\n" + metrics);
                 assertEquals(0.0, sample(metrics, "tandem_rule_packets_total{action=\"pass\",queue=\"258\",rule=\"1\""),
