@@ -510,7 +510,10 @@ public final class ControlServer implements AutoCloseable {
             ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
             ch.shutdownOutput();
             final ByteBuffer scratch = ByteBuffer.allocate(4096);
-            for (int n = 0; n < DRAIN_BYTES && ch.read(scratch) > 0; n += scratch.position()) {
+            int drained = 0;
+            int n;
+            while (drained < DRAIN_BYTES && (n = ch.read(scratch)) > 0) {
+                drained += n;
                 scratch.clear();
             }
         } catch (final IOException | RuntimeException e) {
