@@ -345,6 +345,9 @@ public final class TandemEngine implements AutoCloseable {
                 packetAgents.stream().map(PacketAgent::bulkSnapshots).toList(), settings, log)
                 .urgentLanes(journal.urgentLanes())
                 .transport(() -> RawPfsyncTransport.open(settings.ifname, settings.peer));
+        for (final PacketAgent a : packetAgents) {
+            SyncPolicy.of(a.states()).watchPeers(syncAgent.peers()); // a takeover needs its carrier silent
+        }
         try {
             syncAgent.start(failure);
         } catch (final IllegalStateException e) {

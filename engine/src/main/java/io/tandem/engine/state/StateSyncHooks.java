@@ -73,9 +73,10 @@ public interface StateSyncHooks {
     boolean splitPath(int slot, long nowMillis);
 
     /**
-     * True when a peer has updated the state, but not for a while: if the connection now runs ahead of
-     * its last report, the peer that carried it stopped reporting (it failed, or failed open), and
-     * the tracker may take the state over ({@code TcpTracker}, "Takeover" in docs/pfsync.md).
+     * True when a peer has updated the state, but not for a while, and that peer sends nothing any more:
+     * if the connection now runs ahead of its last report, the peer that carried it stopped (it failed,
+     * or failed open), and the tracker may take the state over ({@code TcpTracker}, "Takeover" in
+     * docs/pfsync.md).
      */
     boolean peerFellSilent(int slot, long nowMillis);
 

@@ -184,11 +184,11 @@ final class FrameIngress {
             peers.creator(s.creatorid());
             mapping.fromState(insert, s, now, inbound);
             if (insert && (s.stateFlags() & PfConstants.PFSTATE_ACK) != 0) {
-                if (inbox.offerAcknowledged(inboundBuffer, 0)) {
+                if (inbox.offerAcknowledged(peers.current(), inboundBuffer, 0)) {
                     acknowledger.acknowledge(inbound.id(), inbound.creatorId());
                 }
             } else {
-                inbox.offer(PeerInbox.STATE, inboundBuffer, 0);
+                inbox.offer(PeerInbox.fromPeer(PeerInbox.STATE, peers.current()), inboundBuffer, 0);
             }
             requester.onState(now);
         }
@@ -197,7 +197,7 @@ final class FrameIngress {
         public void onUpdC(final PfsyncUpdCFlyweight updC) {
             peers.creator(updC.creatorid());
             mapping.fromUpdC(updC, now, inbound);
-            inbox.offer(PeerInbox.COMPRESSED, inboundBuffer, 0);
+            inbox.offer(PeerInbox.fromPeer(PeerInbox.COMPRESSED, peers.current()), inboundBuffer, 0);
         }
 
         @Override

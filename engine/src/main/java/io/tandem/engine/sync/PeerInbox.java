@@ -95,6 +95,13 @@ public final class PeerInbox {
      * it does nothing (no {@code badstate}, no request, no answer).
      */
     public static final int QUIET = 0x100;
+    /** Bits above {@link #QUIET}: which peer ({@link SyncPeers} index + 1, 0 = not known) sent the message. */
+    private static final int PEER_SHIFT = 16;
+
+    /** A message kind marked with the {@link SyncPeers} index of the peer whose frame carried it. */
+    public static int fromPeer(final int kind, final int peerIndex) {
+        return peerIndex < 0 ? kind : kind | (peerIndex + 1) << PEER_SHIFT;
+    }
 
     /** Slots examined, and states acted on, per duty cycle by the reconciliation after a bulk update. */
     static final int RECONCILE_SLOTS_PER_CYCLE = 4096;
@@ -125,6 +132,8 @@ public final class PeerInbox {
     private int rememberNext;
     /** The message being applied was sent to every thread: an unknown state is another thread's. */
     private boolean quiet;
+    /** The {@link SyncPeers} index of the peer whose frame carried the message being applied (-1: not known). */
+    private int peer = -1;
 
     private volatile Runnable wakeup = () -> { };
 
@@ -306,8 +315,9 @@ public final class PeerInbox {
 
     private void apply(final int kindAndFlags, final MutableDirectBuffer buffer, final int index, final int length) {
         record.wrap(buffer, index);
-        final int kind = kindAndFlags & ~QUIET;
+        final int kind = kindAndFlags & (QUIET - 1);
         quiet = (kindAndFlags & QUIET) != 0;
+        peer = (kindAndFlags >>> PEER_SHIFT) - 1;
         if (recorder != null) {
             recorder.beginPeer(record.origin());
         }
@@ -407,6 +417,7 @@ public final class PeerInbox {
     /** A peer's view of a state we hold: merged; a held first packet is acknowledged; a correction if owed. */
     private void merge(final int slot, final StateHalves view, final boolean swapped) {
         final int result = policy.mergeFromPeer(slot, view, swapped, now);
+        policy.updatedBy(slot, peer);
         merged++;
         if ((table.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0 && deferrals != null) {
             deferrals.releaseAcknowledged(slot, nowNanos); // the peer has the state
@@ -471,6 +482,7 @@ public final class PeerInbox {
             table.trustWindows(slot); // just created by the peer: its windows are current
         }
         policy.markPeerUpdate(slot, now);
+        policy.updatedBy(slot, peer);
         imported++;
         if (recorder != null) {
             recorder.onInsert(table, slot, 0); // an INS_ACK it asked for went out when it arrived (FrameIngress)

@@ -100,7 +100,7 @@ public final class PeerInboxes {
             return;
         }
         record.wrap(source, offset);
-        switch (kind) {
+        switch (kind & (PeerInbox.QUIET - 1)) {
             case PeerInbox.STATE -> post(stateOwner(source, offset), kind, source, offset);
             case PeerInbox.COMPRESSED, PeerInbox.DELETE, PeerInbox.REQUEST -> {
                 final int t = threadOf(record.creatorId(), record.id());
@@ -110,7 +110,7 @@ public final class PeerInboxes {
                 }
                 broadcasts++;
                 for (int i = 0; i < threads; i++) {
-                    final boolean asker = i == 0 && kind == PeerInbox.COMPRESSED;
+                    final boolean asker = i == 0 && (kind & (PeerInbox.QUIET - 1)) == PeerInbox.COMPRESSED;
                     post(i, asker ? kind : kind | PeerInbox.QUIET, source, offset);
                 }
             }
@@ -129,10 +129,10 @@ public final class PeerInboxes {
      *
      * @return true when the message is in that thread's inbox: the caller may acknowledge it now
      */
-    public boolean offerAcknowledged(final UnsafeBuffer source, final int offset) {
+    public boolean offerAcknowledged(final int peer, final UnsafeBuffer source, final int offset) {
         final int owner = stateOwner(source, offset);
         offered[owner] = true;
-        return inboxes[owner].offerAcknowledged(PeerInbox.STATE, source, offset);
+        return inboxes[owner].offerAcknowledged(PeerInbox.fromPeer(PeerInbox.STATE, peer), source, offset);
     }
 
     /** The thread that holds (or will hold) the state of a full record, learned for its identity. */

@@ -4,6 +4,7 @@ import io.tandem.engine.rules.Addresses;
 import io.tandem.nativeio.ipraw.Ipv4Address;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The pfsync peers this node has heard from, for the status view: per source address the frames
@@ -11,6 +12,8 @@ import java.util.List;
  *
  * <p>Written by the sync thread once per accepted frame, read by the admin-socket and metrics
  * threads; guarded by this object's monitor (an uncontended lock per frame, off the packet path).
+ * The packet threads read only each peer's last-frame time, without the lock ({@link #lastHeardMillis}:
+ * whether the peer that carried a state still speaks, for the takeover of {@link SyncPolicy}).
  * Memory bound: {@link #MAX_PEERS} peers (more are counted in the last row's totals), four
  * creatorids per peer.
  */
@@ -24,6 +27,8 @@ public final class SyncPeers {
     private final boolean[] inet6 = new boolean[MAX_PEERS];
     private final long[] frames = new long[MAX_PEERS];
     private final long[] lastFrameMillis = new long[MAX_PEERS];
+    /** {@link #lastFrameMillis}, published for readers outside the lock ({@link #lastHeardMillis}). */
+    private final AtomicLongArray heard = new AtomicLongArray(MAX_PEERS);
     private final int[][] creators = new int[MAX_PEERS][CREATORS];
     private int count;
     private int current = -1;
@@ -51,7 +56,21 @@ public final class SyncPeers {
         }
         frames[i]++;
         lastFrameMillis[i] = now;
+        heard.setRelease(i, now);
         current = i;
+    }
+
+    /** Sync thread: the index of the peer whose frame is being read ({@link #frame}), -1 before any. */
+    int current() {
+        return current;
+    }
+
+    /**
+     * Any thread, without the lock: the time of the last frame accepted from peer {@code index}
+     * ({@link SyncPeers} index, as {@link #current}), 0 when none; the packet threads read it.
+     */
+    public long lastHeardMillis(final int index) {
+        return index < 0 || index >= MAX_PEERS ? 0 : heard.getAcquire(index);
     }
 
     /** A record of the current frame named {@code creatorid}. */

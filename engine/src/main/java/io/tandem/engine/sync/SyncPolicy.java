@@ -44,7 +44,7 @@ import io.tandem.engine.state.SyncHints;
  *
  * <p><b>Owner.</b> The table's packet thread, the single writer. <b>Life cycle:</b> {@link #of}
  * attaches one policy to a table, before its first state, and it lives as long as the table.
- * <b>Memory bound:</b> fixed at construction, 92 bytes per slot (times, counts, flags, the queue
+ * <b>Memory bound:</b> fixed at construction, 93 bytes per slot (times, counts, flags, the queue
  * entry, and per half the values of the last two reports): about 9 MB for 100,000 states, plus
  * {@link RemovedStates}' fixed 1.3 MB. Nothing
  * allocates after construction. <b>Failure policy:</b> none needed on the packet path; the FIFO holds
@@ -98,6 +98,13 @@ public final class SyncPolicy implements StateSyncHooks {
     private final int capacity;
     /** Per slot: when a pfsync peer last updated (or created) this state; 0 = never. */
     private final long[] peerSyncMillis;
+    /** Per slot: which peer did ({@link SyncPeers} index + 1; 0 = not known). */
+    private final byte[] updatedBy;
+    /**
+     * Whose frames tell whether a state's carrier still speaks ({@link #watchPeers}); null = not known.
+     * Set once by the assembly while the packet thread may already run, read on its drop path only.
+     */
+    private volatile SyncPeers peers;
     /** Per slot: when the last change of this state was reported for sync. */
     private final long[] syncReportedMillis;
     /** Per slot: local updates since the last report (pf's sync_updates). */
@@ -141,6 +148,7 @@ public final class SyncPolicy implements StateSyncHooks {
         this.table = table;
         this.capacity = table.capacity();
         peerSyncMillis = new long[capacity];
+        updatedBy = new byte[capacity];
         syncReportedMillis = new long[capacity];
         syncUpdates = new int[capacity];
         reportedSeqLo = new int[capacity * 2];
@@ -198,19 +206,41 @@ public final class SyncPolicy implements StateSyncHooks {
     }
 
     /**
-     * True when a peer updated the state once but not within {@link #TAKEOVER_QUIET_MILLIS}: a node
-     * carrying a busy connection reports it every few milliseconds, and any other it reports before its
-     * sender gets a window ahead, so a connection running ahead of a report this old lost its carrier.
+     * True when a peer updated the state once but not within {@link #TAKEOVER_QUIET_MILLIS}, and no frame
+     * came from that peer within it either ({@link #watchPeers}; without them, or when the peer is not
+     * known, the update's age alone): a node carrying a busy connection reports it every few
+     * milliseconds, and any other it reports before its sender gets a window ahead, so a connection
+     * running ahead of a report this old, from a peer that says nothing at all, lost its carrier.
      */
     @Override
     public boolean peerFellSilent(final int slot, final long nowMillis) {
         final long t = peerSyncMillis[slot];
-        return t != 0 && nowMillis - t >= TAKEOVER_QUIET_MILLIS;
+        if (t == 0 || nowMillis - t < TAKEOVER_QUIET_MILLIS) {
+            return false;
+        }
+        // The peer that last updated it must be silent too: a live carrier sends frames (its other
+        // states' reports) whenever it carries traffic, so a state it reports is not taken from it.
+        final int by = updatedBy[slot] - 1;
+        return by < 0 || peers == null || nowMillis - peers.lastHeardMillis(by) >= TAKEOVER_QUIET_MILLIS;
     }
 
     @Override
     public void tookOver(final int slot) {
         peerSyncMillis[slot] = 0;
+        updatedBy[slot] = 0;
+    }
+
+    /**
+     * The peer ({@link SyncPeers} index; -1 = not known) whose frame carried the update just applied
+     * ({@link #markPeerUpdate} or {@link #mergeFromPeer}): the state's carrier, for {@link #peerFellSilent}.
+     */
+    public void updatedBy(final int slot, final int peerIndex) {
+        updatedBy[slot] = (byte) (peerIndex < 0 || peerIndex >= SyncPeers.MAX_PEERS ? 0 : peerIndex + 1);
+    }
+
+    /** At assembly, before the sync agent starts: its peers, whose frames show who still speaks. */
+    public void watchPeers(final SyncPeers syncPeers) {
+        this.peers = syncPeers;
     }
 
     @Override
@@ -478,6 +508,7 @@ public final class SyncPolicy implements StateSyncHooks {
     /** The bookkeeping of a new slot: nothing reported, not split. */
     private void reset(final int slot, final long reportedMillis) {
         peerSyncMillis[slot] = 0;
+        updatedBy[slot] = 0;
         syncReportedMillis[slot] = reportedMillis;
         syncUpdates[slot] = 0;
         lastCorrectionMillis[slot] = 0;

@@ -475,6 +475,23 @@ class FrameIngressTest {
     // Where the records go (C.5)
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * Each record reaches the packet thread marked with the peer whose frame carried it, so that the
+     * state's carrier is known: while that peer's frames come, its state is not taken over.
+     */
+    @Test
+    void aStateImportedFromAFrameIsMarkedWithThePeerThatSentIt() {
+        final SyncPolicy policy = SyncPolicy.of(table);
+        policy.watchPeers(peers);
+        receive(ingress(null), ipv4(pfsync(e -> e.beginSection(PfsyncConstants.ACT_INS_1400).appendState1400(udpState(7)))));
+        assertEquals(1, drain());
+        final int slot = table.findById(PEER, 7);
+        assertFalse(policy.peerFellSilent(slot, NOW + 50), "updated 50 ms ago");
+        peers.frame(SOURCE, NOW + 100);
+        assertFalse(policy.peerFellSilent(slot, NOW + 150), "its sender spoke 50 ms ago");
+        assertTrue(policy.peerFellSilent(slot, NOW + 200), "its sender silent for 100 ms");
+    }
+
     @Test
     void aFullStateIsImportedAndCountsAsBulkProgressWhileAsking() {
         final FrameIngress in = ingress(null);

@@ -1,6 +1,7 @@
 package io.tandem.engine.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.journal.JournalHealth;
@@ -120,7 +121,30 @@ class PeerInboxTest {
     }
 
     /**
-     * The promise behind answering a peer's INS on arrival:    /**
+     * A takeover needs the state's carrier silent (docs/pfsync.md, Takeover): a state its peer last
+     * updated 200 ms ago is not taken from that peer while the peer's frames still come (its other
+     * states' reports); once nothing came from it for 100 ms it is, whatever the other peers send.
+     */
+    @Test
+    void aStateIsTakenOverOnlyFromACarrierWhoseFramesStopped() {
+        final SyncPeers peers = new SyncPeers();
+        final SyncPolicy policy = SyncPolicy.of(table);
+        policy.enableSyncUpdates(128);
+        policy.watchPeers(peers);
+        peers.frame(0xC6120302, NOW);
+        udpState(PEER, 5, 1000, 2, 2);
+        offer(PeerInbox.fromPeer(PeerInbox.STATE, peers.current()));
+        final int slot = table.findById(PEER, 5);
+        assertFalse(policy.peerFellSilent(slot, NOW + 50), "updated 50 ms ago");
+        peers.frame(0xC6120302, NOW + 150);
+        assertFalse(policy.peerFellSilent(slot, NOW + 200), "updated 200 ms ago, but its carrier spoke 50 ms ago");
+        peers.frame(0xC6120303, NOW + 240); // another peer
+        assertTrue(policy.peerFellSilent(slot, NOW + 250), "nothing from its carrier for 100 ms");
+        policy.tookOver(slot);
+        assertFalse(policy.peerFellSilent(slot, NOW + 10_000), "taken over: ours until a peer updates it again");
+    }
+
+    /**
      * The promise behind answering a peer's INS on arrival: the packet thread applies every message up
      * to the last acknowledged one before it decides the packets it received since, whatever the
      * cycle's limit — here the acknowledged INS sits behind 10 messages and the cycle takes 2.
