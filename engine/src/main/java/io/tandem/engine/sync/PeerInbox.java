@@ -103,6 +103,11 @@ public final class PeerInbox {
         return peerIndex < 0 ? kind : kind | (peerIndex + 1) << PEER_SHIFT;
     }
 
+    /** The kind of a message (STATE … BULK_END), without {@link #QUIET} and the peer bits. */
+    static int kindOf(final int kindAndFlags) {
+        return kindAndFlags & (QUIET - 1);
+    }
+
     /** Slots examined, and states acted on, per duty cycle by the reconciliation after a bulk update. */
     static final int RECONCILE_SLOTS_PER_CYCLE = 4096;
     static final int RECONCILE_ACTIONS_PER_CYCLE = 256;
@@ -315,7 +320,7 @@ public final class PeerInbox {
 
     private void apply(final int kindAndFlags, final MutableDirectBuffer buffer, final int index, final int length) {
         record.wrap(buffer, index);
-        final int kind = kindAndFlags & (QUIET - 1);
+        final int kind = kindOf(kindAndFlags);
         quiet = (kindAndFlags & QUIET) != 0;
         peer = (kindAndFlags >>> PEER_SHIFT) - 1;
         if (recorder != null) {

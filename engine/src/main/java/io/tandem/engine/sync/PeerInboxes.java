@@ -100,7 +100,7 @@ public final class PeerInboxes {
             return;
         }
         record.wrap(source, offset);
-        switch (kind & (PeerInbox.QUIET - 1)) {
+        switch (PeerInbox.kindOf(kind)) {
             case PeerInbox.STATE -> post(stateOwner(source, offset), kind, source, offset);
             case PeerInbox.COMPRESSED, PeerInbox.DELETE, PeerInbox.REQUEST -> {
                 final int t = threadOf(record.creatorId(), record.id());
@@ -110,7 +110,7 @@ public final class PeerInboxes {
                 }
                 broadcasts++;
                 for (int i = 0; i < threads; i++) {
-                    final boolean asker = i == 0 && (kind & (PeerInbox.QUIET - 1)) == PeerInbox.COMPRESSED;
+                    final boolean asker = i == 0 && PeerInbox.kindOf(kind) == PeerInbox.COMPRESSED;
                     post(i, asker ? kind : kind | PeerInbox.QUIET, source, offset);
                 }
             }

@@ -26,9 +26,8 @@ public final class SyncPeers {
     private final long[] addressLo = new long[MAX_PEERS];
     private final boolean[] inet6 = new boolean[MAX_PEERS];
     private final long[] frames = new long[MAX_PEERS];
-    private final long[] lastFrameMillis = new long[MAX_PEERS];
-    /** {@link #lastFrameMillis}, published for readers outside the lock ({@link #lastHeardMillis}). */
-    private final AtomicLongArray heard = new AtomicLongArray(MAX_PEERS);
+    /** Each peer's last frame time, also read outside the lock ({@link #lastHeardMillis}). */
+    private final AtomicLongArray lastFrameMillis = new AtomicLongArray(MAX_PEERS);
     private final int[][] creators = new int[MAX_PEERS][CREATORS];
     private int count;
     private int current = -1;
@@ -55,8 +54,7 @@ public final class SyncPeers {
             }
         }
         frames[i]++;
-        lastFrameMillis[i] = now;
-        heard.setRelease(i, now);
+        lastFrameMillis.setRelease(i, now);
         current = i;
     }
 
@@ -70,7 +68,7 @@ public final class SyncPeers {
      * ({@link SyncPeers} index, as {@link #current}), 0 when none; the packet threads read it.
      */
     public long lastHeardMillis(final int index) {
-        return index < 0 || index >= MAX_PEERS ? 0 : heard.getAcquire(index);
+        return index < 0 || index >= MAX_PEERS ? 0 : lastFrameMillis.getAcquire(index);
     }
 
     /** A record of the current frame named {@code creatorid}. */
@@ -104,7 +102,7 @@ public final class SyncPeers {
                 }
             }
             out.add(new Peer(inet6[i] ? Addresses.formatInet6(addressHi[i], addressLo[i])
-                    : Ipv4Address.format((int) addressLo[i]), frames[i], lastFrameMillis[i], ids));
+                    : Ipv4Address.format((int) addressLo[i]), frames[i], lastFrameMillis.get(i), ids));
         }
         return out;
     }
@@ -113,7 +111,7 @@ public final class SyncPeers {
     public synchronized int active(final long now, final long windowMillis) {
         int n = 0;
         for (int i = 0; i < count; i++) {
-            if (now - lastFrameMillis[i] <= windowMillis) {
+            if (now - lastFrameMillis.get(i) <= windowMillis) {
                 n++;
             }
         }

@@ -480,14 +480,19 @@ class PeerMergeTest {
         assertEquals(List.of(SyncHints.IMMEDIATE), reports.hints, "a larger max_win on a split path: at once");
     }
 
+    /** Turns sync updates on in {@code t}, reports its changes to {@code reports}, creates A's SYN state at T0: its slot. */
+    private static int synStateReportedTo(final StateTable t, final Reports reports) {
+        SyncPolicy.of(t).enableSyncUpdates(128);
+        t.setListener(reports);
+        return t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1, PfConstants.PF_IN, 2,
+                T0);
+    }
+
     @Test
     void aQuietStatesLastReportIsRepeatedInFullOnTheScheduleUntilThePeerHasIt() {
         final StateTable t = StatePackets.table(8);
-        SyncPolicy.of(t).enableSyncUpdates(128);
         final Reports reports = new Reports();
-        t.setListener(reports);
-        final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
-                PfConstants.PF_IN, 2, T0);
+        final int slot = synStateReportedTo(t, reports);
         reports.hints.clear();
         final SyncPolicy p = SyncPolicy.of(t);
         assertEquals(0, p.reportDue(T0 + 999, 10), "not before a second of quiet");
@@ -530,12 +535,9 @@ class PeerMergeTest {
     @Test
     void anAcknowledgedInsIsRepeatedCompressedAndTheMarkEndsWithItsState() {
         final StateTable t = StatePackets.table(8);
-        SyncPolicy.of(t).enableSyncUpdates(128);
         final Reports reports = new Reports();
-        t.setListener(reports);
+        final int slot = synStateReportedTo(t, reports);
         final SyncPolicy p = SyncPolicy.of(t);
-        final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
-                PfConstants.PF_IN, 2, T0);
         p.insAcknowledged(slot);
         reports.hints.clear();
         assertEquals(1, p.reportDue(T0 + 1000, 10));
@@ -553,11 +555,8 @@ class PeerMergeTest {
     @Test
     void aPeersRecordBehindOurReportDoesNotEndTheRepeats() {
         final StateTable t = StatePackets.table(8);
-        SyncPolicy.of(t).enableSyncUpdates(128);
         final Reports reports = new Reports();
-        t.setListener(reports);
-        final int slot = t.create(StatePackets.tcp(A, A_PORT, B, B_PORT, SYN, 1000, 0, 20_000, 0, -1), 1,
-                PfConstants.PF_IN, 2, T0);
+        final int slot = synStateReportedTo(t, reports);
         t.track(slot, StatePackets.tcp(B, B_PORT, A, A_PORT, SYN | ACK, 5000, 1001, 20_000, 0, -1), false, T0 + 10);
         final SyncPolicy p = SyncPolicy.of(t);
         final StateHalves before = new StateHalves() { // the peer still has the SYN only
