@@ -218,6 +218,9 @@ public final class TandemEngine implements AutoCloseable {
                 if (config.syncDefer()) {
                     agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
                 }
+                if (config.syncAwaitTimeoutMillis() > 0) {
+                    agent.awaitPeerStates(config.syncAwaitLimit(), config.syncAwaitTimeoutMillis());
+                }
             }
         }
         final TandemEngine engine = new TandemEngine(config, log, stopRequested, failure, journal, creatorId,
@@ -305,6 +308,8 @@ public final class TandemEngine implements AutoCloseable {
                     + " (creatorid " + String.format("%08x", creatorId) + ", format " + config.syncFormat()
                     + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
                             ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
+                    + ", await " + (config.syncAwaitTimeoutMillis() > 0
+                            ? config.syncAwaitTimeoutMillis() + " ms, limit " + config.syncAwaitLimit() : "no")
                     + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
         }
         systemd = SystemdNotifier.fromEnvironment(log); // a no-op unless started by systemd (Type=notify)

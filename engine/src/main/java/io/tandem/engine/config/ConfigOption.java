@@ -100,6 +100,13 @@ public enum ConfigOption {
     SYNC_DEFER_LIMIT("sync defer-limit", Kind.UINT, 1, 65_536, 128, null,
             "Most first packets held at once; holding one more passes the oldest (FreeBSD: 128). Keep it below "
             + "queue-maxlen."),
+    SYNC_AWAIT_TIMEOUT("sync await-timeout", Kind.UINT, 0, 1000, 20, null,
+            "Milliseconds a forwarded packet that matches no state and that the rules drop is held in case a "
+            + "peer's state for it arrives (the reply of a split-path connection that beat its INS); 0: drop at "
+            + "once."),
+    SYNC_AWAIT_LIMIT("sync await-limit", Kind.UINT, 1, 65_536, 128, null,
+            "Most packets held awaiting a peer's state at once; holding one more drops the oldest. Keep it, with "
+            + "defer-limit, below queue-maxlen."),
     SYNC_AUTH("sync auth", Kind.CHOICE, 0, 1, 0, "none hmac-sha256",
             "none: plain pfsync v5, FreeBSD-compatible; hmac-sha256: every frame carries an HMAC trailer "
             + "(Tandem peers only, see docs/pfsync-auth.md)."),

@@ -215,6 +215,16 @@ public final class TandemConfig {
         return (int) value(ConfigOption.SYNC_DEFER_LIMIT);
     }
 
+    /** {@code set sync await-timeout}: milliseconds, 0 when packets are not held for peers' states. */
+    public int syncAwaitTimeoutMillis() {
+        return (int) value(ConfigOption.SYNC_AWAIT_TIMEOUT);
+    }
+
+    /** {@code set sync await-limit}: packets. */
+    public int syncAwaitLimit() {
+        return (int) value(ConfigOption.SYNC_AWAIT_LIMIT);
+    }
+
     /** {@code set sync auth}: true for hmac-sha256. */
     public boolean syncAuth() {
         return value(ConfigOption.SYNC_AUTH) == 1;

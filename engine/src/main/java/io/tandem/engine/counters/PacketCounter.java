@@ -40,8 +40,19 @@ public enum PacketCounter {
             + "handed to the owner, which decides them; refused = its hand-off ring was full, the packet was dropped"),
     HANDOFF_DECIDED("tandem_handoffs_decided", "Packets received on another queue that this queue's thread decided "
             + "because it owns their flows (set queue FIRST:LAST)"),
+    AWAITED("tandem_pfsync_awaited", "Forwarded packets that matched no state and that the rules dropped, held "
+            + "for a peer's state that may be on its way (set sync await-timeout)"),
+    AWAIT_PASSED("tandem_pfsync_await_releases", "result", "passed", PacketCounter.AWAIT_HELP),
+    AWAIT_FAILED("tandem_pfsync_await_releases", "result", "failed", PacketCounter.AWAIT_HELP),
+    AWAIT_TIMEOUT("tandem_pfsync_await_releases", "result", "timeout", PacketCounter.AWAIT_HELP),
+    AWAIT_LIMIT("tandem_pfsync_await_releases", "result", "limit", PacketCounter.AWAIT_HELP),
+    AWAIT_SHUTDOWN("tandem_pfsync_await_releases", "result", "shutdown", PacketCounter.AWAIT_HELP),
     DUTY_CYCLES("tandem_duty_cycles", "Duty cycles of the packet thread that did work"),
     DUTY_CYCLE_NANOS("tandem_duty_cycle_nanos", "Time spent in duty cycles that did work, nanoseconds");
+
+    private static final String AWAIT_HELP = "Packets held for a peer's state, by how they left: passed or failed = "
+            + "a state arrived and its checks passed or dropped the packet; timeout, limit, shutdown = dropped, "
+            + "as the rules said";
 
     private final String metricName;
     private final String labelName;

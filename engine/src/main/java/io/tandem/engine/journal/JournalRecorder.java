@@ -118,6 +118,7 @@ public final class JournalRecorder implements StateChangeListener {
     }
 
     /** An INSERT carrying sync hints ({@link SyncHints}). */
+    @Override
     public void onInsert(final StateTable table, final int slot, final int syncHints) {
         state(table, slot, JournalRecordType.INSERT, 0, System.currentTimeMillis());
         record.syncHints(syncHints);
@@ -319,7 +320,6 @@ public final class JournalRecorder implements StateChangeListener {
         // the lane (it skips, by sequence number, what the lane gave it). A lane copy uses up its
         // sequence number even if the ring then drops the record.
         final boolean laned = !suspended && urgent && lane != null && record.type() == JournalRecordType.INSERT.code()
-                && (record.stateFlags() & PfConstants.PFSTATE_ACK) != 0
                 && lane.offer(stagingBuffer, 0);
         if (!suspended && ring.offer(stagingBuffer, 0)) {
             sequence += threads;

@@ -16,7 +16,9 @@ import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
+import io.tandem.engine.verdict.AwaitedPackets;
 import io.tandem.engine.verdict.DeferredVerdicts;
+import io.tandem.engine.verdict.HeldVerdictSink;
 import io.tandem.engine.verdict.VerdictBatcher;
 import io.tandem.nativeio.libc.Doorbell;
 import io.tandem.nativeio.libc.CpuAffinity;
@@ -156,6 +158,20 @@ public final class PacketAgent implements Agent {
     private DeferredVerdicts deferrals;
     private int deferLimit;
     private long deferTimeoutMillis;
+    private AwaitedPackets awaiting;
+    private int awaitLimit;
+    private long awaitTimeoutMillis;
+    private final AwaitedPackets.Decider awaitDecider = new AwaitedPackets.Decider() {
+        @Override
+        public boolean hasState(final DecodedPacket p, final int hook, final int indev, final int outdev) {
+            return filter.hasState(p, hook, indev, outdev);
+        }
+
+        @Override
+        public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes) {
+            return filter.decide(p, hook, indev, outdev, bytes, now);
+        }
+    };
     /** Volatile: {@link #stop()} rings it from another thread. */
     private volatile Doorbell doorbell;
     private int deepIdleMillis = DEEP_IDLE_MILLIS;
@@ -242,6 +258,18 @@ public final class PacketAgent implements Agent {
     public PacketAgent deferral(final int limit, final long timeoutMillis) {
         this.deferLimit = limit;
         this.deferTimeoutMillis = timeoutMillis;
+        return this;
+    }
+
+    /**
+     * Awaiting a peer's state: hold forwarded packets that match no state and that the rules drop, at most
+     * {@code limit} at once and {@code timeoutMillis} each, in case a peer's state for them arrives
+     * ({@link AwaitedPackets}). Needs {@link #peerInbox}, through which peers' states arrive. Call before
+     * {@link #start()}.
+     */
+    public PacketAgent awaitPeerStates(final int limit, final long timeoutMillis) {
+        this.awaitLimit = limit;
+        this.awaitTimeoutMillis = timeoutMillis;
         return this;
     }
 
@@ -424,10 +452,16 @@ public final class PacketAgent implements Agent {
             mailboxesRing(ring);
             if (inbox != null) {
                 inbox.wakeup(ring);
+                final HeldVerdictSink sink = shards == null ? batcher : new HeldAcrossQueues(batcher, shards);
                 if (deferLimit > 0) {
-                    deferrals = new DeferredVerdicts(shards == null ? batcher : new HeldAcrossQueues(batcher, shards),
-                            filter.states(), deferLimit, deferTimeoutMillis);
+                    deferrals = new DeferredVerdicts(sink, filter.states(), deferLimit, deferTimeoutMillis);
                     filter.deferFirstPackets(deferrals);
+                }
+                if (awaitLimit > 0 && awaitTimeoutMillis > 0) {
+                    awaiting = new AwaitedPackets(sink, counters, awaitLimit, awaitTimeoutMillis);
+                    filter.states().setArrivalListener(awaiting);
+                    filter.awaitPeerStates(true);
+                    filter.announceNewStates(true); // the peers await ours alike (configured as this node)
                 }
             }
         } catch (final RuntimeException e) {
@@ -449,6 +483,9 @@ public final class PacketAgent implements Agent {
             if (startFailure == null && queue != null) {
                 if (deferrals != null) {
                     deferrals.releaseAll(System.nanoTime());
+                }
+                if (awaiting != null) {
+                    awaiting.releaseAll();
                 }
                 batcher.flush();
                 queue.close();
@@ -512,6 +549,10 @@ public final class PacketAgent implements Agent {
         if (deferrals != null) {
             deferrals.expire(nowNanos);
         }
+        if (awaiting != null) {
+            awaiting.releaseArrived(awaitDecider);
+            awaiting.expire(nowNanos);
+        }
         if (inbox != null) {
             inbox.reportDue(now, TRAILING_REPORTS_PER_CYCLE);
         }
@@ -540,6 +581,9 @@ public final class PacketAgent implements Agent {
             }
             if (inbox != null) {
                 inbox.applyAcknowledged(); // peers' INS we already acknowledged: in the table before their replies
+            }
+            if (awaiting != null) {
+                awaiting.releaseArrived(awaitDecider);
             }
             final long start = System.nanoTime();
             for (int i = 0; i < received; i++) {
@@ -622,6 +666,12 @@ public final class PacketAgent implements Agent {
         }
         if (deferrals != null) {
             final long next = deferrals.nanosToNextTimeout(System.nanoTime());
+            if (next >= 0) {
+                timeout = (int) Math.min(timeout, (next + 999_999) / 1_000_000);
+            }
+        }
+        if (awaiting != null) {
+            final long next = awaiting.nanosToNextTimeout(System.nanoTime());
             if (next >= 0) {
                 timeout = (int) Math.min(timeout, (next + 999_999) / 1_000_000);
             }
@@ -736,6 +786,8 @@ public final class PacketAgent implements Agent {
         final int verdict = filter.decide(packet, hook, indev, outdev, length, now, keyHash);
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), id, System.nanoTime());
+        } else if (verdict == PacketFilter.AWAIT) {
+            awaiting.hold(packet, hook, indev, outdev, length, id, AwaitedPackets.OWN_QUEUE, System.nanoTime());
         } else {
             batcher.add(id, verdict);
         }
@@ -752,9 +804,16 @@ public final class PacketAgent implements Agent {
         if (inbox != null) {
             inbox.applyAcknowledged(); // as for a packet received here: the hand-off came after its INS_ACK
         }
+        if (awaiting != null) {
+            awaiting.releaseArrived(awaitDecider);
+        }
         final int verdict = filter.decide(p, hook, indev, outdev, bytes, now);
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), packetId, receiver, System.nanoTime());
+            return QueueShards.HELD;
+        }
+        if (verdict == PacketFilter.AWAIT) {
+            awaiting.hold(p, hook, indev, outdev, bytes, packetId, receiver, System.nanoTime());
             return QueueShards.HELD;
         }
         return verdict;

@@ -57,6 +57,13 @@ public final class PacketFilter {
      */
     public static final int HOLD = 2;
 
+    /**
+     * {@link #decide} result: a forwarded packet that matched no state and that a rule dropped, while
+     * {@link #awaitPeerStates} is on; the caller holds it in case a peer's state for it arrives
+     * ({@code verdict.AwaitedPackets}), and drops it if none does.
+     */
+    public static final int AWAIT = 3;
+
     /** Replaced by {@link #reload} on the packet thread; read by the metrics scrape too. */
     private volatile Ruleset ruleset;
     private final StateTable states;
@@ -65,6 +72,10 @@ public final class PacketFilter {
     private boolean defer;
     /** The state created with a held first packet by the current decision, or -1. */
     private int heldSlot = NO_STATE;
+    private boolean awaitPeerStates;
+    private boolean announce;
+    /** The current decision's drop came from a rule (no state matched the crossing). */
+    private boolean ruleDropped;
 
     public PacketFilter(final Ruleset ruleset, final StateTable states, final PacketCounters counters) {
         this.ruleset = ruleset;
@@ -136,6 +147,36 @@ public final class PacketFilter {
     }
 
     /**
+     * Awaiting a peer's state (docs/pfsync.md): from now on a packet queued from FORWARD that matches no
+     * state, has a transport header, is neither an ICMP error nor a bare SYN, and that a rule drops is
+     * decided {@link #AWAIT} instead of DROP — it may be the reply to a connection whose state another
+     * firewall created a moment ago and is sending. Packets for or from this host are never awaited.
+     */
+    public void awaitPeerStates(final boolean on) {
+        this.awaitPeerStates = on;
+    }
+
+    /**
+     * From now on the INS of a state a forwarded packet creates goes to the peers at once
+     * ({@link StateTable#CREATE_ANNOUNCED}) even when its packet is not held: a peer that awaits
+     * states ({@link #awaitPeerStates}) then holds the reply only for as long as the INS takes.
+     */
+    public void announceNewStates(final boolean on) {
+        this.announce = on;
+    }
+
+    /**
+     * True when a state matches the packet now, for the crossings {@code hook} makes: with floating states
+     * one lookup; with if-bound states the input or the output interface's. No rule is evaluated.
+     */
+    public boolean hasState(final DecodedPacket p, final int hook, final int indev, final int outdev) {
+        if (!states.ifBound()) {
+            return states.lookup(p, 0) >= 0;
+        }
+        return states.lookup(p, indev) >= 0 || hook == HOOK_FORWARD && states.lookup(p, outdev) >= 0;
+    }
+
+    /**
      * A reload: from the next packet on, the rules on a miss are {@code next}'s; the table's states are
      * kept and detached from the old rule numbers ({@link StateTable#reload}). Packet thread, between
      * two packets.
@@ -191,13 +232,28 @@ public final class PacketFilter {
     public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes,
             final long now, final long keyHash) {
         heldSlot = NO_STATE;
-        deferThis = defer && hook == HOOK_FORWARD && !multicastOrBroadcast(p);
+        ruleDropped = false;
+        final boolean forwardedUnicast = hook == HOOK_FORWARD && !multicastOrBroadcast(p);
+        deferThis = defer && forwardedUnicast;
+        announceThis = announce && forwardedUnicast;
         final int verdict = decideCrossings(p, hook, indev, outdev, bytes, now, keyHash);
         if (heldSlot != NO_STATE && verdict != VerdictBatcher.ACCEPT) {
             states.deferred(heldSlot, false); // if-bound: a later crossing dropped it after all
             heldSlot = NO_STATE;
         }
-        return heldSlot != NO_STATE ? HOLD : verdict;
+        if (heldSlot != NO_STATE) {
+            return HOLD;
+        }
+        return ruleDropped && awaitPeerStates && verdict == VerdictBatcher.DROP && awaitable(p, hook) ? AWAIT : verdict;
+    }
+
+    /** Packets that may be a reply to a state a peer is sending: see {@link #awaitPeerStates}. */
+    private static boolean awaitable(final DecodedPacket p, final int hook) {
+        if (hook != HOOK_FORWARD || p.icmpError || !p.hasTransportHeader()) {
+            return false;
+        }
+        return p.protocol != DecodedPacket.PROTO_TCP
+                || (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK)) != DecodedPacket.TH_SYN;
     }
 
     /** Multicast and limited-broadcast destinations, whose first packets pf never defers. */
@@ -209,6 +265,7 @@ public final class PacketFilter {
     }
 
     private boolean deferThis;
+    private boolean announceThis;
 
     private int decideCrossings(final DecodedPacket p, final int hook, final int indev, final int outdev,
             final long bytes, final long now, final long keyHash) {
@@ -293,6 +350,7 @@ public final class PacketFilter {
         }
         ruleset.recordHit(rule, bytes);
         if (!ruleset.isPass(rule)) {
+            ruleDropped = true;
             return CROSS_DROP;
         }
         if (!ruleset.keepState(rule)) {
@@ -300,7 +358,9 @@ public final class PacketFilter {
         }
         final boolean deferred = deferThis && heldSlot == NO_STATE;
         final int slot = states.create(p, rule, ruleset.maxStates(rule),
-                direction == Ruleset.DIR_IN ? PfConstants.PF_IN : PfConstants.PF_OUT, ifindex, now, deferred);
+                direction == Ruleset.DIR_IN ? PfConstants.PF_IN : PfConstants.PF_OUT, ifindex, now,
+                deferred ? StateTable.CREATE_DEFERRED : announceThis ? StateTable.CREATE_ANNOUNCED
+                        : StateTable.CREATE_QUEUED);
         if (slot >= 0) {
             if (deferred) {
                 heldSlot = slot;

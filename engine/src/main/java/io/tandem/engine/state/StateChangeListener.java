@@ -26,6 +26,15 @@ public interface StateChangeListener {
     void onInsert(StateTable table, int slot);
 
     /**
+     * A state created with {@code syncHints} ({@link SyncHints}): {@link SyncHints#IMMEDIATE} asks for its
+     * INS at once — its first packet is held ({@link PfConstants#PFSTATE_ACK}), or a reply to it may
+     * cross a peer that awaits it. By default the same as {@link #onInsert(StateTable, int)}.
+     */
+    default void onInsert(final StateTable table, final int slot, final int syncHints) {
+        onInsert(table, slot);
+    }
+
+    /**
      * A state changed. {@code syncHints} ({@link SyncHints}) tell the sync agent how to send it; besides
      * protocol-state changes, a table with sync updates on ({@code SyncPolicy.enableSyncUpdates}) also
      * reports ordinary window advances, throttled as pf's sync queue would send them.

@@ -122,6 +122,7 @@ public final class StateTable {
     private HeldStateListener heldListener = (table, slot) -> { };
     private StateSyncHooks sync = StateSyncHooks.NONE;
     private StateSlotWatcher slotWatcher;
+    private StateArrivalListener arrivalListener = StateArrivalListener.NONE;
     private boolean lastLookupForward;
     private Thread owner;
 
@@ -321,7 +322,24 @@ public final class StateTable {
      */
     public int create(final DecodedPacket p, final int ruleNumber, final int maxStates, final int dir,
             final int ifIndex, final long nowMillis, final boolean deferred) {
+        return create(p, ruleNumber, maxStates, dir, ifIndex, nowMillis, deferred ? CREATE_DEFERRED : CREATE_QUEUED);
+    }
+
+    /** {@link #create(DecodedPacket, int, int, int, int, long, int)}: the INS goes with the next frame. */
+    public static final int CREATE_QUEUED = 0;
+    /** The INS goes at once ({@link SyncHints#IMMEDIATE}): a peer may await the state (split path). */
+    public static final int CREATE_ANNOUNCED = 1;
+    /** Marked {@link PfConstants#PFSTATE_ACK} (its first packet is held) and its INS goes at once. */
+    public static final int CREATE_DEFERRED = 2;
+
+    /**
+     * As {@link #create(DecodedPacket, int, int, int, int, long)}, telling the listener how the new
+     * state reaches the peers: {@link #CREATE_QUEUED}, {@link #CREATE_ANNOUNCED} or {@link #CREATE_DEFERRED}.
+     */
+    public int create(final DecodedPacket p, final int ruleNumber, final int maxStates, final int dir,
+            final int ifIndex, final long nowMillis, final int announce) {
         assert onOwnerThread();
+        final boolean deferred = announce == CREATE_DEFERRED;
         if (ruleNumber < -1 || ruleNumber >= maxRules) {
             throw new IllegalArgumentException("rule number out of range: " + ruleNumber);
         }
@@ -376,7 +394,7 @@ public final class StateTable {
             StateStore.setStateFlags(r, b, PFSTATE_ACK);
         }
         sync.created(slot, nowMillis);
-        listener.onInsert(this, slot);
+        listener.onInsert(this, slot, announce != CREATE_QUEUED ? SyncHints.IMMEDIATE : 0);
         return slot;
     }
 
@@ -452,6 +470,7 @@ public final class StateTable {
         st.resyncPackets[slot] = RESYNC_PACKETS;
         sync.restored(slot, lastActivity);
         index.insert(slot);
+        arrivalListener.stateArrived(this, slot);
         return slot;
     }
 
@@ -664,6 +683,11 @@ public final class StateTable {
     /** Installs the listener told when a state with a held first packet is removed (the deferral queue). */
     public void setHeldStateListener(final HeldStateListener l) {
         this.heldListener = l == null ? (table, slot) -> { } : l;
+    }
+
+    /** Installs the listener told of every state that arrives by {@link #restore} (packets awaiting a peer's state). */
+    public void setArrivalListener(final StateArrivalListener l) {
+        this.arrivalListener = l == null ? StateArrivalListener.NONE : l;
     }
 
     /** Installs the listener told of every insert, update and removal (the journal recorder). */

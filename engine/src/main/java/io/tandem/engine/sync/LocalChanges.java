@@ -7,7 +7,6 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.UrgentRecordLane;
-import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.SyncHints;
 import java.util.function.IntConsumer;
 import org.agrona.MutableDirectBuffer;
@@ -127,7 +126,7 @@ final class LocalChanges {
             return;
         }
         if (!lanes.isEmpty() && r.type() == JournalRecordType.INSERT.code()
-                && (r.stateFlags() & PfConstants.PFSTATE_ACK) != 0
+                && (r.syncHints() & SyncHints.IMMEDIATE) != 0
                 && readLanes(lanes, nowMillis, frameSender) > 0 && takenFromLane(sequence)) {
             return;
         }

@@ -130,6 +130,73 @@ class ClusterSystemTest {
     }
 
     /**
+     * Split path without deferral: fwA passes each client's SYN at once. With {@code await-timeout} fwA
+     * sends each new state's INS at once and fwB holds a SYN-ACK that beats it until it arrives, so every
+     * connection opens with its first SYN: no SYN retransmitted, nothing dropped, every held packet
+     * passed by the state that arrived. Without it (the control, FreeBSD's default) fwB drops the first
+     * SYN-ACKs — the failure this mechanism removes — and clients retry their SYN a second later.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "await-timeout {0} ms")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {200, 0})
+    void splitPathConnectionsOpenWithoutDeferralWhenFwBAwaitsTheirStates(final int awaitMillis) throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final ClusterNode[] n = pair(lab, "set sync defer no\nset sync await-timeout " + awaitMillis + "\n");
+            final int connects = awaitMillis > 0 ? 30 : 3;
+            final long synRetransBefore = clientSynRetransmissions();
+            for (int i = 0; i < connects; i++) {
+                lab.spawn(Lab.SERVER, null, "timeout", "5", "nc", "-l", "5203");
+                Thread.sleep(100);
+                assertTrue(Lab.exec(Lab.CLIENT, 10, "nc", "-z", "-w", "4", Lab.SERVER_V4, "5203").ok(), "connect " + i);
+            }
+            final long synRetransmitted = clientSynRetransmissions() - synRetransBefore;
+            final double awaited = n[1].sum("tandem_pfsync_awaited_total{");
+            final double passed = n[1].sum("tandem_pfsync_await_releases_total{queue=\"" + QUEUE + "\",result=\"passed\"");
+            System.out.printf("split path, deferral off, await-timeout %d ms: %d connects, %d SYNs retransmitted, "
+                    + "fwB held %.0f packets awaiting states, %.0f passed by them, dropped %.0f%n", awaitMillis,
+                    connects, synRetransmitted, awaited, passed, drops(n[1]));
+            assertEquals(0.0, n[0].sum("tandem_pfsync_deferred_total"), "fwA held nothing");
+            if (awaitMillis > 0) {
+                assertEquals(0, synRetransmitted, "every connection opened with its first SYN");
+                for (final ClusterNode node : n) {
+                    assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
+                }
+                assertEquals(awaited, passed, "every held packet was passed by the state it awaited");
+            } else {
+                assertTrue(drops(n[1]) >= 1, "without awaiting, fwB drops SYN-ACKs that beat their INS:\n"
+                        + n[1].dropReport());
+                assertTrue(synRetransmitted >= 1, "and clients retry");
+                assertEquals(0.0, awaited, "nothing is held");
+            }
+            for (final ClusterNode node : n) {
+                assertEquals(0, node.stop(), node.logText());
+            }
+        }
+    }
+
+    /** The client namespace's TcpExtTCPSynRetrans: SYNs its TCP sent again for want of an answer. */
+    private static long clientSynRetransmissions() throws Exception {
+        final Lab.Result r = Lab.exec(Lab.CLIENT, 10, "cat", "/proc/net/netstat");
+        assertTrue(r.ok(), r.output());
+        String[] names = null;
+        for (final String line : r.output().split("\n")) {
+            if (line.startsWith("TcpExt:")) {
+                final String[] fields = line.trim().split(" ");
+                if (names == null) {
+                    names = fields;
+                } else {
+                    for (int i = 1; i < names.length; i++) {
+                        if (names[i].equals("TCPSynRetrans")) {
+                            return Long.parseLong(fields[i]);
+                        }
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no TCPSynRetrans in /proc/net/netstat: " + r.output());
+    }
+
+    /**
      * Split path, ping and UDP for 30 s (deferral on, then off so that both firewalls create the state
      * of the same ping): every echo and every datagram answered, one state per flow on both
      * firewalls, and the sync link stays quiet — a few frames a second, not a livelock.
@@ -182,8 +249,9 @@ class ClusterSystemTest {
             }
             Lab.run(10, "sh", "-c", "rm -rf " + tmp + "/journal-*"); // a fresh cluster: nothing recovered
 
-            // Deferral off: the echo reply reaches fwB before fwA's INS, so both make a state for it.
-            final ClusterNode[] m = pair(lab, "set sync defer no\n");
+            // Deferral and awaiting off (FreeBSD's defaults): the echo reply reaches fwB before fwA's INS, which
+            // waits for the next frame, so both make a state for it.
+            final ClusterNode[] m = pair(lab, "set sync defer no\nset sync await-timeout 0\n");
             final double before = m[0].sample("tandem_pfsync_opackets_total ") + m[1].sample("tandem_pfsync_opackets_total ");
             final Lab.Result ping2 = Lab.exec(Lab.CLIENT, 60, "ping", "-c", "50", "-i", "0.2", "-W", "1", Lab.SERVER_V4);
             assertTrue(ping2.output().contains(" received"), ping2.output());

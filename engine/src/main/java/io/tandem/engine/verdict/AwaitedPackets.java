@@ -1,0 +1,233 @@
+package io.tandem.engine.verdict;
+
+import io.tandem.engine.counters.PacketCounter;
+import io.tandem.engine.counters.PacketCounters;
+import io.tandem.engine.decode.DecodedPacket;
+import io.tandem.engine.state.StateArrivalListener;
+import io.tandem.engine.state.StateTable;
+
+/**
+ * Forwarded packets that match no state and that the rules would drop, held a short while in case a
+ * peer's state for them is on its way (docs/pfsync.md, "Awaiting a peer's state"). The receiving side's
+ * half of closing the split path's first-packet race: the server's SYN-ACK that reaches fwB before the
+ * client's INS from fwA waits here for the INS instead of being dropped, so fwA need not hold the SYN
+ * (deferral) for the connection to open at once.
+ *
+ * <p>Theory of operation. Owned by the packet thread of one queue, like its state table and
+ * {@link VerdictBatcher}; nothing here is touched by another thread. {@link #hold} copies the decoded
+ * packet (the bytes stay in the kernel queue: NFQUEUE needs only the id for the verdict later). The
+ * table tells this queue, as its {@link StateArrivalListener}, whenever a state arrives (a peer's import,
+ * a state loaded or recovered); after the inbox has been applied the agent calls {@link #releaseArrived},
+ * which looks every held packet up again — oldest first, so a flow's packets keep their order — and
+ * has the ones that now find a state decided by it ({@link Decider#decide}: pf's checks pass or drop
+ * them). A packet leaves by exactly one of:
+ * <ul>
+ *   <li>a state arrived: decided by it (counted {@code passed} or {@code failed});</li>
+ *   <li>{@link #expire}: held for {@code set sync await-timeout}; dropped, as the rules said;</li>
+ *   <li>the limit: holding one more than {@code set sync await-limit} drops the oldest;</li>
+ *   <li>{@link #releaseAll}: the engine stops; dropped.</li>
+ * </ul>
+ * What is held is decided by {@code PacketFilter} (forwarded, not an ICMP error, not a bare SYN,
+ * no state, dropped by a rule): this class holds whatever it is given.
+ *
+ * <p>Memory bound: {@code limit} preallocated packets and per-entry arrays, allocated at construction;
+ * nothing per packet. A release out of order leaves a hole that the head skips. The cost of an arrival
+ * while packets are held is one lookup per held packet, at most {@code limit}. Failure policy: nothing
+ * throws on the packet path; every packet is counted by how it left.
+ */
+public final class AwaitedPackets implements StateArrivalListener {
+    /** A held packet that arrived on this thread's own queue. */
+    public static final int OWN_QUEUE = DeferredVerdicts.OWN_QUEUE;
+    private static final long NONE = -1;
+
+    /** How the packet thread looks a held packet up and decides it once a state is there. */
+    public interface Decider {
+        /** True when a state now matches the packet (as the filter's lookup would find it). */
+        boolean hasState(DecodedPacket p, int hook, int indev, int outdev);
+
+        /** The filter's decision, {@link VerdictBatcher#ACCEPT} or {@link VerdictBatcher#DROP}. */
+        int decide(DecodedPacket p, int hook, int indev, int outdev, long bytes);
+    }
+
+    private final HeldVerdictSink sink;
+    private final PacketCounters counters;
+    private final int limit;
+    private final long timeoutNanos;
+
+    private final DecodedPacket[] packets;
+    private final int[] hooks;
+    private final int[] indevs;
+    private final int[] outdevs;
+    private final long[] lengths;
+    private final long[] packetIds;
+    private final long[] heldAtNanos;
+    private final int[] receivers;
+    private int head;
+    /** Entries from head on, holes included. */
+    private int used;
+    private int held;
+    /** A state arrived since the last {@link #releaseArrived}. */
+    private boolean arrived;
+
+    /**
+     * @param sink          where verdicts go (the queue's {@link VerdictBatcher}, or its sink across queues)
+     * @param counters      the queue's counters
+     * @param limit         most packets held at once ({@code set sync await-limit}), at least 1
+     * @param timeoutMillis longest hold ({@code set sync await-timeout}), at least 1
+     */
+    public AwaitedPackets(final HeldVerdictSink sink, final PacketCounters counters, final int limit,
+            final long timeoutMillis) {
+        if (limit < 1 || timeoutMillis < 1) {
+            throw new IllegalArgumentException("await limit and timeout must be at least 1: " + limit + ", "
+                    + timeoutMillis);
+        }
+        this.sink = sink;
+        this.counters = counters;
+        this.limit = limit;
+        this.timeoutNanos = timeoutMillis * 1_000_000L;
+        packets = new DecodedPacket[limit];
+        for (int i = 0; i < limit; i++) {
+            packets[i] = new DecodedPacket();
+        }
+        hooks = new int[limit];
+        indevs = new int[limit];
+        outdevs = new int[limit];
+        lengths = new long[limit];
+        packetIds = new long[limit];
+        heldAtNanos = new long[limit];
+        receivers = new int[limit];
+        java.util.Arrays.fill(packetIds, NONE);
+    }
+
+    /**
+     * Holds a packet (a copy of {@code p}) until a state for it arrives or its time is up; when
+     * {@code limit} packets are held already, the oldest is dropped first. {@code receiver} is the queue
+     * thread that received it ({@link #OWN_QUEUE}, or the thread that handed it over, which keeps it in
+     * its queue meanwhile).
+     */
+    public void hold(final DecodedPacket p, final int hook, final int indev, final int outdev, final long length,
+            final long packetId, final int receiver, final long nowNanos) {
+        while (used == limit) {
+            if (packetIds[head] != NONE) {
+                finish(head, VerdictBatcher.DROP, PacketCounter.AWAIT_LIMIT);
+            } else {
+                advanceHead();
+            }
+        }
+        final int e = (head + used) % limit;
+        packets[e].copyFrom(p);
+        hooks[e] = hook;
+        indevs[e] = indev;
+        outdevs[e] = outdev;
+        lengths[e] = length;
+        packetIds[e] = packetId;
+        heldAtNanos[e] = nowNanos;
+        receivers[e] = receiver;
+        used++;
+        held++;
+        counters.increment(PacketCounter.AWAITED);
+        if (receiver == OWN_QUEUE) {
+            sink.hold();
+        }
+    }
+
+    @Override
+    public void stateArrived(final StateTable table, final int slot) {
+        arrived = held > 0;
+    }
+
+    /**
+     * After the peers' messages were applied: when a state arrived meanwhile, every held packet that now
+     * finds one is decided by it, oldest first. Returns how many left.
+     */
+    public int releaseArrived(final Decider decider) {
+        if (!arrived) {
+            return 0;
+        }
+        arrived = false;
+        int n = 0;
+        // Entries keep their places while others leave (the head only skips holes), so the snapshot's
+        // range stays valid; deciding a packet holds no new one.
+        final int start = head;
+        final int count = used;
+        for (int i = 0; i < count && held > 0; i++) {
+            final int e = (start + i) % limit;
+            if (packetIds[e] == NONE || !decider.hasState(packets[e], hooks[e], indevs[e], outdevs[e])) {
+                continue;
+            }
+            final int verdict = decider.decide(packets[e], hooks[e], indevs[e], outdevs[e], lengths[e]);
+            final boolean pass = verdict == VerdictBatcher.ACCEPT;
+            finish(e, pass ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP,
+                    pass ? PacketCounter.AWAIT_PASSED : PacketCounter.AWAIT_FAILED);
+            n++;
+        }
+        return n;
+    }
+
+    /** Drops the packets held for the timeout; returns how many. */
+    public int expire(final long nowNanos) {
+        int n = 0;
+        while (used > 0) {
+            final int e = head;
+            if (packetIds[e] == NONE) {
+                advanceHead();
+            } else if (nowNanos - heldAtNanos[e] >= timeoutNanos) {
+                finish(e, VerdictBatcher.DROP, PacketCounter.AWAIT_TIMEOUT);
+                n++;
+            } else {
+                break;
+            }
+        }
+        return n;
+    }
+
+    /** Drops every held packet: the engine stops. */
+    public void releaseAll() {
+        while (used > 0) {
+            if (packetIds[head] != NONE) {
+                finish(head, VerdictBatcher.DROP, PacketCounter.AWAIT_SHUTDOWN);
+            } else {
+                advanceHead();
+            }
+        }
+    }
+
+    /** Nanoseconds until the oldest held packet's timeout (0 when due), or -1 when nothing is held. */
+    public long nanosToNextTimeout(final long nowNanos) {
+        for (int i = 0; i < used; i++) {
+            final int e = (head + i) % limit;
+            if (packetIds[e] != NONE) {
+                return Math.max(0, heldAtNanos[e] + timeoutNanos - nowNanos);
+            }
+        }
+        return -1;
+    }
+
+    /** Packets held now. */
+    public int held() {
+        return held;
+    }
+
+    private void finish(final int e, final int verdict, final PacketCounter why) {
+        if (receivers[e] == OWN_QUEUE) {
+            sink.release(packetIds[e], verdict);
+        } else {
+            sink.releaseTo(receivers[e], packetIds[e], verdict);
+        }
+        packetIds[e] = NONE;
+        held--;
+        counters.increment(why);
+        if (e == head) {
+            advanceHead();
+        }
+    }
+
+    private void advanceHead() {
+        head = (head + 1) % limit;
+        used--;
+        while (used > 0 && packetIds[head] == NONE) {
+            head = (head + 1) % limit;
+            used--;
+        }
+    }
+}
