@@ -12,6 +12,7 @@ import io.tandem.engine.state.StateIds;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
 import java.security.SecureRandom;
+import io.tandem.engine.verdict.AwaitedPackets;
 import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.engine.verdict.VerdictBatcher;
 
@@ -62,7 +63,7 @@ public final class PacketFilter {
      * {@link #awaitPeerStates} is on; the caller holds it in case a peer's state for it arrives
      * ({@code verdict.AwaitedPackets}), and drops it if none does.
      */
-    public static final int AWAIT = 3;
+    public static final int AWAIT = AwaitedPackets.AWAIT;
 
     /** Replaced by {@link #reload} on the packet thread; read by the metrics scrape too. */
     private volatile Ruleset ruleset;
@@ -76,6 +77,10 @@ public final class PacketFilter {
     private boolean announce;
     /** The current decision's drop came from a rule (no state matched the crossing). */
     private boolean ruleDropped;
+    /** The current decision met a connection closed both ways that a SYN-ACK says is being reused. */
+    private boolean closedStateMet;
+    /** Awaiting applies to the current decision (a forwarded packet, awaiting on). */
+    private boolean awaitThis;
 
     public PacketFilter(final Ruleset ruleset, final StateTable states, final PacketCounters counters) {
         this.ruleset = ruleset;
@@ -150,7 +155,10 @@ public final class PacketFilter {
      * Awaiting a peer's state (docs/pfsync.md): from now on a packet queued from FORWARD that matches no
      * state, has a transport header, is neither an ICMP error nor a bare SYN, and that a rule drops is
      * decided {@link #AWAIT} instead of DROP — it may be the reply to a connection whose state another
-     * firewall created a moment ago and is sending. Packets for or from this host are never awaited.
+     * firewall created a moment ago and is sending. So is a forwarded SYN-ACK that meets a TCP state
+     * closed both ways (both halves at FIN_WAIT_2 or later): a client reused the ports through a peer,
+     * whose new state is to supersede the old one here; it is not checked against the old state. Packets
+     * for or from this host are never awaited.
      */
     public void awaitPeerStates(final boolean on) {
         this.awaitPeerStates = on;
@@ -233,6 +241,8 @@ public final class PacketFilter {
             final long now, final long keyHash) {
         heldSlot = NO_STATE;
         ruleDropped = false;
+        closedStateMet = false;
+        awaitThis = awaitPeerStates && hook == HOOK_FORWARD;
         final boolean forwardedUnicast = hook == HOOK_FORWARD && !multicastOrBroadcast(p);
         deferThis = defer && forwardedUnicast;
         announceThis = announce && forwardedUnicast;
@@ -244,7 +254,8 @@ public final class PacketFilter {
         if (heldSlot != NO_STATE) {
             return HOLD;
         }
-        return ruleDropped && awaitPeerStates && verdict == VerdictBatcher.DROP && awaitable(p, hook) ? AWAIT : verdict;
+        return (ruleDropped || closedStateMet) && awaitThis && verdict == VerdictBatcher.DROP && awaitable(p, hook)
+                ? AWAIT : verdict;
     }
 
     /** Packets that may be a reply to a state a peer is sending: see {@link #awaitPeerStates}. */
@@ -324,6 +335,14 @@ public final class PacketFilter {
         if (deferrals != null && (states.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0) {
             deferrals.releaseForPacket(slot, System.nanoTime()); // the held first packet goes out first
         }
+        if (awaitThis && (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK))
+                == (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK) && closedBothWays(slot)) {
+            // A SYN-ACK for a connection this table holds closed: the client reused its ports through a
+            // peer, whose new state (superseding this one) may be on its way. pf's checks would drop it;
+            // it is awaited instead, unchecked, so that it moves nothing in the old state.
+            closedStateMet = true;
+            return CROSS_DROP;
+        }
         final int result = states.track(slot, p, states.lastLookupForward(), now);
         if (result == StateTable.PASS) {
             counters.increment(PacketCounter.STATE_MATCH_PASS);
@@ -334,6 +353,12 @@ public final class PacketFilter {
         }
         counters.increment(PacketCounter.STATE_MATCH_DROP);
         return CROSS_DROP;
+    }
+
+    private boolean closedBothWays(final int slot) {
+        return states.protocol(slot) == DecodedPacket.PROTO_TCP
+                && states.peerState(slot, 0) >= PfConstants.TCPS_FIN_WAIT_2
+                && states.peerState(slot, 1) >= PfConstants.TCPS_FIN_WAIT_2;
     }
 
     /** Removes expired states; bounded work ({@code budget} slots examined). */

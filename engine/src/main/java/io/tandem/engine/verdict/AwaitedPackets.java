@@ -28,7 +28,9 @@ import io.tandem.engine.state.StateTable;
  *   <li>{@link #releaseAll}: the engine stops; dropped.</li>
  * </ul>
  * What is held is decided by {@code PacketFilter} (forwarded, not an ICMP error, not a bare SYN,
- * no state, dropped by a rule): this class holds whatever it is given.
+ * no state, dropped by a rule; or a SYN-ACK meeting a connection closed both ways, whose ports a client
+ * reused through a peer): this class holds whatever it is given, and keeps a packet whose lookup still
+ * finds only the closed state ({@link #AWAIT}).
  *
  * <p>Memory bound: {@code limit} preallocated packets and per-entry arrays, allocated at construction;
  * nothing per packet. A release out of order leaves a hole that the head skips. The cost of an arrival
@@ -38,6 +40,8 @@ import io.tandem.engine.state.StateTable;
 public final class AwaitedPackets implements StateArrivalListener {
     /** A held packet that arrived on this thread's own queue. */
     public static final int OWN_QUEUE = DeferredVerdicts.OWN_QUEUE;
+    /** {@link Decider#decide}'s answer for a packet that still awaits its state: it stays held. */
+    public static final int AWAIT = 3;
     private static final long NONE = -1;
 
     /** How the packet thread looks a held packet up and decides it once a state is there. */
@@ -45,7 +49,11 @@ public final class AwaitedPackets implements StateArrivalListener {
         /** True when a state now matches the packet (as the filter's lookup would find it). */
         boolean hasState(DecodedPacket p, int hook, int indev, int outdev);
 
-        /** The filter's decision, {@link VerdictBatcher#ACCEPT} or {@link VerdictBatcher#DROP}. */
+        /**
+         * The filter's decision: {@link VerdictBatcher#ACCEPT}, {@link VerdictBatcher#DROP}, or {@link #AWAIT}
+         * when the state found is not yet the one awaited (a closed connection's, which the peer's new
+         * state is to supersede).
+         */
         int decide(DecodedPacket p, int hook, int indev, int outdev, long bytes);
     }
 
@@ -156,6 +164,9 @@ public final class AwaitedPackets implements StateArrivalListener {
                 continue;
             }
             final int verdict = decider.decide(packets[e], hooks[e], indevs[e], outdevs[e], lengths[e]);
+            if (verdict == AWAIT) {
+                continue;
+            }
             final boolean pass = verdict == VerdictBatcher.ACCEPT;
             finish(e, pass ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP,
                     pass ? PacketCounter.AWAIT_PASSED : PacketCounter.AWAIT_FAILED);

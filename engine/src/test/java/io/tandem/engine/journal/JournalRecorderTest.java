@@ -86,6 +86,40 @@ class JournalRecorderTest {
         ring.close();
     }
 
+    /**
+     * Which new states' INSERTs take the urgent lane to the sync agent (besides the ring): a held first
+     * packet's (PFSTATE_ACK, sent at once) and an announced one's (sent at once for peers that await it,
+     * without PFSTATE_ACK); a queued one's only through the journal.
+     */
+    @Test
+    void heldAndAnnouncedInsertsTakeTheUrgentLaneQueuedOnesDoNot(@TempDir final Path dir) throws Exception {
+        final JournalRing ring = JournalRing.open(dir, 1 << 20);
+        final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), CREATOR, 1, 0, 0);
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        recorder.urgentLane(lane);
+        final StateTable t = table(64);
+        t.setListener(recorder);
+        final DecodedPacket p = new DecodedPacket();
+        udp(p, 1, false);
+        t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_QUEUED);
+        udp(p, 2, false);
+        t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_ANNOUNCED);
+        udp(p, 3, false);
+        t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_DEFERRED);
+
+        final List<String> viaLane = new ArrayList<>();
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        lane.drain((type, buffer, index, length) -> {
+            r.wrap(buffer, index);
+            viaLane.add(JournalRecordType.of(r.type()).label() + " #" + r.sequence() + " hints " + r.syncHints()
+                    + " flags " + r.stateFlags());
+        }, 100);
+        assertEquals(List.of("insert #2 hints 1 flags 0", "insert #3 hints 1 flags " + PfConstants.PFSTATE_ACK),
+                viaLane);
+        assertTrue(ring.size() >= 3 * JournalRecordFlyweight.LENGTH, "all three go to the journal too: " + ring.size());
+        ring.close();
+    }
+
     @Test
     void recordingStateChangesAllocatesNothing(@TempDir final Path dir) throws Exception {
         final JournalRing ring = JournalRing.open(dir, 1 << 20);

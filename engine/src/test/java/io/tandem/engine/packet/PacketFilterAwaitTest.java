@@ -154,6 +154,41 @@ class PacketFilterAwaitTest {
         assertEquals(6, fwB.count(PacketCounter.AWAITED));
     }
 
+    /**
+     * A client reuses its ports through fwA while fwB still holds the old connection, closed both ways:
+     * the new SYN-ACK would fail pf's checks against the old state, so fwB awaits the new state instead
+     * — through an unrelated arrival that finds only the old state — and passes it once fwA's new state
+     * supersedes the old one (as {@code PeerInbox} does when the same creator reuses a connection).
+     */
+    @Test
+    void aSynAckMeetingAClosedConnectionAwaitsThePeersNewStateForTheReusedPorts() {
+        final Tcp old = Tcp.v4();
+        // the old connection ran and closed through fwA alone; fwB learned its final state
+        assertEquals(ACCEPT, fwA.forward(old.syn(), LAN, WAN));
+        assertEquals(ACCEPT, fwA.forward(old.synAck(), WAN, LAN));
+        assertEquals(ACCEPT, fwA.forward(old.c(ACK, 0), LAN, WAN));
+        assertEquals(ACCEPT, fwA.forward(old.c(PacketFilterFixtures.FIN | ACK, 0), LAN, WAN));
+        assertEquals(ACCEPT, fwA.forward(old.s(PacketFilterFixtures.FIN | ACK, 0), WAN, LAN));
+        assertEquals(ACCEPT, fwA.forward(old.c(ACK, 0), LAN, WAN));
+        fwAsStateArrives();
+        final int oldOnB = fwB.onlyState();
+        assertEquals(true, fwB.states().peerState(oldOnB, 0) >= io.tandem.engine.state.PfConstants.TCPS_FIN_WAIT_2
+                && fwB.states().peerState(oldOnB, 1) >= io.tandem.engine.state.PfConstants.TCPS_FIN_WAIT_2,
+                "fwB holds the old connection closed both ways");
+
+        final Tcp reused = new Tcp(PacketFilterFixtures.C4, 40000, PacketFilterFixtures.S4, 80, 900_000, 7_000_000);
+        assertEquals(ACCEPT, fwA.forward(reused.syn(), LAN, WAN), "fwA: the SYN replaces the closed state");
+        assertEquals(PacketFilter.AWAIT, atFwB(reused.synAck(), 21), "fwB: not checked against the old state");
+        awaiting.stateArrived(fwB.states(), oldOnB);
+        awaiting.releaseArrived(decider);
+        assertEquals(List.of(), verdicts, "the closed state alone does not decide it");
+        assertEquals(1, awaiting.held());
+        fwB.states().remove(oldOnB, io.tandem.engine.state.StateRemoveReason.FLUSHED); // PeerInbox: same creator reused
+        fwAsStateArrives();
+        assertEquals(List.of("21 accept"), verdicts);
+        assertEquals(ACCEPT, fwB.forward(reused.s(ACK, 10), WAN, LAN), "the new connection goes on at fwB");
+    }
+
     @Test
     void onlyForwardedRuleDropsThatMayBeRepliesAreAwaited() {
         final Tcp c = Tcp.v4();
