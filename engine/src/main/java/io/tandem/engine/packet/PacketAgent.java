@@ -75,7 +75,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * reason. With pfsync, the peers' messages are applied a bounded number per cycle, except that
  * before deciding what a receive (or another queue's hand-off) brought, the thread applies every
  * peer's INS its sync thread has already answered with INS_ACK ({@link PeerInbox#applyAcknowledged}):
- * a reply to the packet that peer held finds the state. Every duty cycle also runs a slice of the
+ * a reply to the packet that peer held finds the state. With {@code set sync await-timeout}, a forwarded
+ * packet the rules would drop for want of a state is held in {@link AwaitedPackets} instead, and each time
+ * peers' messages have been applied the held packets that a newly arrived state now matches are decided
+ * (before anything received since), so a reply that beat its peer's INS passes once the INS is in.
+ * Every duty cycle also runs a slice of the
  * expiry sweep (sized so that the whole table is examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
  * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
  * threads never touch the state table.
