@@ -128,6 +128,46 @@ class PacketAgentShardsTest {
         }
     }
 
+    /**
+     * Awaiting across queues: a reply with no state yet arrives on the queue that does not own its flow;
+     * the owner holds it (the receiving queue keeps it, unanswered) until the peer's INS for the flow is
+     * applied from the owner's inbox, and the verdict the state gives goes back to the receiving queue.
+     */
+    @Test
+    void aHandedOverReplyAwaitsThePeersStateAtItsOwnerAndIsAnsweredOnItsOwnQueue() throws Exception {
+        int sport = 21_000;
+        while (owner(sport) != 1) {
+            sport++;
+        }
+        try (QueueShards shards = new QueueShards(2)) {
+            final List<PacketAgent> agents = agents(shards, true);
+            final List<PeerInbox> inboxes = List.of(new PeerInbox(), new PeerInbox());
+            for (int i = 0; i < 2; i++) {
+                agents.get(i).peerInbox(inboxes.get(i)).awaitPeerStates(16, 60_000).onStart(); // idle cycles wait: no timeout here
+                agents.get(i).doWork(); // attaches the inbox to the table
+            }
+            queues.get(0).offer(reply(QUEUES[0], 1, sport));
+            for (int round = 0; round < 4; round++) {
+                agents.get(0).doWork();
+                agents.get(1).doWork();
+            }
+            assertEquals(List.of(), queues.get(0).verdicts(QUEUES[0]), "held, not dropped: no state yet");
+            assertEquals(1, counters.get(1).get(PacketCounter.AWAITED), "held by the flow's owner");
+
+            final UnsafeBuffer staging = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+            new JournalRecordFlyweight().wrap(staging, 0).clear().type(JournalRecordType.INSERT.code())
+                    .originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
+                    .creatorId(PEER).id(6).af(2).proto(17).direction(0).timeoutClass(8)
+                    .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(sport, 53).rule(-1)
+                    .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
+                    .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
+            assertTrue(inboxes.get(1).offer(PeerInbox.STATE, staging, 0));
+            drive(agents, List.of(Map.of(1L, VerdictBatcher.ACCEPT), Map.of()));
+            assertEquals(1, counters.get(1).get(PacketCounter.AWAIT_PASSED), "passed by the peer's state");
+            agents.forEach(PacketAgent::onClose);
+        }
+    }
+
     private static int owner(final int sport) {
         final byte[] bytes = PacketBuilder.ipv4(C4, S4).udp(sport, 53).payload(20).build();
         final DecodedPacket p = new DecodedPacket();
