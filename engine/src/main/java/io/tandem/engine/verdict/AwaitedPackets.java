@@ -39,10 +39,9 @@ import io.tandem.engine.state.StateTable;
  */
 public final class AwaitedPackets implements StateArrivalListener {
     /** A held packet that arrived on this thread's own queue. */
-    public static final int OWN_QUEUE = DeferredVerdicts.OWN_QUEUE;
+    public static final int OWN_QUEUE = HeldPacketRing.OWN_QUEUE;
     /** {@link Decider#decide}'s answer for a packet that still awaits its state: it stays held. */
     public static final int AWAIT = 3;
-    private static final long NONE = -1;
 
     /** How the packet thread looks a held packet up and decides it once a state is there. */
     public interface Decider {
@@ -59,21 +58,15 @@ public final class AwaitedPackets implements StateArrivalListener {
 
     private final HeldVerdictSink sink;
     private final PacketCounters counters;
-    private final int limit;
     private final long timeoutNanos;
 
+    private final HeldPacketRing ring;
+    /** Per entry of the ring: the packet as decoded, and how it crossed (for deciding it again). */
     private final DecodedPacket[] packets;
     private final int[] hooks;
     private final int[] indevs;
     private final int[] outdevs;
     private final long[] lengths;
-    private final long[] packetIds;
-    private final long[] heldAtNanos;
-    private final int[] receivers;
-    private int head;
-    /** Entries from head on, holes included. */
-    private int used;
-    private int held;
     /** A state arrived since the last {@link #releaseArrived}. */
     private boolean arrived;
 
@@ -91,8 +84,8 @@ public final class AwaitedPackets implements StateArrivalListener {
         }
         this.sink = sink;
         this.counters = counters;
-        this.limit = limit;
         this.timeoutNanos = timeoutMillis * 1_000_000L;
+        ring = new HeldPacketRing(limit);
         packets = new DecodedPacket[limit];
         for (int i = 0; i < limit; i++) {
             packets[i] = new DecodedPacket();
@@ -101,10 +94,6 @@ public final class AwaitedPackets implements StateArrivalListener {
         indevs = new int[limit];
         outdevs = new int[limit];
         lengths = new long[limit];
-        packetIds = new long[limit];
-        heldAtNanos = new long[limit];
-        receivers = new int[limit];
-        java.util.Arrays.fill(packetIds, NONE);
     }
 
     /**
@@ -115,24 +104,15 @@ public final class AwaitedPackets implements StateArrivalListener {
      */
     public void hold(final DecodedPacket p, final int hook, final int indev, final int outdev, final long length,
             final long packetId, final int receiver, final long nowNanos) {
-        while (used == limit) {
-            if (packetIds[head] != NONE) {
-                finish(head, VerdictBatcher.DROP, PacketCounter.AWAIT_LIMIT);
-            } else {
-                advanceHead();
-            }
+        while (ring.full()) {
+            finish(ring.oldest(), VerdictBatcher.DROP, PacketCounter.AWAIT_LIMIT);
         }
-        final int e = (head + used) % limit;
+        final int e = ring.add(packetId, receiver, nowNanos);
         packets[e].copyFrom(p);
         hooks[e] = hook;
         indevs[e] = indev;
         outdevs[e] = outdev;
         lengths[e] = length;
-        packetIds[e] = packetId;
-        heldAtNanos[e] = nowNanos;
-        receivers[e] = receiver;
-        used++;
-        held++;
         counters.increment(PacketCounter.AWAITED);
         if (receiver == OWN_QUEUE) {
             sink.hold();
@@ -141,7 +121,7 @@ public final class AwaitedPackets implements StateArrivalListener {
 
     @Override
     public void stateArrived(final StateTable table, final int slot) {
-        arrived = held > 0;
+        arrived = ring.held() > 0;
     }
 
     /**
@@ -154,13 +134,13 @@ public final class AwaitedPackets implements StateArrivalListener {
         }
         arrived = false;
         int n = 0;
-        // Entries keep their places while others leave (the head only skips holes), so the snapshot's
-        // range stays valid; deciding a packet holds no new one.
-        final int start = head;
-        final int count = used;
-        for (int i = 0; i < count && held > 0; i++) {
-            final int e = (start + i) % limit;
-            if (packetIds[e] == NONE || !decider.hasState(packets[e], hooks[e], indevs[e], outdevs[e])) {
+        // Entries keep their places while others leave (the head only skips holes), so the walk's range
+        // stays valid; deciding a packet holds no new one.
+        final int first = ring.first();
+        final int span = ring.span();
+        for (int i = 0; i < span && ring.held() > 0; i++) {
+            final int e = ring.at(first, i);
+            if (!ring.isHeld(e) || !decider.hasState(packets[e], hooks[e], indevs[e], outdevs[e])) {
                 continue;
             }
             final int verdict = decider.decide(packets[e], hooks[e], indevs[e], outdevs[e], lengths[e]);
@@ -178,67 +158,32 @@ public final class AwaitedPackets implements StateArrivalListener {
     /** Drops the packets held for the timeout; returns how many. */
     public int expire(final long nowNanos) {
         int n = 0;
-        while (used > 0) {
-            final int e = head;
-            if (packetIds[e] == NONE) {
-                advanceHead();
-            } else if (nowNanos - heldAtNanos[e] >= timeoutNanos) {
-                finish(e, VerdictBatcher.DROP, PacketCounter.AWAIT_TIMEOUT);
-                n++;
-            } else {
-                break;
-            }
+        for (int e = ring.oldest(); e >= 0 && nowNanos - ring.heldAtNanos(e) >= timeoutNanos; e = ring.oldest()) {
+            finish(e, VerdictBatcher.DROP, PacketCounter.AWAIT_TIMEOUT);
+            n++;
         }
         return n;
     }
 
     /** Drops every held packet: the engine stops. */
     public void releaseAll() {
-        while (used > 0) {
-            if (packetIds[head] != NONE) {
-                finish(head, VerdictBatcher.DROP, PacketCounter.AWAIT_SHUTDOWN);
-            } else {
-                advanceHead();
-            }
+        for (int e = ring.oldest(); e >= 0; e = ring.oldest()) {
+            finish(e, VerdictBatcher.DROP, PacketCounter.AWAIT_SHUTDOWN);
         }
     }
 
     /** Nanoseconds until the oldest held packet's timeout (0 when due), or -1 when nothing is held. */
     public long nanosToNextTimeout(final long nowNanos) {
-        for (int i = 0; i < used; i++) {
-            final int e = (head + i) % limit;
-            if (packetIds[e] != NONE) {
-                return Math.max(0, heldAtNanos[e] + timeoutNanos - nowNanos);
-            }
-        }
-        return -1;
+        return ring.nanosToTimeout(timeoutNanos, nowNanos);
     }
 
     /** Packets held now. */
     public int held() {
-        return held;
+        return ring.held();
     }
 
     private void finish(final int e, final int verdict, final PacketCounter why) {
-        if (receivers[e] == OWN_QUEUE) {
-            sink.release(packetIds[e], verdict);
-        } else {
-            sink.releaseTo(receivers[e], packetIds[e], verdict);
-        }
-        packetIds[e] = NONE;
-        held--;
+        ring.release(e, sink, verdict);
         counters.increment(why);
-        if (e == head) {
-            advanceHead();
-        }
-    }
-
-    private void advanceHead() {
-        head = (head + 1) % limit;
-        used--;
-        while (used > 0 && packetIds[head] == NONE) {
-            head = (head + 1) % limit;
-            used--;
-        }
     }
 }

@@ -43,25 +43,19 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
     private static final Release[] RELEASES = Release.values();
     private static final int NONE = -1;
     /** A held packet that arrived on this thread's own queue. */
-    public static final int OWN_QUEUE = -1;
+    public static final int OWN_QUEUE = HeldPacketRing.OWN_QUEUE;
 
     private final HeldVerdictSink sink;
     private final StateTable table;
     private final int limit;
     private final long timeoutNanos;
 
+    private final HeldPacketRing ring;
+    /** Per entry of the ring: the state whose first packet it holds, and that state's generation. */
     private final int[] slots;
     private final int[] generations;
-    private final long[] packetIds;
-    private final long[] heldAtNanos;
-    /** The queue thread that received the held packet and answers it, or {@link #OWN_QUEUE}. */
-    private final int[] receivers;
     /** Per state slot: its entry in the ring, or {@link #NONE}. */
     private final int[] entryOfSlot;
-    private int head;
-    /** Entries from head on, holes included. */
-    private int used;
-    private int held;
 
     // Counters: written by the packet thread only, read (slightly stale) by the scrape and control threads.
     private long deferred;
@@ -85,11 +79,9 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
         this.table = table;
         this.limit = limit;
         this.timeoutNanos = timeoutMillis * 1_000_000L;
+        ring = new HeldPacketRing(limit);
         slots = new int[limit];
         generations = new int[limit];
-        packetIds = new long[limit];
-        heldAtNanos = new long[limit];
-        receivers = new int[limit];
         entryOfSlot = new int[table.capacity()];
         java.util.Arrays.fill(entryOfSlot, NONE);
         table.setHeldStateListener(this);
@@ -108,22 +100,13 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
      * back there ({@link HeldVerdictSink#releaseTo}); that thread holds it in its queue meanwhile.
      */
     public void hold(final int slot, final long packetId, final int receiver, final long nowNanos) {
-        while (used == limit) {
-            if (packetIds[head] != NONE) {
-                finish(head, VerdictBatcher.ACCEPT, Release.LIMIT, nowNanos); // moves the head on
-            } else {
-                advanceHead();
-            }
+        while (ring.full()) {
+            finish(ring.oldest(), VerdictBatcher.ACCEPT, Release.LIMIT, nowNanos);
         }
-        final int e = (head + used) % limit;
+        final int e = ring.add(packetId, receiver, nowNanos);
         slots[e] = slot;
         generations[e] = table.generation(slot);
-        packetIds[e] = packetId;
-        heldAtNanos[e] = nowNanos;
-        receivers[e] = receiver;
         entryOfSlot[slot] = e;
-        used++;
-        held++;
         deferred++;
         if (receiver == OWN_QUEUE) {
             sink.hold();
@@ -160,40 +143,23 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
     /** Releases (accepts) the packets held for the timeout; returns how many. */
     public int expire(final long nowNanos) {
         int n = 0;
-        while (used > 0) {
-            final int e = head;
-            if (packetIds[e] == NONE) {
-                advanceHead();
-            } else if (nowNanos - heldAtNanos[e] >= timeoutNanos) {
-                finish(e, VerdictBatcher.ACCEPT, Release.TIMEOUT, nowNanos);
-                n++;
-            } else {
-                break;
-            }
+        for (int e = ring.oldest(); e >= 0 && nowNanos - ring.heldAtNanos(e) >= timeoutNanos; e = ring.oldest()) {
+            finish(e, VerdictBatcher.ACCEPT, Release.TIMEOUT, nowNanos);
+            n++;
         }
         return n;
     }
 
     /** Releases (accepts) every held packet: the engine stops. */
     public void releaseAll(final long nowNanos) {
-        while (used > 0) {
-            if (packetIds[head] != NONE) {
-                finish(head, VerdictBatcher.ACCEPT, Release.SHUTDOWN, nowNanos);
-            } else {
-                advanceHead();
-            }
+        for (int e = ring.oldest(); e >= 0; e = ring.oldest()) {
+            finish(e, VerdictBatcher.ACCEPT, Release.SHUTDOWN, nowNanos);
         }
     }
 
     /** Nanoseconds until the oldest held packet's timeout (0 when due), or -1 when nothing is held. */
     public long nanosToNextTimeout(final long nowNanos) {
-        for (int i = 0; i < used; i++) {
-            final int e = (head + i) % limit;
-            if (packetIds[e] != NONE) {
-                return Math.max(0, heldAtNanos[e] + timeoutNanos - nowNanos);
-            }
-        }
-        return -1;
+        return ring.nanosToTimeout(timeoutNanos, nowNanos);
     }
 
     private void finish(final int e, final int verdict, final Release why, final long nowNanos) {
@@ -207,15 +173,9 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
                 table.announce(slot, SyncHints.FULL | SyncHints.IMMEDIATE);
             }
         }
-        if (receivers[e] == OWN_QUEUE) {
-            sink.release(packetIds[e], verdict);
-        } else {
-            sink.releaseTo(receivers[e], packetIds[e], verdict);
-        }
-        packetIds[e] = NONE;
-        held--;
+        final long nanos = Math.max(0, nowNanos - ring.heldAtNanos(e));
+        ring.release(e, sink, verdict);
         released[why.ordinal()]++;
-        final long nanos = Math.max(0, nowNanos - heldAtNanos[e]);
         holdNanosSum += nanos;
         final long micros = nanos / 1000;
         int b = 0;
@@ -223,23 +183,11 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
             b++;
         }
         holdBuckets[b]++;
-        if (e == head) {
-            advanceHead();
-        }
-    }
-
-    private void advanceHead() {
-        head = (head + 1) % limit;
-        used--;
-        while (used > 0 && packetIds[head] == NONE) {
-            head = (head + 1) % limit;
-            used--;
-        }
     }
 
     @Override
     public int held() {
-        return held;
+        return ring.held();
     }
 
     @Override
