@@ -153,8 +153,8 @@ public final class PacketFilter {
 
     /**
      * Awaiting a peer's state (docs/pfsync.md): from now on a packet queued from FORWARD that matches no
-     * state, has a transport header, is neither an ICMP error nor a bare SYN, and that a rule drops is
-     * decided {@link #AWAIT} instead of DROP — it may be the reply to a connection whose state another
+     * state, that a rule drops, and that may be a first reply (a TCP SYN-ACK or RST, a UDP datagram, an
+     * ICMP echo reply) is decided {@link #AWAIT} instead of DROP — it may be the reply to a connection whose state another
      * firewall created a moment ago and is sending. So is a forwarded SYN-ACK that meets a TCP state
      * closed both ways (both halves at FIN_WAIT_2 or later): a client reused the ports through a peer,
      * whose new state is to supersede the old one here; it is not checked against the old state. Packets
@@ -258,14 +258,29 @@ public final class PacketFilter {
                 ? AWAIT : verdict;
     }
 
-    /** Packets that may be a reply to a state a peer is sending: see {@link #awaitPeerStates}. */
+    /**
+     * Packets that may be the first reply to a state a peer is sending ({@link #awaitPeerStates}): a TCP
+     * SYN-ACK or RST (the server's answer to the SYN), any UDP datagram, an ICMP or ICMPv6 echo reply.
+     * Other TCP segments and ICMP messages come after a reply passed, when the state is long there, or are
+     * scans: holding them would only keep the queue's verdicts from being batched.
+     */
     private static boolean awaitable(final DecodedPacket p, final int hook) {
         if (hook != HOOK_FORWARD || p.icmpError || !p.hasTransportHeader()) {
             return false;
         }
-        return p.protocol != DecodedPacket.PROTO_TCP
-                || (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK)) != DecodedPacket.TH_SYN;
+        return switch (p.protocol) {
+            case DecodedPacket.PROTO_TCP -> (p.tcpFlags & DecodedPacket.TH_RST) != 0
+                    || (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK))
+                            == (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK);
+            case DecodedPacket.PROTO_UDP -> true;
+            case DecodedPacket.PROTO_ICMP -> p.icmpType == ICMP_ECHO_REPLY;
+            case DecodedPacket.PROTO_ICMPV6 -> p.icmpType == ICMP6_ECHO_REPLY;
+            default -> false;
+        };
     }
+
+    private static final int ICMP_ECHO_REPLY = 0;
+    private static final int ICMP6_ECHO_REPLY = 129;
 
     /** Multicast and limited-broadcast destinations, whose first packets pf never defers. */
     static boolean multicastOrBroadcast(final DecodedPacket p) {

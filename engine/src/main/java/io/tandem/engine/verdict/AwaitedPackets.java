@@ -27,8 +27,8 @@ import io.tandem.engine.state.StateTable;
  *   <li>the limit: holding one more than {@code set sync await-limit} drops the oldest;</li>
  *   <li>{@link #releaseAll}: the engine stops; dropped.</li>
  * </ul>
- * What is held is decided by {@code PacketFilter} (forwarded, not an ICMP error, not a bare SYN,
- * no state, dropped by a rule; or a SYN-ACK meeting a connection closed both ways, whose ports a client
+ * What is held is decided by {@code PacketFilter} (forwarded, no state, dropped by a rule, and maybe a
+ * first reply: a TCP SYN-ACK or RST, a UDP datagram, an ICMP echo reply; or a SYN-ACK meeting a connection closed both ways, whose ports a client
  * reused through a peer): this class holds whatever it is given, and keeps a packet whose lookup still
  * finds only the closed state ({@link #AWAIT}).
  *

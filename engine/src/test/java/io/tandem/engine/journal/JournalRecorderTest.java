@@ -48,6 +48,23 @@ class JournalRecorderTest {
         p.dstPort = reply ? 10000 + (i & 0x3fff) : 53;
     }
 
+    /** A 64-state table whose changes go to {@code recorder}, which also feeds {@code lane}. */
+    private static StateTable recordedTable(final JournalRecorder recorder, final UrgentRecordLane lane) {
+        recorder.urgentLane(lane);
+        final StateTable t = table(64);
+        t.setListener(recorder);
+        return t;
+    }
+
+    /** The records the lane holds, each as {@code label} makes it, in order. */
+    private static List<String> drained(final UrgentRecordLane lane,
+            final java.util.function.Function<JournalRecordFlyweight, String> label) {
+        final List<String> out = new ArrayList<>();
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        lane.drain((type, buffer, index, length) -> out.add(label.apply(r.wrap(buffer, index))), 100);
+        return out;
+    }
+
     /**
      * A journal suspended for lack of disk does not stop pfsync: records the sync agent acts on (a
      * local creation and removal) reach it by the urgent lane, counted as sent without the journal;
@@ -61,9 +78,7 @@ class JournalRecorderTest {
         assertTrue(health.suspended());
         final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
         final UrgentRecordLane lane = new UrgentRecordLane();
-        recorder.urgentLane(lane);
-        final StateTable t = table(64);
-        t.setListener(recorder);
+        final StateTable t = recordedTable(recorder, lane);
         final DecodedPacket p = new DecodedPacket();
         udp(p, 1, false);
         final int slot = t.create(p, 0, PfConstants.PF_IN, 0, 1_000_000);
@@ -73,13 +88,8 @@ class JournalRecorderTest {
         t.create(p, 0, PfConstants.PF_IN, 0, 1_000_000);
         recorder.endPeer();
 
-        final List<String> viaLane = new ArrayList<>();
-        final JournalRecordFlyweight r = new JournalRecordFlyweight();
-        lane.drain((type, buffer, index, length) -> {
-            r.wrap(buffer, index);
-            viaLane.add(JournalRecordType.of(r.type()).label() + " #" + r.sequence());
-        }, 100);
-        assertEquals(List.of("insert #1", "delete #2"), viaLane);
+        assertEquals(List.of("insert #1", "delete #2"),
+                drained(lane, r -> JournalRecordType.of(r.type()).label() + " #" + r.sequence()));
         assertEquals(2, health.sentWithoutJournal());
         assertEquals(3, health.dropped(), "none of the three is journaled");
         assertEquals(0, ring.size(), "the ring gets nothing while suspended");
@@ -96,9 +106,7 @@ class JournalRecorderTest {
         final JournalRing ring = JournalRing.open(dir, 1 << 20);
         final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), CREATOR, 1, 0, 0);
         final UrgentRecordLane lane = new UrgentRecordLane();
-        recorder.urgentLane(lane);
-        final StateTable t = table(64);
-        t.setListener(recorder);
+        final StateTable t = recordedTable(recorder, lane);
         final DecodedPacket p = new DecodedPacket();
         udp(p, 1, false);
         t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_QUEUED);
@@ -107,15 +115,9 @@ class JournalRecorderTest {
         udp(p, 3, false);
         t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_DEFERRED);
 
-        final List<String> viaLane = new ArrayList<>();
-        final JournalRecordFlyweight r = new JournalRecordFlyweight();
-        lane.drain((type, buffer, index, length) -> {
-            r.wrap(buffer, index);
-            viaLane.add(JournalRecordType.of(r.type()).label() + " #" + r.sequence() + " hints " + r.syncHints()
-                    + " flags " + r.stateFlags());
-        }, 100);
         assertEquals(List.of("insert #2 hints 1 flags 0", "insert #3 hints 1 flags " + PfConstants.PFSTATE_ACK),
-                viaLane);
+                drained(lane, r -> JournalRecordType.of(r.type()).label() + " #" + r.sequence() + " hints "
+                        + r.syncHints() + " flags " + r.stateFlags()));
         assertTrue(ring.size() >= 3 * JournalRecordFlyweight.LENGTH, "all three go to the journal too: " + ring.size());
         ring.close();
     }

@@ -132,20 +132,20 @@ class PacketFilterAwaitTest {
 
     @Test
     void anArrivalReleasesOnlyItsOwnFlowsPacketsInTheirOrderAndTheLimitDropsTheOldest() {
-        final Tcp c = Tcp.v4();
-        final Tcp other = new Tcp(PacketFilterFixtures.C4, 40001, PacketFilterFixtures.S4, 80, 1000, 5000);
-        fwA.forward(c.syn(), LAN, WAN);
-        atFwB(other.synAck(), 1);
-        atFwB(c.synAck(), 2);
-        atFwB(c.s(ACK, 100), 3);
+        final String s4 = PacketFilterFixtures.S4;
+        final String c4 = PacketFilterFixtures.C4;
+        fwA.forward(PacketFilterFixtures.udp4(c4, 1000, s4, 53), LAN, WAN); // fwA: the request's state
+        atFwB(PacketFilterFixtures.udp4(s4, 53, c4, 1001), 1); // another flow's reply
+        atFwB(PacketFilterFixtures.udp4(s4, 53, c4, 1000), 2);
+        atFwB(PacketFilterFixtures.udp4(s4, 53, c4, 1000), 3);
         assertEquals(3, awaiting.held());
         fwAsStateArrives();
         assertEquals(List.of("2 accept", "3 accept"), verdicts, "the other flow's packet stays");
         assertEquals(1, awaiting.held());
         // limit 3: the fourth packet held drops the oldest (the other flow's)
-        atFwB(other.s(ACK, 1), 4);
-        atFwB(other.s(ACK, 1), 5);
-        atFwB(other.s(ACK, 1), 6);
+        atFwB(PacketFilterFixtures.udp4(s4, 53, c4, 1001), 4);
+        atFwB(PacketFilterFixtures.udp4(s4, 53, c4, 1001), 5);
+        atFwB(PacketFilterFixtures.udp4(s4, 53, c4, 1001), 6);
         assertEquals(List.of("2 accept", "3 accept", "1 drop"), verdicts);
         assertEquals(1, fwB.count(PacketCounter.AWAIT_LIMIT));
         awaiting.releaseAll();
@@ -194,8 +194,17 @@ class PacketFilterAwaitTest {
         final Tcp c = Tcp.v4();
         assertEquals(DROP, fwB.forward(new Tcp(PacketFilterFixtures.S4, 80, PacketFilterFixtures.C4, 40000, 1, 1).syn(),
                 WAN, LAN), "a bare SYN is nobody's reply");
+        assertEquals(DROP, fwB.forward(c.raw(false, 1, 1, ACK, 65535, 10), WAN, LAN),
+                "an ACK segment comes after the first reply (or is an ACK scan)");
+        assertEquals(PacketFilter.AWAIT, fwB.forward(PacketBuilder.ipv4(PacketFilterFixtures.S4, PacketFilterFixtures.C4)
+                .icmp(0, 0, 0x12340001).build(), WAN, LAN), "an echo reply");
+        assertEquals(DROP, fwB.forward(PacketBuilder.ipv4(PacketFilterFixtures.S4, PacketFilterFixtures.C4)
+                .icmp(8, 0, 0x12340001).build(), WAN, LAN), "an echo request is nobody's reply");
+        assertEquals(PacketFilter.AWAIT, fwB.forward(PacketBuilder.ipv6(PacketFilterFixtures.S6, PacketFilterFixtures.C6)
+                .icmp(129, 0, 0x12340001).build(), WAN, LAN), "an ICMPv6 echo reply");
         assertEquals(DROP, fwB.localIn(c.synAck(), WAN), "for this host: its reply never crosses a peer");
-        assertEquals(PacketFilter.AWAIT, fwB.forward(c.raw(false, 1, 1, RST, 0, 0), WAN, LAN), "a RST may be a reply");
+        assertEquals(PacketFilter.AWAIT, fwB.forward(c.raw(false, 1, 1, RST | ACK, 0, 0), WAN, LAN),
+                "a RST may be the reply (connection refused)");
         assertEquals(PacketFilter.AWAIT, fwB.forward(PacketFilterFixtures.udp4(PacketFilterFixtures.S4, 53,
                 PacketFilterFixtures.C4, 1000), WAN, LAN), "a UDP reply");
         assertEquals(ACCEPT, fwB.forward(c.syn(), LAN, WAN), "passed by a rule: not held");
