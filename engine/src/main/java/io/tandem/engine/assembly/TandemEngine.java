@@ -25,6 +25,7 @@ import io.tandem.engine.service.SystemdNotifier;
 import io.tandem.engine.shard.QueueShards;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateIds;
+import io.tandem.engine.sync.AwaitingView;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.sync.PeerInboxes;
 import io.tandem.engine.verdict.DeferralTotals;
@@ -361,6 +362,12 @@ public final class TandemEngine implements AutoCloseable {
         }
         if (packetAgent.deferrals() != null) {
             syncAgent.deferrals(DeferralTotals.of(packetAgents.stream().map(PacketAgent::deferrals).toList()));
+        }
+        if (config.syncAwaitTimeoutMillis() > 0) {
+            final List<PacketAgent> agents = List.copyOf(packetAgents);
+            syncAgent.awaiting(new AwaitingView(config.syncAwaitTimeoutMillis(), config.syncAwaitLimit(),
+                    agents.stream().map(PacketAgent::counters).toList(),
+                    () -> agents.stream().mapToInt(PacketAgent::awaitingHeld).sum()));
         }
     }
 

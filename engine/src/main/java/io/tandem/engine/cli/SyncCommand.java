@@ -125,6 +125,16 @@ final class SyncCommand implements Callable<Integer> {
                     micros((Long) d.get("hold_p50_us")), micros((Long) d.get("hold_p99_us")),
                     (Long) d.get("acks_without_hold"), (Long) d.get("acks_for_others"), (Long) d.get("acks_lost")));
         }
+        final Map<String, Object> w = (Map<String, Object>) s.get("awaiting");
+        if (w == null) {
+            b.append("awaiting: off\n");
+        } else {
+            b.append(String.format("awaiting: %d packets held for a peer's state (timeout %d ms, limit %d), %d now%n",
+                    (Long) w.get("awaited"), (Long) w.get("timeout_ms"), (Long) w.get("await_limit"), (Long) w.get("held")));
+            b.append(String.format("  decided by the state that came: passed %d, failed %d; dropped by timeout %d, by limit"
+                    + " %d, at shutdown %d%n", (Long) w.get("passed"), (Long) w.get("failed"), (Long) w.get("timeout"),
+                    (Long) w.get("limit"), (Long) w.get("shutdown")));
+        }
         return b.toString();
     }
 

@@ -277,6 +277,12 @@ public final class PacketAgent implements Agent {
         return this;
     }
 
+    /** Packets held awaiting a peer's state now (0 without awaiting); read from other threads, slightly stale. */
+    public int awaitingHeld() {
+        final AwaitedPackets a = awaiting;
+        return a == null ? 0 : a.held();
+    }
+
     /** The held first packets (null until the agent started, or without deferral); read-only from other threads. */
     public DeferredVerdicts deferrals() {
         return deferrals;

@@ -92,6 +92,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
 
     private java.util.List<UrgentRecordLane> lanes = java.util.List.of();
     private volatile DeferralStats deferrals;
+    private volatile AwaitingView awaiting;
     /** Volatile: {@link #close()} rings it from another thread. */
     private volatile Doorbell doorbell;
     private long lastWorkNanos;
@@ -445,6 +446,16 @@ public final class SyncAgent implements Agent, AutoCloseable {
         }
         this.deferrals = held;
         SyncCounters.registerDeferral(counters, held, this, inbox);
+    }
+
+    /** The packet threads' awaiting of peers' states, for the status view (set once they started). */
+    public void awaiting(final AwaitingView view) {
+        this.awaiting = view;
+    }
+
+    /** The view given by {@link #awaiting(AwaitingView)}, or null when awaiting is off. */
+    public AwaitingView awaiting() {
+        return awaiting;
     }
 
     /** The held first packets given by {@link #deferrals(DeferralStats)}, or null without deferral. */

@@ -1,5 +1,6 @@
 package io.tandem.engine.sync;
 
+import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.CounterRegistry;
 import io.tandem.engine.counters.CounterRegistry.Meter;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
@@ -79,6 +80,18 @@ public final class SyncStatus {
             }
             b.append(",\"hold_p50_us\":").append(d.holdQuantileMicros(0.5))
                     .append(",\"hold_p99_us\":").append(d.holdQuantileMicros(0.99)).append('}');
+        }
+        final AwaitingView w = agent.awaiting();
+        if (w != null) {
+            b.append(",\"awaiting\":{\"timeout_ms\":").append(w.timeoutMillis())
+                    .append(",\"await_limit\":").append(w.limit())
+                    .append(",\"held\":").append(w.held().getAsInt())
+                    .append(",\"awaited\":").append(w.count(PacketCounter.AWAITED))
+                    .append(",\"passed\":").append(w.count(PacketCounter.AWAIT_PASSED))
+                    .append(",\"failed\":").append(w.count(PacketCounter.AWAIT_FAILED))
+                    .append(",\"timeout\":").append(w.count(PacketCounter.AWAIT_TIMEOUT))
+                    .append(",\"limit\":").append(w.count(PacketCounter.AWAIT_LIMIT))
+                    .append(",\"shutdown\":").append(w.count(PacketCounter.AWAIT_SHUTDOWN)).append('}');
         }
         if (auth != null) {
             b.append(",\"auth_frames\":");

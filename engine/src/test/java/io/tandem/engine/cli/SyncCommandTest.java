@@ -12,6 +12,7 @@ import io.tandem.engine.sync.auth.FrameAuthenticator;
 import io.tandem.engine.tools.JsonReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,22 @@ class SyncCommandTest {
             assertTrue(text.contains(" " + counter + "\n"), counter + " in\n" + text);
         }
         assertTrue(text.contains("peer messages applied: imported 0, merged 0"), text);
+        assertTrue(text.contains("\ndeferral: off\nawaiting: off\n"), text);
+    }
+
+    @Test
+    void statusWithAwaitingSaysWhatCameOfTheHeldPackets() {
+        final SyncAgent a = agent(null);
+        final io.tandem.engine.counters.PacketCounters q = new io.tandem.engine.counters.PacketCounters(7);
+        q.add(io.tandem.engine.counters.PacketCounter.AWAITED, 9);
+        q.add(io.tandem.engine.counters.PacketCounter.AWAIT_PASSED, 6);
+        q.add(io.tandem.engine.counters.PacketCounter.AWAIT_FAILED, 1);
+        q.add(io.tandem.engine.counters.PacketCounter.AWAIT_TIMEOUT, 1);
+        a.awaiting(new io.tandem.engine.sync.AwaitingView(20, 128, List.of(q), () -> 1));
+        final String text = SyncCommand.format(JsonReader.object(a.statusJson()));
+        assertTrue(text.contains("awaiting: 9 packets held for a peer's state (timeout 20 ms, limit 128), 1 now\n"
+                + "  decided by the state that came: passed 6, failed 1; dropped by timeout 1, by limit 0, at shutdown 0\n"),
+                text);
     }
 
     @Test

@@ -259,6 +259,23 @@ class SyncStatusTest {
     }
 
     @Test
+    void withAwaitingTheQueueThreadsCountsAppearSummed() {
+        final SyncAgent a = agent(null);
+        assertNull(status(a).get("awaiting"), "off: no section");
+        final io.tandem.engine.counters.PacketCounters q7 = new io.tandem.engine.counters.PacketCounters(7);
+        final io.tandem.engine.counters.PacketCounters q8 = new io.tandem.engine.counters.PacketCounters(8);
+        q7.add(io.tandem.engine.counters.PacketCounter.AWAITED, 5);
+        q8.add(io.tandem.engine.counters.PacketCounter.AWAITED, 2);
+        q7.add(io.tandem.engine.counters.PacketCounter.AWAIT_PASSED, 4);
+        q8.add(io.tandem.engine.counters.PacketCounter.AWAIT_TIMEOUT, 1);
+        a.awaiting(new AwaitingView(20, 128, List.of(q7, q8), () -> 2));
+        final Map<String, Object> w = object(status(a), "awaiting");
+        assertEquals(List.of("timeout_ms", "await_limit", "held", "awaited", "passed", "failed", "timeout", "limit",
+                "shutdown"), new ArrayList<>(w.keySet()));
+        assertEquals(List.of(20L, 128L, 2L, 7L, 4L, 0L, 1L, 0L, 0L), new ArrayList<>(w.values()));
+    }
+
+    @Test
     void withDeferralTheDeferralCountersAppear() {
         final SyncAgent a = agent(null);
         final List<Long> verdicts = new ArrayList<>();
