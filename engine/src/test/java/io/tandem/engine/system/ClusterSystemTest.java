@@ -162,11 +162,15 @@ class ClusterSystemTest {
                     assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
                 }
                 assertEquals(awaited, passed, "every held packet was passed by the state it awaited");
+                final Map<String, Object> w = ClusterNode.map(n[1].sync().get("awaiting"));
+                assertEquals((long) awaited, (Long) w.get("awaited"), "tandem sync counts them too: " + w);
+                assertTrue(n[1].syncText().contains("awaiting: " + (long) awaited + " packets held"), n[1].syncText());
             } else {
                 assertTrue(drops(n[1]) >= 1, "without awaiting, fwB drops SYN-ACKs that beat their INS:\n"
                         + n[1].dropReport());
                 assertTrue(synRetransmitted >= 1, "and clients retry");
                 assertEquals(0.0, awaited, "nothing is held");
+                assertTrue(n[1].syncText().contains("awaiting: off"), n[1].syncText());
             }
             for (final ClusterNode node : n) {
                 assertEquals(0, node.stop(), node.logText());
