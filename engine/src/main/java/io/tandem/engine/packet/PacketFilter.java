@@ -243,7 +243,7 @@ public final class PacketFilter {
         ruleDropped = false;
         closedStateMet = false;
         awaitThis = awaitPeerStates && hook == HOOK_FORWARD;
-        final boolean forwardedUnicast = hook == HOOK_FORWARD && !multicastOrBroadcast(p);
+        final boolean forwardedUnicast = (defer || announce) && hook == HOOK_FORWARD && !multicastOrBroadcast(p);
         deferThis = defer && forwardedUnicast;
         announceThis = announce && forwardedUnicast;
         final int verdict = decideCrossings(p, hook, indev, outdev, bytes, now, keyHash);
