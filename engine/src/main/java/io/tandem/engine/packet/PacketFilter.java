@@ -34,7 +34,9 @@ import io.tandem.engine.verdict.VerdictBatcher;
  *       input interface, then {@code out} on its output interface. A {@code keep state} rule that
  *       passes it creates a state; the state then also covers the second crossing (states are
  *       floating by default), so the {@code out} rules are not evaluated for that packet. A state
- *       that cannot be created (table full, rule's max reached) drops the packet, as pf does.</li>
+ *       that cannot be created (table full, rule's max reached) drops the packet, as pf does. With
+ *       pfsync awaiting on ({@link #awaitPeerStates}), a forwarded packet the rules drop that may be the
+ *       first reply to a peer's new state is decided {@link #AWAIT} instead.</li>
  * </ol>
  * With {@code set state-policy if-bound} each crossing looks only for states bound to its own
  * interface and, failing that, evaluates its rules, exactly as pf does for if-bound states.
@@ -154,8 +156,8 @@ public final class PacketFilter {
     /**
      * Awaiting a peer's state (docs/pfsync.md): from now on a packet queued from FORWARD that matches no
      * state, that a rule drops, and that may be a first reply (a TCP SYN-ACK or RST, a UDP datagram, an
-     * ICMP echo reply) is decided {@link #AWAIT} instead of DROP — it may be the reply to a connection whose state another
-     * firewall created a moment ago and is sending. So is a forwarded SYN-ACK that meets a TCP state
+     * ICMP echo reply) is decided {@link #AWAIT} instead of DROP — it may be the reply to a connection
+     * whose state another firewall created a moment ago and is sending. So is a forwarded SYN-ACK that meets a TCP state
      * closed both ways (both halves at FIN_WAIT_2 or later): a client reused the ports through a peer,
      * whose new state is to supersede the old one here; it is not checked against the old state. Packets
      * for or from this host are never awaited.
