@@ -113,11 +113,7 @@ class PacketAgentShardsTest {
                         .creatorId(PEER).id(1000 + i);
                 assertTrue(inboxes.get(1).offer(PeerInbox.DELETE, staging, 0));
             }
-            m.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
-                    .creatorId(PEER).id(5).af(2).proto(17).direction(0).timeoutClass(8)
-                    .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(sport, 53).rule(-1)
-                    .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
-                    .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
+            peersUdpInsert(m, 5, sport);
             assertTrue(inboxes.get(1).offerAcknowledged(PeerInbox.STATE, staging, 0));
             queues.get(0).offer(reply(QUEUES[0], 1, sport));
 
@@ -155,17 +151,21 @@ class PacketAgentShardsTest {
             assertEquals(1, counters.get(1).get(PacketCounter.AWAITED), "held by the flow's owner");
 
             final UnsafeBuffer staging = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
-            new JournalRecordFlyweight().wrap(staging, 0).clear().type(JournalRecordType.INSERT.code())
-                    .originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
-                    .creatorId(PEER).id(6).af(2).proto(17).direction(0).timeoutClass(8)
-                    .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(sport, 53).rule(-1)
-                    .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
-                    .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
+            peersUdpInsert(new JournalRecordFlyweight().wrap(staging, 0), 6, sport);
             assertTrue(inboxes.get(1).offer(PeerInbox.STATE, staging, 0));
             drive(agents, List.of(Map.of(1L, VerdictBatcher.ACCEPT), Map.of()));
             assertEquals(1, counters.get(1).get(PacketCounter.AWAIT_PASSED), "passed by the peer's state");
             agents.forEach(PacketAgent::onClose);
         }
+    }
+
+    /** The peer's INS for the UDP flow from C4:{@code sport} to S4:53, as its sync thread offers it. */
+    private static void peersUdpInsert(final JournalRecordFlyweight m, final long id, final int sport) {
+        m.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
+                .creatorId(PEER).id(id).af(2).proto(17).direction(0).timeoutClass(8)
+                .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(sport, 53).rule(-1)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
+                .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
     }
 
     private static int owner(final int sport) {
