@@ -100,10 +100,10 @@ public enum ConfigOption {
     SYNC_DEFER_LIMIT("sync defer-limit", Kind.UINT, 1, 65_536, 128, null,
             "Most first packets held at once; holding one more passes the oldest (FreeBSD: 128). Keep it below "
             + "queue-maxlen."),
-    SYNC_AWAIT_TIMEOUT("sync await-timeout", Kind.UINT, 0, 1000, 20, null,
+    SYNC_AWAIT_TIMEOUT("sync await-timeout", Kind.UINT, 0, 1000, 0, null,
             "Milliseconds a forwarded packet that matches no state and that the rules drop is held in case a "
-            + "peer's state for it arrives (the reply of a split-path connection that beat its INS); 0: drop at "
-            + "once."),
+            + "peer's state for it arrives (the reply of a split-path connection that beat its INS; 20 is a good "
+            + "value); 0, the default: drop at once."),
     SYNC_AWAIT_LIMIT("sync await-limit", Kind.UINT, 1, 65_536, 128, null,
             "Most packets held awaiting a peer's state at once; holding one more drops the oldest. Keep it, with "
             + "defer-limit, below queue-maxlen."),
