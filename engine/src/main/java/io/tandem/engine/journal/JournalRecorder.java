@@ -1,6 +1,5 @@
 package io.tandem.engine.journal;
 
-import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateChangeListener;
 import io.tandem.engine.state.StateRemoveReason;
 import io.tandem.engine.state.StateTable;
@@ -101,13 +100,6 @@ public final class JournalRecorder implements StateChangeListener {
     /** How many queue threads the run that wrote an epoch marker had (its origin field; 0, read as 1, before). */
     public static int epochThreads(final JournalRecordFlyweight r) {
         return Math.max(1, r.origin());
-    }
-
-    @Override
-    public void onInsert(final StateTable table, final int slot) {
-        // A state whose first packet is held (PFSTATE_ACK) has its INS sent at once: the hold lasts
-        // until a peer acknowledges it.
-        onInsert(table, slot, (table.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0 ? SyncHints.IMMEDIATE : 0);
     }
 
     @Override

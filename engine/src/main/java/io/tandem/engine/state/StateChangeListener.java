@@ -11,7 +11,7 @@ public interface StateChangeListener {
     /** Does nothing: the table's default. */
     StateChangeListener NONE = new StateChangeListener() {
         @Override
-        public void onInsert(final StateTable table, final int slot) {
+        public void onInsert(final StateTable table, final int slot, final int syncHints) {
         }
 
         @Override
@@ -23,16 +23,12 @@ public interface StateChangeListener {
         }
     };
 
-    void onInsert(StateTable table, int slot);
-
     /**
      * A state created with {@code syncHints} ({@link SyncHints}): {@link SyncHints#IMMEDIATE} asks for its
      * INS at once — its first packet is held ({@link PfConstants#PFSTATE_ACK}), or a reply to it may
-     * cross a peer that awaits it. By default the same as {@link #onInsert(StateTable, int)}.
+     * cross a peer that awaits it.
      */
-    default void onInsert(final StateTable table, final int slot, final int syncHints) {
-        onInsert(table, slot);
-    }
+    void onInsert(StateTable table, int slot, int syncHints);
 
     /**
      * A state changed. {@code syncHints} ({@link SyncHints}) tell the sync agent how to send it; besides

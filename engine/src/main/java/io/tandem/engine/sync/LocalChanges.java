@@ -117,8 +117,8 @@ final class LocalChanges {
      * One journal record: skipped when its copy came by the lane, else accepted. A record with a lane
      * copy can reach the journal reader before that copy reaches {@link #readLanes} (the packet thread
      * put it in the lane, then the journal thread wrote it, both between this loop's lane read and its
-     * journal read): such a record — the INSERT of a held first packet — makes the lanes be read again
-     * before it is judged, so its INS goes out once.
+     * journal read): such a record — an INSERT sent at once, a held first packet's or an announced
+     * one's — makes the lanes be read again before it is judged, so its INS goes out once.
      */
     void fromJournal(final JournalRecordFlyweight r, final long nowMillis, final IntConsumer frameSender) {
         final long sequence = r.sequence();

@@ -28,9 +28,9 @@ import io.tandem.engine.state.StateTable;
  *   <li>{@link #releaseAll}: the engine stops; dropped.</li>
  * </ul>
  * What is held is decided by {@code PacketFilter} (forwarded, no state, dropped by a rule, and maybe a
- * first reply: a TCP SYN-ACK or RST, a UDP datagram, an ICMP echo reply; or a SYN-ACK meeting a connection closed both ways, whose ports a client
- * reused through a peer): this class holds whatever it is given, and keeps a packet whose lookup still
- * finds only the closed state ({@link #AWAIT}).
+ * first reply: a TCP SYN-ACK or RST, a UDP datagram, an ICMP echo reply; or a SYN-ACK meeting a
+ * connection closed both ways, whose ports a client reused through a peer): this class holds whatever
+ * it is given, and keeps a packet whose lookup still finds only the closed state ({@link #AWAIT}).
  *
  * <p>Memory bound: {@code limit} preallocated packets and per-entry arrays, allocated at construction;
  * nothing per packet. A release out of order leaves a hole that the head skips. The cost of an arrival

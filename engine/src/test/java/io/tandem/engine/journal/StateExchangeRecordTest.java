@@ -55,7 +55,7 @@ class StateExchangeRecordTest {
         int count;
 
         @Override
-        public void onInsert(final StateTable table, final int slot) {
+        public void onInsert(final StateTable table, final int slot, final int syncHints) {
             count++;
         }
 

@@ -410,7 +410,7 @@ class PeerMergeTest {
         final List<Integer> hints = new ArrayList<>();
 
         @Override
-        public void onInsert(final StateTable table, final int slot) {
+        public void onInsert(final StateTable table, final int slot, final int syncHints) {
         }
 
         @Override

@@ -101,7 +101,7 @@ class SplitPathTrackingTest {
         }
 
         @Override
-        public void onInsert(final StateTable table, final int slot) {
+        public void onInsert(final StateTable table, final int slot, final int syncHints) {
             out.add(new Report(now + random.nextInt(maxLag + 1), PeerMergeTest.View.of(table, slot), true));
         }
 
