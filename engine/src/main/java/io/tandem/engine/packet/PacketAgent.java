@@ -167,13 +167,14 @@ public final class PacketAgent implements Agent {
     private long awaitTimeoutMillis;
     private final AwaitedPackets.Decider awaitDecider = new AwaitedPackets.Decider() {
         @Override
-        public boolean hasState(final DecodedPacket p, final int hook, final int indev, final int outdev) {
-            return filter.hasState(p, hook, indev, outdev);
+        public boolean hasState(final DecodedPacket p, final int hook, final int indev, final int outdev,
+                final int metSlot, final long metId) {
+            return filter.hasStateOtherThan(p, hook, indev, outdev, metSlot, metId);
         }
 
         @Override
         public int decide(final DecodedPacket p, final int hook, final int indev, final int outdev, final long bytes) {
-            return filter.decide(p, hook, indev, outdev, bytes, now);
+            return filter.decideAwaited(p, hook, indev, outdev, bytes, now);
         }
     };
     /** Volatile: {@link #stop()} rings it from another thread. */
@@ -797,7 +798,8 @@ public final class PacketAgent implements Agent {
         if (verdict == PacketFilter.HOLD) {
             deferrals.hold(filter.heldSlot(), id, System.nanoTime());
         } else if (verdict == PacketFilter.AWAIT) {
-            awaiting.hold(packet, hook, indev, outdev, length, id, AwaitedPackets.OWN_QUEUE, System.nanoTime());
+            awaiting.hold(packet, hook, indev, outdev, length, id, AwaitedPackets.OWN_QUEUE, System.nanoTime(),
+                    filter.metSlot(), filter.metId());
         } else {
             batcher.add(id, verdict);
         }
@@ -823,7 +825,8 @@ public final class PacketAgent implements Agent {
             return QueueShards.HELD;
         }
         if (verdict == PacketFilter.AWAIT) {
-            awaiting.hold(p, hook, indev, outdev, bytes, packetId, receiver, System.nanoTime());
+            awaiting.hold(p, hook, indev, outdev, bytes, packetId, receiver, System.nanoTime(), filter.metSlot(),
+                    filter.metId());
             return QueueShards.HELD;
         }
         return verdict;

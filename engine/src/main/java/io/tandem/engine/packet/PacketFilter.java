@@ -79,8 +79,16 @@ public final class PacketFilter {
     private boolean announce;
     /** The current decision's drop came from a rule (no state matched the crossing). */
     private boolean ruleDropped;
-    /** The current decision met a connection closed both ways that a SYN-ACK says is being reused. */
-    private boolean closedStateMet;
+    /**
+     * The current decision is a SYN-ACK that met a state it does not belong to: one closed both ways, or
+     * one whose checks it failed — the old connection of ports a client reused through a peer.
+     */
+    private boolean staleStateMet;
+    /** The state {@link #staleStateMet} names: its slot and id. */
+    private int metSlot;
+    private long metId;
+    /** {@link #decideAwaited} is deciding a held packet: a state's checks are final. */
+    private boolean releasing;
     /** Awaiting applies to the current decision (a forwarded packet, awaiting on). */
     private boolean awaitThis;
 
@@ -157,10 +165,11 @@ public final class PacketFilter {
      * Awaiting a peer's state (docs/pfsync.md): from now on a packet queued from FORWARD that matches no
      * state, that a rule drops, and that may be a first reply (a TCP SYN-ACK or RST, a UDP datagram, an
      * ICMP echo reply) is decided {@link #AWAIT} instead of DROP — it may be the reply to a connection
-     * whose state another firewall created a moment ago and is sending. So is a forwarded SYN-ACK that meets a TCP state
-     * closed both ways (both halves at FIN_WAIT_2 or later): a client reused the ports through a peer,
-     * whose new state is to supersede the old one here; it is not checked against the old state. Packets
-     * for or from this host are never awaited.
+     * whose state another firewall created a moment ago and is sending. So is a forwarded SYN-ACK that meets
+     * a TCP state it does not belong to: a client reused the ports through a peer, whose new state is to
+     * supersede the old one here. Against a state closed both ways (both halves at FIN_WAIT_2 or later)
+     * it is awaited unchecked; against any other TCP state when it fails pf's checks (the old connection's
+     * closing updates are not in yet). Packets for or from this host are never awaited.
      */
     public void awaitPeerStates(final boolean on) {
         this.awaitPeerStates = on;
@@ -180,10 +189,52 @@ public final class PacketFilter {
      * one lookup; with if-bound states the input or the output interface's. No rule is evaluated.
      */
     public boolean hasState(final DecodedPacket p, final int hook, final int indev, final int outdev) {
+        return hasStateOtherThan(p, hook, indev, outdev, NO_STATE, 0);
+    }
+
+    /**
+     * {@link #hasState}, not counting the state at {@code slot} with id {@code id}: the old state an awaited
+     * packet met ({@link #metSlot}), which is not the one it awaits. {@code slot} {@link #NO_STATE}: any state.
+     */
+    public boolean hasStateOtherThan(final DecodedPacket p, final int hook, final int indev, final int outdev,
+            final int slot, final long id) {
         if (!states.ifBound()) {
-            return states.lookup(p, 0) >= 0;
+            return other(states.lookup(p, 0), slot, id);
         }
-        return states.lookup(p, indev) >= 0 || hook == HOOK_FORWARD && states.lookup(p, outdev) >= 0;
+        return other(states.lookup(p, indev), slot, id)
+                || hook == HOOK_FORWARD && other(states.lookup(p, outdev), slot, id);
+    }
+
+    private boolean other(final int found, final int slot, final long id) {
+        return found >= 0 && (found != slot || states.id(found) != id);
+    }
+
+    /**
+     * A held packet's decision once a state other than the one it met has arrived
+     * ({@link AwaitedPackets#releaseArrived}): {@link #decide}, with that state's checks final — a packet
+     * that fails them is dropped, not awaited again.
+     */
+    public int decideAwaited(final DecodedPacket p, final int hook, final int indev, final int outdev,
+            final long bytes, final long now) {
+        releasing = true;
+        try {
+            return decide(p, hook, indev, outdev, bytes, now);
+        } finally {
+            releasing = false;
+        }
+    }
+
+    /**
+     * After an {@link #AWAIT} decision: the slot of the old state the packet met (a SYN-ACK for ports a
+     * client reused through a peer), or {@link #NO_STATE} when it met none.
+     */
+    public int metSlot() {
+        return staleStateMet ? metSlot : NO_STATE;
+    }
+
+    /** After an {@link #AWAIT} decision with a {@link #metSlot}: that state's id. */
+    public long metId() {
+        return staleStateMet ? metId : 0;
     }
 
     /**
@@ -243,8 +294,8 @@ public final class PacketFilter {
             final long now, final long keyHash) {
         heldSlot = NO_STATE;
         ruleDropped = false;
-        closedStateMet = false;
-        awaitThis = awaitPeerStates && hook == HOOK_FORWARD;
+        staleStateMet = false;
+        awaitThis = awaitPeerStates && hook == HOOK_FORWARD && !releasing;
         final boolean forwardedUnicast = (defer || announce) && hook == HOOK_FORWARD && !multicastOrBroadcast(p);
         deferThis = defer && forwardedUnicast;
         announceThis = announce && forwardedUnicast;
@@ -256,7 +307,7 @@ public final class PacketFilter {
         if (heldSlot != NO_STATE) {
             return HOLD;
         }
-        return (ruleDropped || closedStateMet) && awaitThis && verdict == VerdictBatcher.DROP && awaitable(p, hook)
+        return (ruleDropped || staleStateMet) && awaitThis && verdict == VerdictBatcher.DROP && awaitable(p, hook)
                 ? AWAIT : verdict;
     }
 
@@ -352,12 +403,13 @@ public final class PacketFilter {
         if (deferrals != null && (states.stateFlags(slot) & PfConstants.PFSTATE_ACK) != 0) {
             deferrals.releaseForPacket(slot, System.nanoTime()); // the held first packet goes out first
         }
-        if (awaitThis && (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK))
-                == (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK) && closedBothWays(slot)) {
+        final boolean synAck = (p.tcpFlags & (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK))
+                == (DecodedPacket.TH_SYN | DecodedPacket.TH_ACK);
+        if (awaitThis && synAck && closedBothWays(slot)) {
             // A SYN-ACK for a connection this table holds closed: the client reused its ports through a
             // peer, whose new state (superseding this one) may be on its way. pf's checks would drop it;
             // it is awaited instead, unchecked, so that it moves nothing in the old state.
-            closedStateMet = true;
+            metOldState(slot);
             return CROSS_DROP;
         }
         final int result = states.track(slot, p, states.lastLookupForward(), now);
@@ -369,7 +421,19 @@ public final class PacketFilter {
             return NO_STATE; // the old state is gone; the SYN is a new connection for the rules
         }
         counters.increment(PacketCounter.STATE_MATCH_DROP);
+        if (awaitThis && synAck && states.protocol(slot) == DecodedPacket.PROTO_TCP) {
+            // A SYN-ACK that fails pf's checks against a state not known here to be closed: the same
+            // reuse, with the old connection's closing updates not in yet (a failed check moves no
+            // window). The peer's INS supersedes the old state on arrival; else the timeout drops it.
+            metOldState(slot);
+        }
         return CROSS_DROP;
+    }
+
+    private void metOldState(final int slot) {
+        staleStateMet = true;
+        metSlot = slot;
+        metId = states.id(slot);
     }
 
     private boolean closedBothWays(final int slot) {

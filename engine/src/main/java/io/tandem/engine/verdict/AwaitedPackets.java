@@ -19,8 +19,8 @@ import io.tandem.engine.state.StateTable;
  * table tells this queue, as its {@link StateArrivalListener}, whenever a state arrives (a peer's import,
  * a state loaded or recovered); after the inbox has been applied the agent calls {@link #releaseArrived},
  * which looks every held packet up again — oldest first, so a flow's packets keep their order — and
- * has the ones that now find a state decided by it ({@link Decider#decide}: pf's checks pass or drop
- * them). A packet leaves by exactly one of:
+ * has the ones that now find a state (other than an old one they met when held) decided by it
+ * ({@link Decider#decide}: pf's checks pass or drop them). A packet leaves by exactly one of:
  * <ul>
  *   <li>a state arrived: decided by it (counted {@code passed} or {@code failed});</li>
  *   <li>{@link #expire}: held for {@code set sync await-timeout}; dropped, as the rules said;</li>
@@ -28,9 +28,9 @@ import io.tandem.engine.state.StateTable;
  *   <li>{@link #releaseAll}: the engine stops; dropped.</li>
  * </ul>
  * What is held is decided by {@code PacketFilter} (forwarded, no state, dropped by a rule, and maybe a
- * first reply: a TCP SYN-ACK or RST, a UDP datagram, an ICMP echo reply; or a SYN-ACK meeting a
- * connection closed both ways, whose ports a client reused through a peer): this class holds whatever
- * it is given, and keeps a packet whose lookup still finds only the closed state ({@link #AWAIT}).
+ * first reply: a TCP SYN-ACK or RST, a UDP datagram, an ICMP echo reply; or a SYN-ACK meeting the old
+ * connection of ports a client reused through a peer, closed both ways or failing pf's checks): this
+ * class holds whatever it is given, and keeps a packet whose lookup still finds only the old state.
  *
  * <p>Memory bound: {@code limit} preallocated packets and per-entry arrays, allocated at construction;
  * nothing per packet. A release out of order leaves a hole that the head skips. The cost of an arrival
@@ -45,13 +45,15 @@ public final class AwaitedPackets implements StateArrivalListener {
 
     /** How the packet thread looks a held packet up and decides it once a state is there. */
     public interface Decider {
-        /** True when a state now matches the packet (as the filter's lookup would find it). */
-        boolean hasState(DecodedPacket p, int hook, int indev, int outdev);
+        /**
+         * True when a state now matches the packet (as the filter's lookup would find it) other than the
+         * old state it met when it was held ({@code metSlot} and {@code metId}; {@code metSlot} −1: none).
+         */
+        boolean hasState(DecodedPacket p, int hook, int indev, int outdev, int metSlot, long metId);
 
         /**
-         * The filter's decision: {@link VerdictBatcher#ACCEPT}, {@link VerdictBatcher#DROP}, or {@link #AWAIT}
-         * when the state found is not yet the one awaited (a closed connection's, which the peer's new
-         * state is to supersede).
+         * The decision of the state found, with pf's checks: {@link VerdictBatcher#ACCEPT} or
+         * {@link VerdictBatcher#DROP} ({@link #AWAIT} keeps it held).
          */
         int decide(DecodedPacket p, int hook, int indev, int outdev, long bytes);
     }
@@ -67,6 +69,9 @@ public final class AwaitedPackets implements StateArrivalListener {
     private final int[] indevs;
     private final int[] outdevs;
     private final long[] lengths;
+    /** Per entry: the slot and id of the old state the packet met when held (a reused connection's), or −1. */
+    private final int[] metSlots;
+    private final long[] metIds;
     /** A state arrived since the last {@link #releaseArrived}. */
     private boolean arrived;
 
@@ -94,16 +99,19 @@ public final class AwaitedPackets implements StateArrivalListener {
         indevs = new int[limit];
         outdevs = new int[limit];
         lengths = new long[limit];
+        metSlots = new int[limit];
+        metIds = new long[limit];
     }
 
     /**
      * Holds a packet (a copy of {@code p}) until a state for it arrives or its time is up; when
      * {@code limit} packets are held already, the oldest is dropped first. {@code receiver} is the queue
      * thread that received it ({@link #OWN_QUEUE}, or the thread that handed it over, which keeps it in
-     * its queue meanwhile).
+     * its queue meanwhile). {@code metSlot} and {@code metId} name the old state it met, whose presence does
+     * not release it (−1 and 0: none).
      */
     public void hold(final DecodedPacket p, final int hook, final int indev, final int outdev, final long length,
-            final long packetId, final int receiver, final long nowNanos) {
+            final long packetId, final int receiver, final long nowNanos, final int metSlot, final long metId) {
         while (ring.full()) {
             finish(ring.oldest(), VerdictBatcher.DROP, PacketCounter.AWAIT_LIMIT);
         }
@@ -113,6 +121,8 @@ public final class AwaitedPackets implements StateArrivalListener {
         indevs[e] = indev;
         outdevs[e] = outdev;
         lengths[e] = length;
+        metSlots[e] = metSlot;
+        metIds[e] = metId;
         counters.increment(PacketCounter.AWAITED);
         if (receiver == OWN_QUEUE) {
             sink.hold();
@@ -140,7 +150,7 @@ public final class AwaitedPackets implements StateArrivalListener {
         final int span = ring.span();
         for (int i = 0; i < span && ring.held() > 0; i++) {
             final int e = ring.at(first, i);
-            if (!ring.isHeld(e) || !decider.hasState(packets[e], hooks[e], indevs[e], outdevs[e])) {
+            if (!ring.isHeld(e) || !decider.hasState(packets[e], hooks[e], indevs[e], outdevs[e], metSlots[e], metIds[e])) {
                 continue;
             }
             final int verdict = decider.decide(packets[e], hooks[e], indevs[e], outdevs[e], lengths[e]);

@@ -51,14 +51,14 @@ class PacketFilterAwaitTest {
     private final AwaitedPackets.Decider decider = new AwaitedPackets.Decider() {
         @Override
         public boolean hasState(final io.tandem.engine.decode.DecodedPacket p, final int hook, final int indev,
-                final int outdev) {
-            return fwB.filter.hasState(p, hook, indev, outdev);
+                final int outdev, final int metSlot, final long metId) {
+            return fwB.filter.hasStateOtherThan(p, hook, indev, outdev, metSlot, metId);
         }
 
         @Override
         public int decide(final io.tandem.engine.decode.DecodedPacket p, final int hook, final int indev,
                 final int outdev, final long bytes) {
-            return fwB.filter.decide(p, hook, indev, outdev, bytes, fwB.now);
+            return fwB.filter.decideAwaited(p, hook, indev, outdev, bytes, fwB.now);
         }
     };
 
@@ -71,7 +71,8 @@ class PacketFilterAwaitTest {
     private int atFwB(final byte[] bytes, final long id) {
         final int verdict = fwB.forward(bytes, WAN, LAN);
         if (verdict == PacketFilter.AWAIT) {
-            awaiting.hold(fwB.packet, FORWARD, WAN, LAN, bytes.length, id, AwaitedPackets.OWN_QUEUE, T0_NANOS);
+            awaiting.hold(fwB.packet, FORWARD, WAN, LAN, bytes.length, id, AwaitedPackets.OWN_QUEUE, T0_NANOS,
+                    fwB.filter.metSlot(), fwB.filter.metId());
         }
         return verdict;
     }
@@ -189,6 +190,43 @@ class PacketFilterAwaitTest {
         assertEquals(ACCEPT, fwB.forward(reused.s(ACK, 10), WAN, LAN), "the new connection goes on at fwB");
     }
 
+    /**
+     * The same reuse before fwB learned that the old connection closed (its closing update still on its
+     * way): fwB holds the old connection established, and the new SYN-ACK fails pf's checks against it.
+     * It is awaited, not dropped, and passed once fwA's new state supersedes the old one; without awaiting
+     * it is dropped, and an in-window packet of the old connection is still decided by its state.
+     */
+    @Test
+    void aSynAckFailingTheChecksOfAStillOpenOldConnectionAwaitsTheReusedPortsNewState() {
+        final Tcp old = Tcp.v4();
+        assertEquals(ACCEPT, fwA.forward(old.syn(), LAN, WAN));
+        assertEquals(ACCEPT, fwA.forward(old.synAck(), WAN, LAN));
+        assertEquals(ACCEPT, fwA.forward(old.c(ACK, 0), LAN, WAN));
+        fwAsStateArrives();
+        final int oldOnB = fwB.onlyState();
+        assertEquals(io.tandem.engine.state.PfConstants.TCPS_ESTABLISHED, fwB.states().peerState(oldOnB, 0),
+                "fwB holds the old connection established");
+        assertEquals(ACCEPT, fwB.forward(old.s(ACK, 100), WAN, LAN), "the old connection's own packets pass at fwB");
+        // the client resets the old connection through fwA (fwB does not hear of it) and reuses its ports
+        assertEquals(ACCEPT, fwA.forward(old.c(RST | ACK, 0), LAN, WAN));
+        final Tcp reused = new Tcp(PacketFilterFixtures.C4, 40000, PacketFilterFixtures.S4, 80, 900_000, 7_000_000);
+        assertEquals(ACCEPT, fwA.forward(reused.syn(), LAN, WAN), "fwA: the SYN replaces the reset state");
+
+        fwB.filter.awaitPeerStates(false);
+        assertEquals(DROP, fwB.forward(new Tcp(PacketFilterFixtures.C4, 40000, PacketFilterFixtures.S4, 80, 900_000,
+                7_000_000).synAck(), WAN, LAN), "without awaiting, pf's checks drop it");
+        fwB.filter.awaitPeerStates(true);
+        assertEquals(PacketFilter.AWAIT, atFwB(reused.synAck(), 31), "with awaiting, held");
+        awaiting.stateArrived(fwB.states(), oldOnB);
+        awaiting.releaseArrived(decider);
+        assertEquals(List.of(), verdicts, "the old state alone does not decide it");
+        fwB.states().remove(oldOnB, io.tandem.engine.state.StateRemoveReason.FLUSHED); // PeerInbox: same creator reused
+        fwAsStateArrives();
+        assertEquals(List.of("31 accept"), verdicts);
+        assertEquals(1, fwB.count(PacketCounter.AWAIT_PASSED));
+        assertEquals(ACCEPT, fwB.forward(reused.s(ACK, 10), WAN, LAN), "the new connection goes on at fwB");
+    }
+
     @Test
     void onlyForwardedRuleDropsThatMayBeRepliesAreAwaited() {
         final Tcp c = Tcp.v4();
@@ -236,7 +274,8 @@ class PacketFilterAwaitTest {
         final AllocationMeter meter = new AllocationMeter();
         assertEquals(0, meter.measure(3, () -> {
             for (int i = 0; i < 1000; i++) {
-                silent.hold(fwB.packet, FORWARD, WAN, LAN, synAck.length, id[0]++, AwaitedPackets.OWN_QUEUE, T0_NANOS);
+                silent.hold(fwB.packet, FORWARD, WAN, LAN, synAck.length, id[0]++, AwaitedPackets.OWN_QUEUE, T0_NANOS,
+                        -1, 0);
                 silent.stateArrived(fwB.states(), 0);
                 silent.releaseArrived(decider); // no state: looked up, stays
                 silent.expire(T0_NANOS + 20 * MS);
