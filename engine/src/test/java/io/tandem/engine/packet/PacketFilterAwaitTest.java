@@ -155,6 +155,30 @@ class PacketFilterAwaitTest {
         assertEquals(6, fwB.count(PacketCounter.AWAITED));
     }
 
+    /** A connection's handshake through fwA alone (the split path's client side). */
+    private void handshakeThroughFwA(final Tcp c) {
+        assertEquals(ACCEPT, fwA.forward(c.syn(), LAN, WAN));
+        assertEquals(ACCEPT, fwA.forward(c.synAck(), WAN, LAN));
+        assertEquals(ACCEPT, fwA.forward(c.c(ACK, 0), LAN, WAN));
+    }
+
+    /**
+     * A reused connection's SYN-ACK, held at fwB under {@code id}: an unrelated arrival that finds only the
+     * old state leaves it held; fwA's new state, superseding the old one as {@code PeerInbox} does when the
+     * same creator reuses a connection, passes it; the new connection then goes on at fwB.
+     */
+    private void oldStateKeepsItHeldAndTheNewOnePassesIt(final Tcp reused, final int oldOnB, final long id) {
+        awaiting.stateArrived(fwB.states(), oldOnB);
+        awaiting.releaseArrived(decider);
+        assertEquals(List.of(), verdicts, "the old state alone does not decide it");
+        assertEquals(1, awaiting.held());
+        fwB.states().remove(oldOnB, io.tandem.engine.state.StateRemoveReason.FLUSHED);
+        fwAsStateArrives();
+        assertEquals(List.of(id + " accept"), verdicts);
+        assertEquals(1, fwB.count(PacketCounter.AWAIT_PASSED));
+        assertEquals(ACCEPT, fwB.forward(reused.s(ACK, 10), WAN, LAN), "the new connection goes on at fwB");
+    }
+
     /**
      * A client reuses its ports through fwA while fwB still holds the old connection, closed both ways:
      * the new SYN-ACK would fail pf's checks against the old state, so fwB awaits the new state instead
@@ -165,9 +189,7 @@ class PacketFilterAwaitTest {
     void aSynAckMeetingAClosedConnectionAwaitsThePeersNewStateForTheReusedPorts() {
         final Tcp old = Tcp.v4();
         // the old connection ran and closed through fwA alone; fwB learned its final state
-        assertEquals(ACCEPT, fwA.forward(old.syn(), LAN, WAN));
-        assertEquals(ACCEPT, fwA.forward(old.synAck(), WAN, LAN));
-        assertEquals(ACCEPT, fwA.forward(old.c(ACK, 0), LAN, WAN));
+        handshakeThroughFwA(old);
         assertEquals(ACCEPT, fwA.forward(old.c(PacketFilterFixtures.FIN | ACK, 0), LAN, WAN));
         assertEquals(ACCEPT, fwA.forward(old.s(PacketFilterFixtures.FIN | ACK, 0), WAN, LAN));
         assertEquals(ACCEPT, fwA.forward(old.c(ACK, 0), LAN, WAN));
@@ -180,14 +202,7 @@ class PacketFilterAwaitTest {
         final Tcp reused = new Tcp(PacketFilterFixtures.C4, 40000, PacketFilterFixtures.S4, 80, 900_000, 7_000_000);
         assertEquals(ACCEPT, fwA.forward(reused.syn(), LAN, WAN), "fwA: the SYN replaces the closed state");
         assertEquals(PacketFilter.AWAIT, atFwB(reused.synAck(), 21), "fwB: not checked against the old state");
-        awaiting.stateArrived(fwB.states(), oldOnB);
-        awaiting.releaseArrived(decider);
-        assertEquals(List.of(), verdicts, "the closed state alone does not decide it");
-        assertEquals(1, awaiting.held());
-        fwB.states().remove(oldOnB, io.tandem.engine.state.StateRemoveReason.FLUSHED); // PeerInbox: same creator reused
-        fwAsStateArrives();
-        assertEquals(List.of("21 accept"), verdicts);
-        assertEquals(ACCEPT, fwB.forward(reused.s(ACK, 10), WAN, LAN), "the new connection goes on at fwB");
+        oldStateKeepsItHeldAndTheNewOnePassesIt(reused, oldOnB, 21);
     }
 
     /**
@@ -199,9 +214,7 @@ class PacketFilterAwaitTest {
     @Test
     void aSynAckFailingTheChecksOfAStillOpenOldConnectionAwaitsTheReusedPortsNewState() {
         final Tcp old = Tcp.v4();
-        assertEquals(ACCEPT, fwA.forward(old.syn(), LAN, WAN));
-        assertEquals(ACCEPT, fwA.forward(old.synAck(), WAN, LAN));
-        assertEquals(ACCEPT, fwA.forward(old.c(ACK, 0), LAN, WAN));
+        handshakeThroughFwA(old);
         fwAsStateArrives();
         final int oldOnB = fwB.onlyState();
         assertEquals(io.tandem.engine.state.PfConstants.TCPS_ESTABLISHED, fwB.states().peerState(oldOnB, 0),
@@ -217,14 +230,7 @@ class PacketFilterAwaitTest {
                 7_000_000).synAck(), WAN, LAN), "without awaiting, pf's checks drop it");
         fwB.filter.awaitPeerStates(true);
         assertEquals(PacketFilter.AWAIT, atFwB(reused.synAck(), 31), "with awaiting, held");
-        awaiting.stateArrived(fwB.states(), oldOnB);
-        awaiting.releaseArrived(decider);
-        assertEquals(List.of(), verdicts, "the old state alone does not decide it");
-        fwB.states().remove(oldOnB, io.tandem.engine.state.StateRemoveReason.FLUSHED); // PeerInbox: same creator reused
-        fwAsStateArrives();
-        assertEquals(List.of("31 accept"), verdicts);
-        assertEquals(1, fwB.count(PacketCounter.AWAIT_PASSED));
-        assertEquals(ACCEPT, fwB.forward(reused.s(ACK, 10), WAN, LAN), "the new connection goes on at fwB");
+        oldStateKeepsItHeldAndTheNewOnePassesIt(reused, oldOnB, 31);
     }
 
     @Test
