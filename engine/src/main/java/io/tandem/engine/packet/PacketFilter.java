@@ -420,12 +420,14 @@ public final class PacketFilter {
         if (result == StateTable.STATE_REUSED) {
             return NO_STATE; // the old state is gone; the SYN is a new connection for the rules
         }
-        counters.increment(PacketCounter.STATE_MATCH_DROP);
         if (awaitThis && synAck && states.protocol(slot) == DecodedPacket.PROTO_TCP) {
             // A SYN-ACK that fails pf's checks against a state not known here to be closed: the same
             // reuse, with the old connection's closing updates not in yet (a failed check moves no
             // window). The peer's INS supersedes the old state on arrival; else the timeout drops it.
+            // Not a state match: how it leaves is counted when it does (AwaitedPackets).
             metOldState(slot);
+        } else {
+            counters.increment(PacketCounter.STATE_MATCH_DROP);
         }
         return CROSS_DROP;
     }

@@ -229,7 +229,9 @@ class PacketFilterAwaitTest {
         assertEquals(DROP, fwB.forward(new Tcp(PacketFilterFixtures.C4, 40000, PacketFilterFixtures.S4, 80, 900_000,
                 7_000_000).synAck(), WAN, LAN), "without awaiting, pf's checks drop it");
         fwB.filter.awaitPeerStates(true);
+        final long stateDrops = fwB.count(PacketCounter.STATE_MATCH_DROP);
         assertEquals(PacketFilter.AWAIT, atFwB(reused.synAck(), 31), "with awaiting, held");
+        assertEquals(stateDrops, fwB.count(PacketCounter.STATE_MATCH_DROP), "held, not counted as a state's drop");
         oldStateKeepsItHeldAndTheNewOnePassesIt(reused, oldOnB, 31);
     }
 
