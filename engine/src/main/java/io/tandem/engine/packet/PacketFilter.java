@@ -423,7 +423,8 @@ public final class PacketFilter {
         if (awaitThis && synAck && states.protocol(slot) == DecodedPacket.PROTO_TCP) {
             // A SYN-ACK that fails pf's checks against a state not known here to be closed: the same
             // reuse, with the old connection's closing updates not in yet (a failed check moves no
-            // window). The peer's INS supersedes the old state on arrival; else the timeout drops it.
+            // window; TcpTracker only resets a half whose handshake mismatched, as pf does). The peer's
+            // INS supersedes the old state on arrival; else the timeout drops it.
             // Not a state match: how it leaves is counted when it does (AwaitedPackets).
             metOldState(slot);
         } else {
