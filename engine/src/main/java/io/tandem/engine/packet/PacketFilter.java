@@ -80,12 +80,11 @@ public final class PacketFilter {
     /** The current decision's drop came from a rule (no state matched the crossing). */
     private boolean ruleDropped;
     /**
-     * The current decision is a SYN-ACK that met a state it does not belong to: one closed both ways, or
-     * one whose checks it failed — the old connection of ports a client reused through a peer.
+     * The old state the current decision's SYN-ACK met, one it does not belong to (closed both ways, or
+     * one whose checks it failed — the old connection of ports a client reused through a peer): its slot,
+     * or {@link #NO_STATE}, and its id.
      */
-    private boolean staleStateMet;
-    /** The state {@link #staleStateMet} names: its slot and id. */
-    private int metSlot;
+    private int metSlot = NO_STATE;
     private long metId;
     /** {@link #decideAwaited} is deciding a held packet: a state's checks are final. */
     private boolean releasing;
@@ -229,12 +228,12 @@ public final class PacketFilter {
      * client reused through a peer), or {@link #NO_STATE} when it met none.
      */
     public int metSlot() {
-        return staleStateMet ? metSlot : NO_STATE;
+        return metSlot;
     }
 
     /** After an {@link #AWAIT} decision with a {@link #metSlot}: that state's id. */
     public long metId() {
-        return staleStateMet ? metId : 0;
+        return metId;
     }
 
     /**
@@ -294,7 +293,7 @@ public final class PacketFilter {
             final long now, final long keyHash) {
         heldSlot = NO_STATE;
         ruleDropped = false;
-        staleStateMet = false;
+        metSlot = NO_STATE;
         awaitThis = awaitPeerStates && hook == HOOK_FORWARD && !releasing;
         final boolean forwardedUnicast = (defer || announce) && hook == HOOK_FORWARD && !multicastOrBroadcast(p);
         deferThis = defer && forwardedUnicast;
@@ -307,7 +306,7 @@ public final class PacketFilter {
         if (heldSlot != NO_STATE) {
             return HOLD;
         }
-        return (ruleDropped || staleStateMet) && awaitThis && verdict == VerdictBatcher.DROP && awaitable(p, hook)
+        return (ruleDropped || metSlot != NO_STATE) && awaitThis && verdict == VerdictBatcher.DROP && awaitable(p, hook)
                 ? AWAIT : verdict;
     }
 
@@ -434,7 +433,6 @@ public final class PacketFilter {
     }
 
     private void metOldState(final int slot) {
-        staleStateMet = true;
         metSlot = slot;
         metId = states.id(slot);
     }

@@ -40,7 +40,7 @@ import io.tandem.engine.state.StateTable;
 public final class AwaitedPackets implements StateArrivalListener {
     /** A held packet that arrived on this thread's own queue. */
     public static final int OWN_QUEUE = HeldPacketRing.OWN_QUEUE;
-    /** {@link Decider#decide}'s answer for a packet that still awaits its state: it stays held. */
+    /** The filter's decision ({@code PacketFilter.AWAIT}) for a packet to hold here until its state arrives. */
     public static final int AWAIT = 3;
 
     /** How the packet thread looks a held packet up and decides it once a state is there. */
@@ -51,10 +51,7 @@ public final class AwaitedPackets implements StateArrivalListener {
          */
         boolean hasState(DecodedPacket p, int hook, int indev, int outdev, int metSlot, long metId);
 
-        /**
-         * The decision of the state found, with pf's checks: {@link VerdictBatcher#ACCEPT} or
-         * {@link VerdictBatcher#DROP} ({@link #AWAIT} keeps it held).
-         */
+        /** The decision of the state found, with pf's checks: {@link VerdictBatcher#ACCEPT} or {@link VerdictBatcher#DROP}. */
         int decide(DecodedPacket p, int hook, int indev, int outdev, long bytes);
     }
 
@@ -153,11 +150,8 @@ public final class AwaitedPackets implements StateArrivalListener {
             if (!ring.isHeld(e) || !decider.hasState(packets[e], hooks[e], indevs[e], outdevs[e], metSlots[e], metIds[e])) {
                 continue;
             }
-            final int verdict = decider.decide(packets[e], hooks[e], indevs[e], outdevs[e], lengths[e]);
-            if (verdict == AWAIT) {
-                continue;
-            }
-            final boolean pass = verdict == VerdictBatcher.ACCEPT;
+            final boolean pass = decider.decide(packets[e], hooks[e], indevs[e], outdevs[e], lengths[e])
+                    == VerdictBatcher.ACCEPT;
             finish(e, pass ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP,
                     pass ? PacketCounter.AWAIT_PASSED : PacketCounter.AWAIT_FAILED);
             n++;
