@@ -2,6 +2,7 @@ package io.tandem.engine.journal;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,6 +29,12 @@ public final class JournalHealth {
     private final java.util.List<RecorderCounts> recorders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long failed;
     private volatile String lastFailure;
+    /**
+     * The journal's file system, looked up on first use and again after a failed read: finding it
+     * reads the whole mount table, its free space is one {@code statvfs(2)} of the directory. Read by
+     * the watchdog and by a metrics scrape; either may fill it (the same answer), hence volatile.
+     */
+    private volatile FileStore store;
 
     private long reportedDropped;
     private long reportedFailed;
@@ -107,11 +114,17 @@ public final class JournalHealth {
         return failed;
     }
 
-    /** Free bytes on the journal's file system (watchdog thread). */
+    /** Free bytes on the journal's file system (watchdog thread, metrics scrape), or -1 when they cannot be read. */
     public long usableBytes() {
         try {
-            return Files.getFileStore(dir).getUsableSpace();
+            FileStore s = store;
+            if (s == null) {
+                s = Files.getFileStore(dir);
+                store = s;
+            }
+            return s.getUsableSpace();
         } catch (final IOException e) {
+            store = null; // the directory went away or was replaced: look it up again next time
             return -1;
         }
     }

@@ -77,4 +77,17 @@ class JournalRetentionAndHealthTest {
         assertEquals(text, logBytes.toString(StandardCharsets.UTF_8), "logged once, not again without news");
         ring.close();
     }
+
+    @Test
+    void freeSpaceOfAJournalDirectoryThatGoesAwayReadsAsUnknownAndIsFoundAgain(@TempDir final Path parent)
+            throws Exception {
+        final Path dir = Files.createDirectory(parent.resolve("journal"));
+        final JournalHealth health = new JournalHealth(dir, 0);
+        assertTrue(health.usableBytes() > 0);
+        assertTrue(health.usableBytes() > 0, "read again from the file system found the first time");
+        Files.delete(dir);
+        assertEquals(-1, health.usableBytes(), "gone: unknown, not a stale figure");
+        Files.createDirectory(dir);
+        assertTrue(health.usableBytes() > 0, "back: found again");
+    }
 }
