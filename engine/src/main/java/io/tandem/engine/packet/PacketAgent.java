@@ -589,6 +589,12 @@ public final class PacketAgent implements Agent {
         if (received > 0) {
             if (waiting) {
                 now = System.currentTimeMillis(); // the receive may have waited up to IDLE_POLL_MILLIS
+                if (inbox != null && inbox.drain(filter.states(), recorder, deferrals, now, System.nanoTime(),
+                        PEER_UPDATES_PER_CYCLE) > 0) {
+                    // peers' messages that came while this thread waited in the receive, which their
+                    // doorbell does not end: in the table before the packets that came after them
+                    lastWorkMillis = now;
+                }
             }
             if (inbox != null) {
                 inbox.applyAcknowledged(); // peers' INS we already acknowledged: in the table before their replies
@@ -662,9 +668,11 @@ public final class PacketAgent implements Agent {
         // with an empty table, a tenth of one with states, and no longer than the next trailing report.
         final boolean quiet = now - lastWorkMillis > quietAfterMillis;
         final boolean deep = quiet && filter.states().size() == 0;
-        if (!quiet && inbox == null && shards == null) {
-            // Nothing but a packet (or a rare request) wakes this thread (no sync, one queue): wait in the
-            // next cycle's receive itself, one system call per wake-up instead of a poll and a receive.
+        if (!quiet && shards == null && nothingHeld()) {
+            // Nothing needs this thread before the next packet but its slices (one queue, no packet held
+            // for a peer's answer): wait in the next cycle's receive itself, one system call per wake-up
+            // instead of a poll and a receive. A peer's message then waits for the next packet or for
+            // the receive's timeout (IDLE_POLL_MILLIS), and is applied before that packet is decided.
             waitInReceive = true;
             return;
         }
@@ -694,6 +702,11 @@ public final class PacketAgent implements Agent {
         if (shards != null) {
             shards.awake();
         }
+    }
+
+    /** No packet is held for a peer's answer: no first packet deferred, none awaiting a peer's state. */
+    private boolean nothingHeld() {
+        return (deferrals == null || deferrals.held() == 0) && (awaiting == null || awaiting.held() == 0);
     }
 
     private void onDatagram(final UnsafeBuffer buffer, final int length, final boolean truncated) {

@@ -17,8 +17,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * verdicts, anything else); the agent walks and parses them itself. The verdicts of one batch leave
  * through {@link #send} (the {@link NetlinkSender} the {@code VerdictBatcher} flushes into): a buffer
  * of concatenated VERDICT and VERDICT_BATCH messages, one call per flush. When nothing is queued the
- * agent waits for the next datagram in its next receive ({@link #receiveWaiting}), or, with sync on or
- * several queues, in a poll over {@link #fd} and its doorbell together. {@link #close} releases the queue; for NFQUEUE that unbinds it, which
+ * agent waits for the next datagram in its next receive ({@link #receiveWaiting}), or, with several
+ * queues or while it holds a packet for a peer's answer, in a poll over {@link #fd} and its doorbell
+ * together. {@link #close} releases the queue; for NFQUEUE that unbinds it, which
  * drops whatever the kernel still holds for it, so the agent flushes its verdicts first.
  *
  * <p>Memory bound: whatever the implementation preallocates at open (for NFQUEUE: batch × slot bytes
@@ -39,8 +40,9 @@ public interface PacketQueue extends NetlinkSender, AutoCloseable {
 
     /**
      * As {@link #receive}, but waits up to {@link PacketAgent#IDLE_POLL_MILLIS} for the first datagram
-     * ({@code -EAGAIN} when none came): the agent's wait when nothing else can wake it (no sync doorbell,
-     * no other queue threads), one system call instead of a {@link #poll} and a receive. By default
+     * ({@code -EAGAIN} when none came): the agent's wait when nothing but a packet needs to wake it (no
+     * other queue threads, no packet held for a peer's answer), one system call instead of a {@link #poll}
+     * and a receive. By default
      * exactly those two.
      */
     default int receiveWaiting() {

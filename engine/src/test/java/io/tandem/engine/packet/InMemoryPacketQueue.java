@@ -114,9 +114,19 @@ final class InMemoryPacketQueue implements PacketQueue {
         return waitingReceives;
     }
 
+    /** What happens while the next waiting receives wait (each runs it first): arrivals elsewhere, e.g. a peer's message. */
+    synchronized void duringWaitingReceive(final Runnable arrivals) {
+        duringWait = arrivals;
+    }
+
+    private Runnable duringWait;
+
     @Override
     public synchronized int receiveWaiting() {
         waitingReceives++;
+        if (duringWait != null) {
+            duringWait.run();
+        }
         return receive();
     }
 

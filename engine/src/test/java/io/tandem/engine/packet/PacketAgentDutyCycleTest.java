@@ -369,6 +369,71 @@ class PacketAgentDutyCycleTest {
     }
 
     /**
+     * With sync on and nothing held for a peer, only a packet needs the thread at once: it waits in the
+     * next receive, as without sync (one system call per wake-up), not in a poll and a receive. A packet
+     * held for a peer's answer (deferral) makes the wait a poll of the socket and the doorbell again,
+     * which the peer's INS_ACK (the doorbell) can end.
+     */
+    @Test
+    void withSyncTheThreadWaitsInTheReceiveUnlessAPacketIsHeldForAPeer() {
+        final PeerInbox inbox = new PeerInbox();
+        final PacketAgent a = agent().peerInbox(inbox).deferral(16, 60_000);
+        a.onStart();
+        queue.offer(NfqMessages.packet(QUEUE, 1, FORWARD, WAN, LAN,
+                PacketBuilder.ipv4(S4, C4).udp(53, 1001).payload(20).build())); // no rule passes it: no state
+        assertEquals(1, a.doWork());
+        assertEquals(List.of(single(1, DROP)), queue.verdicts(QUEUE));
+        assertEquals(0, a.doWork(), "nothing queued");
+        assertEquals(1, queue.waitingReceives(), "sync on, nothing held: the receive waited");
+
+        queue.offer(udp(2, 1002, 53)); // a new state: its first packet is held for the peers' INS_ACK
+        assertEquals(1, a.doWork());
+        assertEquals(1, a.deferrals().held());
+        final int waited = queue.waitingReceives();
+        assertEquals(0, a.doWork(), "nothing queued");
+        assertEquals(0, a.doWork());
+        assertEquals(waited, queue.waitingReceives(),
+                "a packet held: the thread waits on its doorbell (which a peer's answer rings), not in the receive");
+
+        a.onClose();
+    }
+
+    /**
+     * A peer's message that arrives while the thread waits in the receive does not end the wait (no
+     * doorbell is polled); the packets that end it came after it, so it is applied before they are
+     * decided: here the peer's INS (without PFSTATE_ACK, so nothing else would apply it first) and the
+     * reply it covers, which no rule passes.
+     */
+    @Test
+    void aPeersMessageThatCameDuringAWaitingReceiveIsAppliedBeforeThePacketsItReturned() {
+        final PeerInbox inbox = new PeerInbox();
+        final PacketAgent a = agent().peerInbox(inbox);
+        a.onStart();
+        queue.offer(udp(1, 1001, 53));
+        assertEquals(1, a.doWork(), "a short batch: the next receive waits");
+        final UnsafeBuffer staging = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        final JournalRecordFlyweight m = new JournalRecordFlyweight().wrap(staging, 0);
+        m.clear().type(JournalRecordType.INSERT.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
+                .creatorId(PEER).id(5).af(2).proto(17).direction(0).timeoutClass(8)
+                .addresses(0, 0x0A000001L, 0, 0xC000020AL).ports(1002, 53).rule(-1)
+                .peer(0, 0, 0, 0, 0, 0, 1, 0).peer(1, 0, 0, 0, 0, 0, 0, 0)
+                .creationMillis(System.currentTimeMillis()).expireAtMillis(System.currentTimeMillis() + 30_000);
+        queue.duringWaitingReceive(() -> {
+            assertTrue(inbox.offer(PeerInbox.STATE, staging, 0));
+            queue.offer(NfqMessages.packet(QUEUE, 2, FORWARD, WAN, LAN,
+                    PacketBuilder.ipv4(S4, C4).udp(53, 1002).payload(20).build()));
+            queue.duringWaitingReceive(null);
+        });
+
+        assertEquals(1, a.doWork());
+        assertEquals(1, queue.waitingReceives());
+        assertEquals(List.of(single(1, ACCEPT), single(2, ACCEPT)), queue.verdicts(QUEUE),
+                "the reply passed by the peer's state, applied when the wait ended");
+        assertTrue(a.states().findById(PEER, 5) >= 0);
+        a.onClose();
+    }
+
+    /**
      * An idle engine wakes for a packet or a request, not for a timer: an agent whose table is empty,
      * on its own thread, stops cycling once it has had nothing to do for a while (its longest wait set
      * to a minute here), and a request in a mailbox and {@link PacketAgent#stop()} each wake it (a
