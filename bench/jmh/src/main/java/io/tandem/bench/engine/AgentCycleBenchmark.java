@@ -1,8 +1,5 @@
 package io.tandem.bench.engine;
 
-import io.tandem.engine.config.ConfigException;
-import io.tandem.engine.config.ConfigParser;
-import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.packet.PacketAgent;
@@ -67,14 +64,8 @@ public class AgentCycleBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            final TandemConfig config;
-            try {
-                config = ConfigParser.parse("bench.conf", CONFIG);
-            } catch (final ConfigException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
             counters = new PacketCounters(PacketPath.QUEUE);
-            final PacketFilter filter = PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), counters);
+            final PacketFilter filter = PacketPath.newFilter(CONFIG, counters);
             final PacketAgentSettings settings = new PacketAgentSettings(PacketPath.QUEUE, -1, 256, 8192, false,
                     true, 8 << 20, 64, true, false, 0, null);
             queue = new ReplayQueue(PER_RECEIVE, 1, PacketPath.QUEUE);

@@ -60,13 +60,18 @@ public final class PacketPath {
      * @throws IllegalArgumentException the configuration does not parse
      */
     public static PacketFilter newFilter(final String configText, final int queue) {
+        return newFilter(configText, new PacketCounters(queue));
+    }
+
+    /** As {@link #newFilter(String, int)}, counting into {@code counters} (an agent's, which reads them too). */
+    public static PacketFilter newFilter(final String configText, final PacketCounters counters) {
         final TandemConfig config;
         try {
             config = ConfigParser.parse("bench.conf", configText);
         } catch (final ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), new PacketCounters(queue));
+        return PacketFilter.fromConfig(config, config.compileRuleset(name -> 0), counters);
     }
 
     /**
