@@ -554,7 +554,8 @@ public final class TandemEngine implements AutoCloseable {
                 c.verdictMode() == TandemConfig.VerdictMode.BATCH,
                 c.malformedPolicy() == TandemConfig.MalformedPolicy.PASS,
                 c.busyPollMicros(),
-                null);
+                null,
+                c.holdQueue());
     }
 
     /** The sync agent's settings from the configuration. */

@@ -312,6 +312,71 @@ class PacketAgentDutyCycleTest {
         a.onClose();
     }
 
+    /** The default agent with hold queue {@code holdQueue} ({@code set hold-queue}). */
+    private PacketAgent agentWithHoldQueue(final int holdQueue) {
+        final TandemConfig config = config(RULES);
+        counters = new PacketCounters(QUEUE);
+        final PacketFilter filter = PacketFilter.fromConfig(config,
+                config.compileRuleset(PacketFilterFixtures::ifindexOf), counters);
+        queue = new InMemoryPacketQueue(64, 4096);
+        return new PacketAgent(new PacketAgentSettings(QUEUE, -1, 0xFFFF, 1024, false, false, 1 << 20, 64, true, false,
+                0, null, holdQueue), filter, counters).queue(queue::open);
+    }
+
+    /**
+     * {@code set hold-queue}: the held first packet leaves the queue (NF_QUEUE to the hold queue, before
+     * anything that covers its id) and the packets after it are answered by one VERDICT_BATCH, not one
+     * VERDICT each. The kernel brings it back on the hold queue under that queue's id; released by its
+     * timeout, it is accepted there.
+     */
+    @Test
+    void withAHoldQueueAHeldPacketLeavesTheQueueAndItsVerdictGoesToTheHoldQueue() throws InterruptedException {
+        final int hold = QUEUE + 1;
+        final PacketAgent a = agentWithHoldQueue(hold).peerInbox(new PeerInbox()).deferral(16, 200);
+        a.onStart();
+        queue.offer(NfqMessages.datagram(udp(1, 1001, 53), udp(2, 1002, 80), udp(3, 1003, 80), udp(4, 1004, 80)));
+        a.doWork();
+        assertEquals(List.of("q7 VERDICT 1 queue8", "q7 BATCH<=4 drop"), queue.verdictMessages(),
+                "1 moved to the hold queue, 2..4 (blocked) in one batch");
+        assertEquals(1, a.deferrals().held());
+        assertEquals(1, count(PacketCounter.HOLD_QUEUE_MOVED));
+
+        // The kernel delivers it on the hold queue, with that queue's first id.
+        queue.offer(NfqMessages.packet(hold, 1, FORWARD, LAN, WAN, PacketBuilder.ipv4(C4, S4).udp(1001, 53)
+                .payload(20).build()));
+        a.doWork();
+        assertEquals(1, count(PacketCounter.HOLD_QUEUE_ARRIVED));
+        assertEquals(2, queue.verdictMessages().size(), "no verdict before its release");
+        Thread.sleep(250); // the deferral's timeout (200 ms) passes
+        a.doWork();
+        assertEquals("q8 VERDICT 1 accept", queue.verdictMessages().get(2), "released on the hold queue");
+        assertEquals(0, a.deferrals().held());
+        assertEquals(4, count(PacketCounter.PACKETS_RECEIVED), "the hold queue's packet is not received twice");
+        a.onClose();
+        assertEquals(0, count(PacketCounter.HOLD_QUEUE_LOST) + count(PacketCounter.HOLD_QUEUE_UNMATCHED));
+    }
+
+    /**
+     * A packet moved to the hold queue and released at shutdown before the kernel delivered it there: the
+     * closing thread receives until it arrives and answers it there, before the queues are unbound.
+     */
+    @Test
+    void atCloseAPacketMovedToTheHoldQueueIsAnsweredThereBeforeTheUnbind() {
+        final int hold = QUEUE + 1;
+        final PacketAgent a = agentWithHoldQueue(hold).peerInbox(new PeerInbox()).deferral(16, 60_000);
+        a.onStart();
+        queue.offer(udp(1, 1001, 53));
+        a.doWork();
+        assertEquals(List.of("q7 VERDICT 1 queue8"), queue.verdictMessages());
+        queue.offer(NfqMessages.packet(hold, 1, FORWARD, LAN, WAN, PacketBuilder.ipv4(C4, S4).udp(1001, 53)
+                .payload(20).build()));
+        a.onClose();
+        assertEquals(List.of("q7 VERDICT 1 queue8", "q8 VERDICT 1 accept"), queue.verdictMessages());
+        assertEquals(1, a.deferrals().released(DeferredVerdicts.Release.SHUTDOWN));
+        assertEquals(1, queue.closes());
+        assertEquals(0, queue.sendsAfterClose(), "every verdict went out before the queue closed");
+    }
+
     @Test
     void aHeldFirstPacketIsReleasedAndItsVerdictSentAtCloseBeforeTheQueueCloses() {
         final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 60_000);
