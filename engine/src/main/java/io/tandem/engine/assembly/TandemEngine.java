@@ -554,8 +554,7 @@ public final class TandemEngine implements AutoCloseable {
                 c.verdictMode() == TandemConfig.VerdictMode.BATCH,
                 c.malformedPolicy() == TandemConfig.MalformedPolicy.PASS,
                 c.busyPollMicros(),
-                null,
-                c.holdQueue());
+                null);
     }
 
     /** The sync agent's settings from the configuration. */

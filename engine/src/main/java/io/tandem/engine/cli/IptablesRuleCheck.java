@@ -27,8 +27,12 @@ final class IptablesRuleCheck {
     private IptablesRuleCheck() {
     }
 
-    /** What iptables-save and ip6tables-save print; empty when neither could be run. */
-    static List<String> saveOutputs() {
+    /**
+     * The first of the {@code count} queues from {@code first} that no NFQUEUE rule targets,
+     * {@link #NONE_MISSING} when every one has a rule, or {@link #UNKNOWN} when neither tool could be run.
+     * The tools run once for the whole range.
+     */
+    static int firstMissing(final int first, final int count) {
         final List<String> outputs = new ArrayList<>();
         for (final String tool : new String[] {"iptables-save", "ip6tables-save"}) {
             final String out = run(tool);
@@ -36,36 +40,12 @@ final class IptablesRuleCheck {
                 outputs.add(out);
             }
         }
-        return outputs;
-    }
-
-    /**
-     * The first of the {@code count} queues from {@code first} that no NFQUEUE rule in {@code outputs}
-     * ({@link #saveOutputs}) targets, {@link #NONE_MISSING} when every one has a rule, or {@link #UNKNOWN}
-     * when neither tool could be run.
-     */
-    static int firstMissing(final List<String> outputs, final int first, final int count) {
         if (outputs.isEmpty()) {
             return UNKNOWN;
         }
         for (int q = first; q < first + count; q++) {
             final int queue = q;
             if (outputs.stream().noneMatch(out -> mentionsQueue(out, queue))) {
-                return q;
-            }
-        }
-        return NONE_MISSING;
-    }
-
-    /**
-     * The first of the {@code count} queues from {@code first} that an NFQUEUE rule in {@code outputs}
-     * targets, or {@link #NONE_MISSING} (also when neither tool could be run): for the hold queues, which
-     * only the engine's own verdicts may fill.
-     */
-    static int firstTargeted(final List<String> outputs, final int first, final int count) {
-        for (int q = first; q < first + count; q++) {
-            final int queue = q;
-            if (outputs.stream().anyMatch(out -> mentionsQueue(out, queue))) {
                 return q;
             }
         }

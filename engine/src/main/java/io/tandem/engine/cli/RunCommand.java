@@ -93,23 +93,13 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!noRuleCheck) {
             final String queues = parsed.valueText(io.tandem.engine.config.ConfigOption.QUEUE);
-            final java.util.List<String> rules = IptablesRuleCheck.saveOutputs();
-            final int missing = IptablesRuleCheck.firstMissing(rules, parsed.queue(), parsed.queueCount());
+            final int missing = IptablesRuleCheck.firstMissing(parsed.queue(), parsed.queueCount());
             if (missing >= 0) {
                 err.println("tandem: no iptables or ip6tables rule sends packets to queue " + missing
                         + "; add one, before the engine and fail-closed: `deploy/iptables-install.sh "
                         + (parsed.queueCount() > 1 ? "--balance " : "--queue ") + queues
                         + "` (under systemd: tandem-rules.service; docs/operations.md,"
                         + " \"Install order\"), or start with --no-rule-check");
-                return TandemMain.EXIT_FAILURE;
-            }
-            final int targeted = parsed.holdQueue() < 0 ? IptablesRuleCheck.NONE_MISSING
-                    : IptablesRuleCheck.firstTargeted(rules, parsed.holdQueue(), parsed.queueCount());
-            if (targeted >= 0) {
-                err.println("tandem: an iptables or ip6tables rule sends packets to queue " + targeted
-                        + ", which set hold-queue reserves for the packets the engine holds (a packet arriving there"
-                        + " that the engine did not move would be dropped); choose a hold-queue no rule uses,"
-                        + " or start with --no-rule-check");
                 return TandemMain.EXIT_FAILURE;
             }
             if (missing == IptablesRuleCheck.UNKNOWN) {

@@ -47,11 +47,6 @@ public enum ConfigOption {
             "Microseconds a packet thread keeps polling its queue, without sleeping, after the last packet or "
             + "message it handled: a packet arriving meanwhile is taken at once instead of waking the thread, "
             + "at the cost of that CPU being busy meanwhile; 0 sleeps as soon as the queue is empty."),
-    HOLD_QUEUE("hold-queue", Kind.CPU, 0, 65535, -1, null,
-            "NFQUEUE number a packet thread moves the packets it holds to (pfsync deferral, await-timeout, packets "
-            + "handed to another queue's thread), bound to its socket, so that its verdicts stay batched meanwhile "
-            + "(with several queues: queue FIRST+i's thread uses H+i); no iptables rule may send packets there. "
-            + "none: held packets stay in the queue, and verdicts are single while any is held."),
     MALFORMED("malformed", Kind.CHOICE, 0, 1, 0, "drop pass",
             "Verdict for packets that fail to decode."),
     SKIP("skip", Kind.IFLIST, 0, 0, 0, "",

@@ -398,18 +398,6 @@ public final class ConfigParser {
     }
 
     private static void validate(final TandemConfig config) throws ConfigException {
-        final int hold = config.holdQueue();
-        if (hold >= 0) {
-            final int first = config.queue();
-            final int count = config.queueCount();
-            if (hold + count - 1 > 65535 || (hold <= first + count - 1 && first <= hold + count - 1)) {
-                final TandemConfig.Position p = config.setAt(ConfigOption.HOLD_QUEUE);
-                throw new ConfigException(p.source(), p.line(), p.column(), "hold-queue " + hold + ": "
-                        + (count == 1 ? "the hold queue " + hold : "hold queues " + hold + ".." + (hold + count - 1))
-                        + " must be within 0..65535 and apart from the queue" + (count == 1 ? " " + first
-                        : "s " + first + ".." + (first + count - 1)) + " (one hold queue per queue)");
-            }
-        }
         final long start = config.adaptiveStart();
         final long end = config.adaptiveEnd();
         if ((start != 0 || end != 0) && start >= end) {

@@ -285,11 +285,6 @@ public final class TandemConfig {
         return (int) value(ConfigOption.BUSY_POLL);
     }
 
-    /** {@code set hold-queue}: the first queue held packets are moved to, -1 for none. */
-    public int holdQueue() {
-        return (int) value(ConfigOption.HOLD_QUEUE);
-    }
-
     /** {@code set batch}: packets per receive call. */
     public int batch() {
         return (int) value(ConfigOption.BATCH);

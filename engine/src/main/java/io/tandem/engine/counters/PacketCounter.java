@@ -47,20 +47,12 @@ public enum PacketCounter {
     AWAIT_TIMEOUT("tandem_pfsync_await_releases", "result", "timeout", PacketCounter.AWAIT_HELP),
     AWAIT_LIMIT("tandem_pfsync_await_releases", "result", "limit", PacketCounter.AWAIT_HELP),
     AWAIT_SHUTDOWN("tandem_pfsync_await_releases", "result", "shutdown", PacketCounter.AWAIT_HELP),
-    HOLD_QUEUE_MOVED("tandem_hold_queue_packets", "event", "moved", PacketCounter.HOLD_QUEUE_HELP),
-    HOLD_QUEUE_ARRIVED("tandem_hold_queue_packets", "event", "arrived", PacketCounter.HOLD_QUEUE_HELP),
-    HOLD_QUEUE_LOST("tandem_hold_queue_packets", "event", "lost", PacketCounter.HOLD_QUEUE_HELP),
-    HOLD_QUEUE_UNMATCHED("tandem_hold_queue_packets", "event", "unmatched", PacketCounter.HOLD_QUEUE_HELP),
     DUTY_CYCLES("tandem_duty_cycles", "Duty cycles of the packet thread that did work"),
     DUTY_CYCLE_NANOS("tandem_duty_cycle_nanos", "Time spent in duty cycles that did work, nanoseconds");
 
     private static final String AWAIT_HELP = "Packets held for a peer's state, by how they left: passed or failed = "
             + "a state arrived and its checks passed or dropped the packet; timeout, limit, shutdown = dropped, "
             + "as the rules said";
-
-    private static final String HOLD_QUEUE_HELP = "Held packets moved to the hold queue (set hold-queue): moved = "
-            + "given the verdict NF_QUEUE to it; arrived = received from it; lost = moved but never arrived (the "
-            + "kernel failed the move); unmatched = arrived but not moved there by this thread, dropped";
 
     private final String metricName;
     private final String labelName;

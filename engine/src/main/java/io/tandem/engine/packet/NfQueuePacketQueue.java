@@ -11,8 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * and its {@link RecvmmsgBatch}.
  *
  * <p>Theory of operation. {@link #open} binds the queue with the agent's settings (copy range, queue
- * length, fail-open, GSO, receive buffer, batch size, slots of copy range + headroom; the hold queue, if
- * any, to the same socket), as
+ * length, fail-open, GSO, receive buffer, batch size, slots of copy range + headroom), as
  * {@link NfQueueSession#open} documents; it is called on the packet thread, in the thread's network
  * namespace. {@link #receive} is one non-blocking {@code recvmmsg} into the batch's slots, {@link #send}
  * one {@code send} on the socket, {@link #poll} a {@code poll(2)} on it, {@link #close} sends UNBIND and
@@ -42,7 +41,6 @@ public final class NfQueuePacketQueue implements PacketQueue {
     /** Opens and binds the queue of {@code settings} in the calling thread's network namespace. */
     public static NfQueuePacketQueue open(final PacketAgentSettings settings) {
         return new NfQueuePacketQueue(NfQueueSession.open(NfQueueOptions.forQueue(settings.queue())
-                .holdQueue(settings.holdQueue())
                 .copyRange(settings.copyRange())
                 .queueMaxLen(settings.queueMaxLength())
                 .failOpen(settings.failOpen())

@@ -146,9 +146,6 @@ public final class PacketAgent implements Agent {
     private final PacketCounters counters;
     private long expireIntervalMillis;
     private final PacketDecoder decoder = new PacketDecoder();
-    /** A packet arriving on the hold queue, decoded to recognise it; and that queue's number (-1: none). */
-    private final DecodedPacket holdQueuePacket = new DecodedPacket();
-    private final int holdQueue;
     /** The cycle's received packets, decoded, then prefetched and decided in order ({@link ReceivedBatch}). */
     private final ReceivedBatch received = new ReceivedBatch();
     private final NfqPacketParser parser = new NfqPacketParser();
@@ -210,7 +207,6 @@ public final class PacketAgent implements Agent {
     public PacketAgent(final PacketAgentSettings settings, final PacketFilter filter, final PacketCounters counters) {
         this.settings = settings;
         this.busyPollNanos = settings.busyPollMicros() * 1_000L;
-        this.holdQueue = settings.holdQueue();
         this.filter = filter;
         this.counters = counters;
         this.malformedVerdict = settings.acceptMalformed() ? VerdictBatcher.ACCEPT : VerdictBatcher.DROP;
@@ -340,9 +336,6 @@ public final class PacketAgent implements Agent {
         return this;
     }
 
-    /** Longest a stopping thread receives for packets it moved to the hold queue and released (see onClose). */
-    static final long HOLD_QUEUE_CLOSE_MILLIS = 500;
-
     /** For tests: the longest wait of an idle thread with an empty table ({@link #DEEP_IDLE_MILLIS}). Before start. */
     PacketAgent deepIdleMillis(final int millis) {
         this.deepIdleMillis = millis;
@@ -457,7 +450,7 @@ public final class PacketAgent implements Agent {
             }
             queue = queueFactory.get();
             batcher = new VerdictBatcher(queue, new NfqVerdictEncoder(64 * 1024), counters,
-                    settings.queue(), settings.batchVerdicts(), settings.holdQueue(), holdLimit(settings));
+                    settings.queue(), settings.batchVerdicts());
             returnedVerdicts = batcher::release;
             if (shards != null) {
                 doorbell = shards.doorbell();
@@ -506,7 +499,6 @@ public final class PacketAgent implements Agent {
                     awaiting.releaseAll();
                 }
                 batcher.flush();
-                answerHoldQueueBeforeClose();
                 queue.close();
                 if (inbox != null) {
                     inbox.wakeup(null);
@@ -518,32 +510,6 @@ public final class PacketAgent implements Agent {
             }
         } finally {
             stopped.countDown();
-        }
-    }
-
-    /**
-     * Released packets moved to the hold queue whose arrival there this thread has not read yet: their
-     * verdicts wait for their ids there, so before the unbind (which would drop them) it receives for up to
-     * {@link #HOLD_QUEUE_CLOSE_MILLIS}, deciding what else the queue brings, and releases again.
-     */
-    private void answerHoldQueueBeforeClose() {
-        final long deadline = System.nanoTime() + HOLD_QUEUE_CLOSE_MILLIS * 1_000_000L;
-        while (batcher.awaitingHoldQueueArrival() && System.nanoTime() < deadline) {
-            if (queue.poll(10) <= 0) {
-                continue;
-            }
-            final int received = queue.receive();
-            for (int i = 0; i < received; i++) {
-                onDatagram(queue.datagram(i), queue.length(i), queue.truncated(i));
-            }
-            decideReceived();
-            if (deferrals != null) {
-                deferrals.releaseAll(System.nanoTime());
-            }
-            if (awaiting != null) {
-                awaiting.releaseAll();
-            }
-            batcher.flush();
         }
     }
 
@@ -777,10 +743,6 @@ public final class PacketAgent implements Agent {
     }
 
     private void onPacket(final UnsafeBuffer buffer) {
-        if (parser.queue() == holdQueue) {
-            onHoldQueuePacket(buffer);
-            return;
-        }
         final long id = parser.packetId();
         accountPacketId(id);
         counters.increment(PacketCounter.PACKETS_RECEIVED);
@@ -797,22 +759,6 @@ public final class PacketAgent implements Agent {
         if (received.full()) {
             decideReceived();
         }
-    }
-
-    /**
-     * A packet that arrived on the hold queue: one this thread moved there, answered now if it was released
-     * meanwhile, else when it is ({@link VerdictBatcher#arrivedOnHoldQueue}). Its id is the hold queue's own.
-     */
-    private void onHoldQueuePacket(final UnsafeBuffer buffer) {
-        final DecodeResult result = decoder.decode(buffer, parser.payloadOffset(), parser.payloadLength(),
-                parser.capLen(), parser.hwProtocol(), holdQueuePacket);
-        batcher.arrivedOnHoldQueue(parser.packetId(), result == DecodeResult.OK ? holdQueuePacket : null);
-    }
-
-    /** Most packets moved to the hold queue at once: a power of two no larger than the queue's length. */
-    private static int holdLimit(final PacketAgentSettings settings) {
-        return Integer.highestOneBit(Math.max(1, Math.min(PacketAgentSettings.HOLD_QUEUE_LIMIT,
-                settings.queueMaxLength())));
     }
 
     /** A packet whose verdict is known before the batch is decided: it keeps its place in the verdict order. */
@@ -853,7 +799,7 @@ public final class PacketAgent implements Agent {
             if (owner != shards.index()) {
                 if (shards.handOff(owner, packet, id, hook, indev, outdev, length)) {
                     counters.increment(PacketCounter.HANDOFF_SENT);
-                    batcher.hold(id, packet);
+                    batcher.hold();
                 } else {
                     counters.increment(PacketCounter.HANDOFF_REFUSED);
                     batcher.add(id, VerdictBatcher.DROP);
@@ -863,7 +809,7 @@ public final class PacketAgent implements Agent {
         }
         final int verdict = filter.decide(packet, hook, indev, outdev, length, now, keyHash);
         if (verdict == PacketFilter.HOLD) {
-            deferrals.hold(filter.heldSlot(), id, packet, System.nanoTime());
+            deferrals.hold(filter.heldSlot(), id, System.nanoTime());
         } else if (verdict == PacketFilter.AWAIT) {
             awaiting.hold(packet, hook, indev, outdev, length, id, AwaitedPackets.OWN_QUEUE, System.nanoTime(),
                     filter.metSlot(), filter.metId());
@@ -913,8 +859,8 @@ public final class PacketAgent implements Agent {
         }
 
         @Override
-        public void hold(final long packetId, final DecodedPacket packet) {
-            own.hold(packetId, packet);
+        public void hold() {
+            own.hold();
         }
 
         @Override

@@ -19,8 +19,6 @@ package io.tandem.engine.packet;
  *                       ({@code set busy-poll}; 0: it sleeps as soon as the queue is empty)
  * @param netns          network namespace (a name under /run/netns) the packet thread enters before
  *                       opening its socket, or null to stay where the process is
- * @param holdQueue      NFQUEUE number held packets are moved to ({@code set hold-queue}), bound to the
- *                       same socket; -1 for none (held packets stay in the queue, verdicts there unbatched)
  */
 public record PacketAgentSettings(
         int queue,
@@ -34,19 +32,7 @@ public record PacketAgentSettings(
         boolean batchVerdicts,
         boolean acceptMalformed,
         int busyPollMicros,
-        String netns,
-        int holdQueue) {
-
-    /** Most packets moved to the hold queue at once; beyond it (or the queue length) they stay in the queue. */
-    public static final int HOLD_QUEUE_LIMIT = 1024;
-
-    /** Settings without a hold queue. */
-    public PacketAgentSettings(final int queue, final int cpu, final int copyRange, final int queueMaxLength,
-            final boolean failOpen, final boolean gso, final int receiveBuffer, final int batchSize,
-            final boolean batchVerdicts, final boolean acceptMalformed, final int busyPollMicros, final String netns) {
-        this(queue, cpu, copyRange, queueMaxLength, failOpen, gso, receiveBuffer, batchSize, batchVerdicts,
-                acceptMalformed, busyPollMicros, netns, -1);
-    }
+        String netns) {
 
     public PacketAgentSettings {
         if (queue < 0 || queue > 65535) {
@@ -58,24 +44,20 @@ public record PacketAgentSettings(
         if (busyPollMicros < 0 || busyPollMicros > 1_000_000) {
             throw new IllegalArgumentException("busy-poll " + busyPollMicros + " out of range 0..1000000");
         }
-        if (holdQueue < -1 || holdQueue > 65535 || holdQueue == queue) {
-            throw new IllegalArgumentException("hold queue " + holdQueue + " must be 0..65535 and not queue " + queue);
-        }
     }
 
     /**
      * The settings of the {@code index}-th queue of a {@code set queue FIRST:LAST} range: queue FIRST+index,
-     * pinned (when {@code set cpu N}) to CPU N+index, hold queue (when {@code set hold-queue H}) H+index.
+     * pinned (when {@code set cpu N}) to CPU N+index.
      */
     public PacketAgentSettings forQueueIndex(final int index) {
         return new PacketAgentSettings(queue + index, cpu < 0 ? cpu : cpu + index, copyRange, queueMaxLength,
-                failOpen, gso, receiveBuffer, batchSize, batchVerdicts, acceptMalformed, busyPollMicros, netns,
-                holdQueue < 0 ? -1 : holdQueue + index);
+                failOpen, gso, receiveBuffer, batchSize, batchVerdicts, acceptMalformed, busyPollMicros, netns);
     }
 
     /** The same settings in another network namespace (tests run the agent inside the lab). */
     public PacketAgentSettings inNamespace(final String namespace) {
         return new PacketAgentSettings(queue, cpu, copyRange, queueMaxLength, failOpen, gso, receiveBuffer,
-                batchSize, batchVerdicts, acceptMalformed, busyPollMicros, namespace, holdQueue);
+                batchSize, batchVerdicts, acceptMalformed, busyPollMicros, namespace);
     }
 }

@@ -122,7 +122,7 @@ public final class AwaitedPackets implements StateArrivalListener {
         metIds[e] = metId;
         counters.increment(PacketCounter.AWAITED);
         if (receiver == OWN_QUEUE) {
-            sink.hold(packetId, p);
+            sink.hold();
         }
     }
 

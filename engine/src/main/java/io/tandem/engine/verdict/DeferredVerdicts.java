@@ -1,7 +1,5 @@
 package io.tandem.engine.verdict;
 
-import io.tandem.engine.decode.DecodedPacket;
-
 import io.tandem.engine.state.HeldStateListener;
 import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTable;
@@ -94,13 +92,7 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
      * When {@code limit} packets are already held, the oldest is released first.
      */
     public void hold(final int slot, final long packetId, final long nowNanos) {
-        hold(slot, packetId, null, nowNanos);
-    }
-
-    /** As above, with the held packet decoded (its {@link HeldVerdictSink} may move it to a hold queue). */
-    public void hold(final int slot, final long packetId, final DecodedPacket packet, final long nowNanos) {
-        add(slot, packetId, OWN_QUEUE, nowNanos);
-        sink.hold(packetId, packet);
+        hold(slot, packetId, OWN_QUEUE, nowNanos);
     }
 
     /**
@@ -108,14 +100,6 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
      * back there ({@link HeldVerdictSink#releaseTo}); that thread holds it in its queue meanwhile.
      */
     public void hold(final int slot, final long packetId, final int receiver, final long nowNanos) {
-        if (receiver == OWN_QUEUE) {
-            hold(slot, packetId, null, nowNanos);
-        } else {
-            add(slot, packetId, receiver, nowNanos);
-        }
-    }
-
-    private void add(final int slot, final long packetId, final int receiver, final long nowNanos) {
         while (ring.full()) {
             finish(ring.oldest(), VerdictBatcher.ACCEPT, Release.LIMIT, nowNanos);
         }
@@ -124,6 +108,9 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
         generations[e] = table.generation(slot);
         entryOfSlot[slot] = e;
         deferred++;
+        if (receiver == OWN_QUEUE) {
+            sink.hold();
+        }
     }
 
     /** A peer acknowledged the state: release its packet (accept). False when nothing of it was held. */

@@ -1,17 +1,12 @@
 package io.tandem.engine.verdict;
 
-import io.tandem.engine.decode.DecodedPacket;
-
 /**
  * Where {@link DeferredVerdicts} sends the verdicts of held packets: the queue's {@link VerdictBatcher},
  * which must stop batching verdicts while a packet is held (a VERDICT_BATCH releases every lower id).
  */
 public interface HeldVerdictSink {
-    /**
-     * The packet with {@code packetId} on this queue is now held without a verdict. {@code packet} is it
-     * decoded (null if unknown): with a hold queue the batcher moves it there, and recognises it by it.
-     */
-    void hold(long packetId, DecodedPacket packet);
+    /** A packet is now held without a verdict. */
+    void hold();
 
     /** A held packet gets its verdict. */
     void release(long packetId, int verdict);

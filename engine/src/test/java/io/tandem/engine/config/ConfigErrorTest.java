@@ -67,17 +67,6 @@ class ConfigErrorTest {
                 Arguments.of("set user \"" + "x".repeat(33) + "\"",
                         "bad.conf:1:10: expected a user name (lower-case letters, digits, '_' and '-', at most 32"
                                 + " characters) or none for user, got \"" + "x".repeat(33) + "\""),
-                Arguments.of("set queue 5\nset hold-queue 5",
-                        "bad.conf:2:5: hold-queue 5: the hold queue 5 must be within 0..65535 and apart from the"
-                                + " queue 5 (one hold queue per queue)"),
-                Arguments.of("set queue 4:7\nset hold-queue 6",
-                        "bad.conf:2:5: hold-queue 6: hold queues 6..9 must be within 0..65535 and apart from the"
-                                + " queues 4..7 (one hold queue per queue)"),
-                Arguments.of("set queue 0:1\nset hold-queue 65535",
-                        "bad.conf:2:5: hold-queue 65535: hold queues 65535..65536 must be within 0..65535 and apart"
-                                + " from the queues 0..1 (one hold queue per queue)"),
-                Arguments.of("set hold-queue 70000",
-                        "bad.conf:1:16: hold-queue 70000 out of range 0..65535"),
                 Arguments.of("set copy-range 10",
                         "bad.conf:1:16: copy-range 10 out of range 64..65531"),
                 Arguments.of("set fail-open maybe",
@@ -90,7 +79,7 @@ class ConfigErrorTest {
                         "bad.conf:1:13: metrics must be \"HOST:PORT\" with a literal IP address, got 'localhost:9108'"),
                 Arguments.of("set foo 1",
                         "bad.conf:1:5: unknown option 'foo'; known options: queue, cpu, metrics, copy-range,"
-                                + " queue-maxlen, fail-open, gso, rcvbuf, batch, verdict, busy-poll, hold-queue, malformed, skip, hostid, state-policy, user, control, journal, sync, limit, timeout"),
+                                + " queue-maxlen, fail-open, gso, rcvbuf, batch, verdict, busy-poll, malformed, skip, hostid, state-policy, user, control, journal, sync, limit, timeout"),
                 Arguments.of("set timeout tcp.bogus 5",
                         "bad.conf:1:13: unknown timeout 'tcp.bogus'; known timeouts: tcp.first, tcp.opening,"
                                 + " tcp.established, tcp.closing, tcp.finwait, tcp.closed, udp.first, udp.single,"

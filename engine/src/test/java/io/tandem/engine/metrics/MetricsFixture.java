@@ -52,7 +52,7 @@ final class MetricsFixture implements AutoCloseable {
         sync = new SyncAgent(null, inbox, new StateSnapshotMailbox(), s, QUIET);
         deferrals = new DeferredVerdicts(new HeldVerdictSink() {
             @Override
-            public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+            public void hold() {
             }
 
             @Override

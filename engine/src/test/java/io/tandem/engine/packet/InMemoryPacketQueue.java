@@ -91,11 +91,6 @@ final class InMemoryPacketQueue implements PacketQueue {
         return NfqMessages.verdicts(sent, 0, sentLength, queue);
     }
 
-    /** Every verdict message sent so far, on any queue: "q7 VERDICT 3 queue8", "q7 BATCH<=4 drop" ({@link NfqMessages#describe}). */
-    synchronized List<String> verdictMessages() {
-        return NfqMessages.describe(sent, 0, sentLength);
-    }
-
     /** The verdicts of send {@code n} (0-based). */
     synchronized List<NfqMessages.Verdict> verdictsOfSend(final int n, final int queue) {
         final int start = n == 0 ? 0 : sendEnds[n - 1];

@@ -99,28 +99,6 @@ final class NfqMessages {
         }
     }
 
-    /**
-     * The VERDICT and VERDICT_BATCH messages in {@code length} bytes, on any queue, as text: the queue, the
-     * kind and id, and the verdict ("accept", "drop", or "queueN" for NF_QUEUE to queue N).
-     */
-    static List<String> describe(final byte[] bytes, final int offset, final int length) {
-        final UnsafeBuffer b = new UnsafeBuffer(bytes);
-        final List<String> out = new ArrayList<>();
-        int o = offset;
-        while (o < offset + length) {
-            final int messageLength = b.getInt(o, ByteOrder.nativeOrder());
-            final int type = b.getShort(o + 4, ByteOrder.nativeOrder()) & 0xFFFF;
-            final int queue = b.getShort(o + 18, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            final int verdict = b.getInt(o + 24, ByteOrder.BIG_ENDIAN);
-            final long id = b.getInt(o + 28, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-            out.add("q" + queue + (type == NfqConstants.TYPE_VERDICT_BATCH ? " BATCH<=" : " VERDICT ") + id + " "
-                    + (verdict == 1 ? "accept" : verdict == 0 ? "drop" : (verdict & 0xFFFF) == NfqConstants.NF_QUEUE
-                    ? "queue" + (verdict >>> 16) : "verdict " + verdict));
-            o += align(messageLength);
-        }
-        return out;
-    }
-
     /** Reads the VERDICT and VERDICT_BATCH messages in {@code length} bytes; anything else fails the test. */
     static List<Verdict> verdicts(final byte[] bytes, final int offset, final int length, final int queue) {
         final UnsafeBuffer b = new UnsafeBuffer(bytes);

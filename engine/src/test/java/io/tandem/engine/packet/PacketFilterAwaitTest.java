@@ -39,7 +39,7 @@ class PacketFilterAwaitTest {
     private final List<String> verdicts = new ArrayList<>();
     private final HeldVerdictSink sink = new HeldVerdictSink() {
         @Override
-        public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+        public void hold() {
         }
 
         @Override
@@ -271,7 +271,7 @@ class PacketFilterAwaitTest {
         fwB.forward(synAck, WAN, LAN); // decodes into fwB.packet, which the rounds hold again and again
         final AwaitedPackets silent = new AwaitedPackets(new HeldVerdictSink() {
             @Override
-            public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+            public void hold() {
             }
 
             @Override

@@ -27,7 +27,7 @@ class PacketFilterDeferralTest {
             "block all", "pass proto udp", "pass proto icmp", ""));
     private final DeferredVerdicts held = new DeferredVerdicts(new HeldVerdictSink() {
         @Override
-        public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+        public void hold() {
         }
 
         @Override

@@ -427,7 +427,7 @@ class PeerInboxTest {
         final io.tandem.engine.verdict.DeferredVerdicts held = new io.tandem.engine.verdict.DeferredVerdicts(
                 new io.tandem.engine.verdict.HeldVerdictSink() {
                     @Override
-                    public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+                    public void hold() {
                     }
 
                     @Override

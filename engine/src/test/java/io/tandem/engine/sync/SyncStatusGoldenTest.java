@@ -34,7 +34,7 @@ class SyncStatusGoldenTest {
                 new io.tandem.engine.state.StateCounters());
         agent.deferrals(new DeferredVerdicts(new HeldVerdictSink() {
             @Override
-            public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+            public void hold() {
             }
 
             @Override

@@ -281,7 +281,7 @@ class SyncStatusTest {
         final List<Long> verdicts = new ArrayList<>();
         final DeferredVerdicts d = new DeferredVerdicts(new HeldVerdictSink() {
             @Override
-            public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
+            public void hold() {
             }
 
             @Override

@@ -134,17 +134,14 @@ class ClusterSystemTest {
      * sends each new state's INS at once and fwB holds a SYN-ACK that beats it until it arrives, so every
      * connection opens with its first SYN: no SYN retransmitted, nothing dropped, every held packet
      * passed by the state that arrived. Without it (the control, FreeBSD's default) fwB drops the first
-     * SYN-ACKs — the failure this mechanism removes — and clients retry their SYN a second later. With
-     * a hold queue, fwB moves the SYN-ACKs it holds there, and they come back to it for their verdict.
+     * SYN-ACKs — the failure this mechanism removes — and clients retry their SYN a second later.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "await-timeout {0} ms, hold-queue {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"200, none", "200, 261", "0, none"})
-    void splitPathConnectionsOpenWithoutDeferralWhenFwBAwaitsTheirStates(final int awaitMillis, final String holdQueue)
-            throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "await-timeout {0} ms")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {200, 0})
+    void splitPathConnectionsOpenWithoutDeferralWhenFwBAwaitsTheirStates(final int awaitMillis) throws Exception {
         Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
         try (Lab lab = new Lab()) {
-            final ClusterNode[] n = pair(lab, "set sync defer no\nset sync await-timeout " + awaitMillis
-                    + "\nset hold-queue " + holdQueue + "\n");
+            final ClusterNode[] n = pair(lab, "set sync defer no\nset sync await-timeout " + awaitMillis + "\n");
             final int connects = awaitMillis > 0 ? 30 : 3;
             final long synRetransBefore = clientSynRetransmissions();
             for (int i = 0; i < connects; i++) {
@@ -165,7 +162,6 @@ class ClusterSystemTest {
                     assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
                 }
                 assertEquals(awaited, passed, "every held packet was passed by the state it awaited");
-                assertHoldQueue(n[1], holdQueue, awaited);
                 final Map<String, Object> w = ClusterNode.map(n[1].sync().get("awaiting"));
                 assertEquals((long) awaited, (Long) w.get("awaited"), "tandem sync counts them too: " + w);
                 assertTrue(n[1].syncText().contains("awaiting: " + (long) awaited + " packets held"), n[1].syncText());
@@ -180,28 +176,6 @@ class ClusterSystemTest {
                 assertEquals(0, node.stop(), node.logText());
             }
         }
-    }
-
-    /**
-     * With a hold queue ({@code none}: without), every one of the {@code held} packets went there and came
-     * back, none lost or unknown, and the kernel queued exactly those there; without, nothing moved.
-     */
-    private static void assertHoldQueue(final ClusterNode node, final String holdQueue, final double held) {
-        final String m = "tandem_hold_queue_packets_total{event=";
-        final String q = ",queue=\"" + QUEUE + "\"";
-        if ("none".equals(holdQueue)) {
-            assertEquals(0.0, node.sum("tandem_hold_queue_packets_total"), "no hold queue, nothing moved");
-            return;
-        }
-        assertEquals(held, node.sum(m + "\"moved\"" + q), "fw" + node.name + " moved every held packet");
-        assertEquals(held, node.sum(m + "\"arrived\"" + q), "and each came back from the hold queue");
-        assertEquals(0.0, node.sum(m + "\"lost\"" + q) + node.sum(m + "\"unmatched\"" + q));
-        final long[] queue = Lab.procQueueRow(node.namespace, QUEUE);
-        final long[] hold = Lab.procQueueRow(node.namespace, Integer.parseInt(holdQueue));
-        assertTrue(queue != null && hold != null && hold[1] == queue[1], "hold queue " + holdQueue
-                + " bound on the queue's socket (port id)");
-        assertEquals((long) held, hold[7], "the kernel queued exactly those on it (id_sequence)");
-        assertEquals(0, hold[2], "none waits there now");
     }
 
     /** The client namespace's TcpExtTCPSynRetrans: SYNs its TCP sent again for want of an answer. */
@@ -474,14 +448,12 @@ class ClusterSystemTest {
      * or, in a burst beyond {@code defer-limit}, the oldest passes early — counted either way; never
      * more are held than the limit, and every connection is made.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "hold-queue {0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"none", "262"})
-    void withoutAPeerHeldPacketsPassAtTheTimeoutOrTheLimit(final String holdQueue) throws Exception {
+    @Test
+    void withoutAPeerHeldPacketsPassAtTheTimeoutOrTheLimit() throws Exception {
         Lab.lab("up", "--queue", Integer.toString(QUEUE));
         Lab.run(5, "chmod", "755", tmp.toString());
         try (Lab lab = new Lab()) {
             final ClusterNode a = new ClusterNode(lab, tmp, "A", QUEUE, "set sync peer \"198.18.3.2\"\n"
-                    + "set hold-queue " + holdQueue + "\n"
                     + "set sync defer-timeout 300\nset sync defer-limit 4\n" + RULES).start();
             lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5203 >/dev/null; done");
             lab.spawn(Lab.SERVER, null, "sh", "-c", "while true; do nc -l 5201 >/dev/null; done");
@@ -502,7 +474,6 @@ class ClusterSystemTest {
                     "each released by its timeout or the limit (or a retransmission): " + d);
             assertTrue(a.sample("tandem_pfsync_deferred_held ") <= 4.0, "held now within the limit");
             assertTrue(a.syncText().contains("by timeout"), a.syncText());
-            assertHoldQueue(a, holdQueue, deferred);
             assertEquals(0, a.stop(), a.logText());
         }
     }

@@ -205,8 +205,8 @@ class DeferredVerdictsTest {
         final List<String> returned = new ArrayList<>();
         final DeferredVerdicts owner = new DeferredVerdicts(new HeldVerdictSink() {
             @Override
-            public void hold(final long packetId, final io.tandem.engine.decode.DecodedPacket packet) {
-                batcher.hold(packetId, packet);
+            public void hold() {
+                batcher.hold();
             }
 
             @Override

@@ -32,7 +32,6 @@ public final class NfQueueOptions {
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int slotSize = -1;
     private int ackTimeoutMillis = DEFAULT_ACK_TIMEOUT_MILLIS;
-    private int holdQueue = -1;
 
     /**
      * @param queue queue number 0..65535
@@ -54,23 +53,6 @@ public final class NfQueueOptions {
     /** @return queue number */
     public int queue() {
         return queue;
-    }
-
-    /**
-     * @param holdQueue a second queue the session binds to the same socket (before the first, so that no
-     *                  packet arrives while it binds), -1 for none: where the owner moves a packet it holds
-     *                  ({@link NfqConstants#requeue(int)}), so that VERDICT_BATCH messages on the first queue
-     *                  do not release it. No iptables rule should send packets to it.
-     * @return this
-     */
-    public NfQueueOptions holdQueue(final int holdQueue) {
-        this.holdQueue = holdQueue;
-        return this;
-    }
-
-    /** @return the hold queue, -1 for none */
-    public int holdQueue() {
-        return holdQueue;
     }
 
     /**
@@ -255,8 +237,6 @@ public final class NfQueueOptions {
      */
     public void validate() {
         check(queue >= 0 && queue <= 0xffff, "queue must be 0..65535, got " + queue);
-        check(holdQueue >= -1 && holdQueue <= 0xffff && holdQueue != queue,
-            "holdQueue must be -1 or 0..65535 and not the queue itself, got " + holdQueue);
         check(copyMode >= NfqConstants.NFQNL_COPY_NONE && copyMode <= NfqConstants.NFQNL_COPY_PACKET,
             "copyMode must be 0..2, got " + copyMode);
         check(copyRange >= 1 && copyRange <= NfqConstants.MAX_COPY_RANGE,
@@ -276,7 +256,7 @@ public final class NfQueueOptions {
 
     @Override
     public String toString() {
-        return "NfQueueOptions{queue=" + queue + (holdQueue >= 0 ? ", holdQueue=" + holdQueue : "") + ", copyMode=" + copyMode + ", copyRange=" + copyRange
+        return "NfQueueOptions{queue=" + queue + ", copyMode=" + copyMode + ", copyRange=" + copyRange
             + ", queueMaxLen=" + queueMaxLen + ", failOpen=" + failOpen + ", gso=" + gso + ", conntrack=" + conntrack
             + ", uidGid=" + uidGid + ", secctx=" + secctx + ", receiveBufferBytes=" + receiveBufferBytes
             + ", batchSize=" + batchSize + ", slotSize=" + slotSize() + ", ackTimeoutMillis=" + ackTimeoutMillis + '}';

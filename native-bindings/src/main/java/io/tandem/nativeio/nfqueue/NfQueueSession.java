@@ -19,9 +19,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * without the optional flags (CONNTRACK, UID_GID, SECCTX), and if still refused without GSO ({@link #gsoEnabled()}
  * then reports false); EAGAIN resend once; EBUSY resend without CMD; EPERM fatal, naming the port id that owns the
  * queue from {@code /proc}; anything else fatal. {@code PF_BIND}/{@code PF_UNBIND} are never sent. Finally the
- * {@link RecvmmsgBatch} and a {@link NfqVerdictEncoder} are built. With a hold queue
- * ({@link NfQueueOptions#holdQueue(int)}) that queue is bound the same way to the same socket first. {@link #close()} sends UNBIND (best effort; the hold queue's
- * too), which drops every packet still queued, and closes the socket.
+ * {@link RecvmmsgBatch} and a {@link NfqVerdictEncoder} are built. {@link #close()} sends UNBIND (best effort), which
+ * drops every packet still queued, and closes the socket.
  *
  * <p>Owner: set up on any thread, then used by one packet agent; {@link #close()} on the owner after it stops.
  * Memory: the receive batch ({@code vlen * (slot + 80)} bytes), the verdict buffer and a 256-byte config buffer, all
@@ -45,8 +44,6 @@ public final class NfQueueSession implements AutoCloseable {
     private boolean gsoEnabled;
     private int nextSeq = 1;
     private boolean closed;
-    /** The second queue bound to this socket ({@link NfQueueOptions#holdQueue(int)}), or -1 until bound. */
-    private int holdQueue = -1;
 
     private NfQueueSession(final NfQueueOptions options, final NetlinkSocket socket) {
         this.options = options;
@@ -69,12 +66,7 @@ public final class NfQueueSession implements AutoCloseable {
         try {
             socket.setNoEnobufs();
             session.effectiveReceiveBuffer = socket.setReceiveBuffer(options.receiveBufferBytes());
-            if (options.holdQueue() >= 0) {
-                session.configure(options.holdQueue()); // first: nothing arrives on it while the queue binds
-                session.holdQueue = options.holdQueue();
-            }
-            session.effectiveFlags = session.configure(options.queue());
-            session.gsoEnabled = (session.effectiveFlags & NfqConstants.NFQA_CFG_F_GSO) != 0;
+            session.configure();
             session.batch = new RecvmmsgBatch(options.batchSize(), options.slotSize());
             session.verdictEncoder = new NfqVerdictEncoder();
         } catch (final RuntimeException ex) {
@@ -85,8 +77,8 @@ public final class NfQueueSession implements AutoCloseable {
         return session;
     }
 
-    /** Binds {@code queue} to this socket with the session's options; returns the flags the kernel accepted. */
-    private int configure(final int queue) {
+    private void configure() {
+        final int queue = options.queue();
         int flags = options.requestedFlags();
         boolean withCommand = true;
         boolean eagainRetried = false;
@@ -106,7 +98,9 @@ public final class NfQueueSession implements AutoCloseable {
             final int errno = -awaitAck(seq, what);
             switch (errno) {
                 case 0:
-                    return flags;
+                    effectiveFlags = flags;
+                    gsoEnabled = (flags & NfqConstants.NFQA_CFG_F_GSO) != 0;
+                    return;
                 case LinuxConstants.EOPNOTSUPP:
                     if ((flags & NfqConstants.OPTIONAL_FLAGS) != 0) {
                         flags &= ~NfqConstants.OPTIONAL_FLAGS;
@@ -187,14 +181,6 @@ public final class NfQueueSession implements AutoCloseable {
         }
     }
 
-    /**
-     * @return the second queue bound to this socket ({@link NfQueueOptions#holdQueue(int)}), or -1: its packets
-     *     arrive among the first queue's, told apart by {@code res_id} ({@link NfqPacketParser#queue()})
-     */
-    public int holdQueue() {
-        return holdQueue;
-    }
-
     /** @return the options this session was opened with */
     public NfQueueOptions options() {
         return options;
@@ -271,9 +257,6 @@ public final class NfQueueSession implements AutoCloseable {
         }
         closed = true;
         try {
-            if (holdQueue >= 0) {
-                socket.send(configBuffer, configEncoder.encodeUnbind(configBuffer, 0, holdQueue, nextSeq++));
-            }
             final int length = configEncoder.encodeUnbind(configBuffer, 0, options.queue(), nextSeq++);
             socket.send(configBuffer, length);
         } finally {
@@ -283,8 +266,7 @@ public final class NfQueueSession implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "NfQueueSession{queue=" + options.queue() + (holdQueue >= 0 ? ", holdQueue=" + holdQueue : "")
-            + ", portId=" + Integer.toUnsignedString(socket.portId())
+        return "NfQueueSession{queue=" + options.queue() + ", portId=" + Integer.toUnsignedString(socket.portId())
             + ", fd=" + socket.fd() + ", rcvbuf=" + effectiveReceiveBuffer + ", flags=0x"
             + Integer.toHexString(effectiveFlags) + '}';
     }

@@ -135,41 +135,4 @@ class NfQueueSessionSystemTest {
             return null;
         });
     }
-
-    /**
-     * A hold queue is bound to the session's socket (same port id, same options) and unbound with it; a
-     * hold queue another socket owns fails the open with the owner named, leaving nothing bound.
-     */
-    @Test
-    void aHoldQueueIsBoundToTheSameSocketAndUnboundWithIt() throws Exception {
-        inNamespace(() -> {
-            final int hold = QUEUE + 10;
-            final NfQueueSession session = NfQueueSession.open(NfQueueOptions.forQueue(QUEUE).holdQueue(hold));
-            try {
-                assertEquals(hold, session.holdQueue());
-                final long portId = Integer.toUnsignedLong(session.portId());
-                final NfQueueProcStats stats = NfQueueProcStats.read();
-                assertEquals(portId, stats.find(QUEUE).orElseThrow().portId());
-                final NfQueueProcStats.Row row = stats.find(hold).orElseThrow(
-                    () -> new AssertionError("hold queue missing from " + stats.rows()));
-                assertEquals(portId, row.portId(), "bound on the same socket");
-                assertEquals(256, row.copyRange());
-                assertTrue(session.toString().contains("holdQueue=" + hold), session.toString());
-
-                final NativeException conflict = assertThrows(NativeException.class,
-                    () -> NfQueueSession.open(NfQueueOptions.forQueue(QUEUE + 20).holdQueue(hold)));
-                assertEquals(LinuxConstants.EPERM, conflict.errno());
-                assertTrue(conflict.getMessage().contains("queue " + hold + " is already bound by netlink port id "
-                    + portId), conflict.getMessage());
-                assertFalse(NfQueueProcStats.read().find(QUEUE + 20).isPresent(), "the failed open bound nothing");
-            } finally {
-                session.close();
-            }
-            assertFalse(NfQueueProcStats.read().find(hold).isPresent(), "close() left the hold queue bound");
-            assertFalse(NfQueueProcStats.read().find(QUEUE).isPresent());
-            assertThrows(IllegalArgumentException.class,
-                () -> NfQueueSession.open(NfQueueOptions.forQueue(QUEUE).holdQueue(QUEUE)));
-            return null;
-        });
-    }
 }
