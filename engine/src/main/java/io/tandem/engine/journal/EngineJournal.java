@@ -194,8 +194,8 @@ public final class EngineJournal implements AutoCloseable {
         return directory.path();
     }
 
-    /** Queue thread {@code index}'s in-flight ring (tests). */
-    JournalRing ring(final int index) {
+    /** Queue thread {@code index}'s in-flight ring (tests: its consumer flags, a stand-in consumer thread). */
+    public JournalRing ring(final int index) {
         return rings.get(index);
     }
 

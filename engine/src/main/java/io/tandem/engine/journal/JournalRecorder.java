@@ -287,6 +287,11 @@ public final class JournalRecorder implements StateChangeListener {
                 .copyFrom(t, slot);
     }
 
+    /** Whether ordinary records went into the ring since the last {@link #wakeJournal}. */
+    public boolean journalWakePending() {
+        return offeredOrdinary;
+    }
+
     /**
      * Once per duty cycle, before the packet thread may sleep: when the cycle put ordinary records into
      * the ring, wakes a journal thread that sleeps until records come ({@link JournalRing#wakeConsumerIfAsleep};

@@ -57,7 +57,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * peer's message or another queue thread, and bounded by the next held packet's timeout, which no
  * IdleStrategy can express; otherwise the next cycle's receive
  * waits itself ({@code recvmmsg} with {@code MSG_WAITFORONE}, limited by {@code SO_RCVTIMEO}): one
- * system call per wake-up instead of two. A thread that has had nothing to do for
+ * system call per wake-up instead of two. The journal thread, asleep until records come, is woken
+ * once per cycle that journaled, before this thread waits; after a short batch that journaled, this
+ * thread first receives once more without waiting (waking a sleeping thread costs several microseconds,
+ * and the batch's verdicts may have brought their answers, a SYN's SYN-ACK, into the queue during their
+ * own {@code send}), and wakes it after that cycle. A thread that has had nothing to do for
  * {@link #QUIET_AFTER_MILLIS} waits on the socket and the doorbell instead: up to
  * {@link #DEEP_IDLE_MILLIS} (the watchdog's heartbeat) when its table is empty, up to
  * {@link #QUIET_IDLE_MILLIS} when it holds states (the expiry and snapshot slices grow with the time
@@ -191,6 +195,8 @@ public final class PacketAgent implements Agent {
     private long lastPacketId;
     /** The last cycle found the queue empty: this cycle's receive waits ({@link PacketQueue#receiveWaiting}). */
     private boolean waitInReceive;
+    /** A short batch's journal wake was put off for one more receive (see doWork). */
+    private boolean journalWakeDeferred;
     /** {@code set busy-poll} in nanoseconds, and when this thread last handled a packet or a message. */
     private final long busyPollNanos;
     private long lastWorkNanos;
@@ -612,8 +618,20 @@ public final class PacketAgent implements Agent {
             }
             decideReceived();
             batcher.flush();
+            final boolean shortBatch = received < settings.batchSize() && peerMessages == 0 && crossQueue == 0;
+            boolean lookAgain = false;
             if (recorder != null) {
-                recorder.wakeJournal();
+                if (shortBatch && !journalWakeDeferred && recorder.journalWakePending()) {
+                    // Waking the sleeping journal thread costs this thread several microseconds (a futex
+                    // wake, an interrupt to another CPU), and the verdicts just sent may have brought their
+                    // answers into the queue meanwhile (a SYN's SYN-ACK from a nearby server): look at the
+                    // socket once more first, and wake the journal thread after that cycle or before sleeping.
+                    journalWakeDeferred = true;
+                    lookAgain = true;
+                } else {
+                    journalWakeDeferred = false;
+                    recorder.wakeJournal();
+                }
             }
             if (shards != null) {
                 shards.ringPosted();
@@ -621,7 +639,7 @@ public final class PacketAgent implements Agent {
             counters.increment(PacketCounter.RECEIVE_CALLS);
             counters.increment(PacketCounter.DUTY_CYCLES);
             counters.add(PacketCounter.DUTY_CYCLE_NANOS, System.nanoTime() - start);
-            if (received < settings.batchSize() && peerMessages == 0 && crossQueue == 0) {
+            if (shortBatch && !lookAgain) {
                 // A short batch emptied the socket: wait now (it returns at once if packets came
                 // meanwhile) rather than spend a recvmmsg that would only say EAGAIN.
                 idle(q);
@@ -659,6 +677,7 @@ public final class PacketAgent implements Agent {
      */
     private void idle(final PacketQueue q) {
         if (recorder != null) {
+            journalWakeDeferred = false;
             recorder.wakeJournal(); // this cycle's ordinary records, before this thread may sleep
         }
         if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {

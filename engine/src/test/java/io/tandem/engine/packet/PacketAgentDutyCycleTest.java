@@ -312,6 +312,76 @@ class PacketAgentDutyCycleTest {
         a.onClose();
     }
 
+    /**
+     * Waking the journal thread from its sleep costs the packet thread several microseconds (a futex wake,
+     * an interrupt to the other CPU: 6-17 us on the test machine), and the verdicts of a short batch may
+     * bring their answers into the queue during their own {@code send} (a SYN's SYN-ACK from a nearby
+     * server). So a short batch that journaled a change looks at the socket once more, without waiting,
+     * and wakes the journal thread after that: when the receive found nothing (before the thread waits),
+     * or after the packets it found (once for both cycles). A short batch without records waits in the
+     * next receive at once, as before.
+     */
+    @Test
+    void aShortBatchThatJournaledReceivesOnceMoreBeforeWakingTheJournalThread(
+            @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        try (io.tandem.engine.journal.EngineJournal journal = io.tandem.engine.journal.EngineJournal.open(dir,
+                "hourly", 10, 60, 0, 1, System.err)) {
+            final PacketAgent a = agent().journal(journal);
+            a.onStart();
+            final io.tandem.engine.journal.JournalRing ring = journal.ring(0);
+            final java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+            final Thread standIn = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    java.util.concurrent.locks.LockSupport.park();
+                    wakes.incrementAndGet();
+                }
+            }, "journal-stand-in");
+            standIn.setDaemon(true);
+            standIn.start();
+            ring.consumer(standIn);
+            try {
+                // A new flow: its state is journaled; the journal thread sleeps until records come.
+                ring.consumerAsleep(true);
+                queue.offer(udp(1, 1001, 53));
+                a.doWork();
+                assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE));
+                final int waitingBefore = queue.waitingReceives();
+                final int receivesBefore = queue.receives();
+                Thread.sleep(50);
+                assertEquals(0, wakes.get(), "not woken before the next receive");
+
+                // Its answer is queued: the next cycle takes it without waiting, then wakes the journal once.
+                queue.offer(udp(2, 1001, 53));
+                a.doWork();
+                assertEquals(receivesBefore + 1, queue.receives());
+                assertEquals(waitingBefore, queue.waitingReceives(), "that receive did not wait");
+                await(() -> wakes.get() == 1, "the journal thread woken after that cycle");
+
+                // Another new flow, and nothing after it: the receive finds nothing, the thread wakes the
+                // journal before it waits.
+                ring.consumerAsleep(true);
+                queue.offer(udp(3, 1002, 53));
+                a.doWork();
+                Thread.sleep(50);
+                assertEquals(1, wakes.get());
+                a.doWork();
+                await(() -> wakes.get() == 2, "woken before the thread waits");
+
+                // A packet of a known flow journals nothing: the next receive waits at once. (The rolling
+                // snapshot's slices may journal meanwhile; they are woken for before the thread waits.)
+                ring.consumerAsleep(true);
+                queue.offer(udp(4, 1002, 53));
+                final int waiting = queue.waitingReceives();
+                a.doWork();
+                a.doWork();
+                assertEquals(waiting + 1, queue.waitingReceives(), "no extra receive without records");
+            } finally {
+                standIn.interrupt();
+                a.onClose();
+            }
+        }
+    }
+
     @Test
     void aHeldFirstPacketIsReleasedAndItsVerdictSentAtCloseBeforeTheQueueCloses() {
         final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 60_000);
