@@ -619,19 +619,15 @@ public final class PacketAgent implements Agent {
             decideReceived();
             batcher.flush();
             final boolean shortBatch = received < settings.batchSize() && peerMessages == 0 && crossQueue == 0;
-            boolean lookAgain = false;
-            if (recorder != null) {
-                if (shortBatch && !journalWakeDeferred && recorder.journalWakePending()) {
-                    // Waking the sleeping journal thread costs this thread several microseconds (a futex
-                    // wake, an interrupt to another CPU), and the verdicts just sent may have brought their
-                    // answers into the queue meanwhile (a SYN's SYN-ACK from a nearby server): look at the
-                    // socket once more first, and wake the journal thread after that cycle or before sleeping.
-                    journalWakeDeferred = true;
-                    lookAgain = true;
-                } else {
-                    journalWakeDeferred = false;
-                    recorder.wakeJournal();
-                }
+            // Waking the sleeping journal thread costs this thread several microseconds (a futex wake, an
+            // interrupt to another CPU), and the verdicts just sent may have brought their answers into the
+            // queue meanwhile (a SYN's SYN-ACK from a nearby server): after a short batch that journaled, look
+            // at the socket once more first, and wake the journal thread after that cycle or before sleeping.
+            final boolean lookAgain = recorder != null && shortBatch && !journalWakeDeferred
+                    && recorder.journalWakePending();
+            journalWakeDeferred = lookAgain;
+            if (recorder != null && !lookAgain) {
+                recorder.wakeJournal();
             }
             if (shards != null) {
                 shards.ringPosted();
