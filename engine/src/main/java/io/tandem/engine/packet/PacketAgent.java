@@ -83,8 +83,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * packet the rules would drop for want of a state is held in {@link AwaitedPackets} instead, and each time
  * peers' messages have been applied the held packets that a newly arrived state now matches are decided
  * (before anything received since), so a reply that beat its peer's INS passes once the INS is in.
- * Every duty cycle also runs a slice of the
- * expiry sweep (sized so that the whole table is examined once per {@code set timeout interval}) and answers a pending {@link StateSnapshotMailbox}
+ * The thread also runs the table's slices — of the expiry sweep (sized so that the whole table is
+ * examined once per {@code set timeout interval}) and of the journal's rolling snapshot — just before
+ * it waits, so that the packet that ends the wait is decided first (as in pf, a state past its
+ * deadline matches until a slice removes it), and at the start of a cycle when it has not waited for
+ * {@link #IDLE_POLL_MILLIS}; and every duty cycle answers a pending {@link StateSnapshotMailbox}
  * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
  * threads never touch the state table.
  *
@@ -204,6 +207,11 @@ public final class PacketAgent implements Agent {
     private long lastWorkMillis;
     private long now;
     private long lastExpireMillis;
+    /**
+     * The last cycle ran the table's slices just before it let this thread wait ({@link #idle}): the
+     * cycle after the wait decides what woke it first and leaves the slices for its own end.
+     */
+    private boolean slicedBeforeWait;
     private int malformedVerdict;
     private final PacketThreadMailbox<FilterReload> reloads = new PacketThreadMailbox<>();
     private final PacketThreadMailbox<StateCommand> stateCommands = new PacketThreadMailbox<>();
@@ -553,9 +561,12 @@ public final class PacketAgent implements Agent {
         final PacketQueue q = queue;
         now = System.currentTimeMillis();
         final long nowNanos = System.nanoTime();
-        expireSlice();
-        if (recorder != null) {
-            recorder.snapshotSlice(filter.states(), now);
+        // The table's slices run before this thread waits (idle), so a packet that ends a wait is not
+        // decided after them; a thread that has not waited for IDLE_POLL_MILLIS runs them here.
+        final boolean waited = slicedBeforeWait;
+        slicedBeforeWait = false;
+        if (!waited && now - lastExpireMillis >= IDLE_POLL_MILLIS) {
+            tableSlices();
         }
         final int peerMessages = inbox == null ? 0
                 : inbox.drain(filter.states(), recorder, deferrals, now, nowNanos, PEER_UPDATES_PER_CYCLE);
@@ -672,9 +683,11 @@ public final class PacketAgent implements Agent {
      * packet or a request, and for its states' slices ten times a second, not a hundred.
      */
     private void idle(final PacketQueue q) {
+        tableSlices(); // the expiry and snapshot slices for the time that passed, before the wait
+        slicedBeforeWait = true;
         if (recorder != null) {
             journalWakeDeferred = false;
-            recorder.wakeJournal(); // this cycle's ordinary records, before this thread may sleep
+            recorder.wakeJournal(); // this cycle's ordinary and snapshot records, before this thread may sleep
         }
         if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
             return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
@@ -886,6 +899,17 @@ public final class PacketAgent implements Agent {
         @Override
         public void releaseTo(final int receiver, final long packetId, final int verdict) {
             shards.returnVerdict(receiver, packetId, verdict);
+        }
+    }
+
+    /**
+     * The slices of the table's background work, each sized by the time that passed since its last:
+     * the expiry sweep and the journal's rolling snapshot.
+     */
+    private void tableSlices() {
+        expireSlice();
+        if (recorder != null) {
+            recorder.snapshotSlice(filter.states(), now);
         }
     }
 

@@ -195,6 +195,29 @@ class PacketAgentDutyCycleTest {
     }
 
     @Test
+    void thePacketThatEndsAWaitIsDecidedBeforeTheTablesSlicesWhichRunBeforeTheNextWait() throws Exception {
+        final PacketAgent a = agent(RULES + "set timeout { udp.first 1, udp.single 1, udp.multiple 1, interval 1 }\n");
+        a.onStart();
+        queue.offer(udp(1, 1001, 53));
+        queue.offer(udp(2, 1002, 53));
+        assertEquals(2, a.doWork(), "two flows, a state each");
+        assertEquals(2, a.states().size());
+        assertEquals(0, a.doWork(), "nothing more: the slices run, then the next receive waits");
+        final int waits = queue.waitingReceives();
+
+        Thread.sleep(1_500); // both states are past their timeout (1 s); only a slice removes them (as pf)
+        queue.offer(NfqMessages.packet(QUEUE, 3, FORWARD, WAN, LAN,
+                PacketBuilder.ipv4(S4, C4).udp(53, 1001).payload(20).build()));
+        assertEquals(1, a.doWork());
+        assertEquals(waits + 1, queue.waitingReceives(), "the reply ended a waiting receive");
+        assertEquals(List.of(single(3, ACCEPT)), queue.verdictsOfSend(1, QUEUE),
+                "decided before the expiry slice: its state was still there (without it: block all)");
+        assertEquals(1, a.states().size(),
+                "the slice ran after it, before the next wait: the other flow's state is gone");
+        a.onClose();
+    }
+
+    @Test
     void withBusyPollTheQueueIsPolledWithoutWaitingUntilBusyPollHasPassedSinceTheLastPacket() throws Exception {
         // one second, the largest; and no longer wait after it (that is the next test's)
         final PacketAgent a = agent(true, false, 4, 4096, 1_000_000).quietAfterMillis(60_000);
