@@ -295,7 +295,8 @@ public final class JournalRecorder implements StateChangeListener {
     /**
      * Once per duty cycle, before the packet thread may sleep: when the cycle put ordinary records into
      * the ring, wakes a journal thread that sleeps until records come ({@link JournalRing#wakeConsumerIfAsleep};
-     * one fence per such cycle, none otherwise). Urgent records wake it on their own, at once.
+     * one fence per such cycle, none otherwise). Urgent records wake it on their own, at once, but for the
+     * INSERTs the urgent lane carries to the sync agent: those count as ordinary here.
      */
     public void wakeJournal() {
         if (offeredOrdinary) {
@@ -320,8 +321,9 @@ public final class JournalRecorder implements StateChangeListener {
                 && lane.offer(stagingBuffer, 0);
         if (!suspended && ring.offer(stagingBuffer, 0)) {
             sequence += threads;
-            if (urgent) {
+            if (urgent && !laned) {
                 ring.wakeConsumer(); // the sync agent is waiting for this one: no idle park on the way
+                // (a laned INSERT reaches it by the lane: the journal thread is woken with the cycle's records)
             } else {
                 ring.wakeConsumerIfFilling();
                 offeredOrdinary = true;

@@ -58,7 +58,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * IdleStrategy can express; otherwise the next cycle's receive
  * waits itself ({@code recvmmsg} with {@code MSG_WAITFORONE}, limited by {@code SO_RCVTIMEO}): one
  * system call per wake-up instead of two. The journal thread, asleep until records come, is woken
- * once per cycle that journaled, before this thread waits; after a short batch that journaled, this
+ * once per cycle that journaled, before this thread waits (while first packets are held for a peer's
+ * INS_ACK, at most once a millisecond: {@link #journalWakeDue}); after a short batch that journaled, this
  * thread first receives once more without waiting (waking a sleeping thread costs several microseconds,
  * and the batch's verdicts may have brought their answers, a SYN's SYN-ACK, into the queue during their
  * own {@code send}), and wakes it after that cycle. A thread that has had nothing to do for
@@ -131,6 +132,12 @@ public final class PacketAgent implements Agent {
     public static final int QUIET_IDLE_MILLIS = 100;
     /** How long a thread must have had nothing to do before it waits that long. */
     static final long QUIET_AFTER_MILLIS = 100;
+    /**
+     * Longest this thread puts off waking the journal thread while first packets are held for a peer's
+     * INS_ACK ({@link #journalWakeDue}): the journal thread's own short park when records keep coming.
+     */
+    static final long HELD_JOURNAL_WAKE_NANOS = 1_000_000L;
+    private static final long NOT_PUT_OFF = Long.MIN_VALUE;
     /** Most state slots one duty cycle's expiry slice examines, per {@link #IDLE_POLL_MILLIS} that passed. */
     private static final int MAX_EXPIRE_BUDGET = 8192;
     private static final int MIN_EXPIRE_BUDGET = 16;
@@ -200,6 +207,9 @@ public final class PacketAgent implements Agent {
     private boolean waitInReceive;
     /** A short batch's journal wake was put off for one more receive (see doWork). */
     private boolean journalWakeDeferred;
+    /** When {@link #idle} first put off waking the journal thread for a held packet (nanoTime), and for how long it may. */
+    private long journalWakePutOffNanos = NOT_PUT_OFF;
+    private long heldJournalWakeNanos = HELD_JOURNAL_WAKE_NANOS;
     /** {@code set busy-poll} in nanoseconds, and when this thread last handled a packet or a message. */
     private final long busyPollNanos;
     private long lastWorkNanos;
@@ -685,7 +695,7 @@ public final class PacketAgent implements Agent {
     private void idle(final PacketQueue q) {
         tableSlices(); // the expiry and snapshot slices for the time that passed, before the wait
         slicedBeforeWait = true;
-        if (recorder != null) {
+        if (recorder != null && journalWakeDue()) {
             journalWakeDeferred = false;
             recorder.wakeJournal(); // this cycle's ordinary and snapshot records, before this thread may sleep
         }
@@ -730,6 +740,37 @@ public final class PacketAgent implements Agent {
         if (shards != null) {
             shards.awake();
         }
+    }
+
+    /**
+     * Whether {@link #idle} wakes the journal thread now. Not while first packets are held for a peer's
+     * INS_ACK, for up to {@link #HELD_JOURNAL_WAKE_NANOS} (1 ms) from the first wait it put off: the hold
+     * is a round trip through this node's sync thread (and, on a small machine, the peer's threads on the
+     * same cores), and the journal thread's append would run beside it. The sync thread has the held
+     * packets' INSERTs from the urgent lane; the records wait in the ring meanwhile, as every record does
+     * until the journal thread runs, and the ring wakes it itself once a quarter of it is full. While
+     * packets stay held (new connections keep coming) the thread is woken once per bound.
+     */
+    private boolean journalWakeDue() {
+        if (deferrals == null || deferrals.held() == 0) {
+            journalWakePutOffNanos = NOT_PUT_OFF;
+            return true;
+        }
+        final long nowNanos = System.nanoTime();
+        if (journalWakePutOffNanos == NOT_PUT_OFF) {
+            journalWakePutOffNanos = nowNanos;
+        }
+        if (nowNanos - journalWakePutOffNanos < heldJournalWakeNanos) {
+            return false;
+        }
+        journalWakePutOffNanos = NOT_PUT_OFF;
+        return true;
+    }
+
+    /** For tests: how long a held packet may put off waking the journal thread (default {@link #HELD_JOURNAL_WAKE_NANOS}). */
+    PacketAgent heldJournalWakeNanos(final long nanos) {
+        this.heldJournalWakeNanos = nanos;
+        return this;
     }
 
     /** No packet is held for a peer's answer: no first packet deferred, none awaiting a peer's state. */

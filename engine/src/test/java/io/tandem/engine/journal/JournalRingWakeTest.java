@@ -122,6 +122,65 @@ class JournalRingWakeTest {
         assertEquals(1, returns.get());
     }
 
+    /**
+     * A held first packet's INSERT is urgent (its INS goes at once), but the urgent lane takes it to the
+     * sync agent: it does not wake a sleeping journal thread at once — the end-of-cycle check does, as for
+     * ordinary records. Without a lane (pfsync off, or the lane's copy dropped) the same INSERT still
+     * wakes it at once.
+     */
+    @Test
+    void aHeldInsertTheLaneCarriesWakesTheJournalThreadWithTheCycleNotAtOnce(@TempDir final Path dir) throws Exception {
+        for (final boolean laned : new boolean[] {true, false}) {
+            final Path sub = dir.resolve(laned ? "laned" : "unlaned");
+            java.nio.file.Files.createDirectories(sub);
+            final JournalRing ring = JournalRing.open(sub, RING);
+            final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(sub, 0), 0x0c0ffee0, 1, 0, 0);
+            if (laned) {
+                recorder.urgentLane(new UrgentRecordLane());
+            }
+            final io.tandem.engine.state.StateTable table = JournalRecorderTest.table(64);
+            table.setListener(recorder);
+            final CountDownLatch asleep = new CountDownLatch(1);
+            final CountDownLatch woke = new CountDownLatch(1);
+            final AtomicInteger returns = new AtomicInteger();
+            final Thread consumer = new Thread(() -> {
+                ring.consumerAsleep(true);
+                java.lang.invoke.VarHandle.fullFence();
+                asleep.countDown();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (ring.size() == 0 && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(60));
+                    returns.incrementAndGet();
+                }
+                ring.consumerAsleep(false);
+                woke.countDown();
+            }, "journal-stand-in");
+            ring.consumer(consumer);
+            consumer.start();
+            assertTrue(asleep.await(10, TimeUnit.SECONDS));
+            while (consumer.getState() != Thread.State.TIMED_WAITING) { // parked, not about to park
+                Thread.onSpinWait();
+            }
+
+            final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
+            JournalRecorderTest.udp(p, 1, false);
+            assertTrue(table.create(p, 0, 0, io.tandem.engine.state.PfConstants.PF_IN, 0, 1_000_000,
+                    io.tandem.engine.state.StateTable.CREATE_DEFERRED) >= 0);
+            if (laned) {
+                Thread.sleep(300);
+                assertEquals(0, returns.get(), "the laned INSERT woke the journal thread at once");
+                assertTrue(recorder.journalWakePending(), "the cycle's check must wake it");
+                recorder.wakeJournal();
+            }
+            assertTrue(woke.await(10, TimeUnit.SECONDS), (laned ? "the cycle's check" : "the urgent INSERT")
+                    + " did not wake the journal thread");
+            consumer.join(10_000);
+            assertFalse(consumer.isAlive());
+            assertEquals(1, returns.get());
+            ring.close();
+        }
+    }
+
     /** A journal thread that is awake gets no unpark from the end-of-cycle check (no stray permit, no system call). */
     @Test
     void anAwakeJournalThreadIsNotUnparked(@TempDir final Path dir) throws Exception {

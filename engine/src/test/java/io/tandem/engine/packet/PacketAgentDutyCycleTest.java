@@ -405,6 +405,72 @@ class PacketAgentDutyCycleTest {
         }
     }
 
+    /**
+     * While a first packet is held for a peer's INS_ACK, the thread does not wake the journal thread before
+     * it waits, for up to {@code heldJournalWakeNanos} from the first wait it put off: the hold is a round trip through
+     * the sync thread, which has the INSERT from the urgent lane, and the journal's append would run beside
+     * it. Once nothing is held (here: the hold's timeout released the packet) the next wait wakes it.
+     */
+    @Test
+    void whileAFirstPacketIsHeldTheJournalThreadIsWokenOnlyAfterTheBoundOrTheRelease(
+            @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        try (io.tandem.engine.journal.EngineJournal journal = io.tandem.engine.journal.EngineJournal.open(dir,
+                "hourly", 10, 60, 0, 1, System.err)) {
+            journal.feedsPeers(); // a sync thread drains the urgent lane: the held INSERT takes it
+            final PacketAgent a = agent().journal(journal).peerInbox(new PeerInbox()).deferral(16, 300);
+            a.heldJournalWakeNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(60));
+            a.onStart();
+            final io.tandem.engine.journal.JournalRing ring = journal.ring(0);
+            final java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+            final Thread standIn = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    java.util.concurrent.locks.LockSupport.park();
+                    wakes.incrementAndGet();
+                }
+            }, "journal-stand-in");
+            standIn.setDaemon(true);
+            standIn.start();
+            ring.consumer(standIn);
+            try {
+                assertEquals(0, a.doWork(), "an empty cycle: the thread waited once, nothing held");
+                Thread.sleep(50);
+                final int start = wakes.get(); // that cycle's wake, if the (absent) journal thread slept
+                ring.consumerAsleep(true);
+                queue.offer(udp(1, 1001, 53)); // a new state: its first packet is held, its INSERT journaled
+                assertEquals(1, a.doWork());
+                assertEquals(1, a.deferrals().held());
+                assertEquals(0, a.doWork(), "nothing queued: the thread waits for the peer's answer");
+                assertEquals(0, a.doWork());
+                Thread.sleep(50);
+                assertEquals(start, wakes.get(), "the journal thread was woken while the packet was held");
+                assertTrue(ring.size() > 0, "the INSERT waits in the ring");
+
+                // The hold ends (its timeout: the packet passes); the next wait wakes the journal thread.
+                final long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (a.deferrals().held() > 0 && System.nanoTime() < end) {
+                    a.doWork();
+                }
+                assertEquals(0, a.deferrals().held());
+                assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(QUEUE));
+                a.doWork();
+                await(() -> wakes.get() > start, "the journal thread woken once nothing was held");
+
+                // With a bound of 0 a held packet does not put the wake off.
+                a.heldJournalWakeNanos(0);
+                final int before = wakes.get();
+                ring.consumerAsleep(true);
+                queue.offer(udp(2, 1002, 53));
+                assertEquals(1, a.doWork());
+                assertEquals(1, a.deferrals().held());
+                a.doWork(); // nothing queued: the wait, and the wake before it
+                await(() -> wakes.get() > before, "woken at once with a bound of 0");
+            } finally {
+                standIn.interrupt();
+                a.onClose();
+            }
+        }
+    }
+
     @Test
     void aHeldFirstPacketIsReleasedAndItsVerdictSentAtCloseBeforeTheQueueCloses() {
         final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 60_000);
