@@ -23,8 +23,8 @@ import org.agrona.concurrent.IdleStrategy;
  * in case records keep coming (a busy journal drains every millisecond and nobody wakes it), then sleeps
  * until a record comes: the packet thread that puts ordinary records into a ring wakes it once per duty
  * cycle ({@link JournalRing#wakeConsumerIfAsleep}), a record the sync agent must send at once (sync hints
- * IMMEDIATE) wakes it at once unless the urgent lane took it to the sync agent already, after which the journal's urgent-append listener (the sync agent's
- * doorbell) is rung — after any append too while the sync agent sleeps ({@link Journal#tailerAsleep}) —
+ * IMMEDIATE) wakes it at once unless the urgent lane took it to the sync agent already, after which the
+ * journal's urgent-append listener (the sync agent's doorbell) is rung — after any append too while the sync agent sleeps ({@link Journal#tailerAsleep}) —
  * and a short park ends early once a quarter of a ring waits
  * ({@link JournalRing#wakeConsumerIfFilling}), so a burst never fills the ring. The sleep ends by itself
  * only for the disk check, once a second: an idle engine's journal thread wakes once a second, not 100

@@ -23,6 +23,46 @@ import org.junit.jupiter.api.io.TempDir;
 class JournalRingWakeTest {
     private static final int RING = 1 << 16;
 
+    /**
+     * A stand-in for the journal thread asleep until the next record: flag, fence, look again, then wait
+     * (here: for a minute), counting every return from its park until the ring holds a record.
+     */
+    private static final class SleepingJournalThread {
+        final AtomicInteger returns = new AtomicInteger();
+        final CountDownLatch woke = new CountDownLatch(1);
+        final Thread thread;
+
+        SleepingJournalThread(final JournalRing ring) throws InterruptedException {
+            final CountDownLatch asleep = new CountDownLatch(1);
+            thread = new Thread(() -> {
+                ring.consumerAsleep(true);
+                java.lang.invoke.VarHandle.fullFence();
+                asleep.countDown();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (ring.size() == 0 && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(60));
+                    returns.incrementAndGet();
+                }
+                ring.consumerAsleep(false);
+                woke.countDown();
+            }, "journal-stand-in");
+            ring.consumer(thread);
+            thread.start();
+            assertTrue(asleep.await(10, TimeUnit.SECONDS));
+            while (thread.getState() != Thread.State.TIMED_WAITING) { // parked, not about to park
+                Thread.onSpinWait();
+            }
+        }
+
+        /** Asserts that it was woken, once, and has ended. */
+        void assertWokenOnce(final String what) throws InterruptedException {
+            assertTrue(woke.await(10, TimeUnit.SECONDS), what);
+            thread.join(10_000);
+            assertFalse(thread.isAlive());
+            assertEquals(1, returns.get());
+        }
+    }
+
     @Test
     void aParkedJournalThreadIsWokenOnlyWhenAQuarterOfTheRingWaits(@TempDir final Path dir) throws Exception {
         final JournalRing ring = JournalRing.open(dir, RING);
@@ -84,42 +124,21 @@ class JournalRingWakeTest {
         final JournalRecorder recorder = new JournalRecorder(ring, health, 0x0c0ffee0, 1, 0, 0);
         final io.tandem.engine.state.StateTable table = JournalRecorderTest.table(64);
         table.setListener(recorder);
-        final CountDownLatch asleep = new CountDownLatch(1);
-        final CountDownLatch woke = new CountDownLatch(1);
-        final AtomicInteger returns = new AtomicInteger();
-        final Thread consumer = new Thread(() -> {
-            // Sleep as the journal thread does: flag, fence, look again, then wait (here: for a minute).
-            ring.consumerAsleep(true);
-            java.lang.invoke.VarHandle.fullFence();
-            asleep.countDown();
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (ring.size() == 0 && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(60));
-                returns.incrementAndGet();
-            }
-            ring.consumerAsleep(false);
-            woke.countDown();
-        }, "journal-stand-in");
-        ring.consumer(consumer);
-        consumer.start();
-        assertTrue(asleep.await(10, TimeUnit.SECONDS));
+        final SleepingJournalThread consumer = new SleepingJournalThread(ring);
 
         recorder.wakeJournal(); // a cycle without records
         Thread.sleep(300);
-        assertEquals(0, returns.get(), "woken by a cycle that offered nothing");
+        assertEquals(0, consumer.returns.get(), "woken by a cycle that offered nothing");
 
         final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
         JournalRecorderTest.udp(p, 1, false);
         table.create(p, 0, io.tandem.engine.state.PfConstants.PF_IN, 0, 1_000_000); // one ordinary record
         Thread.sleep(300);
-        assertEquals(0, returns.get(), "an ordinary record alone woke it (the check is once per cycle)");
+        assertEquals(0, consumer.returns.get(), "an ordinary record alone woke it (the check is once per cycle)");
         assertTrue(ring.size() > 0);
 
         recorder.wakeJournal();
-        assertTrue(woke.await(10, TimeUnit.SECONDS), "not woken with " + ring.size() + " bytes waiting");
-        consumer.join(10_000);
-        assertFalse(consumer.isAlive());
-        assertEquals(1, returns.get());
+        consumer.assertWokenOnce("not woken with " + ring.size() + " bytes waiting");
     }
 
     /**
@@ -140,27 +159,7 @@ class JournalRingWakeTest {
             }
             final io.tandem.engine.state.StateTable table = JournalRecorderTest.table(64);
             table.setListener(recorder);
-            final CountDownLatch asleep = new CountDownLatch(1);
-            final CountDownLatch woke = new CountDownLatch(1);
-            final AtomicInteger returns = new AtomicInteger();
-            final Thread consumer = new Thread(() -> {
-                ring.consumerAsleep(true);
-                java.lang.invoke.VarHandle.fullFence();
-                asleep.countDown();
-                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (ring.size() == 0 && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(60));
-                    returns.incrementAndGet();
-                }
-                ring.consumerAsleep(false);
-                woke.countDown();
-            }, "journal-stand-in");
-            ring.consumer(consumer);
-            consumer.start();
-            assertTrue(asleep.await(10, TimeUnit.SECONDS));
-            while (consumer.getState() != Thread.State.TIMED_WAITING) { // parked, not about to park
-                Thread.onSpinWait();
-            }
+            final SleepingJournalThread consumer = new SleepingJournalThread(ring);
 
             final io.tandem.engine.decode.DecodedPacket p = new io.tandem.engine.decode.DecodedPacket();
             JournalRecorderTest.udp(p, 1, false);
@@ -168,15 +167,11 @@ class JournalRingWakeTest {
                     io.tandem.engine.state.StateTable.CREATE_DEFERRED) >= 0);
             if (laned) {
                 Thread.sleep(300);
-                assertEquals(0, returns.get(), "the laned INSERT woke the journal thread at once");
+                assertEquals(0, consumer.returns.get(), "the laned INSERT woke the journal thread at once");
                 assertTrue(recorder.journalWakePending(), "the cycle's check must wake it");
                 recorder.wakeJournal();
             }
-            assertTrue(woke.await(10, TimeUnit.SECONDS), (laned ? "the cycle's check" : "the urgent INSERT")
-                    + " did not wake the journal thread");
-            consumer.join(10_000);
-            assertFalse(consumer.isAlive());
-            assertEquals(1, returns.get());
+            consumer.assertWokenOnce((laned ? "the cycle's check" : "the urgent INSERT") + " did not wake the journal thread");
             ring.close();
         }
     }

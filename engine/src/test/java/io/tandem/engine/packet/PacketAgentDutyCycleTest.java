@@ -335,6 +335,21 @@ class PacketAgentDutyCycleTest {
         a.onClose();
     }
 
+    /** A stand-in for the journal thread that parks until unparked, counting the wake-ups, until interrupted. */
+    private static Thread journalStandIn(final io.tandem.engine.journal.JournalRing ring,
+            final java.util.concurrent.atomic.AtomicInteger wakes) {
+        final Thread standIn = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                java.util.concurrent.locks.LockSupport.park();
+                wakes.incrementAndGet();
+            }
+        }, "journal-stand-in");
+        standIn.setDaemon(true);
+        standIn.start();
+        ring.consumer(standIn);
+        return standIn;
+    }
+
     /**
      * Waking the journal thread from its sleep costs the packet thread several microseconds (a futex wake,
      * an interrupt to the other CPU: 6-17 us on the test machine), and the verdicts of a short batch may
@@ -353,15 +368,7 @@ class PacketAgentDutyCycleTest {
             a.onStart();
             final io.tandem.engine.journal.JournalRing ring = journal.ring(0);
             final java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
-            final Thread standIn = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    java.util.concurrent.locks.LockSupport.park();
-                    wakes.incrementAndGet();
-                }
-            }, "journal-stand-in");
-            standIn.setDaemon(true);
-            standIn.start();
-            ring.consumer(standIn);
+            final Thread standIn = journalStandIn(ring, wakes);
             try {
                 // A new flow: its state is journaled; the journal thread sleeps until records come.
                 ring.consumerAsleep(true);
@@ -422,15 +429,7 @@ class PacketAgentDutyCycleTest {
             a.onStart();
             final io.tandem.engine.journal.JournalRing ring = journal.ring(0);
             final java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
-            final Thread standIn = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    java.util.concurrent.locks.LockSupport.park();
-                    wakes.incrementAndGet();
-                }
-            }, "journal-stand-in");
-            standIn.setDaemon(true);
-            standIn.start();
-            ring.consumer(standIn);
+            final Thread standIn = journalStandIn(ring, wakes);
             try {
                 assertEquals(0, a.doWork(), "an empty cycle: the thread waited once, nothing held");
                 Thread.sleep(50);
