@@ -40,7 +40,9 @@ import io.tandem.engine.decode.DecodedPacket;
  * packets seen here prove (theory in docs/pfsync.md). For that it keeps, per state, which halves
  * passed here and the highest ack each half sent (the {@code here} bits and last acks of the
  * {@link StateStore}'s record), and asks the table's {@link StateSyncHooks} whether a state is on a
- * split path. When a state's carrier stops reporting and the connection turns up here beyond every
+ * split path; and it moves the other half's {@code seqlo} up to the acks that pass, so that a half
+ * this node does not see never falls far behind when reports stop ({@link #advanceWindows}). When a
+ * state's carrier stops reporting and the connection turns up here beyond every
  * bound, the tracker takes the state over and re-learns its windows ({@link #takesOver}).
  *
  * <p><b>Access.</b> Every field is read and written in the state's record through
@@ -417,9 +419,10 @@ final class TcpTracker {
 
         // Split paths widen the bounds (see inWindow).
         final boolean remote = remote(slot, here, d, nowMillis);
-        if (inWindow(r, b, s, d, seq, dataEnd, ack, checkAck, sws, dws, dKnown && remote)
+        final boolean widen = dKnown && remote;
+        if (inWindow(r, b, s, d, seq, dataEnd, ack, checkAck, sws, dws, widen)
                 && (!rst || origSeq == seqLoS || origSeq == seqLoS + 1 || origSeq + 1 == seqLoS)) {
-            advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
+            advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable, widen);
             int stateS = StateStore.peerState(r, b, s);
             int stateD = StateStore.peerState(r, b, d);
             if (syn && stateS < TCPS_SYN_SENT) {
@@ -457,7 +460,7 @@ final class TcpTracker {
                 && seqGeq(seq, seqLoS - MAXACKWINDOW)) {                  // within a window backward
             // Loose: shotgunned SYNs, connections picked up late, stray packets after close.
             // The timer is not refreshed, so a flood cannot keep the state alive.
-            advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
+            advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable, dKnown && remote);
             if (fin && stateS < TCPS_CLOSING) {
                 StateStore.setPeerState(r, b, s, TCPS_CLOSING);
             }
@@ -525,10 +528,11 @@ final class TcpTracker {
             end = seqLoS;
         }
         final int ack = (int) p.ack;
-        if (!inWindow(r, b, s, d, seq, end, ack, true, sws, dws, remote(slot, here, d, nowMillis))) {
+        final boolean remote = remote(slot, here, d, nowMillis);
+        if (!inWindow(r, b, s, d, seq, end, ack, true, sws, dws, remote)) {
             return false;
         }
-        advanceWindows(r, b, s, d, p.window, sws, end, ack, true);
+        advanceWindows(r, b, s, d, p.window, sws, end, ack, true, remote);
         StateStore.setLastActivity(r, b, nowMillis);
         return true;
     }
@@ -626,7 +630,8 @@ final class TcpTracker {
     private int trackRecovered(final int slot, final long[] r, final int b, final int s, final int d, final int win,
             final int sws, final int end, final int ack, final boolean ackUsable, final boolean hasAck, final boolean fin,
             final boolean rst, final long nowMillis) {
-        advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable);
+        advanceWindows(r, b, s, d, win, sws, end, ack, ackUsable,
+                StateStore.peerState(r, b, d) >= TCPS_SYN_SENT && remote(slot, StateStore.here(r, b), d, nowMillis));
         int stateS = StateStore.peerState(r, b, s);
         int stateD = StateStore.peerState(r, b, d);
         if (fin && stateS < TCPS_CLOSING) {
@@ -649,13 +654,30 @@ final class TcpTracker {
         return PASS;
     }
 
+    /**
+     * pf's window advance for a packet of {@code s} that passed: {@code max_win} and {@code seqlo} of
+     * s, and {@code seqhi} of d from the ack. With {@code fromAck} (split-path bounds on: d's packets
+     * may not pass here) also d's {@code seqlo} from the ack, when the ack is further: s acknowledges
+     * only what d sent, so d sent at least that much. pf never needs it (it sees d's packets); here a
+     * half this node does not see would otherwise move only by the peer's reports, and a view left
+     * behind by missing reports would, 2^31 bytes on (under two seconds at 10 Gbit/s), read as
+     * ahead in every modular comparison: every check and merge would turn against the live
+     * connection. Bound 3 of the split-path checks (docs/pfsync.md) already holds the ack within
+     * one or two windows of the connection, so a forged ack can move it no further.
+     */
     private static void advanceWindows(final long[] r, final int b, final int s, final int d, final int win,
-            final int sws, final int end, final int ack, final boolean ackUsable) {
+            final int sws, final int end, final int ack, final boolean ackUsable, final boolean fromAck) {
         if (StateStore.maxWin(r, b, s) < win) {
             StateStore.setMaxWin(r, b, s, win);
         }
         if (seqGt(end, StateStore.seqLo(r, b, s))) {
             StateStore.setSeqLo(r, b, s, end);
+        }
+        if (fromAck && ackUsable) {
+            final int seqLoD = StateStore.seqLo(r, b, d);
+            if (seqLoD != 0 && seqGt(ack, seqLoD)) {
+                StateStore.setSeqLo(r, b, d, ack);
+            }
         }
         final int scaled = win << sws;
         final int seqHiD = StateStore.seqHi(r, b, d);
