@@ -57,7 +57,8 @@ final class LocalChanges {
     /** Scratch copy of an aged record, its windows cleared. */
     private final UnsafeBuffer agedBuffer = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
     private final JournalRecordFlyweight agedCopy = new JournalRecordFlyweight().wrap(agedBuffer, 0);
-    private long agedRecords;
+    /** Written by the sync thread, read by the scrape and control threads. */
+    private volatile long agedRecords;
     private final MessageHandler laneHandler = this::onLaneRecord;
     /**
      * Per lane (queue thread), the journal sequence numbers of records taken from it, oldest first. The

@@ -463,6 +463,14 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return deferrals;
     }
 
+    /**
+     * Local state records sent without their TCP windows because the sync thread read them more than a
+     * second after they were journaled ({@link LocalChanges}: after a restart, or a sync thread behind).
+     */
+    public long agedRecords() {
+        return changes.agedRecords();
+    }
+
     /** INS_ACKs naming another node's state (in a group of three or more): not ours to act on. */
     public long acksForOthers() {
         return ingress.acksForOthers();

@@ -49,6 +49,9 @@ public final class SyncCounters {
                 .group(GROUP).key("bulk_states_received").read(sync::bulkStatesReceived);
         r.counter("tandem_pfsync_bulks_sent", "Bulk updates this node sent to peers that asked")
                 .group(GROUP).key("bulks_sent").read(sync::bulksSent);
+        r.counter("tandem_pfsync_aged_records", "Local state records sent without their TCP windows because they"
+                + " were read more than a second after they were journaled (after a restart, or a sync thread behind)")
+                .group(GROUP).key("aged_records").read(sync::agedRecords);
         r.gauge("tandem_pfsync_peers", "pfsync peers heard from in the last 10 s")
                 .group(GROUP).key("peers").read(() -> sync.peers().active(System.currentTimeMillis(), 10_000));
 

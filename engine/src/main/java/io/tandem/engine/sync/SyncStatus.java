@@ -49,6 +49,7 @@ public final class SyncStatus {
                 .append(",\"bulks_sent\":").append(counters.read(SyncCounters.GROUP, "bulks_sent"))
                 .append(",\"last_bulk_states\":").append(agent.lastBulkStatesSent())
                 .append(",\"last_bulk_ms\":").append(agent.lastBulkMillis())
+                .append(",\"aged_records\":").append(counters.read(SyncCounters.GROUP, "aged_records"))
                 .append(",\"peers\":[");
         boolean first = true;
         for (final SyncPeers.Peer p : agent.peers().peers()) {
