@@ -376,7 +376,7 @@ class ClusterSystemTest {
             Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
         }
         try (Lab lab = new Lab()) {
-            final Process cap = capture(lab, Lab.FW_B, "cluster-split-failover");
+            final Process cap = capture(lab, Lab.FW_B, "cluster-split-failover" + (failOpen ? "-fail-open" : ""));
             final ClusterNode[] n = pair(lab, DEFER);
             lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
             Thread.sleep(400);
@@ -424,13 +424,16 @@ class ClusterSystemTest {
                 longest = Math.max(longest, stall);
             }
             System.out.println("split failover (fail-open " + failOpen + "): " + rates + "; " + timeline
-                    + "; fwB took over " + n[1].sum("tandem_state_takeovers_total") + " state(s)");
+                    + "; took over: fwA " + n[0].sum("tandem_state_takeovers_total") + ", fwB " + n[1].sum("tandem_state_takeovers_total")
+                    + " state(s)");
             if (longest >= 2) {
                 final StringBuilder why = new StringBuilder();
                 for (final ClusterNode node : n) {
                     why.append("\nfw").append(node.name).append(": ").append(node.metrics().lines()
                             .filter(l -> l.startsWith("tandem_state_mismatches") || l.startsWith("tandem_verdicts")
-                                    || l.startsWith("tandem_pfsync_peer_states") || l.startsWith("tandem_state_takeovers"))
+                                    || l.startsWith("tandem_pfsync_") || l.startsWith("tandem_state_takeovers")
+                                    || l.startsWith("tandem_kernel_queue_") || l.startsWith("tandem_journal_dropped"))
+                            .filter(l -> !l.endsWith(" 0.0"))
                             .toList()).append("\n").append(node.states(5201));
                 }
                 fail("no stall of a second or more (0.5 s intervals): " + longest + " (iperf3 clock starts about"
