@@ -217,7 +217,8 @@ public final class TandemEngine implements AutoCloseable {
             for (final PacketAgent agent : agents) {
                 SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
                 if (config.syncDefer()) {
-                    agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis());
+                    agent.deferral(config.syncDeferLimit(), config.syncDeferTimeoutMillis())
+                            .deferralPoll(config.syncDeferPollMicros());
                 }
                 if (config.syncAwaitTimeoutMillis() > 0) {
                     agent.awaitPeerStates(config.syncAwaitLimit(), config.syncAwaitTimeoutMillis());

@@ -100,6 +100,10 @@ public enum ConfigOption {
     SYNC_DEFER_LIMIT("sync defer-limit", Kind.UINT, 1, 65_536, 128, null,
             "Most first packets held at once; holding one more passes the oldest (FreeBSD: 128). Keep it below "
             + "queue-maxlen."),
+    SYNC_DEFER_POLL("sync defer-poll", Kind.UINT, 0, 20_000, 500, null,
+            "Microseconds a packet thread polls for a peer's INS_ACK, instead of sleeping, after it holds a first "
+            + "packet (while one is held): the acknowledgement releases the packet without waking the thread, at "
+            + "the cost of that CPU being busy meanwhile, at most this long per new connection; 0 sleeps at once."),
     SYNC_AWAIT_TIMEOUT("sync await-timeout", Kind.UINT, 0, 1000, 0, null,
             "Milliseconds a forwarded packet that matches no state and that the rules drop is held in case a "
             + "peer's state for it arrives (the reply of a split-path connection that beat its INS; 20 is a good "

@@ -215,6 +215,11 @@ public final class TandemConfig {
         return (int) value(ConfigOption.SYNC_DEFER_LIMIT);
     }
 
+    /** {@code set sync defer-poll}: microseconds, 0 when the packet thread sleeps as soon as it has nothing to do. */
+    public int syncDeferPollMicros() {
+        return (int) value(ConfigOption.SYNC_DEFER_POLL);
+    }
+
     /** {@code set sync await-timeout}: milliseconds, 0 when packets are not held for peers' states. */
     public int syncAwaitTimeoutMillis() {
         return (int) value(ConfigOption.SYNC_AWAIT_TIMEOUT);

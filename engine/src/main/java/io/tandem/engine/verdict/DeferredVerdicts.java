@@ -63,6 +63,8 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
     private long acksWithoutHold;
     private final long[] holdBuckets = new long[BUCKET_MICROS.length + 1];
     private long holdNanosSum;
+    /** When the latest packet was held ({@link #hold}); meaningless while nothing is held. */
+    private long lastHoldNanos;
 
     /**
      * @param sink    where verdicts go (the queue's {@link VerdictBatcher})
@@ -104,6 +106,7 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
             finish(ring.oldest(), VerdictBatcher.ACCEPT, Release.LIMIT, nowNanos);
         }
         final int e = ring.add(packetId, receiver, nowNanos);
+        lastHoldNanos = nowNanos;
         slots[e] = slot;
         generations[e] = table.generation(slot);
         entryOfSlot[slot] = e;
@@ -155,6 +158,11 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
         for (int e = ring.oldest(); e >= 0; e = ring.oldest()) {
             finish(e, VerdictBatcher.ACCEPT, Release.SHUTDOWN, nowNanos);
         }
+    }
+
+    /** When the packet held last was held ({@link System#nanoTime}); meaningful while {@link #held} is not 0. */
+    public long lastHoldNanos() {
+        return lastHoldNanos;
     }
 
     /** Nanoseconds until the oldest held packet's timeout (0 when due), or -1 when nothing is held. */

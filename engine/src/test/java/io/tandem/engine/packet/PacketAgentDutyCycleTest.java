@@ -557,6 +557,32 @@ class PacketAgentDutyCycleTest {
     }
 
     /**
+     * {@code set sync defer-poll}: while a first packet it held waits for a peer's INS_ACK, the thread polls
+     * instead of waiting on its doorbell, for up to the setting after the hold; with 0 it waits as before.
+     */
+    @Test
+    void withDeferPollTheThreadPollsForTheAcknowledgementOfAPacketItJustHeld() {
+        for (final int micros : new int[] {60_000_000, 0}) {
+            final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 60_000).deferralPoll(micros);
+            a.onStart();
+            queue.offer(udp(2, 1002, 53)); // a new state: its first packet is held for the peers' INS_ACK
+            assertEquals(1, a.doWork());
+            assertEquals(1, a.deferrals().held());
+            final long waits = a.doorbellWaits();
+            assertEquals(0, a.doWork(), "nothing queued");
+            assertEquals(0, a.doWork());
+            if (micros > 0) {
+                assertEquals(waits, a.doorbellWaits(), "held within the setting: the thread polls, it does not wait");
+                assertFalse(a.pollsForAcknowledgement(a.deferrals().lastHoldNanos() + micros * 1_000L),
+                        "the setting after the hold: it waits again");
+            } else {
+                assertEquals(waits + 2, a.doorbellWaits(), "defer-poll 0: each empty cycle waits on the doorbell");
+            }
+            a.onClose();
+        }
+    }
+
+    /**
      * A peer's message that arrives while the thread waits in the receive does not end the wait (no
      * doorbell is polled); the packets that end it came after it, so it is applied before they are
      * decided: here the peer's INS (without PFSTATE_ACK, so nothing else would apply it first) and the
