@@ -425,16 +425,21 @@ class ClusterSystemTest {
             }
             System.out.println("split failover (fail-open " + failOpen + "): " + rates + "; " + timeline
                     + "; took over: fwA " + n[0].sum("tandem_state_takeovers_total") + ", fwB " + n[1].sum("tandem_state_takeovers_total")
-                    + " state(s)");
+                    + " state(s); fwA sent " + n[0].sum("tandem_pfsync_actions_total{action=\"upd_c\",direction=\"out\"")
+                    + " UPD_C, " + n[0].sum("tandem_pfsync_aged_records_total") + " aged; fwB merged "
+                    + n[1].sum("tandem_pfsync_peer_states_total{result=\"merged\""));
             if (longest >= 2) {
                 final StringBuilder why = new StringBuilder();
                 for (final ClusterNode node : n) {
+                    final List<String> log = node.logText().lines().toList();
                     why.append("\nfw").append(node.name).append(": ").append(node.metrics().lines()
                             .filter(l -> l.startsWith("tandem_state_mismatches") || l.startsWith("tandem_verdicts")
                                     || l.startsWith("tandem_pfsync_") || l.startsWith("tandem_state_takeovers")
-                                    || l.startsWith("tandem_kernel_queue_") || l.startsWith("tandem_journal_dropped"))
-                            .filter(l -> !l.endsWith(" 0.0"))
-                            .toList()).append("\n").append(node.states(5201));
+                                    || l.startsWith("tandem_kernel_queue_") || l.startsWith("tandem_journal_dropped")
+                                    || l.startsWith("tandem_agent_up"))
+                            .filter(l -> !l.endsWith(" 0.0") || l.startsWith("tandem_agent_up"))
+                            .toList()).append("\n").append(node.states(5201)).append("\nlog, last lines:\n")
+                            .append(String.join("\n", log.subList(Math.max(0, log.size() - 20), log.size())));
                 }
                 fail("no stall of a second or more (0.5 s intervals): " + longest + " (iperf3 clock starts about"
                         + " 0.4 s before the test's)\n" + rates + "\n" + timeline + why);
