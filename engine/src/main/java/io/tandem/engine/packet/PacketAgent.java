@@ -803,11 +803,12 @@ public final class PacketAgent implements Agent {
      * held for a peer's INS_ACK and the latest hold began less than the setting ago. The acknowledgement
      * (one peer round trip: about 0.1 to 0.5 ms here) then reaches a running thread, which takes it in its
      * next cycle, instead of one asleep that the sync thread's doorbell must wake (tens of microseconds on a
-     * virtual machine whose vCPU halted). Bounded: at most the setting per held packet, also when no peer
-     * answers.
+     * virtual machine whose vCPU halted). Bounded: at most the setting per held packet; and not at all
+     * once a held packet left by its timeout, until a peer acknowledges one again
+     * ({@link DeferredVerdicts#peersAnswer}): with no peer answering, polling would only burn the CPU.
      */
     boolean pollsForAcknowledgement(final long nowNanos) {
-        return deferPollNanos > 0 && deferrals != null && deferrals.held() > 0
+        return deferPollNanos > 0 && deferrals != null && deferrals.held() > 0 && deferrals.peersAnswer()
                 && nowNanos - deferrals.lastHoldNanos() < deferPollNanos;
     }
 

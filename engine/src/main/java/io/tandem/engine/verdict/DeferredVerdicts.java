@@ -65,6 +65,8 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
     private long holdNanosSum;
     /** When the latest packet was held ({@link #hold}); meaningless while nothing is held. */
     private long lastHoldNanos;
+    /** The last packet released by an acknowledgement or a timeout went by an acknowledgement (true before any). */
+    private boolean peersAnswer = true;
 
     /**
      * @param sink    where verdicts go (the queue's {@link VerdictBatcher})
@@ -165,6 +167,15 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
         return lastHoldNanos;
     }
 
+    /**
+     * Whether peers answer: the last packet released by an acknowledgement or by its timeout went by an
+     * acknowledgement (true before any). False from a timeout until the next acknowledgement: no peer is
+     * answering (down, or its answers lost), and waiting for one is all that is left.
+     */
+    public boolean peersAnswer() {
+        return peersAnswer;
+    }
+
     /** Nanoseconds until the oldest held packet's timeout (0 when due), or -1 when nothing is held. */
     public long nanosToNextTimeout(final long nowNanos) {
         return ring.nanosToTimeout(timeoutNanos, nowNanos);
@@ -180,6 +191,9 @@ public final class DeferredVerdicts implements HeldStateListener, DeferralStats 
                 // so that the peer has it before the answer to the packet released now reaches it.
                 table.announce(slot, SyncHints.FULL | SyncHints.IMMEDIATE);
             }
+        }
+        if (why == Release.ACK || why == Release.TIMEOUT) {
+            peersAnswer = why == Release.ACK;
         }
         final long nanos = Math.max(0, nowNanos - ring.heldAtNanos(e));
         ring.release(e, sink, verdict);

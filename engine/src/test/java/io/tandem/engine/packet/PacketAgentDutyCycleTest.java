@@ -582,6 +582,25 @@ class PacketAgentDutyCycleTest {
         }
     }
 
+    /** ... but not once a held packet left by its timeout: no peer answers, and polling would only burn the CPU. */
+    @Test
+    void withDeferPollTheThreadWaitsAgainOnceNoPeerAnswers() throws Exception {
+        final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 300).deferralPoll(60_000_000);
+        a.onStart();
+        queue.offer(udp(2, 1002, 53));
+        assertEquals(1, a.doWork());
+        Thread.sleep(400); // past the 300 ms defer-timeout (the next held packet must not reach its own)
+        a.doWork(); // releases it by its timeout
+        assertEquals(1, a.deferrals().released(DeferredVerdicts.Release.TIMEOUT));
+        queue.offer(udp(3, 1003, 53));
+        assertEquals(1, a.doWork());
+        assertEquals(1, a.deferrals().held());
+        final long waits = a.doorbellWaits();
+        assertEquals(0, a.doWork(), "nothing queued");
+        assertEquals(waits + 1, a.doorbellWaits(), "held, but nobody answered the last one: the thread waits");
+        a.onClose();
+    }
+
     /**
      * A peer's message that arrives while the thread waits in the receive does not end the wait (no
      * doorbell is polled); the packets that end it came after it, so it is applied before they are

@@ -103,6 +103,28 @@ class DeferredVerdictsTest {
     }
 
     @Test
+    void peersAnswerUntilAHeldPacketLeavesByItsTimeoutAndAgainFromTheNextAcknowledgement() {
+        assertTrue(held.peersAnswer(), "before any release");
+        final int a = newState();
+        held.hold(a, 1, T0);
+        held.releaseAcknowledged(a, T0 + MS);
+        assertTrue(held.peersAnswer());
+        final int b = newState();
+        held.hold(b, 2, T0 + 2 * MS);
+        assertEquals(1, held.expire(T0 + 22 * MS));
+        assertTrue(!held.peersAnswer(), "a timeout: nobody answered");
+        held.hold(newState(), 3, T0 + 23 * MS);
+        final int d = newState();
+        held.hold(d, 4, T0 + 23 * MS);
+        held.hold(newState(), 5, T0 + 23 * MS);
+        held.hold(newState(), 6, T0 + 23 * MS); // beyond the limit of 3: the oldest (3) passes, not an answer
+        assertEquals(1, held.released(DeferredVerdicts.Release.LIMIT));
+        assertTrue(!held.peersAnswer(), "the limit says nothing of the peers");
+        held.releaseAcknowledged(d, T0 + 24 * MS);
+        assertTrue(held.peersAnswer(), "an acknowledgement again");
+    }
+
+    @Test
     void beyondTheLimitTheOldestPassesAndTheNumberHeldNeverExceedsIt() {
         for (int i = 0; i < 10; i++) {
             held.hold(newState(), 100 + i, T0 + i * MS);
