@@ -309,7 +309,8 @@ public final class TandemEngine implements AutoCloseable {
             log.println("tandem: pfsync v5 on " + config.syncInterface() + " to " + config.syncPeer()
                     + " (creatorid " + String.format("%08x", creatorId) + ", format " + config.syncFormat()
                     + ", maxupdates " + config.syncMaxUpdates() + ", defer " + (config.syncDefer()
-                            ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() : "no")
+                            ? config.syncDeferTimeoutMillis() + " ms, limit " + config.syncDeferLimit() + ", poll "
+                                    + config.syncDeferPollMicros() + " us" : "no")
                     + ", await " + (config.syncAwaitTimeoutMillis() > 0
                             ? config.syncAwaitTimeoutMillis() + " ms, limit " + config.syncAwaitLimit() : "no")
                     + ", auth " + (config.syncAuth() ? "hmac-sha256" : "none") + ")");
