@@ -544,12 +544,9 @@ class PacketAgentDutyCycleTest {
         assertEquals(0, a.doWork(), "nothing queued");
         assertEquals(1, queue.waitingReceives(), "sync on, nothing held: the receive waited");
 
-        queue.offer(udp(2, 1002, 53)); // a new state: its first packet is held for the peers' INS_ACK
-        assertEquals(1, a.doWork());
-        assertEquals(1, a.deferrals().held());
+        holdFirstPacket(a, 2, 1002);
         final int waited = queue.waitingReceives();
-        assertEquals(0, a.doWork(), "nothing queued");
-        assertEquals(0, a.doWork());
+        twoEmptyCycles(a);
         assertEquals(waited, queue.waitingReceives(),
                 "a packet held: the thread waits on its doorbell (which a peer's answer rings), not in the receive");
 
@@ -565,12 +562,9 @@ class PacketAgentDutyCycleTest {
         for (final int micros : new int[] {60_000_000, 0}) {
             final PacketAgent a = agent().peerInbox(new PeerInbox()).deferral(16, 60_000).deferralPoll(micros);
             a.onStart();
-            queue.offer(udp(2, 1002, 53)); // a new state: its first packet is held for the peers' INS_ACK
-            assertEquals(1, a.doWork());
-            assertEquals(1, a.deferrals().held());
+            holdFirstPacket(a, 2, 1002);
             final long waits = a.doorbellWaits();
-            assertEquals(0, a.doWork(), "nothing queued");
-            assertEquals(0, a.doWork());
+            twoEmptyCycles(a);
             if (micros > 0) {
                 assertEquals(waits, a.doorbellWaits(), "held within the setting: the thread polls, it does not wait");
                 assertFalse(a.pollsForAcknowledgement(a.deferrals().lastHoldNanos() + micros * 1_000L),
@@ -580,6 +574,18 @@ class PacketAgentDutyCycleTest {
             }
             a.onClose();
         }
+    }
+
+    /** A packet of a new state (UDP from {@code port} to 53), received in one cycle: its first packet is held. */
+    private void holdFirstPacket(final PacketAgent a, final int id, final int port) {
+        queue.offer(udp(id, port, 53));
+        assertEquals(1, a.doWork());
+        assertEquals(1, a.deferrals().held(), "held for the peers' INS_ACK");
+    }
+
+    private static void twoEmptyCycles(final PacketAgent a) {
+        assertEquals(0, a.doWork(), "nothing queued");
+        assertEquals(0, a.doWork(), "nothing queued");
     }
 
     /** ... but not once a held packet left by its timeout: no peer answers, and polling would only burn the CPU. */
@@ -592,9 +598,7 @@ class PacketAgentDutyCycleTest {
         Thread.sleep(400); // past the 300 ms defer-timeout (the next held packet must not reach its own)
         a.doWork(); // releases it by its timeout
         assertEquals(1, a.deferrals().released(DeferredVerdicts.Release.TIMEOUT));
-        queue.offer(udp(3, 1003, 53));
-        assertEquals(1, a.doWork());
-        assertEquals(1, a.deferrals().held());
+        holdFirstPacket(a, 3, 1003);
         final long waits = a.doorbellWaits();
         assertEquals(0, a.doWork(), "nothing queued");
         assertEquals(waits + 1, a.doorbellWaits(), "held, but nobody answered the last one: the thread waits");
