@@ -158,7 +158,14 @@ public final class EngineJournal implements AutoCloseable {
             final Journal journal = Journal.openForWriting(d, roll);
             final java.util.List<JournalRing> rings = new java.util.ArrayList<>();
             for (int i = 0; i < threads || Files.exists(dir.resolve(JournalRing.fileName(i))); i++) {
-                rings.add(JournalRing.open(dir, RING_CAPACITY, i));
+                final JournalRing ring = JournalRing.open(dir, RING_CAPACITY, i);
+                if (ring.unfinishedSkipped() > 0 || ring.claimedBytesSkipped() > 0) {
+                    log.println("journal " + dir + ": in-flight ring " + JournalRing.fileName(i) + ": skipped "
+                            + ring.unfinishedSkipped() + " record(s) a killed engine had not finished writing (their"
+                            + " packets had no verdict yet) and " + ring.claimedBytesSkipped() + " bytes it had only"
+                            + " claimed; without that the journal thread could read no further");
+                }
+                rings.add(ring);
             }
             final JournalHealth health = new JournalHealth(dir, DISK_RESERVE_BYTES);
             final JournalAgent agent = new JournalAgent(journal, rings, health,

@@ -5,8 +5,10 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
@@ -22,6 +24,18 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * at the next start {@link #drainTo} moves whatever the journal thread had not yet copied into
  * Chronicle, in order, before recovery reads the journal. Durability equals Chronicle's: it survives
  * the process, not a power cut.
+ *
+ * <p>A crash in the middle of a hand-off. The producer claims a record's room (moves the tail), marks
+ * it as being written (a negative length), copies it and then gives its length. A process killed
+ * between two of those steps leaves, just before the tail, a record whose length is negative (being
+ * written) or zero (claimed, not yet marked), and the ring's reader stops there for good: the journal
+ * thread would never append another record, and the packet thread's records would pile up until the
+ * ring is full (a restarted cluster node then journals, and so reports to its peers, nothing). So
+ * {@link #open} repairs it first ({@link #repairAfterCrash}): that room becomes padding. Its record is
+ * lost, but its packet's verdict was never sent (the record goes into the ring before it). What was
+ * skipped is counted ({@link #unfinishedSkipped}, {@link #claimedBytesSkipped}) and logged at start. (A
+ * consumer killed after handing records to the writer but before moving the head hands them over again
+ * at the next start.)
  *
  * <p>Memory bound: the ring's fixed size; when it is full the packet thread drops the record and
  * counts it (filtering never waits for the journal).
@@ -43,12 +57,89 @@ public final class JournalRing implements AutoCloseable {
     private volatile boolean consumerAsleep;
     /** The fill (bytes) at which a producer wakes a parked consumer: a quarter of the ring. */
     private final int wakeFill;
+    /** What {@link #repairAfterCrash} skipped when the ring was opened. */
+    private final int unfinishedSkipped;
+    private final long claimedBytesSkipped;
 
     private JournalRing(final FileChannel channel, final MappedByteBuffer mapped) {
         this.channel = channel;
         this.mapped = mapped;
-        this.ring = new OneToOneRingBuffer(new UnsafeBuffer(mapped));
+        final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+        final long[] skipped = repairAfterCrash(buffer, buffer.capacity() - RingBufferDescriptor.TRAILER_LENGTH);
+        this.unfinishedSkipped = (int) skipped[0];
+        this.claimedBytesSkipped = skipped[1];
+        this.ring = new OneToOneRingBuffer(buffer);
         this.wakeFill = ring.capacity() / 4;
+    }
+
+    /**
+     * Makes a ring left by a killed process readable again (see the class comment); before any producer
+     * or consumer uses it. Walks the records from the head to the tail: a record marked as being written
+     * (negative length) becomes padding of its length; room whose length is zero, claimed and never
+     * marked, becomes padding up to the tail (split where the ring wraps): the producer writes one record
+     * at a time, so only its last claim can be unfinished. A length that cannot be a record's (beyond the
+     * ring's end: a damaged file, not a crash) ends the walk the same way, the rest being unreadable.
+     * The header at the tail is cleared, as the producer does after each claim, since a producer killed
+     * before it did would leave an earlier lap's record there for the reader. Positions that cannot be (the tail behind the head, or more than the ring apart) give up the
+     * ring's content.
+     *
+     * @return {records left unfinished and skipped, other bytes skipped}
+     */
+    static long[] repairAfterCrash(final UnsafeBuffer buffer, final int capacity) {
+        final int headIndex = capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET;
+        final long head = buffer.getLong(headIndex);
+        final long tail = buffer.getLong(capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET);
+        if (tail - head < 0 || tail - head > capacity) {
+            buffer.putLong(headIndex, tail);
+            buffer.putLong(capacity + RingBufferDescriptor.HEAD_CACHE_POSITION_OFFSET, tail);
+            return new long[] {0, Math.abs(tail - head)};
+        }
+        long unfinished = 0;
+        long skipped = 0;
+        long pos = head;
+        while (pos < tail) {
+            final int index = (int) pos & (capacity - 1);
+            final int length = buffer.getInt(RecordDescriptor.lengthOffset(index));
+            final int size = Math.abs(length);
+            if (length == 0 || size < RecordDescriptor.HEADER_LENGTH || index + size > capacity) {
+                skipped += tail - pos; // claimed and never marked (or unreadable): nothing after it
+                padRun(buffer, pos, tail, capacity);
+                break;
+            }
+            if (length < 0) {
+                buffer.putInt(RecordDescriptor.typeOffset(index), RingBuffer.PADDING_MSG_TYPE_ID);
+                buffer.putIntOrdered(RecordDescriptor.lengthOffset(index), size);
+                unfinished++;
+            }
+            pos += BitUtil.align(size, RecordDescriptor.ALIGNMENT);
+        }
+        if (tail - head < capacity) {
+            // The producer clears the header after the room it claims (where the reader must stop) once it
+            // moved the tail; killed in between, an earlier lap's record would be read there.
+            buffer.putLong(RecordDescriptor.lengthOffset((int) tail & (capacity - 1)), 0L);
+        }
+        return new long[] {unfinished, skipped};
+    }
+
+    /** Padding records over the positions {@code [from, to)}, one per lap of the ring they cross. */
+    private static void padRun(final UnsafeBuffer buffer, final long from, final long to, final int capacity) {
+        for (long p = from; p < to; ) {
+            final int index = (int) p & (capacity - 1);
+            final int run = (int) Math.min(to - p, capacity - index);
+            buffer.putInt(RecordDescriptor.typeOffset(index), RingBuffer.PADDING_MSG_TYPE_ID);
+            buffer.putIntOrdered(RecordDescriptor.lengthOffset(index), run);
+            p += run;
+        }
+    }
+
+    /** Records a killed producer left unfinished, skipped when the ring was opened ({@link #repairAfterCrash}). */
+    public int unfinishedSkipped() {
+        return unfinishedSkipped;
+    }
+
+    /** Bytes skipped when the ring was opened: room a killed producer claimed and never marked. */
+    public long claimedBytesSkipped() {
+        return claimedBytesSkipped;
     }
 
     /**
