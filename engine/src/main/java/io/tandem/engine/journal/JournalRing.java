@@ -80,8 +80,8 @@ public final class JournalRing implements AutoCloseable {
      * at a time, so only its last claim can be unfinished. A length that cannot be a record's (beyond the
      * ring's end: a damaged file, not a crash) ends the walk the same way, the rest being unreadable.
      * The header at the tail is cleared, as the producer does after each claim, since a producer killed
-     * before it did would leave an earlier lap's record there for the reader. Positions that cannot be (the tail behind the head, or more than the ring apart) give up the
-     * ring's content.
+     * before it did would leave an earlier lap's record there for the reader. Positions that cannot be
+     * (the tail behind the head, or more than the ring apart) give up the ring's content.
      *
      * @return {records left unfinished and skipped, other bytes skipped}
      */
