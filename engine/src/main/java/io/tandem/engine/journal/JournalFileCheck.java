@@ -29,7 +29,10 @@ import net.openhft.chronicle.queue.RollCycle;
  * little-endian header word (bit 31 "not complete", bit 30 "metadata", bits 0..29 the length)
  * followed by that many bytes, the next header aligned to 4 bytes. The first excerpt is the
  * metadata header {@code SCQStore}; a zero header word ends the written data; {@code 0xC0000000}
- * marks a file that was rolled. Chronicle trusts these words: a zeroed first header makes it read
+ * marks a file that was rolled, followed by the wire text {@code "EOF"} (bytes {@code C3 45 4F 46}:
+ * Chronicle Wire's {@code endOfWire} writes it after the marker, and the appender rolling a file or
+ * opening a queue whose last file is of an earlier cycle writes the marker; this repair does too, when
+ * it rebuilds a file that a later one follows). Chronicle trusts these words: a zeroed first header makes it read
  * the file as empty, and a length beyond the end of the file makes it map (and so grow) the file
  * up to that length, or die with {@code InternalError} (SIGBUS) reading it. This class walks the
  * chain with plain positional reads — no mapping, no Chronicle — and stops at the first header it
@@ -51,6 +54,11 @@ public final class JournalFileCheck {
     static final int META_DATA = 0x4000_0000;
     static final int LENGTH_MASK = 0x3FFF_FFFF;
     static final int END_OF_DATA = NOT_COMPLETE | META_DATA;
+    /**
+     * What Chronicle Wire writes after {@link #END_OF_DATA}: the text {@code "EOF"} in binary wire
+     * (0xC3, a string of 3 bytes, then {@code E O F}), read as a little-endian int.
+     */
+    static final int END_OF_DATA_TEXT = 0x464F_45C3;
     /** Chronicle's queue metadata file (tailer positions, roll cycle, directory listing). */
     public static final String METADATA_FILE = "metadata.cq4t";
     /** Bytes after the end of the data (and at the end of the file) that must be zero. */
@@ -192,9 +200,13 @@ public final class JournalFileCheck {
             }
             final int h = readInt(ch, word, pos);
             if (h == 0 || h == END_OF_DATA) {
-                final long garbage = firstNonZero(ch, pos + 4, Math.min(size, pos + 4 + TAIL_CHECK));
+                long end = pos + 4;
+                if (h == END_OF_DATA && end + 4 <= size && readInt(ch, word, end) == END_OF_DATA_TEXT) {
+                    end += 4; // the marker's "EOF" text
+                }
+                final long garbage = firstNonZero(ch, end, Math.min(size, end + TAIL_CHECK));
                 final long tailGarbage = garbage >= 0 ? garbage
-                        : firstNonZero(ch, Math.max(pos + 4, size - TAIL_CHECK), size);
+                        : firstNonZero(ch, Math.max(end, size - TAIL_CHECK), size);
                 if (tailGarbage >= 0) {
                     return new FileReport(file, size, records, tailGarbage, "garbage after the end of the data (at "
                             + pos + ")", size - tailGarbage, 0);

@@ -245,6 +245,61 @@ class JournalCorruptionMatrixTest {
         assertEquals(RECORDS, tail.lines().length);
     }
 
+    /**
+     * A journal that rolled while it was written: Chronicle ends the first file with its end-of-file
+     * marker (header word 0xC0000000 and the text "EOF"), which is the end of the data, not damage.
+     * The tools read both files with status 0, and the engine's open repairs nothing, moves nothing
+     * and restores every record — again at a second start, after Chronicle's appender has looked
+     * at both files.
+     */
+    @Test
+    void aJournalThatRolledIsIntact(@TempDir final Path tmp) throws Exception {
+        final Path dir = twoRollCycles(tmp);
+        final JournalFixture.Run stats = JournalFixture.run("journal", "stats", "-d", dir.toString());
+        assertEquals(0, stats.status(), stats.err());
+        assertTrue(stats.out().contains("records       " + RECORDS + "\n"), stats.out());
+        assertTrue(stats.out().contains("damage        none\n"), stats.out());
+        for (int start = 0; start < 2; start++) {
+            final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+            final StateTable table = new StateTable(4096, 4, false, true, StateTimeouts.defaults(4096), 1, 0,
+                    new StateCounters());
+            try (EngineJournal journal = EngineJournal.open(dir, "hourly", 1000, 60, JournalFixture.CREATOR,
+                    JournalFixture.CREATOR, new PrintStream(logBytes, true, StandardCharsets.UTF_8))) {
+                assertFalse(journal.repair().damaged(), logBytes.toString(StandardCharsets.UTF_8));
+                assertEquals(RECORDS, journal.recoverInto(table, System.currentTimeMillis()).statesRestored(),
+                        logBytes.toString(StandardCharsets.UTF_8));
+            }
+            assertFalse(Files.exists(dir.resolve(JournalRepair.DAMAGED_DIR)), "start " + start);
+        }
+        // What follows the marker and its text must still be zero.
+        final Path first = dir.resolve("20260101-10F.cq4");
+        final long marker = endOfDataMarker(first);
+        put(first, marker + 8, "garbage!".getBytes(StandardCharsets.US_ASCII));
+        final JournalFixture.Run damaged = JournalFixture.run("journal", "stats", "-d", dir.toString());
+        assertEquals(3, damaged.status(), damaged.err());
+        assertTrue(damaged.err().contains(first + ": damaged at offset " + (marker + 8)), damaged.err());
+        assertTrue(damaged.err().contains("garbage after the end of the data (at " + marker + ")"), damaged.err());
+    }
+
+    /** Offset of Chronicle's end-of-file marker (header word 0xC0000000, then the text "EOF") in a rolled file. */
+    static long endOfDataMarker(final Path f) throws Exception {
+        try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "r")) {
+            long pos = 0;
+            while (true) {
+                r.seek(pos);
+                final int h = Integer.reverseBytes(r.readInt());
+                if (h == 0xC000_0000) {
+                    final byte[] text = new byte[4];
+                    r.readFully(text);
+                    assertEquals("\u00c3EOF", new String(text, StandardCharsets.ISO_8859_1), "after the marker at " + pos);
+                    return pos;
+                }
+                assertTrue(h != 0, "no end-of-file marker in " + f);
+                pos = (pos + 4 + (h & 0x3FFF_FFFF) + 3) & ~3L;
+            }
+        }
+    }
+
     @Test
     void deletingTheLockFileDoesNotLetAnImportIn(@TempDir final Path dir) throws Exception {
         write(dir);
@@ -284,42 +339,8 @@ class JournalCorruptionMatrixTest {
     @org.junit.jupiter.params.provider.EnumSource(value = Damage.class, names = {"ZEROED_HEADER", "BAD_LENGTH",
         "GARBAGE_RECORD_HEADER", "TRUNCATED"})
     void damageInAnEarlierFileDoesNotStopTheNext(final Damage damage, @TempDir final Path tmp) throws Exception {
-        final Path source = tmp.resolve("source");
-        write(source);
-        final Path dir = tmp.resolve("journal");
-        Files.createDirectories(dir);
-        Files.copy(source.resolve(JournalDirectory.OWNER_FILE), dir.resolve(JournalDirectory.OWNER_FILE));
-        final java.util.List<byte[]> records = new java.util.ArrayList<>();
-        try (io.tandem.engine.journal.Journal j = io.tandem.engine.journal.Journal.openForReading(source);
-             net.openhft.chronicle.queue.ExcerptTailer t = j.queue().createTailer()) {
-            while (true) {
-                try (net.openhft.chronicle.wire.DocumentContext dc = t.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        break;
-                    }
-                    records.add(dc.wire().bytes().toByteArray());
-                }
-            }
-        }
-        assertEquals(RECORDS, records.size());
-        final long hour = java.time.Instant.parse("2026-01-01T10:00:00Z").toEpochMilli();
-        final net.openhft.chronicle.core.time.SetTimeProvider clock =
-                new net.openhft.chronicle.core.time.SetTimeProvider(java.time.Instant.ofEpochMilli(hour));
-        try (net.openhft.chronicle.queue.impl.single.SingleChronicleQueue q =
-                     net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder.binary(dir)
-                             .rollCycle(net.openhft.chronicle.queue.RollCycles.FAST_HOURLY).timeProvider(clock).build();
-             net.openhft.chronicle.queue.ExcerptAppender a = q.createAppender()) {
-            for (int i = 0; i < RECORDS; i++) {
-                if (i == RECORDS / 2) {
-                    clock.advanceMillis(3_600_000L);
-                }
-                a.writeBytes(net.openhft.chronicle.bytes.BytesStore.wrap(records.get(i)));
-            }
-        }
+        final Path dir = twoRollCycles(tmp);
         final Path first = dir.resolve("20260101-10F.cq4");
-        final Path second = dir.resolve("20260101-11F.cq4");
-        assertTrue(Files.isRegularFile(first) && Files.isRegularFile(second), java.util.Arrays.toString(
-                dir.toFile().list()));
         final int keptInFirst;
         switch (damage) {
             case ZEROED_HEADER -> {
@@ -362,6 +383,51 @@ class JournalCorruptionMatrixTest {
                     logBytes.toString(StandardCharsets.UTF_8));
         }
         assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains(first.toString()));
+    }
+
+    /**
+     * Writes {@link #RECORDS} records into {@code tmp/journal} through one Chronicle appender whose
+     * clock moves an hour half-way: two roll-cycle files, {@code 20260101-10F.cq4} (ended by
+     * Chronicle's end-of-file marker when the appender rolled) and {@code 20260101-11F.cq4}.
+     */
+    static Path twoRollCycles(final Path tmp) throws Exception {
+        final Path source = tmp.resolve("source");
+        write(source);
+        final Path dir = tmp.resolve("journal");
+        Files.createDirectories(dir);
+        Files.copy(source.resolve(JournalDirectory.OWNER_FILE), dir.resolve(JournalDirectory.OWNER_FILE));
+        final java.util.List<byte[]> records = new java.util.ArrayList<>();
+        try (io.tandem.engine.journal.Journal j = io.tandem.engine.journal.Journal.openForReading(source);
+             net.openhft.chronicle.queue.ExcerptTailer t = j.queue().createTailer()) {
+            while (true) {
+                try (net.openhft.chronicle.wire.DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    records.add(dc.wire().bytes().toByteArray());
+                }
+            }
+        }
+        assertEquals(RECORDS, records.size());
+        final long hour = java.time.Instant.parse("2026-01-01T10:00:00Z").toEpochMilli();
+        final net.openhft.chronicle.core.time.SetTimeProvider clock =
+                new net.openhft.chronicle.core.time.SetTimeProvider(java.time.Instant.ofEpochMilli(hour));
+        try (net.openhft.chronicle.queue.impl.single.SingleChronicleQueue q =
+                     net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder.binary(dir)
+                             .rollCycle(net.openhft.chronicle.queue.RollCycles.FAST_HOURLY).timeProvider(clock).build();
+             net.openhft.chronicle.queue.ExcerptAppender a = q.createAppender()) {
+            for (int i = 0; i < RECORDS; i++) {
+                if (i == RECORDS / 2) {
+                    clock.advanceMillis(3_600_000L);
+                }
+                a.writeBytes(net.openhft.chronicle.bytes.BytesStore.wrap(records.get(i)));
+            }
+        }
+        final Path first = dir.resolve("20260101-10F.cq4");
+        final Path second = dir.resolve("20260101-11F.cq4");
+        assertTrue(Files.isRegularFile(first) && Files.isRegularFile(second), java.util.Arrays.toString(
+                dir.toFile().list()));
+        return dir;
     }
 
     static void write(final Path dir) throws Exception {
