@@ -58,6 +58,8 @@ public final class JournalRecorder implements StateChangeListener {
     private int peerCreator;
     private int snapshotCursor = -1;
     private long lastSliceMillis;
+    /** Slots due but not yet examined, times the snapshot interval in ms (the fraction of a slot carried over). */
+    private long slotCredit;
     private long epochStartSequence;
     /** An ordinary record went into the ring since the last {@link #wakeJournal}. */
     private boolean offeredOrdinary;
@@ -235,8 +237,14 @@ public final class JournalRecorder implements StateChangeListener {
         }
         lastSliceMillis = now;
         final int capacity = table.capacity();
-        int budget = (int) Math.min(MAX_SNAPSHOT_SLOTS,
-                Math.max(1, capacity * Math.min(elapsed, snapshotIntervalMillis) / snapshotIntervalMillis));
+        // capacity slots per interval, the fraction carried from slice to slice: a pass takes the interval,
+        // not the interval stretched by whole slots per millisecond (1.9 slots due each millisecond is not 1)
+        slotCredit += capacity * Math.min(elapsed, snapshotIntervalMillis);
+        int budget = (int) Math.min(MAX_SNAPSHOT_SLOTS, slotCredit / snapshotIntervalMillis);
+        slotCredit = Math.min(slotCredit - (long) budget * snapshotIntervalMillis, snapshotIntervalMillis);
+        if (budget == 0) {
+            return;
+        }
         if (snapshotCursor < 0) {
             epoch++;
             header(JournalRecordType.EPOCH_START, now).creatorId(creatorId).epoch(epoch).rule(threadIndex)

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -119,6 +121,47 @@ class JournalRecorderTest {
                 drained(lane, r -> JournalRecordType.of(r.type()).label() + " #" + r.sequence() + " hints "
                         + r.syncHints() + " flags " + r.stateFlags()));
         assertTrue(ring.size() >= 3 * JournalRecordFlyweight.LENGTH, "all three go to the journal too: " + ring.size());
+        ring.close();
+    }
+
+    /**
+     * One rolling-snapshot pass (from one EPOCH_END to the next) takes {@code set journal snapshot} seconds with slices a millisecond apart,
+     * also when the slots due per millisecond are not whole: 4,096 slots in 3 s are 1.37 a millisecond,
+     * and rounding that down to 1 made the pass 4.1 s. Also with slices 7 ms apart, and with a table
+     * smaller than the interval in milliseconds (under one slot a millisecond: rounded up, it took 64 ms).
+     */
+    @ParameterizedTest(name = "{0} slots, slices {1} ms apart")
+    @CsvSource({"4096, 1", "4096, 7", "64, 1"})
+    void aSnapshotPassTakesTheSnapshotInterval(final int capacity, final int sliceMillis, @TempDir final Path dir)
+            throws Exception {
+        final JournalRing ring = JournalRing.open(dir, 1 << 22);
+        final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), CREATOR, 3, 0, 0);
+        final StateTable t = table(capacity);
+        t.setListener(recorder);
+        final DecodedPacket p = new DecodedPacket();
+        for (int i = 0; i < capacity / 8; i++) {
+            udp(p, i, false);
+            t.create(p, 0, PfConstants.PF_IN, 0, 1_000_000);
+        }
+        final List<Long> starts = new ArrayList<>();
+        final List<Long> ends = new ArrayList<>();
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        for (long now = 1_000_000; now <= 1_010_000; now += sliceMillis) {
+            recorder.snapshotSlice(t, now);
+            ring.ring().read((type, b, index, length) -> {
+                r.wrap(b, index);
+                if (r.type() == JournalRecordType.EPOCH_START.code()) {
+                    starts.add(r.wallTimeMillis());
+                } else if (r.type() == JournalRecordType.EPOCH_END.code()) {
+                    ends.add(r.wallTimeMillis());
+                }
+            }, Integer.MAX_VALUE);
+        }
+        assertTrue(ends.size() >= 3, "passes ended at " + ends + ", started at " + starts);
+        for (int i = 1; i < ends.size(); i++) {
+            final long pass = ends.get(i) - ends.get(i - 1);
+            assertTrue(Math.abs(pass - 3000) <= sliceMillis, "pass " + i + " took " + pass + " ms: " + starts + " " + ends);
+        }
         ring.close();
     }
 
