@@ -259,6 +259,9 @@ class JournalCorruptionMatrixTest {
         assertEquals(0, stats.status(), stats.err());
         assertTrue(stats.out().contains("records       " + RECORDS + "\n"), stats.out());
         assertTrue(stats.out().contains("damage        none\n"), stats.out());
+        final JournalFixture.Run tail = JournalFixture.run("journal", "tail", "-d", dir.toString());
+        assertEquals(0, tail.status(), tail.err());
+        assertEquals(RECORDS, tail.lines().length, tail.err());
         for (int start = 0; start < 2; start++) {
             final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
             final StateTable table = new StateTable(4096, 4, false, true, StateTimeouts.defaults(4096), 1, 0,
