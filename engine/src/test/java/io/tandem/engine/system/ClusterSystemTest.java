@@ -40,9 +40,13 @@ class ClusterSystemTest {
     Path tmp;
 
     private ClusterNode[] pair(final Lab lab, final String extra) throws Exception {
+        return pair(lab, extra, RULES);
+    }
+
+    private ClusterNode[] pair(final Lab lab, final String extra, final String rules) throws Exception {
         Lab.run(5, "chmod", "755", tmp.toString());
-        final ClusterNode a = new ClusterNode(lab, tmp, "A", QUEUE, extra + "set sync peer \"198.18.3.2\"\n" + RULES);
-        final ClusterNode b = new ClusterNode(lab, tmp, "B", QUEUE, extra + "set sync peer \"198.18.3.1\"\n" + RULES);
+        final ClusterNode a = new ClusterNode(lab, tmp, "A", QUEUE, extra + "set sync peer \"198.18.3.2\"\n" + rules);
+        final ClusterNode b = new ClusterNode(lab, tmp, "B", QUEUE, extra + "set sync peer \"198.18.3.1\"\n" + rules);
         a.start();
         b.start();
         return new ClusterNode[] {a, b};
@@ -119,6 +123,92 @@ class ClusterSystemTest {
             final List<Map<String, Object>> onB = n[1].states(5201);
             assertTrue(!onA.isEmpty() && !onA.isEmpty(), "iperf3's states are still there");
             for (final Map<String, Object> s : onA) {
+                assertTrue(onB.stream().anyMatch(x -> x.get("id").equals(s.get("id"))
+                        && x.get("creatorid").equals(s.get("creatorid"))), "fwB holds " + s + " as well: " + onB);
+            }
+            for (final ClusterNode node : n) {
+                assertEquals(0, node.stop(), node.logText());
+            }
+            cap.destroy();
+        }
+    }
+
+    /**
+     * Split path over IPv6, from each connection's first packet (the sync link stays IPv4): a
+     * checksummed TCP file, fresh connections, UDP request and answer, and ping — the client's packets
+     * through fwA, the server's through fwB, under rules written for the IPv6 networks only. Nothing
+     * is dropped on either firewall, no window check fails, every TCP connection's SYN is held until
+     * fwB acknowledged its state, and both hold each connection under one identity.
+     */
+    @Test
+    void splitPathOverIpv6FromTheFirstPacket() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final Process cap = capture(lab, Lab.FW_B, "cluster-split-ipv6");
+            final ClusterNode[] n = pair(lab, DEFER, String.join("\n",
+                    "block all",
+                    "pass inet6 proto icmp6",
+                    "pass proto tcp from 2001:db8:1::/64 to 2001:db8:2::/64 port { 5201 5202 5203 }",
+                    "pass proto udp from 2001:db8:1::/64 to port 5300",
+                    ""));
+            final Path file = tmp.resolve("data6.bin");
+            Lab.run(30, "sh", "-c", "head -c 8388608 /dev/urandom > " + file);
+            final Path received = tmp.resolve("received6.bin");
+            lab.spawn(Lab.SERVER, received, "nc", "-6", "-l", "5202");
+            Thread.sleep(300);
+            final Lab.Result sent = Lab.exec(Lab.CLIENT, 60, "sh", "-c", "nc -6 -N " + Lab.SERVER_V6 + " 5202 < " + file);
+            assertTrue(sent.ok(), sent.output());
+            ClusterNode.waitFor(() -> Files.size(received) == Files.size(file), 20, "the file arrived");
+            assertEquals(sha256(file), sha256(received), "8 MiB intact across the split path over IPv6");
+            for (int i = 0; i < 10; i++) { // fresh connections, each deferred
+                lab.spawn(Lab.SERVER, null, "timeout", "3", "nc", "-6", "-l", "5203");
+                Thread.sleep(100);
+                assertTrue(Lab.exec(Lab.CLIENT, 10, "nc", "-6", "-z", "-w", "2", Lab.SERVER_V6, "5203").ok(),
+                        "connect " + i);
+            }
+            final Path echo = tmp.resolve("udp6-echo.py");
+            Files.writeString(echo, String.join("\n",
+                    "import socket, sys",
+                    "if sys.argv[1] == 'server':",
+                    "    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('::', 5300))",
+                    "    while True:",
+                    "        d, a = s.recvfrom(2048); s.sendto(d, a)",
+                    "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(1.0)",
+                    "got = 0",
+                    "for i in range(20):",
+                    "    s.sendto(b'%d' % i, (sys.argv[2], 5300))",
+                    "    try:",
+                    "        d, a = s.recvfrom(2048); got += d == b'%d' % i",
+                    "    except socket.timeout:",
+                    "        pass",
+                    "print('answered', got)",
+                    ""));
+            lab.spawn(Lab.SERVER, null, "/usr/bin/python3", echo.toString(), "server");
+            Thread.sleep(500);
+            final Lab.Result udp = Lab.exec(Lab.CLIENT, 60, "/usr/bin/python3", echo.toString(), "client", Lab.SERVER_V6);
+            assertTrue(udp.output().contains("answered 20"), "every UDP request answered: " + udp.output());
+            final Lab.Result ping = Lab.exec(Lab.CLIENT, 30, "ping", "-6", "-c", "10", "-i", "0.2", "-W", "1",
+                    Lab.SERVER_V6);
+            assertTrue(ping.output().contains(" 0% packet loss"), ping.output());
+
+            for (final ClusterNode node : n) {
+                assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
+                assertEquals(0.0, node.sum("tandem_state_mismatches_total"), "no window check failed on fw"
+                        + node.name);
+            }
+            final Map<String, Object> deferral = ClusterNode.map(n[0].sync().get("deferral"));
+            for (final ClusterNode node : n) { // each direction crossed its own firewall (GSO: 64 KiB a packet)
+                final double accepted = node.sum("tandem_verdicts_total{queue=\"" + QUEUE + "\",verdict=\"accept\"");
+                assertTrue(accepted >= 100, "fw" + node.name + " passed the transfer's packets: " + accepted);
+            }
+            assertTrue((Long) deferral.get("deferred") >= 11, "fwA held each connection's first packet: " + deferral);
+            assertEquals((Long) deferral.get("deferred"), (Long) deferral.get("ack"),
+                    "every hold ended by fwB's acknowledgement: " + deferral);
+            final List<Map<String, Object>> onA = n[0].states(5202);
+            final List<Map<String, Object>> onB = n[1].states(5202);
+            assertTrue(!onA.isEmpty(), "the file transfer's state is still there");
+            for (final Map<String, Object> s : onA) {
+                assertEquals("inet6", s.get("af"), s.toString());
                 assertTrue(onB.stream().anyMatch(x -> x.get("id").equals(s.get("id"))
                         && x.get("creatorid").equals(s.get("creatorid"))), "fwB holds " + s + " as well: " + onB);
             }
