@@ -134,6 +134,52 @@ class ClusterSystemTest {
     }
 
     /**
+     * Split path, an ICMP error: the client's UDP datagram to a closed port crosses fwA (its first
+     * packet, held until fwB has the state); the server's ICMP port unreachable comes back through fwB,
+     * where no rule passes ICMP — it passes because it quotes a packet of the state fwA created, and
+     * the client sees the port refused. A forged error quoting a flow that has no state is dropped.
+     */
+    @Test
+    void splitPathIcmpErrorPassesByTheStateTheOtherFirewallCreated() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final ClusterNode[] n = pair(lab, DEFER, String.join("\n",
+                    "block all",
+                    "pass proto udp from 198.18.1.0/24 to port 9999",
+                    ""));
+            // Nothing listens on 9999: the second send reports the first's port unreachable (ECONNREFUSED).
+            final Path probe = tmp.resolve("udp-refused.py");
+            Files.writeString(probe, String.join("\n",
+                    "import socket, sys, time",
+                    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((sys.argv[1], 9999))",
+                    "refused = 0",
+                    "for i in range(5):",
+                    "    try:",
+                    "        s.send(b'x'); time.sleep(0.3); s.send(b'y')",
+                    "    except ConnectionRefusedError:",
+                    "        refused += 1",
+                    "    time.sleep(0.2)",
+                    "print('refused', refused)",
+                    ""));
+            final Lab.Result r = Lab.exec(Lab.CLIENT, 30, "/usr/bin/python3", probe.toString(), Lab.SERVER_V4);
+            assertTrue(r.output().contains("refused 5"), "each port unreachable reached the client: " + r.output()
+                    + "\n" + n[1].dropReport());
+            assertTrue(n[1].sum("tandem_icmp_errors_related_total") >= 5, "fwB passed the errors by fwA's state");
+            assertEquals(0.0, drops(n[1]), () -> "fwB dropped nothing:\n" + n[1].dropReport());
+            final Lab.Result forged = Lab.exec(Lab.SERVER, 60, "/usr/bin/python3", "-c",
+                    "from scapy.all import IP, ICMP, UDP, send\n"
+                            + "send(IP(src='" + Lab.SERVER_V4 + "', dst='" + Lab.CLIENT_V4 + "')/ICMP(type=3, code=3)"
+                            + "/IP(src='" + Lab.CLIENT_V4 + "', dst='" + Lab.SERVER_V4 + "')/UDP(sport=40000, dport=7777),"
+                            + " verbose=0)\n");
+            assertTrue(forged.ok(), forged.output());
+            ClusterNode.waitFor(() -> drops(n[1]) >= 1, 10, "fwB dropped the forged error");
+            for (final ClusterNode node : n) {
+                assertEquals(0, node.stop(), node.logText());
+            }
+        }
+    }
+
+    /**
      * Split path over IPv6, from each connection's first packet (the sync link stays IPv4): a
      * checksummed TCP file, fresh connections, UDP request and answer, and ping — the client's packets
      * through fwA, the server's through fwB, under rules written for the IPv6 networks only. Nothing
