@@ -178,6 +178,11 @@ public final class EngineJournal implements AutoCloseable {
                 agent.close();
                 throw new JournalException("cannot open journal " + dir + ": " + e.getMessage(), e);
             }
+            if (agent.duplicatesSkippedAtStart() > 0) {
+                log.println("journal " + dir + ": " + agent.duplicatesSkippedAtStart() + " record(s) of the in-flight"
+                        + " ring were in the journal already (the journal thread had appended them and was stopped"
+                        + " before releasing them): not appended again");
+            }
             return new EngineJournal(d, lock, repair, journal, rings, threads, health, agent, snapshotSeconds, drained);
         } catch (final IOException e) {
             closeQuietly(lock);

@@ -52,6 +52,7 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile long drainedAtStart;
+    private volatile long duplicatesSkippedAtStart;
     private volatile RuntimeException startFailure;
     private JournalWriter writer;
     private long nextHealth;
@@ -169,15 +170,20 @@ public final class JournalAgent implements Agent, AutoCloseable {
     public void onStart() {
         try {
             writer = new JournalWriter(journal, health, 0);
+            // A journal thread killed between appending a batch and releasing it from its ring left that
+            // batch in both: the journal's last records are looked up so that it is not appended twice.
+            final org.agrona.collections.LongHashSet journaled = lastSequences(journal, DRAIN_LIMIT * rings.size());
+            final long[] skipped = {0};
             long n = 0;
             int drained;
             for (final JournalRing ring : rings) {
-                while ((drained = ring.drainTo(writer, DRAIN_LIMIT)) > 0) {
+                while ((drained = ring.drainTo(writer, DRAIN_LIMIT, journaled, skipped)) > 0) {
                     n += drained;
                 }
                 ring.consumer(Thread.currentThread());
             }
-            drainedAtStart = n;
+            duplicatesSkippedAtStart = skipped[0];
+            drainedAtStart = n - skipped[0];
             nextHealth = System.nanoTime();
             nextRetention = System.nanoTime() + RETENTION_PERIOD_NANOS;
         } catch (final RuntimeException e) {
@@ -185,6 +191,29 @@ public final class JournalAgent implements Agent, AutoCloseable {
         } finally {
             ready.countDown();
         }
+    }
+
+    /** The sequence numbers of the journal's last {@code count} valid records (start only: allocates). */
+    static org.agrona.collections.LongHashSet lastSequences(final Journal journal, final int count) {
+        final org.agrona.collections.LongHashSet out = new org.agrona.collections.LongHashSet(count * 2);
+        try (JournalReader r = JournalReader.backwardFromEnd(journal)) {
+            for (int read = 0; read < count; ) {
+                final JournalReadStatus s = r.next();
+                if (s == JournalReadStatus.END) {
+                    break;
+                }
+                if (s == JournalReadStatus.OK) {
+                    out.add(r.record().sequence());
+                    read++;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Records of the ring that were in the journal already at start (see {@link #onStart}). */
+    public long duplicatesSkippedAtStart() {
+        return duplicatesSkippedAtStart;
     }
 
     /** One duty cycle: records from the ring, the urgent doorbell, the disk check and retention when due. */

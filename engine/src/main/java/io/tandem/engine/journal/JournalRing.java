@@ -33,9 +33,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * ring is full (a restarted cluster node then journals, and so reports to its peers, nothing). So
  * {@link #open} repairs it first ({@link #repairAfterCrash}): that room becomes padding. Its record is
  * lost, but its packet's verdict was never sent (the record goes into the ring before it). What was
- * skipped is counted ({@link #unfinishedSkipped}, {@link #claimedBytesSkipped}) and logged at start. (A
- * consumer killed after handing records to the writer but before moving the head hands them over again
- * at the next start.)
+ * skipped is counted ({@link #unfinishedSkipped}, {@link #claimedBytesSkipped}) and logged at start. A
+ * consumer killed after handing records to the writer but before moving the head (the ring's reader
+ * releases a batch at its end) hands them over again at the next start; the journal thread's drain at
+ * start leaves out those already in the journal ({@link JournalAgent#onStart}).
  *
  * <p>Memory bound: the ring's fixed size; when it is full the packet thread drops the record and
  * counts it (filtering never waits for the journal).
@@ -267,6 +268,26 @@ public final class JournalRing implements AutoCloseable {
         return ring.read((type, buffer, index, length) -> {
             if (type == MSG_RECORD && length == JournalRecordFlyweight.LENGTH) {
                 writer.appendRaw(buffer, index);
+            }
+        }, limit);
+    }
+
+    /**
+     * As {@link #drainTo(JournalWriter, int)}, except that a record whose sequence number {@code journaled}
+     * holds is not appended (it is in the journal already) but counted in {@code skipped[0]}: the drain at
+     * start, after a journal thread that appended records and was killed before it released them.
+     * Allocates (start only).
+     */
+    public int drainTo(final JournalWriter writer, final int limit, final org.agrona.collections.LongHashSet journaled,
+            final long[] skipped) {
+        return ring.read((type, buffer, index, length) -> {
+            if (type == MSG_RECORD && length == JournalRecordFlyweight.LENGTH) {
+                if (journaled.contains(buffer.getLong(index + JournalRecordFlyweight.SEQUENCE_OFFSET,
+                        java.nio.ByteOrder.LITTLE_ENDIAN))) {
+                    skipped[0]++;
+                } else {
+                    writer.appendRaw(buffer, index);
+                }
             }
         }, limit);
     }

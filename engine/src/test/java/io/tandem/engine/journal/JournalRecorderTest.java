@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -163,6 +164,57 @@ class JournalRecorderTest {
             assertTrue(Math.abs(pass - 3000) <= sliceMillis, "pass " + i + " took " + pass + " ms: " + starts + " " + ends);
         }
         ring.close();
+    }
+
+    /**
+     * A journal thread killed after appending a batch from the ring and before releasing it (the ring's
+     * reader moves its head at the end of a batch) leaves that batch both in the journal and in the ring.
+     * The next start's drain appends only what the journal lacks: every record once, in order.
+     */
+    @Test
+    void recordsAppendedButNotReleasedFromTheRingAreNotJournaledTwice(@TempDir final Path dir) throws Exception {
+        final JournalDirectory d = JournalDirectory.openForWriting(dir, 0, CREATOR);
+        final List<byte[]> records = new ArrayList<>();
+        try (JournalRing ring = JournalRing.open(dir, EngineJournal.RING_CAPACITY)) {
+            final JournalRecorder recorder = new JournalRecorder(ring, new JournalHealth(dir, 0), CREATOR, 60, 0, 0);
+            final StateTable t = table(64);
+            t.setListener(recorder);
+            final DecodedPacket p = new DecodedPacket();
+            for (int i = 0; i < 10; i++) {
+                udp(p, i, false);
+                t.create(p, 0, PfConstants.PF_IN, 0, 1_000_000);
+            }
+            ring.ring().read((type, b, index, length) -> {
+                final byte[] copy = new byte[length];
+                b.getBytes(index, copy);
+                records.add(copy);
+            }, Integer.MAX_VALUE);
+            assertEquals(10, records.size());
+            try (Journal journal = Journal.openForWriting(d, "hourly")) {
+                final JournalWriter writer = new JournalWriter(journal, new JournalHealth(dir, 0), 0);
+                for (int i = 0; i < 6; i++) { // the batch got this far into the journal ...
+                    writer.appendRaw(new UnsafeBuffer(records.get(i)), 0);
+                }
+                writer.close();
+            }
+            for (final byte[] r : records) { // ... and all ten were still in the ring
+                assertTrue(ring.offer(new UnsafeBuffer(r), 0));
+            }
+        }
+        final java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        try (EngineJournal journal = EngineJournal.open(dir, "hourly", 1000, 60, CREATOR, CREATOR,
+                new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals(4, journal.leftoversDrained(), log.toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("6 record(s) of the in-flight ring"
+                + " were in the journal already"), log.toString(java.nio.charset.StandardCharsets.UTF_8));
+        final List<Long> sequences = new ArrayList<>();
+        try (Journal journal = Journal.openForReading(dir); JournalReader r = JournalReader.fromStart(journal)) {
+            while (r.next() != JournalReadStatus.END) {
+                sequences.add(r.record().sequence());
+            }
+        }
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 10).boxed().toList(), sequences);
     }
 
     @Test
