@@ -134,6 +134,47 @@ class ClusterSystemTest {
     }
 
     /**
+     * Split path, a server that speaks first and closes first (a banner, as SMTP or SSH do): its data and
+     * its FIN cross fwB, the client's ACKs and FIN cross fwA. Every client reads the whole banner, nothing
+     * is dropped, and the two firewalls end with the same view of each connection's two halves.
+     */
+    @Test
+    void splitPathServerSpeaksFirstAndClosesFirst() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--layout", "split");
+        try (Lab lab = new Lab()) {
+            final ClusterNode[] n = pair(lab, DEFER);
+            final Path banner = tmp.resolve("banner.txt");
+            Files.writeString(banner, "220 tandem test banner " + "x".repeat(3000) + "\n");
+            for (int i = 0; i < 5; i++) {
+                lab.spawn(Lab.SERVER, null, "timeout", "5", "sh", "-c", "nc -N -l 5203 < " + banner);
+                Thread.sleep(200);
+                final Lab.Result r = Lab.exec(Lab.CLIENT, 10, "nc", "-d", "-w", "3", Lab.SERVER_V4, "5203");
+                assertTrue(r.ok() && r.output().contains("220 tandem test banner " + "x".repeat(3000)),
+                        "connection " + i + " read the banner: " + r.output());
+            }
+            for (final ClusterNode node : n) {
+                assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
+                assertEquals(0.0, node.sum("tandem_state_mismatches_total"), "no window check failed on fw"
+                        + node.name);
+            }
+            final String[] diff = {""};
+            try {
+                ClusterNode.waitFor(() -> {
+                    final Map<String, String> a = n[0].halfStates(5203);
+                    final Map<String, String> b = n[1].halfStates(5203);
+                    diff[0] = a.size() + " states on fwA, " + b.size() + " on fwB\n" + ClusterNode.diff(a, b);
+                    return a.size() == 5 && a.equals(b);
+                }, 10, "both firewalls hold the five closed connections alike");
+            } catch (final AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + diff[0], e);
+            }
+            for (final ClusterNode node : n) {
+                assertEquals(0, node.stop(), node.logText());
+            }
+        }
+    }
+
+    /**
      * Split path, an ICMP error: the client's UDP datagram to a closed port crosses fwA (its first
      * packet, held until fwB has the state); the server's ICMP port unreachable comes back through fwB,
      * where no rule passes ICMP — it passes because it quotes a packet of the state fwA created, and
