@@ -570,6 +570,7 @@ public final class TandemEngine implements AutoCloseable {
         s.mtu = c.syncMtu();
         s.flushDelayMillis = c.syncFlushDelayMillis();
         s.bulkFramesPerSecond = c.syncBulkRate();
+        s.deferTimeoutMillis = c.syncDeferTimeoutMillis();
         s.authenticator = authenticator;
         return s;
     }

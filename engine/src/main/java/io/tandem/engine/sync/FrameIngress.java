@@ -66,6 +66,8 @@ final class FrameIngress {
     private IntConsumer sender;
     private volatile long acksForOthers;
 
+    private AckQuorum quorum;
+
     FrameIngress(final PfsyncStats stats, final SyncPeers peers, final PfsyncStateMapping mapping,
             final PeerInboxes inbox, final FrameAuthenticator auth, final BulkRequester requester,
             final BulkUpdateSender bulk, final int ownCreatorId, final Acknowledger acknowledger) {
@@ -79,6 +81,14 @@ final class FrameIngress {
         this.bulk = bulk;
         this.ownCreatorId = ownCreatorId;
         this.acknowledger = acknowledger;
+    }
+
+    /**
+     * With several peers, an INS_ACK of ours reaches the packet thread only once every answering peer
+     * acknowledged the state ({@link AckQuorum}); null (tests): the first one does.
+     */
+    void ackQuorum(final AckQuorum q) {
+        this.quorum = q;
     }
 
     /** The sync interface's index: frames that arrive elsewhere are {@code badif}. */
@@ -226,6 +236,9 @@ final class FrameIngress {
             if (creatorid != ownCreatorId) {
                 acksForOthers++; // another node's state acknowledged to it (multicast group)
                 return;
+            }
+            if (quorum != null && !quorum.acknowledged(id, peers.current(), now)) {
+                return; // another answering peer has not acknowledged it yet
             }
             // Ours: the packet thread releases the held first packet, or counts an ack without a hold.
             inbox.offerAck(creatorid, id);

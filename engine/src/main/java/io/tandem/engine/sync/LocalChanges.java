@@ -7,6 +7,7 @@ import io.tandem.engine.journal.JournalRecordFlyweight;
 import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.JournalRecorder;
 import io.tandem.engine.journal.UrgentRecordLane;
+import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.SyncHints;
 import java.util.function.IntConsumer;
 import org.agrona.MutableDirectBuffer;
@@ -74,6 +75,13 @@ final class LocalChanges {
     private java.util.List<UrgentRecordLane> lanes = java.util.List.of();
     private long now;
     private IntConsumer sender;
+
+    private AckQuorum quorum;
+
+    /** The INS of a held first packet is registered with {@code q} ({@link AckQuorum}); null: none. */
+    void ackQuorum(final AckQuorum q) {
+        this.quorum = q;
+    }
 
     LocalChanges(final SyncOutbox outbox, final int ownCreatorId) {
         this.outbox = outbox;
@@ -206,6 +214,9 @@ final class LocalChanges {
         }
         if (type == JournalRecordType.INSERT.code()) {
             queueState(r, SyncOutbox.Q_INS);
+            if (quorum != null && local && (r.stateFlags() & PfConstants.PFSTATE_ACK) != 0) {
+                quorum.sent(r.id(), now); // its first packet is held: which acknowledgements release it
+            }
         } else if (type == JournalRecordType.UPDATE.code()) {
             queueState(r, (hints & SyncHints.FULL) != 0 ? SyncOutbox.Q_UPD : SyncOutbox.Q_UPD_C);
         } else if (type == JournalRecordType.DELETE.code() && local && announcesDelete(r, ownCreatorId)) {

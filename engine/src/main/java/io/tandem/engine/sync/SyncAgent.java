@@ -86,6 +86,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private final LocalChanges changes;
     private final FrameEgress sender;
     private final FrameAuthenticator auth;
+    private final AckQuorum quorum;
     private final SyncStatus status;
     private final CounterRegistry counters = new CounterRegistry();
     private Supplier<PfsyncTransport> transportFactory;
@@ -136,6 +137,9 @@ public final class SyncAgent implements Agent, AutoCloseable {
         this.ingress = new FrameIngress(stats, peers, mapping, inbox, auth, requester, bulk, settings.creatorId,
                 this::acknowledge);
         this.changes = new LocalChanges(outbox, settings.creatorId);
+        this.quorum = new AckQuorum(settings.deferTimeoutMillis);
+        ingress.ackQuorum(quorum);
+        changes.ackQuorum(quorum);
         this.status = new SyncStatus(this);
         SyncCounters.register(counters, this, inbox);
     }
@@ -469,6 +473,16 @@ public final class SyncAgent implements Agent, AutoCloseable {
      */
     public long agedRecords() {
         return changes.agedRecords();
+    }
+
+    /** INS_ACKs held back until every answering peer acknowledged the state ({@link AckQuorum}). */
+    public long acksHeldBack() {
+        return quorum.heldBack();
+    }
+
+    /** Peers a held first packet waits for ({@link AckQuorum}; read racily by the metrics thread). */
+    public long answeringPeers() {
+        return quorum.answeringPeers();
     }
 
     /** INS_ACKs naming another node's state (in a group of three or more): not ours to act on. */

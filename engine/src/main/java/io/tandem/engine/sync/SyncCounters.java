@@ -52,6 +52,12 @@ public final class SyncCounters {
         r.counter("tandem_pfsync_aged_records", "Local state records sent without their TCP windows because they"
                 + " were read more than a second after they were journaled (after a restart, or a sync thread behind)")
                 .group(GROUP).key("aged_records").read(sync::agedRecords);
+        r.counter("tandem_pfsync_deferral_acks_held_back", "INS_ACKs of a held first packet's state kept from the"
+                + " packet thread until every answering peer acknowledged the state (three or more firewalls)")
+                .group(GROUP).key("acks_held_back").read(sync::acksHeldBack);
+        r.gauge("tandem_pfsync_deferral_answering_peers", "Peers whose INS_ACK a held first packet waits for: those"
+                + " that acknowledged an INS and have not missed one since")
+                .group(GROUP).key("answering_peers").read(sync::answeringPeers);
         r.gauge("tandem_pfsync_peers", "pfsync peers heard from in the last 10 s")
                 .group(GROUP).key("peers").read(() -> sync.peers().active(System.currentTimeMillis(), 10_000));
 

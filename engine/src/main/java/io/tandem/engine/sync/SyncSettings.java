@@ -24,6 +24,8 @@ public final class SyncSettings {
     public long flushDelayMillis = 1000;
     /** Bulk update pacing: full frames per second sent to a peer asking for the whole table. */
     public int bulkFramesPerSecond = 5000;
+    /** {@code set sync defer-timeout}: how long a held first packet waits at most (ms). */
+    public long deferTimeoutMillis = 20;
     /** Signs and verifies the W.12 trailer ({@code set sync auth hmac-sha256}), or null for plain pfsync. */
     public io.tandem.engine.sync.auth.FrameAuthenticator authenticator;
 }

@@ -50,6 +50,8 @@ public final class SyncStatus {
                 .append(",\"last_bulk_states\":").append(agent.lastBulkStatesSent())
                 .append(",\"last_bulk_ms\":").append(agent.lastBulkMillis())
                 .append(",\"aged_records\":").append(counters.read(SyncCounters.GROUP, "aged_records"))
+                .append(",\"acks_held_back\":").append(counters.read(SyncCounters.GROUP, "acks_held_back"))
+                .append(",\"answering_peers\":").append(counters.read(SyncCounters.GROUP, "answering_peers"))
                 .append(",\"peers\":[");
         boolean first = true;
         for (final SyncPeers.Peer p : agent.peers().peers()) {

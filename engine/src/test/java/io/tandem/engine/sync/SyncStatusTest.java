@@ -134,7 +134,8 @@ class SyncStatusTest {
         final Map<String, Object> s = status(agent(null));
         assertEquals(List.of("interface", "peer", "creatorid", "format", "mtu", "auth", "in_sync", "requesting_bulk",
                 "bulk_requests_sent", "bulk_states_received", "bulk_ends_rejected", "bulks_sent", "last_bulk_states",
-                "last_bulk_ms", "aged_records", "peers", "stats", "actions", "inbox"), new ArrayList<>(s.keySet()),
+                "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers", "peers", "stats", "actions", "inbox"),
+                new ArrayList<>(s.keySet()),
                 "no deferral and no auth_frames without them");
         assertEquals(FREEBSD_STATS, new ArrayList<>(object(s, "stats").keySet()));
         assertEquals(ACTIONS, new ArrayList<>(object(s, "actions").keySet()));
@@ -156,7 +157,7 @@ class SyncStatusTest {
         assertEquals(false, s.get("in_sync"));
         assertEquals(false, s.get("requesting_bulk"));
         for (final String k : List.of("bulk_requests_sent", "bulk_states_received", "bulk_ends_rejected",
-                "bulks_sent", "last_bulk_states", "last_bulk_ms", "aged_records")) {
+                "bulks_sent", "last_bulk_states", "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers")) {
             assertEquals(0L, s.get(k), k);
         }
         assertEquals(List.of(), list(s, "peers"));

@@ -667,6 +667,49 @@ class ClusterSystemTest {
      * Three firewalls on one multicast sync segment (224.0.0.240): a connection made through any one of
      * them appears on the other two under its creator's identity.
      */
+    /**
+     * Three firewalls, the split path between two of them: the client's packets through fwA, the server's
+     * through fwC, fwB carrying neither. Each connection's first packet is held until the first peer
+     * acknowledges its state — which may be fwB, the bystander — so this checks that fwC, which gets the
+     * same multicast INS, has the state before the server's SYN-ACK reaches it: nothing dropped on fwC,
+     * every connection opened.
+     */
+    @Test
+    void threeFirewallsWithTheSplitPathBetweenTheOuterTwo() throws Exception {
+        Lab.lab("up", "--queue", Integer.toString(QUEUE), "--firewalls", "3");
+        Lab.run(5, "chmod", "755", tmp.toString());
+        try (Lab lab = new Lab()) {
+            final ClusterNode[] n = new ClusterNode[3];
+            for (int i = 0; i < 3; i++) {
+                n[i] = new ClusterNode(lab, tmp, String.valueOf((char) ('A' + i)), QUEUE, DEFER + RULES).start();
+            }
+            Lab.lab("route", "client", "fwA");
+            Lab.lab("route", "server", "fwC");
+            for (int i = 0; i < 20; i++) {
+                lab.spawn(Lab.SERVER, null, "timeout", "3", "nc", "-l", "5203");
+                Thread.sleep(100);
+                assertTrue(Lab.exec(Lab.CLIENT, 10, "nc", "-z", "-w", "2", Lab.SERVER_V4, "5203").ok(), "connect " + i);
+            }
+            lab.spawn(Lab.SERVER, null, "iperf3", "-s", "-1", "-p", "5201");
+            Thread.sleep(400);
+            final Lab.Result iperf = Lab.exec(Lab.CLIENT, 40, "iperf3", "-c", Lab.SERVER_V4, "-p", "5201", "-t", "3");
+            assertTrue(iperf.ok(), iperf.output());
+            for (final ClusterNode node : n) {
+                assertEquals(0.0, drops(node), () -> "fw" + node.name + " dropped nothing:\n" + node.dropReport());
+                assertEquals(0.0, node.sum("tandem_state_mismatches_total"), "no window check failed on fw"
+                        + node.name);
+            }
+            final Map<String, Object> d = ClusterNode.map(n[0].sync().get("deferral"));
+            assertTrue((Long) d.get("deferred") >= 21, "fwA held each connection's first packet: " + d);
+            assertEquals((Long) d.get("deferred"), (Long) d.get("ack"), "every hold ended by an acknowledgement: " + d);
+            assertTrue(n[2].sum("tandem_verdicts_total{queue=\"" + QUEUE + "\",verdict=\"accept\"") > 20,
+                    "the server's packets crossed fwC");
+            for (final ClusterNode node : n) {
+                assertEquals(0, node.stop(), node.logText());
+            }
+        }
+    }
+
     @Test
     void threeFirewallsOverMulticastShareEveryState() throws Exception {
         Lab.lab("up", "--queue", Integer.toString(QUEUE), "--firewalls", "3");
