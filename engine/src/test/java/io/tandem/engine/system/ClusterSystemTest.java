@@ -702,6 +702,9 @@ class ClusterSystemTest {
             final Map<String, Object> d = ClusterNode.map(n[0].sync().get("deferral"));
             assertTrue((Long) d.get("deferred") >= 21, "fwA held each connection's first packet: " + d);
             assertEquals((Long) d.get("deferred"), (Long) d.get("ack"), "every hold ended by an acknowledgement: " + d);
+            final Map<String, Object> sync = n[0].sync();
+            assertEquals(2L, sync.get("answering_peers"), "fwA waits for fwB and fwC: " + sync);
+            assertTrue((Long) sync.get("acks_held_back") >= 10, "the first of each two INS_ACKs waited: " + sync);
             assertTrue(n[2].sum("tandem_verdicts_total{queue=\"" + QUEUE + "\",verdict=\"accept\"") > 20,
                     "the server's packets crossed fwC");
             for (final ClusterNode node : n) {
