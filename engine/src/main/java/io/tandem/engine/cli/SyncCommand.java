@@ -124,6 +124,10 @@ final class SyncCommand implements Callable<Integer> {
             b.append(String.format("  hold time p50 %s, p99 %s; acks without a hold %d, for other nodes %d, lost %d%n",
                     micros((Long) d.get("hold_p50_us")), micros((Long) d.get("hold_p99_us")),
                     (Long) d.get("acks_without_hold"), (Long) d.get("acks_for_others"), (Long) d.get("acks_lost")));
+            if (s.get("answering_peers") instanceof Long peersWaited) {
+                b.append(String.format("  released once %d answering peer%s acknowledged; %d acks held back for the others%n",
+                        peersWaited, peersWaited == 1 ? "" : "s", (Long) s.get("acks_held_back")));
+            }
         }
         final Map<String, Object> w = (Map<String, Object>) s.get("awaiting");
         if (w == null) {

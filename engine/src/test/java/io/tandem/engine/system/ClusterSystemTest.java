@@ -705,6 +705,7 @@ class ClusterSystemTest {
             final Map<String, Object> sync = n[0].sync();
             assertEquals(2L, sync.get("answering_peers"), "fwA waits for fwB and fwC: " + sync);
             assertTrue((Long) sync.get("acks_held_back") >= 10, "the first of each two INS_ACKs waited: " + sync);
+            assertTrue(n[0].syncText().contains("released once 2 answering peers acknowledged"), n[0].syncText());
             assertTrue(n[2].sum("tandem_verdicts_total{queue=\"" + QUEUE + "\",verdict=\"accept\"") > 20,
                     "the server's packets crossed fwC");
             for (final ClusterNode node : n) {
