@@ -17,6 +17,13 @@ class AckQuorumTest {
     private static final int B = 0;
     private static final int C = 1;
 
+    /** State 1 acknowledged by fwB and fwC at {@code now}: both answer from then on. */
+    private static void bothAnswering(final AckQuorum q, final long now) {
+        q.sent(1, now);
+        q.acknowledged(1, B, now + 1);
+        q.acknowledged(1, C, now + 1);
+    }
+
     @Test
     void withOnePeerItsAcknowledgementReleasesAtOnce() {
         final AckQuorum q = new AckQuorum(20);
@@ -47,9 +54,7 @@ class AckQuorumTest {
     @Test
     void aPeerThatMissesAnAcknowledgementIsNotWaitedForUntilItAnswersAgain() {
         final AckQuorum q = new AckQuorum(20);
-        q.sent(1, 1000);
-        q.acknowledged(1, B, 1001);
-        q.acknowledged(1, C, 1001);
+        bothAnswering(q, 1000);
         q.sent(2, 1010);
         assertFalse(q.acknowledged(2, B, 1011), "waits for fwC");
         // fwC stays silent: the packet thread releases state 2's packet by its timeout (20 ms)
@@ -69,9 +74,7 @@ class AckQuorumTest {
     @Test
     void whenEveryPeerMissedOneTheFirstAcknowledgementReleasesAgain() {
         final AckQuorum q = new AckQuorum(20);
-        q.sent(1, 1000);
-        q.acknowledged(1, B, 1001);
-        q.acknowledged(1, C, 1001);
+        bothAnswering(q, 1000);
         q.sent(2, 1010);
         q.expire(1100); // nobody answered state 2
         assertEquals(0, q.answeringPeers());
@@ -82,9 +85,7 @@ class AckQuorumTest {
     @Test
     void anAcknowledgementOfAStateNotPendingPassesOn() {
         final AckQuorum q = new AckQuorum(20);
-        q.sent(1, 1000);
-        q.acknowledged(1, B, 1001);
-        q.acknowledged(1, C, 1001);
+        bothAnswering(q, 1000);
         assertTrue(q.acknowledged(99, B, 1002), "never sent with PFSTATE_ACK here");
         q.sent(2, 1003);
         q.expire(1030);

@@ -52,6 +52,35 @@ class ClusterSystemTest {
         return new ClusterNode[] {a, b};
     }
 
+    /**
+     * A UDP echo on port 5300: {@code server 4|6}, and {@code client ADDRESS COUNT}, which sends COUNT
+     * numbered datagrams 0.2 s apart, each waiting up to 1 s for its echo, and prints "answered N".
+     */
+    private Path udpEcho() throws java.io.IOException {
+        final Path echo = tmp.resolve("udp-echo.py");
+        Files.writeString(echo, String.join("\n",
+                "import socket, sys, time",
+                "if sys.argv[1] == 'server':",
+                "    six = sys.argv[2] == '6'",
+                "    s = socket.socket(socket.AF_INET6 if six else socket.AF_INET, socket.SOCK_DGRAM)",
+                "    s.bind(('::' if six else '0.0.0.0', 5300))",
+                "    while True:",
+                "        d, a = s.recvfrom(2048); s.sendto(d, a)",
+                "s = socket.socket(socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.settimeout(1.0)",
+                "got = 0",
+                "for i in range(int(sys.argv[3])):",
+                "    s.sendto(b'%d' % i, (sys.argv[2], 5300))",
+                "    try:",
+                "        d, a = s.recvfrom(2048); got += d == b'%d' % i",
+                "    except socket.timeout:",
+                "        pass",
+                "    time.sleep(0.2)",
+                "print('answered', got)",
+                ""));
+        return echo;
+    }
+
     private static Process capture(final Lab lab, final String ns, final String name) throws Exception {
         Files.createDirectories(CAPTURES);
         final Process p = lab.spawn(ns, null, "tcpdump", "-ni", "sync0", "-w", CAPTURES.resolve(name + ".pcap").toString(),
@@ -207,11 +236,7 @@ class ClusterSystemTest {
                     + "\n" + n[1].dropReport());
             assertTrue(n[1].sum("tandem_icmp_errors_related_total") >= 5, "fwB passed the errors by fwA's state");
             assertEquals(0.0, drops(n[1]), () -> "fwB dropped nothing:\n" + n[1].dropReport());
-            final Lab.Result forged = Lab.exec(Lab.SERVER, 60, "/usr/bin/python3", "-c",
-                    "from scapy.all import IP, ICMP, UDP, send\n"
-                            + "send(IP(src='" + Lab.SERVER_V4 + "', dst='" + Lab.CLIENT_V4 + "')/ICMP(type=3, code=3)"
-                            + "/IP(src='" + Lab.CLIENT_V4 + "', dst='" + Lab.SERVER_V4 + "')/UDP(sport=40000, dport=7777),"
-                            + " verbose=0)\n");
+            final Lab.Result forged = Lab.forgeUnrelatedPortUnreachable();
             assertTrue(forged.ok(), forged.output());
             ClusterNode.waitFor(() -> drops(n[1]) >= 1, 10, "fwB dropped the forged error");
             for (final ClusterNode node : n) {
@@ -253,26 +278,11 @@ class ClusterSystemTest {
                 assertTrue(Lab.exec(Lab.CLIENT, 10, "nc", "-6", "-z", "-w", "2", Lab.SERVER_V6, "5203").ok(),
                         "connect " + i);
             }
-            final Path echo = tmp.resolve("udp6-echo.py");
-            Files.writeString(echo, String.join("\n",
-                    "import socket, sys",
-                    "if sys.argv[1] == 'server':",
-                    "    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('::', 5300))",
-                    "    while True:",
-                    "        d, a = s.recvfrom(2048); s.sendto(d, a)",
-                    "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(1.0)",
-                    "got = 0",
-                    "for i in range(20):",
-                    "    s.sendto(b'%d' % i, (sys.argv[2], 5300))",
-                    "    try:",
-                    "        d, a = s.recvfrom(2048); got += d == b'%d' % i",
-                    "    except socket.timeout:",
-                    "        pass",
-                    "print('answered', got)",
-                    ""));
-            lab.spawn(Lab.SERVER, null, "/usr/bin/python3", echo.toString(), "server");
+            final Path echo = udpEcho();
+            lab.spawn(Lab.SERVER, null, "/usr/bin/python3", echo.toString(), "server", "6");
             Thread.sleep(500);
-            final Lab.Result udp = Lab.exec(Lab.CLIENT, 60, "/usr/bin/python3", echo.toString(), "client", Lab.SERVER_V6);
+            final Lab.Result udp = Lab.exec(Lab.CLIENT, 60, "/usr/bin/python3", echo.toString(), "client", Lab.SERVER_V6,
+                    "20");
             assertTrue(udp.output().contains("answered 20"), "every UDP request answered: " + udp.output());
             final Lab.Result ping = Lab.exec(Lab.CLIENT, 30, "ping", "-6", "-c", "10", "-i", "0.2", "-W", "1",
                     Lab.SERVER_V6);
@@ -388,25 +398,8 @@ class ClusterSystemTest {
         try (Lab lab = new Lab()) {
             final Process cap = capture(lab, Lab.FW_B, "cluster-split-ping-udp");
             final ClusterNode[] n = pair(lab, DEFER);
-            final Path echo = tmp.resolve("udp-echo.py");
-            Files.writeString(echo, String.join("\n",
-                    "import socket, sys, time",
-                    "if sys.argv[1] == 'server':",
-                    "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5300))",
-                    "    while True:",
-                    "        d, a = s.recvfrom(2048); s.sendto(d, a)",
-                    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.0)",
-                    "got = 0",
-                    "for i in range(int(sys.argv[3])):",
-                    "    s.sendto(b'%d' % i, (sys.argv[2], 5300))",
-                    "    try:",
-                    "        d, a = s.recvfrom(2048); got += d == b'%d' % i",
-                    "    except socket.timeout:",
-                    "        pass",
-                    "    time.sleep(0.2)",
-                    "print('answered', got)",
-                    ""));
-            lab.spawn(Lab.SERVER, null, "/usr/bin/python3", echo.toString(), "server");
+            final Path echo = udpEcho();
+            lab.spawn(Lab.SERVER, null, "/usr/bin/python3", echo.toString(), "server", "4");
             Thread.sleep(500);
             final double framesBefore = n[0].sample("tandem_pfsync_opackets_total ") + n[1].sample("tandem_pfsync_opackets_total ");
             final Path udpOut = tmp.resolve("udp.out");

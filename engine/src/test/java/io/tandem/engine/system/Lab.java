@@ -56,6 +56,16 @@ final class Lab implements AutoCloseable {
     }
 
     /** Runs a command in a namespace and returns its exit status and combined output. */
+    /**
+     * Sends, from the server, an ICMP port unreachable to the client quoting a UDP datagram (client port
+     * 40000 to server port 7777) that belongs to no state (scapy, Debian's python3).
+     */
+    static Result forgeUnrelatedPortUnreachable() {
+        return exec(SERVER, 60, "/usr/bin/python3", "-c", "from scapy.all import IP, ICMP, UDP, send\n"
+                + "send(IP(src='" + SERVER_V4 + "', dst='" + CLIENT_V4 + "')/ICMP(type=3, code=3)"
+                + "/IP(src='" + CLIENT_V4 + "', dst='" + SERVER_V4 + "')/UDP(sport=40000, dport=7777), verbose=0)\n");
+    }
+
     static Result exec(final String namespace, final int timeoutSeconds, final String... command) {
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
         cmd.addAll(Arrays.asList(command));

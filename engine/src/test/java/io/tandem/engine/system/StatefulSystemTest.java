@@ -161,11 +161,7 @@ class StatefulSystemTest {
 
         // An ICMP error quoting a UDP packet that belongs to no state: the rules decide, and block it.
         final long unrelatedBefore = a.states().counters().get(StateCounter.ICMP_ERROR_NO_STATE);
-        final Lab.Result forged = Lab.exec(Lab.SERVER, 60, "/usr/bin/python3", "-c",
-                "from scapy.all import IP, ICMP, UDP, send\n"
-                        + "send(IP(src='" + Lab.SERVER_V4 + "', dst='" + Lab.CLIENT_V4 + "')/ICMP(type=3, code=3)"
-                        + "/IP(src='" + Lab.CLIENT_V4 + "', dst='" + Lab.SERVER_V4 + "')/UDP(sport=40000, dport=7777),"
-                        + " verbose=0)\n");
+        final Lab.Result forged = Lab.forgeUnrelatedPortUnreachable();
         assertTrue(forged.ok(), forged.output());
         waitFor(() -> a.states().counters().get(StateCounter.ICMP_ERROR_NO_STATE) > unrelatedBefore, 10);
         assertTrue(a.ruleset().packets(0) > 0, "`block all` decided the unrelated error");
