@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Which INS_ACKs release a held first packet ({@link AckQuorum}): every answering peer's, a peer joining
- * by its first acknowledgement and leaving by a missed one; with one peer, FreeBSD's first-ack rule.
+ * by an acknowledgement in time and leaving by a missed one; with one peer, FreeBSD's first-ack rule.
  */
 class AckQuorumTest {
     private static final int B = 0;
@@ -69,6 +69,23 @@ class AckQuorumTest {
         q.sent(5, 1060);
         assertFalse(q.acknowledged(5, B, 1061));
         assertTrue(q.acknowledged(5, C, 1061));
+    }
+
+    @Test
+    void aPeerAlwaysLaterThanTheTimeoutIsNotWaitedFor() {
+        final AckQuorum q = new AckQuorum(20);
+        q.sent(1, 1000);
+        assertTrue(q.acknowledged(1, B, 1001), "fwB answers in time");
+        assertTrue(q.acknowledged(1, C, 1050), "fwC's acknowledgement comes after the timeout: passed on ...");
+        assertEquals(1, q.answeringPeers(), "... and fwC is not waited for");
+        for (long id = 2; id < 10; id++) {
+            final long t = 1000 + id * 100;
+            q.sent(id, t);
+            assertTrue(q.acknowledged(id, B, t + 1), "state " + id + " released by fwB alone");
+            assertTrue(q.acknowledged(id, C, t + 40));
+        }
+        assertEquals(0, q.heldBack());
+        assertEquals(1, q.answeringPeers());
     }
 
     @Test
