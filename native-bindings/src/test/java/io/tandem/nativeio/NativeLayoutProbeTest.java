@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Java constant. Skipped only when gcc is not on PATH.
  */
 class NativeLayoutProbeTest {
-    private static final String INCLUDES = "#include <errno.h>\n#include <fcntl.h>\n" + "#include <poll.h>\n#include <sched.h>\n#include <net/if.h>\n#include <sys/socket.h>\n" + "#include <sys/uio.h>\n#include <sys/un.h>\n#include <linux/netlink.h>\n#include <linux/netfilter.h>\n" + "#include <linux/netfilter/nfnetlink.h>\n#include <linux/netfilter/nfnetlink_queue.h>\n";
+    private static final String INCLUDES = "#include <errno.h>\n#include <fcntl.h>\n" + "#include <poll.h>\n#include <sched.h>\n#include <net/if.h>\n#include <sys/socket.h>\n" + "#include <sys/uio.h>\n#include <sys/un.h>\n#include <linux/netlink.h>\n#include <linux/filter.h>\n#include <linux/netfilter.h>\n" + "#include <linux/netfilter/nfnetlink.h>\n#include <linux/netfilter/nfnetlink_queue.h>\n";
 
     @TempDir
     Path temp;
@@ -185,6 +185,11 @@ class NativeLayoutProbeTest {
         m.put("SOL_SOCKET", (long)LinuxConstants.SOL_SOCKET);
         m.put("SO_RCVBUF", (long)LinuxConstants.SO_RCVBUF);
         m.put("SO_RCVBUFFORCE", (long)LinuxConstants.SO_RCVBUFFORCE);
+        m.put("SO_ATTACH_FILTER", (long)LinuxConstants.SO_ATTACH_FILTER);
+        m.put("sizeof(struct sock_fprog)", (long)LinuxConstants.SOCK_FPROG_LENGTH);
+        m.put("offsetof(struct sock_fprog, filter)", (long)LinuxConstants.SOCK_FPROG_FILTER_OFFSET);
+        m.put("sizeof(struct sock_filter)", (long)LinuxConstants.SOCK_FILTER_LENGTH);
+        m.put("BPF_RET | BPF_K", (long)LinuxConstants.BPF_RET_K);
         m.put("MSG_DONTWAIT", (long)LinuxConstants.MSG_DONTWAIT);
         m.put("MSG_TRUNC", (long)LinuxConstants.MSG_TRUNC);
         m.put("MSG_WAITFORONE", (long)LinuxConstants.MSG_WAITFORONE);

@@ -169,6 +169,28 @@ abstract class RawSocket implements AutoCloseable {
     }
 
     /**
+     * Makes this a socket that only sends: a classic BPF program of one instruction, "return 0", judges
+     * every frame the kernel would deliver to it ({@code SO_ATTACH_FILTER}), so none is queued. A raw
+     * socket receives a copy of every frame of its protocol that reaches its interface (multicast ones
+     * too, while any socket of the host has joined the group), and a socket nobody reads would
+     * otherwise hold up to its receive buffer of them. Setup time; allocates the program once.
+     *
+     * @throws NativeException when the kernel refuses the program
+     */
+    public void discardReceived() {
+        final UnsafeBuffer program = OffHeap.allocate(LinuxConstants.SOCK_FPROG_LENGTH + LinuxConstants.SOCK_FILTER_LENGTH);
+        final int instruction = LinuxConstants.SOCK_FPROG_LENGTH;
+        program.putShort(instruction, LinuxConstants.BPF_RET_K, HOST_ORDER); // code; jt, jf 0
+        program.putInt(instruction + 4, 0, HOST_ORDER);                      // k: keep 0 bytes
+        program.putShort(0, (short)1, HOST_ORDER);                           // len: one instruction
+        program.putLong(LinuxConstants.SOCK_FPROG_FILTER_OFFSET, program.addressOffset() + instruction, HOST_ORDER);
+        if (libc.setsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_ATTACH_FILTER, program.addressOffset(),
+            LinuxConstants.SOCK_FPROG_LENGTH) != 0) {
+            throw NativeException.of("setsockopt(SO_ATTACH_FILTER, return 0)", Syscalls.lastErrno(), null);
+        }
+    }
+
+    /**
      * Wait until the socket is readable. Hot path: never throws, never allocates.
      *
      * @param timeoutMillis 0 to check and return, -1 to wait forever

@@ -144,6 +144,16 @@ public final class LinuxConstants {
 
     /** {@code SO_BINDTODEVICE}: send and receive only through one interface. */
     public static final int SO_BINDTODEVICE = 25;
+    /** {@code SO_ATTACH_FILTER}: a classic BPF program ({@code struct sock_fprog}) that judges what a socket receives. */
+    public static final int SO_ATTACH_FILTER = 26;
+    /** {@code sizeof(struct sock_fprog)}: {@code unsigned short len}, padding, {@code struct sock_filter *filter}. */
+    public static final int SOCK_FPROG_LENGTH = 16;
+    /** {@code offsetof(struct sock_fprog, filter)}. */
+    public static final int SOCK_FPROG_FILTER_OFFSET = 8;
+    /** {@code sizeof(struct sock_filter)}: {@code u16 code, u8 jt, u8 jf, u32 k}. */
+    public static final int SOCK_FILTER_LENGTH = 8;
+    /** {@code BPF_RET | BPF_K}: return the constant {@code k} (bytes to keep; 0 drops the packet). */
+    public static final short BPF_RET_K = 0x06;
 
     /** {@code MSG_CTRUNC}: in {@code msg_flags}, ancillary data did not fit the control buffer. */
     public static final int MSG_CTRUNC = 0x8;

@@ -248,6 +248,54 @@ class RawIpSocketSystemTest {
     }
 
     @Test
+    void aSocketThatDiscardsWhatItReceivesStillSends() throws Exception {
+        final RawIpSocket listening = in(threadB, () -> receiver(VETH_B));
+        final RawIpSocket discarding = in(threadB, () -> {
+            final RawIpSocket socket = receiver(VETH_B);
+            socket.discardReceived();
+            return socket;
+        });
+        try {
+            in(threadA, () -> {
+                try (RawIpSocket sender = RawIpSocket.openIpv4(RawIpSocket.IPPROTO_PFSYNC)) {
+                    sender.bindToDevice(VETH_A);
+                    assertEquals(PAYLOAD_LENGTH, sender.sendTo(offHeap(payload(4)), 0, PAYLOAD_LENGTH, ADDRESS_B));
+                }
+                return null;
+            });
+            in(threadB, () -> {
+                final UnsafeBuffer buffer = OffHeap.allocate(2048);
+                assertEquals(20 + PAYLOAD_LENGTH, receiveOne(listening, buffer), "the frame reached the interface");
+                assertEquals(0, discarding.poll(200), "a discarding socket queues nothing");
+                assertEquals(-LinuxConstants.EAGAIN, discarding.receive(buffer));
+                return null;
+            });
+            final RawIpSocket atA = in(threadA, () -> receiver(VETH_A)); // it sends as before
+            try {
+                assertEquals(PAYLOAD_LENGTH,
+                    in(threadB, () -> discarding.sendTo(offHeap(payload(6)), 0, PAYLOAD_LENGTH, ADDRESS_A)));
+                in(threadA, () -> {
+                    final UnsafeBuffer buffer = OffHeap.allocate(2048);
+                    assertEquals(20 + PAYLOAD_LENGTH, receiveOne(atA, buffer));
+                    assertArrayEquals(payload(6), TestBytes.copy(buffer, 20, PAYLOAD_LENGTH));
+                    return null;
+                });
+            } finally {
+                in(threadA, () -> {
+                    atA.close();
+                    return null;
+                });
+            }
+        } finally {
+            in(threadB, () -> {
+                listening.close();
+                discarding.close();
+                return null;
+            });
+        }
+    }
+
+    @Test
     void multicastToThePfsyncGroupArrivesWhileJoinedAndNotAfterLeaving() throws Exception {
         final int ifindexA = in(threadA, () -> Interfaces.indexOf(VETH_A));
         final int ifindexB = in(threadB, () -> Interfaces.indexOf(VETH_B));
