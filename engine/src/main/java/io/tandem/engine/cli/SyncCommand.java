@@ -125,8 +125,13 @@ final class SyncCommand implements Callable<Integer> {
                     micros((Long) d.get("hold_p50_us")), micros((Long) d.get("hold_p99_us")),
                     (Long) d.get("acks_without_hold"), (Long) d.get("acks_for_others"), (Long) d.get("acks_lost")));
             if (s.get("answering_peers") instanceof Long peersWaited) {
-                b.append(String.format("  released once %d answering peer%s acknowledged; %d acks held back for the others%n",
+                b.append(String.format("  released once %d answering peer%s acknowledged; %d acks held back for the others",
                         peersWaited, peersWaited == 1 ? "" : "s", (Long) s.get("acks_held_back")));
+                if (s.get("quorum_overflows") instanceof Long overflows && overflows > 0) {
+                    b.append(String.format("; %d released by the first ack (too many within one timeout to track)",
+                            overflows));
+                }
+                b.append('\n');
             }
         }
         final Map<String, Object> w = (Map<String, Object>) s.get("awaiting");

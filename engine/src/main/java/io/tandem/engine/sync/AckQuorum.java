@@ -24,13 +24,19 @@ package io.tandem.engine.sync;
  * no answering peer (at start, or after every peer missed one) the first INS_ACK releases, as in
  * FreeBSD, and its sender joins the set. With one peer this is exactly FreeBSD's rule.
  *
- * <p>Owner: the sync thread only. Memory bound: half of {@link #CAPACITY} states (those sent within
- * the defer timeout: 8,192, so 409,600 new held connections a second at the default 20 ms) in
- * open-addressed arrays, and a ring of the same capacity in send order that makes the expiry constant
- * time per state; beyond that a state is not remembered and its first acknowledgement passes at once
- * (first-ack behaviour, counted {@link #overflows}). About 700 KiB, allocated once. Allocation-free
- * after construction. Failure policy: an INS_ACK for a state not remembered here (late, or for a packet
- * that was not held) is passed on unchanged: the packet thread counts it as it always did.
+ * <p>Owner: the sync thread only; its three counts ({@link #heldBack}, {@link #overflows},
+ * {@link #answeringPeers}) are plain fields read racily by the scrape and control threads through
+ * {@link SyncCounters} (metrics {@code tandem_pfsync_deferral_acks_held_back_total},
+ * {@code tandem_pfsync_deferral_quorum_overflows_total} and {@code tandem_pfsync_deferral_answering_peers};
+ * the status JSON's {@code acks_held_back}, {@code quorum_overflows} and {@code answering_peers}). Memory
+ * bound: half of {@link #CAPACITY} states (those sent within the defer timeout: 8,192, so 409,600 new
+ * held connections a second at the default 20 ms) in open-addressed arrays, and a ring of the same
+ * capacity in send order that makes the expiry constant time per state; beyond that (8,192 states, or
+ * 16,384 sends counting a state sent again, within one defer timeout) a state is not remembered and its
+ * first acknowledgement passes at once (first-ack behaviour, as FreeBSD: harmless with two firewalls;
+ * counted {@link #overflows}). No setting raises the bound. About 700 KiB, allocated once.
+ * Allocation-free after construction. Failure policy: an INS_ACK for a state not remembered here (late,
+ * or for a packet that was not held) is passed on unchanged: the packet thread counts it as it always did.
  */
 final class AckQuorum {
     /** States remembered at most (a power of two): those whose INS went out within the last defer timeout. */
@@ -140,7 +146,10 @@ final class AckQuorum {
         return heldBack;
     }
 
-    /** States whose acknowledgements passed at once because the table was full. */
+    /**
+     * States not remembered because the table was full (more than half of {@link #CAPACITY} sent within
+     * one defer timeout): their acknowledgements pass at once, so the first peer's releases the packet.
+     */
     long overflows() {
         return overflows;
     }

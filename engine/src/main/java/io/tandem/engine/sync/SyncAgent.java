@@ -485,6 +485,19 @@ public final class SyncAgent implements Agent, AutoCloseable {
         return quorum.answeringPeers();
     }
 
+    /**
+     * States of held first packets the {@link AckQuorum} could not remember (more than it holds sent
+     * within one defer timeout): released by the first peer's INS_ACK, not every answering peer's.
+     */
+    public long quorumOverflows() {
+        return quorum.overflows();
+    }
+
+    /** The {@link AckQuorum} (written by the sync thread only). Package-private for tests. */
+    AckQuorum ackQuorum() {
+        return quorum;
+    }
+
     /** INS_ACKs naming another node's state (in a group of three or more): not ours to act on. */
     public long acksForOthers() {
         return ingress.acksForOthers();

@@ -58,6 +58,12 @@ public final class SyncCounters {
         r.gauge("tandem_pfsync_deferral_answering_peers", "Peers whose INS_ACK a held first packet waits for: those"
                 + " that acknowledged an INS and have not missed one since")
                 .group(GROUP).key("answering_peers").read(sync::answeringPeers);
+        r.counter("tandem_pfsync_deferral_quorum_overflows", "States of held first packets the sync thread could not"
+                + " track because more than " + AckQuorum.CAPACITY / 2 + " went out within one defer timeout: the first"
+                + " peer's INS_ACK released their packets (FreeBSD's rule) instead of every answering peer's. Harmless"
+                + " with two firewalls; with three or more a split-path reply may reach the third firewall before its"
+                + " INS. A fixed bound: no setting raises it")
+                .group(GROUP).key("quorum_overflows").read(sync::quorumOverflows);
         r.gauge("tandem_pfsync_peers", "pfsync peers heard from in the last 10 s")
                 .group(GROUP).key("peers").read(() -> sync.peers().active(System.currentTimeMillis(), 10_000));
 

@@ -52,6 +52,7 @@ public final class SyncStatus {
                 .append(",\"aged_records\":").append(counters.read(SyncCounters.GROUP, "aged_records"))
                 .append(",\"acks_held_back\":").append(counters.read(SyncCounters.GROUP, "acks_held_back"))
                 .append(",\"answering_peers\":").append(counters.read(SyncCounters.GROUP, "answering_peers"))
+                .append(",\"quorum_overflows\":").append(counters.read(SyncCounters.GROUP, "quorum_overflows"))
                 .append(",\"peers\":[");
         boolean first = true;
         for (final SyncPeers.Peer p : agent.peers().peers()) {

@@ -63,6 +63,23 @@ class SyncCommandTest {
     }
 
     @Test
+    void theDeferralLineAddsStatesPastTheQuorumOnlyWhenThereAreAny() {
+        final Map<String, Object> status = new java.util.LinkedHashMap<>(JsonReader.object(agent(null).statusJson()));
+        status.put("deferral", JsonReader.object("{\"timeout_ms\":20,\"defer_limit\":128,\"held\":0,\"deferred\":24,"
+                + "\"ack\":24,\"packet\":0,\"timeout\":0,\"limit\":0,\"dropped\":0,\"shutdown\":0,\"acks_without_hold\":0,"
+                + "\"acks_for_others\":0,\"acks_lost\":0,\"hold_p50_us\":1000,\"hold_p99_us\":3000}"));
+        status.put("answering_peers", 2L);
+        status.put("acks_held_back", 7L);
+        final String none = SyncCommand.format(status);
+        assertTrue(none.contains("\n  released once 2 answering peers acknowledged; 7 acks held back for the others\n"),
+                none);
+        status.put("quorum_overflows", 3L);
+        final String some = SyncCommand.format(status);
+        assertTrue(some.contains("\n  released once 2 answering peers acknowledged; 7 acks held back for the others;"
+                + " 3 released by the first ack (too many within one timeout to track)\n"), some);
+    }
+
+    @Test
     void statusWithAuthenticationListsItsCounters() {
         final ClusterKeyFile keys = ClusterKeyFile.parse("k", "7 " + "ab".repeat(32) + "\n");
         final String json = agent(new FrameAuthenticator(keys, 0x0a0b0c0d, true, 60_000, () -> 0L)).statusJson();

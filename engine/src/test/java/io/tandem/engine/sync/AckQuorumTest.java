@@ -109,6 +109,33 @@ class AckQuorumTest {
         assertTrue(q.acknowledged(2, B, 1031), "late: the packet left by its timeout, the state is swept");
     }
 
+    @Test
+    void beyondHalfTheCapacityWithinOneTimeoutAStateIsNotRememberedAndTheFirstAcknowledgementReleases() {
+        final AckQuorum q = new AckQuorum(20);
+        bothAnswering(q, 1000);
+        final int room = AckQuorum.CAPACITY / 2 - 1; // state 1 takes a slot too
+        for (long id = 2; id < 2 + room; id++) {
+            q.sent(id, 1005);
+        }
+        assertEquals(0, q.overflows(), "half the capacity is remembered");
+        final long first = 2 + room;
+        for (long id = first; id < first + 3; id++) {
+            q.sent(id, 1006);
+        }
+        assertEquals(3, q.overflows());
+        assertTrue(q.acknowledged(first, B, 1007),
+                "not remembered: fwB's acknowledgement releases, fwC is not waited for");
+        assertFalse(q.acknowledged(2, B, 1007), "a remembered one still waits for fwC");
+        assertEquals(2, q.answeringPeers());
+        q.expire(1030); // the defer timeout passed: every state forgotten (the unacknowledged ones dropped both peers)
+        q.sent(first + 10, 1031);
+        q.acknowledged(first + 10, B, 1032);
+        q.acknowledged(first + 10, C, 1032); // both answering again
+        q.sent(first + 11, 1033);
+        assertFalse(q.acknowledged(first + 11, B, 1034), "there is room again: remembered, and waits for fwC");
+        assertEquals(3, q.overflows());
+    }
+
     /** The open-addressed table against a map, through many inserts, completions and sweeps. */
     @Test
     void theTableKeepsEveryPendingStateThroughRemovals() {

@@ -134,7 +134,8 @@ class SyncStatusTest {
         final Map<String, Object> s = status(agent(null));
         assertEquals(List.of("interface", "peer", "creatorid", "format", "mtu", "auth", "in_sync", "requesting_bulk",
                 "bulk_requests_sent", "bulk_states_received", "bulk_ends_rejected", "bulks_sent", "last_bulk_states",
-                "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers", "peers", "stats", "actions", "inbox"),
+                "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers", "quorum_overflows", "peers", "stats",
+                "actions", "inbox"),
                 new ArrayList<>(s.keySet()),
                 "no deferral and no auth_frames without them");
         assertEquals(FREEBSD_STATS, new ArrayList<>(object(s, "stats").keySet()));
@@ -157,7 +158,8 @@ class SyncStatusTest {
         assertEquals(false, s.get("in_sync"));
         assertEquals(false, s.get("requesting_bulk"));
         for (final String k : List.of("bulk_requests_sent", "bulk_states_received", "bulk_ends_rejected",
-                "bulks_sent", "last_bulk_states", "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers")) {
+                "bulks_sent", "last_bulk_states", "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers",
+                "quorum_overflows")) {
             assertEquals(0L, s.get(k), k);
         }
         assertEquals(List.of(), list(s, "peers"));
@@ -314,6 +316,31 @@ class SyncStatusTest {
         assertEquals(200L, def.get("hold_p50_us"), "150 us held: the 200 us bucket");
         assertEquals(1L, def.get("acks_for_others"), "an INS_ACK for another node");
         assertEquals(List.of(77L), verdicts);
+    }
+
+    /**
+     * States the agent's {@link AckQuorum} could not remember (more than it holds sent within one defer
+     * timeout) show in the status as {@code quorum_overflows} and in the metrics as
+     * {@code tandem_pfsync_deferral_quorum_overflows_total}.
+     */
+    @Test
+    void quorumOverflowsAppearInTheStatusAndTheMetrics() {
+        final SyncAgent a = agent(null);
+        final AckQuorum q = a.ackQuorum();
+        final long sent = AckQuorum.CAPACITY / 2 + 5;
+        for (long id = 1; id <= sent; id++) {
+            q.sent(id, 1_000); // all within one defer timeout, as the sync thread's LocalChanges would
+        }
+        assertEquals(5, q.overflows());
+        assertEquals(5L, status(a).get("quorum_overflows"));
+        assertEquals(q.overflows(), a.quorumOverflows());
+        try (io.tandem.engine.metrics.MetricsServer m = new io.tandem.engine.metrics.MetricsServer(
+                new io.tandem.engine.counters.CounterRegistry(), List.of())) {
+            m.registerSync(a);
+            final String scrape = m.scrape();
+            assertTrue(scrape.contains("\ntandem_pfsync_deferral_quorum_overflows_total 5.0\n"), scrape);
+            assertTrue(scrape.contains("# TYPE tandem_pfsync_deferral_quorum_overflows_total counter\n"), scrape);
+        }
     }
 
     @Test
