@@ -27,6 +27,7 @@ import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.state.StateIds;
 import io.tandem.engine.sync.AwaitingView;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.DirectInsSender;
 import io.tandem.engine.sync.PeerInboxes;
 import io.tandem.engine.verdict.DeferralTotals;
 import io.tandem.engine.sync.SyncPolicy;
@@ -214,6 +215,16 @@ public final class TandemEngine implements AutoCloseable {
             agents.add(a);
         }
         if (peerInbox != null) {
+            // Each packet thread sends its held packets' INS itself, fed by its urgent lane (not with sync auth:
+            // one signer per node keeps the W.12 sequence in the order frames leave).
+            final boolean directIns = config.syncDirectIns() && authenticator == null && journal != null;
+            for (int i = 0; i < agents.size(); i++) {
+                if (directIns) {
+                    final DirectInsSender sender = new DirectInsSender(syncSettingsOf(config, creatorId, null), log);
+                    journal.urgentLanes().get(i).sender(sender);
+                    agents.get(i).directInsSender(sender);
+                }
+            }
             for (final PacketAgent agent : agents) {
                 SyncPolicy.of(agent.states()).enableSyncUpdates(config.syncMaxUpdates());
                 if (config.syncDefer()) {
@@ -352,6 +363,8 @@ public final class TandemEngine implements AutoCloseable {
         syncAgent = new SyncAgent(journal.journal(), peerInbox,
                 packetAgents.stream().map(PacketAgent::bulkSnapshots).toList(), settings, log)
                 .urgentLanes(journal.urgentLanes())
+                .directInsSenders(packetAgents.stream().map(PacketAgent::directInsSender)
+                        .filter(java.util.Objects::nonNull).toList())
                 .transport(() -> RawPfsyncTransport.open(settings.ifname, settings.peer));
         for (final PacketAgent a : packetAgents) {
             SyncPolicy.of(a.states()).watchPeers(syncAgent.peers()); // a takeover needs its carrier silent

@@ -112,6 +112,9 @@ final class SyncCommand implements Callable<Integer> {
             first = false;
         }
         b.append('\n');
+        if (s.get("ins_by_packet_threads") instanceof Long direct && direct > 0) {
+            b.append(String.format("INS sent by the packet threads themselves: %d (set sync direct-ins)%n", direct));
+        }
         final Map<String, Object> d = (Map<String, Object>) s.get("deferral");
         if (d == null) {
             b.append("deferral: off\n");

@@ -104,6 +104,10 @@ public enum ConfigOption {
             "Microseconds a packet thread polls for a peer's INS_ACK, instead of sleeping, after it holds a first "
             + "packet (while one is held): the acknowledgement releases the packet without waking the thread, at "
             + "the cost of that CPU being busy meanwhile, at most this long per new connection; 0 sleeps at once."),
+    SYNC_DIRECT_INS("sync direct-ins", Kind.BOOL, 0, 1, 1, null,
+            "yes: each packet thread sends the INS of a state announced at once (a held first packet's) from its "
+            + "own socket, in the duty cycle that created the state; no: the sync thread sends it. Ignored with "
+            + "sync auth, where the sync thread sends every frame (one signer per node)."),
     SYNC_AWAIT_TIMEOUT("sync await-timeout", Kind.UINT, 0, 1000, 0, null,
             "Milliseconds a forwarded packet that matches no state and that the rules drop is held in case a "
             + "peer's state for it arrives (the reply of a split-path connection that beat its INS; 20 is a good "

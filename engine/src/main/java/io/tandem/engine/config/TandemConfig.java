@@ -220,6 +220,11 @@ public final class TandemConfig {
         return (int) value(ConfigOption.SYNC_DEFER_POLL);
     }
 
+    /** {@code set sync direct-ins}: packet threads send the INS of states announced at once themselves. */
+    public boolean syncDirectIns() {
+        return value(ConfigOption.SYNC_DIRECT_INS) != 0;
+    }
+
     /** {@code set sync await-timeout}: milliseconds, 0 when packets are not held for peers' states. */
     public int syncAwaitTimeoutMillis() {
         return (int) value(ConfigOption.SYNC_AWAIT_TIMEOUT);

@@ -13,6 +13,7 @@ import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.rules.Ruleset;
 import io.tandem.engine.shard.QueueShards;
 import io.tandem.engine.state.StateSnapshotMailbox;
+import io.tandem.engine.sync.DirectInsSender;
 import io.tandem.engine.sync.PeerInbox;
 import io.tandem.engine.state.StateTable;
 import io.tandem.engine.state.StateTimeouts;
@@ -75,7 +76,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * With {@code set sync defer-poll USEC} (500 by default) it polls in the same way while it holds a first
  * packet for a peer's INS_ACK, for up to USEC after the latest hold ({@link #pollsForAcknowledgement}), so
  * that the acknowledgement, which the sync thread passes through the inbox and the doorbell, releases the
- * packet without waking this thread.
+ * packet without waking this thread. With {@code set sync direct-ins} (the default, not with sync auth) the
+ * INS of a state announced at once — a held first packet's — leaves from this thread's own pfsync socket
+ * ({@link DirectInsSender}, fed by the journal's urgent lane), sent after the cycle's decisions and before
+ * their verdicts and before any wait, instead of through a wake-up of the sync thread.
  *
  * <p>Decision: {@link PacketFilter} — state lookup and pf's TCP tracking first, the ruleset on a
  * miss (a forwarded packet crosses it {@code in} on its input interface and {@code out} on its
@@ -206,6 +210,8 @@ public final class PacketAgent implements Agent {
     private EngineJournal journal;
     private JournalRecorder recorder;
     private PeerInbox inbox;
+    /** This thread's own pfsync socket for the INS of states whose INS goes out at once; null: the sync thread sends. */
+    private DirectInsSender directIns;
     private long lastPacketId;
     /** The last cycle found the queue empty: this cycle's receive waits ({@link PacketQueue#receiveWaiting}). */
     private boolean waitInReceive;
@@ -285,6 +291,21 @@ public final class PacketAgent implements Agent {
     public PacketAgent peerInbox(final PeerInbox peerInbox) {
         this.inbox = peerInbox;
         return this;
+    }
+
+    /**
+     * Sends the INS of a state whose INS goes out at once (a held first packet's) from this thread, through
+     * {@code sender}, which the journal's urgent lane of this queue feeds ({@link DirectInsSender}); opened on
+     * this thread at its start. Call before {@link #start()}.
+     */
+    public PacketAgent directInsSender(final DirectInsSender sender) {
+        this.directIns = sender;
+        return this;
+    }
+
+    /** This thread's own INS sender, or null. */
+    public DirectInsSender directInsSender() {
+        return directIns;
     }
 
     /**
@@ -506,6 +527,9 @@ public final class PacketAgent implements Agent {
             }
             final Runnable ring = doorbell::ring;
             mailboxesRing(ring);
+            if (directIns != null) {
+                directIns.open(); // in this thread's network namespace; a failure leaves the INS to the sync thread
+            }
             if (inbox != null) {
                 inbox.wakeup(ring);
                 final HeldVerdictSink sink = shards == null ? batcher : new HeldAcrossQueues(batcher, shards);
@@ -545,6 +569,9 @@ public final class PacketAgent implements Agent {
                 }
                 batcher.flush();
                 queue.close();
+                if (directIns != null) {
+                    directIns.close();
+                }
                 if (inbox != null) {
                     inbox.wakeup(null);
                 }
@@ -659,6 +686,7 @@ public final class PacketAgent implements Agent {
                 onDatagram(q.datagram(i), q.length(i), truncated);
             }
             decideReceived();
+            sendInsNow(); // a held first packet's INS first: the peer's round trip starts before the verdicts' send
             batcher.flush();
             final boolean shortBatch = received < settings.batchSize() && peerMessages == 0 && crossQueue == 0;
             // Waking the sleeping journal thread costs this thread several microseconds (a futex wake, an
@@ -700,7 +728,15 @@ public final class PacketAgent implements Agent {
             counters.increment(PacketCounter.RECEIVE_ERRORS);
             idle(q);
         }
+        sendInsNow();
         return 0;
+    }
+
+    /** Sends the INS this cycle queued on this thread's own socket ({@link #directInsSender}); cheap when none. */
+    private void sendInsNow() {
+        if (directIns != null) {
+            directIns.flush();
+        }
     }
 
     /**
@@ -714,6 +750,7 @@ public final class PacketAgent implements Agent {
      * packet or a request, and for its states' slices ten times a second, not a hundred.
      */
     private void idle(final PacketQueue q) {
+        sendInsNow(); // states created by hand-offs, held packets released, peers' messages: before any wait
         tableSlices(); // the expiry and snapshot slices for the time that passed, before the wait
         slicedBeforeWait = true;
         if (recorder != null && journalWakeDue()) {

@@ -29,7 +29,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * SYNC_DELETE record queues DEL_C again for a state a peer
  * still reports after we removed it; a SYNC_REQUEST record queues UPD_REQ for a state a peer
  * named but we lack. {@link SyncHints#IMMEDIATE} asks the outbox to send in this loop. Records taken
- * from the lane are remembered by journal sequence number and skipped when the journal brings them.
+ * from the lane are remembered by journal sequence number and skipped when the journal brings them; a lane
+ * record marked {@link UrgentRecordLane#MSG_RECORD_SENT} had its INS sent by the packet thread
+ * ({@link DirectInsSender}) and is only noted (and, for a held first packet, registered with the quorum).
  * A full outbox is sent first, then the message is queued.
  *
  * <p>Aged records. A state record journaled more than {@link #AGED_RECORD_MILLIS} ago — written by a
@@ -60,6 +62,8 @@ final class LocalChanges {
     private final JournalRecordFlyweight agedCopy = new JournalRecordFlyweight().wrap(agedBuffer, 0);
     /** Written by the sync thread, read by the scrape and control threads. */
     private volatile long agedRecords;
+    /** Written by the sync thread, read by tests and the status. */
+    private volatile long packetThreadSent;
     private final MessageHandler laneHandler = this::onLaneRecord;
     /**
      * Per lane (queue thread), the journal sequence numbers of records taken from it, oldest first. The
@@ -153,7 +157,28 @@ final class LocalChanges {
             laneCount[l]--;
         }
         laneSequences[l][(laneHead[l] + laneCount[l]++) % LANE_SEQUENCES] = laneRecord.sequence();
-        accept(laneRecord, now, sender);
+        if (type == UrgentRecordLane.MSG_RECORD_SENT) {
+            notePacketThreadSent(laneRecord); // its INS went out from the packet thread (DirectInsSender)
+        } else {
+            accept(laneRecord, now, sender);
+        }
+    }
+
+    /**
+     * An INSERT whose INS the packet thread sent itself: nothing to send, but a held first packet's state is
+     * registered with the {@link AckQuorum} as {@link #accept} would.
+     */
+    private void notePacketThreadSent(final JournalRecordFlyweight r) {
+        packetThreadSent++;
+        if (quorum != null && r.type() == JournalRecordType.INSERT.code()
+                && r.originKind() != JournalRecorder.ORIGIN_PEER && (r.stateFlags() & PfConstants.PFSTATE_ACK) != 0) {
+            quorum.sent(r.id(), now);
+        }
+    }
+
+    /** Lane records whose message a packet thread had sent itself. */
+    long packetThreadSent() {
+        return packetThreadSent;
     }
 
     /**

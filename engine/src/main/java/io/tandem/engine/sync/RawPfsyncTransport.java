@@ -73,6 +73,39 @@ public final class RawPfsyncTransport implements PfsyncTransport {
         }
     }
 
+    /**
+     * Opens a socket that only sends to {@code peer} on interface {@code ifname}: the same options,
+     * interface and destination as {@link #open}, but no group joined, and every frame it would receive
+     * discarded in the kernel ({@link RawIpSocket#discardReceived}). A packet thread's
+     * {@link DirectInsSender} sends with one, beside the sync thread's socket, which takes the frames.
+     */
+    public static RawPfsyncTransport openSender(final String ifname, final String peer) {
+        if (Ipv6Address.looksLikeIpv6(peer)) {
+            final long[] peer6 = Ipv6Address.parse(peer);
+            final RawIp6Socket s = RawIp6Socket.openIpv6(PfsyncConstants.IPPROTO_PFSYNC);
+            try {
+                final int index = s.bindToDevice(ifname);
+                s.setMulticastInterface(index);
+                s.discardReceived();
+                return new RawPfsyncTransport(null, s, 0, peer6[0], peer6[1], index);
+            } catch (final RuntimeException e) {
+                s.close();
+                throw e;
+            }
+        }
+        final int address = Ipv4Address.parse(peer);
+        final RawIpSocket s = RawIpSocket.openIpv4(PfsyncConstants.IPPROTO_PFSYNC);
+        try {
+            final int index = s.bindToDevice(ifname);
+            s.setMulticastInterface(index);
+            s.discardReceived();
+            return new RawPfsyncTransport(s, null, address, 0, 0, index);
+        } catch (final RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
     @Override
     public boolean ipv6() {
         return socket6 != null;

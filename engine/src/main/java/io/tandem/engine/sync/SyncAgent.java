@@ -8,6 +8,7 @@ import io.tandem.engine.journal.JournalReader;
 import io.tandem.engine.journal.UrgentRecordLane;
 import io.tandem.engine.state.StateSnapshotMailbox;
 import io.tandem.engine.sync.auth.FrameAuthenticator;
+import io.tandem.engine.sync.wire.PfsyncConstants;
 import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
 import io.tandem.engine.sync.wire.PfsyncStats;
 import io.tandem.nativeio.ipraw.Ipv6Address;
@@ -39,7 +40,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       ({@link BulkUpdateSender});</li>
  *   <li>turns local changes into outbox messages ({@link LocalChanges}): first the records the
  *       {@link UrgentRecordLane} brought early (a deferred first packet waits for its INS), then new
- *       journal records;</li>
+ *       journal records; a lane record whose INS its packet thread sent itself ({@link DirectInsSender},
+ *       {@code set sync direct-ins}) is only noted, and the lanes are read again before each frame
+ *       received, so that a held state is registered with the {@link AckQuorum} before its INS_ACK;</li>
  *   <li>sends the {@link SyncOutbox} when it is due: at once when asked, else {@code flushDelayMillis}
  *       after its first message (pf's 1-second timer), and whenever a frame is full;</li>
  *   <li>receives frames ({@link FrameIngress}: checks, authentication, decoding, inbox messages — with
@@ -92,6 +95,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private Supplier<PfsyncTransport> transportFactory;
 
     private java.util.List<UrgentRecordLane> lanes = java.util.List.of();
+    private java.util.List<DirectInsSender> directSenders = java.util.List.of();
     private volatile DeferralStats deferrals;
     private volatile AwaitingView awaiting;
     /** Volatile: {@link #close()} rings it from another thread. */
@@ -161,11 +165,36 @@ public final class SyncAgent implements Agent, AutoCloseable {
      * the packet thread (it owns the table), so its counts are added to the sync thread's.
      */
     public long stat(final PfsyncStats.Counter c) {
-        final long v = stats.get(c);
+        long v = stats.get(c);
+        if (c == PfsyncStats.Counter.OPACKETS || c == PfsyncStats.Counter.OPACKETS6
+                || c == PfsyncStats.Counter.OERRORS) {
+            for (final DirectInsSender d : directSenders) {
+                v += d.stats().get(c); // the packet threads' own INS frames
+            }
+        }
         if (c == PfsyncStats.Counter.STALE) {
             return v + inbox.sum(PeerInbox::stale);
         }
         return c == PfsyncStats.Counter.BADSTATE ? v + inbox.sum(PeerInbox::badState) : v;
+    }
+
+    /** INS records the packet threads sent from their own sockets ({@link DirectInsSender}), in any state format. */
+    public long insByPacketThreads() {
+        long v = 0;
+        for (final DirectInsSender d : directSenders) {
+            final long[] o = d.stats().oacts;
+            v += o[PfsyncConstants.ACT_INS] + o[PfsyncConstants.ACT_INS_1400] + o[PfsyncConstants.ACT_INS_1500];
+        }
+        return v;
+    }
+
+    /** Records sent of one pfsync action ({@code oacts}): this thread's and the packet threads' own. */
+    public long sentActions(final int action) {
+        long v = stats.oacts[action];
+        for (final DirectInsSender d : directSenders) {
+            v += d.stats().oacts[action];
+        }
+        return v;
     }
 
     public SyncPeers peers() {
@@ -395,6 +424,11 @@ public final class SyncAgent implements Agent, AutoCloseable {
                 break;
             }
             n++;
+            if (!directSenders.isEmpty()) {
+                // a packet thread may have sent an INS since this loop read the lanes, and this frame may be its
+                // INS_ACK: the lane's note of it (for the AckQuorum) is taken first
+                changes.readLanes(lanes, now, sender);
+            }
             if (transport.ipv6()) {
                 acceptFrame6(receiveBuffer, length, transport.lastInterfaceIndex(), transport.lastHopLimit(),
                         transport.lastSourceHi(), transport.lastSourceLo());
@@ -434,6 +468,15 @@ public final class SyncAgent implements Agent, AutoCloseable {
      */
     public SyncAgent urgentLanes(final java.util.List<UrgentRecordLane> l) {
         this.lanes = java.util.List.copyOf(l);
+        return this;
+    }
+
+    /**
+     * The packet threads' own INS senders ({@link DirectInsSender}), whose frames {@link #stat} and
+     * {@link #sentActions} count with this thread's. Call before {@link #start}.
+     */
+    public SyncAgent directInsSenders(final java.util.List<DirectInsSender> senders) {
+        this.directSenders = java.util.List.copyOf(senders);
         return this;
     }
 

@@ -64,6 +64,10 @@ public final class SyncCounters {
                 + " with two firewalls; with three or more a split-path reply may reach the third firewall before its"
                 + " INS. A fixed bound: no setting raises it")
                 .group(GROUP).key("quorum_overflows").read(sync::quorumOverflows);
+        r.counter("tandem_pfsync_ins_by_packet_threads", "INS records the packet threads sent from their own sockets"
+                + " (set sync direct-ins): held first packets' states, sent without waking the sync thread; also"
+                + " counted in tandem_pfsync_actions and opackets")
+                .group(GROUP).key("ins_by_packet_threads").read(sync::insByPacketThreads);
         r.gauge("tandem_pfsync_peers", "pfsync peers heard from in the last 10 s")
                 .group(GROUP).key("peers").read(() -> sync.peers().active(System.currentTimeMillis(), 10_000));
 
@@ -79,7 +83,7 @@ public final class SyncCounters {
             r.counter("tandem_pfsync_actions", help).group(ACTIONS).key(name).label("direction", "in")
                     .label("action", name).read(() -> stats.iacts[action]);
             r.counter("tandem_pfsync_actions", help).group(ACTIONS).key(name).label("direction", "out")
-                    .label("action", name).read(() -> stats.oacts[action]);
+                    .label("action", name).read(() -> sync.sentActions(action));
         }
         final FrameAuthenticator auth = sync.authenticator();
         if (auth != null) {

@@ -53,6 +53,7 @@ public final class SyncStatus {
                 .append(",\"acks_held_back\":").append(counters.read(SyncCounters.GROUP, "acks_held_back"))
                 .append(",\"answering_peers\":").append(counters.read(SyncCounters.GROUP, "answering_peers"))
                 .append(",\"quorum_overflows\":").append(counters.read(SyncCounters.GROUP, "quorum_overflows"))
+                .append(",\"ins_by_packet_threads\":").append(counters.read(SyncCounters.GROUP, "ins_by_packet_threads"))
                 .append(",\"peers\":[");
         boolean first = true;
         for (final SyncPeers.Peer p : agent.peers().peers()) {

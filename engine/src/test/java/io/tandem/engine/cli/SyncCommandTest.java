@@ -1,6 +1,7 @@
 package io.tandem.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.engine.state.StateSnapshotMailbox;
@@ -77,6 +78,15 @@ class SyncCommandTest {
         final String some = SyncCommand.format(status);
         assertTrue(some.contains("\n  released once 2 answering peers acknowledged; 7 acks held back for the others;"
                 + " 3 released by the first ack (too many within one timeout to track)\n"), some);
+    }
+
+    @Test
+    void theInsThePacketThreadsSentShowOnlyWhenThereAreAny() {
+        final Map<String, Object> status = new java.util.LinkedHashMap<>(JsonReader.object(agent(null).statusJson()));
+        assertFalse(SyncCommand.format(status).contains("packet threads"));
+        status.put("ins_by_packet_threads", 12L);
+        final String some = SyncCommand.format(status);
+        assertTrue(some.contains("\nINS sent by the packet threads themselves: 12 (set sync direct-ins)\n"), some);
     }
 
     @Test

@@ -44,7 +44,7 @@ class KeyMaterialTest {
         assertEquals("k.conf:2:19: " + value, error("k = \"" + KEY + "\"\nset sync auth-key $k\n"));
         // Other options of the statement, before the key, still say what is wrong with them.
         assertEquals("k.conf:1:12: unknown sync 'bogus'; known syncs: interface, peer, format, maxupdates, mtu,"
-                + " flush-delay, bulk-rate, defer, defer-timeout, defer-limit, defer-poll, await-timeout, await-limit, auth, auth-key, auth-require,"
+                + " flush-delay, bulk-rate, defer, defer-timeout, defer-limit, defer-poll, direct-ins, await-timeout, await-limit, auth, auth-key, auth-require,"
                 + " auth-max-skew", error("set sync { bogus 1, auth-key " + KEY + " }\n"));
     }
 

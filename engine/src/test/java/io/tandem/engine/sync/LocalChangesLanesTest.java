@@ -58,6 +58,63 @@ class LocalChangesLanesTest {
         assertTrue(outbox.isEmpty(), "no second INS");
     }
 
+    /**
+     * With a packet thread's own sender ({@link DirectInsSender}) on the lane, a held packet's INSERT goes in
+     * marked as sent, without ringing the sync thread: the sync agent registers the state with the quorum (so
+     * the acknowledgements that release its packet are counted as without the sender) and sends nothing, not
+     * when the lane brings it and not when the journal does.
+     */
+    @Test
+    void anInsertThePacketThreadSentIsNotedNotSentAgain() {
+        final AckQuorum quorum = new AckQuorum(20);
+        changes.ackQuorum(quorum);
+        quorum.sent(1, NOW); // peers 0 and 1 answer: both are waited for from now on
+        assertTrue(quorum.acknowledged(1, 0, NOW));
+        assertTrue(quorum.acknowledged(1, 1, NOW));
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        final int[] rung = {0};
+        lane.doorbell(() -> rung[0]++);
+        final List<Long> taken = new java.util.ArrayList<>();
+        lane.sender((record, offset) -> taken.add(new JournalRecordFlyweight().wrap(record, offset).sequence()));
+        assertTrue(lane.offer(heldInsert(5), 0));
+        assertEquals(List.of(5L), taken, "the packet thread's sender took it");
+        assertEquals(0, rung[0], "the sync thread is not woken for it");
+        assertEquals(1, changes.readLanes(List.of(lane), NOW, l -> { }));
+        assertTrue(outbox.isEmpty(), "no INS queued by the sync thread");
+        assertEquals(1, changes.packetThreadSent());
+        assertFalse(quorum.acknowledged(5, 0, NOW), "registered: peer 1 is waited for");
+        assertTrue(quorum.acknowledged(5, 1, NOW));
+        changes.fromJournal(new JournalRecordFlyweight().wrap(heldInsert(5), 0), NOW, l -> { });
+        assertTrue(outbox.isEmpty(), "the journal's copy is skipped");
+    }
+
+    @Test
+    void aSenderThatCannotSendLeavesTheRecordToTheSyncThread() {
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        final int[] rung = {0};
+        lane.doorbell(() -> rung[0]++);
+        lane.sender((record, offset) -> false);
+        assertTrue(lane.offer(heldInsert(6), 0));
+        assertEquals(1, rung[0], "the sync thread is woken to send it");
+        assertEquals(1, changes.readLanes(List.of(lane), NOW, l -> { }));
+        assertFalse(outbox.isEmpty(), "its INS is queued by the sync thread");
+        assertEquals(0, changes.packetThreadSent());
+    }
+
+    @Test
+    void aFullLaneDropsTheCopyAndThePacketThreadDoesNotSendIt() {
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        final int[] takes = {0};
+        lane.sender((record, offset) -> ++takes[0] > 0);
+        int offered = 0;
+        while (lane.offer(heldInsert(offered + 1), 0)) {
+            offered++;
+        }
+        assertEquals(offered, takes[0], "taken only when the lane had room");
+        assertEquals(1, lane.dropped());
+        assertTrue(offered > 500, "the lane holds hundreds of records: " + offered);
+    }
+
     private static void offer(final UrgentRecordLane lane, final long sequence) {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
         new JournalRecordFlyweight().wrap(b, 0).clear().type(JournalRecordType.INSERT.code()).creatorId(C)
