@@ -146,6 +146,8 @@ class ClusterSystemTest {
             assertTrue((Long) deferral.get("deferred") >= 23, "fwA held each connection's SYN: " + deferral);
             assertEquals((Long) deferral.get("deferred"), (Long) deferral.get("ack"),
                     "every hold ended by fwB's acknowledgement: " + deferral);
+            assertTrue((Long) n[0].sync().get("ins_by_packet_threads") >= (Long) deferral.get("deferred"),
+                    "each held SYN's INS left from fwA's packet thread (set sync direct-ins): " + n[0].sync());
             assertTrue(n[0].syncText().contains("deferral: "), n[0].syncText());
             // One identity per connection on both firewalls.
             final List<Map<String, Object>> onA = n[0].states(5201);
@@ -665,16 +667,19 @@ class ClusterSystemTest {
      * through fwC, fwB carrying neither. Each connection's first packet is held until the first peer
      * acknowledges its state — which may be fwB, the bystander — so this checks that fwC, which gets the
      * same multicast INS, has the state before the server's SYN-ACK reaches it: nothing dropped on fwC,
-     * every connection opened.
+     * every connection opened. With the INS sent by fwA's packet thread (the default) and by its sync
+     * thread ({@code set sync direct-ins no}).
      */
-    @Test
-    void threeFirewallsWithTheSplitPathBetweenTheOuterTwo() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "direct-ins {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"yes", "no"})
+    void threeFirewallsWithTheSplitPathBetweenTheOuterTwo(final String directIns) throws Exception {
         Lab.lab("up", "--queue", Integer.toString(QUEUE), "--firewalls", "3");
         Lab.run(5, "chmod", "755", tmp.toString());
         try (Lab lab = new Lab()) {
             final ClusterNode[] n = new ClusterNode[3];
             for (int i = 0; i < 3; i++) {
-                n[i] = new ClusterNode(lab, tmp, String.valueOf((char) ('A' + i)), QUEUE, DEFER + RULES).start();
+                n[i] = new ClusterNode(lab, tmp, String.valueOf((char) ('A' + i)), QUEUE,
+                        DEFER + "set sync direct-ins " + directIns + "\n" + RULES).start();
             }
             Lab.lab("route", "client", "fwA");
             Lab.lab("route", "server", "fwC");
@@ -699,6 +704,12 @@ class ClusterSystemTest {
             assertEquals(2L, sync.get("answering_peers"), "fwA waits for fwB and fwC: " + sync);
             assertTrue((Long) sync.get("acks_held_back") >= 10, "the first of each two INS_ACKs waited: " + sync);
             assertTrue(n[0].syncText().contains("released once 2 answering peers acknowledged"), n[0].syncText());
+            final long direct = (Long) sync.get("ins_by_packet_threads");
+            if (directIns.equals("yes")) {
+                assertTrue(direct >= (Long) d.get("deferred"), "the held packets' INS left from the packet thread: " + sync);
+            } else {
+                assertEquals(0L, direct, "the sync thread sent every INS: " + sync);
+            }
             assertTrue(n[2].sum("tandem_verdicts_total{queue=\"" + QUEUE + "\",verdict=\"accept\"") > 20,
                     "the server's packets crossed fwC");
             for (final ClusterNode node : n) {
