@@ -8,7 +8,6 @@ import io.tandem.engine.links.LinkWatcher;
 import io.tandem.engine.journal.EngineJournal;
 import io.tandem.engine.journal.JournalException;
 import io.tandem.engine.journal.JournalRecovery;
-import io.tandem.engine.journal.UrgentRecordLane;
 import io.tandem.engine.metrics.MetricsServer;
 import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.PacketCounters;
@@ -221,10 +220,8 @@ public final class TandemEngine implements AutoCloseable {
             final boolean directIns = config.syncDirectIns() && authenticator == null && journal != null;
             for (int i = 0; i < agents.size(); i++) {
                 if (directIns) {
-                    final UrgentRecordLane lane = journal.urgentLanes().get(i);
-                    final DirectInsSender sender = new DirectInsSender(syncSettingsOf(config, creatorId, null), log)
-                            .afterSend(lane::wakeConsumer);
-                    lane.sender(sender);
+                    final DirectInsSender sender = new DirectInsSender(syncSettingsOf(config, creatorId, null), log);
+                    journal.urgentLanes().get(i).sender(sender);
                     agents.get(i).directInsSender(sender);
                 }
             }

@@ -26,12 +26,11 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * when sync runs without authentication) an INSERT's INS is sent by the packet thread itself, at the end of
  * its duty cycle, and the record goes into the lane marked as sent: the sync agent then only notes it (its
  * sequence number, so the journal's copy is skipped; a held first packet's state, for the acknowledgements
- * that release it) and sends nothing for it. That takes the sync thread's wake-up (tens of microseconds on
- * a virtual machine, and its tail) off the held packet's way out: such a record does not ring the sync
- * agent's doorbell; the packet thread rings it after the INS has left ({@link #wakeConsumer}), so that the
- * sync thread wakes during the round trip and is awake when the INS_ACK comes (it reads the lanes before
- * it receives). The doorbell is rung at once when the lane is a quarter full. A sender that cannot send
- * (its socket did not open) refuses the record, which then goes in unmarked, as without a sender.
+ * that release it) and sends nothing for it. That saves a held packet the sync thread's wake-up (tens of
+ * microseconds on a virtual machine, and its tail) on the way out, so such a record does not ring the sync
+ * agent's doorbell either: the peer's INS_ACK wakes it, and it reads the lane before it receives. The
+ * doorbell is rung anyway once the lane is a quarter full. A sender that cannot send (its socket did not
+ * open) refuses the record, which then goes in unmarked, as without a sender.
  *
  * <p>Memory bound: a 256 KiB ring (about 1,000 records). Failure policy: a full lane
  * drops the copy and counts it (and the packet thread does not send it either); the record still reaches the
@@ -64,15 +63,6 @@ public final class UrgentRecordLane {
     /** Installs the consumer's doorbell (the sync agent's), rung after each record. */
     public void doorbell(final Runnable ring) {
         this.doorbell = ring == null ? () -> { } : ring;
-    }
-
-    /**
-     * Packet thread: rings the sync agent's doorbell. After its own sender sent a held packet's INS, the
-     * packet thread wakes the sync thread this way, so that the sync thread is awake (off the hold's path)
-     * when the peer's INS_ACK comes back, instead of waking for it then.
-     */
-    public void wakeConsumer() {
-        doorbell.run();
     }
 
     /** Attaches the packet thread's own sender (before the packet thread starts), or null for none. */

@@ -26,8 +26,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * an INS, and the lane marks its copy as sent, so the sync agent only notes it. The packet thread calls
  * {@link #flush} after deciding what a receive brought and before it may wait: every queued INS goes out
  * in as few frames as fit the MTU, built by the same outbox, mapping and encoder code as the sync thread's,
- * so a peer cannot tell them apart; then it wakes the sync thread ({@link #afterSend}), which will take the
- * peer's INS_ACK, while the frame is on its way. Only INS frames leave here; everything else about the state (its
+ * so a peer cannot tell them apart. Only INS frames leave here; everything else about the state (its
  * updates, its removal) is journaled and sent by the sync thread after it, in order. The socket
  * ({@link RawPfsyncTransport#openSender}) sends to the same peer from the same interface and never
  * receives. Not used with {@code set sync auth}: the W.12 trailer's sequence numbers must rise in the
@@ -49,7 +48,6 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
     private final SyncOutbox outbox;
     private final FrameEgress egress;
     private Supplier<PfsyncTransport> transportFactory;
-    private Runnable afterSend = () -> { };
     private PfsyncTransport transport;
     private long lastMillis;
 
@@ -66,15 +64,6 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
         this.outbox = new SyncOutbox(encoder, settings.format, new PfsyncStateMapping(settings.format));
         this.egress = new FrameEgress(encoder, null, stats, settings.mtu, settings.peer, log);
         this.transportFactory = () -> RawPfsyncTransport.openSender(settings.ifname, settings.peer);
-    }
-
-    /**
-     * What to run after a flush sent frames: the lane's {@link UrgentRecordLane#wakeConsumer}, which wakes
-     * the sync thread during the round trip so that it is awake when the INS_ACK comes. Before {@link #open}.
-     */
-    public DirectInsSender afterSend(final Runnable r) {
-        this.afterSend = r == null ? () -> { } : r;
-        return this;
     }
 
     /** Replaces the socket factory (tests); before {@link #open}. */
@@ -119,17 +108,9 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
         return true;
     }
 
-    /**
-     * Packet thread: sends every queued INS, then runs {@link #afterSend}; returns the frames sent (0 when
-     * nothing was queued).
-     */
+    /** Packet thread: sends every queued INS; returns the frames sent (0 when nothing was queued). */
     public int flush() {
-        if (outbox.isEmpty()) {
-            return 0;
-        }
-        final int frames = outbox.flush(lastMillis, egress);
-        afterSend.run();
-        return frames;
+        return outbox.isEmpty() ? 0 : outbox.flush(lastMillis, egress);
     }
 
     /** Packet thread, at its end: sends what is queued and closes the socket. */

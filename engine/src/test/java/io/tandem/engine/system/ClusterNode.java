@@ -67,8 +67,14 @@ final class ClusterNode {
             Files.move(log, log.resolveSibling(log.getFileName() + "." + starts), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         process = lab.spawn(namespace, log, Lab.root().resolve("scripts/tandem").toString(), "run", "--set", "user none", "-f", conf.toString());
-        waitFor(() -> Files.exists(log) && Files.readString(log).contains("pfsync v5 on sync0"), 30,
-                "fw" + name + " starts with pfsync (" + log + ")");
+        try {
+            waitFor(() -> Files.exists(log) && Files.readString(log).contains("pfsync v5 on sync0"), 30,
+                    "fw" + name + " starts with pfsync (" + log + ")");
+        } catch (final AssertionError e) {
+            // the log goes with the test's temporary directory: say what it held, and whether the engine still ran
+            throw new AssertionError(e.getMessage() + "; engine " + (process.isAlive() ? "still running" : "exited "
+                    + process.exitValue()) + "; its log:\n" + (Files.exists(log) ? Files.readString(log) : "(none)"), e);
+        }
         return this;
     }
 
