@@ -15,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link RawIp6Socket#openIpv6} set, bound to the sync interface, that interface for multicast, an 8 MiB receive
  * buffer so a bulk update waits in the kernel instead of being dropped, and the group joined when the
  * peer is a multicast group ({@code 224.0.0.240}, {@code ff12::f0}); a unicast peer is sent to directly.
- * Owner: the sync thread, from {@code SyncAgent.onStart} to {@code onClose}. Memory bound: the sockets'
+ * {@link #openSender} opens the same socket for sending only (no group, a receive filter that keeps nothing).
+ * Owner: the sync thread, from {@code SyncAgent.onStart} to {@code onClose}; a sender's, its packet thread. Memory bound: the sockets'
  * preallocated off-heap message headers. Failure policy: {@link #open} throws (the engine does not
  * start); send and receive return a negative errno, counted by the caller.
  */
@@ -41,15 +42,33 @@ public final class RawPfsyncTransport implements PfsyncTransport {
 
     /** Opens the socket for {@code peer} (an IPv4 or IPv6 address or group) on interface {@code ifname}. */
     public static RawPfsyncTransport open(final String ifname, final String peer) {
+        return open(ifname, peer, true);
+    }
+
+    /**
+     * Opens a socket that only sends to {@code peer} on interface {@code ifname}: the same options,
+     * interface and destination as {@link #open(String, String)}, but no group joined, and every frame it
+     * would receive discarded in the kernel ({@link RawIpSocket#discardReceived}). A packet thread's
+     * {@link DirectInsSender} sends with one, beside the sync thread's socket, which takes the frames.
+     */
+    public static RawPfsyncTransport openSender(final String ifname, final String peer) {
+        return open(ifname, peer, false);
+    }
+
+    private static RawPfsyncTransport open(final String ifname, final String peer, final boolean receives) {
         if (Ipv6Address.looksLikeIpv6(peer)) {
             final long[] peer6 = Ipv6Address.parse(peer);
             final RawIp6Socket s = RawIp6Socket.openIpv6(PfsyncConstants.IPPROTO_PFSYNC);
             try {
                 final int index = s.bindToDevice(ifname);
                 s.setMulticastInterface(index);
-                s.setReceiveBuffer(RECEIVE_BUFFER_BYTES);
-                if (Ipv6Address.isMulticast(peer6[0])) {
-                    s.joinGroup(peer6[0], peer6[1], index);
+                if (!receives) {
+                    s.discardReceived();
+                } else {
+                    s.setReceiveBuffer(RECEIVE_BUFFER_BYTES);
+                    if (Ipv6Address.isMulticast(peer6[0])) {
+                        s.joinGroup(peer6[0], peer6[1], index);
+                    }
                 }
                 return new RawPfsyncTransport(null, s, 0, peer6[0], peer6[1], index);
             } catch (final RuntimeException e) {
@@ -62,43 +81,14 @@ public final class RawPfsyncTransport implements PfsyncTransport {
         try {
             final int index = s.bindToDevice(ifname);
             s.setMulticastInterface(index);
-            s.setReceiveBuffer(RECEIVE_BUFFER_BYTES);
-            if (Ipv4Address.isMulticast(address)) {
-                s.joinGroup(address, index);
-            }
-            return new RawPfsyncTransport(s, null, address, 0, 0, index);
-        } catch (final RuntimeException e) {
-            s.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Opens a socket that only sends to {@code peer} on interface {@code ifname}: the same options,
-     * interface and destination as {@link #open}, but no group joined, and every frame it would receive
-     * discarded in the kernel ({@link RawIpSocket#discardReceived}). A packet thread's
-     * {@link DirectInsSender} sends with one, beside the sync thread's socket, which takes the frames.
-     */
-    public static RawPfsyncTransport openSender(final String ifname, final String peer) {
-        if (Ipv6Address.looksLikeIpv6(peer)) {
-            final long[] peer6 = Ipv6Address.parse(peer);
-            final RawIp6Socket s = RawIp6Socket.openIpv6(PfsyncConstants.IPPROTO_PFSYNC);
-            try {
-                final int index = s.bindToDevice(ifname);
-                s.setMulticastInterface(index);
+            if (!receives) {
                 s.discardReceived();
-                return new RawPfsyncTransport(null, s, 0, peer6[0], peer6[1], index);
-            } catch (final RuntimeException e) {
-                s.close();
-                throw e;
+            } else {
+                s.setReceiveBuffer(RECEIVE_BUFFER_BYTES);
+                if (Ipv4Address.isMulticast(address)) {
+                    s.joinGroup(address, index);
+                }
             }
-        }
-        final int address = Ipv4Address.parse(peer);
-        final RawIpSocket s = RawIpSocket.openIpv4(PfsyncConstants.IPPROTO_PFSYNC);
-        try {
-            final int index = s.bindToDevice(ifname);
-            s.setMulticastInterface(index);
-            s.discardReceived();
             return new RawPfsyncTransport(s, null, address, 0, 0, index);
         } catch (final RuntimeException e) {
             s.close();
