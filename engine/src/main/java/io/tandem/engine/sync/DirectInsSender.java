@@ -27,7 +27,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link #flush} after deciding what a receive brought and before it may wait: every queued INS goes out
  * in as few frames as fit the MTU, built by the same outbox, mapping and encoder code as the sync thread's,
  * so a peer cannot tell them apart. Only INS frames leave here; everything else about the state (its
- * updates, its removal) is journaled and sent by the sync thread after it, in order. The socket
+ * updates, its removal) is journaled and sent by the sync thread, which reads it from the journal after
+ * the cycle (an update that overtook its INS all the same would be answered by the peer with UPD_REQ, as
+ * for any lost INS). The socket
  * ({@link RawPfsyncTransport#openSender}) sends to the same peer from the same interface and never
  * receives. Not used with {@code set sync auth}: the W.12 trailer's sequence numbers must rise in the
  * order frames leave a node, which one signer per node guarantees.

@@ -62,7 +62,7 @@ final class LocalChanges {
     private final JournalRecordFlyweight agedCopy = new JournalRecordFlyweight().wrap(agedBuffer, 0);
     /** Written by the sync thread, read by the scrape and control threads. */
     private volatile long agedRecords;
-    /** Written by the sync thread, read by tests and the status. */
+    /** Written by the sync thread, read by tests (the status counts the senders' own frames instead). */
     private volatile long packetThreadSent;
     private final MessageHandler laneHandler = this::onLaneRecord;
     /**
