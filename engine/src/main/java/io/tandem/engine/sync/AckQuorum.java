@@ -12,17 +12,22 @@ package io.tandem.engine.sync;
  *
  * <p>Theory of operation. The sync thread tells this class each INS it sends with PFSTATE_ACK
  * ({@link #sent}) and each INS_ACK naming one of its states ({@link #acknowledged}, with the
- * {@link SyncPeers} index of the peer whose frame carried it). The <i>answering</i> peers are those that
- * have acknowledged an INS in time and have not missed one since. An INS_ACK is passed on to the packet
+ * {@link SyncPeers} index of the peer whose frame carried it), and each peer it hears a frame from
+ * ({@link #heard}). The <i>answering</i> peers are those heard from that have not missed an INS, and
+ * those that missed one and have acknowledged an INS in time since. An INS_ACK is passed on to the packet
  * thread — which releases the held packet — once every answering peer has acknowledged that state. A
  * state is remembered for {@code deferTimeoutMillis} after its INS went out (released or not). A peer
- * whose acknowledgement comes within that time joins the answering set; one that comes later (the
+ * whose acknowledgement comes within that time is (again) answering; one that comes later (the
  * state forgotten) is passed on but does not make its sender answering, so a peer that is always
  * slower than the timeout is not waited for. A state still unreleased when it is forgotten (its
- * packet has left by its timeout) drops from the set every peer that did not acknowledge it
- * ({@link #expire}), so a dead or silent peer costs one held packet its timeout, not every one. With
- * no answering peer (at start, or after every peer missed one) the first INS_ACK releases, as in
- * FreeBSD, and its sender joins the set. With one peer this is exactly FreeBSD's rule.
+ * packet has left by its timeout) marks as missed, and drops from the set, every peer that did not
+ * acknowledge it ({@link #expire}), so a dead or silent peer costs one held packet its timeout, not
+ * every one, and its frames do not bring it back; only an acknowledgement in time does. A peer counts
+ * from its first frame — at start, every peer's bulk-update request — so that the first connection
+ * after a start waits for every peer too (learning the set from acknowledgements alone let the first
+ * one go on the first INS_ACK, and fwC dropped its SYN-ACK, once in CI). With no answering peer (none
+ * heard from, or every one missed one) the first INS_ACK releases, as in FreeBSD, and its sender joins
+ * the set. With one peer this is exactly FreeBSD's rule.
  *
  * <p>Owner: the sync thread only; its three counts ({@link #heldBack}, {@link #overflows},
  * {@link #answeringPeers}) are plain fields read racily by the scrape and control threads through
@@ -61,6 +66,8 @@ final class AckQuorum {
     private int count;
     /** Peers that acknowledged an INS in time and have not missed one since. */
     private long answering;
+    /** Peers that did not acknowledge a held state in time and have not acknowledged one in time since. */
+    private long missed;
     private long overflows;
     private long heldBack;
 
@@ -107,6 +114,7 @@ final class AckQuorum {
         }
         final long bit = peer >= 0 && peer < 64 ? 1L << peer : 0;
         answering |= bit; // in time: waited for from now on
+        missed &= ~bit;
         acked[i] |= bit;
         if (released[i]) {
             return true;
@@ -134,10 +142,22 @@ final class AckQuorum {
             final int i = find(orderIds[o]);
             if (i >= 0 && sentMillis[i] == orderMillis[o]) { // not sent again since
                 if (!released[i]) {
+                    missed |= answering & ~acked[i];
                     answering &= acked[i];
                 }
                 remove(i);
             }
+        }
+    }
+
+    /**
+     * A frame from peer {@code peer} ({@link SyncPeers} index) was accepted: it is waited for from now on,
+     * unless it missed an acknowledgement and has not acknowledged one in time since.
+     */
+    void heard(final int peer) {
+        final long bit = peer >= 0 && peer < 64 ? 1L << peer : 0;
+        if ((missed & bit) == 0) {
+            answering |= bit;
         }
     }
 

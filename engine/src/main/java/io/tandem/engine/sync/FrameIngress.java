@@ -133,6 +133,9 @@ final class FrameIngress {
             return;
         }
         peers.frame(source, now);
+        if (quorum != null) {
+            quorum.heard(peers.current());
+        }
         decoder.decode(buffer, ihl, payload, receiver);
     }
 
@@ -162,6 +165,9 @@ final class FrameIngress {
             return;
         }
         peers.frame(sourceHi, sourceLo, true, now);
+        if (quorum != null) {
+            quorum.heard(peers.current());
+        }
         decoder.decodeIpv6(buffer, 0, payload, receiver);
     }
 

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Which INS_ACKs release a held first packet ({@link AckQuorum}): every answering peer's, a peer joining
- * by an acknowledgement in time and leaving by a missed one; with one peer, FreeBSD's first-ack rule.
+ * when first heard from or by an acknowledgement in time and leaving by a missed one; with one peer,
+ * FreeBSD's first-ack rule.
  */
 class AckQuorumTest {
     private static final int B = 0;
@@ -49,6 +50,43 @@ class AckQuorumTest {
         assertFalse(q.acknowledged(3, C, 1005), "in either order");
         assertTrue(q.acknowledged(3, B, 1005));
         assertEquals(2, q.heldBack());
+    }
+
+    /**
+     * The first connection after a start: fwB's and fwC's frames (their bulk-update requests) were heard,
+     * so the first held state waits for both, not for whichever acknowledges first. Learning the set from
+     * acknowledgements alone released it on fwB's, and fwC dropped the SYN-ACK (once, in CI).
+     */
+    @Test
+    void peersHeardFromAreWaitedForFromTheFirstHold() {
+        final AckQuorum q = new AckQuorum(20);
+        q.heard(B);
+        q.heard(C);
+        assertEquals(2, q.answeringPeers());
+        q.sent(1, 1000);
+        assertFalse(q.acknowledged(1, B, 1001), "fwC has not acknowledged the first state yet");
+        assertTrue(q.acknowledged(1, C, 1002));
+        assertEquals(1, q.heldBack());
+    }
+
+    @Test
+    void framesDoNotBringBackAPeerThatMissedOneOnlyAnAcknowledgementInTimeDoes() {
+        final AckQuorum q = new AckQuorum(20);
+        q.heard(B);
+        q.heard(C);
+        q.sent(1, 1000);
+        assertFalse(q.acknowledged(1, B, 1001));
+        q.expire(1021); // fwC never answered: state 1's packet left by its timeout
+        assertEquals(1, q.answeringPeers());
+        q.heard(C); // fwC's updates still come
+        assertEquals(1, q.answeringPeers(), "a frame is not an acknowledgement");
+        q.sent(2, 1030);
+        assertTrue(q.acknowledged(2, B, 1031), "not waiting for fwC");
+        assertTrue(q.acknowledged(2, C, 1032), "fwC acknowledges in time: waited for again");
+        q.heard(C);
+        q.sent(3, 1040);
+        assertFalse(q.acknowledged(3, B, 1041));
+        assertTrue(q.acknowledged(3, C, 1041));
     }
 
     @Test

@@ -681,6 +681,9 @@ class ClusterSystemTest {
                 n[i] = new ClusterNode(lab, tmp, String.valueOf((char) ('A' + i)), QUEUE,
                         DEFER + "set sync direct-ins " + directIns + "\n" + RULES).start();
             }
+            // fwA heard fwB and fwC (their bulk-update requests): the first connection waits for both as well
+            ClusterNode.waitFor(() -> Long.valueOf(2).equals(n[0].sync().get("answering_peers")), 10,
+                    "fwA waits for fwB and fwC before any acknowledgement");
             Lab.lab("route", "client", "fwA");
             Lab.lab("route", "server", "fwC");
             for (int i = 0; i < 20; i++) {

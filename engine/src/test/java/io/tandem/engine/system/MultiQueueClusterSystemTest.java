@@ -93,6 +93,8 @@ class MultiQueueClusterSystemTest {
             assertTrue(deferred >= ADDRESSES * ADDRESSES + 8, "fwA held the connections' first packets: " + deferral);
             assertEquals(deferred, (Long) deferral.get("ack"), "every hold ended by fwB's acknowledgement, none by the"
                     + " timeout: " + deferral + "\n" + a.syncText());
+            assertTrue((Long) a.sync().get("ins_by_packet_threads") >= deferred, "each held packet's INS left from the"
+                    + " thread that held it (set sync direct-ins): " + a.syncText());
 
             // One identity per connection on both firewalls, each in the owning thread's table.
             final List<Map<String, Object>> onA = a.states(5203);
