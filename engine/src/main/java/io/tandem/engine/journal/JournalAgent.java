@@ -12,7 +12,9 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The journal thread: the single writer of the Chronicle Queue. It copies records from the
- * {@link JournalRing} into the journal, checks the disk once per second ({@link JournalHealth}) and
+ * {@link JournalRing} into the journal, keeps the ring's pages ahead of the packet thread writable
+ * ({@link JournalRing#keepWritableAhead}: a page fault of the ring's file on this thread, not on the
+ * packet thread), checks the disk once per second ({@link JournalHealth}) and
  * applies retention ({@link JournalRetention}) once per minute.
  *
  * <p>Life cycle: an Agrona {@link Agent} on the thread {@code tandem-journal} ({@link AgentThreads}).
@@ -223,8 +225,11 @@ public final class JournalAgent implements Agent, AutoCloseable {
             throw AgentThreads.STOP;
         }
         int drained = 0;
+        final long cycleStart = System.nanoTime();
         for (int i = 0; i < rings.size(); i++) {
-            drained += rings.get(i).drainTo(writer, DRAIN_LIMIT);
+            final JournalRing ring = rings.get(i);
+            drained += ring.drainTo(writer, DRAIN_LIMIT);
+            ring.keepWritableAhead(cycleStart); // a page fault of the ring's file here, not on the packet thread
         }
         if (writer.takeUrgent()) {
             journal.urgentAppended();
