@@ -311,7 +311,9 @@ public final class JournalRing implements AutoCloseable {
         for (long p = first; p <= last; p++) {
             buffer.getAndAddLong((int) ((p * PAGE_SIZE) & (capacity - 1)), 0L);
         }
-        buffer.getAndAddLong(capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET, 0L);
+        // The trailer's page through a word nobody writes (the ring's unused correlation counter), so that
+        // the tail's cache line, which the producer writes with each record, stays where it is.
+        buffer.getAndAddLong(capacity + RingBufferDescriptor.CORRELATION_COUNTER_OFFSET, 0L);
         touchedUpTo = last;
         if (again) {
             touchedAtNanos = nowNanos;
