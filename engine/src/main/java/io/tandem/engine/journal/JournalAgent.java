@@ -225,18 +225,17 @@ public final class JournalAgent implements Agent, AutoCloseable {
             throw AgentThreads.STOP;
         }
         int drained = 0;
-        final long cycleStart = System.nanoTime();
+        final long now = System.nanoTime();
         for (int i = 0; i < rings.size(); i++) {
             final JournalRing ring = rings.get(i);
             drained += ring.drainTo(writer, DRAIN_LIMIT);
-            ring.keepWritableAhead(cycleStart); // a page fault of the ring's file here, not on the packet thread
+            ring.keepWritableAhead(now); // a page fault of the ring's file here, not on the packet thread
         }
         if (writer.takeUrgent()) {
             journal.urgentAppended();
         } else if (drained > 0) {
             journal.appended(); // a sleeping tailer (an idle sync agent) is woken by the first record
         }
-        final long now = System.nanoTime();
         if (now - nextHealth >= 0) {
             health.check(log);
             nextHealth = now + HEALTH_PERIOD_NANOS;
