@@ -229,7 +229,9 @@ public final class PacketAgent implements Agent {
     private long lastWorkNanos;
     /** {@link #lastWorkNanos} on the cycle's wall clock ({@link #now}), for the idle wait's choice. */
     private long lastWorkMillis;
+    /** The cycle's wall clock in milliseconds ({@link #clock}). */
     private long now;
+    private final CycleClock clock = new CycleClock();
     private long lastExpireMillis;
     /**
      * The last cycle ran the table's slices just before it let this thread wait ({@link #idle}): the
@@ -617,8 +619,8 @@ public final class PacketAgent implements Agent {
             }
         }
         final PacketQueue q = queue;
-        now = System.currentTimeMillis();
         final long nowNanos = System.nanoTime();
+        now = clock.millis(nowNanos);
         // The table's slices run before this thread waits (idle), so a packet that ends a wait is not
         // decided after them; a thread that has not waited for IDLE_POLL_MILLIS runs them here.
         final boolean waited = slicedBeforeWait;
@@ -662,9 +664,12 @@ public final class PacketAgent implements Agent {
             lastWorkMillis = now;
         }
         if (received > 0) {
+            // The cycle's busy time starts at its start, or, when the receive waited, at the receive's return.
+            long start = nowNanos;
             if (waiting) {
-                now = System.currentTimeMillis(); // the receive may have waited up to IDLE_POLL_MILLIS
-                if (inbox != null && inbox.drain(filter.states(), recorder, deferrals, now, System.nanoTime(),
+                start = System.nanoTime(); // the receive may have waited up to IDLE_POLL_MILLIS
+                now = clock.millis(start);
+                if (inbox != null && inbox.drain(filter.states(), recorder, deferrals, now, start,
                         PEER_UPDATES_PER_CYCLE) > 0) {
                     // peers' messages that came while this thread waited in the receive, which their
                     // doorbell does not end: in the table before the packets that came after them
@@ -677,7 +682,6 @@ public final class PacketAgent implements Agent {
             if (awaiting != null) {
                 awaiting.releaseArrived(awaitDecider);
             }
-            final long start = System.nanoTime();
             for (int i = 0; i < received; i++) {
                 final boolean truncated = q.truncated(i);
                 if (truncated) {
@@ -760,7 +764,8 @@ public final class PacketAgent implements Agent {
         if (busyPollNanos > 0 && System.nanoTime() - lastWorkNanos < busyPollNanos) {
             return; // set busy-poll: keep polling, so that the next packet is taken without a wake-up
         }
-        if (pollsForAcknowledgement(System.nanoTime())) {
+        if (deferPollNanos > 0 && deferrals != null && deferrals.held() > 0
+                && pollsForAcknowledgement(System.nanoTime())) {
             return; // set sync defer-poll: a first packet was just held; its INS_ACK is taken without a wake-up
         }
         // Nothing done for a while (by the cycle's clock, read at its start): wait longer, up to a second
