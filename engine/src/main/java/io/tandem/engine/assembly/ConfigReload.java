@@ -159,11 +159,19 @@ public final class ConfigReload {
     public static List<String> restartOnlyChanges(final TandemConfig running, final TandemConfig next) {
         final List<String> changed = new ArrayList<>();
         for (final ConfigOption o : ConfigOption.values()) {
-            if (!reloadable(o) && !running.valueText(o).equals(next.valueText(o))) {
+            if (!reloadable(o) && !readAtStartOnly(o) && !running.valueText(o).equals(next.valueText(o))) {
                 changed.add(o.optionName());
             }
         }
         return changed;
+    }
+
+    /**
+     * True for the options that act only while the engine starts, so that a reload accepts a change to them
+     * and the next start uses it: {@code set warmup}.
+     */
+    public static boolean readAtStartOnly(final ConfigOption o) {
+        return o == ConfigOption.WARMUP;
     }
 
     /** True for the options a reload applies: {@code set timeout ...} and {@code set malformed}. */

@@ -31,6 +31,7 @@ import io.tandem.engine.sync.DirectInsSender;
 import io.tandem.engine.sync.PeerInboxes;
 import io.tandem.engine.verdict.DeferralTotals;
 import io.tandem.engine.sync.SyncPolicy;
+import io.tandem.engine.warmup.PacketPathWarmup;
 import io.tandem.engine.sync.RawPfsyncTransport;
 import io.tandem.engine.sync.SyncAgent;
 import io.tandem.engine.sync.SyncSettings;
@@ -95,6 +96,8 @@ public final class TandemEngine implements AutoCloseable {
     private MetricsServer.Port metricsPort;
     private ControlServer controlServer;
     private PrivilegeDrop privileges;
+    /** The packet path's warm-up, running from assembly until {@link #start} has awaited it; null without one. */
+    private PacketPathWarmup warmup;
     private SyncAgent syncAgent;
     private ConfigReload reload;
     private LinkWatcher links;
@@ -143,6 +146,23 @@ public final class TandemEngine implements AutoCloseable {
      */
     public static TandemEngine assemble(final TandemConfig config, final Ruleset ruleset, final PrintStream log,
             final PrivilegeDrop privileges) throws EngineException {
+        return assemble(config, ruleset, log, privileges, startWarmup(config, ruleset));
+    }
+
+    /**
+     * Starts the packet path's warm-up ({@code set warmup}; null when it is 0) on its own thread, to run beside
+     * the rest of the start: {@code tandem run} calls it as soon as the ruleset is compiled, and hands it to
+     * {@link #assemble(TandemConfig, Ruleset, PrintStream, PrivilegeDrop, PacketPathWarmup)}; {@link #start}
+     * awaits it before the first queue is bound.
+     */
+    public static PacketPathWarmup startWarmup(final TandemConfig config, final Ruleset ruleset) {
+        return config.warmupMillis() == 0 ? null
+                : PacketPathWarmup.start(config, packetSettingsOf(config), ruleset, config.warmupMillis());
+    }
+
+    /** As {@link #assemble(TandemConfig, Ruleset, PrintStream, PrivilegeDrop)} with a warm-up already running (or null). */
+    public static TandemEngine assemble(final TandemConfig config, final Ruleset ruleset, final PrintStream log,
+            final PrivilegeDrop privileges, final PacketPathWarmup warmup) throws EngineException {
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final AgentFailure failure = new AgentFailure(log, stopRequested::countDown);
         if (config.syncInterface() != null && config.journalDir() == null) {
@@ -241,6 +261,7 @@ public final class TandemEngine implements AutoCloseable {
         engine.controlServer = control;
         engine.metricsPort = metricsPort;
         engine.privileges = privileges;
+        engine.warmup = warmup;
         return engine;
     }
 
@@ -277,6 +298,10 @@ public final class TandemEngine implements AutoCloseable {
      * @throws EngineException the queue cannot be bound, the sync socket cannot open
      */
     public void start() throws EngineException, InterruptedException {
+        if (warmup != null) {
+            log.println("tandem: " + warmup.await().describe()); // before the first queue is bound
+            warmup = null;
+        }
         for (final PacketAgent a : packetAgents) {
             a.start(failure);
         }

@@ -3,6 +3,7 @@ package io.tandem.engine.cli;
 import io.tandem.engine.assembly.ConfigReload;
 import io.tandem.engine.assembly.EngineException;
 import io.tandem.engine.assembly.TandemEngine;
+import io.tandem.engine.warmup.PacketPathWarmup;
 import io.tandem.engine.config.ConfigException;
 import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.counters.PacketCounter;
@@ -85,6 +86,9 @@ final class RunCommand implements Callable<Integer> {
         for (final String warning : ruleset.warnings()) {
             err.println("tandem: warning: " + warning);
         }
+        // set warmup: the packet path's warm-up starts now, beside the checks and the assembly below; the
+        // engine awaits it before binding its queue (a start that fails meanwhile does not wait for it)
+        final PacketPathWarmup warmup = TandemEngine.startWarmup(parsed, ruleset);
 
         if (!Capabilities.effective(Capabilities.CAP_NET_ADMIN)) {
             err.println("tandem: CAP_NET_ADMIN is missing: binding an NFQUEUE needs it; run as root, or grant it"
@@ -124,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
         final PrintStream log = System.err;
         final TandemEngine engine;
         try {
-            engine = TandemEngine.assemble(parsed, ruleset, log, privileges);
+            engine = TandemEngine.assemble(parsed, ruleset, log, privileges, warmup);
         } catch (final EngineException e) {
             err.println("tandem: " + e.getMessage());
             return e.exitStatus();

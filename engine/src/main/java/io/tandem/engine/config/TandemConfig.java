@@ -295,6 +295,11 @@ public final class TandemConfig {
         return (int) value(ConfigOption.BUSY_POLL);
     }
 
+    /** {@code set warmup}: milliseconds of made-up traffic through the packet path before the queue is bound. */
+    public int warmupMillis() {
+        return (int) value(ConfigOption.WARMUP);
+    }
+
     /** {@code set batch}: packets per receive call. */
     public int batch() {
         return (int) value(ConfigOption.BATCH);

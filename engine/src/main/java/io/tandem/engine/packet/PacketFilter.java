@@ -128,10 +128,27 @@ public final class PacketFilter {
     public static PacketFilter fromConfig(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
             final int creatorId, final int index, final int count, final long idBase) {
         final int limit = (int) ((config.limitStates() + (long) count - 1) / count);
-        final StateTable states = new StateTable(limit, Math.max(1, ruleset.size()),
+        final PacketFilter filter = withTable(config, ruleset, counters, creatorId, idBase, limit);
+        filter.states.idSequence(index, count);
+        return filter;
+    }
+
+    /**
+     * A filter as the configuration describes, but with a table of at most {@code capacity} states of its own
+     * and its own state counters: the warm-up's ({@link io.tandem.engine.warmup.PacketPathWarmup}), which runs
+     * made-up traffic through the packet path before the queue is bound and then drops the filter.
+     */
+    public static PacketFilter scratch(final TandemConfig config, final Ruleset ruleset, final PacketCounters counters,
+            final int creatorId, final int capacity) {
+        return withTable(config, ruleset, counters, creatorId, StateIds.initialBase(System.currentTimeMillis()),
+                Math.min(capacity, config.limitStates()));
+    }
+
+    private static PacketFilter withTable(final TandemConfig config, final Ruleset ruleset,
+            final PacketCounters counters, final int creatorId, final long idBase, final int capacity) {
+        final StateTable states = new StateTable(capacity, Math.max(1, ruleset.size()),
                 config.statesIfBound(), true, StateTimeouts.of(config.timeouts()), creatorId,
                 idBase, new StateCounters());
-        states.idSequence(index, count);
         return new PacketFilter(ruleset, states, counters);
     }
 

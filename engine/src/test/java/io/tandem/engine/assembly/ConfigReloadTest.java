@@ -63,6 +63,8 @@ class ConfigReloadTest {
                 parse("set queue 3\nset user none\nblock all\n")), "set user only changes with a restart");
         assertEquals(List.of(), ConfigReload.restartOnlyChanges(base, parse("set queue 3\nset user tandem\nblock all\n")),
                 "the default written out is no change");
+        assertEquals(List.of(), ConfigReload.restartOnlyChanges(base, parse("set queue 3\nset warmup 0\nblock all\n")),
+                "set warmup acts only at start: a reload accepts it for the next start");
     }
 
     @Test

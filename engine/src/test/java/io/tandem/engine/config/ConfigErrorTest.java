@@ -79,7 +79,7 @@ class ConfigErrorTest {
                         "bad.conf:1:13: metrics must be \"HOST:PORT\" with a literal IP address, got 'localhost:9108'"),
                 Arguments.of("set foo 1",
                         "bad.conf:1:5: unknown option 'foo'; known options: queue, cpu, metrics, copy-range,"
-                                + " queue-maxlen, fail-open, gso, rcvbuf, batch, verdict, busy-poll, malformed, skip, hostid, state-policy, user, control, journal, sync, limit, timeout"),
+                                + " queue-maxlen, fail-open, gso, rcvbuf, batch, verdict, busy-poll, warmup, malformed, skip, hostid, state-policy, user, control, journal, sync, limit, timeout"),
                 Arguments.of("set timeout tcp.bogus 5",
                         "bad.conf:1:13: unknown timeout 'tcp.bogus'; known timeouts: tcp.first, tcp.opening,"
                                 + " tcp.established, tcp.closing, tcp.finwait, tcp.closed, udp.first, udp.single,"

@@ -740,8 +740,10 @@ class PacketAgentDutyCycleTest {
     }
 
     @Test
-    void anEngineAssembledFromItsConfigurationRunsOnAnInjectedQueue() throws Exception {
-        final TandemConfig config = config("set limit states 1000\n" + RULES);
+    void anEngineAssembledFromItsConfigurationRunsOnAnInjectedQueue(
+            @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        final TandemConfig config = config("set limit states 1000\nset warmup 0\nset journal dir \"" + dir + "\"\n"
+                + RULES);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
         queue = new InMemoryPacketQueue(config.batch(), 4096);
@@ -764,6 +766,44 @@ class PacketAgentDutyCycleTest {
         final String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("not an NFQUEUE socket"), text);
         assertTrue(text.contains("tandem: stopped: 1 packets, 1 accepted, 0 dropped"), text);
+        assertFalse(text.contains("warmed"), text);
+    }
+
+    @Test
+    void theWarmUpRunsBeforeTheQueueIsBoundAndLeavesNoTraceInTheRealEngine(
+            @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        final TandemConfig config = config("set limit states 1000\nset warmup 150\nset journal dir \"" + dir + "\"\n"
+                + RULES);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
+        queue = new InMemoryPacketQueue(config.batch(), 4096);
+        try (TandemEngine engine = TandemEngine.assemble(config,
+                config.compileRuleset(PacketFilterFixtures::ifindexOf), log)) {
+            final PacketAgent real = engine.packetAgent();
+            real.queue(queue::open);
+            engine.start();
+            final String started = out.toString(StandardCharsets.UTF_8);
+            final java.util.regex.Matcher warmed =
+                    java.util.regex.Pattern.compile("warmed the packet path up: (\\d+) made-up packets").matcher(started);
+            assertTrue(warmed.find(), started);
+            assertTrue(Long.parseLong(warmed.group(1)) > 0, started);
+            assertTrue(started.indexOf("warmed") < started.indexOf("not an NFQUEUE socket"),
+                    "the warm-up ends before the queue is opened: " + started);
+            // nothing of the made-up traffic in the real table, counters or the configured rules' counters
+            assertEquals(0, real.states().size());
+            assertEquals(0, real.counters().get(PacketCounter.PACKETS_RECEIVED));
+            for (int rule = 0; rule < real.ruleset().size(); rule++) {
+                assertEquals(0, real.ruleset().evaluations(rule));
+            }
+            queue.offer(NfqMessages.packet(config.queue(), 1, FORWARD, LAN, WAN,
+                    PacketBuilder.ipv4(C4, S4).udp(1001, 53).payload(20).build()));
+            await(() -> queue.sends() == 1, "the verdict");
+            assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(config.queue()));
+            assertEquals(1, real.states().size());
+            engine.requestStop();
+            assertTrue(engine.awaitStop(1, TimeUnit.SECONDS));
+            assertEquals(0, engine.stop());
+        }
     }
 
     @Test
