@@ -1,7 +1,7 @@
 package io.tandem.engine.warmup;
 
+import io.tandem.engine.packet.MemoryPacketQueue;
 import io.tandem.engine.packet.PacketQueue;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A {@link PacketQueue} that never touches the kernel: each receive hands the packet agent the next
@@ -12,40 +12,28 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Verdicts sent back are counted and dropped. The warm-up's scratch agent reads it ({@link PacketPathWarmup}).
  *
  * <p>Owner: the warm-up's thread. Memory bound: one view per slot of the batch, fixed at construction.
- * Failure policy: none needed; it cannot fail, and {@link #poll} always says a packet is ready.
+ * Failure policy: none needed; it cannot fail.
  */
-final class SyntheticPacketQueue implements PacketQueue {
+final class SyntheticPacketQueue extends MemoryPacketQueue {
     /** Messages per receive, in turn; 0 is an empty queue, anything above the batch size a full batch. */
     static final int[] TAKES = {1, 2, 1024, 0, 5, 1, 1024, 1024, 0, 3, 17, 1};
     private static final int EAGAIN = 11;
 
     private final WarmupTraffic traffic;
-    private final int batch;
-    private final UnsafeBuffer[] slots;
-    private final int[] lengths;
     private int next;
     private int take;
     private int round;
     private long packetId;
     private long received;
-    private long verdictBytes;
 
     /**
-     * @param traffic the messages to hand out
+     * @param traffic the messages to hand out (from its first round on)
      * @param batch   messages per receive, as the agent's {@code recvmmsg} takes them (1 to 1024)
      */
     SyntheticPacketQueue(final WarmupTraffic traffic, final int batch) {
-        if (batch < 1 || batch > 1024) {
-            throw new IllegalArgumentException("batch " + batch + " out of range 1..1024");
-        }
+        super(batch);
         this.traffic = traffic;
-        this.batch = batch;
         traffic.round(0); // a traffic another queue used starts again from its first client ports
-        this.slots = new UnsafeBuffer[batch];
-        this.lengths = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            slots[i] = new UnsafeBuffer(0, 0);
-        }
     }
 
     @Override
@@ -60,51 +48,16 @@ final class SyntheticPacketQueue implements PacketQueue {
             next = 0;
             traffic.round(++round);
         }
-        final int n = Math.min(Math.min(batch, wanted), traffic.size() - next);
+        final int n = Math.min(Math.min(slots(), wanted), traffic.size() - next);
         for (int i = 0; i < n; i++) {
             final int m = next + i;
             traffic.packetId(m, ++packetId);
-            slots[i].wrap(traffic.buffer(), traffic.offset(m), traffic.length(m));
-            lengths[i] = traffic.length(m);
+            slot(i).wrap(traffic.buffer(), traffic.offset(m), traffic.length(m));
+            length(i, traffic.length(m));
         }
         next += n;
         received += n;
         return n;
-    }
-
-    @Override
-    public UnsafeBuffer datagram(final int i) {
-        return slots[i];
-    }
-
-    @Override
-    public int length(final int i) {
-        return lengths[i];
-    }
-
-    @Override
-    public boolean truncated(final int i) {
-        return false;
-    }
-
-    @Override
-    public long send(final long address, final int length) {
-        verdictBytes += length;
-        return length;
-    }
-
-    @Override
-    public int poll(final int timeoutMillis) {
-        return 1;
-    }
-
-    @Override
-    public int fd() {
-        return -1;
-    }
-
-    @Override
-    public void close() {
     }
 
     /** Messages handed out so far. */
@@ -115,10 +68,5 @@ final class SyntheticPacketQueue implements PacketQueue {
     /** Rounds of the traffic begun so far, the first included. */
     int rounds() {
         return round + 1;
-    }
-
-    /** Bytes of verdict messages the agent sent. */
-    long verdictBytes() {
-        return verdictBytes;
     }
 }

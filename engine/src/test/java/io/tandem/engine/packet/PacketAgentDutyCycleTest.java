@@ -742,28 +742,7 @@ class PacketAgentDutyCycleTest {
     @Test
     void anEngineAssembledFromItsConfigurationRunsOnAnInjectedQueue(
             @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
-        final TandemConfig config = config("set limit states 1000\nset warmup 0\nset journal dir \"" + dir + "\"\n"
-                + RULES);
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
-        queue = new InMemoryPacketQueue(config.batch(), 4096);
-        try (TandemEngine engine = TandemEngine.assemble(config,
-                config.compileRuleset(PacketFilterFixtures::ifindexOf), log)) {
-            engine.packetAgent().queue(queue::open);
-            engine.start();
-            assertEquals("tandem-queue-" + config.queue(), queue.openedOn().getName());
-
-            queue.offer(NfqMessages.packet(config.queue(), 1, FORWARD, LAN, WAN,
-                    PacketBuilder.ipv4(C4, S4).udp(1001, 53).payload(20).build()));
-            await(() -> queue.sends() == 1, "the verdict");
-            assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(config.queue()));
-
-            engine.requestStop();
-            assertTrue(engine.awaitStop(1, TimeUnit.SECONDS));
-            assertEquals(0, engine.stop());
-            assertEquals(1, queue.closes());
-        }
-        final String text = out.toString(StandardCharsets.UTF_8);
+        final String text = assembledEngineDecidesOnePacket(dir, 0, (real, started) -> { });
         assertTrue(text.contains("not an NFQUEUE socket"), text);
         assertTrue(text.contains("tandem: stopped: 1 packets, 1 accepted, 0 dropped"), text);
         assertFalse(text.contains("warmed"), text);
@@ -772,17 +751,7 @@ class PacketAgentDutyCycleTest {
     @Test
     void theWarmUpRunsBeforeTheQueueIsBoundAndLeavesNoTraceInTheRealEngine(
             @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
-        final TandemConfig config = config("set limit states 1000\nset warmup 150\nset journal dir \"" + dir + "\"\n"
-                + RULES);
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
-        queue = new InMemoryPacketQueue(config.batch(), 4096);
-        try (TandemEngine engine = TandemEngine.assemble(config,
-                config.compileRuleset(PacketFilterFixtures::ifindexOf), log)) {
-            final PacketAgent real = engine.packetAgent();
-            real.queue(queue::open);
-            engine.start();
-            final String started = out.toString(StandardCharsets.UTF_8);
+        assembledEngineDecidesOnePacket(dir, 150, (real, started) -> {
             final java.util.regex.Matcher warmed =
                     java.util.regex.Pattern.compile("warmed the packet path up: (\\d+) made-up packets").matcher(started);
             assertTrue(warmed.find(), started);
@@ -795,15 +764,41 @@ class PacketAgentDutyCycleTest {
             for (int rule = 0; rule < real.ruleset().size(); rule++) {
                 assertEquals(0, real.ruleset().evaluations(rule));
             }
+        });
+    }
+
+    /**
+     * Assembles an engine from {@link #RULES} with {@code set warmup warmupMillis} and a journal in {@code dir}, on
+     * an injected queue; starts it; hands {@code afterStart} its packet agent and the log so far; then has it
+     * decide one DNS query (accepted, one state) and stops it. Returns the whole log.
+     */
+    private String assembledEngineDecidesOnePacket(final java.nio.file.Path dir, final int warmupMillis,
+            final java.util.function.BiConsumer<PacketAgent, String> afterStart) throws Exception {
+        final TandemConfig config = config("set limit states 1000\nset warmup " + warmupMillis + "\nset journal dir \""
+                + dir + "\"\n" + RULES);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
+        queue = new InMemoryPacketQueue(config.batch(), 4096);
+        try (TandemEngine engine = TandemEngine.assemble(config,
+                config.compileRuleset(PacketFilterFixtures::ifindexOf), log)) {
+            final PacketAgent real = engine.packetAgent();
+            real.queue(queue::open);
+            engine.start();
+            assertEquals("tandem-queue-" + config.queue(), queue.openedOn().getName());
+            afterStart.accept(real, out.toString(StandardCharsets.UTF_8));
+
             queue.offer(NfqMessages.packet(config.queue(), 1, FORWARD, LAN, WAN,
                     PacketBuilder.ipv4(C4, S4).udp(1001, 53).payload(20).build()));
             await(() -> queue.sends() == 1, "the verdict");
             assertEquals(List.of(single(1, ACCEPT)), queue.verdicts(config.queue()));
             assertEquals(1, real.states().size());
+
             engine.requestStop();
             assertTrue(engine.awaitStop(1, TimeUnit.SECONDS));
             assertEquals(0, engine.stop());
+            assertEquals(1, queue.closes());
         }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     @Test

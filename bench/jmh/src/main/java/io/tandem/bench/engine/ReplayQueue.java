@@ -1,5 +1,6 @@
 package io.tandem.bench.engine;
 
+import io.tandem.engine.packet.MemoryPacketQueue;
 import io.tandem.engine.packet.PacketQueue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,7 +14,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Benchmark scaffolding for {@link AgentCycleBenchmark}: one thread, no system calls, no waiting.
  */
-final class ReplayQueue implements PacketQueue {
+final class ReplayQueue extends MemoryPacketQueue {
     /** Where the packet id sits in each datagram: nlmsghdr 16 + nfgenmsg 4 + nlattr header 4. */
     static final int PACKET_ID_OFFSET = 24;
     static final int NFQNL_MSG_PACKET = 0x0300; // NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET
@@ -25,12 +26,8 @@ final class ReplayQueue implements PacketQueue {
     static final int NFQA_SKB_INFO = 14;
     static final int NF_INET_FORWARD = 2;
 
-    private final UnsafeBuffer[] slots;
-    private final int[] lengths;
     private final int perReceive;
     private long nextId = 1;
-    private long sends;
-    private long sentBytes;
 
     /**
      * @param perReceive datagrams per receive (packets per wake-up in the end-to-end benchmark: about 13)
@@ -38,12 +35,11 @@ final class ReplayQueue implements PacketQueue {
      * @param queue      the queue number in the messages
      */
     ReplayQueue(final int perReceive, final int flows, final int queue) {
+        super(perReceive);
         this.perReceive = perReceive;
-        this.slots = new UnsafeBuffer[perReceive];
-        this.lengths = new int[perReceive];
         for (int i = 0; i < perReceive; i++) {
-            slots[i] = new UnsafeBuffer(ByteBuffer.allocateDirect(512));
-            lengths[i] = writePacketMessage(slots[i], queue, 5302 + i % flows);
+            slot(i).wrap(ByteBuffer.allocateDirect(512));
+            length(i, writePacketMessage(slot(i), queue, 5302 + i % flows));
         }
     }
 
@@ -93,58 +89,9 @@ final class ReplayQueue implements PacketQueue {
     @Override
     public int receive() {
         for (int i = 0; i < perReceive; i++) {
-            slots[i].putInt(PACKET_ID_OFFSET, (int) nextId++, ByteOrder.BIG_ENDIAN);
+            slot(i).putInt(PACKET_ID_OFFSET, (int) nextId++, ByteOrder.BIG_ENDIAN);
         }
         return perReceive;
-    }
-
-    @Override
-    public int receiveWaiting() {
-        return receive();
-    }
-
-    @Override
-    public UnsafeBuffer datagram(final int i) {
-        return slots[i];
-    }
-
-    @Override
-    public int length(final int i) {
-        return lengths[i];
-    }
-
-    @Override
-    public boolean truncated(final int i) {
-        return false;
-    }
-
-    @Override
-    public long send(final long address, final int length) {
-        sends++;
-        sentBytes += length;
-        return length;
-    }
-
-    @Override
-    public int poll(final int timeoutMillis) {
-        return 1;
-    }
-
-    @Override
-    public int fd() {
-        return -1;
-    }
-
-    @Override
-    public void close() {
-    }
-
-    long sends() {
-        return sends;
-    }
-
-    long sentBytes() {
-        return sentBytes;
     }
 
     long packetsQueued() {
