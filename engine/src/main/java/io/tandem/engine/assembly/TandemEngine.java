@@ -291,7 +291,8 @@ public final class TandemEngine implements AutoCloseable {
     }
 
     /**
-     * Starts the packet thread (returns once the queue is bound) and, with sync, the sync thread — both from this
+     * Awaits the packet path's warm-up ({@code set warmup}) and logs what it did; then starts the packet thread
+     * (returns once the queue is bound) and, with sync, the sync thread — both from this
      * thread, so they inherit the capabilities {@link PrivilegeDrop} kept here — then gives up this thread's
      * capabilities and serves the metrics and control sockets bound at assembly; prints what was started.
      *
