@@ -47,7 +47,7 @@ public enum ConfigOption {
             "Microseconds a packet thread keeps polling its queue, without sleeping, after the last packet or "
             + "message it handled: a packet arriving meanwhile is taken at once instead of waking the thread, "
             + "at the cost of that CPU being busy meanwhile; 0 sleeps as soon as the queue is empty."),
-    WARMUP("warmup", Kind.UINT, 0, 60_000, 500, null,
+    WARMUP("warmup", Kind.UINT, 0, 60_000, 1000, null,
             "Milliseconds of made-up traffic run through the packet path at start, before the queue is bound, so "
             + "that the JIT compiler has compiled it when the first real packet comes; 0 binds the queue at once, "
             + "and an engine started into heavy traffic then overflows its queue for its first seconds."),
