@@ -55,6 +55,12 @@ public record PacketAgentSettings(
                 failOpen, gso, receiveBuffer, batchSize, batchVerdicts, acceptMalformed, busyPollMicros, netns);
     }
 
+    /** The same settings unpinned and in the process's own namespace: the warm-up's scratch agents'. */
+    public PacketAgentSettings unplaced() {
+        return new PacketAgentSettings(queue, -1, copyRange, queueMaxLength, failOpen, gso, receiveBuffer,
+                batchSize, batchVerdicts, acceptMalformed, busyPollMicros, null);
+    }
+
     /** The same settings in another network namespace (tests run the agent inside the lab). */
     public PacketAgentSettings inNamespace(final String namespace) {
         return new PacketAgentSettings(queue, cpu, copyRange, queueMaxLength, failOpen, gso, receiveBuffer,

@@ -107,10 +107,7 @@ public final class PacketPathWarmup {
         if (budgetMillis < 1) {
             throw new IllegalArgumentException("budgetMillis must be at least 1, got " + budgetMillis);
         }
-        final PacketAgentSettings scratchSettings = new PacketAgentSettings(settings.queue(), -1, settings.copyRange(),
-                settings.queueMaxLength(), settings.failOpen(), settings.gso(), settings.receiveBuffer(),
-                settings.batchSize(), settings.batchVerdicts(), settings.acceptMalformed(), settings.busyPollMicros(),
-                null);
+        final PacketAgentSettings scratchSettings = settings.unplaced();
         final Ruleset passAll = passAll();
         final long start = System.nanoTime();
         long deadline = 0;

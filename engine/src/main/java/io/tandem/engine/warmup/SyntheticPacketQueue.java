@@ -2,6 +2,7 @@ package io.tandem.engine.warmup;
 
 import io.tandem.engine.packet.MemoryPacketQueue;
 import io.tandem.engine.packet.PacketQueue;
+import io.tandem.nativeio.libc.LinuxConstants;
 
 /**
  * A {@link PacketQueue} that never touches the kernel: each receive hands the packet agent the next
@@ -17,7 +18,6 @@ import io.tandem.engine.packet.PacketQueue;
 final class SyntheticPacketQueue extends MemoryPacketQueue {
     /** Messages per receive, in turn; 0 is an empty queue, anything above the batch size a full batch. */
     static final int[] TAKES = {1, 2, 1024, 0, 5, 1, 1024, 1024, 0, 3, 17, 1};
-    private static final int EAGAIN = 11;
 
     private final WarmupTraffic traffic;
     private int next;
@@ -41,7 +41,7 @@ final class SyntheticPacketQueue extends MemoryPacketQueue {
         final int wanted = TAKES[take];
         take = take + 1 == TAKES.length ? 0 : take + 1;
         if (wanted == 0) {
-            return -EAGAIN;
+            return -LinuxConstants.EAGAIN;
         }
         if (next == traffic.size()) {
             // the last receive handed out the round's end; the agent has decided it, so its ports may change
