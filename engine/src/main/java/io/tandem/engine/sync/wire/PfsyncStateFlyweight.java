@@ -235,9 +235,20 @@ public abstract class PfsyncStateFlyweight<T extends PfsyncStateFlyweight<T>> im
 
     public abstract T timeout(int value);
 
-    /** Zeroes the whole record. */
+    /**
+     * Zeroes the whole record, eight bytes at a time from compiled code: Agrona's {@code setMemory} hands
+     * 100 bytes or more to {@code Unsafe.setMemory}, on Java 17 a call into the VM, and a held packet's
+     * INS is encoded on the packet thread before its verdict ({@code DirectInsSender}).
+     */
     public T clear() {
-        mutable.setMemory(offset, length(), (byte) 0);
+        final int length = length();
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            mutable.putLong(offset + i, 0L);
+        }
+        for (; i < length; i++) {
+            mutable.putByte(offset + i, (byte) 0);
+        }
         return self();
     }
 
