@@ -142,8 +142,8 @@ public final class JournalRecordFlyweight implements io.tandem.engine.state.Stat
      * Zeroes the record and writes magic and version. The zeroes are stored eight bytes at a time from
      * compiled code: Agrona's {@code setMemory} hands 100 bytes or more to {@code Unsafe.setMemory}, on
      * Java 17 a call into the VM (a thread-state transition and the VM's own fill routine). On the packet
-     * thread, with connections 5 ms apart, that call took 0.8 to 3.2 µs for one record in seven; the
-     * stores take under 0.4 µs for 49 in 50 (measured 2026-12-07).
+     * thread, with connections 5 ms apart, that call took 0.4 to 3.2 µs for one record in seven; the
+     * stores take under 0.4 µs for 998 in 1,000 (bench/results/README.md, "A SYN on the packet thread").
      */
     public JournalRecordFlyweight clear() {
         for (int i = 0; i < LENGTH; i += Long.BYTES) {
