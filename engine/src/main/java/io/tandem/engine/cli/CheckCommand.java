@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tandem check}: parse a configuration, print it normalised (like {@code pfctl -nvf}). */
 @Command(name = "check", mixinStandardHelpOptions = true,
+        header = "Check a configuration file and print it normalised (`pfctl -nvf`).",
         description = {"Parse the configuration and print the options that differ from the defaults and the",
             "normalised ruleset (macros expanded, one canonical line per rule), like `pfctl -nvf`.",
             "Exit status 0 when the file is valid, 2 with FILE:LINE:COLUMN: message when it is not."})

@@ -8,6 +8,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tandem flush states}: remove every state of a running engine, as {@code pfctl -F states}. */
 @Command(name = "flush", mixinStandardHelpOptions = true,
+        header = "Remove every state of a running engine, as `pfctl -F states` does.",
         description = {"Remove every state of a running engine, as `pfctl -F states` does: `tandem flush states`.",
             "The flush is journaled as one CLEAR record per creator id in the table, and the pfsync peers get one",
             "CLR per creator id (FreeBSD sends a single CLR with its own; see docs/pfsync.md), so every node drops",

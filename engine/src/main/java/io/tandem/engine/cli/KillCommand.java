@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tandem kill}: remove states of a running engine, as {@code pfctl -k}. */
 @Command(name = "kill", mixinStandardHelpOptions = true,
+        header = "Remove states by host or id, as `pfctl -k` does.",
         description = {"Remove states from a running engine, as `pfctl -k` does:",
             "  tandem kill host A[/LEN] [B[/LEN]]   states whose initiator is in A (and whose responder is in B)",
             "  tandem kill id ID[/CREATORID]        one state by its id, hexadecimal as `tandem states` prints it",

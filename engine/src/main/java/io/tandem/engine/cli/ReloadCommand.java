@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
  * request, answered by {@code assembly.ConfigReload}).
  */
 @Command(name = "reload", mixinStandardHelpOptions = true,
+        header = "Reload a running engine's configuration, as `pfctl -f` does.",
         description = {"Reload a running engine's configuration, as `pfctl -f` does: the engine reads its file again",
             "(with the --set options it was started with) and swaps in the rules, every `set timeout` value",
             "and `set malformed` between two packets; every state is kept (detached from the old rule numbers).",

@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
  * Meanwhile SIGHUP reloads the configuration from the same file and options ({@link ConfigReload}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
+        header = "Run the engine: filter NFQUEUE packets by a pf.conf ruleset.",
         description = {"Bind the NFQUEUE given by `set queue` (N, or FIRST:LAST for one packet thread per queue, with",
             "iptables --queue-balance FIRST:LAST) and filter packets by the ruleset until SIGTERM or",
             "SIGINT, which stop receiving, flush the verdicts already decided, unbind the queue and exit 0.",

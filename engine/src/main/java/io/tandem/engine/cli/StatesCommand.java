@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
  * {@link io.tandem.engine.control.ControlServer} for the protocol.
  */
 @Command(name = "states", mixinStandardHelpOptions = true,
+        header = "List the live states of a running engine, like `pfctl -ss -v`.",
         subcommands = {StatesDumpCommand.class, StatesLoadCommand.class},
         description = {"List the live states of a running engine, like `pfctl -ss -v`: interface (all = floating),"
             + " protocol, pf's key as pfctl prints it (server <- client for states created inbound, client -> server"

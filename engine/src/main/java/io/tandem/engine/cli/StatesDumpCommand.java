@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  * writes to standard output.
  */
 @Command(name = "dump", mixinStandardHelpOptions = true,
+        header = "Write a running engine's state table to a file of JSON lines.",
         description = {"Write a consistent snapshot of a running engine's state table to FILE, one JSON line per state in",
             "the format `tandem journal export` writes, which `tandem states load` and `tandem journal import` read.",
             "The snapshot holds exactly the states live when the engine started it (taken in chunks between",

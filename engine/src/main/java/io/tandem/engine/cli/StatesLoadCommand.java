@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
  * checks, inserts, journals and announces each state and answers one line saying what it did.
  */
 @Command(name = "load", mixinStandardHelpOptions = true,
+        header = "Put the states of a file of JSON lines into a running engine.",
         description = {"Put the states of FILE (JSON lines as `tandem states dump` and `tandem journal export` write them)",
             "into a running engine without a restart, e.g. to move a table to a replacement box. Each state is",
             "inserted by the packet thread with its pfsync identity, journaled and announced to the pfsync peers",

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
  * Asks the admin socket ({@code sync} request, answered by the sync agent).
  */
 @Command(name = "sync", mixinStandardHelpOptions = true,
+        header = "Show the pfsync status and statistics of a running engine.",
         description = {"Show the pfsync status of a running engine: sync interface, peer, creatorid, state format and"
             + " authentication; whether the start-up bulk update completed (in sync); the peers heard from (source"
             + " address, creatorids seen in their records, frames, time since the last frame); FreeBSD's pfsync"

@@ -53,7 +53,10 @@ public final class TandemMain implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check or help");
+        final java.util.List<String> names = new java.util.ArrayList<>(spec.subcommands().keySet());
+        final String last = names.remove(names.size() - 1);
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a command is required: " + String.join(", ", names) + " or " + last);
     }
 
     /** The version from the jar manifest (Implementation-Version), or "development" in a build tree. */
