@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  */
 class ConfigParserFuzzTest {
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void parse(final byte[] data) {
         final String text = new String(data, StandardCharsets.UTF_8);
         try {

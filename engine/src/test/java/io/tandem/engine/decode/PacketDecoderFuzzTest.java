@@ -34,7 +34,7 @@ class PacketDecoderFuzzTest {
     private final DecodedPacket first = new DecodedPacket();
     private final DecodedPacket second = new DecodedPacket();
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void decode(final byte[] input) {
         final int offset = byteAt(input, 0) & 0x0F;
         final int hw = HW[byteAt(input, 1) & 3];

@@ -13,7 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 class LinkMessagesFuzzTest {
     private final NlMsgHdrFlyweight header = new NlMsgHdrFlyweight();
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void count(final byte[] data) {
         final int n = LinkWatcher.countLinkMessages(new UnsafeBuffer(data), data.length, header);
         final int found = n < 0 ? -n - 1 : n;

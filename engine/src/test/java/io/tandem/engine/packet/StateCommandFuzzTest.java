@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * under {@code StateCommandFuzzTestInputs/kill/}.
  */
 class StateCommandFuzzTest {
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void kill(final byte[] data) {
         try {
             StateCommand.parseKill(new String(data, StandardCharsets.UTF_8));

@@ -29,7 +29,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 class SyncFrameReceiverFuzzTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void receive(final byte[] input) {
         final byte[] packet = frame(input);
         final int arrivedOn = input.length > 0 && (input[0] & 4) != 0 ? 7 : 0;

@@ -23,7 +23,7 @@ class JournalRecordFuzzTest {
         RecordFilter.all().host(RecordFilter.Host.parse("2001:db8::1")).types(List.of(JournalRecordType.DELETE)),
     };
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void formatRecord(final byte[] data) {
         if (data.length > 512) {
             return;

@@ -17,7 +17,7 @@ class StateJsonFuzzTest {
     private final JournalRecordFlyweight record = new JournalRecordFlyweight()
             .wrap(new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]), 0);
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void read(final byte[] data) {
         final String line = new String(data, StandardCharsets.UTF_8);
         try {

@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 class NfqPacketParserFuzzTest {
     private final NfqPacketParser parser = new NfqPacketParser();
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void fuzzParser(final byte[] data) {
         final UnsafeBuffer buffer = new UnsafeBuffer(data);
         walk(buffer, data.length, false);

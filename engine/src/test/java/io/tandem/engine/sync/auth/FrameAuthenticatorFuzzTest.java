@@ -42,7 +42,7 @@ class FrameAuthenticatorFuzzTest {
     private static final long SKEW = 60_000;
     private static final String KEYS = KEY_ID + " " + KEY_HEX + "\n" + KEY2_ID + " " + KEY2_HEX + "\n";
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void verify(final byte[] input) {
         final int declaredLen = input.length >= 4 ? (input[2] & 0xFF) << 8 | input[3] & 0xFF : input.length;
         check(input, declaredLen);

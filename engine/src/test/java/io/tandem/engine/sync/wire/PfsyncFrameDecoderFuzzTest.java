@@ -22,7 +22,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 class PfsyncFrameDecoderFuzzTest {
     private static final int OFFSET = 13;
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void decode(final byte[] input) {
         final PfsyncStats tightStats = new PfsyncStats();
         final PfsyncDigestHandler tightDigest = new PfsyncDigestHandler();
