@@ -96,7 +96,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * examined once per {@code set timeout interval}) and of the journal's rolling snapshot — just before
  * it waits, so that the packet that ends the wait is decided first (as in pf, a state past its
  * deadline matches until a slice removes it), and at the start of a cycle when it has not waited for
- * {@link #IDLE_POLL_MILLIS}; and every duty cycle answers a pending {@link StateSnapshotMailbox}
+ * {@link #IDLE_POLL_MILLIS}. With pfsync the trailing reports and their repeats that fell due
+ * ({@link PeerInbox#reportDue}) run just before it waits too, and at the start of a cycle unless that
+ * cycle follows a wait or looks again at once after a short batch; and every duty cycle answers a pending {@link StateSnapshotMailbox}
  * request, a chunk of a {@link StateDumpMailbox} dump and a {@link StateLoadMailbox} batch, so other
  * threads never touch the state table.
  *
@@ -641,7 +643,12 @@ public final class PacketAgent implements Agent {
             awaiting.releaseArrived(awaitDecider);
             awaiting.expire(nowNanos);
         }
-        if (inbox != null) {
+        if (inbox != null && !waited && !journalWakeDeferred) {
+            // The trailing reports and their repeats (a journal record each, from cold state lines: tens of
+            // microseconds when a few dozen fall due together) run where the table's slices do: before this
+            // thread waits (idle), and here only in a cycle that neither follows a wait nor looks again at
+            // once after a short batch (whose verdicts may have brought their answers, a SYN's SYN-ACK), so
+            // that neither the packet that ends a wait nor that answer is decided after them.
             inbox.reportDue(now, TRAILING_REPORTS_PER_CYCLE);
         }
         int crossQueue = 0;
@@ -756,6 +763,9 @@ public final class PacketAgent implements Agent {
     private void idle(final PacketQueue q) {
         sendInsNow(); // states created by hand-offs, held packets released, peers' messages: before any wait
         tableSlices(); // the expiry and snapshot slices for the time that passed, before the wait
+        if (inbox != null) {
+            inbox.reportDue(now, TRAILING_REPORTS_PER_CYCLE); // the reports due: journaled with the cycle's records
+        }
         slicedBeforeWait = true;
         if (recorder != null && journalWakeDue()) {
             journalWakeDeferred = false;

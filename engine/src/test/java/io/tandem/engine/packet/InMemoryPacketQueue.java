@@ -121,6 +121,13 @@ final class InMemoryPacketQueue implements PacketQueue {
 
     private Runnable duringWait;
 
+    /** Runs {@code probe} at the start of every receive, waiting or not (null: none). */
+    synchronized void beforeEachReceive(final Runnable probe) {
+        beforeReceive = probe;
+    }
+
+    private Runnable beforeReceive;
+
     @Override
     public synchronized int receiveWaiting() {
         waitingReceives++;
@@ -159,6 +166,9 @@ final class InMemoryPacketQueue implements PacketQueue {
     @Override
     public synchronized int receive() {
         receives++;
+        if (beforeReceive != null) {
+            beforeReceive.run();
+        }
         final Integer error = receiveErrors.poll();
         if (error != null) {
             return -error;

@@ -28,6 +28,7 @@ import io.tandem.engine.counters.PacketCounter;
 import io.tandem.engine.counters.PacketCounters;
 import io.tandem.engine.decode.PacketBuilder;
 import io.tandem.engine.sync.PeerInbox;
+import io.tandem.engine.sync.SyncPolicy;
 import io.tandem.engine.testing.AllocationMeter;
 import io.tandem.engine.verdict.DeferredVerdicts;
 import io.tandem.engine.verdict.VerdictBatcher;
@@ -638,6 +639,47 @@ class PacketAgentDutyCycleTest {
                 "the reply passed by the peer's state, applied when the wait ended");
         assertTrue(a.states().findById(PEER, 5) >= 0);
         a.onClose();
+    }
+
+    /**
+     * With pfsync the trailing reports and repeats that fell due (a journal record each, from cold state
+     * lines) run just before the thread waits: not between a wait's end and the packet that ended it, nor
+     * in the cycle that receives once more at once after a short batch that journaled (for the answers
+     * its verdicts may have brought, a SYN's SYN-ACK), and still before the next wait. Here each state's
+     * first repeat falls due a second after its creation; the probe reads the count at every receive.
+     */
+    @Test
+    void dueReportsRunBeforeTheThreadWaitsNotBeforeThePacketThatEndedAWaitOrTheAnswersLookedFor(
+            @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        try (io.tandem.engine.journal.EngineJournal journal = io.tandem.engine.journal.EngineJournal.open(dir,
+                "hourly", 10, 60, 0, 1, System.err)) {
+            final PacketAgent a = agent().peerInbox(new PeerInbox()).journal(journal);
+            a.onStart();
+            assertEquals(0, a.doWork(), "an empty cycle: the inbox is attached to the table");
+            final SyncPolicy policy = SyncPolicy.of(a.states());
+            policy.enableSyncUpdates(128);
+            queue.offer(udp(1, 1001, 53));
+            assertEquals(1, a.doWork(), "a new state, whose report is repeated after a second of quiet");
+            assertEquals(0, a.doWork(), "nothing queued: the reports due (none) run, then the receive waits");
+            final int waits = queue.waitingReceives();
+            final List<Long> repeatedAtReceive = new java.util.ArrayList<>();
+            queue.beforeEachReceive(() -> repeatedAtReceive.add(policy.repeated()));
+
+            Thread.sleep(1_100); // the first state's repeat falls due while the thread waits
+            queue.offer(udp(2, 1002, 53)); // a new flow ends the wait, and journals: the thread looks again
+            assertEquals(1, a.doWork());
+            assertEquals(waits + 1, queue.waitingReceives(), "that receive waited");
+            Thread.sleep(1_100); // the second state's repeat falls due too
+            queue.offer(udp(3, 1003, 53)); // what the look again finds
+            assertEquals(1, a.doWork());
+
+            assertEquals(List.of(0L, 0L), repeatedAtReceive,
+                    "neither the packet that ended the wait nor the one the look again took waited for the reports");
+            assertEquals(List.of(single(1, ACCEPT), single(2, ACCEPT), single(3, ACCEPT)), queue.verdicts(QUEUE));
+            assertEquals(2, policy.repeated(), "both repeats ran before the thread's next wait");
+            queue.beforeEachReceive(null);
+            a.onClose();
+        }
     }
 
     /**
