@@ -93,6 +93,14 @@ public final class EngineJournal implements AutoCloseable {
         peersFed = true;
     }
 
+    /**
+     * The journal thread's longest nap while packets journal ({@link JournalAgent#napMillis}): with pfsync,
+     * no longer than the sync thread's flush delay, since the records reach it through the journal.
+     */
+    public void napMillis(final int millis) {
+        agent.napMillis(millis);
+    }
+
     /** {@link #feedsPeers} was called: the recorders feed the urgent lanes. */
     private volatile boolean peersFed;
 

@@ -22,7 +22,11 @@ import org.agrona.concurrent.IdleStrategy;
  * left in the ring (in order, so recovery sees every acknowledged change), then counts down
  * {@link #awaitReady}; {@link #close} asks it to stop, and {@link #onClose} drains the ring once more.
  * Idle strategy ({@link ParkUntilWoken}): when a cycle found nothing, the thread parks for 1 ms, twice,
- * in case records keep coming (a busy journal drains every millisecond and nobody wakes it), then sleeps
+ * in case records keep coming (a busy journal drains every millisecond and nobody wakes it); then, while
+ * a packet thread journaled for packets within the last second ({@link JournalRing#trafficWithin}), it
+ * naps {@link #napMillis} at a time (10 ms; with pfsync no longer than {@code set sync flush-delay}), so
+ * that a trickle of new connections does not cost the packet thread a wake-up of this one per cycle —
+ * tens of microseconds on a virtual machine, on the packet path; otherwise it sleeps
  * until a record comes: the packet thread that puts ordinary records into a ring wakes it once per duty
  * cycle ({@link JournalRing#wakeConsumerIfAsleep}), a record the sync agent must send at once (sync hints
  * IMMEDIATE) wakes it at once unless the urgent lane took it to the sync agent already, after which the
@@ -41,6 +45,10 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private static final long BUSY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Empty cycles after the last record, each followed by a short park, before the thread sleeps until the next record. */
     static final int BUSY_PARKS = 2;
+    /** How recently a packet thread must have journaled for packets for this thread to nap rather than sleep. */
+    static final long NAP_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The default nap ({@link #napMillis}). */
+    public static final int NAP_MILLIS = 10;
     private static final long HEALTH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETENTION_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -53,6 +61,8 @@ public final class JournalAgent implements Agent, AutoCloseable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** The nap while traffic journals ({@link #napMillis}); 0: never nap, sleep until woken. */
+    private volatile long napNanos = TimeUnit.MILLISECONDS.toNanos(NAP_MILLIS);
     private volatile long drainedAtStart;
     private volatile long duplicatesSkippedAtStart;
     private volatile RuntimeException startFailure;
@@ -86,9 +96,24 @@ public final class JournalAgent implements Agent, AutoCloseable {
     }
 
     /**
+     * How long the thread naps, at most, while packet threads journal for packets (any thread; takes effect
+     * at its next nap): {@link #NAP_MILLIS} by default; with pfsync no longer than the sync thread's flush
+     * delay, since the records reach the sync thread through the journal. 0: never nap.
+     */
+    public JournalAgent napMillis(final int millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("nap: " + millis + " ms");
+        }
+        this.napNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        return this;
+    }
+
+    /**
      * After a cycle that found nothing: parks 1 ms for each of the first {@link #BUSY_PARKS} empty cycles
      * (every ring told, {@link JournalRing#consumerParked}, so that a filling ring's producer unparks it),
-     * then sleeps until a record comes or the disk check is due. Before sleeping it tells every ring
+     * then, while a packet thread journaled for packets within {@link #NAP_WINDOW_NANOS}, naps
+     * {@link #napMillis} at a time in the same way, and otherwise sleeps until a record comes or the disk
+     * check is due. Before sleeping it tells every ring
      * ({@link JournalRing#consumerAsleep}, and {@link JournalRing#consumerParked} too, so that a
      * ring filling within one producer cycle — a mass kill, a state load — still wakes it), fences, and looks at the rings once more; a producer publishes,
      * fences, then looks at the flag ({@link JournalRing#wakeConsumerIfAsleep}), so one of the two always
@@ -121,6 +146,18 @@ public final class JournalAgent implements Agent, AutoCloseable {
                 }
                 return;
             }
+            final long nap = napNanos;
+            if (nap > 0 && running && trafficJournaling(System.nanoTime())) {
+                naps++;
+                for (int i = 0; i < rings.size(); i++) {
+                    rings.get(i).consumerParked(true);
+                }
+                LockSupport.parkNanos(nap);
+                for (int i = 0; i < rings.size(); i++) {
+                    rings.get(i).consumerParked(false);
+                }
+                return;
+            }
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(true); // a ring filling within one producer cycle still wakes it
                 rings.get(i).consumerAsleep(true);
@@ -138,6 +175,15 @@ public final class JournalAgent implements Agent, AutoCloseable {
                 rings.get(i).consumerAsleep(false);
                 rings.get(i).consumerParked(false);
             }
+        }
+
+        private boolean trafficJournaling(final long nowNanos) {
+            for (int i = 0; i < rings.size(); i++) {
+                if (rings.get(i).trafficWithin(nowNanos, NAP_WINDOW_NANOS)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
@@ -212,6 +258,13 @@ public final class JournalAgent implements Agent, AutoCloseable {
         }
         return out;
     }
+
+    /** Naps taken so far ({@link #napMillis}): for tests. */
+    long naps() {
+        return naps;
+    }
+
+    private volatile long naps;
 
     /** Records of the ring that were in the journal already at start (see {@link #onStart}). */
     public long duplicatesSkippedAtStart() {

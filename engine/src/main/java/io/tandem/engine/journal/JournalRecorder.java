@@ -301,6 +301,18 @@ public final class JournalRecorder implements StateChangeListener {
     }
 
     /**
+     * Once per duty cycle that decided packets: when they put ordinary records into the ring, tells the
+     * journal thread that traffic is journaling ({@link JournalRing#trafficJournaled}), so that it naps
+     * on its own timer instead of sleeping until this thread wakes it ({@link #wakeJournal} then costs a
+     * fence, not a wake-up of another CPU).
+     */
+    public void trafficJournaled(final long nowNanos) {
+        if (offeredOrdinary) {
+            ring.trafficJournaled(nowNanos);
+        }
+    }
+
+    /**
      * Once per duty cycle, before the packet thread may sleep: when the cycle put ordinary records into
      * the ring, wakes a journal thread that sleeps until records come ({@link JournalRing#wakeConsumerIfAsleep};
      * one fence per such cycle, none otherwise). Urgent records wake it on their own, at once, but for the

@@ -76,6 +76,12 @@ public final class JournalRing implements AutoCloseable {
      * wakes it ({@link #wakeConsumerIfAsleep}).
      */
     private volatile boolean consumerAsleep;
+    /**
+     * When the producer last journaled while deciding packets (System.nanoTime; {@link #trafficJournaled}):
+     * while that is recent the consumer naps on its own timer instead of sleeping until woken, so that the
+     * producer need not wake it.
+     */
+    private volatile long trafficNanos = System.nanoTime() - (1L << 62); // long ago
     /** The fill (bytes) at which a producer wakes a parked consumer: a quarter of the ring. */
     private final int wakeFill;
     /** What {@link #repairAfterCrash} skipped when the ring was opened. */
@@ -269,6 +275,20 @@ public final class JournalRing implements AutoCloseable {
             consumerAsleep = false; // one unpark per sleep
             wakeConsumer();
         }
+    }
+
+    /**
+     * Producer side, once per duty cycle that journaled while deciding packets: records when, so that the
+     * consumer naps rather than sleeps until woken for as long as traffic keeps journaling
+     * ({@link #trafficWithin}). A hint only: a stale read costs at most one wake-up.
+     */
+    public void trafficJournaled(final long nowNanos) {
+        trafficNanos = nowNanos;
+    }
+
+    /** Consumer side: whether the producer journaled for packets within {@code windowNanos} before {@code nowNanos}. */
+    public boolean trafficWithin(final long nowNanos, final long windowNanos) {
+        return nowNanos - trafficNanos < windowNanos;
     }
 
     /** The consumer's flags as the producer sees them (tests). */

@@ -63,7 +63,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * INS_ACK, at most once a millisecond: {@link #journalWakeDue}); after a short batch that journaled, this
  * thread first receives once more without waiting (waking a sleeping thread costs several microseconds,
  * and the batch's verdicts may have brought their answers, a SYN's SYN-ACK, into the queue during their
- * own {@code send}), and wakes it after that cycle. A thread that has had nothing to do for
+ * own {@code send}), and wakes it after that cycle. Each cycle that journaled for packets also tells the
+ * journal thread so ({@link JournalRecorder#trafficJournaled}): while packets journal it naps on its own
+ * timer instead of sleeping, and the wake is then a fence, not a wake-up of another CPU (measured here:
+ * 21 µs at p50 per connection, on the packet path). A thread that has had nothing to do for
  * {@link #QUIET_AFTER_MILLIS} waits on the socket and the doorbell instead: up to
  * {@link #DEEP_IDLE_MILLIS} (the watchdog's heartbeat) when its table is empty, up to
  * {@link #QUIET_IDLE_MILLIS} when it holds states (the expiry and snapshot slices grow with the time
@@ -704,6 +707,9 @@ public final class PacketAgent implements Agent {
             // interrupt to another CPU), and the verdicts just sent may have brought their answers into the
             // queue meanwhile (a SYN's SYN-ACK from a nearby server): after a short batch that journaled, look
             // at the socket once more first, and wake the journal thread after that cycle or before sleeping.
+            if (recorder != null) {
+                recorder.trafficJournaled(start); // the journal thread naps, rather than sleeps, while packets journal
+            }
             final boolean lookAgain = recorder != null && shortBatch && !journalWakeDeferred
                     && recorder.journalWakePending();
             journalWakeDeferred = lookAgain;
