@@ -137,25 +137,13 @@ public final class JournalAgent implements Agent, AutoCloseable {
         public void idle() {
             if (emptyCycles < BUSY_PARKS) {
                 emptyCycles++;
-                for (int i = 0; i < rings.size(); i++) {
-                    rings.get(i).consumerParked(true);
-                }
-                LockSupport.parkNanos(BUSY_PARK_NANOS);
-                for (int i = 0; i < rings.size(); i++) {
-                    rings.get(i).consumerParked(false);
-                }
+                parkTellingRings(BUSY_PARK_NANOS);
                 return;
             }
             final long nap = napNanos;
             if (nap > 0 && running && trafficJournaling(System.nanoTime())) {
                 naps++;
-                for (int i = 0; i < rings.size(); i++) {
-                    rings.get(i).consumerParked(true);
-                }
-                LockSupport.parkNanos(nap);
-                for (int i = 0; i < rings.size(); i++) {
-                    rings.get(i).consumerParked(false);
-                }
+                parkTellingRings(nap);
                 return;
             }
             for (int i = 0; i < rings.size(); i++) {
@@ -173,6 +161,17 @@ public final class JournalAgent implements Agent, AutoCloseable {
             }
             for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerAsleep(false);
+                rings.get(i).consumerParked(false);
+            }
+        }
+
+        /** A short park, every ring told ({@link JournalRing#consumerParked}) so that a filling ring's producer unparks it. */
+        private void parkTellingRings(final long nanos) {
+            for (int i = 0; i < rings.size(); i++) {
+                rings.get(i).consumerParked(true);
+            }
+            LockSupport.parkNanos(nanos);
+            for (int i = 0; i < rings.size(); i++) {
                 rings.get(i).consumerParked(false);
             }
         }

@@ -9,7 +9,7 @@ import io.tandem.engine.state.PfConstants;
 import io.tandem.engine.state.StateTable;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import io.tandem.engine.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,16 +49,6 @@ class JournalAgentNapTest {
         journal.close();
     }
 
-    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(1);
-        }
-    }
-
     /** One new UDP state recorded into the ring, as the packet thread records it; the cycle's wake follows. */
     private static void recordOneState(final JournalRecorder recorder, final StateTable t, final int i) {
         final DecodedPacket p = new DecodedPacket();
@@ -76,8 +66,8 @@ class JournalAgentNapTest {
             recordOneState(recorder, t, 1);
             recorder.trafficJournaled(System.nanoTime());
             recorder.wakeJournal();
-            await(() -> health.written() == 1, "the first record in Chronicle");
-            await(() -> agent.naps() >= 3, "naps while packets journal");
+            Await.until(() -> health.written() == 1, "the first record in Chronicle");
+            Await.until(() -> agent.naps() >= 3, "naps while packets journal");
             for (int i = 0; i < 20; i++) {
                 assertFalse(ring.isConsumerAsleep(), "napping, never asleep until woken");
                 Thread.sleep(1);
@@ -86,7 +76,7 @@ class JournalAgentNapTest {
             recorder.trafficJournaled(System.nanoTime());
             recorder.wakeJournal(); // a fence; the flag it reads is down
             assertFalse(ring.isConsumerAsleep());
-            await(() -> health.written() == 2, "the next record in Chronicle, at the nap's end");
+            Await.until(() -> health.written() == 2, "the next record in Chronicle, at the nap's end");
         } finally {
             stop();
         }
@@ -103,8 +93,8 @@ class JournalAgentNapTest {
                 // records that are not packets' (a snapshot slice's, say): no traffic mark
                 recordOneState(recorder, t, 1);
                 recorder.wakeJournal();
-                await(() -> health.written() == 1, "the record in Chronicle");
-                await(ring::isConsumerAsleep, "asleep until the next record (naps " + napMillis + " ms)");
+                Await.until(() -> health.written() == 1, "the record in Chronicle");
+                Await.until(ring::isConsumerAsleep, "asleep until the next record (naps " + napMillis + " ms)");
                 assertEquals(0, agent.naps());
 
                 // traffic, but longer ago than the nap window; or naps off
@@ -112,8 +102,8 @@ class JournalAgentNapTest {
                 recorder.trafficJournaled(napMillis > 0
                         ? System.nanoTime() - 2 * JournalAgent.NAP_WINDOW_NANOS : System.nanoTime());
                 recorder.wakeJournal(); // wakes it: it was asleep
-                await(() -> health.written() == 2, "the second record in Chronicle");
-                await(ring::isConsumerAsleep, "asleep again");
+                Await.until(() -> health.written() == 2, "the second record in Chronicle");
+                Await.until(ring::isConsumerAsleep, "asleep again");
                 assertEquals(0, agent.naps(), "no nap (naps " + napMillis + " ms)");
             } finally {
                 stop();

@@ -37,6 +37,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.tandem.engine.testing.Await;
 import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.AgentTerminationException;
 import org.junit.jupiter.api.Test;
@@ -109,13 +110,7 @@ class PacketAgentDutyCycleTest {
     }
 
     private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(1);
-        }
+        Await.until(condition, what);
     }
 
     @Test
