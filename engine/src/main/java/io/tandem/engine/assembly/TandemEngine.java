@@ -6,7 +6,6 @@ import io.tandem.engine.config.TandemConfig;
 import io.tandem.engine.control.ControlServer;
 import io.tandem.engine.links.LinkWatcher;
 import io.tandem.engine.journal.EngineJournal;
-import io.tandem.engine.journal.JournalAgent;
 import io.tandem.engine.journal.JournalException;
 import io.tandem.engine.journal.JournalRecovery;
 import io.tandem.engine.metrics.MetricsServer;
@@ -202,9 +201,9 @@ public final class TandemEngine implements AutoCloseable {
                         log, failure, config.queueCount());
                 creatorId = journal.creatorId();
                 if (config.syncInterface() != null) {
-                    journal.feedsPeers(); // the recorders also feed the urgent lanes, which the sync thread drains
-                    // the records reach the sync thread through the journal: no later than its flush delay
-                    journal.napMillis(Math.min(JournalAgent.NAP_MILLIS, config.syncFlushDelayMillis()));
+                    // the recorders also feed the urgent lanes, which the sync thread drains; the rest reaches it
+                    // through the journal, whose thread then naps no longer than the sync thread's flush delay
+                    journal.feedsPeers(config.syncFlushDelayMillis());
                 }
             }
             authenticator = keys == null ? null : new FrameAuthenticator(keys, creatorId, config.syncAuthRequire(),

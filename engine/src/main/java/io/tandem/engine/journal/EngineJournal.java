@@ -87,18 +87,18 @@ public final class EngineJournal implements AutoCloseable {
      * thread's recorder then also feeds its urgent lane ({@link #urgentLanes}), which the sync thread
      * drains. Without it no recorder feeds a lane: no
      * thread would drain it, and once full it would count every record the ring dropped as lost to
-     * peers that do not exist. Call before the queue threads start ({@link #recoverInto}).
+     * peers that do not exist. The sync thread reads the rest through the journal, so the journal thread's
+     * nap while packets journal ({@link JournalAgent#napMillis}) is also made no longer than the sync
+     * thread's {@code flushDelayMillis}. Call before the queue threads start ({@link #recoverInto}).
      */
-    public void feedsPeers() {
+    public void feedsPeers(final int flushDelayMillis) {
         peersFed = true;
+        agent.napMillis(Math.min(JournalAgent.NAP_MILLIS, flushDelayMillis));
     }
 
-    /**
-     * The journal thread's longest nap while packets journal ({@link JournalAgent#napMillis}): with pfsync,
-     * no longer than the sync thread's flush delay, since the records reach it through the journal.
-     */
-    public void napMillis(final int millis) {
-        agent.napMillis(millis);
+    /** The journal thread (tests). */
+    JournalAgent agent() {
+        return agent;
     }
 
     /** {@link #feedsPeers} was called: the recorders feed the urgent lanes. */

@@ -108,6 +108,11 @@ public final class JournalAgent implements Agent, AutoCloseable {
         return this;
     }
 
+    /** The longest nap (tests). */
+    long napNanos() {
+        return napNanos;
+    }
+
     /**
      * After a cycle that found nothing: parks 1 ms for each of the first {@link #BUSY_PARKS} empty cycles
      * (every ring told, {@link JournalRing#consumerParked}, so that a filling ring's producer unparks it),

@@ -49,8 +49,8 @@ class JournalAgentNapTest {
         journal.close();
     }
 
-    /** One new UDP state recorded into the ring, as the packet thread records it; the cycle's wake follows. */
-    private static void recordOneState(final JournalRecorder recorder, final StateTable t, final int i) {
+    /** One new UDP state, recorded into the ring by the table's listener (the recorder), as on the packet thread. */
+    private static void recordOneState(final StateTable t, final int i) {
         final DecodedPacket p = new DecodedPacket();
         JournalRecorderTest.udp(p, i, false);
         assertTrue(t.create(p, 0, PfConstants.PF_IN, 0, 5_000_000) >= 0);
@@ -63,7 +63,7 @@ class JournalAgentNapTest {
             final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 60, 0, 0);
             final StateTable t = JournalRecorderTest.table(128);
             t.setListener(recorder);
-            recordOneState(recorder, t, 1);
+            recordOneState(t, 1);
             recorder.trafficJournaled(System.nanoTime());
             recorder.wakeJournal();
             Await.until(() -> health.written() == 1, "the first record in Chronicle");
@@ -72,7 +72,7 @@ class JournalAgentNapTest {
                 assertFalse(ring.isConsumerAsleep(), "napping, never asleep until woken");
                 Thread.sleep(1);
             }
-            recordOneState(recorder, t, 2);
+            recordOneState(t, 2);
             recorder.trafficJournaled(System.nanoTime());
             recorder.wakeJournal(); // a fence; the flag it reads is down
             assertFalse(ring.isConsumerAsleep());
@@ -91,14 +91,14 @@ class JournalAgentNapTest {
                 final StateTable t = JournalRecorderTest.table(128);
                 t.setListener(recorder);
                 // records that are not packets' (a snapshot slice's, say): no traffic mark
-                recordOneState(recorder, t, 1);
+                recordOneState(t, 1);
                 recorder.wakeJournal();
                 Await.until(() -> health.written() == 1, "the record in Chronicle");
                 Await.until(ring::isConsumerAsleep, "asleep until the next record (naps " + napMillis + " ms)");
                 assertEquals(0, agent.naps());
 
                 // traffic, but longer ago than the nap window; or naps off
-                recordOneState(recorder, t, 2);
+                recordOneState(t, 2);
                 recorder.trafficJournaled(napMillis > 0
                         ? System.nanoTime() - 2 * JournalAgent.NAP_WINDOW_NANOS : System.nanoTime());
                 recorder.wakeJournal(); // wakes it: it was asleep

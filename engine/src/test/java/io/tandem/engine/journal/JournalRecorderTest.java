@@ -341,7 +341,7 @@ class JournalRecorderTest {
     }
 
     /**
-     * The urgent lane is fed only when a sync thread drains it (pfsync on, {@link EngineJournal#feedsPeers}):
+     * The urgent lane is fed only when a sync thread drains it (pfsync on, {@link EngineJournal#feedsPeers(int)}):
      * a lane nobody drains fills, and then every record the ring drops was counted as lost to peers.
      */
     @Test
@@ -351,9 +351,26 @@ class JournalRecorderTest {
             assertFalse(alone.recorder().feedsUrgentLane(), "without pfsync nothing drains a lane");
         }
         try (EngineJournal synced = EngineJournal.open(dir.resolve("synced"), "hourly", 10, 60, 0, 2, System.err)) {
-            synced.feedsPeers();
+            synced.feedsPeers(100);
             synced.recoverInto(table(16), System.currentTimeMillis());
             assertTrue(synced.recorder().feedsUrgentLane());
+        }
+    }
+
+    /**
+     * With pfsync the sync thread reads the journal, so the journal thread's nap while packets journal is
+     * no longer than the sync thread's flush delay; without pfsync it is {@link JournalAgent#NAP_MILLIS}.
+     */
+    @Test
+    void withPfsyncTheJournalThreadNapsNoLongerThanTheSyncFlushDelay(@TempDir final Path dir) throws Exception {
+        final int[][] cases = {{-1, JournalAgent.NAP_MILLIS}, {3, 3}, {100, JournalAgent.NAP_MILLIS}};
+        for (final int[] c : cases) {
+            try (EngineJournal j = EngineJournal.open(dir.resolve("d" + c[0]), "hourly", 10, 60, 0, 1, System.err)) {
+                if (c[0] >= 0) {
+                    j.feedsPeers(c[0]);
+                }
+                assertEquals(TimeUnit.MILLISECONDS.toNanos(c[1]), j.agent().napNanos(), "flush delay " + c[0]);
+            }
         }
     }
 

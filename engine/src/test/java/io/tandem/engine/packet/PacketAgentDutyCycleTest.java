@@ -419,7 +419,7 @@ class PacketAgentDutyCycleTest {
             @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
         try (io.tandem.engine.journal.EngineJournal journal = io.tandem.engine.journal.EngineJournal.open(dir,
                 "hourly", 10, 60, 0, 1, System.err)) {
-            journal.feedsPeers(); // a sync thread drains the urgent lane: the held INSERT takes it
+            journal.feedsPeers(100); // a sync thread drains the urgent lane: the held INSERT takes it
             final PacketAgent a = agent().journal(journal).peerInbox(new PeerInbox()).deferral(16, 300);
             a.heldJournalWakeNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(60));
             a.onStart();
