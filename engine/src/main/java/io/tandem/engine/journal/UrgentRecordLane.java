@@ -1,5 +1,6 @@
 package io.tandem.engine.journal;
 
+import io.tandem.engine.state.SyncHints;
 import java.nio.ByteBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -23,7 +24,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * or its ring full), every record the sync agent acts on, so that pfsync goes on.
  *
  * <p>Sent by the packet thread. With a {@link Sender} attached ({@link #sender}: {@code sync.DirectInsSender},
- * when sync runs without authentication) an INSERT's INS is sent by the packet thread itself, at the end of
+ * when sync runs without authentication) the INS of an INSERT sent at once (and of no other record) is sent by
+ * the packet thread itself, at the end of
  * its duty cycle, and the record goes into the lane marked as sent: the sync agent then only notes it (its
  * sequence number, so the journal's copy is skipped; a held first packet's state, for the acknowledgements
  * that release it) and sends nothing for it. That saves a held packet the sync thread's wake-up (tens of
@@ -54,6 +56,7 @@ public final class UrgentRecordLane {
     }
 
     private Sender sender;
+    private final JournalRecordFlyweight offered = new JournalRecordFlyweight();
 
     private final OneToOneRingBuffer ring = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
@@ -76,7 +79,7 @@ public final class UrgentRecordLane {
      */
     public boolean offer(final UnsafeBuffer record, final int offset) {
         final Sender s = sender;
-        if (s != null) {
+        if (s != null && forSender(record, offset)) {
             final int index = ring.tryClaim(MSG_RECORD_SENT, JournalRecordFlyweight.LENGTH);
             if (index < 0) {
                 dropped++;
@@ -98,6 +101,17 @@ public final class UrgentRecordLane {
         }
         doorbell.run();
         return true;
+    }
+
+    /**
+     * Whether the sender gets the record: an INSERT whose INS goes out at once (a held first packet's or an
+     * announced state's). Every other record the lane carries — while the journal cannot take records, every
+     * change the sync agent acts on: updates, removals, requests, clears — goes to the sync agent, which sends
+     * each as its type asks; the sender only sends INS.
+     */
+    private boolean forSender(final UnsafeBuffer record, final int offset) {
+        offered.wrap(record, offset);
+        return offered.type() == JournalRecordType.INSERT.code() && (offered.syncHints() & SyncHints.IMMEDIATE) != 0;
     }
 
     /**

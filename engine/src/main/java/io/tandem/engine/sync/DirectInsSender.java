@@ -1,6 +1,7 @@
 package io.tandem.engine.sync;
 
 import io.tandem.engine.journal.JournalRecordFlyweight;
+import io.tandem.engine.journal.JournalRecordType;
 import io.tandem.engine.journal.UrgentRecordLane;
 import io.tandem.engine.sync.wire.PfsyncFrameEncoder;
 import io.tandem.engine.sync.wire.PfsyncStats;
@@ -94,13 +95,19 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
         return transport != null;
     }
 
-    /** Lane, packet thread: queues the INSERT's INS for {@link #flush}; false when the socket is not open. */
+    /**
+     * Lane, packet thread: queues the INSERT's INS for {@link #flush}; false when the socket is not open, or
+     * for any record but an INSERT (the sync thread sends it as its type asks: this sender knows only INS).
+     */
     @Override
     public boolean take(final UnsafeBuffer buffer, final int offset) {
         if (transport == null) {
             return false;
         }
         record.wrap(buffer, offset);
+        if (record.type() != JournalRecordType.INSERT.code()) {
+            return false;
+        }
         final long now = record.wallTimeMillis();
         lastMillis = now;
         if (!outbox.offerState(record, SyncOutbox.Q_INS, now)) {

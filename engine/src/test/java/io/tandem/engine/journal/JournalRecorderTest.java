@@ -100,6 +100,53 @@ class JournalRecorderTest {
     }
 
     /**
+     * While the journal is suspended every change the sync agent acts on goes by the lane; with the packet
+     * thread's own sender attached ({@code sync.DirectInsSender}) only an INSERT sent at once goes to it. A
+     * queued INSERT, a removal and a request for a peer's state go to the sync agent unmarked. (The sender
+     * once got them all and queued each as an INS: a request, which holds no state, stopped the engine.)
+     */
+    @Test
+    void whileTheJournalIsSuspendedOnlyInsertsSentAtOnceGoToThePacketThreadsSender(@TempDir final Path dir)
+            throws Exception {
+        final JournalRing ring = JournalRing.open(dir, 1 << 20);
+        final JournalHealth health = new JournalHealth(dir, Long.MAX_VALUE);
+        health.check(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertTrue(health.suspended());
+        final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
+        final UrgentRecordLane lane = new UrgentRecordLane();
+        final List<String> taken = new ArrayList<>();
+        final JournalRecordFlyweight seen = new JournalRecordFlyweight();
+        lane.sender((record, offset) -> taken.add(label(seen.wrap(record, offset))));
+        final StateTable t = recordedTable(recorder, lane);
+        final DecodedPacket p = new DecodedPacket();
+        udp(p, 1, false);
+        t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_DEFERRED);
+        udp(p, 2, false);
+        final int queued = t.create(p, 0, 0, PfConstants.PF_IN, 0, 1_000_000, StateTable.CREATE_QUEUED);
+        t.remove(queued, io.tandem.engine.state.StateRemoveReason.FLUSHED);
+        recorder.onSyncRequest(0x22222222, 99);
+
+        assertEquals(List.of("insert #1"), taken);
+        final String request = JournalRecordType.SYNC_REQUEST.label();
+        assertEquals(List.of("sent insert #1", "insert #2", "delete #3", request + " #4"),
+                drainedWithType(lane));
+        ring.close();
+    }
+
+    private static String label(final JournalRecordFlyweight r) {
+        return JournalRecordType.of(r.type()).label() + " #" + r.sequence();
+    }
+
+    /** The records the lane holds, each labelled, "sent " in front of those the sender took. */
+    private static List<String> drainedWithType(final UrgentRecordLane lane) {
+        final List<String> out = new ArrayList<>();
+        final JournalRecordFlyweight r = new JournalRecordFlyweight();
+        lane.drain((type, buffer, index, length) -> out.add(
+                (type == UrgentRecordLane.MSG_RECORD_SENT ? "sent " : "") + label(r.wrap(buffer, index))), 100);
+        return out;
+    }
+
+    /**
      * Which new states' INSERTs take the urgent lane to the sync agent (besides the ring): a held first
      * packet's (PFSTATE_ACK, sent at once) and an announced one's (sent at once for peers that await it,
      * without PFSTATE_ACK); a queued one's only through the journal.

@@ -116,6 +116,30 @@ class DirectInsSenderTest {
         assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("the sync thread sends every INS"), logBytes.toString());
     }
 
+    /**
+     * Only an INSERT is taken: any other record (a request for a peer's state, which holds no state, a
+     * removal, an update) is left to the sync thread. Once, with the journal suspended, such records
+     * reached the sender, were queued as INS, and the request's empty state stopped the engine.
+     */
+    @Test
+    void everyRecordButAnInsertIsLeftToTheSyncThread() {
+        final InMemoryPfsyncTransport[] link = InMemoryPfsyncTransport.link(1, 2);
+        final DirectInsSender sender = new DirectInsSender(settings(1400), log).transport(() -> link[0]);
+        sender.open();
+        for (final JournalRecordType type : new JournalRecordType[] {JournalRecordType.SYNC_REQUEST,
+                JournalRecordType.DELETE, JournalRecordType.UPDATE, JournalRecordType.CLEAR}) {
+            final UnsafeBuffer b = heldInsert(4);
+            new JournalRecordFlyweight().wrap(b, 0).type(type.code());
+            assertFalse(sender.take(b, 0), type.name());
+        }
+        final UnsafeBuffer request = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
+        new JournalRecordFlyweight().wrap(request, 0).clear().type(JournalRecordType.SYNC_REQUEST.code())
+                .creatorId(C).id(5).wallTimeMillis(NOW).syncHints(SyncHints.IMMEDIATE);
+        assertFalse(sender.take(request, 0));
+        assertEquals(0, sender.flush(), "nothing was queued");
+        assertEquals(0, sender.stats().opackets);
+    }
+
     @Test
     void aFailedSendCountsOerrors() {
         final InMemoryPfsyncTransport[] link = InMemoryPfsyncTransport.link(1, 2);

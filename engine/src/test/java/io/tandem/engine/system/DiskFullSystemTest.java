@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * below the journal's 64 MiB reserve while connections cross the two firewalls on split paths. The
  * journal suspends (log, {@code tandem_journal_suspended}); filtering goes on and so does pfsync — new
  * connections made meanwhile pass, and fwB learns their states (their records reach the sync agent
- * without the journal: {@code tandem_journal_sent_without_journal}). When the file is removed the
+ * without the journal: {@code tandem_journal_sent_without_journal}), and a state killed at fwA is removed
+ * at fwB. When the file is removed the
  * journal resumes, its rolling snapshot writes every state again, and fwA killed with SIGKILL and
  * started again recovers from its own journal every state it held, those made during the suspension
  * included. The transfer and the held connections outlive it all.
@@ -107,6 +108,14 @@ class DiskFullSystemTest {
             for (final Process p : held) {
                 assertTrue(p.isAlive(), "every held connection is open");
             }
+            // A state removed meanwhile is removed on fwB too: its DELETE reaches the sync agent by the lane
+            // and leaves as DEL_C (it once went to the packet thread's INS sender and left as an INS).
+            final String removed = madeWhileFull.iterator().next();
+            final String[] identity = removed.split("/");
+            final Lab.Result killed = a.admin("kill", "id", identity[1] + "/" + identity[0]);
+            assertTrue(killed.ok() && killed.output().contains(": 1 state removed"), killed.output());
+            ClusterNode.waitFor(() -> !b.identities(5201, 5203).contains(removed), 10,
+                    "fwB removed the state fwA killed while its journal was suspended");
 
             // Free the disk: the journal resumes and its snapshot writes every state again.
             Files.delete(filler);
