@@ -102,6 +102,8 @@ public final class TandemEngine implements AutoCloseable {
     private ConfigReload reload;
     private LinkWatcher links;
     private volatile SystemdNotifier systemd;
+    /** {@link #stop}'s status once it ran (guarded by this engine's monitor); null before. */
+    private Integer stopStatus;
 
     private TandemEngine(final TandemConfig config, final PrintStream log, final CountDownLatch stopRequested,
             final AgentFailure failure,
@@ -490,11 +492,19 @@ public final class TandemEngine implements AutoCloseable {
     }
 
     /**
-     * Stops the threads in reverse order of start and prints the one-line summary.
+     * Stops the threads in reverse order of start and prints the one-line summary, once: a second call
+     * (a shutdown hook after a signal handler's stop) returns the first call's status and prints nothing.
      *
      * @return the exit status: 0, or 1 when an agent failed or the packet thread did not stop in 10 s
      */
-    public int stop() throws InterruptedException {
+    public synchronized int stop() throws InterruptedException {
+        if (stopStatus == null) {
+            stopStatus = stopOnce();
+        }
+        return stopStatus;
+    }
+
+    private int stopOnce() throws InterruptedException {
         if (systemd != null) {
             systemd.stopping();
         }

@@ -158,7 +158,10 @@ final class RunCommand implements Callable<Integer> {
                 log.println("tandem: warning: SIGHUP cannot be handled (ignored by this process, or not on this JVM);"
                         + " reload with `tandem reload`");
             }
-            if (!SignalHandlers.install(engine::requestStop, "TERM", "INT")) {
+            // Each signal on its own: a process started in the background by a shell ignores SIGINT, and
+            // SIGTERM's handler must not be dropped for that (the hook would then stop the engine a second time).
+            SignalHandlers.install(engine::requestStop, "INT");
+            if (!SignalHandlers.install(engine::requestStop, "TERM")) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
                         engine.stop();

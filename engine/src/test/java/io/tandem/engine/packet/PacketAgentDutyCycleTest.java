@@ -834,6 +834,11 @@ class PacketAgentDutyCycleTest {
             assertTrue(engine.awaitStop(1, TimeUnit.SECONDS));
             assertEquals(0, engine.stop());
             assertEquals(1, queue.closes());
+            // a second stop (a shutdown hook after the signal handler's) neither stops again nor prints again
+            assertEquals(0, engine.stop());
+            assertEquals(1, queue.closes());
+            final String printed = out.toString(StandardCharsets.UTF_8);
+            assertEquals(printed.indexOf("tandem: stopped: "), printed.lastIndexOf("tandem: stopped: "), printed);
         }
         return out.toString(StandardCharsets.UTF_8);
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The distribution as an administrator uses it: {@code scripts/tandem run} inside tdm-fwA, started
  * and stopped as a process. Checks the one-line explanations and exit codes of the setup failures
- * (queue owned by another process, no CAP_NET_ADMIN, no iptables rule), and that SIGTERM and SIGINT
- * flush, unbind and exit 0. Needs engine/target/tandem.jar (scripts/test builds it first).
+ * (queue owned by another process, no CAP_NET_ADMIN, no iptables rule), and that SIGTERM (with SIGINT
+ * ignored, as in a shell's background job) and SIGINT flush, unbind, print the summary once and exit 0. Needs engine/target/tandem.jar (scripts/test builds it first).
  */
 @Tag("system")
 class CliSystemTest {
@@ -53,8 +55,13 @@ class CliSystemTest {
     void sigtermAndSigintStopCleanlyWithExitZeroAndASecondInstanceIsRefused(@TempDir final Path tmp) throws Exception {
         for (final String signal : new String[] {"TERM", "INT"}) {
             final Path log = tmp.resolve("tandem-" + signal + ".log");
-            final Process first = new ProcessBuilder("ip", "netns", "exec", Lab.FW_A, tandem(), "run",
-                    "-f", conf(tmp).toString(), "--queue", Integer.toString(QUEUE))
+            final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", Lab.FW_A, tandem(), "run",
+                    "-f", conf(tmp).toString(), "--queue", Integer.toString(QUEUE)));
+            if (signal.equals("TERM")) {
+                // as a shell starts a background job: SIGINT ignored, which must not cost SIGTERM its handler
+                command.addAll(0, List.of("sh", "-c", "trap '' INT; exec \"$@\"", "sh"));
+            }
+            final Process first = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 Lab.waitForText(log, "bound queue " + QUEUE, 30);
@@ -86,6 +93,7 @@ class CliSystemTest {
                 final String out = Files.readString(log);
                 assertEquals(0, first.exitValue(), out);
                 assertTrue(out.contains("tandem: stopped: "), out);
+                assertEquals(out.indexOf("tandem: stopped: "), out.lastIndexOf("tandem: stopped: "), "stopped once: " + out);
                 assertTrue(out.contains(" 0 netlink errors"), out);
                 assertEquals(null, Lab.procQueueRow(Lab.FW_A, QUEUE), "the queue is unbound after exit");
             } finally {
