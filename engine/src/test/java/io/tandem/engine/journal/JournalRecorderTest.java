@@ -59,6 +59,14 @@ class JournalRecorderTest {
         return t;
     }
 
+    /** The health of a journal directory that can never hold its reserve: suspended from the first check. */
+    private static JournalHealth suspendedHealth(final Path dir) {
+        final JournalHealth health = new JournalHealth(dir, Long.MAX_VALUE);
+        health.check(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertTrue(health.suspended());
+        return health;
+    }
+
     /** The records the lane holds, each as {@code label} makes it, in order. */
     private static List<String> drained(final UrgentRecordLane lane,
             final java.util.function.Function<JournalRecordFlyweight, String> label) {
@@ -76,9 +84,7 @@ class JournalRecorderTest {
     @Test
     void whileTheJournalIsSuspendedLocalChangesStillReachTheSyncAgent(@TempDir final Path dir) throws Exception {
         final JournalRing ring = JournalRing.open(dir, 1 << 20);
-        final JournalHealth health = new JournalHealth(dir, Long.MAX_VALUE);
-        health.check(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        assertTrue(health.suspended());
+        final JournalHealth health = suspendedHealth(dir);
         final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
         final UrgentRecordLane lane = new UrgentRecordLane();
         final StateTable t = recordedTable(recorder, lane);
@@ -109,9 +115,7 @@ class JournalRecorderTest {
     void whileTheJournalIsSuspendedOnlyInsertsSentAtOnceGoToThePacketThreadsSender(@TempDir final Path dir)
             throws Exception {
         final JournalRing ring = JournalRing.open(dir, 1 << 20);
-        final JournalHealth health = new JournalHealth(dir, Long.MAX_VALUE);
-        health.check(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        assertTrue(health.suspended());
+        final JournalHealth health = suspendedHealth(dir);
         final JournalRecorder recorder = new JournalRecorder(ring, health, CREATOR, 1, 0, 0);
         final UrgentRecordLane lane = new UrgentRecordLane();
         final List<String> taken = new ArrayList<>();
