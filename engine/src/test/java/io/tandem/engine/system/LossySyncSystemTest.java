@@ -43,7 +43,9 @@ class LossySyncSystemTest {
     /**
      * Tag chaos (outside scripts/test, run by scripts/chaos). With two settle repeats it converged in
      * 4 of 6 runs: a closing connection's last change and both repeats were lost (0.3^3 = 2.7% per
-     * change). With six repeats (0.02%) it converged in every run so far.
+     * change). With six repeats (0.02%) it converged in every run until 2026-12-07, when one run of
+     * four left one closing connection apart after 15 s (fwA FIN_WAIT_2 both halves, fwB FIN_WAIT_2 and
+     * CLOSING) and another took 16.2 s; not explained yet.
      */
     @Test
     @Tag("chaos")
