@@ -41,7 +41,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@link SyncOutbox#STATES} records), one frame buffer and one send buffer, all allocated at construction.
  * Failure policy: a socket that cannot open is reported once and the sender refuses every record, which the
  * sync thread then sends as before; a failed send counts {@code oerrors} (logged once) and its INS is lost
- * as any lost frame is: the held packet is released by the defer timeout.
+ * as any lost frame is: the held packet is released by the defer timeout. A record other than an INSERT is
+ * refused ({@link #take}); an INSERT whose values are no valid state is left out and counted
+ * ({@link #unencodable}, logged once), not thrown on the packet thread.
  */
 public final class DirectInsSender implements UrgentRecordLane.Sender {
     private final SyncSettings settings;
@@ -53,6 +55,7 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
     private Supplier<PfsyncTransport> transportFactory;
     private PfsyncTransport transport;
     private long lastMillis;
+    private boolean unencodableLogged;
 
     /** @param settings the sync settings (interface, peer, format, MTU); their authenticator must be null */
     public DirectInsSender(final SyncSettings settings, final PrintStream log) {
@@ -119,7 +122,22 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
 
     /** Packet thread: sends every queued INS; returns the frames sent (0 when nothing was queued). */
     public int flush() {
-        return outbox.isEmpty() ? 0 : outbox.flush(lastMillis, egress);
+        if (outbox.isEmpty()) {
+            return 0;
+        }
+        final int frames = outbox.flush(lastMillis, egress);
+        if (!unencodableLogged && outbox.unencodable() > 0) {
+            unencodableLogged = true;
+            log.println("tandem: pfsync: the packet thread's INS sender got a record that is no valid state ("
+                    + outbox.unencodableProblem() + "): not sent, counted as tandem_pfsync_unencodable_records"
+                    + " (a bug; reported once)");
+        }
+        return frames;
+    }
+
+    /** INSERTs this sender left out because their values are no valid state ({@link SyncOutbox#unencodable}). */
+    public long unencodable() {
+        return outbox.unencodable();
     }
 
     /** Packet thread, at its end: sends what is queued and closes the socket. */

@@ -52,6 +52,9 @@ public final class SyncCounters {
         r.counter("tandem_pfsync_aged_records", "Local state records sent without their TCP windows because they"
                 + " were read more than a second after they were journaled (after a restart, or a sync thread behind)")
                 .group(GROUP).key("aged_records").read(sync::agedRecords);
+        r.counter("tandem_pfsync_unencodable_records", "Queued records left out of the frames because their values"
+                + " are no valid pfsync state (always 0 unless something upstream is wrong; the first is logged)")
+                .group(GROUP).key("unencodable_records").read(sync::unencodableRecords);
         r.counter("tandem_pfsync_deferral_acks_held_back", "INS_ACKs of a held first packet's state kept from the"
                 + " packet thread until every answering peer acknowledged the state (three or more firewalls)")
                 .group(GROUP).key("acks_held_back").read(sync::acksHeldBack);

@@ -19,8 +19,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * both. INS_ACKs and update requests (duplicates suppressed) are lists of identities.
  * {@link #flush} writes everything as frames up to the MTU in the A.6 section order — INS, INS_ACK,
  * UPD, UPD_C, DEL_C, UPD_REQ — in as many frames as it takes, hands each to the sender and empties
- * the queues. Owner: the sync thread. Memory bound: fixed arrays ({@link #STATES} states,
- * {@link #IDS} acks and requests); {@code offer*} returns false when full, and the caller flushes.
+ * the queues. Owner: the sync thread (or a packet thread's {@link DirectInsSender}). Memory bound: fixed
+ * arrays ({@link #STATES} states, {@link #IDS} acks and requests); {@code offer*} returns false when full,
+ * and the caller flushes. Failure policy: a queued record whose values are no valid state is left out of
+ * the frame and counted ({@link #unencodable}).
  */
 final class SyncOutbox {
     static final int STATES = 512;
@@ -52,6 +54,10 @@ final class SyncOutbox {
     private final int[] requestCreators = new int[IDS];
     private int requestCount;
 
+    /** Queued records not sent because their values are no valid state ({@link #unencodable}). */
+    private long unencodable;
+    private String unencodableProblem;
+
     /** Per section of A.6, where {@link #flush} has got to (a field: flushing allocates nothing). */
     private final int[] cursor = new int[6];
     private long firstQueuedMillis;
@@ -65,6 +71,20 @@ final class SyncOutbox {
         for (int i = 0; i < STATES; i++) {
             records[i] = new UnsafeBuffer(new byte[JournalRecordFlyweight.LENGTH]);
         }
+    }
+
+    /**
+     * Queued states that {@link #flush} left out because their values cannot be written as a pfsync state
+     * ({@link PfsyncFrameEncoder#stateProblem}): a record that reached the outbox without being a state is
+     * a bug upstream, and it is counted (and its owner logs it once) instead of stopping the thread.
+     */
+    long unencodable() {
+        return unencodable;
+    }
+
+    /** Why the latest {@link #unencodable} record was left out, or null when none was. */
+    String unencodableProblem() {
+        return unencodableProblem;
     }
 
     boolean isEmpty() {
@@ -254,6 +274,16 @@ final class SyncOutbox {
             if (queue[i] != q) {
                 continue;
             }
+            if (q != Q_DEL) {
+                record.wrap(records[i], 0);
+                mapping.toValues(record, now, values);
+                final String problem = PfsyncFrameEncoder.stateProblem(values);
+                if (problem != null) {
+                    unencodable++; // never sent: a record that is no state (a bug upstream); counted, not thrown
+                    unencodableProblem = problem;
+                    continue;
+                }
+            }
             if (!encoder.fits(action)) {
                 return i;
             }
@@ -262,8 +292,6 @@ final class SyncOutbox {
                 encoder.appendDelC(ids[i], creators[i]);
                 continue;
             }
-            record.wrap(records[i], 0);
-            mapping.toValues(record, now, values);
             if (q == Q_UPD_C) {
                 encoder.appendUpdC(values);
             } else {

@@ -50,6 +50,7 @@ public final class SyncStatus {
                 .append(",\"last_bulk_states\":").append(agent.lastBulkStatesSent())
                 .append(",\"last_bulk_ms\":").append(agent.lastBulkMillis())
                 .append(",\"aged_records\":").append(counters.read(SyncCounters.GROUP, "aged_records"))
+                .append(",\"unencodable_records\":").append(counters.read(SyncCounters.GROUP, "unencodable_records"))
                 .append(",\"acks_held_back\":").append(counters.read(SyncCounters.GROUP, "acks_held_back"))
                 .append(",\"answering_peers\":").append(counters.read(SyncCounters.GROUP, "answering_peers"))
                 .append(",\"quorum_overflows\":").append(counters.read(SyncCounters.GROUP, "quorum_overflows"))

@@ -117,6 +117,25 @@ class SyncOutboxTest {
      * without its TCP windows: seconds-old sequence numbers can look ahead of the live ones modulo
      * 2^32, and a peer merging them as the further value would drop the connection's every packet.
      */
+    /**
+     * A queued record whose values are no valid state (here a record with no address family, as a request
+     * record would be) is left out of the frame and counted, and the states around it still go out; it once
+     * failed the encoder's check and stopped the thread that flushed.
+     */
+    @Test
+    void aRecordThatIsNoValidStateIsLeftOutAndCountedNotThrown() {
+        assertTrue(outbox.offerState(record(1, 100), SyncOutbox.Q_INS, NOW));
+        assertTrue(outbox.offerState(record(2, 200).af(0), SyncOutbox.Q_INS, NOW));
+        assertTrue(outbox.offerState(record(3, 300).af(0), SyncOutbox.Q_UPD_C, NOW));
+        assertTrue(outbox.offerState(record(4, 400), SyncOutbox.Q_UPD, NOW));
+        flush();
+        assertEquals(1, frames.size());
+        assertEquals(List.of("ins 1 seqlo 100", "upd 4 seqlo 400"), decode(frames.get(0)));
+        assertEquals(2, outbox.unencodable());
+        assertEquals("af must be 2, 10 or 28", outbox.unencodableProblem());
+        assertTrue(outbox.isEmpty());
+    }
+
     @Test
     void agedRecordsGoOutWithoutTheirWindows() {
         final LocalChanges changes = new LocalChanges(outbox, C);

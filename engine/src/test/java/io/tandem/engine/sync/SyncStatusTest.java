@@ -134,7 +134,7 @@ class SyncStatusTest {
         final Map<String, Object> s = status(agent(null));
         assertEquals(List.of("interface", "peer", "creatorid", "format", "mtu", "auth", "in_sync", "requesting_bulk",
                 "bulk_requests_sent", "bulk_states_received", "bulk_ends_rejected", "bulks_sent", "last_bulk_states",
-                "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers", "quorum_overflows", "ins_by_packet_threads", "peers", "stats",
+                "last_bulk_ms", "aged_records", "unencodable_records", "acks_held_back", "answering_peers", "quorum_overflows", "ins_by_packet_threads", "peers", "stats",
                 "actions", "inbox"),
                 new ArrayList<>(s.keySet()),
                 "no deferral and no auth_frames without them");
@@ -158,7 +158,7 @@ class SyncStatusTest {
         assertEquals(false, s.get("in_sync"));
         assertEquals(false, s.get("requesting_bulk"));
         for (final String k : List.of("bulk_requests_sent", "bulk_states_received", "bulk_ends_rejected",
-                "bulks_sent", "last_bulk_states", "last_bulk_ms", "aged_records", "acks_held_back", "answering_peers",
+                "bulks_sent", "last_bulk_states", "last_bulk_ms", "aged_records", "unencodable_records", "acks_held_back", "answering_peers",
                 "quorum_overflows", "ins_by_packet_threads")) {
             assertEquals(0L, s.get(k), k);
         }

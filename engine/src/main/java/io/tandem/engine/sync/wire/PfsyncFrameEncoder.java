@@ -429,15 +429,45 @@ public final class PfsyncFrameEncoder {
     }
 
     private static void checkState(final PfsyncStateValues v) {
-        check(v.id != 0, "id must be non-zero");
-        check(v.creatorid != 0, "creatorid must be non-zero");
-        check(PfsyncConstants.wireAf(v.af) > 0, "af must be 2, 10 or 28");
-        check(v.direction == PF_IN || v.direction == PF_OUT, "direction must be PF_IN or PF_OUT");
-        check(v.timeout >= 0 && v.timeout < PFTM_OLD_MAX, "timeout must be a PFTM class below 20");
-        check(validPeer(v.src) && validPeer(v.dst), "peer state must be 0..12");
-        check(v.expire >= 1 && v.expire <= 0xFFFF_FFFFL, "expire must be at least 1 second");
-        check(v.ifname.length() < PfsyncConstants.IFNAMSIZ, "ifname longer than 15");
-        check(v.proto >= 0 && v.proto <= 255, "proto must be 0..255");
+        final String problem = stateProblem(v);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    /**
+     * Why {@code v} cannot be written as a full state (INS or UPD), or null when it can: the checks every
+     * {@code appendState*} makes before writing. Allocation-free (the reasons are constants).
+     */
+    public static String stateProblem(final PfsyncStateValues v) {
+        if (v.id == 0) {
+            return "id must be non-zero";
+        }
+        if (v.creatorid == 0) {
+            return "creatorid must be non-zero";
+        }
+        if (PfsyncConstants.wireAf(v.af) <= 0) {
+            return "af must be 2, 10 or 28";
+        }
+        if (v.direction != PF_IN && v.direction != PF_OUT) {
+            return "direction must be PF_IN or PF_OUT";
+        }
+        if (v.timeout < 0 || v.timeout >= PFTM_OLD_MAX) {
+            return "timeout must be a PFTM class below 20";
+        }
+        if (!validPeer(v.src) || !validPeer(v.dst)) {
+            return "peer state must be 0..12";
+        }
+        if (v.expire < 1 || v.expire > 0xFFFF_FFFFL) {
+            return "expire must be at least 1 second";
+        }
+        if (v.ifname.length() >= PfsyncConstants.IFNAMSIZ) {
+            return "ifname longer than 15";
+        }
+        if (v.proto < 0 || v.proto > 255) {
+            return "proto must be 0..255";
+        }
+        return null;
     }
 
     private static boolean validPeer(final PfsyncStateValues.Peer peer) {
