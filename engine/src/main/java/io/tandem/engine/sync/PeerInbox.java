@@ -554,7 +554,7 @@ public final class PeerInbox {
 
     /** Journals our version of a state to be sent to the peers (an answer or a correction). */
     private void reply(final int slot, final int hints) {
-        policy.markReported(slot, now);
+        policy.replied(slot, now); // repeated until the peer shows it, as a report is
         if (recorder != null) {
             recorder.onUpdate(table, slot, SyncHints.REPLY | hints);
         }

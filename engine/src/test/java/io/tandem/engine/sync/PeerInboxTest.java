@@ -121,6 +121,47 @@ class PeerInboxTest {
     }
 
     /**
+     * A correction (our answer to a peer's record behind what we reported) is repeated like a report once
+     * the state is quiet, until the peer's record shows it: sent once, a lost correction left the halves
+     * apart. Here our own state's repeats were stopped by the peer's matching record, so any repeat after
+     * the correction is the correction's.
+     */
+    @Test
+    void aCorrectionIsRepeatedOnceTheStateIsQuietUntilThePeerShowsIt() {
+        SyncPolicy.of(table).enableSyncUpdates(128);
+        inbox.drain(table, recorder, NOW, 100); // attaches the inbox to the table
+        final int slot = ownUdpState(9003, NOW);
+        final long id = table.id(slot);
+        final int src = table.peerState(slot, 0);
+        final int dst = table.peerState(slot, 1);
+        assertTrue(src > 0, "a UDP state's initiator half has seen traffic: " + src);
+        journaled();
+        ownStateFromPeer(id, 9003, src, dst); // the peer has what we reported: no repeats
+        offer(PeerInbox.STATE, NOW + 10);
+        assertEquals(0, inbox.reportDue(NOW + 5_000, 10), "nothing left to repeat");
+        journaled();
+
+        ownStateFromPeer(id, 9003, src - 1, dst); // behind what we reported
+        offer(PeerInbox.STATE, NOW + 5_000);
+        assertEquals(List.of("update " + (SyncHints.REPLY | SyncHints.IMMEDIATE) + " 1"), journaled(), "the correction");
+        assertEquals(1, inbox.reportDue(NOW + 6_000, 10), "repeated after a second of quiet");
+        assertEquals(List.of("update " + SyncHints.FULL + " 0"), journaled());
+
+        ownStateFromPeer(id, 9003, src, dst); // the peer now shows it
+        offer(PeerInbox.STATE, NOW + 6_100);
+        assertEquals(0, inbox.reportDue(NOW + 20_000, 10), "no more repeats");
+    }
+
+    /** A peer's UPDATE of our own UDP state {@code id} (source port {@code port}) with these half states. */
+    private void ownStateFromPeer(final long id, final int port, final int srcState, final int dstState) {
+        message.clear().type(JournalRecordType.UPDATE.code()).originKind(JournalRecorder.ORIGIN_PEER).origin(PEER)
+                .creatorId(LOCAL).id(id).af(2).proto(17).direction(1).timeoutClass(8)
+                .addresses(0, 0xC6120110L, 0, 0xC612020AL).ports(port, 53).rule(-1)
+                .peer(0, 0, 0, 0, 0, 0, srcState, 0).peer(1, 0, 0, 0, 0, 0, dstState, 0)
+                .creationMillis(NOW - 1000).expireAtMillis(NOW + 30_000);
+    }
+
+    /**
      * A takeover needs the state's carrier silent (docs/pfsync.md, Takeover): a state its peer last
      * updated 200 ms ago is not taken from that peer while the peer's frames still come (its other
      * states' reports); once nothing came from it for 100 ms it is, whatever the other peers send.
