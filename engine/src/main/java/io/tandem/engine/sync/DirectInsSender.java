@@ -55,7 +55,6 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
     private Supplier<PfsyncTransport> transportFactory;
     private PfsyncTransport transport;
     private long lastMillis;
-    private boolean unencodableLogged;
 
     /** @param settings the sync settings (interface, peer, format, MTU); their authenticator must be null */
     public DirectInsSender(final SyncSettings settings, final PrintStream log) {
@@ -126,12 +125,7 @@ public final class DirectInsSender implements UrgentRecordLane.Sender {
             return 0;
         }
         final int frames = outbox.flush(lastMillis, egress);
-        if (!unencodableLogged && outbox.unencodable() > 0) {
-            unencodableLogged = true;
-            log.println("tandem: pfsync: the packet thread's INS sender got a record that is no valid state ("
-                    + outbox.unencodableProblem() + "): not sent, counted as tandem_pfsync_unencodable_records"
-                    + " (a bug; reported once)");
-        }
+        outbox.reportUnencodableOnce(log, "the packet thread's INS sender");
         return frames;
     }
 

@@ -77,7 +77,6 @@ public final class SyncAgent implements Agent, AutoCloseable {
     private final PeerInboxes inbox;
     private final SyncSettings settings;
     private final PrintStream log;
-    private boolean unencodableLogged;
     private final PfsyncStats stats = new PfsyncStats();
     private final SyncPeers peers = new SyncPeers();
     private final PfsyncStateMapping mapping;
@@ -290,11 +289,7 @@ public final class SyncAgent implements Agent, AutoCloseable {
         if (outbox.due(now, settings.flushDelayMillis)) {
             work += outbox.flush(now, sender);
         }
-        if (!unencodableLogged && outbox.unencodable() > 0) {
-            unencodableLogged = true;
-            log.println("tandem: pfsync: a queued record is no valid state (" + outbox.unencodableProblem()
-                    + "): not sent, counted as tandem_pfsync_unencodable_records (a bug; reported once)");
-        }
+        outbox.reportUnencodableOnce(log, "the sync thread");
         work += receive();
         if (work > 0) {
             lastWorkNanos = System.nanoTime();

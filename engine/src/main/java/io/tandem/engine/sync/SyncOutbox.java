@@ -57,6 +57,7 @@ final class SyncOutbox {
     /** Queued records not sent because their values are no valid state ({@link #unencodable}). */
     private long unencodable;
     private String unencodableProblem;
+    private boolean unencodableReported;
 
     /** Per section of A.6, where {@link #flush} has got to (a field: flushing allocates nothing). */
     private final int[] cursor = new int[6];
@@ -85,6 +86,18 @@ final class SyncOutbox {
     /** Why the latest {@link #unencodable} record was left out, or null when none was. */
     String unencodableProblem() {
         return unencodableProblem;
+    }
+
+    /**
+     * The owner, after a flush: logs the first {@link #unencodable} record, once for this outbox's life, as
+     * {@code who} got it ("the sync thread", "the packet thread's INS sender").
+     */
+    void reportUnencodableOnce(final java.io.PrintStream log, final String who) {
+        if (unencodable > 0 && !unencodableReported) {
+            unencodableReported = true;
+            log.println("tandem: pfsync: " + who + " got a record that is no valid state (" + unencodableProblem
+                    + "): not sent, counted as tandem_pfsync_unencodable_records (a bug; reported once)");
+        }
     }
 
     boolean isEmpty() {
